@@ -1,0 +1,377 @@
+"""Customers and what we know of them: status, stage, KAM and team, DMU, sales and activities."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from kam import rules as kam_rules
+
+MONEY = {"max_digits": 16, "decimal_places": 2}
+ZERO = Decimal("0.00")
+
+
+class User(AbstractUser):
+    """A person using KAM; roles come from groups (see kam.rules)."""
+
+    class Meta:
+        ordering = ["last_name", "first_name", "username"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class AccountStatus(models.TextChoices):
+    STANDARD = "standard", "Standard"
+    CANDIDATE = "candidate", "Candidate"
+    KEY = "key", "Key account"
+
+
+class Stage(models.TextChoices):
+    """The relationship ladder, in order, plus `disengaging` for a relationship in decline."""
+
+    EXPLORATORY = "exploratory", "Exploratory"
+    TACTICAL = "tactical", "Tactical"
+    COOPERATIVE = "cooperative", "Cooperative"
+    INTERDEPENDENT = "interdependent", "Interdependent"
+    STRATEGIC = "strategic", "Strategic"
+    DISENGAGING = "disengaging", "Disengaging"
+
+
+STAGE_ORDER = {stage.value: index for index, stage in enumerate(Stage)}
+
+
+class GeographicScope(models.TextChoices):
+    LOCAL = "local", "Local"
+    NATIONAL = "national", "National"
+    INTERNATIONAL = "international", "International"
+
+
+class Tier(models.IntegerChoices):
+    ONE = 1, "Tier 1"
+    TWO = 2, "Tier 2"
+    THREE = 3, "Tier 3"
+
+
+class AccountQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> AccountQuerySet:
+        """Accounts the user may open: everything for directors, admins and operations,
+        the accounts they serve (as KAM or team member) for everyone else."""
+        roles = kam_rules.roles_of(user)
+        if roles & {"admin", "director", "operations"}:
+            return self
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.served_by(user)
+
+    def served_by(self, user: Any) -> AccountQuerySet:
+        team = TeamMembership.objects.filter(user_id=user.pk).values("account_id")
+        return self.filter(Q(kam_id=user.pk) | Q(pk__in=team))
+
+    def key(self) -> AccountQuerySet:
+        return self.filter(status=AccountStatus.KEY)
+
+
+class Account(models.Model):
+    """A B2B customer. `status=key` makes it a key account with exactly one dedicated KAM."""
+
+    erp_code = models.CharField("ERP code", max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    industry = models.CharField(max_length=80, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code")
+    region = models.CharField(max_length=40, blank=True)
+    geographic_scope = models.CharField(
+        max_length=16, choices=GeographicScope, default=GeographicScope.NATIONAL
+    )
+    turnover = models.DecimalField(
+        "customer's own turnover", null=True, blank=True, validators=[MinValueValidator(0)], **MONEY
+    )
+    market_growth_pct = models.DecimalField(
+        "market growth %", max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    category_spend = models.DecimalField(
+        "customer's total spend in our category",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        **MONEY,
+    )
+    status = models.CharField(max_length=10, choices=AccountStatus, default=AccountStatus.STANDARD)
+    tier = models.PositiveSmallIntegerField(choices=Tier, null=True, blank=True)
+    kam = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="key account manager",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="kam_accounts",
+    )
+    stage = models.CharField(max_length=16, choices=Stage, default=Stage.EXPLORATORY)
+    stage_since = models.DateTimeField(default=timezone.now)
+    designated_at = models.DateTimeField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = AccountQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=AccountStatus.KEY) | Q(kam__isnull=False),
+                name="account_key_has_kam",
+                violation_error_message="A key account needs its dedicated key account manager.",
+            ),
+            models.CheckConstraint(
+                condition=Q(turnover__isnull=True) | Q(turnover__gte=0),
+                name="account_turnover_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(category_spend__isnull=True) | Q(category_spend__gte=0),
+                name="account_category_spend_non_negative",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "name"]),
+            models.Index(fields=["kam", "status"]),
+            models.Index(fields=["stage"]),
+            models.Index(fields=["name"]),
+            models.Index(fields=["industry"]),
+            models.Index(fields=["region"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.erp_code})"
+
+    @property
+    def is_key(self) -> bool:
+        return self.status == AccountStatus.KEY
+
+
+class StageChange(models.Model):
+    """One move on the relationship ladder: who, when, why. Append-only."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="stage_changes")
+    from_stage = models.CharField(max_length=16, choices=Stage, blank=True)
+    to_stage = models.CharField(max_length=16, choices=Stage)
+    reason = models.TextField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "-changed_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(from_stage=models.F("to_stage")), name="stage_change_moves"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.from_stage or '-'} -> {self.to_stage}"
+
+
+class DesignationChange(models.Model):
+    """A change of an account's status or KAM, with the director's reason. Append-only."""
+
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="designation_changes"
+    )
+    from_status = models.CharField(max_length=10, choices=AccountStatus)
+    to_status = models.CharField(max_length=10, choices=AccountStatus)
+    from_kam = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    to_kam = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.TextField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "-changed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.from_status} -> {self.to_status}"
+
+
+class FunctionalRole(models.TextChoices):
+    SALES = "sales", "Sales"
+    ENGINEERING = "engineering", "Engineering"
+    MARKETING = "marketing", "Marketing"
+    FINANCE = "finance", "Finance"
+    IT = "it", "IT"
+    RND = "rnd", "R&D"
+    LOGISTICS = "logistics", "Logistics"
+    CUSTOMER_SERVICE = "customer_service", "Customer service"
+    EXECUTIVE_SPONSOR = "executive_sponsor", "Executive sponsor"
+
+
+class TeamMembership(models.Model):
+    """A person on an account's cross-functional team, in one functional role."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="team_memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="team_memberships"
+    )
+    functional_role = models.CharField(max_length=20, choices=FunctionalRole)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "user"], name="team_member_once_per_account")
+        ]
+        indexes = [models.Index(fields=["user", "account"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_functional_role_display()}) on {self.account_id}"
+
+
+class BuyingRole(models.TextChoices):
+    DECISION_MAKER = "decision_maker", "Decision maker"
+    INFLUENCER = "influencer", "Influencer"
+    USER = "user", "User"
+    BUYER = "buyer", "Buyer"
+    GATEKEEPER = "gatekeeper", "Gatekeeper"
+
+
+class Attitude(models.TextChoices):
+    SUPPORTER = "supporter", "Supporter"
+    NEUTRAL = "neutral", "Neutral"
+    DETRACTOR = "detractor", "Detractor"
+
+
+class Contact(models.Model):
+    """A person in the customer's decision-making unit (DMU)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=120)
+    title = models.CharField(max_length=120, blank=True)
+    function = models.CharField(max_length=80, blank=True)
+    buying_role = models.CharField(max_length=16, choices=BuyingRole)
+    influence = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)], help_text="1 (low) to 5 (high)"
+    )
+    attitude = models.CharField(max_length=10, choices=Attitude, default=Attitude.NEUTRAL)
+    relationship_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_contacts",
+    )
+    last_contact_on = models.DateField(null=True, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    notes = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(influence__gte=1) & Q(influence__lte=5),
+                name="contact_influence_1_to_5",
+            ),
+        ]
+        indexes = [models.Index(fields=["account", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SalesLine(models.Model):
+    """One invoiced line from the ERP. Millions of rows: indexed for per-account, per-period sums.
+
+    The natural key (erp_document, erp_line) makes imports idempotent."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="sales_lines")
+    date = models.DateField()
+    product_category = models.CharField(max_length=60, blank=True)
+    quantity = models.DecimalField(max_digits=14, decimal_places=3)
+    revenue = models.DecimalField(**MONEY)
+    cost_of_goods = models.DecimalField(**MONEY)
+    erp_document = models.CharField(max_length=40)
+    erp_line = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["erp_document", "erp_line"], name="sales_line_natural_key"
+            ),
+            models.CheckConstraint(condition=Q(quantity__gte=0), name="sales_line_quantity_gte_0"),
+            models.CheckConstraint(condition=Q(cost_of_goods__gte=0), name="sales_line_cogs_gte_0"),
+        ]
+        indexes = [
+            models.Index(fields=["date"], name="sales_line_date"),
+            models.Index(fields=["account", "date"], name="sales_line_account_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.erp_document}/{self.erp_line}"
+
+
+class ActivityType(models.Model):
+    """A cost-driving activity (sales visit, technical support hour, JIT delivery, ...)."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=120)
+    driver_unit = models.CharField(
+        max_length=40, help_text="What one unit of the cost driver is, e.g. visit, hour, delivery"
+    )
+    description = models.TextField(blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Activity(models.Model):
+    """Recorded special treatment for an account: quantity of driver units on a date."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="activities")
+    activity_type = models.ForeignKey(
+        ActivityType, on_delete=models.PROTECT, related_name="activities"
+    )
+    date = models.DateField()
+    quantity = models.DecimalField(max_digits=12, decimal_places=3)
+    note = models.CharField(max_length=200, blank=True)
+    external_ref = models.CharField(
+        max_length=60, null=True, blank=True, unique=True, help_text="Source system key"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "activities"
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=0), name="activity_quantity_gte_0"),
+        ]
+        indexes = [
+            models.Index(fields=["date"], name="activity_date"),
+            models.Index(fields=["account", "date"], name="activity_account_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.activity_type_id} x{self.quantity} on {self.date}"

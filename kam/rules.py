@@ -1,0 +1,145 @@
+"""The one permission module: who may read and write what (DOMAIN.md, "People (roles)").
+
+Views, the admin, the API and tasks all ask `user.has_perm(<perm>, obj)`; the querysets'
+`visible_to(user)` methods use the same role helpers, so a list never shows what a detail denies.
+
+Roles: Key account manager (serves accounts as their KAM or as a team member), Sales director
+(reads everything, sets selection, designates, approves plans), Operations (account basics and
+commitments only), Administrator (superuser or the Administrator group: everything).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import rules
+
+KAM_GROUP = "Key account manager"
+DIRECTOR_GROUP = "Sales director"
+OPERATIONS_GROUP = "Operations"
+ADMIN_GROUP = "Administrator"
+
+ROLE_BY_GROUP = {
+    KAM_GROUP: "kam",
+    DIRECTOR_GROUP: "director",
+    OPERATIONS_GROUP: "operations",
+    ADMIN_GROUP: "admin",
+}
+
+
+def roles_of(user: Any) -> frozenset[str]:
+    """The role names of a user, cached on the user object for the request."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_kam_roles", None)
+    if cached is None:
+        names = set(user.groups.values_list("name", flat=True))
+        cached = {ROLE_BY_GROUP[name] for name in names if name in ROLE_BY_GROUP}
+        if user.is_superuser:
+            cached.add("admin")
+        cached = frozenset(cached)
+        user._kam_roles = cached
+    return cached
+
+
+def sees_whole_portfolio(user: Any) -> bool:
+    """Directors and administrators read every account and everything on it."""
+    return bool(roles_of(user) & {"director", "admin"})
+
+
+def account_of(obj: Any) -> Any:
+    """The account an object belongs to (an Account, or anything with .account or .plan)."""
+    if obj is None:
+        return None
+    if obj.__class__.__name__ == "Account":
+        return obj
+    if hasattr(obj, "account_id"):
+        return obj.account
+    if hasattr(obj, "plan_id"):
+        return obj.plan.account
+    if hasattr(obj, "commitment_id"):
+        return obj.commitment.account
+    raise TypeError(f"{obj!r} does not belong to an account")
+
+
+def serves_account(user: Any, account: Any) -> bool:
+    """True when the user is the account's KAM or a member of its team."""
+    if account is None or not getattr(user, "is_authenticated", False):
+        return False
+    if account.kam_id == user.pk:
+        return True
+    cache = getattr(user, "_kam_served", None)
+    if cache is None:
+        cache = user._kam_served = {}
+    if account.pk not in cache:
+        cache[account.pk] = account.team_memberships.filter(user_id=user.pk).exists()
+    return cache[account.pk]
+
+
+@rules.predicate
+def is_admin(user: Any) -> bool:
+    return "admin" in roles_of(user)
+
+
+@rules.predicate
+def is_director(user: Any) -> bool:
+    return "director" in roles_of(user)
+
+
+@rules.predicate
+def is_kam(user: Any) -> bool:
+    return "kam" in roles_of(user)
+
+
+@rules.predicate
+def is_operations(user: Any) -> bool:
+    return "operations" in roles_of(user)
+
+
+@rules.predicate
+def serves(user: Any, obj: Any) -> bool:
+    return serves_account(user, account_of(obj))
+
+
+@rules.predicate
+def is_accounts_kam(user: Any, obj: Any) -> bool:
+    account = account_of(obj)
+    return account is not None and account.kam_id == user.pk
+
+
+reads_everything = is_admin | is_director
+kam_serving = is_kam & serves
+
+# Accounts: basics are visible to operations too; everything else only to the account's people.
+rules.add_perm("accounts.view_account", reads_everything | is_operations | serves)
+rules.add_perm("accounts.view_account_details", reads_everything | serves)
+rules.add_perm("accounts.change_account", reads_everything)
+rules.add_perm("accounts.designate_account", reads_everything)
+rules.add_perm("accounts.change_stage", is_admin | kam_serving)
+rules.add_perm("accounts.change_team", is_admin | is_director | (is_kam & is_accounts_kam))
+rules.add_perm("accounts.view_contact", reads_everything | serves)
+rules.add_perm("accounts.change_contact", is_admin | kam_serving)
+rules.add_perm("accounts.view_salesline", reads_everything | serves)
+rules.add_perm("accounts.change_salesline", is_admin)
+rules.add_perm("accounts.view_activity", reads_everything | serves)
+rules.add_perm("accounts.change_activity", is_admin)
+rules.add_perm("accounts.import_data", is_admin | is_director)
+
+# Plans: never seen outside the account's people and the directors.
+rules.add_perm("plans.view_plan", reads_everything | serves)
+rules.add_perm("plans.change_plan", is_admin | kam_serving)
+rules.add_perm("plans.approve_plan", reads_everything)
+
+# Commitments: operations read all and record measurements; KAMs propose; directors set.
+rules.add_perm("plans.view_commitment", reads_everything | is_operations | serves)
+rules.add_perm("plans.change_commitment", reads_everything | kam_serving)
+rules.add_perm("plans.record_measurement", is_admin | is_operations)
+
+# Scoring: directors own selection; KAMs rate the accounts they serve and see their scores.
+rules.add_perm("scoring.view_score", reads_everything | serves)
+rules.add_perm("scoring.rate_account", is_admin | kam_serving)
+rules.add_perm("scoring.view_portfolio", reads_everything)
+rules.add_perm("scoring.change_criterion", reads_everything)
+rules.add_perm("scoring.start_run", reads_everything)
+rules.add_perm("scoring.view_costrate", reads_everything)
+rules.add_perm("scoring.change_costrate", is_admin)

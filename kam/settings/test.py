@@ -1,0 +1,16 @@
+"""Test settings: fast password hashing, mail kept in memory, tasks inline unless REDIS_URL."""
+
+import os
+
+from kam.settings.base import *  # noqa: F403
+
+DEBUG = False
+SECRET_KEY = os.environ.get("SECRET_KEY", "kam-test-only-not-secret")
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Tests run tasks inline even when REDIS_URL is set; the multi-worker tests start real workers.
+CELERY_TASK_ALWAYS_EAGER = True

@@ -1,0 +1,434 @@
+"""Account plans (sections, objectives, solutions, actions, versions) and service commitments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from accounts.models import MONEY, Account, Stage
+from kam import rules as kam_rules
+
+
+def _served_account_ids(user: Any) -> models.QuerySet:
+    return Account.objects.served_by(user).values("pk")
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    APPROVED = "approved", "Approved"
+    UNDER_REVIEW = "under_review", "Under review"
+    ARCHIVED = "archived", "Archived"
+
+
+class PlanQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> PlanQuerySet:
+        """Plans are read by directors, admins and the account's own people, nobody else."""
+        if kam_rules.sees_whole_portfolio(user):
+            return self
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(account__in=_served_account_ids(user))
+
+
+class Plan(models.Model):
+    """One living plan per key account and period."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="plans")
+    title = models.CharField(max_length=200)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    status = models.CharField(max_length=12, choices=PlanStatus, default=PlanStatus.DRAFT)
+    review_date = models.DateField(help_text="When the plan is next due for review")
+    investment_budget = models.DecimalField(
+        "investment required", null=True, blank=True, validators=[MinValueValidator(0)], **MONEY
+    )
+    previous = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = PlanQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "period_start"],
+                condition=~Q(status=PlanStatus.ARCHIVED),
+                name="plan_one_active_per_account_and_period",
+                violation_error_message="This account already has an active plan for that period.",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gt=F("period_start")), name="plan_period_ordered"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["account", "-period_start"]),
+            models.Index(fields=["status", "review_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SectionKind(models.TextChoices):
+    """The free-text sections of a plan, in the order the plan reads."""
+
+    POSITION = "position", "Customer position and strategy"
+    STRENGTHS = "strengths", "SWOT: strengths"
+    WEAKNESSES = "weaknesses", "SWOT: weaknesses"
+    OPPORTUNITIES = "opportunities", "SWOT: opportunities"
+    THREATS = "threats", "SWOT: threats"
+    COMPETITION = "competition", "Competitive environment"
+    NEEDS = "needs", "Customer needs and success factors"
+    PERCEPTION = "perception", "How the customer sees us"
+    RESOURCES = "resources", "Resources and investment required"
+
+
+class PlanSection(models.Model):
+    """A free-text section; `version` guards against lost updates."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="sections")
+    kind = models.CharField(max_length=16, choices=SectionKind)
+    body = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "kind"], name="plan_section_once_per_plan")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id}: {self.get_kind_display()}"
+
+
+class PlanVersion(models.Model):
+    """A saved, immutable snapshot of the whole plan; any two can be compared."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    snapshot = models.JSONField()
+    note = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="plan_version_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} v{self.number}"
+
+
+class ObjectiveMetric(models.TextChoices):
+    REVENUE = "revenue", "Revenue"
+    PROFIT = "profit", "Net profit"
+    SHARE_OF_WALLET = "share_of_wallet", "Share of wallet %"
+    STAGE = "stage", "Relationship stage"
+
+
+class Objective(models.Model):
+    """A measurable objective; progress is computed from actual data, never typed."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="objectives")
+    metric = models.CharField(max_length=16, choices=ObjectiveMetric)
+    description = models.CharField(max_length=240, blank=True)
+    baseline_value = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    target_value = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    target_stage = models.CharField(max_length=16, choices=Stage, blank=True)
+    due_date = models.DateField()
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(metric=ObjectiveMetric.STAGE) & ~Q(target_stage=""))
+                | (~Q(metric=ObjectiveMetric.STAGE) & Q(target_value__isnull=False)),
+                name="objective_has_target",
+                violation_error_message="A stage objective needs a target stage, others a value.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_metric_display()} by {self.due_date}"
+
+
+class Solution(models.Model):
+    """A solution we offer that adds measurable value for the customer."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="solutions")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    value_measure = models.CharField(
+        max_length=200, help_text="How the value is measured, e.g. 'scrap rate down 2 points'"
+    )
+    value_amount = models.DecimalField(
+        "estimated annual value", null=True, blank=True, validators=[MinValueValidator(0)], **MONEY
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ActionFamily(models.TextChoices):
+    PERSONAL_TRUST = "personal_trust", "Personal trust"
+    TECHNICAL_SUPPORT = "technical_support", "Technical support"
+    RESOURCE_SUPPORT = "resource_support", "Resource support"
+    SERVICE_LEVELS = "service_levels", "Service levels"
+    RISK_REDUCTION = "risk_reduction", "Risk reduction"
+
+
+class ActionStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Action(models.Model):
+    """A relationship-building action in one of the five families."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="actions")
+    family = models.CharField(max_length=20, choices=ActionFamily)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="plan_actions"
+    )
+    due_date = models.DateField()
+    status = models.CharField(max_length=12, choices=ActionStatus, default=ActionStatus.OPEN)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["plan", "due_date"]),
+            models.Index(fields=["status", "due_date"]),
+            models.Index(fields=["owner", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ServiceTeam(models.Model):
+    """An operations team responsible for commitments (logistics, quality, customer service)."""
+
+    name = models.CharField(max_length=80, unique=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="service_teams", blank=True
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CommitmentCategory(models.TextChoices):
+    DELIVERY_RELIABILITY = "delivery_reliability", "Delivery reliability"
+    JUST_IN_TIME = "just_in_time", "Just-in-time delivery"
+    REORDER_SYSTEM = "reorder_system", "Reorder system"
+    QUOTE_TURNAROUND = "quote_turnaround", "Quote turnaround"
+    DEFECT_RATE = "defect_rate", "Defect rate"
+    PRIORITY_SUPPLY = "priority_supply", "Priority access to urgent supply"
+    DEDICATED_STOCK = "dedicated_stock", "Dedicated stock"
+    TECHNICAL_RESPONSE = "technical_response", "Technical response time"
+    OTHER = "other", "Other"
+
+
+class Comparison(models.TextChoices):
+    AT_LEAST = "gte", "at least (>=)"
+    AT_MOST = "lte", "at most (<=)"
+    BY_DATE = "due", "delivered by a date"
+
+
+class CommitmentStatus(models.TextChoices):
+    MET = "met", "Met"
+    AT_RISK = "at_risk", "At risk"
+    BREACHED = "breached", "Breached"
+    DUE = "due", "Due"
+
+
+class CommitmentQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> CommitmentQuerySet:
+        """Operations, directors and admins read every commitment; KAMs those of their accounts."""
+        roles = kam_rules.roles_of(user)
+        if roles & {"admin", "director", "operations"}:
+            return self
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(account__in=_served_account_ids(user))
+
+
+class Commitment(models.Model):
+    """A service promise to one key account, with a measurable target; status is computed."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="commitments")
+    plan = models.ForeignKey(
+        Plan, on_delete=models.SET_NULL, null=True, blank=True, related_name="commitments"
+    )
+    category = models.CharField(max_length=24, choices=CommitmentCategory)
+    promise = models.CharField(max_length=240)
+    comparison = models.CharField(max_length=3, choices=Comparison)
+    target_value = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    unit = models.CharField(max_length=16, blank=True, help_text="e.g. %, h, days")
+    due_date = models.DateField(null=True, blank=True, help_text="For one-off promises")
+    cadence_days = models.PositiveSmallIntegerField(
+        default=30, help_text="A measurement is expected at least this often"
+    )
+    at_risk_margin = models.DecimalField(
+        max_digits=12,
+        decimal_places=3,
+        default=0,
+        validators=[MinValueValidator(0)],
+        help_text="Within this distance of the target (on the good side) counts as at risk",
+    )
+    responsible_team = models.ForeignKey(
+        ServiceTeam, on_delete=models.PROTECT, related_name="commitments"
+    )
+    status = models.CharField(max_length=10, choices=CommitmentStatus, default=CommitmentStatus.DUE)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    active = models.BooleanField(default=True)
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = CommitmentQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(comparison=Comparison.BY_DATE) & Q(due_date__isnull=False))
+                | (~Q(comparison=Comparison.BY_DATE) & Q(target_value__isnull=False)),
+                name="commitment_has_target",
+                violation_error_message="A one-off promise needs a due date, others a target.",
+            ),
+            models.CheckConstraint(
+                condition=Q(at_risk_margin__gte=0), name="commitment_margin_gte_0"
+            ),
+            models.CheckConstraint(
+                condition=Q(cadence_days__gte=1), name="commitment_cadence_gte_1"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "active"]),
+            models.Index(fields=["account", "status"]),
+            models.Index(fields=["responsible_team", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.promise
+
+
+class Measurement(models.Model):
+    """A measured value of a commitment over a period, recorded by operations."""
+
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.CASCADE, related_name="measurements"
+    )
+    value = models.DecimalField(max_digits=12, decimal_places=3)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    note = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")), name="measurement_period_ordered"
+            ),
+        ]
+        indexes = [models.Index(fields=["commitment", "-period_end", "-recorded_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.commitment_id}: {self.value} ({self.period_start}..{self.period_end})"
+
+
+class CommitmentStatusChange(models.Model):
+    """A change of a commitment's computed status; notifications key on it (sent once each)."""
+
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    from_status = models.CharField(max_length=10, choices=CommitmentStatus)
+    to_status = models.CharField(max_length=10, choices=CommitmentStatus)
+    measurement = models.ForeignKey(
+        Measurement, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["commitment", "-changed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.commitment_id}: {self.from_status} -> {self.to_status}"
+
+
+class Notification(models.Model):
+    """An in-app notification; `dedupe_key` makes sending the same news twice impossible."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    subject = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    dedupe_key = models.CharField(max_length=120)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "dedupe_key"], name="notification_once_per_recipient"
+            )
+        ]
+        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.subject

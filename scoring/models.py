@@ -1,0 +1,332 @@
+"""Selection criteria and weights, cost rates, ratings, and what each scoring run computes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from accounts.models import MONEY, Account, ActivityType, Stage
+
+
+class CostRate(models.Model):
+    """Rate per driver unit of an activity type for a period: cost pool / total driver volume."""
+
+    activity_type = models.ForeignKey(
+        ActivityType, on_delete=models.PROTECT, related_name="cost_rates"
+    )
+    period_start = models.DateField()
+    period_end = models.DateField()
+    cost_pool = models.DecimalField(validators=[MinValueValidator(0)], **MONEY)
+    driver_volume = models.DecimalField(
+        max_digits=14, decimal_places=3, validators=[MinValueValidator(Decimal("0.001"))]
+    )
+    rate = models.DecimalField(
+        "rate per driver unit",
+        max_digits=14,
+        decimal_places=4,
+        help_text="cost pool / driver volume, kept at four places",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["activity_type", "period_start"], name="cost_rate_one_per_type_and_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")), name="cost_rate_period_ordered"
+            ),
+            models.CheckConstraint(condition=Q(cost_pool__gte=0), name="cost_rate_pool_gte_0"),
+            models.CheckConstraint(condition=Q(driver_volume__gt=0), name="cost_rate_volume_gt_0"),
+            models.CheckConstraint(condition=Q(rate__gte=0), name="cost_rate_rate_gte_0"),
+        ]
+        indexes = [models.Index(fields=["activity_type", "period_start", "period_end"])]
+
+    def __str__(self) -> str:
+        return f"{self.activity_type} {self.period_start}..{self.period_end}: {self.rate}"
+
+
+class CriterionKind(models.TextChoices):
+    COMPUTED = "computed", "Computed from data"
+    RATED = "rated", "Rated 1-5 by the KAM"
+
+
+class CriterionSource(models.TextChoices):
+    """Where a computed criterion's raw value comes from (see DOMAIN.md, selection score)."""
+
+    REVENUE = "revenue", "Trailing-12-month revenue"
+    CONTRIBUTION = "contribution", "Contribution (revenue - cost of goods - cost to serve)"
+    REVENUE_GROWTH = "revenue_growth", "Revenue growth vs the previous 12 months"
+    TURNOVER = "turnover", "Customer's size (turnover)"
+    CATEGORY_SPEND = "category_spend", "Customer's spend in our category"
+    HEADROOM = "headroom", "Headroom (category spend - our revenue)"
+    MARKET_GROWTH = "market_growth", "Customer's market growth"
+
+
+class Criterion(models.Model):
+    """A selection criterion with its weight; directors configure them."""
+
+    key = models.SlugField(max_length=40, unique=True)
+    label = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    kind = models.CharField(max_length=10, choices=CriterionKind)
+    source = models.CharField(max_length=20, choices=CriterionSource, blank=True)
+    weight = models.DecimalField(
+        max_digits=6, decimal_places=2, default=Decimal("1.00"), validators=[MinValueValidator(0)]
+    )
+    active = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["position", "key"]
+        verbose_name_plural = "criteria"
+        constraints = [
+            models.CheckConstraint(condition=Q(weight__gte=0), name="criterion_weight_gte_0"),
+            models.CheckConstraint(
+                condition=(Q(kind=CriterionKind.COMPUTED) & ~Q(source=""))
+                | (Q(kind=CriterionKind.RATED) & Q(source="")),
+                name="criterion_computed_has_source",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Rating(models.Model):
+    """A KAM's 1-5 rating of a rated criterion for an account. Append-only: the newest counts."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="ratings")
+    criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="ratings")
+    value = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    comment = models.TextField(blank=True)
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    rated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(value__gte=1) & Q(value__lte=5), name="rating_value_1_to_5"
+            ),
+        ]
+        indexes = [models.Index(fields=["account", "criterion", "-rated_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.criterion_id}={self.value} for {self.account_id}"
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class RunTrigger(models.TextChoices):
+    SCHEDULE = "schedule", "Nightly schedule"
+    MANUAL = "manual", "Started by hand"
+    COMMAND = "command", "Management command"
+
+
+class ScoringRun(models.Model):
+    """One recompute of the whole portfolio. The newest succeeded run is what pages show."""
+
+    status = models.CharField(max_length=10, choices=RunStatus, default=RunStatus.QUEUED)
+    trigger = models.CharField(max_length=10, choices=RunTrigger)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    as_of = models.DateField(help_text="The trailing 12 months end on this date")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    stage = models.CharField(max_length=40, blank=True)
+    progress_pct = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(100)])
+    chunks_total = models.PositiveIntegerField(default=0)
+    chunks_done = models.PositiveIntegerField(default=0)
+    accounts_count = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict, blank=True)
+    stage_durations = models.JSONField(default=dict, blank=True)
+    weights = models.JSONField(default=dict, blank=True, help_text="Criteria weights used")
+    error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "-finished_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress_pct__lte=100), name="scoring_run_progress_lte_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Run {self.pk} ({self.status})"
+
+
+class Quadrant(models.TextChoices):
+    STRATEGIC = "strategic", "Strategic"
+    STAR = "star", "Star"
+    STATUS = "status", "Status"
+    STREAMLINE = "streamline", "Streamline"
+
+
+class AccountScore(models.Model):
+    """Everything a run computed for one account over the trailing 12 months."""
+
+    run = models.ForeignKey(ScoringRun, on_delete=models.CASCADE, related_name="scores")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="scores")
+    revenue = models.DecimalField(default=0, **MONEY)
+    revenue_prev = models.DecimalField("revenue, previous 12 months", default=0, **MONEY)
+    cost_of_goods = models.DecimalField(default=0, **MONEY)
+    cost_to_serve = models.DecimalField(default=0, **MONEY)
+    gross_margin = models.DecimalField(default=0, **MONEY)
+    net_profit = models.DecimalField(default=0, **MONEY)
+    revenue_growth_pct = models.DecimalField(max_digits=9, decimal_places=2, null=True)
+    share_of_wallet_pct = models.DecimalField(max_digits=7, decimal_places=2, null=True)
+    headroom = models.DecimalField(null=True, **MONEY)
+    attractiveness = models.DecimalField(max_digits=5, decimal_places=2)
+    relative_strength = models.DecimalField(max_digits=5, decimal_places=2)
+    quadrant = models.CharField(max_length=10, choices=Quadrant)
+    rank = models.PositiveIntegerField(help_text="1 = most attractive")
+    stage = models.CharField(max_length=16, choices=Stage)
+    status = models.CharField(max_length=10)
+    dmu_coverage_pct = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    satisfaction = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    is_pareto = models.BooleanField("in the 80% revenue set", default=False)
+    is_4x = models.BooleanField("monthly business >= 4x the average", default=False)
+    is_misclassified = models.BooleanField(default=False)
+    kam_overloaded = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "account"], name="account_score_once_per_run"),
+            models.CheckConstraint(
+                condition=Q(attractiveness__gte=0) & Q(attractiveness__lte=100),
+                name="account_score_attractiveness_0_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(relative_strength__gte=0) & Q(relative_strength__lte=100),
+                name="account_score_strength_0_100",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["run", "rank"]),
+            models.Index(fields=["run", "-net_profit"]),
+            models.Index(fields=["run", "-revenue"]),
+            models.Index(fields=["account", "run"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} in run {self.run_id}: {self.attractiveness}"
+
+
+class CriterionScore(models.Model):
+    """One line of a score's explanation; an account's contributions sum exactly to its score."""
+
+    run = models.ForeignKey(ScoringRun, on_delete=models.CASCADE, related_name="criterion_scores")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="+")
+    raw = models.DecimalField(max_digits=20, decimal_places=4, null=True)
+    normalised = models.DecimalField(max_digits=7, decimal_places=4)
+    weight = models.DecimalField(max_digits=6, decimal_places=2)
+    contribution = models.DecimalField(max_digits=7, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "account", "criterion"], name="criterion_score_once_per_run"
+            ),
+            models.CheckConstraint(
+                condition=Q(normalised__gte=0) & Q(normalised__lte=100),
+                name="criterion_score_normalised_0_100",
+            ),
+        ]
+        indexes = [models.Index(fields=["run", "criterion", "-normalised"])]
+
+    def __str__(self) -> str:
+        return f"{self.criterion_id}: {self.contribution}"
+
+
+class MetricKind(models.TextChoices):
+    """Effectiveness measures that are entered or imported rather than computed."""
+
+    SATISFACTION = "satisfaction", "Satisfaction (0-100)"
+    RELATIONSHIP_QUALITY = "relationship_quality", "Relationship quality (0-100)"
+    RETENTION = "retention", "Retention (0-100 %)"
+    ADVOCACY = "advocacy", "Advocacy: would refer us (0-100)"
+    SHARED_INVESTMENT = "shared_investment", "Shared investments (amount)"
+
+
+class MetricEntry(models.Model):
+    """An entered or imported effectiveness measure for an account and a calendar quarter."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="metric_entries")
+    period_start = models.DateField(help_text="First day of the calendar quarter")
+    metric = models.CharField(max_length=24, choices=MetricKind)
+    value = models.DecimalField(max_digits=16, decimal_places=2)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    entered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "metric entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "period_start", "metric"], name="metric_entry_once_per_period"
+            ),
+        ]
+        indexes = [models.Index(fields=["metric", "period_start"])]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.metric} {self.period_start}: {self.value}"
+
+
+class MetricSnapshot(models.Model):
+    """Effectiveness of one account in one calendar quarter, written by the scoring run."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="snapshots")
+    period_start = models.DateField(help_text="First day of the calendar quarter")
+    run = models.ForeignKey(ScoringRun, on_delete=models.SET_NULL, null=True, related_name="+")
+    is_key = models.BooleanField(default=False, help_text="Key account when computed")
+    revenue = models.DecimalField(default=0, **MONEY)
+    cost_of_goods = models.DecimalField(default=0, **MONEY)
+    cost_to_serve = models.DecimalField(default=0, **MONEY)
+    gross_margin = models.DecimalField(default=0, **MONEY)
+    net_profit = models.DecimalField(default=0, **MONEY)
+    revenue_growth_pct = models.DecimalField(max_digits=9, decimal_places=2, null=True)
+    share_of_wallet_pct = models.DecimalField(max_digits=7, decimal_places=2, null=True)
+    cost_to_serve_pct = models.DecimalField(max_digits=9, decimal_places=2, null=True)
+    gross_margin_pct = models.DecimalField(max_digits=9, decimal_places=2, null=True)
+    net_margin_pct = models.DecimalField(max_digits=9, decimal_places=2, null=True)
+    satisfaction = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    relationship_quality = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    retention = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    advocacy = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    shared_investment = models.DecimalField(null=True, **MONEY)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "period_start"], name="metric_snapshot_once_per_period"
+            ),
+        ]
+        indexes = [models.Index(fields=["period_start", "is_key"])]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.period_start}"

@@ -1,0 +1,246 @@
+"""factory-boy factories for every model the tests build."""
+
+import datetime as dt
+from decimal import Decimal
+
+import factory
+from django.contrib.auth.models import Group
+
+from accounts.models import (
+    Account,
+    AccountStatus,
+    Activity,
+    ActivityType,
+    BuyingRole,
+    Contact,
+    FunctionalRole,
+    SalesLine,
+    Stage,
+    TeamMembership,
+    User,
+)
+from kam import rules as kam_rules
+from plans.models import (
+    Action,
+    ActionFamily,
+    Commitment,
+    CommitmentCategory,
+    Comparison,
+    Measurement,
+    Objective,
+    ObjectiveMetric,
+    Plan,
+    PlanSection,
+    SectionKind,
+    ServiceTeam,
+)
+from scoring.models import CostRate, Criterion, Rating
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.django.Password("pw-for-tests-only")
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if create and extracted:
+            group = Group.objects.get(name=extracted)
+            self.groups.add(group)
+
+
+class KamFactory(UserFactory):
+    role = kam_rules.KAM_GROUP
+
+
+class DirectorFactory(UserFactory):
+    role = kam_rules.DIRECTOR_GROUP
+
+
+class OperationsFactory(UserFactory):
+    role = kam_rules.OPERATIONS_GROUP
+
+
+class AdminFactory(UserFactory):
+    is_superuser = True
+    is_staff = True
+
+
+class AccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Account
+
+    erp_code = factory.Sequence(lambda n: f"C{n:06d}")
+    name = factory.Sequence(lambda n: f"Customer {n} GmbH")
+    industry = "Automotive"
+    country = "DE"
+    region = "DACH"
+    turnover = Decimal("50000000.00")
+    market_growth_pct = Decimal("3.00")
+    category_spend = Decimal("2000000.00")
+    status = AccountStatus.STANDARD
+    stage = Stage.EXPLORATORY
+
+
+class KeyAccountFactory(AccountFactory):
+    status = AccountStatus.KEY
+    kam = factory.SubFactory(KamFactory)
+    stage = Stage.COOPERATIVE
+
+
+class TeamMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TeamMembership
+
+    account = factory.SubFactory(KeyAccountFactory)
+    user = factory.SubFactory(KamFactory)
+    functional_role = FunctionalRole.SALES
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    account = factory.SubFactory(KeyAccountFactory)
+    name = factory.Faker("name")
+    title = "Head of Purchasing"
+    function = "Purchasing"
+    buying_role = BuyingRole.DECISION_MAKER
+    influence = 4
+
+
+class SalesLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SalesLine
+
+    account = factory.SubFactory(AccountFactory)
+    date = dt.date(2026, 6, 15)
+    product_category = "Fasteners"
+    quantity = Decimal("10.000")
+    revenue = Decimal("1000.00")
+    cost_of_goods = Decimal("600.00")
+    erp_document = factory.Sequence(lambda n: f"INV{n:08d}")
+    erp_line = 1
+
+
+class ActivityTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ActivityType
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"activity-{n}")
+    name = factory.LazyAttribute(lambda o: o.code.replace("-", " ").title())
+    driver_unit = "visit"
+
+
+class ActivityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Activity
+
+    account = factory.SubFactory(AccountFactory)
+    activity_type = factory.SubFactory(ActivityTypeFactory)
+    date = dt.date(2026, 6, 15)
+    quantity = Decimal("1.000")
+
+
+class CostRateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CostRate
+
+    activity_type = factory.SubFactory(ActivityTypeFactory)
+    period_start = dt.date(2026, 1, 1)
+    period_end = dt.date(2026, 12, 31)
+    cost_pool = Decimal("10000.00")
+    driver_volume = Decimal("100.000")
+    rate = factory.LazyAttribute(
+        lambda o: (o.cost_pool / o.driver_volume).quantize(Decimal("0.0001"))
+    )
+
+
+class RatingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Rating
+
+    account = factory.SubFactory(KeyAccountFactory)
+    criterion = factory.LazyFunction(lambda: Criterion.objects.get(key="strategic_value"))
+    value = 4
+
+
+class PlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Plan
+
+    account = factory.SubFactory(KeyAccountFactory)
+    title = factory.LazyAttribute(lambda o: f"Account plan {o.period_start.year}: {o.account.name}")
+    period_start = dt.date(2026, 1, 1)
+    period_end = dt.date(2026, 12, 31)
+    review_date = dt.date(2026, 7, 1)
+
+
+class PlanSectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PlanSection
+
+    plan = factory.SubFactory(PlanFactory)
+    kind = SectionKind.POSITION
+    body = "Market leader in its segment; buys on total cost of ownership."
+
+
+class ObjectiveFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Objective
+
+    plan = factory.SubFactory(PlanFactory)
+    metric = ObjectiveMetric.REVENUE
+    target_value = Decimal("1500000.00")
+    due_date = dt.date(2026, 12, 31)
+
+
+class ActionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Action
+
+    plan = factory.SubFactory(PlanFactory)
+    family = ActionFamily.PERSONAL_TRUST
+    title = factory.Sequence(lambda n: f"Action {n}")
+    owner = factory.LazyAttribute(lambda o: o.plan.account.kam)
+    due_date = dt.date(2026, 9, 30)
+
+
+class ServiceTeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ServiceTeam
+        django_get_or_create = ("name",)
+
+    name = "Logistics"
+
+
+class CommitmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Commitment
+
+    account = factory.SubFactory(KeyAccountFactory)
+    category = CommitmentCategory.DELIVERY_RELIABILITY
+    promise = "On-time delivery of at least 98%"
+    comparison = Comparison.AT_LEAST
+    target_value = Decimal("98.000")
+    unit = "%"
+    at_risk_margin = Decimal("1.000")
+    responsible_team = factory.SubFactory(ServiceTeamFactory)
+
+
+class MeasurementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Measurement
+
+    commitment = factory.SubFactory(CommitmentFactory)
+    value = Decimal("99.000")
+    period_start = dt.date(2026, 10, 1)
+    period_end = dt.date(2026, 10, 31)
