@@ -9,5 +9,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("accounts.urls")),
+    path("plans/", include("plans.urls")),
+    path("scoring/", include("scoring.urls")),
     path("admin/", admin.site.urls),
 ]
