@@ -51,21 +51,30 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def role(self, create, extracted, **kwargs):
-        if create and extracted:
-            group = Group.objects.get(name=extracted)
-            self.groups.add(group)
+        _join_group(self, create, extracted)
+
+
+def _join_group(user, create, group_name):
+    if create and group_name:
+        user.groups.add(Group.objects.get(name=group_name))
 
 
 class KamFactory(UserFactory):
-    role = kam_rules.KAM_GROUP
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        _join_group(self, create, extracted or kam_rules.KAM_GROUP)
 
 
 class DirectorFactory(UserFactory):
-    role = kam_rules.DIRECTOR_GROUP
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        _join_group(self, create, extracted or kam_rules.DIRECTOR_GROUP)
 
 
 class OperationsFactory(UserFactory):
-    role = kam_rules.OPERATIONS_GROUP
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        _join_group(self, create, extracted or kam_rules.OPERATIONS_GROUP)
 
 
 class AdminFactory(UserFactory):
