@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from kam import views
+from kam import health, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,4 +12,6 @@ urlpatterns = [
     path("plans/", include("plans.urls")),
     path("scoring/", include("scoring.urls")),
     path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
 ]

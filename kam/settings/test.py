@@ -14,3 +14,6 @@ STORAGES = {
 }
 # Tests run tasks inline even when REDIS_URL is set; the multi-worker tests start real workers.
 CELERY_TASK_ALWAYS_EAGER = True
+# Serve static files from the source folders: tests never run collectstatic.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
