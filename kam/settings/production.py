@@ -20,11 +20,14 @@ _required("DATABASE_URL")
 DEBUG = False
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or [_required("ALLOWED_HOSTS")]
 
+# KAM_HTTPS (default true): KAM is served over https behind a TLS-terminating proxy that sets
+# X-Forwarded-Proto. Only a private, plain-http trial (docker-compose on localhost) turns it off.
+KAM_HTTPS = env_bool("KAM_HTTPS", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+SECURE_SSL_REDIRECT = KAM_HTTPS
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
-SESSION_COOKIE_SECURE = True
-CSRF_COOKIE_SECURE = True
+SESSION_COOKIE_SECURE = KAM_HTTPS
+CSRF_COOKIE_SECURE = KAM_HTTPS
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
