@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from simple_history.models import HistoricalRecords
 
 from kam import rules as kam_rules
@@ -22,11 +23,23 @@ ZERO = Decimal("0.00")
 class User(AbstractUser):
     """A person using KAM; roles come from groups (see kam.rules)."""
 
+    # Part of the session hash: rotating it logs the user out of every browser at once.
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
+
     class Meta:
         ordering = ["last_name", "first_name", "username"]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def get_session_auth_hash(self) -> str:
+        """Django checks this hash on every request; it changes with the password or with
+        `session_generation`, so "log out everywhere" ends every other session."""
+        return salted_hmac(
+            "kam.accounts.User.get_session_auth_hash",
+            f"{self.password}:{self.session_generation}",
+            algorithm="sha256",
+        ).hexdigest()
 
 
 class AccountStatus(models.TextChoices):
