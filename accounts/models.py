@@ -32,12 +32,13 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 
-    def get_session_auth_hash(self) -> str:
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
         """Django checks this hash on every request; it changes with the password or with
         `session_generation`, so "log out everywhere" ends every other session."""
         return salted_hmac(
             "kam.accounts.User.get_session_auth_hash",
             f"{self.password}:{self.session_generation}",
+            secret=secret,
             algorithm="sha256",
         ).hexdigest()
 
