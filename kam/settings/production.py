@@ -16,6 +16,7 @@ def _required(name: str) -> str:
 
 
 SECRET_KEY = _required("SECRET_KEY")
+LOGGING["handlers"]["console"]["formatter"] = os.environ.get("LOG_FORMAT", "json")  # noqa: F405
 _required("DATABASE_URL")
 DEBUG = False
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or [_required("ALLOWED_HOSTS")]

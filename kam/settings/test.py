@@ -17,3 +17,6 @@ CELERY_TASK_ALWAYS_EAGER = True
 # Serve static files from the source folders: tests never run collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# django-axes needs the request on authenticate(); tests log in with force_login, and the
+# lockout tests switch it on themselves.
+AXES_ENABLED = False

@@ -1,0 +1,58 @@
+"""Request id and user for every log line, and the X-Request-ID response header."""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import re
+import uuid
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+_request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+_user: contextvars.ContextVar[str] = contextvars.ContextVar("user", default="-")
+_VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def current_request_id() -> str:
+    return _request_id.get()
+
+
+def bind_log_context(*, request_id: str | None = None, user: str | None = None) -> None:
+    """Tasks call this so their log lines carry e.g. the scoring run id."""
+    if request_id is not None:
+        _request_id.set(request_id)
+    if user is not None:
+        _user.set(user)
+
+
+class RequestIdMiddleware:
+    """Takes a sane X-Request-ID from the proxy or makes one; the user is added once known."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id
+        # Not reset afterwards: Django logs the response (e.g. "Not Found") after the middleware
+        # chain returns, and that line must still carry the id. The next request overwrites it.
+        _request_id.set(request_id)
+        _user.set("-")
+        response = self.get_response(request)
+        response["X-Request-ID"] = request_id
+        return response
+
+    def process_view(self, request: HttpRequest, *args: object) -> None:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            _user.set(user.get_username())
+
+
+class RequestContextFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = _request_id.get()
+        record.user = _user.get()
+        return True
