@@ -195,6 +195,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scoring.tasks.nightly_recompute",
         "schedule": crontab(hour=_recompute_hour, minute=_recompute_minute),
     },
+    # Service commitments: statuses hourly (time alone can breach a promise), KAM digest weekly.
+    "evaluate-commitments": {
+        "task": "plans.tasks.evaluate_commitments",
+        "schedule": crontab(minute=10),
+    },
+    "kam-weekly-digest": {
+        "task": "plans.tasks.send_kam_digests",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=0),
+    },
 }
 
 if REDIS_URL:

@@ -1,0 +1,445 @@
+"""Writes with rules for the plans app.
+
+Service commitments: evaluating statuses (set-based), recording measurements, notifying the
+responsible team and the KAM once per status change, the weekly KAM digest, and reading
+notifications. Plan services join this module later (see the plan issue).
+
+Decision on "operations change statuses": status is computed, never typed. Operations change a
+commitment's status by recording the measurement it is computed from; a wrong figure is corrected
+by recording the right one for the same period (the latest recorded for a period wins). There is
+no manual override, so the board, the account page and the notifications never disagree with
+the rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage, mailers
+from django.db import transaction
+from django.db.models import Case, Value, When
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from kam.errors import DomainError, PermissionDenied
+from plans import selectors
+from plans.models import (
+    Action,
+    ActionStatus,
+    Commitment,
+    CommitmentStatus,
+    CommitmentStatusChange,
+    Comparison,
+    Measurement,
+    Notification,
+    PlanStatus,
+    ServiceTeam,
+)
+from plans.status import commitment_status
+
+logger = logging.getLogger(__name__)
+
+# One transaction per batch keeps locks short and memory flat on a large portfolio.
+EVALUATION_BATCH_SIZE = 500
+NOTIFY_ON = frozenset({CommitmentStatus.AT_RISK, CommitmentStatus.BREACHED})
+PERCENT_UNITS = frozenset({"%", "percent", "pct"})
+
+
+def status_change_dedupe_key(status_change_id: int) -> str:
+    return f"commitment-status:{status_change_id}"
+
+
+def digest_dedupe_key(day: dt.date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"kam-digest:{year}-W{week:02d}"
+
+
+@dataclass
+class EvaluationResult:
+    evaluated: int = 0
+    changes: list[CommitmentStatusChange] = field(default_factory=list)
+    notifications: int = 0
+
+
+def commitments_evaluate(
+    *,
+    commitment_ids: Iterable[int] | None = None,
+    today: dt.date | None = None,
+    actor: User | None = None,
+) -> EvaluationResult:
+    """Recompute the status of active commitments (all, or `commitment_ids`) with the one rule,
+    `plans.status.commitment_status`, and record each change.
+
+    Per batch of commitments, in one transaction and a fixed number of queries: lock the rows,
+    read them with their latest measurement, update the changed ones in one statement, write a
+    `CommitmentStatusChange` per change (attributed to `actor`, None for the hourly task) and an
+    in-app `Notification` per recipient for each change to at risk or breached. Recipients are
+    the responsible team's members and the account's KAM. E-mails go out after commit, by a task.
+
+    Idempotent: a second run finds nothing changed, so it writes and sends nothing; the
+    notification's unique (recipient, dedupe_key) makes a duplicate impossible even so.
+    """
+    today = today or timezone.localdate()
+    result = EvaluationResult()
+    for batch in _evaluation_batches(commitment_ids):
+        _evaluate_batch(batch, today=today, actor=actor, result=result)
+    return result
+
+
+def _evaluation_batches(commitment_ids: Iterable[int] | None) -> Iterator[list[int]]:
+    if commitment_ids is not None:
+        ids = sorted(set(commitment_ids))
+        for start in range(0, len(ids), EVALUATION_BATCH_SIZE):
+            yield ids[start : start + EVALUATION_BATCH_SIZE]
+        return
+    last_pk = 0
+    active = Commitment.objects.filter(active=True).order_by("pk")
+    while True:
+        ids = list(
+            active.filter(pk__gt=last_pk).values_list("pk", flat=True)[:EVALUATION_BATCH_SIZE]
+        )
+        if not ids:
+            return
+        yield ids
+        last_pk = ids[-1]
+
+
+@transaction.atomic
+def _evaluate_batch(
+    ids: list[int], *, today: dt.date, actor: User | None, result: EvaluationResult
+) -> None:
+    # Lock first, read second: the read is a new statement, so on PostgreSQL it sees a
+    # measurement committed by whoever held the lock before us.
+    locked = list(
+        Commitment.objects.filter(pk__in=ids, active=True)
+        .select_for_update()
+        .values_list("pk", flat=True)
+    )
+    commitments = list(
+        selectors.commitments_with_latest(Commitment.objects.filter(pk__in=locked))
+        .select_related("account__kam")
+        .order_by("pk")
+    )
+    result.evaluated += len(commitments)
+    now = timezone.now()
+    changes: list[CommitmentStatusChange] = []
+    changed: dict[str, list[int]] = defaultdict(list)
+    by_pk: dict[int, Commitment] = {}
+    reasons: dict[int, str] = {}
+    for commitment in commitments:
+        latest = selectors.latest_measurement_of(commitment)
+        evaluation = commitment_status(commitment, latest, today)
+        if evaluation.status == commitment.status:
+            continue
+        changes.append(
+            CommitmentStatusChange(
+                commitment=commitment,
+                from_status=commitment.status,
+                to_status=evaluation.status,
+                measurement_id=latest.pk if latest else None,
+                changed_by=actor,
+                changed_at=now,
+            )
+        )
+        changed[evaluation.status].append(commitment.pk)
+        by_pk[commitment.pk] = commitment
+        reasons[commitment.pk] = evaluation.reason
+    if not changes:
+        return
+    # Status history lives in CommitmentStatusChange (who, when, from what measurement), so one
+    # UPDATE for the whole batch instead of a historical row per commitment.
+    Commitment.objects.filter(pk__in=by_pk).update(
+        status=Case(*[When(pk__in=pks, then=Value(status)) for status, pks in changed.items()]),
+        status_changed_at=now,
+    )
+    CommitmentStatusChange.objects.bulk_create(changes)
+    result.changes.extend(changes)
+    notifying = [change for change in changes if change.to_status in NOTIFY_ON]
+    if not notifying:
+        return
+    notifications = _status_change_notifications(notifying, by_pk, reasons)
+    Notification.objects.bulk_create(notifications)
+    result.notifications += len(notifications)
+    change_ids = [change.pk for change in notifying]
+
+    def enqueue_emails() -> None:
+        from plans.tasks import send_status_change_emails  # tasks import this module
+
+        send_status_change_emails.delay(change_ids)
+
+    transaction.on_commit(enqueue_emails)
+
+
+def _status_change_notifications(
+    changes: list[CommitmentStatusChange],
+    commitments: dict[int, Commitment],
+    reasons: dict[int, str],
+) -> list[Notification]:
+    team_ids = {commitments[change.commitment_id].responsible_team_id for change in changes}
+    members: dict[int, set[int]] = defaultdict(set)
+    memberships = ServiceTeam.members.through.objects.filter(
+        serviceteam_id__in=team_ids, user__is_active=True
+    ).values_list("serviceteam_id", "user_id")
+    for team_id, user_id in memberships:
+        members[team_id].add(user_id)
+    notifications = []
+    for change in changes:
+        commitment = commitments[change.commitment_id]
+        recipients = set(members[commitment.responsible_team_id])
+        kam = commitment.account.kam
+        if kam is not None and kam.is_active:
+            recipients.add(kam.pk)
+        label = CommitmentStatus(change.to_status).label.lower()
+        subject = f"{commitment.account.name}: “{commitment.promise}” is {label}"
+        body = (
+            f"The service commitment “{commitment.promise}” to {commitment.account.name} changed "
+            f"from {CommitmentStatus(change.from_status).label.lower()} to {label}.\n"
+            f"Why: {reasons[commitment.pk]}."
+        )
+        url = reverse("plans:commitment_detail", args=[commitment.pk])
+        notifications.extend(
+            Notification(
+                recipient_id=recipient,
+                subject=subject[:200],
+                body=body,
+                url=url,
+                dedupe_key=status_change_dedupe_key(change.pk),
+                created_at=change.changed_at,
+            )
+            for recipient in sorted(recipients)
+        )
+    return notifications
+
+
+def status_change_emails_send(*, status_change_ids: Iterable[int]) -> int:
+    """E-mail the notifications of status changes not yet e-mailed; returns messages sent.
+
+    A change is claimed (`notified_at` set) before its e-mails go out, so a re-run or a second
+    worker never sends them twice; if sending fails the claim is released and the error raised,
+    so the task's retry sends them later.
+    """
+    with transaction.atomic():
+        claimed = list(
+            CommitmentStatusChange.objects.filter(
+                pk__in=list(status_change_ids), notified_at__isnull=True
+            )
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)
+        )
+        if not claimed:
+            return 0
+        CommitmentStatusChange.objects.filter(pk__in=claimed).update(notified_at=timezone.now())
+    keys = [status_change_dedupe_key(pk) for pk in claimed]
+    try:
+        return _email_notifications(Notification.objects.filter(dedupe_key__in=keys))
+    except Exception:
+        CommitmentStatusChange.objects.filter(pk__in=claimed).update(notified_at=None)
+        raise
+
+
+def _email_notifications(notifications: Any) -> int:
+    """Send each notification to its recipient's e-mail address (recipients without one are
+    skipped: the in-app notification is all they get)."""
+    messages = [
+        EmailMessage(
+            subject=notification.subject,
+            body=f"{notification.body}\n\n{notification.url}".strip(),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[notification.recipient.email],
+        )
+        for notification in notifications.select_related("recipient").order_by("pk")
+        if notification.recipient.email
+    ]
+    if not messages:
+        return 0
+    return mailers.default.send_messages(messages) or 0
+
+
+class MeasurementRejected(DomainError):
+    """A measurement broke a rule; `errors` maps form field names to messages."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__(" ".join(message for messages in errors.values() for message in messages))
+        self.errors = errors
+
+
+def measurement_validate(
+    *,
+    commitment: Commitment,
+    value: Decimal,
+    period_start: dt.date,
+    period_end: dt.date,
+    today: dt.date,
+) -> dict[str, list[str]]:
+    """The rules a measurement must meet, as {field: [messages]} (empty when it is sensible):
+    the period is ordered and not in the future; values are never negative, a percentage is at
+    most 100, and a one-off promise takes 1 (delivered, on the period end) or 0 (not yet)."""
+    errors: dict[str, list[str]] = defaultdict(list)
+    if period_end < period_start:
+        errors["period_end"].append("The period must end on or after its start.")
+    if period_end > today:
+        errors["period_end"].append("A measured period cannot end in the future.")
+    if commitment.comparison == Comparison.BY_DATE:
+        if value not in (Decimal(0), Decimal(1)):
+            errors["value"].append("For a one-off promise, record 1 (delivered) or 0 (not yet).")
+    elif value < 0:
+        errors["value"].append("A measurement cannot be negative.")
+    elif commitment.unit.strip().lower() in PERCENT_UNITS and value > 100:
+        errors["value"].append("A percentage must be between 0 and 100.")
+    return dict(errors)
+
+
+@transaction.atomic
+def measurement_record(
+    *,
+    commitment: Commitment,
+    value: Decimal,
+    period_start: dt.date,
+    period_end: dt.date,
+    note: str = "",
+    actor: User,
+    today: dt.date | None = None,
+) -> Measurement:
+    """Record a measurement of an active commitment and re-evaluate its status at once.
+
+    Only those with `plans.record_measurement` (operations, administrators) may record; the
+    values must pass `measurement_validate`. The commitment's status, its change history and
+    any notification follow from `commitments_evaluate` for this one commitment.
+    """
+    if not actor.has_perm("plans.record_measurement", commitment):
+        raise PermissionDenied("You may not record measurements of service commitments.")
+    if not commitment.active:
+        raise MeasurementRejected({"__all__": ["This commitment is no longer active."]})
+    today = today or timezone.localdate()
+    errors = measurement_validate(
+        commitment=commitment,
+        value=value,
+        period_start=period_start,
+        period_end=period_end,
+        today=today,
+    )
+    if errors:
+        raise MeasurementRejected(errors)
+    measurement = Measurement.objects.create(
+        commitment=commitment,
+        value=value,
+        period_start=period_start,
+        period_end=period_end,
+        note=note,
+        recorded_by=actor,
+    )
+    commitments_evaluate(commitment_ids=[commitment.pk], today=today, actor=actor)
+    return measurement
+
+
+def kam_digests_send(*, today: dt.date | None = None) -> list[Notification]:
+    """Send each KAM one digest per ISO week: the overdue actions on the plans of the accounts
+    they are KAM of (due before today, open or in progress, plan not archived) and those
+    accounts' active commitments at risk or breached. KAMs with nothing to report get nothing.
+
+    Idempotent per week: the digest is a notification keyed `kam-digest:<year>-W<week>`; the KAMs
+    are locked while the missing ones are written, so a re-run or a concurrent run finds them and
+    sends nothing. E-mails go out after commit; if sending fails the in-app digest remains and is
+    not e-mailed again (never twice).
+    """
+    today = today or timezone.localdate()
+    key = digest_dedupe_key(today)
+    with transaction.atomic():
+        actions = list(
+            Action.objects.filter(
+                due_date__lt=today,
+                status__in=[ActionStatus.OPEN, ActionStatus.IN_PROGRESS],
+                plan__account__kam__is_active=True,
+            )
+            .exclude(plan__status=PlanStatus.ARCHIVED)
+            .select_related("plan__account", "owner")
+            .order_by("due_date", "plan__account__name", "pk")
+        )
+        commitments = list(
+            Commitment.objects.filter(
+                active=True,
+                status__in=NOTIFY_ON,
+                account__kam__is_active=True,
+            )
+            .select_related("account")
+            .order_by("account__name", "pk")
+        )
+        overdue_by_kam: dict[int, list[Action]] = defaultdict(list)
+        for action in actions:
+            overdue_by_kam[action.plan.account.kam_id].append(action)
+        risky_by_kam: dict[int, list[Commitment]] = defaultdict(list)
+        for commitment in commitments:
+            risky_by_kam[commitment.account.kam_id].append(commitment)
+        kam_ids = sorted(set(overdue_by_kam) | set(risky_by_kam))
+        if not kam_ids:
+            return []
+        list(User.objects.filter(pk__in=kam_ids).select_for_update().values_list("pk", flat=True))
+        already = set(
+            Notification.objects.filter(recipient_id__in=kam_ids, dedupe_key=key).values_list(
+                "recipient_id", flat=True
+            )
+        )
+        year, week, _ = today.isocalendar()
+        digests = [
+            Notification(
+                recipient_id=kam_id,
+                subject=f"Your key accounts, week {week} of {year}: "
+                f"{_count(len(overdue_by_kam[kam_id]), 'overdue action')}, "
+                f"{_count(len(risky_by_kam[kam_id]), 'commitment')} at risk or breached",
+                body=_digest_body(overdue_by_kam[kam_id], risky_by_kam[kam_id]),
+                url=f"{reverse('plans:board')}?kam={kam_id}",
+                dedupe_key=key,
+            )
+            for kam_id in kam_ids
+            if kam_id not in already
+        ]
+        if not digests:
+            return []
+        Notification.objects.bulk_create(digests)
+        digest_ids = [digest.pk for digest in digests]
+        transaction.on_commit(
+            lambda: _email_notifications(Notification.objects.filter(pk__in=digest_ids))
+        )
+    return digests
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _digest_body(actions: list[Action], commitments: list[Commitment]) -> str:
+    lines = []
+    if actions:
+        lines.append(f"Overdue actions ({len(actions)}):")
+        lines.extend(
+            f"- {action.plan.account.name}: {action.title} (owner {action.owner}, "
+            f"due {action.due_date:%d %b %Y}, {action.get_status_display().lower()})"
+            for action in actions
+        )
+    if commitments:
+        if lines:
+            lines.append("")
+        lines.append(f"Commitments at risk or breached ({len(commitments)}):")
+        lines.extend(
+            f"- {commitment.account.name}: {commitment.promise} "
+            f"({commitment.get_status_display().lower()})"
+            for commitment in commitments
+        )
+    return "\n".join(lines)
+
+
+def notifications_mark_read(*, user: User, notification_ids: Iterable[int] | None = None) -> int:
+    """Mark the user's own unread notifications read (all, or those in `notification_ids`);
+    other people's notifications are never touched. Returns how many changed."""
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if notification_ids is not None:
+        unread = unread.filter(pk__in=list(notification_ids))
+    return unread.update(read_at=timezone.now())

@@ -1,0 +1,38 @@
+"""Celery tasks for service commitments: thin wrappers over plans.services, ids only."""
+
+from __future__ import annotations
+
+from smtplib import SMTPException
+
+from celery import shared_task
+from django.db import OperationalError
+
+from plans import services
+
+# Transient failures worth a retry: the database went away or deadlocked, the mail server hiccupped.
+DATABASE_ERRORS = (OperationalError,)
+MAIL_ERRORS = (SMTPException, ConnectionError, TimeoutError)
+RETRY = {"retry_backoff": True, "retry_backoff_max": 600, "retry_jitter": True, "max_retries": 5}
+
+
+@shared_task(autoretry_for=DATABASE_ERRORS, **RETRY)
+def evaluate_commitments(commitment_ids: list[int] | None = None) -> dict[str, int]:
+    """Hourly (beat): re-evaluate every active commitment; a re-run or retry changes nothing."""
+    result = services.commitments_evaluate(commitment_ids=commitment_ids)
+    return {
+        "evaluated": result.evaluated,
+        "changed": len(result.changes),
+        "notifications": result.notifications,
+    }
+
+
+@shared_task(autoretry_for=DATABASE_ERRORS + MAIL_ERRORS, **RETRY)
+def send_status_change_emails(status_change_ids: list[int]) -> int:
+    """E-mail the notifications of these status changes, each change at most once."""
+    return services.status_change_emails_send(status_change_ids=status_change_ids)
+
+
+@shared_task(autoretry_for=DATABASE_ERRORS, **RETRY)
+def send_kam_digests() -> int:
+    """Weekly (beat): each KAM's digest of overdue actions and commitments at risk."""
+    return len(services.kam_digests_send())

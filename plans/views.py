@@ -1,0 +1,352 @@
+"""Pages of the plans app: the service-commitments board, a commitment's page, recording a
+measurement (in place with htmx, or as a plain form without JavaScript) and notifications."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from plans import selectors, services
+from plans.filters import CommitmentFilterSet
+from plans.forms import MeasurementForm
+from plans.models import Commitment, Comparison, Measurement
+from plans.status import commitment_next_due, commitment_status
+
+PAGE_SIZE = 50
+HISTORY_PAGE_SIZE = 50
+NOTIFICATIONS_PAGE_SIZE = 25
+CSV_DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Sparkline:
+    """A small inline SVG of the last measurements, with its text alternative."""
+
+    points: str
+    width: int
+    height: int
+    target_y: float
+    last_x: float
+    last_y: float
+    label: str
+
+
+def sparkline(values: list[Decimal], commitment: Commitment) -> Sparkline | None:
+    """Geometry for up to the last 12 values, oldest first; the target is drawn as a line, so
+    the scale includes it. One-off promises have no trend (None)."""
+    if not values or commitment.comparison == Comparison.BY_DATE:
+        return None
+    width, height, pad = 96, 24, 3
+    target = commitment.target_value
+    low, high = min([*values, target]), max([*values, target])
+    span = (high - low) or Decimal(1)
+    step = (width - 2 * pad) / max(len(values) - 1, 1)
+
+    def y_of(value: Decimal) -> float:
+        return round(pad + float((high - value) / span) * (height - 2 * pad), 1)
+
+    coordinates = [
+        (round(pad + index * step, 1), y_of(value)) for index, value in enumerate(values)
+    ]
+    unit = f" {commitment.unit}" if commitment.unit else ""
+    sign = "at least" if commitment.comparison == Comparison.AT_LEAST else "at most"
+    numbers = ", ".join(f"{value.normalize():f}" for value in values)
+    noun = "measurement" if len(values) == 1 else f"{len(values)} measurements"
+    label = (
+        f"Last {noun}, oldest first: {numbers}{unit}; target {sign} {target.normalize():f}{unit}"
+    )
+    return Sparkline(
+        points=" ".join(f"{x},{y}" for x, y in coordinates),
+        width=width,
+        height=height,
+        target_y=y_of(target),
+        last_x=coordinates[-1][0],
+        last_y=coordinates[-1][1],
+        label=label,
+    )
+
+
+@dataclass(frozen=True)
+class BoardLine:
+    row: selectors.BoardRow
+    sparkline: Sparkline | None
+
+
+def board_lines(rows: Iterable[selectors.BoardRow]) -> list[BoardLine]:
+    rows = list(rows)
+    series = selectors.measurement_series(row.commitment.pk for row in rows)
+    return [
+        BoardLine(row, sparkline(series.get(row.commitment.pk, []), row.commitment)) for row in rows
+    ]
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return default
+
+
+@login_required
+def board(request: HttpRequest) -> HttpResponse:
+    """Operations' home: every commitment the user may see, most urgent first."""
+    today = timezone.localdate()
+    filterset = CommitmentFilterSet(request.GET, request=request)
+    rows = selectors.board_rows(filterset.qs, today=today)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "plans/board.html",
+        {
+            "filter": filterset,
+            "page_obj": page,
+            "lines": board_lines(page.object_list),
+            "total": len(rows),
+            "summary": _summary(rows),
+            "can_record": request.user.has_perm("plans.record_measurement"),
+            "board_url": request.get_full_path(),
+            "today": today,
+        },
+    )
+
+
+def _summary(rows: list[selectors.BoardRow]) -> list[tuple[str, int]]:
+    counts = Counter(row.urgency for row in rows)
+    return [(label, counts[urgency]) for urgency, label in selectors.URGENCY_LABELS.items()]
+
+
+def _csv_cell(value: Any) -> str:
+    """A CSV cell a spreadsheet will not run as a formula (OWASP: CSV injection)."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(CSV_DANGEROUS_PREFIXES) else text
+
+
+@login_required
+def board_export(request: HttpRequest) -> HttpResponse:
+    """The board as CSV, with the same filters and order as on screen (all pages)."""
+    today = timezone.localdate()
+    filterset = CommitmentFilterSet(request.GET, request=request)
+    rows = selectors.board_rows(filterset.qs, today=today)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="commitments-{today:%Y-%m-%d}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "Account",
+            "ERP code",
+            "KAM",
+            "Category",
+            "Promise",
+            "Comparison",
+            "Target",
+            "Unit",
+            "Due date",
+            "Latest value",
+            "Latest period end",
+            "Status",
+            "Due soon",
+            "Responsible team",
+            "Next due",
+        ]
+    )
+    for row in rows:
+        commitment, latest = row.commitment, row.latest
+        writer.writerow(
+            _csv_cell(cell)
+            for cell in (
+                commitment.account.name,
+                commitment.account.erp_code,
+                commitment.account.kam or "",
+                commitment.get_category_display(),
+                commitment.promise,
+                commitment.get_comparison_display(),
+                commitment.target_value.normalize() if commitment.target_value is not None else "",
+                commitment.unit,
+                commitment.due_date or "",
+                latest.value.normalize() if latest else "",
+                latest.period_end if latest else "",
+                commitment.get_status_display(),
+                "yes" if row.due_soon else "no",
+                commitment.responsible_team.name,
+                row.next_due or "",
+            )
+        )
+    return response
+
+
+def _visible_row(request: HttpRequest, pk: int) -> BoardLine:
+    rows = selectors.board_rows(
+        selectors.board_queryset(request.user).filter(pk=pk), today=timezone.localdate()
+    )
+    if not rows:
+        # Not visible, inactive and missing get the same answer, so ids reveal nothing.
+        raise Http404("No commitment found.")
+    return board_lines(rows)[0]
+
+
+def _row_response(
+    request: HttpRequest,
+    line: BoardLine,
+    *,
+    form: MeasurementForm | None = None,
+    announcement: str = "",
+) -> HttpResponse:
+    if form is not None:
+        # htmx focuses [autofocus] in swapped content: typing can start at once.
+        form.fields["value"].widget.attrs["autofocus"] = True
+    return render(
+        request,
+        "plans/_board_row.html",
+        {
+            "line": line,
+            "form": form,
+            "announcement": announcement,
+            "can_record": request.user.has_perm("plans.record_measurement"),
+            "board_url": _safe_next(request, reverse("plans:board")),
+        },
+    )
+
+
+@login_required
+def commitment_row(request: HttpRequest, pk: int) -> HttpResponse:
+    """One board row (htmx: after "Cancel"); without htmx, the board itself."""
+    if not request.htmx:
+        return redirect(_safe_next(request, reverse("plans:board")))
+    return _row_response(request, _visible_row(request, pk))
+
+
+@login_required
+def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A commitment: its target, status and why, measurement history and status changes."""
+    user = request.user
+    try:
+        commitment = selectors.commitment_for_page(user=user, pk=pk)
+    except Commitment.DoesNotExist:
+        raise Http404("No commitment found.") from None
+    today = timezone.localdate()
+    latest = selectors.latest_measurement_of(commitment)
+    evaluation = commitment_status(commitment, latest, today)
+    series = selectors.measurement_series([commitment.pk])
+    can_record = user.has_perm("plans.record_measurement", commitment) and commitment.active
+    return render(
+        request,
+        "plans/commitment_detail.html",
+        {
+            "commitment": commitment,
+            "latest": latest,
+            "evaluation": evaluation,
+            "evaluation_pending": evaluation.status != commitment.status,
+            "next_due": commitment_next_due(commitment, latest),
+            "sparkline": sparkline(series.get(commitment.pk, []), commitment),
+            "measurements": Paginator(
+                selectors.measurements_of(commitment), HISTORY_PAGE_SIZE
+            ).get_page(request.GET.get("page")),
+            "status_changes": Paginator(
+                selectors.status_changes_of(commitment), HISTORY_PAGE_SIZE
+            ).get_page(request.GET.get("changes_page")),
+            "can_record": can_record,
+            "form": _new_form(commitment, latest, today) if can_record else None,
+        },
+    )
+
+
+def _new_form(
+    commitment: Commitment, latest: Measurement | None, today: dt.date
+) -> MeasurementForm:
+    """An empty form with the period that most likely comes next already filled in."""
+    one_day = dt.timedelta(days=1)
+    initial: dict[str, Any] = {}
+    if commitment.comparison == Comparison.BY_DATE:
+        initial = {"value": "1", "period_start": today, "period_end": today}
+    else:
+        start = latest.period_end + one_day if latest else today - commitment.cadence_days * one_day
+        end = min(start + (commitment.cadence_days - 1) * one_day, today)
+        if start <= end:
+            initial = {"period_start": start, "period_end": end}
+    return MeasurementForm(commitment=commitment, initial=initial)
+
+
+@login_required
+def measurement_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record a measurement. With htmx the board row swaps in place (the form, its errors with
+    the typed values kept, then the updated row); without JavaScript it is a plain form page
+    that redirects back to `next` (the board with its filters, or the commitment's page)."""
+    line = _visible_row(request, pk)
+    commitment = line.row.commitment
+    if not request.user.has_perm("plans.record_measurement", commitment):
+        raise PermissionDenied("You may not record measurements.")
+    default_next = reverse("plans:board")
+    if request.method == "POST":
+        form = MeasurementForm(request.POST, commitment=commitment)
+        if form.is_valid():
+            try:
+                services.measurement_record(
+                    commitment=commitment, actor=request.user, **form.cleaned_data
+                )
+            except services.MeasurementRejected as rejection:
+                form.add_rejection(rejection)
+            else:
+                updated = _visible_row(request, pk)
+                status = updated.row.commitment.get_status_display()
+                if request.htmx:
+                    return _row_response(request, updated, announcement=f"Recorded; {status}.")
+                messages.success(
+                    request, f"Measurement recorded for “{commitment.promise}”; status: {status}."
+                )
+                return redirect(_safe_next(request, default_next))
+    else:
+        form = _new_form(commitment, line.row.latest, timezone.localdate())
+    if request.htmx:
+        return _row_response(request, line, form=form)
+    return render(
+        request,
+        "plans/measurement_form.html",
+        {
+            "line": line,
+            "commitment": commitment,
+            "form": form,
+            "next_url": _safe_next(request, default_next),
+        },
+    )
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.notifications_of(request.user), NOTIFICATIONS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "plans/notifications.html", {"page_obj": page})
+
+
+@login_required
+@require_POST
+def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark one of the user's notifications read, then go to `next` (its page, or the list)."""
+    services.notifications_mark_read(user=request.user, notification_ids=[pk])
+    return redirect(_safe_next(request, reverse("plans:notifications")))
+
+
+@login_required
+@require_POST
+def notifications_read_all(request: HttpRequest) -> HttpResponse:
+    count = services.notifications_mark_read(user=request.user)
+    messages.info(request, f"{count} notification{'' if count == 1 else 's'} marked read.")
+    return redirect("plans:notifications")

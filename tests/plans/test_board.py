@@ -1,0 +1,405 @@
+"""The commitments board: who sees what, order, filters, in-place recording, CSV, query counts."""
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from plans.models import (
+    Commitment,
+    CommitmentCategory,
+    CommitmentStatus,
+    Comparison,
+    Measurement,
+    ServiceTeam,
+)
+from tests import factories
+from tests.plans.conftest import last_month
+
+pytestmark = pytest.mark.django_db
+
+BOARD = reverse("plans:board")
+HTMX = {"HTTP_HX_REQUEST": "true"}
+ROLES = ["kam", "other_kam", "director", "operations", "admin_user"]
+
+
+def record_url(commitment):
+    return reverse("plans:measurement_create", args=[commitment.pk])
+
+
+def breaching_post(today, **extra):
+    start, end = last_month(today)
+    return {
+        "value": "96.5",
+        "period_start": start,
+        "period_end": end,
+        "note": "Late trucks",
+        **extra,
+    }
+
+
+@pytest.mark.parametrize(
+    ("who", "sees_it", "may_record"),
+    [
+        ("kam", True, False),
+        ("other_kam", False, False),
+        ("director", True, False),
+        ("operations", True, True),
+        ("admin_user", True, True),
+    ],
+)
+def test_board_shows_each_role_what_it_may_see(
+    client, commitment, request, who, sees_it, may_record
+):
+    client.force_login(request.getfixturevalue(who))
+
+    response = client.get(BOARD)
+
+    assert response.status_code == 200
+    assert (f'id="commitment-{commitment.pk}"' in response.text) is sees_it
+    assert (record_url(commitment) in response.text) is may_record
+
+
+def test_board_asks_anonymous_visitors_to_log_in(client, commitment):
+    response = client.get(BOARD)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("other_kam", 404), ("kam", 403), ("director", 403)],
+)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_measurement_form_is_refused_to_everyone_but_operations_and_admins(
+    client, commitment, today, request, who, status, method, django_capture_on_commit_callbacks
+):
+    client.force_login(request.getfixturevalue(who))
+
+    with django_capture_on_commit_callbacks() as queued:
+        response = getattr(client, method)(record_url(commitment), breaching_post(today))
+
+    assert response.status_code == status
+    assert Measurement.objects.count() == 0
+    commitment.refresh_from_db()
+    assert commitment.status == CommitmentStatus.DUE
+    assert queued == []
+
+
+def test_measurement_form_asks_anonymous_visitors_to_log_in(client, commitment, today):
+    response = client.post(record_url(commitment), breaching_post(today))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+    assert Measurement.objects.count() == 0
+
+
+@pytest.mark.parametrize("who", ["operations", "admin_user"])
+def test_operations_and_admins_record_without_javascript_and_return_to_the_filtered_board(
+    client, commitment, today, request, who
+):
+    client.force_login(request.getfixturevalue(who))
+    board_with_filters = f"{BOARD}?status=due"
+
+    response = client.post(record_url(commitment), breaching_post(today, next=board_with_filters))
+
+    assert response.status_code == 302
+    assert response["Location"] == board_with_filters
+    commitment.refresh_from_db()
+    assert commitment.status == CommitmentStatus.BREACHED
+    assert Measurement.objects.get().note == "Late trucks"
+
+
+def test_a_foreign_next_url_is_ignored(client, commitment, today, operations):
+    client.force_login(operations)
+
+    response = client.post(
+        record_url(commitment), breaching_post(today, next="https://evil.example/")
+    )
+
+    assert response["Location"] == BOARD
+
+
+def test_htmx_opens_the_form_in_the_row(client, commitment, operations):
+    client.force_login(operations)
+
+    response = client.get(record_url(commitment), {"next": BOARD}, **HTMX)
+
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith(f'<tbody id="commitment-{commitment.pk}"')
+    assert "<html" not in response.text
+    assert f'id="id_m{commitment.pk}_value"' in response.text
+    assert f'hx-post="{record_url(commitment)}"' in response.text
+
+
+def test_htmx_recording_swaps_in_the_updated_row(client, commitment, today, operations):
+    client.force_login(operations)
+
+    response = client.post(record_url(commitment), breaching_post(today, next=BOARD), **HTMX)
+
+    assert response.status_code == 200
+    assert 'data-status="breached"' in response.text
+    assert "Recorded; Breached." in response.text
+    assert "<form" not in response.text
+    assert "96.5 %" in response.text
+
+
+def test_htmx_validation_errors_keep_the_typed_values_in_place(
+    client, commitment, today, operations
+):
+    client.force_login(operations)
+    start, end = last_month(today)
+
+    response = client.post(
+        record_url(commitment),
+        {"value": "150", "period_start": start, "period_end": end, "note": "typo?"},
+        **HTMX,
+    )
+
+    assert response.status_code == 200
+    assert "A percentage must be between 0 and 100." in response.text
+    assert 'value="150"' in response.text
+    assert f'value="{start:%Y-%m-%d}"' in response.text
+    assert "typo?" in response.text
+    assert Measurement.objects.count() == 0
+
+
+def test_without_javascript_errors_show_on_the_form_page(client, commitment, today, operations):
+    client.force_login(operations)
+    start, end = last_month(today)
+
+    response = client.post(
+        record_url(commitment), {"value": "abc", "period_start": end, "period_end": start}
+    )
+
+    assert response.status_code == 200
+    assert "<html" in response.text
+    assert "Enter a number." in response.text
+    assert 'value="abc"' in response.text
+
+
+def test_cancel_restores_the_row(client, commitment, operations):
+    client.force_login(operations)
+
+    response = client.get(reverse("plans:commitment_row", args=[commitment.pk]), **HTMX)
+
+    assert response.text.lstrip().startswith(f'<tbody id="commitment-{commitment.pk}"')
+    assert "<form" not in response.text
+
+
+def _promise_order(response):
+    return [line.row.commitment.promise for line in response.context["lines"]]
+
+
+def test_board_puts_the_most_urgent_first(client, key_account, team, operations, today):
+    def make(promise, status, **fields):
+        fields.setdefault("comparison", Comparison.AT_LEAST)
+        return factories.CommitmentFactory(
+            account=key_account, responsible_team=team, promise=promise, status=status, **fields
+        )
+
+    one_off = {"comparison": Comparison.BY_DATE, "target_value": None, "unit": ""}
+    make("met", CommitmentStatus.MET)
+    make("due later", CommitmentStatus.DUE, **one_off, due_date=today + dt.timedelta(days=20))
+    make("due in 3 days", CommitmentStatus.DUE, **one_off, due_date=today + dt.timedelta(days=3))
+    make("at risk", CommitmentStatus.AT_RISK)
+    make("breached", CommitmentStatus.BREACHED)
+    client.force_login(operations)
+
+    response = client.get(BOARD)
+
+    assert _promise_order(response) == ["breached", "at risk", "due in 3 days", "due later", "met"]
+    assert "1 breached · 1 at risk · 1 due soon · 1 due · 1 met" in response.text
+
+
+def test_board_filters_by_status_category_team_account_kam_and_search(
+    client, commitment, operations, other_kam
+):
+    quality = factories.ServiceTeamFactory(name="Quality")
+    other_account = factories.KeyAccountFactory(kam=other_kam, name="Zeta Motors")
+    other = factories.CommitmentFactory(
+        account=other_account,
+        responsible_team=quality,
+        category=CommitmentCategory.DEFECT_RATE,
+        promise="Defect rate at most 0.5%",
+        status=CommitmentStatus.BREACHED,
+    )
+    client.force_login(operations)
+
+    def promises(**params):
+        return _promise_order(client.get(BOARD, params))
+
+    assert promises(status="breached") == [other.promise]
+    assert promises(category="delivery_reliability") == [commitment.promise]
+    assert promises(responsible_team=quality.pk) == [other.promise]
+    assert promises(account=commitment.account.pk) == [commitment.promise]
+    assert promises(kam=other_kam.pk) == [other.promise]
+    assert promises(q="zeta") == [other.promise]
+    assert promises(q="on-time") == [commitment.promise]
+
+
+def test_a_kams_filter_choices_list_only_what_the_kam_may_see(client, commitment, kam, other_kam):
+    factories.CommitmentFactory(
+        account=factories.KeyAccountFactory(kam=other_kam, name="Hidden AG"),
+        responsible_team=commitment.responsible_team,
+    )
+    client.force_login(kam)
+
+    response = client.get(BOARD)
+
+    assert "Hidden AG" not in response.text
+    assert str(other_kam) not in response.text
+
+
+def _portfolio(count, today):
+    """`count` commitments over 5 accounts, each with 3 monthly measurements."""
+    team = ServiceTeam.objects.create(name=f"Team {count}")
+    accounts = factories.KeyAccountFactory.create_batch(5)
+    commitments = Commitment.objects.bulk_create(
+        Commitment(
+            account=accounts[index % 5],
+            responsible_team=team,
+            category=CommitmentCategory.DELIVERY_RELIABILITY,
+            promise=f"Promise {index}",
+            comparison=Comparison.AT_LEAST,
+            target_value=Decimal("98"),
+            unit="%",
+            status=list(CommitmentStatus)[index % 4],
+        )
+        for index in range(count)
+    )
+    end = today - dt.timedelta(days=1)
+    Measurement.objects.bulk_create(
+        Measurement(
+            commitment=commitment,
+            value=Decimal("97") + month,
+            period_start=end - dt.timedelta(days=30 * (month + 1) - 1),
+            period_end=end - dt.timedelta(days=30 * month),
+        )
+        for commitment in commitments
+        for month in range(3)
+    )
+
+
+@pytest.mark.parametrize("count", [10, 500])
+def test_board_query_count_is_the_same_for_10_and_500_commitments(
+    client, operations, today, count, django_assert_num_queries
+):
+    _portfolio(count, today)
+    client.force_login(operations)
+    queries = (
+        1  # session
+        + 1  # user
+        + 1  # the user's groups (roles)
+        + 1  # the filtered commitments with account, KAM, team and latest measurement
+        + 1  # the page's sparklines: the last 12 measurements per commitment
+        + 1  # filter choices: teams
+        + 1  # filter choices: accounts with commitments
+        + 1  # filter choices: their KAMs
+        + 1  # the unread notification count in the navigation
+    )
+
+    with django_assert_num_queries(queries):
+        response = client.get(BOARD)
+
+    assert response.status_code == 200
+    assert len(response.context["lines"]) == min(count, 50)
+    assert response.context["total"] == count
+
+
+def test_sparkline_has_a_text_alternative(client, commitment, operations, today):
+    end = today - dt.timedelta(days=1)
+    for month, value in enumerate(["99.5", "97", "98.5"]):
+        Measurement.objects.create(
+            commitment=commitment,
+            value=Decimal(value),
+            period_start=end - dt.timedelta(days=30 * (3 - month) - 1),
+            period_end=end - dt.timedelta(days=30 * (2 - month)),
+        )
+    client.force_login(operations)
+
+    response = client.get(BOARD)
+
+    label = "Last 3 measurements, oldest first: 99.5, 97, 98.5 %; target at least 98 %"
+    assert f'aria-label="{label}"' in response.text
+
+
+def test_csv_export_follows_the_filters_and_neutralises_formulas(
+    client, commitment, key_account, team, operations
+):
+    factories.CommitmentFactory(
+        account=key_account,
+        responsible_team=team,
+        promise='=HYPERLINK("http://evil.example","click")',
+        status=CommitmentStatus.BREACHED,
+    )
+    factories.CommitmentFactory(
+        account=key_account, responsible_team=team, promise="+1 spare part", status="breached"
+    )
+    client.force_login(operations)
+
+    response = client.get(reverse("plans:board_export"), {"status": "breached"})
+
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="commitments-')
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][:5] == ["Account", "ERP code", "KAM", "Category", "Promise"]
+    promises = sorted(row[4] for row in rows[1:])
+    assert promises == ["'+1 spare part", '\'=HYPERLINK("http://evil.example","click")']
+
+
+def test_csv_export_shows_a_kam_only_their_accounts(client, commitment, kam, other_kam):
+    factories.CommitmentFactory(
+        account=factories.KeyAccountFactory(kam=other_kam, name="Hidden AG"),
+        responsible_team=commitment.responsible_team,
+    )
+    client.force_login(kam)
+
+    response = client.get(reverse("plans:board_export"))
+
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert [row[0] for row in rows[1:]] == [commitment.account.name]
+
+
+def test_without_javascript_the_record_link_opens_a_form_page_with_the_next_period(
+    client, commitment, operations, today
+):
+    start, end = last_month(today)
+    Measurement.objects.create(
+        commitment=commitment, value=Decimal("99"), period_start=start, period_end=end
+    )
+    client.force_login(operations)
+
+    response = client.get(record_url(commitment), {"next": BOARD})
+
+    assert response.status_code == 200
+    assert "<html" in response.text
+    form = response.context["form"]
+    # The next period starts the day after the last one ended and cannot end after today.
+    assert form.initial == {"period_start": today, "period_end": today}
+
+
+def test_a_one_off_promise_is_recorded_as_delivered_or_not_yet(
+    client, key_account, team, operations, today
+):
+    one_off = factories.CommitmentFactory(
+        account=key_account,
+        responsible_team=team,
+        comparison=Comparison.BY_DATE,
+        target_value=None,
+        unit="",
+        due_date=today + dt.timedelta(days=10),
+    )
+    client.force_login(operations)
+
+    opened = client.get(record_url(one_off), **HTMX)
+    response = client.post(
+        record_url(one_off), {"value": "1", "period_start": today, "period_end": today}, **HTMX
+    )
+
+    assert '<option value="1" selected>Delivered</option>' in opened.text
+    assert 'data-status="met"' in response.text
