@@ -389,3 +389,62 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.activity_type_id} x{self.quantity} on {self.date}"
+
+
+class ImportKind(models.TextChoices):
+    """What a data import file holds (column layouts live in accounts/imports/layouts.py)."""
+
+    CUSTOMERS = "customers", "Customers"
+    SALES_LINES = "sales_lines", "Sales lines"
+    ACTIVITIES = "activities", "Activities"
+    COST_RATES = "cost_rates", "Cost rates"
+    CONTACTS = "contacts", "Contacts"
+    METRICS = "metrics", "Metric entries"
+    RATINGS = "ratings", "Ratings"
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", "Uploaded"
+    VALIDATING = "validating", "Checking"
+    VALIDATED = "validated", "Checked"
+    IMPORTING = "importing", "Importing"
+    IMPORTED = "imported", "Imported"
+    REJECTED = "rejected", "Rejected"
+    FAILED = "failed", "Failed"
+
+
+class ImportJob(models.Model):
+    """One uploaded file on its way in: dry run, then (all rows or none) the import.
+
+    The upload is kept in the row itself so a Celery worker on another machine can read it
+    without shared disk; it is cleared once the rows are imported."""
+
+    kind = models.CharField(max_length=20, choices=ImportKind)
+    status = models.CharField(max_length=12, choices=ImportStatus, default=ImportStatus.UPLOADED)
+    file_name = models.CharField(max_length=255)
+    file_size = models.PositiveBigIntegerField(default=0)
+    content = models.BinaryField(blank=True, default=b"")
+    estimated_rows = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict, blank=True)
+    progress_pct = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(100)])
+    error = models.TextField(blank=True, help_text="An unexpected failure, for the administrator")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    imported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["-created_at"], name="import_job_newest")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress_pct__lte=100), name="import_job_progress_lte_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} import {self.pk} ({self.status})"

@@ -1,0 +1,242 @@
+"""Django admin for accounts: the administrator's tool for users, accounts and raw data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
+
+from accounts.models import (
+    Account,
+    Activity,
+    ActivityType,
+    Contact,
+    DesignationChange,
+    ImportJob,
+    SalesLine,
+    StageChange,
+    TeamMembership,
+    User,
+)
+from kam import rules as kam_rules
+
+ACCOUNT_SEARCH = ["account__name", "=account__erp_code"]
+
+
+class AdministratorOnly:
+    """The admin belongs to administrators (DOMAIN.md roles), asked through kam.rules.
+
+    Without this, Django would ask the model permissions `accounts.change_account` and the like,
+    which kam.rules grants to directors for the product's own pages, not for raw table edits.
+    """
+
+    def _is_admin(self, request: HttpRequest) -> bool:
+        return kam_rules.is_admin(request.user)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._is_admin(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._is_admin(request)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return self._is_admin(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._is_admin(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._is_admin(request)
+
+
+class ViewOnly(AdministratorOnly):
+    """Records written only by KAM itself (computed results, append-only logs, snapshots):
+    administrators may read them; editing one would break what it attests."""
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class SearchThroughAccounts:
+    """Search for tables with millions of rows (sales lines, activities, scores, snapshots).
+
+    Django's search would OR `icontains` over a join and scan every row. Here the matching
+    accounts (name contains, or ERP code equals, the whole term) are found first and the rows
+    reached through their account index; `exact_search_fields` add rows whose own key equals
+    the term. A UNION keeps each branch on its index.
+    """
+
+    search_fields = ["account__name", "account__erp_code"]
+    search_help_text = "Account name, or an exact ERP code"
+    exact_search_fields: list[str] = []
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        rows = self.model._default_manager
+        accounts = Account.objects.filter(Q(name__icontains=term) | Q(erp_code__iexact=term))
+        matches = rows.filter(account__in=accounts.values("pk")).values("pk")
+        for field in self.exact_search_fields:
+            matches = matches.union(rows.filter(**{field: term}).values("pk"))
+        return queryset.filter(pk__in=matches), False
+
+
+@admin.register(User)
+class UserAdmin(AdministratorOnly, DjangoUserAdmin):
+    list_display = ["username", "first_name", "last_name", "email", "is_active", "is_staff"]
+    list_filter = ["groups", "is_active", "is_staff", "is_superuser"]
+
+
+class TeamMembershipInline(AdministratorOnly, admin.TabularInline):
+    model = TeamMembership
+    autocomplete_fields = ["user"]
+    extra = 0
+
+
+@admin.register(Account)
+class AccountAdmin(AdministratorOnly, SimpleHistoryAdmin):
+    list_display = [
+        "name",
+        "erp_code",
+        "status",
+        "stage",
+        "kam",
+        "tier",
+        "industry",
+        "country",
+        "region",
+    ]
+    list_filter = ["status", "stage", "tier", "geographic_scope", "region", "industry"]
+    search_fields = ["name", "=erp_code"]
+    list_select_related = ["kam"]
+    autocomplete_fields = ["kam"]
+    readonly_fields = ["created_at", "updated_at"]
+    inlines = [TeamMembershipInline]
+    ordering = ["name"]
+
+
+@admin.register(StageChange)
+class StageChangeAdmin(ViewOnly, admin.ModelAdmin):
+    list_display = ["account", "from_stage", "to_stage", "changed_by", "changed_at"]
+    list_filter = ["to_stage"]
+    search_fields = [*ACCOUNT_SEARCH, "reason"]
+    list_select_related = ["account", "changed_by"]
+    date_hierarchy = "changed_at"
+
+
+@admin.register(DesignationChange)
+class DesignationChangeAdmin(ViewOnly, admin.ModelAdmin):
+    list_display = ["account", "from_status", "to_status", "to_kam", "changed_by", "changed_at"]
+    list_filter = ["to_status"]
+    search_fields = [*ACCOUNT_SEARCH, "reason"]
+    list_select_related = ["account", "to_kam", "changed_by"]
+    date_hierarchy = "changed_at"
+
+
+@admin.register(TeamMembership)
+class TeamMembershipAdmin(AdministratorOnly, admin.ModelAdmin):
+    list_display = ["account", "user", "functional_role", "created_at"]
+    list_filter = ["functional_role"]
+    search_fields = [*ACCOUNT_SEARCH, "user__username", "user__last_name"]
+    list_select_related = ["account", "user"]
+    autocomplete_fields = ["account", "user"]
+
+
+@admin.register(Contact)
+class ContactAdmin(AdministratorOnly, SimpleHistoryAdmin):
+    list_display = [
+        "name",
+        "account",
+        "title",
+        "buying_role",
+        "influence",
+        "attitude",
+        "relationship_owner",
+        "last_contact_on",
+    ]
+    list_filter = ["buying_role", "attitude", "influence"]
+    search_fields = ["name", "title", "email", *ACCOUNT_SEARCH]
+    list_select_related = ["account", "relationship_owner"]
+    autocomplete_fields = ["account", "relationship_owner"]
+    readonly_fields = ["version", "created_at", "updated_at"]
+    date_hierarchy = "last_contact_on"
+
+
+@admin.register(SalesLine)
+class SalesLineAdmin(AdministratorOnly, SearchThroughAccounts, admin.ModelAdmin):
+    list_display = [
+        "erp_document",
+        "erp_line",
+        "account",
+        "date",
+        "product_category",
+        "quantity",
+        "revenue",
+        "cost_of_goods",
+    ]
+    exact_search_fields = ["erp_document"]
+    search_help_text = "Account name, an exact ERP code or an exact ERP document"
+    list_select_related = ["account"]
+    autocomplete_fields = ["account"]
+    date_hierarchy = "date"
+    ordering = ["-date", "-pk"]
+    # Millions of rows: an exact total on every page view would be a full count.
+    show_full_result_count = False
+
+
+@admin.register(ActivityType)
+class ActivityTypeAdmin(AdministratorOnly, admin.ModelAdmin):
+    list_display = ["name", "code", "driver_unit", "active"]
+    list_filter = ["active"]
+    search_fields = ["name", "code"]
+    prepopulated_fields = {"code": ["name"]}
+
+
+@admin.register(Activity)
+class ActivityAdmin(AdministratorOnly, SearchThroughAccounts, admin.ModelAdmin):
+    list_display = ["account", "activity_type", "date", "quantity", "recorded_by", "external_ref"]
+    list_filter = ["activity_type"]
+    exact_search_fields = ["external_ref"]
+    search_help_text = "Account name, an exact ERP code or an exact source system key"
+    list_select_related = ["account", "activity_type", "recorded_by"]
+    autocomplete_fields = ["account", "recorded_by"]
+    date_hierarchy = "date"
+    ordering = ["-date", "-pk"]
+    show_full_result_count = False
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ViewOnly, admin.ModelAdmin):
+    """Jobs are written by the import pipeline; the raw upload is never rendered here."""
+
+    list_display = [
+        "pk",
+        "kind",
+        "status",
+        "file_name",
+        "estimated_rows",
+        "created_by",
+        "created_at",
+    ]
+    list_filter = ["kind", "status"]
+    search_fields = ["file_name", "=id"]
+    list_select_related = ["created_by"]
+    exclude = ["content"]
+    date_hierarchy = "created_at"
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A rejected upload stays in its row; administrators may clear old ones out.
+        return self._is_admin(request)

@@ -1,0 +1,146 @@
+"""Django admin for plans and commitments (administrators only, see accounts.admin)."""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from accounts.admin import ACCOUNT_SEARCH, AdministratorOnly, ViewOnly
+from plans.models import (
+    Action,
+    Commitment,
+    CommitmentStatusChange,
+    Measurement,
+    Notification,
+    Objective,
+    Plan,
+    PlanSection,
+    PlanVersion,
+    ServiceTeam,
+    Solution,
+)
+
+PLAN_SEARCH = ["plan__title", "plan__account__name", "=plan__account__erp_code"]
+COMMITMENT_SEARCH = ["commitment__promise", "commitment__account__name"]
+
+
+@admin.register(Plan)
+class PlanAdmin(AdministratorOnly, SimpleHistoryAdmin):
+    list_display = [
+        "title",
+        "account",
+        "period_start",
+        "period_end",
+        "status",
+        "review_date",
+        "version",
+    ]
+    list_filter = ["status"]
+    search_fields = ["title", *ACCOUNT_SEARCH]
+    list_select_related = ["account"]
+    autocomplete_fields = ["account", "previous", "created_by", "approved_by"]
+    readonly_fields = ["version", "created_at", "updated_at"]
+    date_hierarchy = "review_date"
+
+
+@admin.register(PlanSection)
+class PlanSectionAdmin(AdministratorOnly, admin.ModelAdmin):
+    list_display = ["plan", "kind", "version", "updated_by", "updated_at"]
+    list_filter = ["kind"]
+    search_fields = [*PLAN_SEARCH, "body"]
+    list_select_related = ["plan", "updated_by"]
+    autocomplete_fields = ["plan", "updated_by"]
+    readonly_fields = ["version"]
+
+
+@admin.register(PlanVersion)
+class PlanVersionAdmin(ViewOnly, admin.ModelAdmin):
+    list_display = ["plan", "number", "note", "created_by", "created_at"]
+    search_fields = [*PLAN_SEARCH, "note"]
+    list_select_related = ["plan", "created_by"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Objective)
+class ObjectiveAdmin(AdministratorOnly, admin.ModelAdmin):
+    list_display = ["plan", "metric", "target_value", "target_stage", "due_date"]
+    list_filter = ["metric"]
+    search_fields = [*PLAN_SEARCH, "description"]
+    list_select_related = ["plan"]
+    autocomplete_fields = ["plan"]
+    readonly_fields = ["version"]
+    date_hierarchy = "due_date"
+
+
+@admin.register(Solution)
+class SolutionAdmin(AdministratorOnly, admin.ModelAdmin):
+    list_display = ["title", "plan", "value_measure", "value_amount"]
+    search_fields = ["title", *PLAN_SEARCH]
+    list_select_related = ["plan"]
+    autocomplete_fields = ["plan"]
+    readonly_fields = ["version"]
+
+
+@admin.register(Action)
+class ActionAdmin(AdministratorOnly, admin.ModelAdmin):
+    list_display = ["title", "plan", "family", "owner", "due_date", "status"]
+    list_filter = ["family", "status"]
+    search_fields = ["title", *PLAN_SEARCH, "owner__username", "owner__last_name"]
+    list_select_related = ["plan", "owner"]
+    autocomplete_fields = ["plan", "owner"]
+    readonly_fields = ["version"]
+    date_hierarchy = "due_date"
+
+
+@admin.register(ServiceTeam)
+class ServiceTeamAdmin(AdministratorOnly, admin.ModelAdmin):
+    list_display = ["name"]
+    search_fields = ["name"]
+    autocomplete_fields = ["members"]
+
+
+@admin.register(Commitment)
+class CommitmentAdmin(AdministratorOnly, SimpleHistoryAdmin):
+    list_display = [
+        "promise",
+        "account",
+        "category",
+        "comparison",
+        "target_value",
+        "unit",
+        "due_date",
+        "status",
+        "responsible_team",
+        "active",
+    ]
+    list_filter = ["status", "category", "active", "responsible_team"]
+    search_fields = ["promise", *ACCOUNT_SEARCH]
+    list_select_related = ["account", "responsible_team"]
+    autocomplete_fields = ["account", "plan", "responsible_team", "created_by"]
+    # Status is computed from the measurements; an edited one would be overwritten or lie.
+    readonly_fields = ["status", "status_changed_at", "version", "created_at", "updated_at"]
+
+
+@admin.register(Measurement)
+class MeasurementAdmin(AdministratorOnly, admin.ModelAdmin):
+    list_display = ["commitment", "value", "period_start", "period_end", "recorded_by"]
+    search_fields = COMMITMENT_SEARCH
+    list_select_related = ["commitment", "recorded_by"]
+    autocomplete_fields = ["commitment", "recorded_by"]
+    date_hierarchy = "period_end"
+
+
+@admin.register(CommitmentStatusChange)
+class CommitmentStatusChangeAdmin(ViewOnly, admin.ModelAdmin):
+    list_display = ["commitment", "from_status", "to_status", "changed_at", "notified_at"]
+    list_filter = ["to_status"]
+    search_fields = COMMITMENT_SEARCH
+    list_select_related = ["commitment"]
+    date_hierarchy = "changed_at"
+
+
+@admin.register(Notification)
+class NotificationAdmin(AdministratorOnly, admin.ModelAdmin):
+    list_display = ["subject", "recipient", "created_at", "read_at"]
+    search_fields = ["subject", "recipient__username", "=dedupe_key"]
+    list_select_related = ["recipient"]
+    autocomplete_fields = ["recipient"]
+    date_hierarchy = "created_at"

@@ -1,0 +1,301 @@
+"""The read-only account page: what each role sees, the score explanation, query counts."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import (
+    AccountStatus,
+    Attitude,
+    BuyingRole,
+    DesignationChange,
+    FunctionalRole,
+    GeographicScope,
+    Stage,
+    StageChange,
+    Tier,
+)
+from plans.models import CommitmentStatus, Comparison, PlanStatus
+from scoring.models import Criterion, CriterionScore, Quadrant
+from tests import factories
+from tests.accounts.test_account_list import make_run
+
+# A director's page: session, user, the user's groups, the account, team, commitments,
+# contacts, stage changes, designation changes, current run, the account's score, its
+# criterion scores, plans, and the navigation's unread-notification count.
+DIRECTOR_PAGE_QUERIES = 14
+
+
+def url(account):
+    return reverse("accounts:detail", args=[account.pk])
+
+
+@pytest.fixture
+def account(kam):
+    """A key account with something in every section of the page."""
+    account = factories.KeyAccountFactory(
+        kam=kam,
+        name="Voestalpine Metal Forming",
+        erp_code="C-4711",
+        tier=Tier.ONE,
+        industry="Steel",
+        country="AT",
+        region="DACH",
+        geographic_scope=GeographicScope.INTERNATIONAL,
+        turnover=Decimal("12500000000.00"),
+        category_spend=Decimal("3456789.50"),
+        market_growth_pct=Decimal("4.25"),
+        stage=Stage.COOPERATIVE,
+        stage_since=timezone.now() - dt.timedelta(days=70),
+    )
+    factories.TeamMembershipFactory(
+        account=account,
+        user=factories.UserFactory(first_name="Erik", last_name="Engineer"),
+        functional_role=FunctionalRole.ENGINEERING,
+    )
+    factories.ContactFactory(
+        account=account,
+        name="Petra Purchasing",
+        title="Chief Procurement Officer",
+        buying_role=BuyingRole.DECISION_MAKER,
+        influence=5,
+        attitude=Attitude.SUPPORTER,
+        relationship_owner=kam,
+        last_contact_on=dt.date(2026, 5, 4),
+    )
+    StageChange.objects.create(
+        account=account,
+        from_stage=Stage.TACTICAL,
+        to_stage=Stage.COOPERATIVE,
+        reason="Joint forecasting meetings every month",
+        changed_by=kam,
+    )
+    DesignationChange.objects.create(
+        account=account,
+        from_status=AccountStatus.CANDIDATE,
+        to_status=AccountStatus.KEY,
+        to_kam=kam,
+        reason="Top decile attractiveness",
+    )
+    factories.PlanFactory(account=account, title="Plan 2026", status=PlanStatus.APPROVED)
+    factories.CommitmentFactory(
+        account=account,
+        promise="On-time delivery of at least 98%",
+        status=CommitmentStatus.AT_RISK,
+    )
+    factories.CommitmentFactory(
+        account=account,
+        promise="Quote within 24 hours",
+        comparison=Comparison.AT_MOST,
+        target_value=Decimal("24.000"),
+        unit="h",
+        status=CommitmentStatus.BREACHED,
+    )
+    return account
+
+
+def scored(account, *, revenue=Decimal("1234567.89")):
+    """Score `account` in a new current run with a two-line explanation."""
+    run = make_run(
+        {
+            account: {
+                "revenue": revenue,
+                "cost_to_serve": Decimal("45000.00"),
+                "net_profit": Decimal("-1500.25"),
+                "share_of_wallet_pct": Decimal("35.71"),
+                "attractiveness": Decimal("19.50"),
+                "relative_strength": Decimal("64.00"),
+                "quadrant": Quadrant.STATUS,
+                "is_misclassified": True,
+            }
+        }
+    )
+    # Weights sum to 100 in the default criteria: contribution = normalised * weight / 100.
+    for key, raw, normalised, weight, contribution in [
+        ("revenue", "1234567.89", "80", "15", "12.00"),
+        ("strategic_value", "4", "75", "10", "7.50"),
+    ]:
+        CriterionScore.objects.create(
+            run=run,
+            account=account,
+            criterion=Criterion.objects.get(key=key),
+            raw=Decimal(raw),
+            normalised=Decimal(normalised),
+            weight=Decimal(weight),
+            contribution=Decimal(contribution),
+        )
+    return run
+
+
+def get(client, user, account):
+    client.force_login(user)
+    return client.get(url(account))
+
+
+def test_anonymous_is_sent_to_login(client, account):
+    response = client.get(url(account))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_another_kam_gets_the_same_404_as_for_a_missing_account(client, account, other_kam):
+    hidden = get(client, other_kam, account)
+    missing = client.get(reverse("accounts:detail", args=[account.pk + 1000]))
+
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.content == missing.content
+    assert account.name not in hidden.content.decode()
+
+
+def test_header_shows_the_basics(client, director, account, settings):
+    settings.KAM_CURRENCY = "EUR"
+
+    html = get(client, director, account).content.decode()
+
+    for text in [
+        "Voestalpine Metal Forming",
+        "ERP C-4711",
+        "Key account",
+        "Cooperative",
+        "for 2\xa0months",
+        str(account.kam),
+        "Tier 1",
+        "Steel",
+        "AT / DACH",
+        "International",
+        "12,500,000,000.00 EUR",
+        "3,456,789.50 EUR",
+        "4.25 %",
+        "Erik Engineer",
+        "Engineering",
+    ]:
+        assert text in html, text
+
+
+def test_director_sees_contacts_figures_explanation_history_plans_and_commitments(
+    client, director, account
+):
+    scored(account)
+
+    html = get(client, director, account).content.decode()
+
+    for text in [
+        # DMU
+        "Petra Purchasing",
+        "Chief Procurement Officer",
+        "Decision maker",
+        "Supporter",
+        "4 May 2026",
+        # current figures
+        "1,234,567.89 EUR",
+        "45,000.00 EUR",
+        "-1,500.25 EUR",
+        "35.71 %",
+        "64.00 / 100",
+        'class="badge quadrant-status">Status</span>',
+        "Review status: misclassified",
+        # explanation
+        "Revenue, trailing 12 months",
+        "Strategic and reference value",
+        "12.00",
+        "7.50",
+        # history
+        "Tactical → Cooperative",
+        "Joint forecasting meetings every month",
+        "Candidate → Key account",
+        "Top decile attractiveness",
+        # plans and commitments
+        "Plan 2026",
+        "Approved",
+        "≥ 98 %",
+        "≤ 24 h",
+        'class="badge commitment-at_risk">At risk</span>',
+        'class="badge commitment-breached">Breached</span>',
+    ]:
+        assert text in html, text
+
+
+def test_explanation_total_is_the_sum_of_the_contributions(client, director, account):
+    scored(account)
+
+    response = get(client, director, account)
+
+    # 12.00 + 7.50
+    assert response.context["page"].score_total == Decimal("19.50")
+    assert '<td class="num" data-testid="score-total">19.50</td>' in response.content.decode()
+
+
+def test_figures_are_not_yet_computed_before_a_run_scores_the_account(client, director, account):
+    make_run({factories.AccountFactory(): {}})  # a run that did not include this account
+
+    html = get(client, director, account).content.decode()
+
+    assert 'data-testid="not-computed"' in html
+    assert "Why this score" in html
+
+
+def test_own_kam_sees_everything(client, kam, account):
+    scored(account)
+
+    html = get(client, kam, account).content.decode()
+
+    for text in ["Petra Purchasing", "Why this score", "Plan 2026", "Quote within 24 hours"]:
+        assert text in html
+
+
+def test_team_member_sees_details_and_plans(client, account):
+    member = factories.KamFactory()
+    factories.TeamMembershipFactory(account=account, user=member)
+
+    html = get(client, member, account).content.decode()
+
+    assert "Petra Purchasing" in html
+    assert "Plan 2026" in html
+
+
+def test_operations_sees_basics_and_commitments_only(client, operations, account):
+    scored(account)
+
+    response = get(client, operations, account)
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    assert "Voestalpine Metal Forming" in html
+    assert "Quote within 24 hours" in html
+    assert 'class="badge commitment-breached">Breached</span>' in html
+    for hidden in [
+        "Petra Purchasing",
+        "Decision-making unit",
+        "Why this score",
+        "Current figures",
+        "1,234,567.89",
+        "Plan 2026",
+        "Joint forecasting",
+        "Top decile",
+    ]:
+        assert hidden not in html, hidden
+    page = response.context["page"]
+    assert page.contacts == page.plans == page.criterion_scores == []
+    assert page.score is None
+
+
+@pytest.mark.parametrize("rows", [5, 200])
+def test_director_page_query_count_is_fixed(
+    client, director, django_assert_num_queries, rows, account
+):
+    for i in range(rows):
+        factories.ContactFactory(account=account)
+        factories.TeamMembershipFactory(account=account, user=factories.UserFactory())
+        factories.CommitmentFactory(account=account, promise=f"Promise {i}")
+    scored(account)
+    client.force_login(director)
+
+    with django_assert_num_queries(DIRECTOR_PAGE_QUERIES):
+        response = client.get(url(account))
+
+    assert len(response.context["page"].contacts) == rows + 1
+    assert len(response.context["page"].commitments) == rows + 2
