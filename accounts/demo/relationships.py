@@ -1,0 +1,465 @@
+"""Accounts and the relationship around each key account: stage and designation history,
+team, decision-making unit, the KAM's ratings and the quarterly effectiveness measures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+
+from accounts.demo import vocabulary as words
+from accounts.demo.customers import Customer, ascii_fold
+from accounts.demo.people import Cast
+from accounts.demo.volumes import Window
+from accounts.models import (
+    Account,
+    AccountStatus,
+    Attitude,
+    Contact,
+    DesignationChange,
+    FunctionalRole,
+    Stage,
+    StageChange,
+    TeamMembership,
+    Tier,
+)
+from scoring.models import Criterion, CriterionKind, MetricEntry, MetricKind, Rating
+
+LADDER = [
+    Stage.EXPLORATORY,
+    Stage.TACTICAL,
+    Stage.COOPERATIVE,
+    Stage.INTERDEPENDENT,
+    Stage.STRATEGIC,
+]
+HISTORY_REASON = "Demo portfolio"
+
+
+def at(day: dt.date, rng: random.Random) -> dt.datetime:
+    """A working-hours moment on a day, in the current time zone."""
+    moment = dt.datetime.combine(day, dt.time(8 + rng.randrange(9), rng.randrange(60)))
+    return timezone.make_aware(moment)
+
+
+@dataclass
+class Timeline:
+    """How one account got where it is: stage moves and designation changes, oldest first.
+
+    Stage moves: (from, to, reason, day, KAM index); designations: (from status, to status,
+    from KAM index, to KAM index, reason, day)."""
+
+    stages: list[tuple[str, str, str, dt.date, int | None]] = field(default_factory=list)
+    designations: list[tuple[str, str, int | None, int | None, str, dt.date]] = field(
+        default_factory=list
+    )
+    stage_since: dt.date | None = None
+    designated_on: dt.date | None = None
+
+
+def plan_timelines(
+    rng: random.Random, customers: list[Customer], window: Window, kams: int
+) -> dict[int, Timeline]:
+    """Dated history for key accounts and candidates (other customers have none)."""
+    anchor = window.anchor
+    timelines = {}
+    for customer in customers:
+        if customer.status == AccountStatus.STANDARD:
+            continue
+        timeline = Timeline()
+        if customer.stage == Stage.DISENGAGING:
+            peak = rng.choice([Stage.COOPERATIVE, Stage.INTERDEPENDENT])
+            path = [*LADDER[: LADDER.index(peak) + 1], Stage.DISENGAGING]
+        else:
+            path = LADDER[: LADDER.index(customer.stage) + 1]
+        last_move = anchor - dt.timedelta(days=rng.randint(30, 540))
+        if customer.potential_pick or customer.status == AccountStatus.CANDIDATE:
+            last_move = anchor - dt.timedelta(days=rng.randint(30, 200))
+        first = last_move - dt.timedelta(days=(len(path) - 1) * rng.randint(120, 400))
+        gap = (last_move - first) / max(1, len(path) - 1)
+        stage_days = [first + gap * step for step in range(len(path))]
+
+        kam = customer.kam_index
+        previous_kam = None
+        if customer.status == AccountStatus.KEY:
+            span = (anchor - first).days
+            designated = first + dt.timedelta(days=int(span * rng.uniform(0.3, 0.85)))
+            nominated = max(first, designated - dt.timedelta(days=rng.randint(30, 300)))
+            reassigned = None
+            if kams > 1 and len(path) >= 3 and rng.random() < 0.12:
+                previous_kam = (kam + 1 + rng.randrange(kams - 1)) % kams
+                reassigned = designated + (anchor - designated) * rng.uniform(0.3, 0.8)
+            first_kam = previous_kam if previous_kam is not None else kam
+            timeline.designations.append(
+                (
+                    AccountStatus.STANDARD,
+                    AccountStatus.CANDIDATE,
+                    None,
+                    first_kam,
+                    rng.choice(words.DESIGNATION_REASONS["candidate"]),
+                    nominated,
+                )
+            )
+            timeline.designations.append(
+                (
+                    AccountStatus.CANDIDATE,
+                    AccountStatus.KEY,
+                    first_kam,
+                    first_kam,
+                    rng.choice(words.DESIGNATION_REASONS["key"]),
+                    designated,
+                )
+            )
+            if reassigned is not None:
+                timeline.designations.append(
+                    (
+                        AccountStatus.KEY,
+                        AccountStatus.KEY,
+                        previous_kam,
+                        kam,
+                        rng.choice(words.DESIGNATION_REASONS["reassign"]),
+                        reassigned,
+                    )
+                )
+            timeline.designated_on = designated
+        else:
+            nominated = anchor - dt.timedelta(days=rng.randint(20, 330))
+            reassigned = None
+            timeline.designations.append(
+                (
+                    AccountStatus.STANDARD,
+                    AccountStatus.CANDIDATE,
+                    None,
+                    kam,
+                    rng.choice(words.DESIGNATION_REASONS["candidate"]),
+                    nominated,
+                )
+            )
+        previous = ""
+        for stage, day in zip(path, stage_days, strict=True):
+            mover = previous_kam if reassigned is not None and day < reassigned else kam
+            timeline.stages.append(
+                (previous, stage, rng.choice(words.STAGE_REASONS[stage]), day, mover)
+            )
+            previous = stage
+        timeline.stage_since = stage_days[-1]
+        timelines[customer.index] = timeline
+    return timelines
+
+
+def create_accounts(
+    rng: random.Random,
+    customers: list[Customer],
+    timelines: dict[int, Timeline],
+    cast: Cast,
+    window: Window,
+) -> None:
+    """Insert every customer as an Account (with its creation in the history) and set pk."""
+    rows = []
+    for customer in customers:
+        timeline = timelines.get(customer.index)
+        if timeline is not None:
+            stage_since = at(timeline.stage_since, rng)
+        else:
+            stage_since = at(window.anchor - dt.timedelta(days=rng.randint(60, 2000)), rng)
+        designated_at = (
+            at(timeline.designated_on, rng) if timeline and timeline.designated_on else None
+        )
+        is_key = customer.status == AccountStatus.KEY
+        tier = None
+        if is_key:
+            tier = (
+                Tier.ONE if customer.stage in (Stage.INTERDEPENDENT, Stage.STRATEGIC) else Tier.TWO
+            )
+        elif customer.status == AccountStatus.CANDIDATE:
+            tier = Tier.THREE
+        rows.append(
+            Account(
+                erp_code=customer.erp_code,
+                name=customer.name,
+                industry=customer.industry,
+                country=customer.country,
+                region=customer.region,
+                geographic_scope=customer.scope,
+                turnover=Decimal(max(1, round(customer.turnover / 100_000)) * 100_000),
+                market_growth_pct=Decimal(f"{customer.market_growth:.2f}"),
+                category_spend=Decimal(max(1, round(customer.category_spend / 1000)) * 1000),
+                status=customer.status,
+                tier=tier,
+                kam=cast.kams[customer.kam_index] if customer.kam_index is not None else None,
+                stage=customer.stage,
+                stage_since=stage_since,
+                designated_at=designated_at,
+            )
+        )
+    created = Account.objects.bulk_create(rows, batch_size=2000)
+    for customer, account in zip(customers, created, strict=True):
+        customer.pk = account.pk
+    # Key accounts and candidates get their creation in the history (people open it); the
+    # standard customers arrive like an ERP import, without tens of thousands of history rows.
+    Account.history.bulk_history_create(
+        [a for a in created if a.status != AccountStatus.STANDARD],
+        batch_size=2000,
+        default_change_reason=HISTORY_REASON,
+    )
+
+
+def create_histories(
+    rng: random.Random, customers: list[Customer], timelines: dict[int, Timeline], cast: Cast
+) -> tuple[int, int]:
+    stage_rows = []
+    designation_rows = []
+    for customer in customers:
+        timeline = timelines.get(customer.index)
+        if timeline is None:
+            continue
+        for from_stage, to_stage, reason, day, mover in timeline.stages:
+            stage_rows.append(
+                StageChange(
+                    account_id=customer.pk,
+                    from_stage=from_stage,
+                    to_stage=to_stage,
+                    reason=reason,
+                    changed_by=cast.kams[mover] if mover is not None else cast.director,
+                    changed_at=at(day, rng),
+                )
+            )
+        for from_status, to_status, from_kam, to_kam, reason, day in timeline.designations:
+            designation_rows.append(
+                DesignationChange(
+                    account_id=customer.pk,
+                    from_status=from_status,
+                    to_status=to_status,
+                    from_kam=cast.kams[from_kam] if from_kam is not None else None,
+                    to_kam=cast.kams[to_kam] if to_kam is not None else None,
+                    reason=reason,
+                    changed_by=cast.director,
+                    changed_at=at(day, rng),
+                )
+            )
+    StageChange.objects.bulk_create(stage_rows, batch_size=2000)
+    DesignationChange.objects.bulk_create(designation_rows, batch_size=2000)
+    return len(stage_rows), len(designation_rows)
+
+
+TEAM_ROLES = [
+    FunctionalRole.LOGISTICS,
+    FunctionalRole.CUSTOMER_SERVICE,
+    FunctionalRole.FINANCE,
+    FunctionalRole.MARKETING,
+    FunctionalRole.IT,
+    FunctionalRole.RND,
+    FunctionalRole.EXECUTIVE_SPONSOR,
+    FunctionalRole.SALES,
+]
+
+
+def create_teams(rng: random.Random, keys: list[Customer], cast: Cast) -> dict[int, list]:
+    """2-5 people per key account: always an engineer, then a mix of functions; the director
+    sponsors some accounts and another KAM backs up on sales for others."""
+    teams: dict[int, list] = {}
+    rows = []
+    for customer in keys:
+        size = rng.randint(2, 5)
+        roles = [FunctionalRole.ENGINEERING, *rng.sample(TEAM_ROLES, size - 1)]
+        members = []
+        for role in roles:
+            if role == FunctionalRole.EXECUTIVE_SPONSOR:
+                user = cast.director
+            elif role == FunctionalRole.SALES:
+                others = [k for i, k in enumerate(cast.kams) if i != customer.kam_index]
+                user = rng.choice(others)
+            else:
+                user = rng.choice(cast.staff[role])
+            members.append(user)  # one person per function: no one is on a team twice
+            rows.append(TeamMembership(account_id=customer.pk, user=user, functional_role=role))
+        teams[customer.index] = members
+    TeamMembership.objects.bulk_create(rows, batch_size=2000)
+    return teams
+
+
+ATTITUDES = {  # supporter, neutral, detractor weights by stage
+    Stage.EXPLORATORY: (2, 6, 2),
+    Stage.TACTICAL: (3, 5, 2),
+    Stage.COOPERATIVE: (5, 4, 1),
+    Stage.INTERDEPENDENT: (6, 3, 1),
+    Stage.STRATEGIC: (7, 3, 0.5),
+    Stage.DISENGAGING: (2, 4, 4),
+}
+
+
+def create_contacts(
+    rng: random.Random,
+    keys: list[Customer],
+    teams: dict[int, list],
+    cast: Cast,
+    window: Window,
+) -> int:
+    """4-10 DMU contacts per key account with buying roles, influence and attitudes; most
+    have an owner on our side, and the stronger the relationship the fresher the contact."""
+    rows = []
+    for customer in keys:
+        mature = customer.stage in (Stage.INTERDEPENDENT, Stage.STRATEGIC)
+        count = rng.randint(6, 10) if mature else rng.randint(4, 7)
+        roles = [words.DMU_ROLES[rng.randrange(4)]]  # every DMU has a decision maker
+        roles += rng.sample([r for r in words.DMU_ROLES if r != roles[0]], count - 1)
+        owners = [cast.kams[customer.kam_index], *teams[customer.index]]
+        first_names = words.FIRST_NAMES.get(customer.language, words.FIRST_NAMES["en"])
+        surnames = words.SURNAMES[customer.language]
+        used = set()
+        for title, function, buying_role, (low, high) in roles:
+            name = f"{rng.choice(first_names)} {rng.choice(surnames)}"
+            while name in used:
+                name = f"{rng.choice(first_names)} {rng.choice(surnames)}"
+            used.add(name)
+            owner = None
+            roll = rng.random()
+            if roll < 0.5:
+                owner = owners[0]
+            elif roll < (0.85 if mature else 0.75):
+                owner = rng.choice(owners)
+            if owner is not None:
+                recent = 0.8 if mature else 0.55
+                days_ago = rng.randint(3, 89) if rng.random() < recent else rng.randint(90, 300)
+                last_contact = window.anchor - dt.timedelta(days=days_ago)
+            elif rng.random() < 0.5:
+                last_contact = window.anchor - dt.timedelta(days=rng.randint(120, 500))
+            else:
+                last_contact = None
+            attitude = rng.choices(
+                [Attitude.SUPPORTER, Attitude.NEUTRAL, Attitude.DETRACTOR],
+                weights=ATTITUDES[customer.stage],
+            )[0]
+            local = name.lower().replace(" ", ".").replace("'", "")
+            rows.append(
+                Contact(
+                    account_id=customer.pk,
+                    name=name,
+                    title=title,
+                    function=function,
+                    buying_role=buying_role,
+                    influence=rng.randint(low, high),
+                    attitude=attitude,
+                    relationship_owner=owner,
+                    last_contact_on=last_contact,
+                    email=f"{ascii_fold(local)}@{customer.domain}",
+                )
+            )
+    bulk_create_with_history(rows, Contact, batch_size=2000, default_change_reason=HISTORY_REASON)
+    return len(rows)
+
+
+RATING_COMMENTS = [
+    "Confirmed in the last business review.",
+    "Discussed with the director; see plan.",
+    "Based on the customer's tender behaviour this year.",
+    "",
+    "",
+    "",
+]
+
+
+def create_ratings(
+    rng: random.Random, customers: list[Customer], cast: Cast, window: Window
+) -> int:
+    """The KAM's 1-5 rating of every rated criterion, for key accounts and candidates; some
+    accounts also carry an older rating of one criterion (ratings are append-only)."""
+    criteria = list(Criterion.objects.filter(kind=CriterionKind.RATED).order_by("position", "key"))
+    rows = []
+    for customer in customers:
+        if customer.status == AccountStatus.STANDARD or customer.kam_index is None:
+            continue
+        kam = cast.kams[customer.kam_index]
+        rated_on = window.anchor - dt.timedelta(days=rng.randint(5, 200))
+        for criterion in criteria:
+            value = min(5, max(1, round(customer.rating_level + rng.gauss(0, 0.8))))
+            rows.append(
+                Rating(
+                    account_id=customer.pk,
+                    criterion=criterion,
+                    value=value,
+                    comment=rng.choice(RATING_COMMENTS),
+                    rated_by=kam,
+                    rated_at=at(rated_on, rng),
+                )
+            )
+            if rng.random() < 0.08:
+                older = min(5, max(1, value + rng.choice([-1, 1])))
+                rows.append(
+                    Rating(
+                        account_id=customer.pk,
+                        criterion=criterion,
+                        value=older,
+                        rated_by=kam,
+                        rated_at=at(rated_on - dt.timedelta(days=rng.randint(300, 400)), rng),
+                    )
+                )
+    Rating.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+METRIC_BASE = {  # satisfaction, relationship quality, retention, advocacy; drift a quarter
+    Stage.EXPLORATORY: (64, 58, 90, 55, 1.0),
+    Stage.TACTICAL: (67, 62, 92, 58, 0.3),
+    Stage.COOPERATIVE: (73, 70, 95, 66, 0.4),
+    Stage.INTERDEPENDENT: (79, 77, 97, 73, 0.4),
+    Stage.STRATEGIC: (85, 84, 98, 81, 0.3),
+    Stage.DISENGAGING: (74, 70, 93, 66, -2.2),
+}
+INVESTMENT_ODDS = {Stage.INTERDEPENDENT: 0.3, Stage.STRATEGIC: 0.35, Stage.COOPERATIVE: 0.1}
+
+
+def quarters(window: Window) -> list[dt.date]:
+    """First days of the calendar quarters that lie wholly inside the window."""
+    starts = []
+    for month_start in window.month_starts:
+        if month_start.month in (1, 4, 7, 10):
+            end_index = month_start.year * 12 + month_start.month + 2
+            end_year, end_month = divmod(end_index, 12)
+            if dt.date(end_year, end_month + 1, 1) <= window.anchor:
+                starts.append(month_start)
+    return starts
+
+
+def create_metric_entries(
+    rng: random.Random, keys: list[Customer], cast: Cast, window: Window
+) -> int:
+    """Quarterly satisfaction, relationship quality, retention and advocacy for every key
+    account over the window (trending with its stage), shared investments now and then."""
+    periods = quarters(window)
+    rows = []
+    for customer in keys:
+        satisfaction, quality, retention, advocacy, drift = METRIC_BASE[customer.stage]
+        kam = cast.kams[customer.kam_index]
+        count = len(periods)
+        for position, period in enumerate(periods):
+            # Drift counts back from today, so the latest quarter sits near the stage's level.
+            shift = drift * (position - count + 1)
+            values = {
+                MetricKind.SATISFACTION: satisfaction + shift + rng.gauss(0, 2.5),
+                MetricKind.RELATIONSHIP_QUALITY: quality + shift + rng.gauss(0, 2.5),
+                MetricKind.RETENTION: retention + shift / 2 + rng.gauss(0, 1.5),
+                MetricKind.ADVOCACY: advocacy + shift + rng.gauss(0, 3.0),
+            }
+            if rng.random() < INVESTMENT_ODDS.get(customer.stage, 0.0):
+                values[MetricKind.SHARED_INVESTMENT] = rng.randint(20, 300) * 500
+            # Entered a few days after the quarter closed, never after the anchor.
+            entered = min(period + dt.timedelta(days=100), window.anchor - dt.timedelta(days=1))
+            for metric, value in values.items():
+                if metric != MetricKind.SHARED_INVESTMENT:
+                    value = min(100.0, max(0.0, value))
+                rows.append(
+                    MetricEntry(
+                        account_id=customer.pk,
+                        period_start=period,
+                        metric=metric,
+                        value=Decimal(f"{value:.2f}"),
+                        entered_by=kam,
+                        entered_at=at(entered, rng),
+                    )
+                )
+    MetricEntry.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
