@@ -269,3 +269,16 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Data imports (accounts/imports): the largest file accepted (checked before reading it), what an
+# XLSX may unpack to (zip bomb guard), and the row count above which the browser runs an import
+# as a Celery task with a progress bar.
+KAM_IMPORT_MAX_BYTES = int(os.environ.get("KAM_IMPORT_MAX_BYTES", str(100 * 1024 * 1024)))
+KAM_IMPORT_XLSX_MAX_UNPACKED_BYTES = int(
+    os.environ.get("KAM_IMPORT_XLSX_MAX_UNPACKED_BYTES", str(500 * 1024 * 1024))
+)
+KAM_IMPORT_XLSX_MAX_RATIO = int(os.environ.get("KAM_IMPORT_XLSX_MAX_RATIO", "100"))
+KAM_IMPORT_INLINE_MAX_ROWS = int(os.environ.get("KAM_IMPORT_INLINE_MAX_ROWS", "5000"))
+KAM_IMPORT_MAX_REPORTED_ERRORS = int(os.environ.get("KAM_IMPORT_MAX_REPORTED_ERRORS", "1000"))
+# The import task lives in accounts/imports/tasks.py, which autodiscovery (<app>.tasks) misses.
+CELERY_IMPORTS = ["accounts.imports.tasks"]

@@ -1,0 +1,23 @@
+"""The upload form: what the file holds and the file itself."""
+
+from __future__ import annotations
+
+from django import forms
+
+from accounts.imports.reading import EXTENSIONS, extension_of
+from accounts.models import ImportKind
+
+
+class UploadForm(forms.Form):
+    kind = forms.ChoiceField(label="The file holds", choices=ImportKind.choices)
+    file = forms.FileField(
+        label="CSV or XLSX file",
+        help_text="CSV (UTF-8, comma or semicolon) or Excel .xlsx, with the layout's header row.",
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(EXTENSIONS)}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if extension_of(upload.name) not in EXTENSIONS:
+            raise forms.ValidationError("Upload a CSV (.csv) or Excel (.xlsx) file.")
+        return upload

@@ -1,0 +1,253 @@
+"""The documented column layout of each import kind: every column, its type, whether it is
+required, an example, and the rules that go with the kind. The layouts page, the downloadable
+templates and the header check all read these definitions.
+
+A file's header must hold exactly the layout's columns, in any order; names are matched without
+regard to case, and spaces or hyphens count as underscores ("ERP code" = "erp_code").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from accounts.imports.columns import (
+    Choice,
+    ColumnType,
+    CountryCode,
+    Date,
+    Email,
+    Integer,
+    Number,
+    Quarter,
+    Slug,
+    Text,
+)
+from accounts.models import (
+    Attitude,
+    BuyingRole,
+    GeographicScope,
+    ImportKind,
+)
+from scoring.models import MetricKind
+
+ZERO = Decimal("0")
+MONEY_DIGITS = 16
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: ColumnType
+    required: bool
+    example: Any
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Layout:
+    kind: str
+    label: str
+    description: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    key_help: str
+    rules: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> list[str]:
+        return [column.name for column in self.columns]
+
+    def position(self, name: str) -> int:
+        return self.names.index(name)
+
+
+def money(*, signed: bool = False) -> Number:
+    return Number(MONEY_DIGITS, 2, min_value=None if signed else ZERO)
+
+
+ACCOUNT_CODE = Column(
+    "account_code", Text(40), True, "C000123", "The customer's ERP code (imported as a customer)."
+)
+
+CUSTOMERS = Layout(
+    ImportKind.CUSTOMERS,
+    "Customers",
+    "Every B2B customer from the ERP. Status, KAM and stage are decisions made in KAM, "
+    "never imported.",
+    (
+        Column("erp_code", Text(40), True, "C000123", "The customer's code in the ERP."),
+        Column("name", Text(200), True, "Müller Antriebstechnik GmbH"),
+        Column("industry", Text(80), False, "Automotive"),
+        Column("country", CountryCode(), False, "DE"),
+        Column("region", Text(40), False, "DACH"),
+        Column(
+            "geographic_scope",
+            Choice(GeographicScope, default=GeographicScope.NATIONAL),
+            False,
+            "international",
+            "Blank means national.",
+        ),
+        Column("turnover", money(), False, Decimal("48000000.00"), "The customer's own turnover."),
+        Column(
+            "market_growth_pct",
+            Number(6, 2),
+            False,
+            Decimal("3.50"),
+            "Growth of the customer's market, in %.",
+        ),
+        Column(
+            "category_spend",
+            money(),
+            False,
+            Decimal("2500000.00"),
+            "The customer's total spend in our category.",
+        ),
+    ),
+    key=("erp_code",),
+    key_help="erp_code",
+    rules=("A blank optional cell clears the field: the file is the ERP's current truth.",),
+)
+
+SALES_LINES = Layout(
+    ImportKind.SALES_LINES,
+    "Sales lines",
+    "Invoiced lines from the ERP, one per document line.",
+    (
+        Column("erp_document", Text(40), True, "INV-2026-000123", "Invoice or credit note."),
+        Column("erp_line", Integer(), True, 1, "Line number within the document."),
+        ACCOUNT_CODE,
+        Column("date", Date(), True, dt.date(2026, 3, 31), "Invoice date."),
+        Column("product_category", Text(60), False, "Fasteners"),
+        Column("quantity", Number(14, 3, min_value=ZERO), True, Decimal("120.000")),
+        Column(
+            "revenue",
+            money(signed=True),
+            True,
+            Decimal("4380.00"),
+            "Net revenue; negative on credit notes.",
+        ),
+        Column("cost_of_goods", money(), True, Decimal("2610.50")),
+    ),
+    key=("erp_document", "erp_line"),
+    key_help="erp_document and erp_line",
+    rules=("Quantities and costs of goods are never negative; revenue may be (credit notes).",),
+)
+
+ACTIVITIES = Layout(
+    ImportKind.ACTIVITIES,
+    "Activities",
+    "Special treatment recorded for an account: quantity of an activity type's driver units.",
+    (
+        Column("external_ref", Text(60), True, "CRM-ACT-000981", "The source system's key."),
+        ACCOUNT_CODE,
+        Column(
+            "activity_type", Slug(40), True, "sales-visit", "An activity type code set up in KAM."
+        ),
+        Column("date", Date(), True, dt.date(2026, 3, 12)),
+        Column("quantity", Number(12, 3, min_value=ZERO), True, Decimal("2.000")),
+        Column("note", Text(200), False, "Quarterly business review on site"),
+    ),
+    key=("external_ref",),
+    key_help="external_ref",
+)
+
+COST_RATES = Layout(
+    ImportKind.COST_RATES,
+    "Cost rates",
+    "The rate per driver unit of an activity type for a period: cost pool / driver volume.",
+    (
+        Column("activity_type", Slug(40), True, "sales-visit"),
+        Column("period_start", Date(), True, dt.date(2026, 1, 1)),
+        Column("period_end", Date(), True, dt.date(2026, 12, 31)),
+        Column("cost_pool", money(), True, Decimal("180000.00"), "Total cost of the activity."),
+        Column(
+            "driver_volume",
+            Number(14, 3, min_value=ZERO, min_exclusive=True),
+            True,
+            Decimal("1200.000"),
+            "Total driver units in the period (greater than 0).",
+        ),
+    ),
+    key=("activity_type", "period_start"),
+    key_help="activity_type and period_start",
+    rules=(
+        "The rate is computed: cost_pool / driver_volume, rounded half up to 4 decimals.",
+        "period_end may not be before period_start.",
+    ),
+)
+
+CONTACTS = Layout(
+    ImportKind.CONTACTS,
+    "Contacts",
+    "People in the customer's decision-making unit (DMU).",
+    (
+        ACCOUNT_CODE,
+        Column("name", Text(120), True, "Dr. Anna Weber"),
+        Column("email", Email(), False, "anna.weber@example.com"),
+        Column("title", Text(120), False, "Head of Purchasing"),
+        Column("function", Text(80), False, "Purchasing"),
+        Column("buying_role", Choice(BuyingRole), True, BuyingRole.DECISION_MAKER),
+        Column("influence", Integer(1, 5), True, 4, "1 (low) to 5 (high)."),
+        Column("attitude", Choice(Attitude, default=Attitude.NEUTRAL), False, Attitude.SUPPORTER),
+        Column(
+            "relationship_owner", Text(150), False, "jdoe", "Username of our relationship owner."
+        ),
+        Column("last_contact_on", Date(), False, dt.date(2026, 2, 20)),
+        Column("phone", Text(40), False, "089 1234567"),
+    ),
+    key=("account_code", "email"),
+    key_help="account_code and email; account_code and name when email is blank",
+    rules=(
+        "A row with an e-mail updates the account's contact with that e-mail (any case), or "
+        "else the one with that name and no e-mail yet; without an e-mail it updates the "
+        "contact with that name.",
+    ),
+)
+
+METRICS = Layout(
+    ImportKind.METRICS,
+    "Metric entries",
+    "Effectiveness measures entered outside KAM: satisfaction, relationship quality, "
+    "retention, advocacy, shared investments, per account and calendar quarter.",
+    (
+        ACCOUNT_CODE,
+        Column("period", Quarter(), True, "2026-Q1", "Normalised to the quarter's first day."),
+        Column("metric", Choice(MetricKind), True, MetricKind.SATISFACTION),
+        Column(
+            "value",
+            Number(16, 2, min_value=ZERO),
+            True,
+            Decimal("82.50"),
+            "0-100, except shared_investment (an amount).",
+        ),
+    ),
+    key=("account_code", "period", "metric"),
+    key_help="account_code, period (its quarter) and metric",
+    rules=("A date in the period column counts for its calendar quarter: 2026-05-14 is 2026-Q2.",),
+)
+
+RATINGS = Layout(
+    ImportKind.RATINGS,
+    "Ratings",
+    "The KAM's 1-5 ratings of the rated selection criteria, appended to the rating history.",
+    (
+        ACCOUNT_CODE,
+        Column("criterion", Slug(40), True, "strategic_value", "A rated criterion's key."),
+        Column("value", Integer(1, 5), True, 4, "1 (low) to 5 (high)."),
+        Column("comment", Text(2000), False, "Reference customer in the medical segment"),
+    ),
+    key=("account_code", "criterion"),
+    key_help="account_code and criterion",
+    rules=(
+        "Ratings are history: a rating different from the account's newest rating of that "
+        "criterion is added (counted as created); the same rating again is skipped.",
+    ),
+)
+
+LAYOUTS: dict[str, Layout] = {
+    layout.kind: layout
+    for layout in (CUSTOMERS, SALES_LINES, ACTIVITIES, COST_RATES, CONTACTS, METRICS, RATINGS)
+}

@@ -1,0 +1,113 @@
+"""What an import found and did: counts of rows to create, update and skip, and every error as
+row, column, value and message. The browser, the command and the Celery task show the same report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+
+# Long values are cut in the report: the row number and column already point at the cell.
+VALUE_SHOWN = 120
+
+
+@dataclass(frozen=True, order=True)
+class RowError:
+    """One problem: `row` counts the header as row 1, as a spreadsheet shows it; None when the
+    problem is the file itself (encoding, size, header)."""
+
+    row: int
+    position: int
+    column: str = ""
+    value: str = ""
+    message: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "row": self.row or None,
+            "column": self.column,
+            "value": self.value,
+            "message": self.message,
+        }
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    file_name: str
+    dry_run: bool
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    error_count: int = 0
+    committed: bool = False
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def max_errors(self) -> int:
+        return settings.KAM_IMPORT_MAX_REPORTED_ERRORS
+
+    def add_error(self, row: int, position: int, column: str, value: Any, message: str) -> None:
+        """Record a row's problem. Only the first `KAM_IMPORT_MAX_REPORTED_ERRORS` (by row and
+        column) are kept, but every error is counted."""
+        text = "" if value is None else str(value)
+        if len(text) > VALUE_SHOWN:
+            text = text[: VALUE_SHOWN - 1] + "…"
+        self.error_count += 1
+        self.errors.append(RowError(row, position, column, text, message))
+        if len(self.errors) > 2 * self.max_errors:
+            self._trim()
+
+    def reject_file(self, message: str, *, row: int | None = None, column: str = "") -> None:
+        """The file itself is unusable: the report holds this one error and no counts, whatever
+        rows were read before, so every path reports the same thing for the same file."""
+        self.rows = self.created = self.updated = self.unchanged = 0
+        self.errors = [RowError(row or 0, -1, column, "", message)]
+        self.error_count = 1
+        self.committed = False
+
+    def _trim(self) -> None:
+        self.errors.sort()
+        del self.errors[self.max_errors :]
+
+    def finish(self) -> ImportReport:
+        self._trim()
+        return self
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0
+
+    @property
+    def hidden_errors(self) -> int:
+        return self.error_count - len(self.errors)
+
+    def summary(self) -> str:
+        verb = "" if self.committed else "to be "
+        line = (
+            f"{self.rows} row{'s' if self.rows != 1 else ''}: {self.created} {verb}created, "
+            f"{self.updated} {verb}updated, {self.unchanged} unchanged (skipped); "
+            f"{self.error_count} error{'s' if self.error_count != 1 else ''}."
+        )
+        if self.committed:
+            return line + " Imported."
+        if self.error_count:
+            return line + " Nothing was imported."
+        return line + (" Dry run: nothing was written." if self.dry_run else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "file_name": self.file_name,
+            "dry_run": self.dry_run,
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "error_count": self.error_count,
+            "committed": self.committed,
+            "errors": [error.to_dict() for error in self.errors],
+        }
