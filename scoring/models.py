@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -165,12 +165,25 @@ class ScoringRun(models.Model):
     stage_durations = models.JSONField(default=dict, blank=True)
     weights = models.JSONField(default=dict, blank=True, help_text="Criteria weights used")
     error = models.TextField(blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Last sign of life of the run; an in-flight run silent for too long is stale",
+    )
 
     class Meta:
         indexes = [models.Index(fields=["status", "-finished_at"])]
         constraints = [
             models.CheckConstraint(
                 condition=Q(progress_pct__lte=100), name="scoring_run_progress_lte_100"
+            ),
+            # Never two runs at once: at most one row may be queued or running (a partial unique
+            # index on a constant works on PostgreSQL and SQLite alike).
+            models.UniqueConstraint(
+                Value(1),
+                condition=Q(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]),
+                name="scoring_run_one_in_flight",
+                violation_error_message="A scoring run is already queued or running.",
             ),
         ]
 

@@ -1,0 +1,104 @@
+"""The few things the engine's SQL writes differently on PostgreSQL and SQLite, in one place.
+
+Everything else in the engine is SQL both databases run as written. The conventions that make
+the two give the same numbers:
+
+- Every division is written `1.0 * a / b`: integers divide as integers on both databases, and
+  SQLite stores whole decimals as integers.
+- Every stored figure is rounded in SQL with ROUND(CAST(x AS NUMERIC), places): PostgreSQL rounds
+  exact numerics half away from zero, SQLite rounds its doubles from their shortest decimal form
+  the same way, so both store the same value (and rank and compare the stored values afterwards).
+- Comparisons that decide flags are done in integer cents, which both databases add exactly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import connection
+
+
+def is_postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def date_param(name: str) -> str:
+    """A date parameter usable in comparisons and VALUES lists (SQLite keeps dates as text)."""
+    return f"CAST(%({name})s AS date)" if is_postgresql() else f"%({name})s"
+
+
+def number_param(name: str) -> str:
+    """A decimal parameter as a number (SQLite receives Decimals as text)."""
+    return f"CAST(%({name})s AS {'numeric' if is_postgresql() else 'REAL'})"
+
+
+def int_param(name: str) -> str:
+    return f"CAST(%({name})s AS bigint)"
+
+
+def adapt_date(value: dt.date) -> Any:
+    return connection.ops.adapt_datefield_value(value)
+
+
+def adapt_datetime(value: dt.datetime) -> Any:
+    """An aware datetime as the database stores it (SQLite: naive UTC text)."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def quarter_start(column: str) -> str:
+    """The first day of the calendar quarter of a date column, as a date (text on SQLite)."""
+    if is_postgresql():
+        # via timestamp (without time zone): no time-zone arithmetic on millions of rows
+        return f"CAST(date_trunc('quarter', CAST({column} AS timestamp)) AS date)"
+    return (
+        f"date({column}, 'start of month', "
+        f"'-' || ((CAST(strftime('%%m', {column}) AS INTEGER) - 1) %% 3) || ' months')"
+    )
+
+
+def shift_months(column: str, months: int) -> str:
+    """A first-of-month date column moved by a whole number of months."""
+    if is_postgresql():
+        return f"CAST({column} + INTERVAL '{int(months)} months' AS date)"
+    return f"date({column}, '{int(months):+d} months')"
+
+
+def cost_units(quantity: str, rate: str) -> str:
+    """quantity x rate as an exact, summable value. PostgreSQL's numerics are exact; on SQLite
+    the quantity (3 places) and the rate (4 places) are multiplied as integers, in units of
+    10**-7, so sums of many products cannot drift across a half cent. Both are never negative."""
+    if is_postgresql():
+        return f"{quantity} * {rate}"
+    return f"CAST(ROUND({quantity} * 1000) AS INTEGER) * CAST(ROUND({rate} * 10000) AS INTEGER)"
+
+
+def cost_cents(units: str) -> str:
+    """A sum of cost_units() rounded half up to cents, as an amount."""
+    if is_postgresql():
+        return f"ROUND({units}, 2)"
+    return f"(({units} + 50000) / 100000 / 100.0)"
+
+
+def differs(left: str, right: str) -> str:
+    """Null-safe inequality."""
+    return f"{left} IS DISTINCT FROM {right}" if is_postgresql() else f"{left} IS NOT {right}"
+
+
+def session_tuning_statements(work_mem_mb: int, *, nested_loops: bool) -> list[str]:
+    """Per-transaction settings for the big set-based statements, on PostgreSQL: enough
+    work_mem for their hash aggregates and sorts to stay in memory, and optionally no nested
+    loops (the per-account aggregates of a chunk: with stale statistics the planner would
+    re-run a whole aggregate once per account). Nothing on SQLite."""
+    if is_postgresql():
+        return [
+            f"SELECT set_config('work_mem', '{int(work_mem_mb)}MB', true), "
+            f"set_config('enable_nestloop', '{'on' if nested_loops else 'off'}', true)"
+        ]
+    return []
+
+
+def refresh_statistics_statements(table: str) -> list[str]:
+    """Statements that refresh the planner's statistics of a table just filled (PostgreSQL's
+    autovacuum would only get to it later, and the final stage's plans depend on them)."""
+    return [f"ANALYZE {table}"] if is_postgresql() else []

@@ -1,0 +1,261 @@
+"""The final stage, once per run after every chunk: percentiles, scores, matrix, flags.
+
+Selection score:
+- Each active criterion's raw value per account: computed criteria read the run's AccountScore
+  row or the account (revenue, contribution = net profit, revenue growth %, turnover, category
+  spend, headroom, market growth %); rated criteria read the newest Rating of the account and
+  criterion made on or before as_of. No rating, or no data (e.g. growth without previous revenue)
+  => raw NULL.
+- normalised = PERCENT_RANK() x 100 over the accounts with a raw value, per criterion, rounded to
+  4 places: the lowest value gets 0, the highest 100, ties the same value, and one outlier cannot
+  flatten the rest. A NULL raw value normalises to 0: no evidence earns no credit.
+- contribution = ROUND(weight / sum of the run's active weights x normalised, 2); the
+  attractiveness score is the sum of an account's contributions, so the stored explanation adds
+  up to the stored score exactly (0 for every account when all weights are 0).
+Portfolio matrix:
+- relative strength = mean of four 0-100 components, rounded to 2 places: the account's share of
+  wallet percentile (PERCENT_RANK x 100 among accounts with a share, else 0), its stage
+  (rules.STAGE_STRENGTH), its satisfaction (missing => 0) and its DMU coverage (missing => 0).
+- quadrant: attractiveness >= HIGH_ATTRACTIVENESS is high, strength >= HIGH_STRENGTH is high;
+  Strategic (high, high), Star (high, low), Status (low, high), Streamline (low, low).
+- rank: RANK() by attractiveness, highest first (ties share a rank).
+Flags:
+- is_pareto: accounts ranked by T12 revenue (highest first, then by id) whose cumulative revenue
+  before them is below 80% of the total: the smallest set that makes up 80% of revenue.
+- is_4x: revenue / 12 >= 4 x the average monthly revenue of the accounts with revenue > 0.
+- is_misclassified: a key account ranked in the bottom half (rank > (n + 1) / 2), or a non-key
+  account in the top decile (rank <= ceil(n / 10)).
+- kam_overloaded: the account's KAM has more than KAM_MAX_KEY_ACCOUNTS key accounts.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import connection
+
+from accounts.models import Account
+from scoring.engine import dialect
+from scoring.engine.rules import (
+    FOUR_X_FACTOR,
+    HIGH_ATTRACTIVENESS,
+    HIGH_STRENGTH,
+    KAM_MAX_KEY_ACCOUNTS,
+    KEY_STATUS,
+    PARETO_DEN,
+    PARETO_NUM,
+    STAGE_STRENGTH,
+)
+from scoring.engine.window import Window
+from scoring.models import AccountScore, CriterionScore, CriterionSource, Quadrant, Rating
+
+ACCOUNT = Account._meta.db_table
+SCORE = AccountScore._meta.db_table
+CRITERION_SCORE = CriterionScore._meta.db_table
+RATING = Rating._meta.db_table
+
+# Where each computed criterion's raw value comes from: s = the run's AccountScore, a = Account.
+COMPUTED_RAW = {
+    CriterionSource.REVENUE: "s.revenue",
+    CriterionSource.CONTRIBUTION: "s.net_profit",
+    CriterionSource.REVENUE_GROWTH: "s.revenue_growth_pct",
+    CriterionSource.TURNOVER: "a.turnover",
+    CriterionSource.CATEGORY_SPEND: "a.category_spend",
+    CriterionSource.HEADROOM: "s.headroom",
+    CriterionSource.MARKET_GROWTH: "a.market_growth_pct",
+}
+
+
+def units(expr: str, places: int) -> str:
+    """A decimal with at most `places` places as an exact integer count of 10**-places."""
+    return f"CAST(ROUND(CAST({expr} * {10**places} AS NUMERIC)) AS bigint)"
+
+
+def criteria_cte(criteria: list[dict]) -> tuple[str, dict]:
+    """`crit(criterion_id, source, weight)` from the run's weights (never empty: see caller)."""
+    params: dict = {}
+    rows = []
+    for i, criterion in enumerate(criteria):
+        params[f"ci{i}"] = criterion["id"]
+        params[f"cs{i}"] = criterion["source"]
+        params[f"cw{i}"] = Decimal(criterion["weight"])
+        rows.append(
+            f"({dialect.int_param(f'ci{i}')}, CAST(%(cs{i})s AS varchar(20)), "
+            f"{dialect.number_param(f'cw{i}')})"
+        )
+    return f"crit(criterion_id, source, weight) AS (VALUES {', '.join(rows)})", params
+
+
+def criterion_scores_sql(crit: str) -> str:
+    raw = "CASE c.source " + " ".join(
+        f"WHEN '{source.value}' THEN {column}" for source, column in COMPUTED_RAW.items()
+    )
+    raw += " ELSE r.value END"
+    return f"""
+INSERT INTO {CRITERION_SCORE}
+    (run_id, account_id, criterion_id, raw, normalised, weight, contribution)
+WITH {crit},
+latest_rating AS (
+    SELECT account_id, criterion_id, value FROM (
+        SELECT account_id, criterion_id, value,
+               ROW_NUMBER() OVER (PARTITION BY account_id, criterion_id
+                                  ORDER BY rated_at DESC, id DESC) AS newest
+        FROM {RATING}
+        WHERE rated_at < %(ratings_until)s
+    ) ratings
+    WHERE newest = 1
+),
+raw AS (
+    SELECT s.account_id, c.criterion_id, c.weight, {raw} AS raw
+    FROM {SCORE} s
+    JOIN {ACCOUNT} a ON a.id = s.account_id
+    CROSS JOIN crit c
+    LEFT JOIN latest_rating r ON r.account_id = s.account_id AND r.criterion_id = c.criterion_id
+                             AND c.source = ''
+    WHERE s.run_id = %(run)s
+),
+ranked AS (
+    SELECT account_id, criterion_id, weight, raw,
+           CASE WHEN raw IS NULL THEN 0
+                ELSE ROUND(CAST(100 * PERCENT_RANK() OVER (
+                         PARTITION BY criterion_id, raw IS NULL ORDER BY raw) AS NUMERIC), 4)
+           END AS normalised
+    FROM raw
+),
+units AS (
+    -- weight x normalised in integer units (1/100 of a weight x 1/10000 of a point), so both
+    -- databases split the score into contributions with exact integer arithmetic
+    SELECT ranked.*,
+           {units("weight", 2)} * {units("normalised", 4)} AS product
+    FROM ranked
+),
+shares AS (
+    SELECT units.*,
+           product / %(denominator)s AS floor_cents,
+           product - product / %(denominator)s * %(denominator)s AS remainder,
+           (SUM(product) OVER (PARTITION BY account_id) + %(denominator)s / 2)
+               / %(denominator)s AS score_cents
+    FROM units
+),
+apportioned AS (
+    -- largest remainder: the cents the floors lack go to the largest remainders
+    SELECT shares.*,
+           score_cents - SUM(floor_cents) OVER (PARTITION BY account_id) AS missing_cents,
+           ROW_NUMBER() OVER (PARTITION BY account_id
+                              ORDER BY remainder DESC, criterion_id) AS remainder_rank
+    FROM shares
+)
+SELECT %(run)s, account_id, criterion_id, raw, normalised, weight,
+       (floor_cents + CASE WHEN remainder_rank <= missing_cents THEN 1 ELSE 0 END) / 100.0
+FROM apportioned
+-- in the order of the unique index, so its pages fill one after the other
+ORDER BY account_id, criterion_id
+"""
+
+
+def scores_update_sql() -> str:
+    stage = "CASE s.stage " + " ".join(
+        f"WHEN '{stage}' THEN {points}" for stage, points in STAGE_STRENGTH.items()
+    )
+    stage += " ELSE 0 END"
+    cents = units("s.revenue", 2)
+    return f"""
+UPDATE {SCORE}
+SET attractiveness = m.attractiveness,
+    relative_strength = m.strength,
+    quadrant = CASE
+        WHEN m.attractiveness >= {HIGH_ATTRACTIVENESS} AND m.strength >= {HIGH_STRENGTH}
+            THEN '{Quadrant.STRATEGIC.value}'
+        WHEN m.attractiveness >= {HIGH_ATTRACTIVENESS} THEN '{Quadrant.STAR.value}'
+        WHEN m.strength >= {HIGH_STRENGTH} THEN '{Quadrant.STATUS.value}'
+        ELSE '{Quadrant.STREAMLINE.value}' END,
+    "rank" = m.attractiveness_rank,
+    is_pareto = ({PARETO_DEN} * m.cents_before < {PARETO_NUM} * m.cents_total),
+    is_4x = (m.cents > 0 AND m.cents * m.positive_accounts >= {FOUR_X_FACTOR} * m.positive_cents),
+    is_misclassified = (
+        (m.status = %(key)s AND 2 * m.attractiveness_rank > m.n + 1)
+        OR (m.status <> %(key)s AND m.attractiveness_rank <= (m.n + 9) / 10)
+    ),
+    kam_overloaded = (m.kam_key_accounts > {KAM_MAX_KEY_ACCOUNTS})
+FROM (
+WITH contributions AS (
+    SELECT account_id, ROUND(CAST(SUM(contribution) AS NUMERIC), 2) AS attractiveness
+    FROM {CRITERION_SCORE} WHERE run_id = %(run)s
+    GROUP BY account_id
+),
+kam_load AS (
+    SELECT kam_id, COUNT(*) AS key_accounts
+    FROM {ACCOUNT} WHERE status = %(key)s AND kam_id IS NOT NULL
+    GROUP BY kam_id
+),
+base AS (
+    SELECT s.id, s.account_id, s.status, s.share_of_wallet_pct AS share,
+           COALESCE(c.attractiveness, 0) AS attractiveness,
+           {cents} AS cents,
+           {stage} AS stage_points,
+           COALESCE(s.satisfaction, 0) AS satisfaction,
+           COALESCE(s.dmu_coverage_pct, 0) AS dmu,
+           COALESCE(k.key_accounts, 0) AS kam_key_accounts
+    FROM {SCORE} s
+    JOIN {ACCOUNT} a ON a.id = s.account_id
+    LEFT JOIN contributions c ON c.account_id = s.account_id
+    LEFT JOIN kam_load k ON k.kam_id = a.kam_id
+    WHERE s.run_id = %(run)s
+),
+ranked AS (
+    SELECT b.*,
+           RANK() OVER (ORDER BY attractiveness DESC) AS attractiveness_rank,
+           COUNT(*) OVER () AS n,
+           CASE WHEN share IS NULL THEN 0
+                ELSE ROUND(CAST(100 * PERCENT_RANK() OVER (
+                         PARTITION BY share IS NULL ORDER BY share) AS NUMERIC), 2)
+           END AS share_points,
+           COALESCE(SUM(cents) OVER (ORDER BY cents DESC, account_id
+                                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
+               AS cents_before,
+           SUM(cents) OVER () AS cents_total,
+           SUM(CASE WHEN cents > 0 THEN cents ELSE 0 END) OVER () AS positive_cents,
+           SUM(CASE WHEN cents > 0 THEN 1 ELSE 0 END) OVER () AS positive_accounts
+    FROM base b
+),
+matrix AS (
+    -- the mean of four 2-place components, rounded half up in integer cents
+    SELECT r.*,
+           ({units("share_points", 2)} + 100 * stage_points + {units("satisfaction", 2)}
+            + {units("dmu", 2)} + 2) / 4 / 100.0 AS strength
+    FROM ranked r
+)
+SELECT * FROM matrix
+) m
+WHERE {SCORE}.id = m.id
+"""
+
+
+def finalize_scores(*, run_id: int, window: Window, criteria: list[dict]) -> dict[str, int]:
+    """Write the run's CriterionScore rows and complete its AccountScore rows (3 statements,
+    plus the session tuning on PostgreSQL); idempotent, the caller wraps it in a transaction."""
+    params = {
+        "run": run_id,
+        "key": KEY_STATUS,
+        "ratings_until": dialect.adapt_datetime(window.ratings_until),
+    }
+    # The sum of the weights in hundredths; contribution cents = w x n / (that x 100).
+    weight_units = sum(int(Decimal(c["weight"]) * 100) for c in criteria)
+    with connection.cursor() as cursor:
+        for statement in [
+            *dialect.session_tuning_statements(256, nested_loops=True),
+            *dialect.refresh_statistics_statements(SCORE),
+        ]:
+            cursor.execute(statement)
+        cursor.execute(f"DELETE FROM {CRITERION_SCORE} WHERE run_id = %s", [run_id])
+        written = 0
+        if criteria:
+            crit, crit_params = criteria_cte(criteria)
+            cursor.execute(
+                criterion_scores_sql(crit),
+                {**params, **crit_params, "denominator": weight_units * 100 or 1},
+            )
+            written = cursor.rowcount
+        cursor.execute(scores_update_sql(), params)
+        scored = cursor.rowcount
+    return {"criterion_scores": written, "accounts_scored": scored}

@@ -1,0 +1,84 @@
+"""Run-level reads and housekeeping around the chunks: how to split, what to snapshot, pruning."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection
+
+from accounts.models import Account, Activity, SalesLine
+from scoring.engine.window import Window, quarter_start
+from scoring.models import AccountScore, CriterionScore, MetricEntry, MetricSnapshot, ScoringRun
+
+
+def chunk_bounds(chunks: int) -> list[tuple[int, int]]:
+    """Split the accounts into at most `chunks` id ranges of (nearly) equal account counts
+    (one query); fewer ranges when there are fewer accounts than chunks."""
+    table = Account._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT MIN(id), MAX(id) FROM (
+                SELECT id, NTILE(%s) OVER (ORDER BY id) AS tile FROM {table}
+            ) tiles
+            GROUP BY tile ORDER BY tile
+            """,
+            [chunks],
+        )
+        return [(int(lo), int(hi)) for lo, hi in cursor.fetchall()]
+
+
+def snapshot_start(window: Window, *, full_history: bool) -> dt.date:
+    """The first quarter this run (re)computes snapshots for: normally the recent window; the
+    first quarter with any data when asked for, or when older quarters have never been
+    snapshotted yet (first run, history imported later). One query."""
+    firsts = _first_dates()
+    data_start = min((day for day in firsts[:3] if day is not None), default=None)
+    recent = window.snapshot_recent_start
+    if data_start is None:
+        return recent
+    data_quarter = quarter_start(data_start)
+    first_snapshot = firsts[3]
+    if full_history or first_snapshot is None or first_snapshot > data_quarter:
+        return min(data_quarter, recent)
+    return recent
+
+
+def _first_dates() -> tuple:
+    tables = {
+        "sales": SalesLine._meta.db_table,
+        "activity": Activity._meta.db_table,
+        "entry": MetricEntry._meta.db_table,
+        "snapshot": MetricSnapshot._meta.db_table,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT (SELECT MIN(date) FROM {tables["sales"]}),
+                   (SELECT MIN(date) FROM {tables["activity"]}),
+                   (SELECT MIN(period_start) FROM {tables["entry"]}),
+                   (SELECT MIN(period_start) FROM {tables["snapshot"]})
+            """
+        )
+        row = cursor.fetchone()
+    return tuple(_as_date(value) for value in row)
+
+
+def _as_date(value) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(value)
+
+
+def prune_runs(*, keep_succeeded: int, current_run_id: int) -> int:
+    """Delete the score rows of every run but the newest `keep_succeeded` succeeded ones and
+    the current one (3 queries); the ScoringRun rows stay as the record of what ran."""
+    keep = list(
+        ScoringRun.objects.filter(status="succeeded")
+        .order_by("-finished_at", "-pk")
+        .values_list("pk", flat=True)[:keep_succeeded]
+    )
+    keep.append(current_run_id)
+    CriterionScore.objects.exclude(run_id__in=keep).delete()
+    deleted, _ = AccountScore.objects.exclude(run_id__in=keep).delete()
+    return deleted

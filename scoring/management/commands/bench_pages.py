@@ -1,0 +1,185 @@
+"""`python manage.py bench_pages --accounts 50000`: server time and queries of the main pages.
+
+Runs against the database in DATABASE_URL (the benchmark dataset of `seed_demo`; nothing is
+written except the benchmark user's session). Logs in the demo director with force_login,
+requests each main page once to warm up and then `--requests` times through Django's test
+client, timing the call and counting its queries. Prints, per page, p50 and p95 server time and
+the query count; a page whose URL does not resolve (yet) is skipped and said so. The last line
+is always `worst_p95_ms=<n> worst_queries=<n>`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.http import HttpResponse
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import NoReverseMatch, reverse
+
+from accounts.models import Account, AccountStatus, User
+from scoring.models import AccountScore, Criterion
+from scoring.selectors import current_run
+
+GOAL_P95_MS = 150
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    url: str | None  # None: not available, see `skipped`
+    send: Callable[[Client, str], HttpResponse] | None = None
+    skipped: str = ""
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
+
+
+def _url(name: str, *args: object) -> str | None:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def _host() -> str:
+    """A host the settings accept, for the test client's requests."""
+    for host in settings.ALLOWED_HOSTS:
+        if host and host != "*" and not host.startswith("."):
+            return host
+    return "localhost"
+
+
+class Command(BaseCommand):
+    help = "Time the main pages (p50/p95 server time, queries) as a logged-in director."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--accounts",
+            type=int,
+            help="the dataset size the figures are for: refuse a database with fewer accounts",
+        )
+        parser.add_argument("--requests", type=int, default=50, help="per page (default 50)")
+        parser.add_argument("--user", default="director", help="username (default director)")
+
+    def handle(self, *args, **options):
+        accounts = Account.objects.count()
+        expected = options["accounts"]
+        if expected and accounts < expected:
+            raise CommandError(
+                f"The database holds {accounts} accounts, fewer than --accounts {expected}: "
+                f"build the benchmark dataset first (manage.py seed_demo --accounts {expected})."
+            )
+        try:
+            user = User.objects.get(username=options["user"])
+        except User.DoesNotExist as exc:
+            raise CommandError(f"No user {options['user']!r}: run seed_demo first.") from exc
+        if not user.has_perm("scoring.view_portfolio"):
+            raise CommandError(f"{user.username} is not a director or administrator.")
+        run = current_run()
+        self.stdout.write(
+            f"{connection.vendor}, {accounts} accounts, "
+            + (f"scoring run {run.pk} of {run.as_of}" if run else "no scoring run yet")
+            + f", {options['requests']} requests per page as {user.username}"
+            + f"; load average {os.getloadavg()[0]:.2f} at start"
+        )
+        client = Client(HTTP_HOST=_host())
+        client.force_login(user)
+        worst_p95 = 0.0
+        worst_queries = 0
+        for page in self.pages(run):
+            if page.url is None or page.send is None:
+                self.stdout.write(f"{page.name:<18} skipped: {page.skipped}")
+                continue
+            warm = page.send(client, page.url)
+            if warm.status_code != 200:
+                status = warm.status_code
+                self.stdout.write(f"{page.name:<18} skipped: {page.url} answered {status}")
+                continue
+            times, queries = [], []
+            for _ in range(options["requests"]):
+                with CaptureQueriesContext(connection) as captured:
+                    started = time.perf_counter()
+                    page.send(client, page.url)
+                    times.append((time.perf_counter() - started) * 1000)
+                queries.append(len(captured))
+            p50, p95 = percentile(times, 50), percentile(times, 95)
+            worst_p95 = max(worst_p95, p95)
+            worst_queries = max(worst_queries, max(queries))
+            self.stdout.write(
+                f"{page.name:<18} p50={p50:7.1f} ms  p95={p95:7.1f} ms  queries={max(queries):>3}"
+                f"  {page.url}"
+            )
+        verdict = "met" if worst_p95 < GOAL_P95_MS else "NOT met"
+        self.stdout.write(
+            f"goal: every page p95 under {GOAL_P95_MS} ms: {verdict} "
+            f"(load average {os.getloadavg()[0]:.2f} at the end; other work on the machine "
+            "inflates every figure)"
+        )
+        self.stdout.write(f"worst_p95_ms={round(worst_p95)} worst_queries={worst_queries}")
+
+    def pages(self, run) -> list[Page]:
+        """The pages a director uses most, in the order of the issue."""
+
+        def get(client: Client, url: str) -> HttpResponse:
+            return client.get(url)
+
+        account_id = self._busiest_account(run)
+        account_url = _url("accounts:detail", account_id) if account_id else None
+        preview_data = self._preview_data()
+
+        def post_preview(client: Client, url: str) -> HttpResponse:
+            return client.post(url, preview_data, HTTP_HX_REQUEST="true")
+
+        pages = [
+            Page("dashboard", _url("portfolio:dashboard"), get, "no portfolio dashboard URL"),
+            Page("account list", _url("accounts:list"), get, "no account list URL"),
+            Page(
+                "account page",
+                account_url,
+                get,
+                "no account page URL" if account_id else "no account in the database",
+            ),
+            Page("workbench", _url("portfolio:workbench"), get, "no workbench URL"),
+            Page(
+                "workbench preview",
+                _url("portfolio:preview") if run else None,
+                post_preview,
+                "no scoring run yet: the preview needs one",
+            ),
+            Page("ops board", _url("plans:board"), get, "no ops board URL (plans:board) yet"),
+        ]
+        return pages
+
+    @staticmethod
+    def _busiest_account(run) -> int | None:
+        """The best-ranked key account (the richest page), else any account."""
+        if run is not None:
+            top = (
+                AccountScore.objects.filter(run=run, account__status=AccountStatus.KEY)
+                .order_by("rank")
+                .values_list("account_id", flat=True)
+                .first()
+            )
+            if top:
+                return top
+        return Account.objects.order_by("pk").values_list("pk", flat=True).first()
+
+    @staticmethod
+    def _preview_data() -> dict[str, str]:
+        """The current weights with the first criterion's raised by 10: a typical edit."""
+        criteria = list(Criterion.objects.filter(active=True).order_by("position", "key"))
+        data = {f"weight_{c.pk}": str(c.weight) for c in criteria}
+        if criteria:
+            data[f"weight_{criteria[0].pk}"] = str(criteria[0].weight + 10)
+        return data

@@ -1,0 +1,314 @@
+"""Writes of the scoring app: the lifecycle of a scoring run around the engine's SQL.
+
+A run moves queued -> running -> succeeded | failed. The rules enforced here:
+- Never two runs at once: the database allows one queued-or-running ScoringRun (a partial unique
+  index, see ScoringRun.Meta), so a second request fails with RunInProgress, whatever process
+  asks. A run that shows no sign of life (heartbeat_at) for KAM_RECOMPUTE_STALE_MINUTES
+  (default 30) is stale: the next request marks it failed and starts afresh.
+- Results become visible all at once: chunks write rows keyed by the run, and the run turns
+  succeeded (what scoring.selectors.current_run() shows) only in the final stage's transaction,
+  so a run killed half-way leaves the previous results on every page. (Quarterly snapshots are
+  not per run: chunks upsert them per account and quarter with the figures any run computes.)
+- Retry-safe: every stage can run again (a retried or redelivered task) and leaves exactly what
+  one clean pass leaves; a chunk or final stage for a run that is no longer running (failed as
+  stale, superseded) does nothing.
+- Each run records who or what started it, start and end, status, per-stage durations, counts
+  and the error of a failed run. Score rows of all but the newest KEEP_SUCCEEDED succeeded runs
+  are pruned after each success.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from scoring import engine
+from scoring.models import AccountScore, Criterion, RunStatus, ScoringRun
+
+IN_FLIGHT = (RunStatus.QUEUED, RunStatus.RUNNING)
+KEEP_SUCCEEDED = 3
+# Progress: planning takes the first 5%, the chunks up to 85%, the final stage the rest.
+PLANNED_PCT, CHUNKS_DONE_PCT = 5, 85
+
+
+def chunk_count() -> int:
+    """How many id ranges a run is split into (KAM_RECOMPUTE_CHUNKS, default 2: one per core of
+    a small server). Each chunk reads the window's rows through the date indexes, so more
+    chunks than workers only adds passes; raise it to spread a run over more workers."""
+    return max(1, int(getattr(settings, "KAM_RECOMPUTE_CHUNKS", 2)))
+
+
+def stale_after() -> dt.timedelta:
+    return dt.timedelta(minutes=int(getattr(settings, "KAM_RECOMPUTE_STALE_MINUTES", 30)))
+
+
+class RunInProgress(Exception):
+    """A run was asked for while another one is queued or running."""
+
+    def __init__(self, run: ScoringRun | None):
+        self.run = run
+        if run is None:
+            message = "A scoring run is in progress."
+        else:
+            who = str(run.started_by) if run.started_by else run.get_trigger_display().lower()
+            when = timezone.localtime(run.started_at or run.created_at).strftime("%Y-%m-%d %H:%M")
+            message = (
+                f"A scoring run is in progress (run {run.pk}, started {when} by {who}, "
+                f"{run.progress_pct}% done)."
+            )
+        super().__init__(message)
+
+
+class RunNotRunning(Exception):
+    """A stage was asked to work on a run that is no longer in flight (stale, superseded)."""
+
+
+@dataclass(frozen=True)
+class ChunkSpec:
+    index: int
+    lo: int
+    hi: int
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    run_id: int
+    chunks: list[ChunkSpec]
+    snapshot_from: dt.date
+
+
+def _expire_stale_runs(now: dt.datetime) -> int:
+    """Fail the in-flight runs that have been silent for too long (their worker died)."""
+    return (
+        ScoringRun.objects.filter(status__in=IN_FLIGHT)
+        .annotate(last_sign=Coalesce("heartbeat_at", "created_at"))
+        .filter(last_sign__lt=now - stale_after())
+        .update(
+            status=RunStatus.FAILED,
+            finished_at=now,
+            error=(
+                "Stale: no sign of life for more than "
+                f"{int(stale_after().total_seconds() // 60)} minutes (its worker was probably "
+                "stopped); superseded by a new run."
+            ),
+        )
+    )
+
+
+def run_request(*, trigger: str, actor: Any = None, as_of: dt.date | None = None) -> ScoringRun:
+    """Create a queued run, or raise RunInProgress when one is already queued or running.
+
+    as_of defaults to today: the trailing 12 months are the complete months before it."""
+    now = timezone.now()
+    with transaction.atomic():
+        _expire_stale_runs(now)
+        try:
+            with transaction.atomic():
+                return ScoringRun.objects.create(
+                    status=RunStatus.QUEUED,
+                    trigger=trigger,
+                    started_by=actor,
+                    as_of=as_of or timezone.localdate(),
+                    heartbeat_at=now,
+                    stage="queued",
+                )
+        except IntegrityError:
+            in_flight = (
+                ScoringRun.objects.filter(status__in=IN_FLIGHT).select_related("started_by").first()
+            )
+            raise RunInProgress(in_flight) from None
+
+
+def run_enqueue(*, trigger: str, actor: Any = None) -> ScoringRun:
+    """Request a run and hand it to the workers once the request's transaction commits
+    (inline when Celery runs eagerly, i.e. without REDIS_URL). Raises RunInProgress."""
+    from scoring import tasks  # tasks import this module
+
+    run = run_request(trigger=trigger, actor=actor)
+    transaction.on_commit(lambda: tasks.start_run.delay(run.pk), robust=True)
+    return run
+
+
+def run_prepare(*, run_id: int, full_history: bool = False) -> RunPlan:
+    """Start a queued run: freeze the criteria weights it uses, split the accounts into id
+    ranges and pick the snapshot quarters. Re-running it for a running run gives the same plan
+    and clears that run's partial rows."""
+    started, begun = time.monotonic(), timezone.now()
+    with transaction.atomic():
+        run = ScoringRun.objects.select_for_update().get(pk=run_id)
+        if run.status not in IN_FLIGHT:
+            raise RunNotRunning(f"Run {run_id} is {run.status}.")
+        AccountScore.objects.filter(run_id=run_id).delete()
+        if run.status == RunStatus.QUEUED or not run.weights:
+            run.weights = {
+                key: str(weight)
+                for key, weight in Criterion.objects.filter(active=True)
+                .order_by("position", "key")
+                .values_list("key", "weight")
+            }
+        window = engine.Window(run.as_of)
+        bounds = engine.chunk_bounds(chunk_count())
+        snapshot_from = engine.snapshot_start(window, full_history=full_history)
+        run.status = RunStatus.RUNNING
+        run.started_at = run.started_at or begun
+        run.heartbeat_at = timezone.now()
+        run.stage = "chunks"
+        run.progress_pct = PLANNED_PCT
+        run.chunks_total = len(bounds)
+        run.chunks_done = 0
+        run.error = ""
+        run.counts = {"snapshots_from": snapshot_from.isoformat(), "chunks": {}}
+        run.stage_durations = {"prepare": round(time.monotonic() - started, 3)}
+        run.save()
+    chunks = [ChunkSpec(index, lo, hi) for index, (lo, hi) in enumerate(bounds)]
+    return RunPlan(run_id=run_id, chunks=chunks, snapshot_from=snapshot_from)
+
+
+def run_chunk(
+    *, run_id: int, chunk: ChunkSpec, snapshot_from: dt.date, worker: str = ""
+) -> engine.ChunkResult:
+    """Compute one id range of a running run, all or nothing (one transaction), and record it
+    as done (with the worker that did it); doing a chunk twice changes nothing. Raises
+    RunNotRunning for a run that is over."""
+    started = time.monotonic()
+    with transaction.atomic():
+        run = ScoringRun.objects.only("status", "as_of").get(pk=run_id)
+        if run.status != RunStatus.RUNNING:
+            raise RunNotRunning(f"Run {run_id} is {run.status}.")
+        segments, overlaps = engine.load_segments()
+        result = engine.compute_chunk(
+            run_id=run_id,
+            window=engine.Window(run.as_of),
+            lo=chunk.lo,
+            hi=chunk.hi,
+            snapshot_from=snapshot_from,
+            segments=segments,
+        )
+        # Lock the run row only now, for the short bookkeeping, so chunks run in parallel.
+        run = ScoringRun.objects.select_for_update().get(pk=run_id)
+        done = run.counts.setdefault("chunks", {})
+        done[str(chunk.index)] = {
+            "accounts": result.accounts,
+            "snapshots_written": result.snapshots_written,
+            "unrated_activities": result.unrated_activities,
+            "seconds": round(time.monotonic() - started, 3),
+            "worker": worker or "inline",
+        }
+        run.counts["overlapping_cost_rates"] = overlaps
+        run.chunks_done = len(done)
+        run.progress_pct = PLANNED_PCT + (CHUNKS_DONE_PCT - PLANNED_PCT) * run.chunks_done // max(
+            run.chunks_total, 1
+        )
+        run.heartbeat_at = timezone.now()
+        run.save(update_fields=["counts", "chunks_done", "progress_pct", "heartbeat_at"])
+    return result
+
+
+def _set_stage(run: ScoringRun, stage: str, progress_pct: int) -> None:
+    run.stage, run.progress_pct, run.heartbeat_at = stage, progress_pct, timezone.now()
+    run.save(update_fields=["stage", "progress_pct", "heartbeat_at"])
+
+
+def run_finalize(*, run_id: int) -> ScoringRun:
+    """Compute what needs every account (percentiles, scores, matrix, ranks, flags) and make
+    the run the current one, in one transaction; then prune old runs' rows. Refuses a run whose
+    chunks are not all done. Raises RunNotRunning for a run that is over."""
+    run = ScoringRun.objects.select_related("started_by").get(pk=run_id)
+    if run.status != RunStatus.RUNNING:
+        raise RunNotRunning(f"Run {run_id} is {run.status}.")
+    if run.chunks_done < run.chunks_total:
+        raise RuntimeError(f"Run {run_id} has {run.chunks_done} of {run.chunks_total} chunks done.")
+    since_start = (timezone.now() - run.started_at).total_seconds()
+    chunks_wall = max(0.0, since_start - run.stage_durations.get("prepare", 0))
+    _set_stage(run, "scores", CHUNKS_DONE_PCT)
+    started = time.monotonic()
+    with transaction.atomic():
+        criteria = [
+            {"id": pk, "source": source, "weight": run.weights[key]}
+            for pk, key, source in Criterion.objects.filter(key__in=list(run.weights))
+            .order_by("position", "key")
+            .values_list("pk", "key", "source")
+        ]
+        written = engine.finalize_scores(
+            run_id=run_id, window=engine.Window(run.as_of), criteria=criteria
+        )
+        summary = AccountScore.objects.filter(run_id=run_id).aggregate(
+            accounts=Count("pk"),
+            key_accounts=Count("pk", filter=Q(status="key")),
+            pareto=Count("pk", filter=Q(is_pareto=True)),
+            four_x=Count("pk", filter=Q(is_4x=True)),
+            misclassified=Count("pk", filter=Q(is_misclassified=True)),
+            kam_overloaded=Count("pk", filter=Q(kam_overloaded=True)),
+        )
+        chunk_counts = run.counts.get("chunks", {}).values()
+        run.counts.update(
+            {
+                **summary,
+                "criterion_scores": written["criterion_scores"],
+                "snapshots_written": sum(c["snapshots_written"] for c in chunk_counts),
+                "unrated_activities": sum(c["unrated_activities"] for c in chunk_counts),
+            }
+        )
+        run.accounts_count = summary["accounts"]
+        run.stage_durations.update(
+            {
+                "chunks": round(chunks_wall, 3),
+                "chunks_busy": round(sum(c["seconds"] for c in chunk_counts), 3),
+            }
+        )
+        now = timezone.now()
+        run.status = RunStatus.SUCCEEDED
+        run.stage, run.progress_pct = "done", 100
+        run.finished_at = run.heartbeat_at = now
+        run.save()
+    # The final stage's time includes its commit, where PostgreSQL checks the foreign keys of
+    # every row written.
+    run.stage_durations["scores"] = round(time.monotonic() - started, 3)
+    started = time.monotonic()
+    engine.prune_runs(keep_succeeded=KEEP_SUCCEEDED, current_run_id=run_id)
+    run.stage_durations["prune"] = round(time.monotonic() - started, 3)
+    run.save(update_fields=["stage_durations"])
+    return run
+
+
+def run_fail(*, run_id: int, error: str) -> bool:
+    """Record why an in-flight run failed; a run already over is left as it is."""
+    return bool(
+        ScoringRun.objects.filter(pk=run_id, status__in=IN_FLIGHT).update(
+            status=RunStatus.FAILED, finished_at=timezone.now(), error=error[:10000]
+        )
+    )
+
+
+def run_recompute(
+    *,
+    run: ScoringRun,
+    full_history: bool = False,
+    on_progress: Callable[[str, int, int], None] | None = None,
+) -> ScoringRun:
+    """Run the whole pipeline of a queued run in this process, stage after stage (the
+    `recompute` command; the same services the Celery tasks call). on_progress(stage, done,
+    total) is told after each step. A failure marks the run failed and re-raises."""
+    try:
+        plan = run_prepare(run_id=run.pk, full_history=full_history)
+        total = len(plan.chunks) + 1
+        for done, chunk in enumerate(plan.chunks, start=1):
+            run_chunk(run_id=run.pk, chunk=chunk, snapshot_from=plan.snapshot_from)
+            if on_progress:
+                on_progress("chunks", done, total)
+        result = run_finalize(run_id=run.pk)
+        if on_progress:
+            on_progress("done", total, total)
+        return result
+    except BaseException as exc:
+        run_fail(run_id=run.pk, error=f"{type(exc).__name__}: {exc}")
+        raise

@@ -1,0 +1,94 @@
+"""Celery tasks of the scoring run: thin wrappers over scoring.services.
+
+The run is a chord: start_run plans it, then one compute_chunk per account-id range runs on
+whichever workers are free, and finalize_run runs once when all chunks are done. Every task is
+acks_late (a task whose worker dies is redelivered) and idempotent; transient database errors
+are retried with backoff and jitter. A chunk that still fails makes the chord call run_failed,
+which records the error on the run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from celery import chord, group, shared_task
+from django.db import InterfaceError, OperationalError
+
+from scoring import services
+from scoring.models import RunTrigger
+
+logger = logging.getLogger(__name__)
+
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+RETRY = {
+    "acks_late": True,
+    "autoretry_for": TRANSIENT_ERRORS,
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "max_retries": 3,
+}
+
+
+@shared_task(name="scoring.tasks.nightly_recompute", acks_late=True)
+def nightly_recompute() -> int | None:
+    """Celery beat's nightly run (KAM_RECOMPUTE_AT); skipped when a run is in progress."""
+    try:
+        run = services.run_enqueue(trigger=RunTrigger.SCHEDULE)
+    except services.RunInProgress as exc:
+        logger.warning("Nightly recompute skipped: %s", exc)
+        return None
+    return run.pk
+
+
+@shared_task(name="scoring.tasks.start_run", **RETRY)
+def start_run(run_id: int) -> str | None:
+    """Plan a queued run and fan its chunks out to the workers; returns the id of the task
+    whose result says the run is over (the chord's), None for a run that is not in flight."""
+    try:
+        plan = services.run_prepare(run_id=run_id)
+    except services.RunNotRunning as exc:
+        logger.warning("Run %s not started: %s", run_id, exc)
+        return None
+    body = finalize_run.si(run_id).on_error(run_failed.s(run_id=run_id))
+    if not plan.chunks:
+        return body.delay().id
+    header = group(
+        compute_chunk.si(run_id, chunk.index, chunk.lo, chunk.hi, plan.snapshot_from.isoformat())
+        for chunk in plan.chunks
+    )
+    try:
+        return chord(header)(body).id
+    except Exception as exc:
+        # Without a broker the chord runs right here and a failing chunk surfaces here; with
+        # one, this is a failure to publish. Either way the run is over: record why.
+        services.run_fail(run_id=run_id, error=f"{type(exc).__name__}: {exc}")
+        raise
+
+
+@shared_task(name="scoring.tasks.compute_chunk", bind=True, **RETRY)
+def compute_chunk(self, run_id: int, index: int, lo: int, hi: int, snapshot_from: str) -> None:
+    try:
+        services.run_chunk(
+            run_id=run_id,
+            chunk=services.ChunkSpec(index, lo, hi),
+            snapshot_from=dt.date.fromisoformat(snapshot_from),
+            worker=self.request.hostname or "",
+        )
+    except services.RunNotRunning as exc:
+        logger.warning("Chunk %s of run %s dropped: %s", index, run_id, exc)
+
+
+@shared_task(name="scoring.tasks.finalize_run", **RETRY)
+def finalize_run(run_id: int) -> None:
+    try:
+        services.run_finalize(run_id=run_id)
+    except services.RunNotRunning as exc:
+        logger.warning("Final stage of run %s dropped: %s", run_id, exc)
+
+
+@shared_task(name="scoring.tasks.run_failed")
+def run_failed(request, exc, traceback, run_id: int) -> None:
+    """Errback of the chord: a chunk or the final stage failed for good."""
+    services.run_fail(run_id=run_id, error=f"{type(exc).__name__}: {exc}")

@@ -1,0 +1,104 @@
+"""Scoring run pages: the list of runs, one run with live progress, and "Recompute now".
+
+Directors and administrators only (scoring.view_portfolio to read, scoring.start_run to start);
+everyone else gets 403, anonymous visitors the login page.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from scoring import selectors, services
+from scoring.models import RunTrigger, ScoringRun
+
+PAGE_SIZE = 25
+# How the run's counts read on its page, in this order.
+COUNT_LABELS = {
+    "accounts": "Accounts",
+    "key_accounts": "Key accounts",
+    "criterion_scores": "Criterion lines",
+    "pareto": "In the 80% revenue set",
+    "four_x": "4x the average account",
+    "misclassified": "Flagged as misclassified",
+    "kam_overloaded": "With an overloaded KAM",
+    "unrated_activities": "Activities without a cost rate (T12)",
+    "overlapping_cost_rates": "Overlapping cost rate periods",
+    "snapshots_written": "Snapshots written or changed",
+    "snapshots_from": "Snapshots recomputed from",
+}
+
+
+def _require(request: HttpRequest, perm: str) -> None:
+    if not request.user.has_perm(perm):
+        raise PermissionDenied
+
+
+def _with_duration(runs: list[ScoringRun]) -> list[ScoringRun]:
+    for run in runs:
+        run.duration_s = (
+            (run.finished_at - run.started_at).total_seconds()
+            if run.finished_at and run.started_at
+            else None
+        )
+        run.count_rows = [
+            (label, run.counts[key]) for key, label in COUNT_LABELS.items() if key in run.counts
+        ]
+    return runs
+
+
+@login_required
+@require_GET
+def run_list(request: HttpRequest) -> HttpResponse:
+    _require(request, "scoring.view_portfolio")
+    page = Paginator(selectors.runs(), PAGE_SIZE).get_page(request.GET.get("page"))
+    _with_duration(page.object_list)
+    return render(
+        request,
+        "scoring/run_list.html",
+        {
+            "page_obj": page,
+            "in_flight": selectors.run_in_flight(),
+            "can_start": request.user.has_perm("scoring.start_run"),
+        },
+    )
+
+
+@login_required
+@require_GET
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, "scoring.view_portfolio")
+    run = get_object_or_404(selectors.runs(), pk=pk)
+    _with_duration([run])
+    return render(request, "scoring/run_detail.html", {"run": run})
+
+
+@login_required
+@require_GET
+def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The live part of the run page, polled by htmx every second while the run is in flight."""
+    _require(request, "scoring.view_portfolio")
+    run = get_object_or_404(selectors.runs(), pk=pk)
+    _with_duration([run])
+    return render(request, "scoring/_run_progress.html", {"run": run})
+
+
+@login_required
+@require_POST
+def run_start(request: HttpRequest) -> HttpResponse:
+    """Recompute now: queue a run for the workers, or say which run is already in progress."""
+    _require(request, "scoring.start_run")
+    try:
+        run = services.run_enqueue(trigger=RunTrigger.MANUAL, actor=request.user)
+    except services.RunInProgress as exc:
+        messages.warning(request, str(exc))
+        if exc.run is not None:
+            return redirect("scoring:run_detail", pk=exc.run.pk)
+        return redirect("scoring:runs")
+    messages.success(request, f"Scoring run {run.pk} started.")
+    return redirect("scoring:run_detail", pk=run.pk)

@@ -1,0 +1,112 @@
+"""Engine rules checked on their own: rate periods, splitting a score into contributions,
+NULL raw values, and the criteria every computed source reads."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from scoring import services
+from scoring.engine.rates import RateSegment, segments_from
+from scoring.models import AccountScore, CriterionScore, RunTrigger
+from tests import factories
+from tests.scoring.conftest import use_weights
+
+
+def test_rate_periods_become_disjoint_segments_and_the_latest_start_wins():
+    jan, dec = dt.date(2025, 1, 1), dt.date(2025, 12, 31)
+    segments, overlaps = segments_from(
+        [
+            (7, jan, dec, Decimal("100")),
+            # overlaps March of the yearly rate: it wins there, the yearly rate resumes in April
+            (7, dt.date(2025, 3, 1), dt.date(2025, 3, 31), Decimal("150")),
+            (8, jan, dec, Decimal("5")),
+        ]
+    )
+    assert overlaps == 1
+    assert segments == [
+        RateSegment(7, jan, dt.date(2025, 2, 28), Decimal("100")),
+        RateSegment(7, dt.date(2025, 3, 1), dt.date(2025, 3, 31), Decimal("150")),
+        RateSegment(7, dt.date(2025, 4, 1), dec, Decimal("100")),
+        RateSegment(8, jan, dec, Decimal("5")),
+    ]
+
+
+def test_adjacent_periods_with_the_same_rate_merge_and_gaps_stay_uncovered():
+    segments, overlaps = segments_from(
+        [
+            (1, dt.date(2025, 1, 1), dt.date(2025, 6, 30), Decimal("10")),
+            (1, dt.date(2025, 7, 1), dt.date(2025, 9, 30), Decimal("10")),
+            (1, dt.date(2025, 11, 1), dt.date(2025, 12, 31), Decimal("12")),
+        ]
+    )
+    assert overlaps == 0
+    assert segments == [
+        RateSegment(1, dt.date(2025, 1, 1), dt.date(2025, 9, 30), Decimal("10")),
+        RateSegment(1, dt.date(2025, 11, 1), dt.date(2025, 12, 31), Decimal("12")),
+    ]
+
+
+@pytest.mark.django_db
+def test_contributions_add_up_to_the_rounded_weighted_mean():
+    # Six criteria of weight 1: the top account is 100 on each, so each contribution is
+    # 100 / 6 = 16.666... Rounding each to 16.67 would give 100.02; the largest-remainder split
+    # gives four 16.67 and two 16.66 (all remainders tie; the lowest criterion ids get the cent)
+    # = 100.00. The other account is 0 everywhere.
+    use_weights({k: Decimal(1) for k in ["revenue", "turnover", "category_spend", "headroom",
+                                          "market_growth", "contribution"]})  # fmt: skip
+    top = factories.AccountFactory(
+        turnover=Decimal("9"), category_spend=Decimal("9"), market_growth_pct=Decimal("9")
+    )
+    factories.SalesLineFactory(account=top, date=dt.date(2026, 3, 1), revenue=Decimal("5"),
+                               cost_of_goods=Decimal("1"))  # fmt: skip
+    factories.AccountFactory(
+        turnover=Decimal("1"), category_spend=Decimal("0"), market_growth_pct=Decimal("1")
+    )
+    run = services.run_recompute(
+        run=services.run_request(trigger=RunTrigger.COMMAND, as_of=dt.date(2026, 7, 15))
+    )
+    lines = CriterionScore.objects.filter(run=run, account=top).order_by("criterion_id")
+    assert [line.normalised for line in lines] == [Decimal(100)] * 6
+    assert [line.contribution for line in lines] == [Decimal("16.67")] * 4 + [Decimal("16.66")] * 2
+    assert AccountScore.objects.get(run=run, account=top).attractiveness == Decimal("100.00")
+
+
+@pytest.mark.django_db
+def test_each_computed_criterion_reads_its_source():
+    use_weights(
+        {k: Decimal(10) for k in ["turnover", "category_spend", "headroom", "market_growth"]}
+    )
+    account = factories.AccountFactory(
+        turnover=Decimal("75000000"),
+        category_spend=Decimal("300000"),
+        market_growth_pct=Decimal("-1.50"),
+    )
+    factories.SalesLineFactory(account=account, date=dt.date(2026, 1, 5),
+                               revenue=Decimal("120000"), cost_of_goods=Decimal("0"))  # fmt: skip
+    nothing_known = factories.AccountFactory(
+        turnover=None, category_spend=None, market_growth_pct=None
+    )
+    run = services.run_recompute(
+        run=services.run_request(trigger=RunTrigger.COMMAND, as_of=dt.date(2026, 7, 15))
+    )
+    raw = {
+        (line.account_id, line.criterion.key): line.raw
+        for line in CriterionScore.objects.filter(run=run).select_related("criterion")
+    }
+    assert raw[account.pk, "turnover"] == Decimal("75000000")
+    assert raw[account.pk, "category_spend"] == Decimal("300000")
+    assert raw[account.pk, "headroom"] == Decimal("180000")  # 300,000 - 120,000
+    assert raw[account.pk, "market_growth"] == Decimal("-1.5")
+    # no data: NULL raw values, normalised to 0
+    for key in ["turnover", "category_spend", "headroom", "market_growth"]:
+        assert raw[nothing_known.pk, key] is None
+    assert set(
+        CriterionScore.objects.filter(run=run, account=nothing_known).values_list(
+            "normalised", flat=True
+        )
+    ) == {Decimal(0)}
+    # a single value ranks 0 (PERCENT_RANK of the only row): both accounts score 0
+    assert set(AccountScore.objects.filter(run=run).values_list("attractiveness", flat=True)) == {
+        Decimal(0)
+    }

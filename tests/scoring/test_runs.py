@@ -1,0 +1,233 @@
+"""The run's lifecycle: idempotence, retries, the overlap guard, crashes and pruning."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import OperationalError
+from django.utils import timezone
+
+from kam.celery import app as celery_app
+from scoring import engine, services
+from scoring.models import (
+    AccountScore,
+    CriterionScore,
+    MetricSnapshot,
+    RunStatus,
+    RunTrigger,
+    ScoringRun,
+)
+from scoring.selectors import current_run
+from tests.scoring.conftest import AS_OF
+
+pytestmark = pytest.mark.django_db
+
+SCORE_FIELDS = [
+    "account_id", "revenue", "revenue_prev", "cost_of_goods", "cost_to_serve", "gross_margin",
+    "net_profit", "revenue_growth_pct", "share_of_wallet_pct", "headroom", "attractiveness",
+    "relative_strength", "quadrant", "rank", "stage", "status", "dmu_coverage_pct",
+    "satisfaction", "is_pareto", "is_4x", "is_misclassified", "kam_overloaded",
+]  # fmt: skip
+LINE_FIELDS = ["account_id", "criterion_id", "raw", "normalised", "weight", "contribution"]
+SNAPSHOT_FIELDS = [f.attname for f in MetricSnapshot._meta.fields if f.name not in {"id", "run"}]
+
+
+def results(run):
+    """Everything a run computed, without the run's id."""
+    return (
+        list(
+            AccountScore.objects.filter(run=run).order_by("account_id").values_list(*SCORE_FIELDS)
+        ),
+        list(
+            CriterionScore.objects.filter(run=run)
+            .order_by("account_id", "criterion_id")
+            .values_list(*LINE_FIELDS)
+        ),
+        list(
+            MetricSnapshot.objects.order_by("account_id", "period_start").values_list(
+                *SNAPSHOT_FIELDS
+            )
+        ),
+    )
+
+
+def request_run():
+    return services.run_request(trigger=RunTrigger.COMMAND, as_of=AS_OF)
+
+
+def recompute():
+    return services.run_recompute(run=request_run())
+
+
+def test_a_rerun_gives_identical_results(portfolio):
+    first = recompute()
+    first_results = results(first)
+    second = recompute()
+    assert second.pk != first.pk
+    assert results(second) == first_results
+    assert len(first_results[0]) == 9
+    assert current_run() == second
+    # the second run found every snapshot up to date and rewrote none
+    assert first.counts["snapshots_written"] > 0
+    assert second.counts["snapshots_written"] == 0
+
+
+def test_a_chunk_done_twice_leaves_what_one_pass_leaves(portfolio):
+    reference = results(recompute())
+    run = request_run()
+    plan = services.run_prepare(run_id=run.pk)
+    for chunk in plan.chunks:
+        services.run_chunk(run_id=run.pk, chunk=chunk, snapshot_from=plan.snapshot_from)
+    # a redelivered chunk (its worker died after commit, before acknowledging)
+    services.run_chunk(run_id=run.pk, chunk=plan.chunks[1], snapshot_from=plan.snapshot_from)
+    run.refresh_from_db()
+    assert run.chunks_done == run.chunks_total == len(plan.chunks)
+    services.run_finalize(run_id=run.pk)
+    assert AccountScore.objects.filter(run=run).count() == 9
+    assert results(run) == reference
+
+
+def test_a_chunk_that_fails_once_is_retried_by_celery(
+    portfolio, monkeypatch, django_capture_on_commit_callbacks
+):
+    # "Recompute now" runs as of today: so does the reference
+    reference = results(services.run_recompute(run=services.run_request(trigger="command")))
+    real = engine.compute_chunk
+    calls = []
+
+    def flaky(**kwargs):
+        calls.append(kwargs["lo"])
+        written = real(**kwargs)
+        if len(calls) == 2:  # the second chunk loses its connection after writing
+            raise OperationalError("server closed the connection unexpectedly")
+        return written
+
+    monkeypatch.setattr(engine, "compute_chunk", flaky)
+    # Inline tasks re-raise a retry when eager exceptions propagate; let Celery retry instead,
+    # as a worker does.
+    monkeypatch.setitem(celery_app.conf, "task_eager_propagates", False)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.run_enqueue(trigger=RunTrigger.MANUAL)
+    run.refresh_from_db()
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    assert calls[1] == calls[2]  # the same id range, tried again
+    assert len(calls) == run.chunks_total + 1
+    assert AccountScore.objects.filter(run=run).count() == 9
+    assert CriterionScore.objects.filter(run=run).count() == 9 * 4
+    assert results(run) == reference
+
+
+def test_a_chunk_that_keeps_failing_fails_the_run_and_keeps_the_previous_results(
+    portfolio, monkeypatch, django_capture_on_commit_callbacks
+):
+    previous = recompute()
+
+    def broken(**kwargs):
+        raise ValueError("bad data in range")
+
+    monkeypatch.setattr(engine, "compute_chunk", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.run_enqueue(trigger=RunTrigger.MANUAL)
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED
+    assert "ValueError: bad data in range" in run.error
+    assert run.finished_at is not None
+    assert current_run() == previous
+    assert AccountScore.objects.filter(run=previous).count() == 9
+
+
+def test_a_second_request_is_told_a_run_is_in_progress(portfolio, director):
+    running = services.run_request(trigger=RunTrigger.MANUAL, actor=director)
+    with pytest.raises(services.RunInProgress) as refused:
+        services.run_request(trigger=RunTrigger.SCHEDULE)
+    assert refused.value.run == running
+    message = str(refused.value)
+    assert "in progress" in message
+    assert f"run {running.pk}" in message
+    assert f"by {director}" in message
+    assert ScoringRun.objects.count() == 1
+
+
+def test_a_stale_run_is_failed_and_superseded(portfolio):
+    stale = request_run()
+    services.run_prepare(run_id=stale.pk)
+    ScoringRun.objects.filter(pk=stale.pk).update(
+        heartbeat_at=timezone.now() - services.stale_after() - dt.timedelta(seconds=1)
+    )
+    fresh = request_run()
+    stale.refresh_from_db()
+    assert stale.status == RunStatus.FAILED
+    assert stale.error.startswith("Stale")
+    assert fresh.status == RunStatus.QUEUED
+
+
+def test_a_run_killed_half_way_leaves_the_previous_results_and_the_next_run_completes(portfolio):
+    previous = recompute()
+    reference = results(previous)
+    killed = request_run()
+    plan = services.run_prepare(run_id=killed.pk)
+    services.run_chunk(run_id=killed.pk, chunk=plan.chunks[0], snapshot_from=plan.snapshot_from)
+    # the worker dies here; pages still show the previous run, complete
+    assert current_run() == previous
+    assert results(previous) == reference
+    # half an hour later the run is stale and the nightly run goes ahead
+    ScoringRun.objects.filter(pk=killed.pk).update(
+        heartbeat_at=timezone.now() - services.stale_after() - dt.timedelta(minutes=1)
+    )
+    nightly = services.run_recompute(run=request_run())
+    assert nightly.status == RunStatus.SUCCEEDED
+    assert current_run() == nightly
+    assert results(nightly) == reference
+    killed.refresh_from_db()
+    assert killed.status == RunStatus.FAILED
+    # a late chunk of the dead run changes nothing
+    with pytest.raises(services.RunNotRunning):
+        services.run_chunk(run_id=killed.pk, chunk=plan.chunks[1], snapshot_from=plan.snapshot_from)
+
+
+def test_old_runs_rows_are_pruned_and_their_records_kept(portfolio):
+    runs = [recompute() for _ in range(services.KEEP_SUCCEEDED + 1)]
+    assert ScoringRun.objects.count() == len(runs)
+    assert not AccountScore.objects.filter(run=runs[0]).exists()
+    assert not CriterionScore.objects.filter(run=runs[0]).exists()
+    for kept in runs[1:]:
+        assert AccountScore.objects.filter(run=kept).count() == 9
+
+
+def test_weights_are_frozen_when_the_run_starts(portfolio):
+    from scoring.models import Criterion
+
+    run = request_run()
+    plan = services.run_prepare(run_id=run.pk)
+    Criterion.objects.filter(key="revenue").update(weight=Decimal("99"))
+    for chunk in plan.chunks:
+        services.run_chunk(run_id=run.pk, chunk=chunk, snapshot_from=plan.snapshot_from)
+    run = services.run_finalize(run_id=run.pk)
+    assert run.weights["revenue"] == "40.00"
+    assert set(
+        CriterionScore.objects.filter(run=run, criterion__key="revenue").values_list(
+            "weight", flat=True
+        )
+    ) == {Decimal("40.00")}
+
+
+def test_old_quarters_are_history_unless_a_full_rebuild_is_asked_for(portfolio):
+    from accounts.models import SalesLine
+
+    a = portfolio.accounts["A"]
+    recompute()
+    # a correction lands in Q3 2024, before the quarters a nightly run recomputes (from the one
+    # holding the start of T12, Q3 2025 here), and one lands in Q1 2026, inside them
+    SalesLine.objects.filter(account=a, date=dt.date(2024, 9, 15)).update(revenue=Decimal("1"))
+    SalesLine.objects.filter(account=a, date=dt.date(2026, 3, 10)).update(revenue=Decimal("2"))
+    recompute()
+    assert MetricSnapshot.objects.get(account=a, period_start=dt.date(2024, 7, 1)).revenue == (
+        Decimal("1200000")
+    )
+    assert MetricSnapshot.objects.get(account=a, period_start=dt.date(2026, 1, 1)).revenue == (
+        Decimal("2")
+    )
+    services.run_recompute(run=request_run(), full_history=True)
+    assert MetricSnapshot.objects.get(account=a, period_start=dt.date(2024, 7, 1)).revenue == (
+        Decimal("1")
+    )
