@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("plans/", include("plans.urls")),
     path("scoring/", include("scoring.urls")),
+    path("portfolio/", include("scoring.portfolio_urls")),
     path("imports/", include("accounts.imports.urls")),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),

@@ -13,14 +13,22 @@ def test_anonymous_home_redirects_to_login(client, db):
     assert response.url == f"{reverse('login')}?next={HOME}"
 
 
-@pytest.mark.parametrize("role", ["kam", "director", "operations", "admin_user"])
-def test_every_role_starts_on_the_account_list(client, request, role):
+@pytest.mark.parametrize(
+    ("role", "start"),
+    [
+        ("kam", "accounts:list"),
+        ("operations", "plans:board"),
+        ("director", "portfolio:dashboard"),
+        ("admin_user", "portfolio:dashboard"),
+    ],
+)
+def test_each_role_starts_on_its_own_home_page(client, db, request, role, start):
     client.force_login(request.getfixturevalue(role))
 
     response = client.get(HOME)
 
     assert response.status_code == 302
-    assert response.url == reverse("accounts:list")
+    assert response.url == reverse(start)
 
 
 def test_login_page_has_labelled_fields(client, db):

@@ -1,0 +1,201 @@
+"""Forms of the director's pages: dashboard filters, the weights editor, designation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+import django_filters
+from django import forms
+from django.core.cache import cache
+from django.db.models import Count, Q, QuerySet
+
+from accounts.models import Account, AccountStatus, User
+from accounts.selectors import AccountFacets, account_facets
+from kam import rules as kam_rules
+from scoring.models import Criterion
+from scoring.portfolio import TRAILING, Period, Scope, period_choices, resolve_period
+
+MAX_TOP_N = 1000
+
+
+def _bootstrap(form: forms.Form) -> None:
+    """Bootstrap classes on every widget, so templates render fields as they are."""
+    for bound in form.fields.values():
+        widget = bound.widget
+        if isinstance(widget, forms.CheckboxInput):
+            css = "form-check-input"
+        elif isinstance(widget, forms.Select):
+            css = "form-select form-select-sm"
+        else:
+            css = "form-control form-control-sm"
+        widget.attrs.setdefault("class", css)
+
+
+class PortfolioFilterForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _bootstrap(self)
+
+
+# The filter choices change only when an import brings a new industry, region or KAM.
+FACETS_CACHE_SECONDS = 300
+FACETS_CACHE_KEY = "portfolio:facets:v1"
+
+
+def portfolio_facets(user: Any) -> AccountFacets:
+    """The filter choices, cached for a few minutes: the dashboard is for people who see every
+    account (directors, admins), so the choices are the same for all of them."""
+    if not kam_rules.sees_whole_portfolio(user):
+        return account_facets(user=user)
+    facets = cache.get(FACETS_CACHE_KEY)
+    if facets is None:
+        facets = account_facets(user=user)
+        cache.set(FACETS_CACHE_KEY, facets, FACETS_CACHE_SECONDS)
+    return facets
+
+
+class PortfolioFilterSet(django_filters.FilterSet):
+    """The dashboard's filters: KAM, industry, region (which accounts) and period (which
+    12 months for stage movements, and the three years of trends up to them).
+
+    The dashboard reads several tables, so instead of one queryset the filterset yields a
+    `Scope` and a `Period` that each selector applies to its own table."""
+
+    kam = django_filters.ChoiceFilter(label="Key account manager", empty_label="All KAMs")
+    industry = django_filters.ChoiceFilter(empty_label="All industries")
+    region = django_filters.ChoiceFilter(empty_label="All regions")
+    period = django_filters.ChoiceFilter(
+        label="Period", method="keep", empty_label=None, choices=[(TRAILING, "Last 12 months")]
+    )
+
+    class Meta:
+        model = Account
+        fields = ["kam", "industry", "region", "period"]
+        form = PortfolioFilterForm
+
+    def __init__(self, data: Any = None, *, request: Any, today: dt.date) -> None:
+        super().__init__(data, Account.objects.none(), request=request)
+        self.today = today
+        facets = portfolio_facets(request.user)
+        self.filters["industry"].extra["choices"] = [(v, v) for v in facets.industries]
+        self.filters["region"].extra["choices"] = [(v, v) for v in facets.regions]
+        self.filters["kam"].extra["choices"] = [(str(kam.pk), str(kam)) for kam in facets.kams]
+        self.filters["period"].extra["choices"] = period_choices(today)
+
+    def keep(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
+        """The period does not filter accounts; `selected_period()` reads it."""
+        return queryset
+
+    def _cleaned(self) -> dict[str, Any]:
+        return self.form.cleaned_data if self.form.is_valid() else {}
+
+    def selected_scope(self) -> Scope:
+        """The accounts the filters select (the whole portfolio when the form is invalid)."""
+        data = self._cleaned()
+        return Scope(
+            kam_id=int(data["kam"]) if data.get("kam") else None,
+            industry=data.get("industry") or "",
+            region=data.get("region") or "",
+        )
+
+    def selected_period(self) -> Period:
+        return resolve_period(self._cleaned().get("period"), today=self.today)
+
+    def query_string(self) -> str:
+        """The valid filters as a query string, for links that keep them (CSV downloads)."""
+        return urlencode({name: value for name, value in self._cleaned().items() if value})
+
+
+class WeightsForm(forms.Form):
+    """One weight per active criterion, and the N of the top-N preview.
+
+    Field names are `weight_<criterion pk>`; `weights()` gives {criterion pk: weight}."""
+
+    top_n = forms.IntegerField(
+        label="Top N",
+        required=False,
+        min_value=1,
+        max_value=MAX_TOP_N,
+        help_text="Empty: the current number of key accounts",
+    )
+    reason = forms.CharField(
+        label="Why the change",
+        required=False,
+        max_length=200,
+        help_text="Kept in the criteria's history",
+    )
+
+    def __init__(self, *args: Any, criteria: list[Criterion], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.criteria = criteria
+        for criterion in criteria:
+            self.fields[self.field_name(criterion)] = forms.DecimalField(
+                label=criterion.label,
+                min_value=Decimal(0),
+                max_value=Decimal(1000),
+                max_digits=6,
+                decimal_places=2,
+                initial=criterion.weight,
+                help_text=criterion.get_kind_display(),
+                widget=forms.NumberInput(attrs={"step": "1", "inputmode": "decimal"}),
+            )
+        _bootstrap(self)
+
+    @staticmethod
+    def field_name(criterion: Criterion) -> str:
+        return f"weight_{criterion.pk}"
+
+    def weight_fields(self) -> list[tuple[Criterion, forms.BoundField]]:
+        return [(criterion, self[self.field_name(criterion)]) for criterion in self.criteria]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        weights = [cleaned.get(self.field_name(c)) for c in self.criteria]
+        if all(w is not None for w in weights) and not any(weights):
+            raise forms.ValidationError("At least one criterion needs a weight above zero.")
+        return cleaned
+
+    def weights(self) -> dict[int, Decimal]:
+        return {c.pk: self.cleaned_data[self.field_name(c)] for c in self.criteria}
+
+
+def kams_with_load() -> QuerySet[User]:
+    """Active KAMs, each annotated with `key_load`: the key accounts they serve now."""
+    return (
+        User.objects.filter(groups__name=kam_rules.KAM_GROUP, is_active=True)
+        .annotate(
+            key_load=Count(
+                "kam_accounts", filter=Q(kam_accounts__status=AccountStatus.KEY), distinct=True
+            )
+        )
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+class KamChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj} ({obj.key_load} key account{'s' if obj.key_load != 1 else ''})"
+
+
+class DesignationForm(forms.Form):
+    """Designate or remove a key account: the status, the KAM (with each KAM's load), why."""
+
+    status = forms.ChoiceField(choices=AccountStatus.choices)
+    kam = KamChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        label="Key account manager",
+        empty_label="No KAM",
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, help_text="Kept in the history"
+    )
+
+    def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"status": account.status, "kam": account.kam_id})
+        super().__init__(*args, **kwargs)
+        self.fields["kam"].queryset = kams_with_load()
+        _bootstrap(self)

@@ -1,0 +1,456 @@
+"""The director's pages: the portfolio dashboard, its CSV downloads, and the selection workbench
+(weights what-if, saving weights, designating key accounts)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Iterable, Iterator
+from functools import wraps
+from operator import itemgetter
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.models import Account
+from accounts.services import account_designate
+from kam.errors import DomainError
+from kam.exports import export_response
+from scoring import portfolio, workbench
+from scoring.engine.rules import HIGH_ATTRACTIVENESS, HIGH_STRENGTH
+from scoring.forms import DesignationForm, PortfolioFilterSet, WeightsForm, kams_with_load
+from scoring.models import ScoringRun
+from scoring.selectors import current_run
+
+# Accounts listed as entering or leaving in the what-if (the counts are always complete).
+PREVIEW_ROWS = 100
+# The id placeholder of the account URL pattern handed to the charts' script.
+ACCOUNT_ID_PLACEHOLDER = 987654321
+
+
+def requires(perm: str) -> Callable:
+    """Log in first (anonymous -> login page), then `perm` from kam/rules.py or 403."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not request.user.has_perm(perm):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _filters(request: HttpRequest, run: ScoringRun | None) -> PortfolioFilterSet:
+    # The trailing 12 months end with the run's as-of date: the figures are the run's.
+    today = run.as_of if run is not None else timezone.localdate()
+    return PortfolioFilterSet(request.GET, request=request, today=today)
+
+
+# --- dashboard -----------------------------------------------------------------------------
+
+
+def _num(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def chart_payload(board: portfolio.Dashboard) -> dict[str, Any]:
+    """The charts' data as plain JSON for static/js/portfolio.js (json_script, no inline JS)."""
+    account_url = reverse("accounts:detail", args=[ACCOUNT_ID_PLACEHOLDER])
+    peak = board.whale_peak
+    return {
+        "accountUrl": account_url.replace(str(ACCOUNT_ID_PLACEHOLDER), "{id}"),
+        # Where the quadrants split (the scoring engine's rule).
+        "quadrantLines": {"x": HIGH_STRENGTH, "y": HIGH_ATTRACTIVENESS},
+        "matrix": [
+            {
+                "id": row["account_id"],
+                "name": row["account__name"],
+                "x": _num(row["relative_strength"]),
+                "y": _num(row["attractiveness"]),
+                "revenue": _num(row["revenue"]),
+                "stage": row["stage"],
+                "key": row["status"] == portfolio.KEY,
+            }
+            for row in board.matrix
+        ],
+        "stages": [{"value": s["stage"], "label": s["label"]} for s in board.stages],
+        "whale": [[p.accounts_pct, p.cumulative_pct] for p in board.whale],
+        "whalePeak": [peak.accounts_pct, peak.cumulative_pct] if peak else None,
+        "pareto": [[p.accounts_pct, p.cumulative_pct] for p in board.pareto],
+        "stageDistribution": {
+            "labels": [s["label"] for s in board.stages],
+            "key": [s["key"] for s in board.stages],
+            "other": [s["other"] for s in board.stages],
+        },
+        "stageMovements": {
+            "labels": [f"{m['month']:%b %Y}" for m in board.movements["months"]],
+            "up": [m["up"] for m in board.movements["months"]],
+            "down": [m["down"] for m in board.movements["months"]],
+        },
+        "trends": {
+            "labels": [quarter_label(q) for q in board.trends["quarters"]],
+            "series": board.trends["series"],
+        },
+        "overdue": {
+            "labels": ["Plans overdue for review", "Actions overdue", "Commitments breached"],
+            "values": [
+                board.overdue.plans.total,
+                board.overdue.actions.total,
+                board.overdue.commitments.total,
+            ],
+        },
+    }
+
+
+def quarter_label(day: dt.date) -> str:
+    return f"{day.year} Q{(day.month - 1) // 3 + 1}"
+
+
+@require_GET
+@requires("scoring.view_portfolio")
+def dashboard(request: HttpRequest) -> HttpResponse:
+    run = current_run()
+    filters = _filters(request, run)
+    board = portfolio.portfolio_dashboard(
+        scope=filters.selected_scope(),
+        period=filters.selected_period(),
+        run=run,
+        today=timezone.localdate(),
+    )
+    trend_rows = [
+        {
+            "quarter": quarter_label(quarter),
+            "values": [
+                (series["key"][index], series["other"][index])
+                for series in board.trends["series"].values()
+            ],
+        }
+        for index, quarter in enumerate(board.trends["quarters"])
+    ]
+    return render(
+        request,
+        "portfolio/dashboard.html",
+        {
+            "board": board,
+            "filter": filters,
+            "charts": chart_payload(board),
+            "trend_rows": trend_rows,
+            "trend_labels": [s["label"] for s in board.trends["series"].values()],
+            "query": filters.query_string(),
+            # The run's tables are rendered once per run and filters, like its results.
+            "results_key": (
+                portfolio.run_results_cache_key(run, board.scope, board.period) if run else ""
+            ),
+            "results_seconds": portfolio.RESULTS_CACHE_SECONDS,
+            "limits": {
+                "typical": (portfolio.TYPICAL_MIN, portfolio.TYPICAL_MAX),
+                "outer": (portfolio.LIMIT_MIN, portfolio.LIMIT_MAX),
+                "too_many": portfolio.TOO_MANY,
+            },
+        },
+    )
+
+
+# --- CSV downloads -------------------------------------------------------------------------
+
+
+CHUNK = 2000
+
+
+def _matrix_rows(run: ScoringRun, scope: portfolio.Scope) -> Iterator[list[Any]]:
+    rows = portfolio.matrix_scores(run, scope).values_list(*portfolio.MATRIX_FIELDS)
+    yield from (list(row) for row in rows.iterator(chunk_size=CHUNK))
+
+
+def _curve_rows(run: ScoringRun, scope: portfolio.Scope, field_name: str) -> Iterator[list[Any]]:
+    figures = portfolio.run_figures(run, scope)
+    total = figures.revenue if field_name == "revenue" else figures.net_profit
+    rows = (
+        portfolio.ranked_cumulative(run, scope, field_name)
+        .order_by("position")
+        .values_list("position", "account_id", "account__name", field_name, "cumulative")
+    )
+    for position, account_id, name, value, cumulative in rows.iterator(chunk_size=CHUNK):
+        point = portfolio.curve_point(position, cumulative, n=figures.accounts, total=total)
+        yield [
+            position,
+            account_id,
+            name,
+            value,
+            point.cumulative,
+            round(point.accounts_pct, 4),
+            None if point.cumulative_pct is None else round(point.cumulative_pct, 4),
+        ]
+
+
+def _warning_rows(run: ScoringRun | None, scope: portfolio.Scope) -> Iterator[list[Any]]:
+    counts = portfolio.account_counts(scope)
+    guardrail = portfolio.portfolio_size_guardrail(counts.key_all)
+    if guardrail.broken:
+        yield ["guardrail", guardrail.level, "", "", guardrail.message]
+    for load in portfolio.kam_loads(scope):
+        if load.overloaded:
+            yield ["kam_load", "warning", "", "", f"{load.name}: {load.key_accounts} key accounts"]
+    if run is None:
+        return
+    n = portfolio.run_figures(run, scope).run_accounts
+    fields = portfolio.SCORE_ROW_FIELDS
+    for row in portfolio.misclassified_scores(run, scope).values(*fields).iterator(CHUNK):
+        what = "key, bottom half" if row["status"] == portfolio.KEY else "top decile"
+        message = f"{what}: rank {row['rank']} of {n}"
+        yield ["misclassified", "warning", row["account_id"], row["account__name"], message]
+    for row in portfolio.revenue_fall_scores(run, scope).values(*fields).iterator(CHUNK):
+        fall = (1 - row["revenue"] / row["revenue_prev"]) * 100
+        message = f"revenue {row['revenue']} against {row['revenue_prev']} (-{fall:.1f}%)"
+        yield ["revenue_fall", "danger", row["account_id"], row["account__name"], message]
+
+
+def _overdue_rows(scope: portfolio.Scope, today: dt.date) -> Iterator[list[Any]]:
+    for row in portfolio.overdue_plans(scope, today).values_list(*portfolio.PLAN_FIELDS):
+        pk, title, review_date, account_id, account_name = row
+        yield ["plan overdue for review", pk, title, review_date, account_id, account_name]
+    for row in portfolio.overdue_actions(scope, today).values_list(*portfolio.ACTION_FIELDS):
+        pk, title, due_date, _plan_id, account_id, account_name = row
+        yield ["action overdue", pk, title, due_date, account_id, account_name]
+    commitments = portfolio.breached_commitments(scope)
+    for row in commitments.values_list(*portfolio.COMMITMENT_FIELDS):
+        pk, promise, since, account_id, account_name = row
+        yield ["commitment breached", pk, promise, since.date(), account_id, account_name]
+
+
+def _export(
+    name: str, run: ScoringRun | None, filters: PortfolioFilterSet
+) -> tuple[list[str], Iterable[Iterable[Any]]]:
+    """The header and rows of one chart's (or list's) full data."""
+    scope, period = filters.selected_scope(), filters.selected_period()
+    if name == "key-accounts-per-kam":
+        loads = portfolio.kam_loads(scope)
+        return (
+            ["kam_id", "kam", "key_accounts", "accounts", "over_5_key_accounts"],
+            ([x.kam_id, x.name, x.key_accounts, x.accounts, x.overloaded] for x in loads),
+        )
+    if name == "warnings":
+        return ["kind", "level", "account_id", "account", "detail"], _warning_rows(run, scope)
+    if name == "stage-distribution":
+        stages = portfolio.stage_distribution(scope)
+        return ["stage", "key_accounts", "other_accounts"], (
+            [s["label"], s["key"], s["other"]] for s in stages
+        )
+    if name == "stage-movements":
+        moves = portfolio.stage_movements(scope, period)
+        return ["month", "moves_up", "moves_down"], (
+            [f"{m['month']:%Y-%m}", m["up"], m["down"]] for m in moves["months"]
+        )
+    if name == "stage-transitions":
+        moves = portfolio.stage_movements(scope, period)
+        return ["from_stage", "to_stage", "moves"], (
+            [t["from"], t["to"], t["moves"]] for t in moves["transitions"]
+        )
+    if name == "effectiveness":
+        trends = portfolio.effectiveness_trends(scope, period)
+        groups = ("key", "other")
+        header = ["quarter"] + [
+            f"{metric}_{group}" for metric, _ in portfolio.TREND_METRICS for group in groups
+        ]
+        series = trends["series"]
+
+        def trend_rows() -> Iterator[list[Any]]:
+            for index, quarter in enumerate(trends["quarters"]):
+                row: list[Any] = [quarter_label(quarter)]
+                for metric, _ in portfolio.TREND_METRICS:
+                    for group in ("key", "other"):
+                        value = series[metric][group][index]
+                        row.append(None if value is None else round(value, 4))
+                yield row
+
+        return header, trend_rows()
+    if name == "overdue":
+        header = ["kind", "id", "title", "date", "account_id", "account"]
+        return header, _overdue_rows(scope, timezone.localdate())
+    if run is None:
+        raise Http404("Not yet computed: no scoring run has finished.")
+    if name == "matrix":
+        header = [
+            "account_id",
+            "account",
+            "status",
+            "stage",
+            "attractiveness",
+            "relative_strength",
+            "quadrant",
+            "revenue",
+            "four_x",
+            "pareto",
+        ]
+        return header, _matrix_rows(run, scope)
+    if name in ("whale-curve", "pareto-curve"):
+        field_name = "net_profit" if name == "whale-curve" else "revenue"
+        header = [
+            "position",
+            "account_id",
+            "account",
+            field_name,
+            f"cumulative_{field_name}",
+            "accounts_pct",
+            f"cumulative_{field_name}_pct",
+        ]
+        return header, _curve_rows(run, scope, field_name)
+    raise Http404("No such download.")
+
+
+EXPORTS = (
+    "key-accounts-per-kam",
+    "warnings",
+    "matrix",
+    "whale-curve",
+    "pareto-curve",
+    "stage-distribution",
+    "stage-movements",
+    "stage-transitions",
+    "effectiveness",
+    "overdue",
+)
+
+
+@require_GET
+@requires("scoring.view_portfolio")
+def export(request: HttpRequest, name: str) -> HttpResponseBase:
+    """A chart's full data as CSV (streamed, formula cells neutralised by kam.exports), with
+    the dashboard's filters."""
+    if name not in EXPORTS:
+        raise Http404("No such download.")
+    run = current_run()
+    header, rows = _export(name, run, _filters(request, run))
+    columns = [(title, itemgetter(index)) for index, title in enumerate(header)]
+    return export_response(rows, columns, f"portfolio-{name}", "csv")
+
+
+# --- workbench -----------------------------------------------------------------------------
+
+
+def _workbench_context(run: ScoringRun | None, form: WeightsForm) -> dict[str, Any]:
+    counts = portfolio.account_counts(portfolio.Scope())
+    return {
+        "run": run,
+        "form": form,
+        "can_change": True,
+        "key_count": counts.key_all,
+        "guardrail": portfolio.portfolio_size_guardrail(counts.key_all),
+        "key_accounts": workbench.key_accounts(run),
+        "candidates": workbench.candidates(run),
+        "kams": list(kams_with_load()),
+    }
+
+
+@require_GET
+@requires("scoring.view_portfolio")
+def workbench_page(request: HttpRequest) -> HttpResponse:
+    run = current_run()
+    form = WeightsForm(criteria=workbench.active_criteria())
+    context = _workbench_context(run, form)
+    context["can_change"] = request.user.has_perm("scoring.change_criterion")
+    return render(request, "portfolio/workbench.html", context)
+
+
+@require_POST
+@requires("scoring.view_portfolio")
+def weights_preview(request: HttpRequest) -> HttpResponse:
+    """The live what-if (htmx partial): which accounts would enter or leave the top N."""
+    run = current_run()
+    form = WeightsForm(request.POST, criteria=workbench.active_criteria())
+    preview = error = None
+    elapsed_ms = None
+    if run is None:
+        error = "Not yet computed: the preview needs a finished scoring run."
+    elif form.is_valid():
+        started = time.perf_counter()
+        try:
+            preview = workbench.weights_preview(
+                run=run, weights=form.weights(), top_n=form.cleaned_data["top_n"]
+            )
+        except DomainError as exc:
+            error = str(exc)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+    return render(
+        request,
+        "portfolio/_preview.html",
+        {
+            "preview": preview,
+            "form": form,
+            "error": error,
+            "elapsed_ms": elapsed_ms,
+            "run": run,
+            "preview_limit": PREVIEW_ROWS,
+            "preview_rows": f":{PREVIEW_ROWS}",
+        },
+    )
+
+
+@require_POST
+@requires("scoring.change_criterion")
+def weights_save(request: HttpRequest) -> HttpResponse:
+    run = current_run()
+    form = WeightsForm(request.POST, criteria=workbench.active_criteria())
+    if form.is_valid():
+        try:
+            changed = workbench.criteria_weights_save(
+                weights=form.weights(), actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            if changed:
+                names = ", ".join(c.label for c in changed)
+                messages.success(
+                    request, f"Weights saved ({names}). The next recompute scores with them."
+                )
+            else:
+                messages.info(request, "The weights are unchanged.")
+            return redirect("portfolio:workbench")
+    context = _workbench_context(run, form)
+    return render(request, "portfolio/workbench.html", context, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+@requires("accounts.designate_account")
+def designate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Designate or remove a key account, with the KAM (each KAM's load shown) and a reason."""
+    account = get_object_or_404(Account.objects.select_related("kam"), pk=pk)
+    form = DesignationForm(request.POST or None, account=account)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account_designate(
+                account=account,
+                status=form.cleaned_data["status"],
+                kam=form.cleaned_data["kam"],
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"{account.name}: designation saved.")
+            return redirect("portfolio:workbench")
+    run = current_run()
+    score = None
+    if run is not None:
+        score = run.scores.filter(account=account).first()
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "portfolio/designate.html",
+        {"account": account, "form": form, "score": score, "run": run},
+        status=status,
+    )

@@ -1,0 +1,261 @@
+/* Draws the portfolio dashboard's charts with the vendored Chart.js.
+ *
+ * The page passes its data as JSON in <script type="application/json" id="portfolio-data">
+ * (Django's json_script), so no inline script is needed under the strict CSP. Each chart's
+ * <canvas data-chart="..."> says which chart it is; the same data is in a table beside it. */
+(function () {
+  "use strict";
+
+  var source = document.getElementById("portfolio-data");
+  if (!source || typeof Chart === "undefined") {
+    return;
+  }
+  var data = JSON.parse(source.textContent);
+
+  var STAGE_COLOURS = {
+    exploratory: "#adb5bd",
+    tactical: "#0dcaf0",
+    cooperative: "#0d6efd",
+    interdependent: "#6f42c1",
+    strategic: "#198754",
+    disengaging: "#dc3545"
+  };
+  var KEY_COLOUR = "#6f42c1";
+  var OTHER_COLOUR = "#6c757d";
+  var number = new Intl.NumberFormat(document.documentElement.lang || "en", {
+    maximumFractionDigits: 0
+  });
+
+  Chart.defaults.animation = false;
+  Chart.defaults.maintainAspectRatio = false;
+
+  function percent(value) {
+    return value === null || value === undefined ? "\u2014" : value.toFixed(1) + "%";
+  }
+
+  /* Straight reference lines (quadrant borders, 100% or 80% of the total) drawn on a chart. */
+  function guideLines(lines) {
+    return {
+      id: "guideLines",
+      afterDatasetsDraw: function (chart) {
+        var ctx = chart.ctx;
+        var area = chart.chartArea;
+        ctx.save();
+        ctx.strokeStyle = "rgba(33, 37, 41, 0.45)";
+        ctx.setLineDash([4, 4]);
+        lines.forEach(function (line) {
+          var scale = chart.scales[line.axis];
+          var at = scale.getPixelForValue(line.value);
+          ctx.beginPath();
+          if (line.axis === "x") {
+            ctx.moveTo(at, area.top);
+            ctx.lineTo(at, area.bottom);
+          } else {
+            ctx.moveTo(area.left, at);
+            ctx.lineTo(area.right, at);
+          }
+          ctx.stroke();
+        });
+        ctx.restore();
+      }
+    };
+  }
+
+  function matrix(canvas) {
+    var biggest = data.matrix.reduce(function (max, bubble) {
+      return Math.max(max, bubble.revenue || 0);
+    }, 1);
+    var datasets = data.stages
+      .map(function (stage) {
+        var colour = STAGE_COLOURS[stage.value] || OTHER_COLOUR;
+        return {
+          label: stage.label,
+          backgroundColor: colour + "99",
+          borderColor: colour,
+          data: data.matrix
+            .filter(function (bubble) {
+              return bubble.stage === stage.value;
+            })
+            .map(function (bubble) {
+              // Area, not radius, in proportion to revenue.
+              var radius = 3 + 22 * Math.sqrt(Math.max(bubble.revenue || 0, 0) / biggest);
+              return {
+                x: bubble.x,
+                y: bubble.y,
+                r: radius,
+                id: bubble.id,
+                name: bubble.name,
+                revenue: bubble.revenue,
+                key: bubble.key
+              };
+            })
+        };
+      })
+      .filter(function (dataset) {
+        return dataset.data.length > 0;
+      });
+    return new Chart(canvas, {
+      type: "bubble",
+      data: { datasets: datasets },
+      options: {
+        scales: {
+          x: { min: 0, max: 100, title: { display: true, text: "Relative strength" } },
+          y: { min: 0, max: 100, title: { display: true, text: "Attractiveness" } }
+        },
+        onClick: function (event, elements, chart) {
+          if (!elements.length) {
+            return;
+          }
+          var hit = elements[0];
+          var point = chart.data.datasets[hit.datasetIndex].data[hit.index];
+          window.location.assign(data.accountUrl.replace("{id}", String(point.id)));
+        },
+        onHover: function (event, elements) {
+          event.native.target.style.cursor = elements.length ? "pointer" : "default";
+        },
+        plugins: {
+          tooltip: {
+            callbacks: {
+              label: function (context) {
+                var point = context.raw;
+                return (
+                  point.name + (point.key ? " (key)" : "") + ": attractiveness " + point.y +
+                  ", strength " + point.x + ", revenue " + number.format(point.revenue)
+                );
+              }
+            }
+          }
+        }
+      },
+      plugins: [
+        guideLines([
+          { axis: "x", value: data.quadrantLines.x },
+          { axis: "y", value: data.quadrantLines.y }
+        ])
+      ]
+    });
+  }
+
+  function curve(canvas, points, label, colour, reference, peak) {
+    var datasets = [
+      {
+        label: label,
+        data: [{ x: 0, y: 0 }].concat(
+          points.map(function (point) {
+            return { x: point[0], y: point[1] };
+          })
+        ),
+        borderColor: colour,
+        backgroundColor: colour,
+        pointRadius: 0,
+        borderWidth: 2
+      }
+    ];
+    if (peak) {
+      datasets.push({
+        label: "Peak " + percent(peak[1]),
+        data: [{ x: peak[0], y: peak[1] }],
+        borderColor: "#dc3545",
+        backgroundColor: "#dc3545",
+        pointRadius: 6,
+        pointStyle: "triangle",
+        showLine: false
+      });
+    }
+    return new Chart(canvas, {
+      type: "line",
+      data: { datasets: datasets },
+      options: {
+        parsing: true,
+        scales: {
+          x: {
+            type: "linear",
+            min: 0,
+            max: 100,
+            title: { display: true, text: "% of accounts, largest first" }
+          },
+          y: { title: { display: true, text: "% of total" } }
+        },
+        plugins: {
+          tooltip: {
+            callbacks: {
+              label: function (context) {
+                return percent(context.parsed.y) + " at " + percent(context.parsed.x) + " of accounts";
+              }
+            }
+          }
+        }
+      },
+      plugins: [guideLines([{ axis: "y", value: reference }])]
+    });
+  }
+
+  function bars(canvas, labels, datasets, options) {
+    return new Chart(canvas, {
+      type: "bar",
+      data: { labels: labels, datasets: datasets },
+      options: options || {}
+    });
+  }
+
+  function trend(canvas) {
+    var series = data.trends.series[canvas.dataset.metric];
+    return new Chart(canvas, {
+      type: "line",
+      data: {
+        labels: data.trends.labels,
+        datasets: [
+          { label: "Key accounts", data: series.key, borderColor: KEY_COLOUR, backgroundColor: KEY_COLOUR },
+          { label: "Other accounts", data: series.other, borderColor: OTHER_COLOUR, backgroundColor: OTHER_COLOUR }
+        ]
+      },
+      options: {
+        spanGaps: true,
+        plugins: { title: { display: true, text: series.label } }
+      }
+    });
+  }
+
+  var draw = {
+    matrix: matrix,
+    whale: function (canvas) {
+      return curve(canvas, data.whale, "Cumulative net profit %", "#198754", 100, data.whalePeak);
+    },
+    pareto: function (canvas) {
+      return curve(canvas, data.pareto, "Cumulative revenue %", "#0d6efd", 80, null);
+    },
+    stages: function (canvas) {
+      var d = data.stageDistribution;
+      return bars(canvas, d.labels, [
+        { label: "Key accounts", data: d.key, backgroundColor: KEY_COLOUR },
+        { label: "Other accounts", data: d.other, backgroundColor: OTHER_COLOUR }
+      ], { scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } });
+    },
+    movements: function (canvas) {
+      var d = data.stageMovements;
+      return bars(canvas, d.labels, [
+        { label: "Up the ladder", data: d.up, backgroundColor: "#198754" },
+        { label: "Down the ladder", data: d.down, backgroundColor: "#dc3545" }
+      ], { scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } });
+    },
+    trend: trend,
+    overdue: function (canvas) {
+      var d = data.overdue;
+      return bars(canvas, d.labels, [
+        { label: "Items", data: d.values, backgroundColor: ["#fd7e14", "#ffc107", "#dc3545"] }
+      ], {
+        indexAxis: "y",
+        plugins: { legend: { display: false } },
+        scales: { x: { beginAtZero: true, ticks: { precision: 0 } } }
+      });
+    }
+  };
+
+  document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+    var render = draw[canvas.dataset.chart];
+    if (render) {
+      render(canvas);
+      canvas.dataset.drawn = "true";
+    }
+  });
+})();
