@@ -1,13 +1,27 @@
-"""Writes on accounts that carry a rule: stage moves, designation and KAM assignment, teams."""
+"""Writes on accounts that carry a rule: stage moves, designation and KAM assignment, teams,
+and the decision-making unit's contacts.
+
+No lost updates: a versioned record (contact, and the plan's sections, objectives, solutions and
+actions in plans.services) is written with `versioned_update`, one
+`UPDATE ... SET version = version + 1 WHERE pk = ? AND version = ?`. Of two saves made against
+the same version exactly one matches the row; the other raises ConflictError with the current
+version, and the page shows both texts so nothing typed is lost.
+"""
 
 from __future__ import annotations
 
-from django.db import transaction
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import F
 from django.utils import timezone
+from simple_history.utils import get_history_manager_for_model
 
 from accounts.models import (
     Account,
     AccountStatus,
+    Contact,
     DesignationChange,
     FunctionalRole,
     Stage,
@@ -16,12 +30,89 @@ from accounts.models import (
     User,
 )
 from kam import rules as kam_rules
-from kam.errors import DomainError, PermissionDenied
+from kam.errors import ConflictError, DomainError, PermissionDenied
+
+CONTACT_FIELDS = frozenset(
+    {
+        "name",
+        "title",
+        "function",
+        "buying_role",
+        "influence",
+        "attitude",
+        "relationship_owner",
+        "last_contact_on",
+        "email",
+        "phone",
+        "notes",
+    }
+)
+
+
+class InvalidInput(DomainError):
+    """Values a record cannot hold; `errors` maps field names ("__all__" for the record) to
+    messages, so a form can show each next to its field."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__(" ".join(message for messages in errors.values() for message in messages))
+        self.errors = errors
 
 
 def _require(actor: User, perm: str, obj: object) -> None:
     if not actor.has_perm(perm, obj):
         raise PermissionDenied("You are not allowed to make this change.")
+
+
+def known_fields(fields: dict[str, Any], allowed: frozenset[str], what: str) -> None:
+    """Refuse fields a service does not let callers set (ids, versions, timestamps)."""
+    unknown = sorted(set(fields) - allowed)
+    if unknown:
+        raise DomainError(f"A {what} has no editable field {', '.join(unknown)}.")
+
+
+def validated(instance: models.Model, *, exclude: list[str] | None = None) -> None:
+    """Run the model's own validation (field validators, choices, check constraints) and turn
+    a failure into InvalidInput, so API and pages get the same messages."""
+    try:
+        instance.full_clean(exclude=exclude)
+    except ValidationError as error:
+        raise InvalidInput(error.message_dict) from None
+
+
+def versioned_update(
+    model: type[models.Model], pk: int, expected_version: int, what: str, **values: Any
+) -> None:
+    """Write `values` only if the row is still at `expected_version`, bumping the version, in
+    one statement: of two concurrent saves against the same version only one can match.
+
+    Raises ConflictError (with the current version) when someone saved in between, and
+    DomainError when the row was deleted meanwhile.
+    """
+    updated = model.objects.filter(pk=pk, version=expected_version).update(
+        version=F("version") + 1, **values
+    )
+    if updated == 1:
+        return
+    current = model.objects.filter(pk=pk).values_list("version", flat=True).first()
+    if current is None:
+        raise DomainError(f"This {what} no longer exists: someone deleted it.")
+    raise conflict_error(what, expected_version, current)
+
+
+def conflict_error(what: str, expected_version: int, current_version: int) -> ConflictError:
+    return ConflictError(
+        f"Someone else saved this {what} after you opened it (you edited version "
+        f"{expected_version}, it is now at version {current_version}).",
+        current_version=current_version,
+    )
+
+
+def history_record(instance: models.Model, *, actor: User | None, reason: str) -> None:
+    """Write a "changed" history row of `instance` as it is now, attributed to `actor`: for
+    writes that bypass save() (set-based updates) or change something the row does not hold."""
+    get_history_manager_for_model(type(instance)).bulk_history_create(
+        [instance], update=True, default_user=actor, default_change_reason=reason[:100]
+    )
 
 
 @transaction.atomic
@@ -50,7 +141,9 @@ def account_change_stage(
     )
     account.stage = to_stage
     account.stage_since = now
-    account._change_reason = f"Stage: {reason}"
+    # The full reason is in StageChange; the history row's reason column holds 100 characters.
+    account._change_reason = f"Stage: {reason}"[:100]
+    account._history_user = actor
     account.save(update_fields=["stage", "stage_since", "updated_at"])
     return change
 
@@ -92,7 +185,8 @@ def account_designate(
         account.designated_at = timezone.now()
     account.status = status
     account.kam = kam
-    account._change_reason = f"Designation: {reason}"
+    account._change_reason = f"Designation: {reason}"[:100]
+    account._history_user = actor
     account.save(update_fields=["status", "kam", "designated_at", "updated_at"])
     return change
 
@@ -105,15 +199,92 @@ def team_member_add(
     _require(actor, "accounts.change_team", account)
     if functional_role not in FunctionalRole.values:
         raise DomainError(f"Unknown functional role {functional_role!r}.")
+    if user.pk == account.kam_id:
+        raise DomainError(f"{user} is the account's KAM, who leads the team already.")
     if TeamMembership.objects.filter(account=account, user=user).exists():
         raise DomainError(f"{user} is already on this account's team.")
-    return TeamMembership.objects.create(
+    membership = TeamMembership.objects.create(
         account=account, user=user, functional_role=functional_role
     )
+    # Memberships keep no history of their own: the account's history records who changed
+    # the team, so it shows on the account's History with the other changes.
+    role = FunctionalRole(functional_role).label
+    _team_history(account, actor=actor, reason=f"Team: {user} added ({role})")
+    return membership
 
 
 @transaction.atomic
 def team_member_remove(*, membership: TeamMembership, actor: User) -> None:
     """Take a person off the account's team (the KAM is not a team membership)."""
-    _require(actor, "accounts.change_team", membership.account)
+    account = membership.account
+    _require(actor, "accounts.change_team", account)
+    role = membership.get_functional_role_display()
+    person = membership.user
     membership.delete()
+    _team_history(account, actor=actor, reason=f"Team: {person} removed ({role})")
+
+
+def _team_history(account: Account, *, actor: User, reason: str) -> None:
+    # Read afresh: the history row copies the account's fields, and a caller's copy may be
+    # older than the stored one (the History would then show changes nobody made).
+    history_record(Account.objects.get(pk=account.pk), actor=actor, reason=reason)
+
+
+def _check_owner(account: Account, owner: User | None) -> None:
+    """A relationship owner is on our side of the account: its KAM or a team member."""
+    if owner is None or owner.pk == account.kam_id:
+        return
+    if not TeamMembership.objects.filter(account=account, user=owner).exists():
+        raise InvalidInput(
+            {"relationship_owner": [f"{owner} is neither the KAM nor on the account's team."]}
+        )
+
+
+@transaction.atomic
+def contact_create(*, account: Account, actor: User, **fields: Any) -> Contact:
+    """Add a person to the account's decision-making unit (those who may change contacts:
+    the KAMs serving the account). Influence is 1-5; the relationship owner is the KAM or a
+    team member. The contact's history starts here, attributed to `actor`."""
+    _require(actor, "accounts.change_contact", account)
+    known_fields(fields, CONTACT_FIELDS, "contact")
+    contact = Contact(account=account, **fields)
+    validated(contact, exclude=["account", "version"])
+    _check_owner(account, contact.relationship_owner)
+    contact._history_user = actor
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def contact_update(
+    *, contact: Contact, expected_version: int, actor: User, **fields: Any
+) -> Contact:
+    """Change a contact if nobody saved it since `expected_version` was read (ConflictError
+    otherwise, nothing written); same rules as `contact_create`; history attributed to actor."""
+    account = contact.account
+    _require(actor, "accounts.change_contact", account)
+    known_fields(fields, CONTACT_FIELDS, "contact")
+    candidate = Contact.objects.get(pk=contact.pk)
+    for name, value in fields.items():
+        setattr(candidate, name, value)
+    validated(candidate, exclude=["account", "version"])
+    _check_owner(account, candidate.relationship_owner)
+    values = {name: getattr(candidate, name) for name in fields}
+    versioned_update(
+        Contact, contact.pk, expected_version, "contact", updated_at=timezone.now(), **values
+    )
+    contact.refresh_from_db()
+    history_record(contact, actor=actor, reason="Contact changed")
+    return contact
+
+
+@transaction.atomic
+def contact_delete(*, contact: Contact, expected_version: int, actor: User) -> None:
+    """Remove a contact from the DMU, only if it is still the version the user saw (a changed
+    contact is shown again first). The deletion stays in the contact's history."""
+    _require(actor, "accounts.change_contact", contact.account)
+    # Claim the row at the version the user saw; a concurrent edit then conflicts.
+    versioned_update(Contact, contact.pk, expected_version, "contact")
+    contact = Contact.objects.get(pk=contact.pk)
+    contact._history_user = actor
+    contact.delete()

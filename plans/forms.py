@@ -1,13 +1,19 @@
-"""Forms of the plans app: recording a commitment measurement."""
+"""Forms of the plans app: recording a commitment measurement, and the account plan's parts.
+
+Plan forms only parse and show what was typed; the services (plans.services) hold the rules and
+their refusals are put back on the form, so the page keeps everything the user typed."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 
-from plans.models import Commitment, Comparison
+from accounts.models import User
+from accounts.services import InvalidInput
+from plans.models import Action, Commitment, Comparison, Objective, Plan, Solution
 from plans.services import MeasurementRejected
 
 DATE_WIDGET = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
@@ -47,3 +53,201 @@ class MeasurementForm(forms.Form):
         """Show a service's refusal on the fields it names (the rest above the form)."""
         for name, messages in rejection.errors.items():
             self.add_error(name if name in self.fields else None, messages)
+
+
+def style(form: forms.BaseForm, *, small: bool = False) -> None:
+    """Bootstrap classes on every visible widget."""
+    size = " form-control-sm" if small else ""
+    select_size = " form-select-sm" if small else ""
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.HiddenInput):
+            continue
+        if isinstance(widget, forms.Select):
+            widget.attrs.setdefault("class", f"form-select{select_size}")
+        else:
+            widget.attrs.setdefault("class", f"form-control{size}")
+
+
+class RejectionsMixin:
+    """Put a service's InvalidInput on the fields it names (the rest above the form)."""
+
+    def add_rejection(self, rejection: InvalidInput) -> None:
+        for name, messages in rejection.errors.items():
+            self.add_error(name if name in self.fields else None, messages)
+
+
+class VersionedMixin(RejectionsMixin):
+    """Carries the version the user loaded; the service refuses a save over a newer one."""
+
+    def with_version(self, version: int, **kwargs: Any) -> forms.BaseForm:
+        """The same typed values bound again against `version` (after a conflict, to keep
+        the user's text and save it over the current version if they choose to)."""
+        data = self.data.copy()
+        data[self.add_prefix("version")] = str(version)
+        return type(self)(data, **self.rebuild_kwargs, **kwargs)
+
+    def field_values(self) -> dict[str, Any]:
+        """What the service is given: every field but the version."""
+        return {name: value for name, value in self.cleaned_data.items() if name != "version"}
+
+
+def version_field() -> forms.IntegerField:
+    return forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+class PeopleChoiceField(forms.ChoiceField):
+    """A choice among already loaded people (the KAM and the team): no query to render or
+    validate; cleans to the User."""
+
+    def __init__(self, people: Iterable[User], *, required: bool = True, **kwargs: Any) -> None:
+        self.people = {str(person.pk): person for person in people}
+        choices = [(pk, str(person)) for pk, person in self.people.items()]
+        if not required:
+            choices = [("", "Nobody yet"), *choices]
+        super().__init__(choices=choices, required=required, **kwargs)
+
+    def clean(self, value: Any) -> User | None:
+        value = super().clean(value)
+        return self.people.get(str(value)) if value else None
+
+    def prepare_value(self, value: Any) -> Any:
+        return value.pk if isinstance(value, User) else value
+
+
+class PlanCreateForm(RejectionsMixin, forms.ModelForm):
+    class Meta:
+        model = Plan
+        fields = ["title", "period_start", "period_end", "review_date"]
+        widgets = {
+            "period_start": forms.DateInput(**DATE_WIDGET),
+            "period_end": forms.DateInput(**DATE_WIDGET),
+            "review_date": forms.DateInput(**DATE_WIDGET),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style(self)
+
+    def _post_clean(self) -> None:
+        """The service validates the plan against its account; the form only parses."""
+
+
+class PlanDetailsForm(VersionedMixin, forms.ModelForm):
+    version = version_field()
+
+    class Meta:
+        model = Plan
+        fields = ["title", "review_date", "period_end", "investment_budget", "version"]
+        widgets = {
+            "review_date": forms.DateInput(**DATE_WIDGET),
+            "period_end": forms.DateInput(**DATE_WIDGET),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.rebuild_kwargs = {}
+        super().__init__(*args, **kwargs)
+        style(self)
+
+    def _post_clean(self) -> None:
+        """Validation is the service's (plans.services.plan_update)."""
+
+
+class SectionForm(forms.Form):
+    body = forms.CharField(required=False, strip=False, widget=forms.Textarea)
+    version = version_field()
+
+
+class ObjectiveForm(VersionedMixin, forms.ModelForm):
+    version = version_field()
+
+    class Meta:
+        model = Objective
+        fields = [
+            "metric",
+            "target_value",
+            "target_stage",
+            "baseline_value",
+            "due_date",
+            "description",
+            "version",
+        ]
+        widgets = {"due_date": forms.DateInput(**DATE_WIDGET)}
+        labels = {
+            "target_value": "Target value (revenue, profit or share of wallet %)",
+            "target_stage": "Target stage (stage objectives)",
+            "baseline_value": "Baseline (where it started)",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.rebuild_kwargs = {}
+        super().__init__(*args, **kwargs)
+        self.fields["version"].required = self.instance.pk is not None
+        style(self, small=True)
+
+    def _post_clean(self) -> None:
+        """Validation is the service's (a stage objective needs a stage, others a value)."""
+
+
+class SolutionForm(VersionedMixin, forms.ModelForm):
+    version = version_field()
+
+    class Meta:
+        model = Solution
+        fields = ["title", "value_measure", "value_amount", "description", "version"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.rebuild_kwargs = {}
+        super().__init__(*args, **kwargs)
+        self.fields["version"].required = self.instance.pk is not None
+        style(self, small=True)
+
+    def _post_clean(self) -> None:
+        """Validation is the service's."""
+
+
+class ActionForm(VersionedMixin, forms.ModelForm):
+    version = version_field()
+
+    class Meta:
+        model = Action
+        fields = ["family", "title", "owner", "due_date", "status", "description", "version"]
+        widgets = {
+            "due_date": forms.DateInput(**DATE_WIDGET),
+            "description": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, people: Iterable[User], **kwargs: Any) -> None:
+        people = list(people)
+        self.rebuild_kwargs = {"people": people}
+        super().__init__(*args, **kwargs)
+        self.fields["owner"] = PeopleChoiceField(people, label="Owner")
+        self.fields["version"].required = self.instance.pk is not None
+        style(self, small=True)
+
+    def _post_clean(self) -> None:
+        """Validation is the service's (the owner is the KAM or on the team)."""
+
+
+class ReturnForm(forms.Form):
+    reason = forms.CharField(
+        label="What the plan needs", widget=forms.Textarea(attrs={"rows": 3}), max_length=180
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style(self)
+
+
+class VersionNoteForm(forms.Form):
+    note = forms.CharField(label="Name this version", required=False, max_length=200)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style(self, small=True)
+
+
+class CompareForm(forms.Form):
+    a = forms.IntegerField(min_value=1, label="Older version")
+    b = forms.IntegerField(min_value=1, label="Newer version")

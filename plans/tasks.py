@@ -36,3 +36,9 @@ def send_status_change_emails(status_change_ids: list[int]) -> int:
 def send_kam_digests() -> int:
     """Weekly (beat): each KAM's digest of overdue actions and commitments at risk."""
     return len(services.kam_digests_send())
+
+
+@shared_task(autoretry_for=DATABASE_ERRORS, **RETRY)
+def mark_plans_under_review() -> int:
+    """Daily (beat): approved plans whose review date has passed go under review."""
+    return services.plans_mark_under_review()

@@ -204,6 +204,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "plans.tasks.send_kam_digests",
         "schedule": crontab(day_of_week="mon", hour=7, minute=0),
     },
+    # Account plans: approved plans whose review date has passed go under review, daily.
+    "plans-under-review": {
+        "task": "plans.tasks.mark_plans_under_review",
+        "schedule": crontab(hour=5, minute=30),
+    },
 }
 
 if REDIS_URL:

@@ -23,10 +23,13 @@ from scoring.models import Criterion, CriterionScore, Quadrant
 from tests import factories
 from tests.accounts.test_account_list import make_run
 
-# A director's page: session, user, the user's groups, the account, team, commitments,
-# contacts, stage changes, designation changes, current run, the account's score, its
-# criterion scores, plans, and the navigation's unread-notification count.
-DIRECTOR_PAGE_QUERIES = 14
+# A director's page: session, user, the user's groups, the account, current run, team,
+# commitments, contacts, stage changes, designation changes, the account's score, its criterion
+# scores, plans, the current plan's open actions, rated criteria, their newest ratings, rating
+# history, quarterly snapshots, four history tables (account, contacts, plans, commitments),
+# plan versions, the people who could join the team (directors change teams), and the
+# navigation's unread-notification count.
+DIRECTOR_PAGE_QUERIES = 25
 
 
 def url(account):

@@ -39,15 +39,27 @@ TIMEOUT_MS = 15_000
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def browser(django_db_setup: None) -> Iterator[object]:
     if not CHROMIUM.exists():
         reason = f"Chromium not found at {CHROMIUM}: install Debian's `chromium` package"
         if os.environ.get("CI"):
             pytest.fail(f"{reason} (CI must run the browser tests)", pytrace=False)
         pytest.skip(reason)
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    serialized = {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
     with sync_playwright() as playwright:
+        # Playwright's event loop now runs in this thread, so asgiref hands Django new,
+        # context-local connection objects: give them the serialized test data too, or the
+        # serialized rollback of every later test would silently restore nothing (and the
+        # role groups and criteria from the migrations would be gone after the first flush).
+        for alias, contents in serialized.items():
+            connections[alias]._test_serialized_contents = contents
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
         )

@@ -1,4 +1,5 @@
-"""Reads of accounts shared by the pages, the API and tasks.
+"""Reads of accounts shared by the pages, the API and tasks: the account list and the account
+page.
 
 Every read starts from `Account.objects.visible_to(user)`, so a list never shows an account
 its detail page would refuse.
@@ -6,31 +7,32 @@ its detail page would refuse.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import (
-    CharField,
-    DecimalField,
-    F,
-    FilteredRelation,
-    Q,
-    QuerySet,
-    Value,
-)
+from django.db.models import CharField, DecimalField, F, FilteredRelation, Q, QuerySet, Value
 
-from accounts.models import (
-    Account,
-    Contact,
-    DesignationChange,
-    StageChange,
-    TeamMembership,
-    User,
+from accounts.models import Account, Contact, DesignationChange, StageChange, TeamMembership, User
+from accounts.selectors.history import PAGE_HISTORY_ENTRIES, HistoryEntry, account_history
+from accounts.selectors.workspace import (
+    DmuCoverage,
+    DmuRow,
+    RatingRow,
+    dmu_coverage,
+    dmu_grid,
+    is_covered,
+    rated_criteria,
+    rating_history,
+    rating_rows,
+    trend_snapshots,
 )
 from kam import rules as kam_rules
 from plans.models import Commitment, Plan
-from scoring.models import AccountScore, CriterionScore, ScoringRun
+from plans.selectors import ActionCounts, current_plan, open_action_counts
+from scoring.models import AccountScore, CriterionScore, MetricSnapshot, Rating, ScoringRun
 
 # Row-level fields every account list reads from the current scoring run.
 SCORE_FIELDS = {
@@ -105,6 +107,19 @@ def account_facets(*, user: Any) -> AccountFacets:
     )
 
 
+def team_candidates(account: Account) -> list[User]:
+    """Active people who could join the account's team: not its KAM, not on it already."""
+    return list(
+        User.objects.filter(is_active=True)
+        .exclude(pk=account.kam_id)
+        .exclude(team_memberships__account=account)
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+# --- The account page -----------------------------------------------------------------------
+
+
 @dataclass
 class AccountPage:
     """Everything the account page shows; sections the user may not see stay empty/None."""
@@ -119,11 +134,33 @@ class AccountPage:
     stage_changes: list[StageChange] = field(default_factory=list)
     designation_changes: list[DesignationChange] = field(default_factory=list)
     plans: list[Plan] = field(default_factory=list)
+    today: dt.date | None = None
+    ratings: list[RatingRow] = field(default_factory=list)
+    rating_history: list[Rating] = field(default_factory=list)
+    snapshots: list[MetricSnapshot] = field(default_factory=list)
+    history: list[HistoryEntry] = field(default_factory=list)
+    current_plan: Plan | None = None
+    action_counts: ActionCounts = field(default_factory=lambda: ActionCounts(0, 0))
 
     @property
     def score_total(self) -> Decimal:
         """The sum of the contributions: equal to the attractiveness score by construction."""
         return sum((row.contribution for row in self.criterion_scores), Decimal("0.00"))
+
+    @property
+    def dmu(self) -> list[DmuRow]:
+        return dmu_grid(self.contacts)
+
+    @property
+    def coverage(self) -> DmuCoverage:
+        return dmu_coverage(self.contacts, self.today or dt.date.today())
+
+    @property
+    def commitment_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = defaultdict(int)
+        for commitment in self.commitments:
+            counts[commitment.status] += 1
+        return dict(counts)
 
 
 def visible_account(*, user: Any, pk: int) -> Account:
@@ -138,12 +175,14 @@ def account_page(
     include_details: bool,
     include_plans: bool,
     include_commitments: bool,
+    today: dt.date | None = None,
 ) -> AccountPage:
     """Read the account page's sections with a fixed number of queries (one per section).
 
     The caller decides from the user's permissions which sections to include; a section
     left out is not queried at all, so nothing the user may not see is ever loaded.
     """
+    today = today or dt.date.today()
     team = list(
         TeamMembership.objects.filter(account=account)
         .select_related("user")
@@ -156,13 +195,15 @@ def account_page(
             .select_related("responsible_team")
             .order_by("category", "pk")
         )
-    page = AccountPage(account=account, team=team, commitments=commitments, run=run)
+    page = AccountPage(account=account, team=team, commitments=commitments, run=run, today=today)
     if include_details:
         page.contacts = list(
             Contact.objects.filter(account=account)
             .select_related("relationship_owner")
             .order_by("-influence", "name", "pk")
         )
+        for contact in page.contacts:
+            contact.is_covered = is_covered(contact, today)
         page.stage_changes = list(
             StageChange.objects.filter(account=account)
             .select_related("changed_by")
@@ -182,4 +223,31 @@ def account_page(
             )
     if include_plans:
         page.plans = list(Plan.objects.filter(account=account).order_by("-period_start", "-pk"))
+        page.current_plan = current_plan(page.plans, today)
+        page.action_counts = open_action_counts(page.current_plan, today)
+    if include_details:
+        page.ratings = rating_rows(account, rated_criteria())
+        page.rating_history = rating_history(account)
+        page.snapshots = trend_snapshots(account)
+        page.history = account_history(
+            account=account,
+            limit=PAGE_HISTORY_ENTRIES,
+            stage_changes=page.stage_changes,
+            designation_changes=page.designation_changes,
+            ratings=page.rating_history,
+            known_users=_known_users(page),
+            known_teams={c.responsible_team_id: c.responsible_team for c in commitments},
+        )
     return page
+
+
+def _known_users(page: AccountPage) -> dict[int, Any]:
+    users = {member.user_id: member.user for member in page.team}
+    users.update(
+        (contact.relationship_owner_id, contact.relationship_owner)
+        for contact in page.contacts
+        if contact.relationship_owner_id is not None
+    )
+    if page.account.kam is not None:
+        users[page.account.kam_id] = page.account.kam
+    return users

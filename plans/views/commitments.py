@@ -1,4 +1,4 @@
-"""Pages of the plans app: the service-commitments board, a commitment's page, recording a
+"""Pages of service commitments: the board, a commitment's page, recording a
 measurement (in place with htmx, or as a plain form without JavaScript) and notifications."""
 
 from __future__ import annotations

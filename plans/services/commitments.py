@@ -1,8 +1,8 @@
-"""Writes with rules for the plans app.
+"""Writes with rules for service commitments.
 
-Service commitments: evaluating statuses (set-based), recording measurements, notifying the
-responsible team and the KAM once per status change, the weekly KAM digest, and reading
-notifications. Plan services join this module later (see the plan issue).
+Evaluating statuses (set-based), recording measurements, notifying the responsible team and the
+KAM once per status change, the weekly KAM digest, and reading notifications. Account plans have
+their own module, plans/services/plans.py.
 
 Decision on "operations change statuses": status is computed, never typed. Operations change a
 commitment's status by recording the measurement it is computed from; a wrong figure is corrected

@@ -1,0 +1,118 @@
+"""Forms of the account workspace: stage moves, contacts, the team and ratings.
+
+They parse and show what was typed; the rules are the services' (accounts.services,
+scoring.ratings), whose refusals are put back on the form with the typed values kept."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+
+from accounts.models import Contact, FunctionalRole, Stage, User
+from plans.forms import (
+    DATE_WIDGET,
+    PeopleChoiceField,
+    RejectionsMixin,
+    VersionedMixin,
+    style,
+    version_field,
+)
+from scoring.models import Criterion
+from scoring.ratings import RATING_VALUES
+
+
+class StageChangeForm(RejectionsMixin, forms.Form):
+    to_stage = forms.ChoiceField(label="New stage", choices=Stage.choices)
+    reason = forms.CharField(
+        label="Why", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, strip=True
+    )
+
+    def __init__(self, *args: Any, current: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_stage"].choices = [
+            (value, label) for value, label in Stage.choices if value != current
+        ]
+        style(self, small=True)
+
+
+class ContactForm(VersionedMixin, forms.ModelForm):
+    version = version_field()
+
+    class Meta:
+        model = Contact
+        fields = [
+            "name",
+            "title",
+            "function",
+            "buying_role",
+            "influence",
+            "attitude",
+            "relationship_owner",
+            "last_contact_on",
+            "email",
+            "phone",
+            "notes",
+            "version",
+        ]
+        widgets = {
+            "last_contact_on": forms.DateInput(**DATE_WIDGET),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+        labels = {"influence": "Influence (1-5)", "relationship_owner": "Our relationship owner"}
+
+    def __init__(self, *args: Any, people: Iterable[User], **kwargs: Any) -> None:
+        people = list(people)
+        self.rebuild_kwargs = {"people": people}
+        super().__init__(*args, **kwargs)
+        self.fields["relationship_owner"] = PeopleChoiceField(
+            people, required=False, label="Our relationship owner"
+        )
+        self.fields["influence"] = forms.TypedChoiceField(
+            label="Influence (1-5)",
+            choices=[(value, str(value)) for value in RATING_VALUES],
+            coerce=int,
+        )
+        self.fields["version"].required = self.instance.pk is not None
+        style(self, small=True)
+
+    def _post_clean(self) -> None:
+        """Validation is the service's (accounts.services.contact_create/update)."""
+
+
+class TeamMemberForm(RejectionsMixin, forms.Form):
+    user = forms.ChoiceField(label="Person")
+    functional_role = forms.ChoiceField(label="Functional role", choices=FunctionalRole.choices)
+
+    def __init__(self, *args: Any, candidates: Iterable[User], **kwargs: Any) -> None:
+        self.candidates = {str(user.pk): user for user in candidates}
+        super().__init__(*args, **kwargs)
+        self.fields["user"].choices = [("", "Choose a person")] + [
+            (pk, str(user)) for pk, user in self.candidates.items()
+        ]
+        style(self, small=True)
+
+    def clean_user(self) -> User:
+        return self.candidates[self.cleaned_data["user"]]
+
+
+class RatingForm(RejectionsMixin, forms.Form):
+    criterion = forms.ChoiceField(label="Criterion")
+    value = forms.TypedChoiceField(
+        label="Rating (1 low, 5 high)",
+        choices=[(value, str(value)) for value in RATING_VALUES],
+        coerce=int,
+    )
+    comment = forms.CharField(label="Why", required=False, max_length=2000)
+
+    def __init__(self, *args: Any, criteria: Iterable[Criterion], **kwargs: Any) -> None:
+        self.criteria = {str(criterion.pk): criterion for criterion in criteria}
+        super().__init__(*args, **kwargs)
+        self.fields["criterion"].choices = [
+            (pk, criterion.label) for pk, criterion in self.criteria.items()
+        ]
+        style(self, small=True)
+
+    def clean_criterion(self) -> Criterion:
+        return self.criteria[self.cleaned_data["criterion"]]

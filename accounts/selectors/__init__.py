@@ -1,0 +1,68 @@
+"""Reads of accounts shared by the pages, the API and tasks.
+
+The list and the account page live in `accounts`, the workspace's sections (DMU, ratings,
+metrics) in `workspace`, the merged history in `history`; all are re-exported here, so
+`from accounts import selectors` keeps one namespace.
+"""
+
+from accounts.selectors.accounts import (
+    SCORE_FIELDS,
+    AccountFacets,
+    AccountPage,
+    account_facets,
+    account_page,
+    accounts_for_list,
+    list_shows_scores,
+    team_candidates,
+    visible_account,
+    with_current_scores,
+)
+from accounts.selectors.history import (
+    HISTORY_PAGE_SIZE,
+    PAGE_HISTORY_ENTRIES,
+    Change,
+    HistoryEntry,
+    account_history,
+)
+from accounts.selectors.workspace import (
+    ATTITUDES,
+    DmuCoverage,
+    DmuRow,
+    RatingRow,
+    dmu_coverage,
+    dmu_grid,
+    is_covered,
+    rated_criteria,
+    rating_history,
+    rating_rows,
+    trend_snapshots,
+)
+
+__all__ = [
+    "ATTITUDES",
+    "HISTORY_PAGE_SIZE",
+    "PAGE_HISTORY_ENTRIES",
+    "SCORE_FIELDS",
+    "AccountFacets",
+    "AccountPage",
+    "Change",
+    "DmuCoverage",
+    "DmuRow",
+    "HistoryEntry",
+    "RatingRow",
+    "account_facets",
+    "account_history",
+    "account_page",
+    "accounts_for_list",
+    "dmu_coverage",
+    "dmu_grid",
+    "is_covered",
+    "list_shows_scores",
+    "rated_criteria",
+    "rating_history",
+    "rating_rows",
+    "team_candidates",
+    "trend_snapshots",
+    "visible_account",
+    "with_current_scores",
+]

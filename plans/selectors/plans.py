@@ -1,0 +1,466 @@
+"""Reads of account plans: the plan page, a plan's snapshot for its versions, objective progress.
+
+Every read of a plan starts from `Plan.objects.visible_to(user)`: a person outside the account's
+team (operations included) never loads a plan, and gets the same 404 as for a missing one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from accounts.models import STAGE_ORDER, Account, Stage, TeamMembership, User
+from plans.models import (
+    Action,
+    ActionFamily,
+    ActionStatus,
+    Commitment,
+    Objective,
+    ObjectiveMetric,
+    Plan,
+    PlanSection,
+    PlanStatus,
+    PlanVersion,
+    SectionKind,
+    Solution,
+)
+from scoring.models import AccountScore, ScoringRun
+
+OPEN_ACTION_STATUSES = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
+# A plan in one of these statuses is the one the account is being run by.
+RUNNING_STATUSES = (PlanStatus.APPROVED, PlanStatus.UNDER_REVIEW)
+PLAN_PAGE_VERSIONS = 10
+ONE_DECIMAL = Decimal("0.1")
+
+
+def visible_plans(user: Any) -> QuerySet[Plan]:
+    return Plan.objects.visible_to(user)
+
+
+def plan_for_page(*, user: Any, pk: int) -> Plan:
+    """A plan the user may read, with its account and people; Plan.DoesNotExist otherwise."""
+    return (
+        visible_plans(user)
+        .select_related("account", "account__kam", "created_by", "approved_by", "previous")
+        .get(pk=pk)
+    )
+
+
+def current_plan(plans: Iterable[Plan], today: dt.date) -> Plan | None:
+    """The plan the account is run by: an approved (or under review) plan whose period holds
+    today, else the newest plan that is not archived. `plans` are already loaded."""
+    active = [plan for plan in plans if plan.status != PlanStatus.ARCHIVED]
+    running = [
+        plan
+        for plan in active
+        if plan.status in RUNNING_STATUSES and plan.period_start <= today <= plan.period_end
+    ]
+    candidates = running or active
+    return max(candidates, key=lambda plan: (plan.period_start, plan.pk), default=None)
+
+
+def new_plan_defaults(account: Account, today: dt.date) -> dict[str, Any]:
+    """What a new plan form starts with: twelve months from this quarter, reviewed after three."""
+    start = dt.date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+    end = dt.date(start.year + 1, start.month, 1) - dt.timedelta(days=1)
+    review_month = start.month + 3
+    review = dt.date(start.year + (review_month - 1) // 12, (review_month - 1) % 12 + 1, 1)
+    return {
+        "title": f"{account.name}: account plan {start:%b %Y}-{end:%b %Y}"[:200],
+        "period_start": start,
+        "period_end": end,
+        "review_date": review,
+    }
+
+
+def plan_team(account: Account) -> list[User]:
+    """Who may own actions and relationships: the KAM first, then the team (one query)."""
+    members = [
+        membership.user
+        for membership in TeamMembership.objects.filter(account=account)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user__username")
+    ]
+    people = [account.kam] if account.kam is not None else []
+    return people + [member for member in members if member.pk != account.kam_id]
+
+
+# --- Snapshots: what a PlanVersion keeps -------------------------------------------------------
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def plan_snapshots(plans: list[Plan]) -> dict[int, dict[str, Any]]:
+    """The JSON snapshot of each plan (fields, sections, objectives, solutions, actions with
+    their owners' names), in four queries however many plans and rows there are."""
+    ids = [plan.pk for plan in plans]
+    sections: dict[int, dict[str, str]] = defaultdict(dict)
+    for section in PlanSection.objects.filter(plan_id__in=ids).order_by("plan_id", "kind"):
+        sections[section.plan_id][section.kind] = section.body
+    objectives: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for o in Objective.objects.filter(plan_id__in=ids).order_by("plan_id", "pk"):
+        objectives[o.plan_id].append(
+            {
+                "metric": o.metric,
+                "description": o.description,
+                "baseline_value": _text(o.baseline_value),
+                "target_value": _text(o.target_value),
+                "target_stage": o.target_stage,
+                "due_date": o.due_date.isoformat(),
+            }
+        )
+    solutions: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for s in Solution.objects.filter(plan_id__in=ids).order_by("plan_id", "pk"):
+        solutions[s.plan_id].append(
+            {
+                "title": s.title,
+                "description": s.description,
+                "value_measure": s.value_measure,
+                "value_amount": _text(s.value_amount),
+            }
+        )
+    actions: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for a in (
+        Action.objects.filter(plan_id__in=ids).select_related("owner").order_by("plan_id", "pk")
+    ):
+        actions[a.plan_id].append(
+            {
+                "family": a.family,
+                "title": a.title,
+                "description": a.description,
+                "owner": a.owner.username,
+                "owner_name": str(a.owner),
+                "due_date": a.due_date.isoformat(),
+                "status": a.status,
+            }
+        )
+    return {
+        plan.pk: {
+            "title": plan.title,
+            "status": plan.status,
+            "period_start": plan.period_start.isoformat(),
+            "period_end": plan.period_end.isoformat(),
+            "review_date": plan.review_date.isoformat(),
+            "investment_budget": _text(plan.investment_budget),
+            "sections": sections[plan.pk],
+            "objectives": objectives[plan.pk],
+            "solutions": solutions[plan.pk],
+            "actions": actions[plan.pk],
+        }
+        for plan in plans
+    }
+
+
+def _label(choices: Any, value: str) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value or "-"
+
+
+def _amount(value: Any) -> str:
+    """A stored number in one canonical form ("16000" and "16000.00" read the same), so
+    snapshots written by older code compare equal to new ones."""
+    if value in (None, ""):
+        return ""
+    try:
+        return f"{Decimal(str(value)).quantize(Decimal('0.01')):,}"
+    except ArithmeticError:
+        return str(value)
+
+
+def _one_line(text: str) -> str:
+    return " / ".join(line.strip() for line in (text or "").splitlines() if line.strip())
+
+
+def snapshot_parts(snapshot: dict[str, Any]) -> list[tuple[str, str]]:
+    """A snapshot as named parts of text, in the order the plan reads, for comparing versions.
+    Snapshots written by older code (owners by username only) read the same way."""
+    details = "\n".join(
+        [
+            f"Title: {snapshot.get('title', '')}",
+            f"Status: {_label(PlanStatus, snapshot.get('status', ''))}",
+            f"Period: {snapshot.get('period_start', '')} to {snapshot.get('period_end', '')}",
+            f"Review date: {snapshot.get('review_date', '')}",
+            f"Investment required: {_amount(snapshot.get('investment_budget')) or 'not set'}",
+        ]
+    )
+    sections = snapshot.get("sections", {})
+    parts = [("Plan details", details)]
+    parts += [(str(kind.label), sections.get(kind.value, "")) for kind in SectionKind]
+    objectives = []
+    for o in snapshot.get("objectives", []):
+        if o.get("metric") == ObjectiveMetric.STAGE:
+            target = _label(Stage, o.get("target_stage", ""))
+        else:
+            target = _amount(o.get("target_value")) or "-"
+        line = f"{_label(ObjectiveMetric, o.get('metric', ''))}: target {target}"
+        if o.get("baseline_value"):
+            line += f" from baseline {_amount(o['baseline_value'])}"
+        line += f" by {o.get('due_date', '')}"
+        if o.get("description"):
+            line += f" ({_one_line(o['description'])})"
+        objectives.append(line)
+    parts.append(("Measurable objectives", "\n".join(objectives)))
+    solutions = []
+    for s in snapshot.get("solutions", []):
+        line = f"{s.get('title', '')}: {s.get('value_measure', '')}"
+        if s.get("value_amount"):
+            line += f"; estimated value {_amount(s['value_amount'])} a year"
+        if s.get("description"):
+            line += f" ({_one_line(s['description'])})"
+        solutions.append(line)
+    parts.append(("Solutions", "\n".join(solutions)))
+    actions = []
+    for a in snapshot.get("actions", []):
+        owner = a.get("owner_name") or a.get("owner", "")
+        actions.append(
+            f"[{_label(ActionFamily, a.get('family', ''))}] {a.get('title', '')}: {owner}, "
+            f"due {a.get('due_date', '')}, {_label(ActionStatus, a.get('status', ''))}"
+        )
+    parts.append(("Relationship-building actions", "\n".join(actions)))
+    return parts
+
+
+# --- Objective progress --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far an objective has come, from actual data (never typed)."""
+
+    computed: bool
+    actual: Decimal | None = None
+    actual_stage: str = ""
+    percent: Decimal | None = None
+    reached: bool = False
+    note: str = ""
+
+    @property
+    def bar_percent(self) -> int:
+        """The percentage clamped to 0-100 for a progress bar."""
+        if self.percent is None:
+            return 0
+        return int(min(max(self.percent, Decimal(0)), Decimal(100)))
+
+
+ACTUAL_OF = {
+    ObjectiveMetric.REVENUE: "revenue",
+    ObjectiveMetric.PROFIT: "net_profit",
+    ObjectiveMetric.SHARE_OF_WALLET: "share_of_wallet_pct",
+}
+
+
+def objective_progress(objective: Objective, *, score: AccountScore | None, stage: str) -> Progress:
+    """Progress of an objective: revenue, net profit and share of wallet from the current run's
+    score of the account (trailing 12 months), the stage from the account itself.
+
+    % of the way = (actual - baseline) / (target - baseline) x 100 when a baseline is set, else
+    actual / target x 100. A target below its baseline is a reduction: reached at or below it.
+    """
+    if objective.metric == ObjectiveMetric.STAGE:
+        target = objective.target_stage
+        if stage == Stage.DISENGAGING:
+            return Progress(True, actual_stage=stage, note="The relationship is disengaging.")
+        steps = STAGE_ORDER[target] - STAGE_ORDER[stage]
+        if steps <= 0:
+            return Progress(True, actual_stage=stage, percent=Decimal(100), reached=True)
+        note = f"{steps} step{'' if steps == 1 else 's'} to go"
+        return Progress(True, actual_stage=stage, note=note)
+    if score is None:
+        return Progress(False, note="Not yet computed: no scoring run has scored this account.")
+    actual = getattr(score, ACTUAL_OF[objective.metric])
+    if actual is None:
+        return Progress(False, note="Not known: the customer's category spend is not recorded.")
+    target, baseline = objective.target_value, objective.baseline_value
+    percent = None
+    if baseline is not None and target != baseline:
+        percent = (actual - baseline) / (target - baseline) * 100
+    elif baseline is None and target:
+        percent = actual / target * 100
+    if percent is not None:
+        percent = percent.quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
+    reduction = baseline is not None and target < baseline
+    reached = actual <= target if reduction else actual >= target
+    return Progress(True, actual=actual, percent=percent, reached=reached)
+
+
+# --- The plan page -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SectionRow:
+    """A free-text section; a section never saved has version 0 and no row yet."""
+
+    kind: str
+    label: str
+    section: PlanSection | None
+
+    @property
+    def body(self) -> str:
+        return self.section.body if self.section else ""
+
+    @property
+    def version(self) -> int:
+        return self.section.version if self.section else 0
+
+
+@dataclass(frozen=True)
+class ObjectiveRow:
+    objective: Objective
+    progress: Progress
+
+
+@dataclass(frozen=True)
+class ActionGroup:
+    family: str
+    label: str
+    actions: list[Action]
+
+
+@dataclass
+class PlanPage:
+    plan: Plan
+    sections: list[SectionRow]
+    objectives: list[ObjectiveRow]
+    solutions: list[Solution]
+    action_groups: list[ActionGroup]
+    commitments: list[Commitment]
+    versions: list[PlanVersion]
+    team: list[User]
+    run: ScoringRun | None
+    score: AccountScore | None
+    today: dt.date
+    actions: list[Action] = field(default_factory=list)
+
+    @property
+    def open_actions(self) -> int:
+        return sum(1 for action in self.actions if action.status in OPEN_ACTION_STATUSES)
+
+    @property
+    def overdue_actions(self) -> int:
+        return sum(
+            1
+            for action in self.actions
+            if action.status in OPEN_ACTION_STATUSES and action.due_date < self.today
+        )
+
+    @property
+    def more_versions(self) -> bool:
+        return len(self.versions) > PLAN_PAGE_VERSIONS
+
+    @property
+    def shown_versions(self) -> list[PlanVersion]:
+        return self.versions[:PLAN_PAGE_VERSIONS]
+
+
+def section_rows(plan: Plan) -> list[SectionRow]:
+    """All the plan's sections in reading order (one query)."""
+    saved = {section.kind: section for section in plan.sections.select_related("updated_by")}
+    return [SectionRow(kind.value, str(kind.label), saved.get(kind.value)) for kind in SectionKind]
+
+
+def plan_actions(plan: Plan) -> list[Action]:
+    return list(
+        Action.objects.filter(plan=plan).select_related("owner").order_by("due_date", "title", "pk")
+    )
+
+
+def action_groups(actions: list[Action]) -> list[ActionGroup]:
+    """Actions under the five families, in the families' order."""
+    by_family: dict[str, list[Action]] = defaultdict(list)
+    for action in actions:
+        by_family[action.family].append(action)
+    return [
+        ActionGroup(family.value, str(family.label), by_family[family.value])
+        for family in ActionFamily
+    ]
+
+
+def account_score(account: Account, run: ScoringRun | None) -> AccountScore | None:
+    if run is None:
+        return None
+    return AccountScore.objects.filter(run=run, account=account).first()
+
+
+def plan_page(*, plan: Plan, run: ScoringRun | None, today: dt.date) -> PlanPage:
+    """Everything the plan page shows, in a fixed number of queries (one per part)."""
+    score = account_score(plan.account, run)
+    stage = plan.account.stage
+    objectives = [
+        ObjectiveRow(objective, objective_progress(objective, score=score, stage=stage))
+        for objective in Objective.objects.filter(plan=plan).order_by("due_date", "pk")
+    ]
+    actions = plan_actions(plan)
+    for action in actions:
+        action.is_overdue = action.status in OPEN_ACTION_STATUSES and action.due_date < today
+    return PlanPage(
+        plan=plan,
+        sections=section_rows(plan),
+        objectives=objectives,
+        solutions=list(Solution.objects.filter(plan=plan).order_by("pk")),
+        action_groups=action_groups(actions),
+        actions=actions,
+        commitments=list(
+            Commitment.objects.filter(plan=plan)
+            .select_related("responsible_team")
+            .order_by("category", "pk")
+        ),
+        versions=list(
+            PlanVersion.objects.filter(plan=plan)
+            .select_related("created_by")
+            .order_by("-number")[: PLAN_PAGE_VERSIONS + 1]
+        ),
+        team=plan_team(plan.account),
+        run=run,
+        score=score,
+        today=today,
+    )
+
+
+def plan_versions(plan: Plan) -> QuerySet[PlanVersion]:
+    """A plan's versions, newest first, without their snapshots (the list does not need them)."""
+    return (
+        PlanVersion.objects.filter(plan=plan)
+        .select_related("created_by")
+        .defer("snapshot")
+        .order_by("-number")
+    )
+
+
+def plan_version_pair(plan: Plan, first: int, second: int) -> tuple[PlanVersion, PlanVersion]:
+    """Two versions of the plan by number, older first; PlanVersion.DoesNotExist if missing."""
+    older, newer = sorted((first, second))
+    found = {
+        version.number: version
+        for version in PlanVersion.objects.filter(
+            plan=plan, number__in=[older, newer]
+        ).select_related("created_by")
+    }
+    if older not in found or newer not in found:
+        raise PlanVersion.DoesNotExist
+    return found[older], found[newer]
+
+
+@dataclass(frozen=True)
+class ActionCounts:
+    open: int
+    overdue: int
+
+
+def open_action_counts(plan: Plan | None, today: dt.date) -> ActionCounts:
+    """Open and overdue actions of a plan, in one aggregate query (asked even without a plan,
+    so the page's query count does not depend on whether the account has one)."""
+    plan_id = plan.pk if plan is not None else None
+    counts = Action.objects.filter(plan_id=plan_id, status__in=OPEN_ACTION_STATUSES).aggregate(
+        open=Count("pk"), overdue=Count("pk", filter=Q(due_date__lt=today))
+    )
+    return ActionCounts(counts["open"], counts["overdue"])

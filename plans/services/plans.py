@@ -1,0 +1,485 @@
+"""Writes on account plans: creating one, editing it in place without lost updates, its
+lifecycle, its versions, and the next period's plan (DOMAIN.md, "The key account plan").
+
+Decisions, in one place:
+
+- Who: the KAMs serving the account edit (`plans.change_plan`); directors read, approve, send a
+  plan back and archive it, but never edit its content (`plans.approve_plan`); nobody else
+  sees a plan at all. Every service checks this itself, so the pages and the API cannot differ.
+- No lost updates: the plan's own fields and each section, objective, solution and action carry
+  a version. A save names the version it was made against and is one guarded
+  `UPDATE ... WHERE version = ?` (accounts.services.versioned_update); against a newer version it
+  raises ConflictError and writes nothing. Sections are versioned one by one, so two people
+  writing different sections never conflict. A section never saved has version 0.
+- Versions: every successful save (section, plan details, objective, solution, action) and every
+  lifecycle step writes a new, immutable PlanVersion: a JSON snapshot of the whole plan with the
+  action owners' names, numbered 1, 2, 3... per plan. Saves are explicit (nothing autosaves), so
+  there is nothing to coalesce and "every saved version is kept" holds literally. The plan row is
+  locked while a version is numbered, so concurrent saves on one plan get distinct numbers.
+- Lifecycle: draft -> submitted (by its KAM, with a review date in the future) -> approved (by a
+  director) -> under review (the daily task, once the review date has passed) -> submitted again
+  after the review -> approved ... A director may send a submitted plan back to draft with a
+  reason. Any plan that is not archived may be archived. The content stays editable (it is a
+  living plan) in every status but archived; the version written at approval shows exactly
+  what was approved, and any later version can be compared with it.
+- Next period: `plan_start_next_period` copies the sections, the open actions, the objectives
+  (due dates moved by one period, baselines set to today's actuals where computed) and the
+  solutions into a new draft for the period that follows. The current plan keeps running until
+  the new one is approved; approving it archives its predecessor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, models, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from accounts.models import Account, AccountStatus, User
+from accounts.services import (
+    InvalidInput,
+    conflict_error,
+    history_record,
+    known_fields,
+    validated,
+    versioned_update,
+)
+from kam.errors import ConflictError, DomainError, PermissionDenied
+from plans import selectors
+from plans.diffing import normalise_text
+from plans.models import (
+    Action,
+    Objective,
+    ObjectiveMetric,
+    Plan,
+    PlanSection,
+    PlanStatus,
+    PlanVersion,
+    SectionKind,
+    Solution,
+)
+from plans.selectors.plans import ACTUAL_OF
+from scoring.selectors import current_run
+
+PLAN_FIELDS = frozenset({"title", "review_date", "period_end", "investment_budget"})
+SUBMITTABLE = (PlanStatus.DRAFT, PlanStatus.APPROVED, PlanStatus.UNDER_REVIEW)
+# The daily sweep works in fixed batches: short locks, flat memory on a large portfolio.
+REVIEW_BATCH_SIZE = 500
+
+
+def _require(actor: User, perm: str, obj: object, message: str) -> None:
+    if not actor.has_perm(perm, obj):
+        raise PermissionDenied(message)
+
+
+def _require_edit(actor: User, plan: Plan) -> None:
+    _require(actor, "plans.change_plan", plan, "Only the KAMs serving this account edit its plan.")
+
+
+def plan_is_editable(plan: Plan) -> bool:
+    """Content may change in every status but archived (the plan is living)."""
+    return plan.status != PlanStatus.ARCHIVED
+
+
+def _locked(plan: Plan) -> Plan:
+    """The plan row, locked for the rest of the transaction (versions are numbered under it)."""
+    return Plan.objects.select_for_update().select_related("account").get(pk=plan.pk)
+
+
+def locked_editable(plan: Plan, actor: User) -> Plan:
+    _require_edit(actor, plan)
+    locked = _locked(plan)
+    if not plan_is_editable(locked):
+        raise DomainError("This plan is archived and can no longer change.")
+    return locked
+
+
+def _write_versions(plans: list[Plan], *, actor: User | None, note: str) -> list[PlanVersion]:
+    """A snapshot version of each (locked) plan, numbered after its newest one."""
+    newest = dict(
+        PlanVersion.objects.filter(plan__in=plans)
+        .values("plan_id")
+        .annotate(newest=Max("number"))
+        .values_list("plan_id", "newest")
+    )
+    snapshots = selectors.plan_snapshots(plans)
+    now = timezone.now()
+    return PlanVersion.objects.bulk_create(
+        PlanVersion(
+            plan=plan,
+            number=newest.get(plan.pk, 0) + 1,
+            snapshot=snapshots[plan.pk],
+            note=note[:200],
+            created_by=actor,
+            created_at=now,
+        )
+        for plan in plans
+    )
+
+
+def write_version(plan: Plan, *, actor: User | None, note: str) -> PlanVersion:
+    return _write_versions([plan], actor=actor, note=note)[0]
+
+
+def _plan_write(plan: Plan, *, actor: User | None, reason: str, **values: Any) -> Plan:
+    """Change the locked plan at the version just read, with its history row and a version."""
+    versioned_update(Plan, plan.pk, plan.version, "plan", updated_at=timezone.now(), **values)
+    plan.refresh_from_db()
+    history_record(plan, actor=actor, reason=reason)
+    write_version(plan, actor=actor, note=reason)
+    return plan
+
+
+# --- Creating and editing ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def plan_create(
+    *,
+    account: Account,
+    title: str,
+    period_start: dt.date,
+    period_end: dt.date,
+    review_date: dt.date,
+    actor: User,
+) -> Plan:
+    """Start a key account's plan for a period, as a draft with every section empty.
+
+    Only key accounts have plans, one active (not archived) plan per account and period start;
+    the period ends after it starts. Version 1 is written.
+    """
+    _require(actor, "plans.change_plan", account, "Only the account's KAMs start its plan.")
+    if account.status != AccountStatus.KEY:
+        raise DomainError("Only key accounts have account plans.")
+    if period_start and period_end and period_end <= period_start:
+        raise InvalidInput({"period_end": ["The period must end after it starts."]})
+    plan = Plan(
+        account=account,
+        title=(title or "").strip(),
+        period_start=period_start,
+        period_end=period_end,
+        review_date=review_date,
+        created_by=actor,
+    )
+    validated(plan, exclude=["created_by", "previous", "approved_by"])
+    plan._history_user = actor
+    plan._change_reason = "Plan started"
+    plan.save()
+    PlanSection.objects.bulk_create(
+        PlanSection(plan=plan, kind=kind, updated_by=actor) for kind in SectionKind
+    )
+    write_version(plan, actor=actor, note="Plan started")
+    return plan
+
+
+@transaction.atomic
+def plan_update(*, plan: Plan, expected_version: int, actor: User, **fields: Any) -> Plan:
+    """Change the plan's title, review date, period end or investment required, if nobody
+    changed the plan since `expected_version` (ConflictError otherwise, nothing written)."""
+    known_fields(fields, PLAN_FIELDS, "plan")
+    locked = locked_editable(plan, actor)
+    if locked.version != expected_version:
+        raise conflict_error("plan", expected_version, locked.version)
+    if "title" in fields:
+        fields["title"] = (fields["title"] or "").strip()
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    if locked.period_end <= locked.period_start:
+        raise InvalidInput({"period_end": ["The period must end after it starts."]})
+    validated(locked, exclude=["account", "created_by", "previous", "approved_by"])
+    return _plan_write(locked, actor=actor, reason="Plan details changed", **fields)
+
+
+@transaction.atomic
+def plan_section_save(
+    *, plan: Plan, kind: str, body: str, expected_version: int, actor: User
+) -> PlanSection:
+    """Save one free-text section, if it is still at `expected_version` (0: never saved).
+
+    Against a newer version this raises ConflictError and writes nothing; saving the text
+    that is already there changes nothing (no new version).
+    """
+    if kind not in SectionKind.values:
+        raise DomainError(f"A plan has no section {kind!r}.")
+    locked = locked_editable(plan, actor)
+    body = normalise_text(body)
+    label = SectionKind(kind).label
+    section = PlanSection.objects.filter(plan=locked, kind=kind).first()
+    if section is None:
+        if expected_version != 0:
+            raise DomainError(f"The section “{label}” no longer exists.")
+        try:
+            with transaction.atomic():
+                section = PlanSection.objects.create(
+                    plan=locked, kind=kind, body=body, updated_by=actor
+                )
+        except IntegrityError:
+            current = PlanSection.objects.get(plan=locked, kind=kind)
+            raise ConflictError(
+                f"Someone else saved “{label}” first.", current_version=current.version
+            ) from None
+    else:
+        if section.version == expected_version and section.body == body:
+            return section
+        versioned_update(
+            PlanSection,
+            section.pk,
+            expected_version,
+            f"section “{label}”",
+            body=body,
+            updated_by=actor,
+            updated_at=timezone.now(),
+        )
+        section.refresh_from_db()
+    write_version(locked, actor=actor, note=f"{label} saved")
+    return section
+
+
+# --- Lifecycle ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def plan_submit(*, plan: Plan, actor: User, today: dt.date | None = None) -> Plan:
+    """Send the plan to the directors for approval: a draft, or an approved plan being revised
+    (after its review, say). Its next review date must lie in the future."""
+    locked = locked_editable(plan, actor)
+    today = today or timezone.localdate()
+    if locked.status not in SUBMITTABLE:
+        raise DomainError(f"A plan that is {locked.get_status_display().lower()} cannot be sent.")
+    if locked.review_date <= today:
+        raise DomainError("Set the next review date to a day after today before submitting.")
+    return _plan_write(
+        locked,
+        actor=actor,
+        reason="Submitted for approval",
+        status=PlanStatus.SUBMITTED,
+        submitted_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def plan_approve(*, plan: Plan, actor: User, today: dt.date | None = None) -> Plan:
+    """A director approves a submitted plan. The plan it continues (the previous period's)
+    is archived at the same moment: an account runs by one approved plan."""
+    _require(actor, "plans.approve_plan", plan, "Only a sales director approves plans.")
+    locked = _locked(plan)
+    today = today or timezone.localdate()
+    if locked.status != PlanStatus.SUBMITTED:
+        raise DomainError("Only a submitted plan can be approved.")
+    if locked.review_date <= today:
+        raise DomainError(
+            "The plan's review date has passed: send it back so its KAM sets the next one."
+        )
+    now = timezone.now()
+    approved = _plan_write(
+        locked,
+        actor=actor,
+        reason=f"Approved by {actor}",
+        status=PlanStatus.APPROVED,
+        approved_by=actor,
+        approved_at=now,
+    )
+    if locked.previous_id is not None:
+        previous = Plan.objects.select_for_update().get(pk=locked.previous_id)
+        if previous.status != PlanStatus.ARCHIVED:
+            _plan_write(
+                previous,
+                actor=actor,
+                reason=f"Archived: superseded by “{approved.title}”",
+                status=PlanStatus.ARCHIVED,
+                archived_at=now,
+            )
+    return approved
+
+
+@transaction.atomic
+def plan_return(*, plan: Plan, reason: str, actor: User) -> Plan:
+    """A director sends a submitted plan back to draft, saying why (kept in its history)."""
+    _require(actor, "plans.approve_plan", plan, "Only a sales director sends plans back.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput({"reason": ["Say what the plan needs: a reason is required."]})
+    locked = _locked(plan)
+    if locked.status != PlanStatus.SUBMITTED:
+        raise DomainError("Only a submitted plan can be sent back.")
+    return _plan_write(locked, actor=actor, reason=f"Sent back: {reason}", status=PlanStatus.DRAFT)
+
+
+@transaction.atomic
+def plan_archive(*, plan: Plan, actor: User) -> Plan:
+    """Archive a plan (its KAMs or a director): it becomes read-only and stays in history."""
+    if not (
+        actor.has_perm("plans.change_plan", plan) or actor.has_perm("plans.approve_plan", plan)
+    ):
+        raise PermissionDenied("Only the account's KAMs or a director archive its plan.")
+    locked = _locked(plan)
+    if locked.status == PlanStatus.ARCHIVED:
+        raise DomainError("This plan is archived already.")
+    return _plan_write(
+        locked,
+        actor=actor,
+        reason="Archived",
+        status=PlanStatus.ARCHIVED,
+        archived_at=timezone.now(),
+    )
+
+
+def plans_mark_under_review(*, today: dt.date | None = None) -> int:
+    """Daily: every approved plan whose review date has passed (is before today) goes under
+    review, with a history row and a version each. Returns how many plans changed.
+
+    Set-based in fixed batches, each one transaction with a fixed number of queries; it
+    filters on the state it changes, so a second run the same day finds nothing to do.
+    """
+    today = today or timezone.localdate()
+    due = Plan.objects.filter(status=PlanStatus.APPROVED, review_date__lt=today)
+    changed = 0
+    while True:
+        with transaction.atomic():
+            batch = list(due.select_for_update(skip_locked=True).order_by("pk")[:REVIEW_BATCH_SIZE])
+            if not batch:
+                return changed
+            now = timezone.now()
+            Plan.objects.filter(pk__in=[plan.pk for plan in batch]).update(
+                status=PlanStatus.UNDER_REVIEW, version=models.F("version") + 1, updated_at=now
+            )
+            for plan in batch:
+                plan.status = PlanStatus.UNDER_REVIEW
+                plan.version += 1
+            reason = "Under review: the review date has passed"
+            Plan.history.bulk_history_create(
+                batch, update=True, default_change_reason=reason, default_date=now
+            )
+            _write_versions(batch, actor=None, note=reason)
+            changed += len(batch)
+
+
+# --- Versions and the next period -------------------------------------------------------------
+
+
+@transaction.atomic
+def plan_version_save(*, plan: Plan, actor: User, note: str = "") -> PlanVersion:
+    """Keep the plan as it is now as a named version (before a meeting, say)."""
+    _require_edit(actor, plan)
+    locked = _locked(plan)
+    return write_version(locked, actor=actor, note=(note or "").strip() or "Saved by hand")
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month_index = day.year * 12 + day.month - 1 + months
+    return dt.date(month_index // 12, month_index % 12 + 1, day.day)
+
+
+@dataclass(frozen=True)
+class PeriodShift:
+    """Moves a date by one plan period: whole months when the period is whole months (so a
+    calendar year follows a calendar year, leap years or not), days otherwise."""
+
+    months: int
+    days: int
+
+    @classmethod
+    def of(cls, plan: Plan) -> PeriodShift:
+        after_end = plan.period_end + dt.timedelta(days=1)
+        if plan.period_start.day == 1 and after_end.day == 1:
+            months = (after_end.year - plan.period_start.year) * 12 + (
+                after_end.month - plan.period_start.month
+            )
+            return cls(months=months, days=0)
+        return cls(months=0, days=(after_end - plan.period_start).days)
+
+    def __call__(self, day: dt.date) -> dt.date:
+        if self.months:
+            try:
+                return _add_months(day, self.months)
+            except ValueError:  # the 29th-31st of a shorter month: its last day
+                return _add_months(day.replace(day=1), self.months + 1) - dt.timedelta(days=1)
+        return day + dt.timedelta(days=self.days)
+
+
+@transaction.atomic
+def plan_start_next_period(*, plan: Plan, actor: User) -> Plan:
+    """Start the next period's plan from this one, as a draft: sections, open actions,
+    objectives (moved one period on, baselines from today's actuals where computed) and
+    solutions are copied. This plan stays as it is until the new one is approved."""
+    locked = locked_editable(plan, actor)
+    if Plan.objects.filter(previous=locked).exclude(status=PlanStatus.ARCHIVED).exists():
+        raise DomainError("The next period's plan has been started already.")
+    shift = PeriodShift.of(locked)
+    start = locked.period_end + dt.timedelta(days=1)
+    end = shift(locked.period_end + dt.timedelta(days=1)) - dt.timedelta(days=1)
+    if (
+        Plan.objects.filter(account_id=locked.account_id, period_start=start)
+        .exclude(status=PlanStatus.ARCHIVED)
+        .exists()
+    ):
+        raise DomainError(f"This account already has a plan starting {start:%d %b %Y}.")
+    account = locked.account
+    successor = Plan(
+        account=account,
+        title=f"{account.name}: account plan {start:%b %Y}-{end:%b %Y}"[:200],
+        period_start=start,
+        period_end=end,
+        review_date=shift(locked.review_date),
+        investment_budget=locked.investment_budget,
+        previous=locked,
+        created_by=actor,
+    )
+    successor._history_user = actor
+    successor._change_reason = f"Started from “{locked.title}”"[:100]
+    successor.save()
+    sections = {section.kind: section.body for section in locked.sections.all()}
+    PlanSection.objects.bulk_create(
+        PlanSection(plan=successor, kind=kind, body=sections.get(kind, ""), updated_by=actor)
+        for kind in SectionKind
+    )
+    score = selectors.account_score(account, current_run())
+    Objective.objects.bulk_create(
+        Objective(
+            plan=successor,
+            metric=objective.metric,
+            description=objective.description,
+            baseline_value=_baseline(objective, score),
+            target_value=objective.target_value,
+            target_stage=objective.target_stage,
+            due_date=shift(objective.due_date),
+        )
+        for objective in locked.objectives.order_by("pk")
+    )
+    Solution.objects.bulk_create(
+        Solution(
+            plan=successor,
+            title=solution.title,
+            description=solution.description,
+            value_measure=solution.value_measure,
+            value_amount=solution.value_amount,
+        )
+        for solution in locked.solutions.order_by("pk")
+    )
+    Action.objects.bulk_create(
+        Action(
+            plan=successor,
+            family=action.family,
+            title=action.title,
+            description=action.description,
+            owner_id=action.owner_id,
+            due_date=action.due_date,
+            status=action.status,
+        )
+        for action in locked.actions.filter(status__in=selectors.OPEN_ACTION_STATUSES).order_by(
+            "pk"
+        )
+    )
+    write_version(successor, actor=actor, note=f"Started from “{locked.title}”")
+    return successor
+
+
+def _baseline(objective: Objective, score: Any) -> Decimal | None:
+    if objective.metric == ObjectiveMetric.STAGE or score is None:
+        return objective.baseline_value
+    actual = getattr(score, ACTUAL_OF[objective.metric])
+    return objective.baseline_value if actual is None else actual

@@ -1,0 +1,43 @@
+"""What the edit pages of versioned records share: showing a conflict field by field.
+
+When a save meets a newer version, the page shows each field as the user typed it and as it
+is stored now, and the form again with the user's values bound to the current version: saving
+it keeps theirs, reloading the edit page takes the current one, and editing merges the two.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.db import models
+
+from plans.diffing import FieldDiff, field_diffs
+
+
+def display(field: forms.Field, value: Any) -> str:
+    """A value as the user reads it: a choice's label, a person's name, an ISO date."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    choices = getattr(field, "choices", None)
+    if choices:
+        labels = {str(key): label for key, label in choices}
+        return str(labels.get(str(value), value))
+    return str(value)
+
+
+def conflict_fields(form: forms.Form, current: models.Model) -> list[FieldDiff]:
+    """The form's fields (the version aside) as typed and as stored in `current`."""
+    names = [name for name in form.fields if name != "version"]
+    labels = {name: str(form.fields[name].label or name) for name in names}
+    mine = {name: display(form.fields[name], form.cleaned_data.get(name)) for name in names}
+    stored = {name: display(form.fields[name], getattr(current, name)) for name in names}
+    return field_diffs(labels, mine, stored)

@@ -1,0 +1,417 @@
+"""Pages of the account plan: the plan, edited in place; its lifecycle; versions compared side by
+side; the printable view.
+
+In place: each section is its own form; with htmx a save swaps only that section (so text typed
+in other sections stays), and so does adding an objective, a solution or an action. Without
+JavaScript every form is a plain POST followed by a redirect back to the plan.
+
+No lost updates: a save against a version that is no longer current shows the user's text and
+the current one side by side with the differences highlighted, the user's text in a textarea
+bound to the current version: save it (keep mine), reload (take the current one) or edit (merge).
+
+Who: a plan is a 404 for anyone outside the account's people and the directors (operations
+included); the people who may see but not change it (directors, team members outside the KAM
+group) get a 403 on any write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.models import Account
+from accounts.services import InvalidInput
+from kam import errors
+from plans import selectors, services
+from plans.diffing import normalise_text, parts_diff, text_diff
+from plans.forms import (
+    ActionForm,
+    CompareForm,
+    ObjectiveForm,
+    PlanCreateForm,
+    PlanDetailsForm,
+    ReturnForm,
+    SectionForm,
+    SolutionForm,
+    VersionNoteForm,
+)
+from plans.models import Plan, PlanSection, PlanStatus, PlanVersion, SectionKind
+from plans.services.plans import SUBMITTABLE
+from plans.views.editing import conflict_fields
+from scoring.selectors import current_run
+
+VERSIONS_PAGE_SIZE = 25
+
+
+def plan_url(plan: Plan, anchor: str = "") -> str:
+    url = reverse("plans:plan_detail", args=[plan.pk])
+    return f"{url}#{anchor}" if anchor else url
+
+
+def plan_or_404(request: HttpRequest, pk: int) -> Plan:
+    try:
+        return selectors.plan_for_page(user=request.user, pk=pk)
+    except Plan.DoesNotExist:
+        # Not visible and missing get the same answer, so ids reveal nothing.
+        raise Http404("No plan found.") from None
+
+
+@dataclass(frozen=True)
+class Abilities:
+    """What the user may do with the plan now (kam/rules.py and the plan's status)."""
+
+    edit: bool
+    approve: bool
+    archive: bool
+    submit: bool
+    decide: bool  # approve or send back a submitted plan
+
+    @classmethod
+    def of(cls, user: Any, plan: Plan) -> Abilities:
+        changes = user.has_perm("plans.change_plan", plan)
+        approves = user.has_perm("plans.approve_plan", plan)
+        live = services.plan_is_editable(plan)
+        return cls(
+            edit=changes and live,
+            approve=approves,
+            archive=(changes or approves) and live,
+            submit=changes and plan.status in SUBMITTABLE,
+            decide=approves and plan.status == PlanStatus.SUBMITTED,
+        )
+
+
+def require_edit(request: HttpRequest, plan: Plan) -> None:
+    if not request.user.has_perm("plans.change_plan", plan):
+        raise PermissionDenied("Only the KAMs serving this account edit its plan.")
+
+
+# --- Creating and reading -------------------------------------------------------------------
+
+
+@login_required
+def plan_create(request: HttpRequest, account_pk: int) -> HttpResponse:
+    """Start a plan for a key account (its KAMs only)."""
+    try:
+        account = Account.objects.visible_to(request.user).select_related("kam").get(pk=account_pk)
+    except Account.DoesNotExist:
+        raise Http404("No account found.") from None
+    if not request.user.has_perm("plans.view_plan", account):
+        raise Http404("No account found.")
+    if not request.user.has_perm("plans.change_plan", account):
+        raise PermissionDenied("Only the account's KAMs start its plan.")
+    today = timezone.localdate()
+    form = PlanCreateForm(request.POST or None, initial=selectors.new_plan_defaults(account, today))
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan = services.plan_create(account=account, actor=request.user, **form.cleaned_data)
+        except errors.PermissionDenied as denied:
+            raise PermissionDenied(str(denied)) from None
+        except InvalidInput as rejection:
+            form.add_rejection(rejection)
+        except errors.DomainError as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, "Plan started: write its sections below.")
+            return redirect(plan_url(plan))
+    return render(request, "plans/plan_create.html", {"account": account, "form": form})
+
+
+def _item_forms(page: selectors.PlanPage) -> dict[str, Any]:
+    return {
+        "objective_form": ObjectiveForm(auto_id="id_objective_%s"),
+        "solution_form": SolutionForm(auto_id="id_solution_%s"),
+        "action_form": ActionForm(people=page.team, auto_id="id_action_%s"),
+    }
+
+
+@login_required
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The plan, every part of it, edited in place by its KAMs. A fixed number of queries
+    however many sections, objectives, solutions, actions and versions it has."""
+    plan = plan_or_404(request, pk)
+    page = selectors.plan_page(plan=plan, run=current_run(), today=timezone.localdate())
+    can = Abilities.of(request.user, plan)
+    context: dict[str, Any] = {"plan": plan, "page": page, "can": can}
+    if can.edit:
+        context.update(_item_forms(page))
+        context["version_form"] = VersionNoteForm()
+    return render(request, "plans/plan_detail.html", context)
+
+
+@login_required
+def plan_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """The plan on A4, without navigation or forms: print it or save it as PDF."""
+    plan = plan_or_404(request, pk)
+    page = selectors.plan_page(plan=plan, run=current_run(), today=timezone.localdate())
+    return render(request, "plans/plan_print.html", {"plan": plan, "page": page})
+
+
+# --- Plan details -----------------------------------------------------------------------------
+
+
+def _details_page(
+    request: HttpRequest, plan: Plan, form: PlanDetailsForm, *, conflict: Any = None
+) -> HttpResponse:
+    return render(
+        request,
+        "plans/plan_edit.html",
+        {"plan": plan, "form": form, "conflict": conflict},
+        status=409 if conflict else 200,
+    )
+
+
+@login_required
+def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Title, review date, period end and investment required, with the plan's version."""
+    plan = plan_or_404(request, pk)
+    require_edit(request, plan)
+    if request.method != "POST":
+        return _details_page(request, plan, PlanDetailsForm(instance=plan))
+    form = PlanDetailsForm(request.POST, instance=plan)
+    if form.is_valid():
+        try:
+            services.plan_update(
+                plan=plan,
+                expected_version=form.cleaned_data["version"],
+                actor=request.user,
+                **form.field_values(),
+            )
+        except errors.PermissionDenied as denied:
+            raise PermissionDenied(str(denied)) from None
+        except errors.ConflictError as conflict:
+            current = plan_or_404(request, pk)
+            return _details_page(
+                request,
+                current,
+                form.with_version(current.version, instance=current),
+                conflict={"message": str(conflict), "fields": conflict_fields(form, current)},
+            )
+        except InvalidInput as rejection:
+            form.add_rejection(rejection)
+        except errors.DomainError as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, "Plan details saved.")
+            return redirect(plan_url(plan))
+    return _details_page(request, plan, form)
+
+
+# --- Sections, in place -----------------------------------------------------------------------
+
+
+def _section_row(plan: Plan, kind: str) -> selectors.SectionRow:
+    section = PlanSection.objects.filter(plan=plan, kind=kind).select_related("updated_by").first()
+    return selectors.SectionRow(kind, str(SectionKind(kind).label), section)
+
+
+def _section_response(
+    request: HttpRequest,
+    plan: Plan,
+    row: selectors.SectionRow,
+    *,
+    conflict: dict[str, Any] | None = None,
+    announcement: str = "",
+    error: str = "",
+) -> HttpResponse:
+    context = {
+        "plan": plan,
+        "row": row,
+        "can": Abilities.of(request.user, plan),
+        "conflict": conflict,
+        "announcement": announcement,
+        "error": error,
+    }
+    if request.htmx:
+        return render(request, "plans/_section.html", context)
+    # Without JavaScript a conflict or a refusal is a page of its own.
+    status = 409 if conflict else 400
+    return render(request, "plans/section_page.html", context, status=status)
+
+
+@login_required
+def section_save(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """Save one section. GET (htmx) gives the section as stored: "take the current text"."""
+    plan = plan_or_404(request, pk)
+    if kind not in SectionKind.values:
+        raise Http404("No such section.")
+    if request.method != "POST":
+        if request.htmx:
+            return _section_response(request, plan, _section_row(plan, kind))
+        return redirect(plan_url(plan, f"section-{kind}"))
+    require_edit(request, plan)
+    form = SectionForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse("The section's version is missing.", status=400)
+    body = normalise_text(form.cleaned_data["body"])
+    try:
+        section = services.plan_section_save(
+            plan=plan,
+            kind=kind,
+            body=body,
+            expected_version=form.cleaned_data["version"],
+            actor=request.user,
+        )
+    except errors.PermissionDenied as denied:
+        raise PermissionDenied(str(denied)) from None
+    except errors.ConflictError as conflict:
+        row = _section_row(plan, kind)
+        return _section_response(
+            request,
+            plan,
+            row,
+            conflict={
+                "message": str(conflict),
+                "mine": body,
+                # The text shown as current is the one re-read just now: bind to its version.
+                "version": row.version,
+                "diff": text_diff(body, row.body),
+            },
+        )
+    except errors.DomainError as refusal:
+        if request.htmx:
+            return _section_response(request, plan, _section_row(plan, kind), error=str(refusal))
+        messages.error(request, str(refusal))
+        return redirect(plan_url(plan, f"section-{kind}"))
+    label = SectionKind(kind).label
+    if request.htmx:
+        row = selectors.SectionRow(kind, str(label), section)
+        return _section_response(
+            request, plan, row, announcement=f"Saved (version {section.version})."
+        )
+    messages.success(request, f"“{label}” saved.")
+    return redirect(plan_url(plan, f"section-{kind}"))
+
+
+# --- Lifecycle -----------------------------------------------------------------------------
+
+
+LIFECYCLE: dict[str, tuple[Callable[..., Any], str]] = {
+    "submit": (services.plan_submit, "Plan submitted for approval."),
+    "approve": (services.plan_approve, "Plan approved."),
+    "archive": (services.plan_archive, "Plan archived."),
+}
+
+
+@login_required
+@require_POST
+def plan_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    """Submit, approve or archive; the service says who may and when."""
+    plan = plan_or_404(request, pk)
+    service, done = LIFECYCLE[step]
+    try:
+        service(plan=plan, actor=request.user)
+    except errors.PermissionDenied as denied:
+        raise PermissionDenied(str(denied)) from None
+    except errors.DomainError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, done)
+    return redirect(plan_url(plan))
+
+
+@login_required
+def plan_return(request: HttpRequest, pk: int) -> HttpResponse:
+    """A director sends a submitted plan back to its KAM, saying what it needs."""
+    plan = plan_or_404(request, pk)
+    if not request.user.has_perm("plans.approve_plan", plan):
+        raise PermissionDenied("Only a sales director sends plans back.")
+    form = ReturnForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.plan_return(plan=plan, reason=form.cleaned_data["reason"], actor=request.user)
+        except errors.PermissionDenied as denied:
+            raise PermissionDenied(str(denied)) from None
+        except errors.DomainError as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, "Plan sent back to its KAM.")
+            return redirect(plan_url(plan))
+    return render(request, "plans/plan_return.html", {"plan": plan, "form": form})
+
+
+@login_required
+@require_POST
+def plan_next_period(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = plan_or_404(request, pk)
+    require_edit(request, plan)
+    try:
+        successor = services.plan_start_next_period(plan=plan, actor=request.user)
+    except errors.PermissionDenied as denied:
+        raise PermissionDenied(str(denied)) from None
+    except errors.DomainError as refusal:
+        messages.error(request, str(refusal))
+        return redirect(plan_url(plan))
+    messages.success(
+        request, "Next period's plan started from this one; this plan runs until it is approved."
+    )
+    return redirect(plan_url(successor))
+
+
+@login_required
+@require_POST
+def plan_version_save(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = plan_or_404(request, pk)
+    require_edit(request, plan)
+    form = VersionNoteForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        version = services.plan_version_save(plan=plan, actor=request.user, note=note)
+    except errors.PermissionDenied as denied:
+        raise PermissionDenied(str(denied)) from None
+    messages.success(request, f"Version {version.number} kept.")
+    return redirect(plan_url(plan, "versions"))
+
+
+# --- Versions ---------------------------------------------------------------------------------
+
+
+@login_required
+def plan_versions(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every saved version, newest first; pick any two to compare."""
+    plan = plan_or_404(request, pk)
+    page_obj = Paginator(selectors.plan_versions(plan), VERSIONS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "plans/plan_versions.html", {"plan": plan, "page_obj": page_obj})
+
+
+@login_required
+def plan_compare(request: HttpRequest, pk: int) -> HttpResponse:
+    """Two versions side by side, part by part, with the changes highlighted."""
+    plan = plan_or_404(request, pk)
+    form = CompareForm(request.GET)
+    if not form.is_valid():
+        return redirect("plans:plan_versions", pk=plan.pk)
+    try:
+        older, newer = selectors.plan_version_pair(
+            plan, form.cleaned_data["a"], form.cleaned_data["b"]
+        )
+    except PlanVersion.DoesNotExist:
+        raise Http404("No such version.") from None
+    parts = parts_diff(
+        selectors.snapshot_parts(older.snapshot), selectors.snapshot_parts(newer.snapshot)
+    )
+    return render(
+        request,
+        "plans/plan_compare.html",
+        {
+            "plan": plan,
+            "older": older,
+            "newer": newer,
+            "parts": parts,
+            "changed": sum(1 for part in parts if part.changed),
+            "older_label": f"Version {older.number}",
+            "newer_label": f"Version {newer.number}",
+        },
+    )

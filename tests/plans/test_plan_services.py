@@ -1,0 +1,594 @@
+"""Plan services: creating, editing without lost updates, lifecycle, versions, next period."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from accounts.models import Stage
+from kam.errors import ConflictError, DomainError, PermissionDenied
+from plans import selectors, services
+from plans.models import (
+    Action,
+    ActionFamily,
+    ActionStatus,
+    Objective,
+    ObjectiveMetric,
+    Plan,
+    PlanSection,
+    PlanStatus,
+    PlanVersion,
+    SectionKind,
+    Solution,
+)
+from plans.tasks import mark_plans_under_review
+from tests import factories
+from tests.accounts.test_account_list import make_run
+
+TODAY = dt.date(2026, 3, 10)
+
+
+@pytest.fixture
+def plan(key_account, kam):
+    return services.plan_create(
+        account=key_account,
+        title="Plan 2026",
+        period_start=dt.date(2026, 1, 1),
+        period_end=dt.date(2026, 12, 31),
+        review_date=dt.date(2026, 7, 1),
+        actor=kam,
+    )
+
+
+def section(plan, kind=SectionKind.POSITION):
+    return PlanSection.objects.get(plan=plan, kind=kind)
+
+
+def versions(plan):
+    return list(PlanVersion.objects.filter(plan=plan).order_by("number"))
+
+
+# --- creating --------------------------------------------------------------------------------
+
+
+def test_a_new_plan_is_a_draft_with_every_section_empty_and_version_one(plan, kam):
+    assert plan.status == PlanStatus.DRAFT
+    assert plan.created_by == kam
+    assert sorted(plan.sections.values_list("kind", flat=True)) == sorted(SectionKind.values)
+    assert set(plan.sections.values_list("body", "version")) == {("", 1)}
+    [first] = versions(plan)
+    assert (first.number, first.note, first.created_by) == (1, "Plan started", kam)
+    assert first.snapshot["title"] == "Plan 2026"
+    assert plan.history.first().history_user == kam
+
+
+def test_only_key_accounts_have_plans(kam):
+    candidate = factories.AccountFactory(status="candidate", kam=kam)
+    with pytest.raises(DomainError, match="Only key accounts"):
+        services.plan_create(
+            account=candidate,
+            title="x",
+            period_start=dt.date(2026, 1, 1),
+            period_end=dt.date(2026, 12, 31),
+            review_date=dt.date(2026, 7, 1),
+            actor=kam,
+        )
+    assert not Plan.objects.exists()
+
+
+def test_one_active_plan_per_account_and_period(plan, key_account, kam):
+    with pytest.raises(DomainError, match="already has an active plan"):
+        services.plan_create(
+            account=key_account,
+            title="Twin",
+            period_start=dt.date(2026, 1, 1),
+            period_end=dt.date(2026, 6, 30),
+            review_date=dt.date(2026, 3, 1),
+            actor=kam,
+        )
+    assert Plan.objects.count() == 1
+
+
+def test_a_period_must_end_after_it_starts(key_account, kam):
+    with pytest.raises(DomainError, match="end after it starts"):
+        services.plan_create(
+            account=key_account,
+            title="Backwards",
+            period_start=dt.date(2026, 12, 31),
+            period_end=dt.date(2026, 1, 1),
+            review_date=dt.date(2026, 7, 1),
+            actor=kam,
+        )
+
+
+@pytest.mark.parametrize("who", ["other_kam", "director", "operations"])
+def test_only_the_accounts_kams_start_a_plan(request, key_account, who):
+    with pytest.raises(PermissionDenied):
+        services.plan_create(
+            account=key_account,
+            title="x",
+            period_start=dt.date(2026, 1, 1),
+            period_end=dt.date(2026, 12, 31),
+            review_date=dt.date(2026, 7, 1),
+            actor=request.getfixturevalue(who),
+        )
+    assert not Plan.objects.exists()
+
+
+# --- sections and no lost updates ------------------------------------------------------------
+
+
+def test_saving_a_section_bumps_its_version_and_writes_a_plan_version(plan, kam):
+    saved = services.plan_section_save(
+        plan=plan,
+        kind=SectionKind.POSITION,
+        body="Leader in\r\nits niche",
+        expected_version=1,
+        actor=kam,
+    )
+
+    assert (saved.version, saved.body, saved.updated_by) == (2, "Leader in\nits niche", kam)
+    latest = versions(plan)[-1]
+    assert (latest.number, latest.note) == (2, "Customer position and strategy saved")
+    assert latest.snapshot["sections"]["position"] == "Leader in\nits niche"
+
+
+def test_saving_over_a_newer_version_raises_a_conflict_and_writes_nothing(plan, kam):
+    services.plan_section_save(
+        plan=plan, kind="needs", body="First writer", expected_version=1, actor=kam
+    )
+
+    with pytest.raises(ConflictError) as conflict:
+        services.plan_section_save(
+            plan=plan, kind="needs", body="Second writer", expected_version=1, actor=kam
+        )
+
+    assert conflict.value.current_version == 2
+    assert section(plan, "needs").body == "First writer"
+    assert len(versions(plan)) == 2  # plan started + the first writer's save
+
+
+def test_sections_are_versioned_one_by_one_so_two_sections_never_conflict(plan, kam):
+    services.plan_section_save(plan=plan, kind="needs", body="a", expected_version=1, actor=kam)
+    services.plan_section_save(plan=plan, kind="threats", body="b", expected_version=1, actor=kam)
+
+    assert section(plan, "needs").version == section(plan, "threats").version == 2
+
+
+def test_saving_the_same_text_again_writes_no_version(plan, kam):
+    services.plan_section_save(plan=plan, kind="needs", body="a", expected_version=1, actor=kam)
+    services.plan_section_save(plan=plan, kind="needs", body="a", expected_version=2, actor=kam)
+
+    assert section(plan, "needs").version == 2
+    assert len(versions(plan)) == 2
+
+
+def test_a_section_missing_from_an_older_plan_is_created_at_version_zero(kam, key_account):
+    plan = factories.PlanFactory(account=key_account)  # made without its sections
+
+    saved = services.plan_section_save(
+        plan=plan, kind="needs", body="new", expected_version=0, actor=kam
+    )
+
+    assert (saved.version, saved.body) == (1, "new")
+    with pytest.raises(ConflictError):
+        services.plan_section_save(
+            plan=plan, kind="needs", body="late", expected_version=0, actor=kam
+        )
+
+
+@pytest.mark.parametrize("who", ["other_kam", "director", "operations"])
+def test_only_serving_kams_edit_sections(request, plan, who):
+    with pytest.raises(PermissionDenied):
+        services.plan_section_save(
+            plan=plan,
+            kind="needs",
+            body="intrusion",
+            expected_version=1,
+            actor=request.getfixturevalue(who),
+        )
+    assert section(plan, "needs").body == ""
+    assert len(versions(plan)) == 1
+
+
+def test_team_member_who_is_a_kam_edits_the_plan(plan, key_account):
+    member = factories.KamFactory(username="member")
+    factories.TeamMembershipFactory(account=key_account, user=member)
+
+    saved = services.plan_section_save(
+        plan=plan, kind="needs", body="from the team", expected_version=1, actor=member
+    )
+
+    assert saved.updated_by == member
+
+
+def test_plan_details_change_with_their_own_version(plan, kam):
+    updated = services.plan_update(
+        plan=plan,
+        expected_version=1,
+        actor=kam,
+        title="Plan 2026, revised",
+        investment_budget=Decimal("25000.00"),
+    )
+
+    assert (updated.title, updated.version) == ("Plan 2026, revised", 2)
+    assert updated.history.first().history_user == kam
+    with pytest.raises(ConflictError) as conflict:
+        services.plan_update(plan=plan, expected_version=1, actor=kam, title="Stale")
+    assert conflict.value.current_version == 2
+    plan.refresh_from_db()
+    assert plan.title == "Plan 2026, revised"
+
+
+def test_plan_update_refuses_fields_it_does_not_own(plan, kam):
+    with pytest.raises(DomainError, match="status"):
+        services.plan_update(plan=plan, expected_version=1, actor=kam, status="approved")
+
+
+# --- lifecycle -------------------------------------------------------------------------------
+
+
+def test_submit_then_approve(plan, kam, director):
+    services.plan_submit(plan=plan, actor=kam, today=TODAY)
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.SUBMITTED
+    assert plan.submitted_at is not None
+
+    services.plan_approve(plan=plan, actor=director, today=TODAY)
+
+    plan.refresh_from_db()
+    assert (plan.status, plan.approved_by) == (PlanStatus.APPROVED, director)
+    assert [v.note for v in versions(plan)] == [
+        "Plan started",
+        "Submitted for approval",
+        f"Approved by {director}",
+    ]
+    assert versions(plan)[-1].snapshot["status"] == "approved"
+    assert plan.history.first().history_user == director
+
+
+def test_kams_cannot_approve_and_directors_cannot_submit(plan, kam, director):
+    with pytest.raises(PermissionDenied):
+        services.plan_submit(plan=plan, actor=director, today=TODAY)
+    services.plan_submit(plan=plan, actor=kam, today=TODAY)
+    with pytest.raises(PermissionDenied):
+        services.plan_approve(plan=plan, actor=kam, today=TODAY)
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.SUBMITTED
+
+
+def test_a_plan_needs_a_future_review_date_to_be_submitted(plan, kam):
+    with pytest.raises(DomainError, match="review date"):
+        services.plan_submit(plan=plan, actor=kam, today=dt.date(2026, 7, 1))
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.DRAFT
+
+
+def test_only_a_submitted_plan_is_approved(plan, director):
+    with pytest.raises(DomainError, match="submitted"):
+        services.plan_approve(plan=plan, actor=director, today=TODAY)
+
+
+def test_director_sends_a_plan_back_with_a_reason(plan, kam, director):
+    services.plan_submit(plan=plan, actor=kam, today=TODAY)
+    with pytest.raises(DomainError, match="reason"):
+        services.plan_return(plan=plan, reason=" ", actor=director)
+
+    services.plan_return(plan=plan, reason="Objectives lack dates", actor=director)
+
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.DRAFT
+    assert versions(plan)[-1].note == "Sent back: Objectives lack dates"
+
+
+def test_approved_plans_past_their_review_date_go_under_review_once(kam, director):
+    due = factories.PlanFactory(
+        account=factories.KeyAccountFactory(kam=kam),
+        status=PlanStatus.APPROVED,
+        review_date=dt.date(2026, 3, 9),
+    )
+    today_is_review_day = factories.PlanFactory(
+        account=factories.KeyAccountFactory(kam=kam),
+        status=PlanStatus.APPROVED,
+        review_date=TODAY,
+    )
+    draft = factories.PlanFactory(
+        account=factories.KeyAccountFactory(kam=kam),
+        status=PlanStatus.DRAFT,
+        review_date=dt.date(2026, 1, 1),
+    )
+
+    assert services.plans_mark_under_review(today=TODAY) == 1
+    assert services.plans_mark_under_review(today=TODAY) == 0
+
+    statuses = dict(Plan.objects.values_list("pk", "status"))
+    assert statuses == {
+        due.pk: PlanStatus.UNDER_REVIEW,
+        today_is_review_day.pk: PlanStatus.APPROVED,
+        draft.pk: PlanStatus.DRAFT,
+    }
+    due.refresh_from_db()
+    assert due.version == 2
+    assert due.history.first().history_change_reason.startswith("Under review")
+    [version] = versions(due)
+    assert (version.number, version.snapshot["status"]) == (1, "under_review")
+
+
+@pytest.mark.parametrize("plans", [3, 30])
+def test_marking_under_review_runs_a_fixed_number_of_queries(kam, django_assert_num_queries, plans):
+    for _ in range(plans):
+        factories.PlanFactory(
+            account=factories.KeyAccountFactory(kam=kam),
+            status=PlanStatus.APPROVED,
+            review_date=dt.date(2026, 1, 1),
+        )
+
+    # One batch: select, update, history insert, version numbers, four snapshot reads and the
+    # version insert (9), inside a savepoint (2: the test holds the transaction); then the
+    # empty select that ends the loop, in its own savepoint (3).
+    with django_assert_num_queries(14):
+        assert services.plans_mark_under_review(today=TODAY) == plans
+
+
+def test_an_archived_plan_can_no_longer_change(plan, kam):
+    services.plan_archive(plan=plan, actor=kam)
+
+    with pytest.raises(DomainError, match="archived"):
+        services.plan_section_save(
+            plan=plan, kind="needs", body="late", expected_version=1, actor=kam
+        )
+    with pytest.raises(DomainError, match="archived already"):
+        services.plan_archive(plan=plan, actor=kam)
+
+
+def test_operations_cannot_archive(plan, operations):
+    with pytest.raises(PermissionDenied):
+        services.plan_archive(plan=plan, actor=operations)
+
+
+# --- versions and next period ----------------------------------------------------------------
+
+
+def test_a_named_version_keeps_the_plan_as_it_is(plan, kam):
+    version = services.plan_version_save(plan=plan, actor=kam, note="Before the QBR")
+
+    assert (version.number, version.note, version.created_by) == (2, "Before the QBR", kam)
+
+
+def test_snapshots_carry_owners_names(plan, kam):
+    services.action_create(
+        plan=plan,
+        actor=kam,
+        family=ActionFamily.PERSONAL_TRUST,
+        title="Dinner with the CPO",
+        owner=kam,
+        due_date=dt.date(2026, 4, 1),
+    )
+
+    [action] = versions(plan)[-1].snapshot["actions"]
+    assert action["owner_name"] == str(kam)
+    assert action["title"] == "Dinner with the CPO"
+
+
+def test_starting_the_next_period_copies_the_plan_and_archives_the_old_on_approval(
+    plan, kam, director, key_account
+):
+    services.plan_section_save(
+        plan=plan, kind="needs", body="Lower scrap", expected_version=1, actor=kam
+    )
+    services.objective_create(
+        plan=plan,
+        actor=kam,
+        metric=ObjectiveMetric.REVENUE,
+        target_value=Decimal("2000000"),
+        due_date=dt.date(2026, 12, 31),
+    )
+    services.solution_create(
+        plan=plan, actor=kam, title="VMI", value_measure="Stock-outs down to zero"
+    )
+    for title, status in [("Open one", ActionStatus.OPEN), ("Done one", ActionStatus.DONE)]:
+        services.action_create(
+            plan=plan,
+            actor=kam,
+            family=ActionFamily.SERVICE_LEVELS,
+            title=title,
+            owner=kam,
+            due_date=dt.date(2026, 11, 1),
+            status=status,
+        )
+    make_run({key_account: {"revenue": Decimal("1500000.00")}})
+    services.plan_submit(plan=plan, actor=kam, today=TODAY)
+    services.plan_approve(plan=plan, actor=director, today=TODAY)
+
+    successor = services.plan_start_next_period(plan=plan, actor=kam)
+
+    assert (successor.period_start, successor.period_end) == (
+        dt.date(2027, 1, 1),
+        dt.date(2027, 12, 31),
+    )
+    assert successor.review_date == dt.date(2027, 7, 1)
+    assert (successor.status, successor.previous) == (PlanStatus.DRAFT, plan)
+    assert section(successor, "needs").body == "Lower scrap"
+    [objective] = successor.objectives.all()
+    assert objective.due_date == dt.date(2027, 12, 31)
+    assert objective.baseline_value == Decimal("1500000.00")  # today's actual revenue
+    assert list(successor.solutions.values_list("title", flat=True)) == ["VMI"]
+    assert list(successor.actions.values_list("title", flat=True)) == ["Open one"]
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.APPROVED  # still the running plan
+    with pytest.raises(DomainError, match="already"):
+        services.plan_start_next_period(plan=plan, actor=kam)
+
+    services.plan_section_save(
+        plan=successor, kind="position", body="Year two", expected_version=1, actor=kam
+    )
+    services.plan_submit(plan=successor, actor=kam, today=TODAY)
+    services.plan_approve(plan=successor, actor=director, today=TODAY)
+
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.ARCHIVED
+    assert plan.archived_at is not None
+
+
+def test_the_next_period_of_a_leap_year_ends_on_its_last_day():
+    plan = Plan(
+        period_start=dt.date(2027, 1, 1),
+        period_end=dt.date(2027, 12, 31),
+        review_date=dt.date(2027, 2, 28),
+    )
+    shift = services.PeriodShift.of(plan)
+
+    assert shift(dt.date(2028, 1, 1)) - dt.timedelta(days=1) == dt.date(2028, 12, 31)
+    assert shift(dt.date(2028, 2, 29)) == dt.date(2029, 2, 28)
+
+
+# --- objectives, solutions, actions ----------------------------------------------------------
+
+
+def test_a_stage_objective_needs_a_target_stage(plan, kam):
+    with pytest.raises(DomainError, match="target stage"):
+        services.objective_create(
+            plan=plan, actor=kam, metric=ObjectiveMetric.STAGE, due_date=dt.date(2026, 12, 31)
+        )
+    objective = services.objective_create(
+        plan=plan,
+        actor=kam,
+        metric=ObjectiveMetric.STAGE,
+        target_stage=Stage.INTERDEPENDENT,
+        target_value=Decimal("5"),  # ignored: a stage objective has no value
+        due_date=dt.date(2026, 12, 31),
+    )
+    assert objective.target_value is None
+
+
+def test_objective_update_and_delete_check_the_version(plan, kam):
+    objective = services.objective_create(
+        plan=plan,
+        actor=kam,
+        metric=ObjectiveMetric.PROFIT,
+        target_value=Decimal("100000"),
+        due_date=dt.date(2026, 12, 31),
+    )
+    services.objective_update(
+        objective=objective, expected_version=1, actor=kam, target_value=Decimal("120000")
+    )
+    with pytest.raises(ConflictError):
+        services.objective_delete(objective=objective, expected_version=1, actor=kam)
+    assert Objective.objects.filter(pk=objective.pk).exists()
+
+    services.objective_delete(objective=objective, expected_version=2, actor=kam)
+
+    assert not Objective.objects.filter(pk=objective.pk).exists()
+    assert versions(plan)[-1].note.endswith("deleted")
+
+
+def test_solution_lifecycle(plan, kam):
+    solution = services.solution_create(
+        plan=plan, actor=kam, title="Kanban", value_measure="Line stops down 30%"
+    )
+    services.solution_update(solution=solution, expected_version=1, actor=kam, title="Kanban 2")
+    solution.refresh_from_db()
+    assert (solution.title, solution.version) == ("Kanban 2", 2)
+    services.solution_delete(solution=solution, expected_version=2, actor=kam)
+    assert not Solution.objects.exists()
+
+
+def test_action_owner_must_be_on_our_side(plan, kam):
+    stranger = factories.KamFactory(username="stranger")
+    with pytest.raises(DomainError, match="owner"):
+        services.action_create(
+            plan=plan,
+            actor=kam,
+            family=ActionFamily.RISK_REDUCTION,
+            title="Dual sourcing",
+            owner=stranger,
+            due_date=dt.date(2026, 5, 1),
+        )
+    assert not Action.objects.exists()
+
+
+def test_marking_an_action_done_stamps_completion_and_reopening_clears_it(plan, kam):
+    action = services.action_create(
+        plan=plan,
+        actor=kam,
+        family=ActionFamily.TECHNICAL_SUPPORT,
+        title="Line audit",
+        owner=kam,
+        due_date=dt.date(2026, 5, 1),
+    )
+    services.action_update(action=action, expected_version=1, actor=kam, status="done")
+    action.refresh_from_db()
+    assert action.completed_at is not None
+
+    services.action_update(action=action, expected_version=2, actor=kam, status="open")
+    action.refresh_from_db()
+    assert action.completed_at is None
+    assert action.version == 3
+
+
+def test_stale_action_save_is_refused_and_the_newer_one_kept(plan, kam):
+    action = services.action_create(
+        plan=plan,
+        actor=kam,
+        family=ActionFamily.TECHNICAL_SUPPORT,
+        title="Line audit",
+        owner=kam,
+        due_date=dt.date(2026, 5, 1),
+    )
+    services.action_update(action=action, expected_version=1, actor=kam, title="Line audit (Q2)")
+
+    with pytest.raises(ConflictError) as conflict:
+        services.action_update(action=action, expected_version=1, actor=kam, title="Mine")
+
+    assert conflict.value.current_version == 2
+    action.refresh_from_db()
+    assert action.title == "Line audit (Q2)"
+
+
+def test_director_cannot_edit_actions(plan, kam, director):
+    action = services.action_create(
+        plan=plan,
+        actor=kam,
+        family=ActionFamily.TECHNICAL_SUPPORT,
+        title="Line audit",
+        owner=kam,
+        due_date=dt.date(2026, 5, 1),
+    )
+    with pytest.raises(PermissionDenied):
+        services.action_update(action=action, expected_version=1, actor=director, title="x")
+    with pytest.raises(PermissionDenied):
+        services.action_delete(action=action, expected_version=1, actor=director)
+    action.refresh_from_db()
+    assert (action.title, action.version) == ("Line audit", 1)
+
+
+def test_version_numbers_follow_each_other(plan, kam):
+    for index in range(3):
+        services.plan_section_save(
+            plan=plan, kind="needs", body=f"v{index}", expected_version=index + 1, actor=kam
+        )
+
+    assert [v.number for v in versions(plan)] == [1, 2, 3, 4]
+
+
+def test_the_daily_beat_task_marks_plans_under_review(kam, settings):
+    plan = factories.PlanFactory(
+        account=factories.KeyAccountFactory(kam=kam),
+        status=PlanStatus.APPROVED,
+        review_date=dt.date(2020, 1, 1),
+    )
+
+    assert mark_plans_under_review() == 1
+
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.UNDER_REVIEW
+    entry = settings.CELERY_BEAT_SCHEDULE["plans-under-review"]
+    assert entry["task"] == "plans.tasks.mark_plans_under_review"
+
+
+def test_snapshots_from_older_code_compare_equal_to_new_ones(plan):
+    [first] = versions(plan)
+    older = dict(first.snapshot, investment_budget="16000")  # written without decimals
+    newer = dict(first.snapshot, investment_budget="16000.00")
+
+    assert selectors.snapshot_parts(older) == selectors.snapshot_parts(newer)
