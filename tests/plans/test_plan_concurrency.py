@@ -1,9 +1,7 @@
 """Two saves of one section at the same moment, on two database connections: one wins.
 
 PostgreSQL only: SQLite's in-memory test database cannot hold two writing connections. The
-file sorts after tests/e2e on purpose: its transactional flush must not run before the browser
-tests, and it uses an administrator (no role group) so it does not depend on the groups the
-migrations create.
+`reference_data` fixture puts back what its transactional flush removes, for the tests after it.
 """
 
 import datetime as dt
@@ -18,11 +16,11 @@ from plans.models import PlanSection
 from tests import factories
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="needs two concurrent connections (PostgreSQL)"
 )
-def test_two_simultaneous_saves_of_one_section_cannot_both_win():
+def test_two_simultaneous_saves_of_one_section_cannot_both_win(reference_data):
     """Two threads, two connections, the same expected version, released together: the
     guarded UPDATE lets exactly one through; the other gets the conflict."""
     admin = factories.AdminFactory(username="race-admin")

@@ -90,7 +90,7 @@ def workers(redis_and_postgresql, monkeypatch, tmp_path):
 
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
-def test_two_worker_processes_give_the_same_results_as_one_process(workers):
+def test_two_worker_processes_give_the_same_results_as_one_process(workers, reference_data):
     scenario.build()
     in_process = services.run_recompute(
         run=services.run_request(trigger=RunTrigger.COMMAND, as_of=scenario.AS_OF)
