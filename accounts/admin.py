@@ -10,10 +10,12 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.api.tokens import api_token_revoke
 from accounts.models import (
     Account,
     Activity,
     ActivityType,
+    ApiToken,
     Contact,
     DesignationChange,
     ImportJob,
@@ -240,3 +242,21 @@ class ImportJobAdmin(ViewOnly, admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # A rejected upload stays in its row; administrators may clear old ones out.
         return self._is_admin(request)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ViewOnly, admin.ModelAdmin):
+    """Personal API tokens, for audit: only a digest and a prefix are kept, so nothing secret
+    shows. Administrators revoke a leaked token; its owner creates a new one on /profile/."""
+
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "=prefix", "user__username"]
+    list_select_related = ["user"]
+    exclude = ["digest"]
+    actions = ["revoke"]
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        for token in queryset.filter(revoked_at__isnull=True):
+            api_token_revoke(token=token, actor=request.user)

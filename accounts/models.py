@@ -451,3 +451,28 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} import {self.pk} ({self.status})"
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only its SHA-256 digest and a short prefix are stored: the token
+    itself is shown once, when it is created, and a revoked token never authenticates again."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=80, help_text="What the token is for, e.g. 'BI export'")
+    prefix = models.CharField(max_length=12, help_text="The token's first characters, to tell it")
+    digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the token, hex")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-created_at"], name="api_token_user_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -1,8 +1,15 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 
 from kam import health, views
+from kam.api import build_router
+from kam.api import not_found as api_not_found
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,6 +20,17 @@ urlpatterns = [
     path("scoring/", include("scoring.urls")),
     path("portfolio/", include("scoring.portfolio_urls")),
     path("imports/", include("accounts.imports.urls")),
+    path("profile/", include("accounts.api.profile_views", namespace="profile")),
+    path("api/v1/", include((build_router().urls, "api"))),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    # The split view serves Swagger UI's start-up script as a file: the CSP allows no inline one.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
+    path(
+        "api/redoc/",
+        SpectacularRedocView.as_view(url_name="schema", template_name="api/redoc.html"),
+        name="redoc",
+    ),
+    re_path(r"^api/", api_not_found),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

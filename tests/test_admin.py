@@ -15,6 +15,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from accounts.models import (
     Account,
     AccountStatus,
+    ApiToken,
     Contact,
     DesignationChange,
     ImportJob,
@@ -46,6 +47,7 @@ from tests import factories
 APPS = ["accounts", "plans", "scoring"]
 # Computed results and append-only records: administrators read them, nobody edits them here.
 VIEW_ONLY = {
+    ApiToken,
     ImportJob,
     ScoringRun,
     AccountScore,
@@ -138,6 +140,7 @@ def one_of_everything(kam):
     )
     MetricSnapshot.objects.create(account=account, period_start=dt.date(2026, 4, 1), run=run)
     ImportJob.objects.create(kind="customers", file_name="customers.csv", content=b"SECRET-BYTES")
+    ApiToken.objects.create(user=kam, name="BI export", prefix="kam_abcdefgh", digest="0" * 64)
     return account
 
 

@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "axes",
     "accounts",
@@ -240,12 +242,50 @@ MAILERS = {
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "kam@localhost")
 
 REST_FRAMEWORK = {
+    # Token first: an anonymous request then gets 401 with a WWW-Authenticate challenge.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": [
+        # Search is each FilterSet's validated `q`, never a raw query parameter.
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    # JSON only: Swagger UI at /api/docs/ is the API's browser interface.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "kam.api.KamAutoSchema",
+    "EXCEPTION_HANDLER": "kam.api.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
+}
+
+# OpenAPI 3 schema (drf-spectacular) at /api/schema/; Swagger UI and ReDoc from vendored assets.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "KAM API",
+    "DESCRIPTION": (
+        "Key account portfolio management. Authenticate with a personal API token "
+        "(`Authorization: Bearer <token>`, created on your profile page) or the browser session. "
+        "Plans, plan sections, contacts, objectives and actions carry an `ETag`: send it back "
+        "in `If-Match` on PUT, PATCH and DELETE (428 without it, 412 when it is stale)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "AccountStatusEnum": "accounts.models.AccountStatus",
+        "StageEnum": "accounts.models.Stage",
+        "PlanStatusEnum": "plans.models.PlanStatus",
+        "ActionStatusEnum": "plans.models.ActionStatus",
+        "CommitmentStatusEnum": "plans.models.CommitmentStatus",
+        "RunStatusEnum": "scoring.models.RunStatus",
+        "QuadrantEnum": "scoring.models.Quadrant",
+    },
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Logs carry the request id and user (kam.middleware); LOG_FORMAT=json for log shippers.

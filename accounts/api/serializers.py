@@ -1,0 +1,293 @@
+"""Representations of accounts and what belongs to them, and the bodies of their writes.
+
+Serializers only shape and type-check data: every write goes to a service (accounts.services,
+accounts.imports.services), which holds the rule and the permission check.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from accounts.models import (
+    Account,
+    AccountStatus,
+    Activity,
+    ActivityType,
+    Contact,
+    FunctionalRole,
+    SalesLine,
+    Stage,
+    StageChange,
+    TeamMembership,
+    User,
+)
+from kam.api import MAX_ID, StrictModelSerializer, StrictSerializer
+from scoring.models import Quadrant
+
+# The largest list one bulk request may carry: bigger loads go through the file import.
+MAX_BULK_LINES = 5000
+
+
+def person(field: str) -> serializers.CharField:
+    """A user's display name, read-only, null when nobody is set."""
+    return serializers.CharField(source=field, read_only=True, allow_null=True)
+
+
+class AccountSerializer(serializers.ModelSerializer):
+    """An account's basics, its status and stage, and its figures from the current scoring run
+    (null before the first run and for those who may not see scores)."""
+
+    kam_name = person("kam")
+    score_revenue = serializers.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        read_only=True,
+        allow_null=True,
+        help_text="Trailing-12-month revenue in the current scoring run",
+    )
+    score_attractiveness = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        read_only=True,
+        allow_null=True,
+        help_text="Attractiveness score 0-100 in the current scoring run",
+    )
+    score_quadrant = serializers.ChoiceField(
+        choices=Quadrant.choices, read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Account
+        fields = [
+            "id",
+            "erp_code",
+            "name",
+            "industry",
+            "country",
+            "region",
+            "geographic_scope",
+            "turnover",
+            "market_growth_pct",
+            "category_spend",
+            "status",
+            "tier",
+            "kam",
+            "kam_name",
+            "stage",
+            "stage_since",
+            "designated_at",
+            "created_at",
+            "updated_at",
+            "score_revenue",
+            "score_attractiveness",
+            "score_quadrant",
+        ]
+        read_only_fields = fields
+
+
+class DesignationSerializer(StrictSerializer):
+    status = serializers.ChoiceField(choices=AccountStatus.choices)
+    kam = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True),
+        allow_null=True,
+        required=False,
+        default=None,
+        help_text="The dedicated KAM's user id (required for a key account)",
+    )
+    reason = serializers.CharField(max_length=2000)
+
+
+def blank_or(choices: Any) -> serializers.ChoiceField:
+    """A read-only choice that may also be blank: DRF drops `allow_blank` from read-only model
+    fields, and the schema must say that "" is a value the API returns."""
+    return serializers.ChoiceField(choices=choices, read_only=True, allow_blank=True)
+
+
+class StageChangeSerializer(serializers.ModelSerializer):
+    changed_by_name = person("changed_by")
+    from_stage = blank_or(Stage.choices)
+
+    class Meta:
+        model = StageChange
+        fields = [
+            "id",
+            "account",
+            "from_stage",
+            "to_stage",
+            "reason",
+            "changed_by",
+            "changed_by_name",
+            "changed_at",
+        ]
+        read_only_fields = fields
+
+
+class StageChangeCreateSerializer(StrictSerializer):
+    account = serializers.PrimaryKeyRelatedField(queryset=Account.objects.none())
+    to_stage = serializers.ChoiceField(choices=Stage.choices)
+    reason = serializers.CharField(max_length=2000)
+
+    def __init__(self, *args: Any, accounts: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if accounts is not None:
+            self.fields["account"].queryset = accounts
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    relationship_owner_name = person("relationship_owner")
+    # Text rather than an e-mail format: a contact's address may be blank.
+    email = serializers.CharField(read_only=True, help_text="E-mail address, or empty")
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "account",
+            "name",
+            "title",
+            "function",
+            "buying_role",
+            "influence",
+            "attitude",
+            "relationship_owner",
+            "relationship_owner_name",
+            "last_contact_on",
+            "email",
+            "phone",
+            "notes",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+CONTACT_WRITABLE = [
+    "name",
+    "title",
+    "function",
+    "buying_role",
+    "influence",
+    "attitude",
+    "relationship_owner",
+    "last_contact_on",
+    "email",
+    "phone",
+    "notes",
+]
+
+
+class ContactUpdateSerializer(StrictModelSerializer):
+    """The fields of a contact its people may change (PUT: all of them, PATCH: some)."""
+
+    relationship_owner = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), allow_null=True, required=False
+    )
+
+    class Meta:
+        model = Contact
+        fields = CONTACT_WRITABLE
+        extra_kwargs = {"influence": {"min_value": 1, "max_value": 5}}
+
+
+class ContactCreateSerializer(ContactUpdateSerializer):
+    account = serializers.PrimaryKeyRelatedField(queryset=Account.objects.none())
+
+    class Meta(ContactUpdateSerializer.Meta):
+        fields = ["account", *CONTACT_WRITABLE]
+
+    def __init__(self, *args: Any, accounts: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if accounts is not None:
+            self.fields["account"].queryset = accounts
+
+
+class TeamMemberSerializer(serializers.ModelSerializer):
+    user_name = person("user")
+
+    class Meta:
+        model = TeamMembership
+        fields = ["id", "account", "user", "user_name", "functional_role", "created_at"]
+        read_only_fields = fields
+
+
+class TeamMemberCreateSerializer(StrictSerializer):
+    account = serializers.PrimaryKeyRelatedField(queryset=Account.objects.none())
+    user = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
+    functional_role = serializers.ChoiceField(choices=FunctionalRole.choices)
+
+    def __init__(self, *args: Any, accounts: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if accounts is not None:
+            self.fields["account"].queryset = accounts
+
+
+class SalesLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SalesLine
+        fields = [
+            "id",
+            "account",
+            "date",
+            "product_category",
+            "quantity",
+            "revenue",
+            "cost_of_goods",
+            "erp_document",
+            "erp_line",
+        ]
+        read_only_fields = fields
+
+
+class SalesLineWriteSerializer(StrictSerializer):
+    """One invoiced line; (erp_document, erp_line) is its key: sending it again updates it."""
+
+    erp_document = serializers.CharField(max_length=40)
+    erp_line = serializers.IntegerField(min_value=0, max_value=2_147_483_647)
+    account = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Account id")
+    date = serializers.DateField()
+    product_category = serializers.CharField(max_length=60, allow_blank=True, default="")
+    quantity = serializers.DecimalField(max_digits=14, decimal_places=3, min_value=0)
+    revenue = serializers.DecimalField(
+        max_digits=16, decimal_places=2, help_text="Net revenue; negative on credit notes"
+    )
+    cost_of_goods = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=0)
+
+
+class SalesLineBulkSerializer(StrictSerializer):
+    lines = SalesLineWriteSerializer(many=True, min_length=1, max_length=MAX_BULK_LINES)
+
+
+class ImportResultSerializer(serializers.Serializer):
+    """What a bulk write did (lines equal to what is stored are skipped)."""
+
+    rows = serializers.IntegerField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+
+
+class ActivityTypeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ActivityType
+        fields = ["id", "code", "name", "driver_unit", "description", "active"]
+        read_only_fields = fields
+
+
+class ActivitySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Activity
+        fields = [
+            "id",
+            "account",
+            "activity_type",
+            "date",
+            "quantity",
+            "note",
+            "external_ref",
+            "recorded_by",
+            "created_at",
+        ]
+        read_only_fields = fields

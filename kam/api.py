@@ -1,0 +1,416 @@
+"""REST API wiring shared by every app's `api/` package (DRF + drf-spectacular).
+
+- Authentication: personal API tokens (`Authorization: Bearer <token>`) and the browser session.
+- Authorisation: `RulesPermission` asks kam/rules.py (`user.has_perm(perm, obj)`) for the
+  viewset's declared permission of each action; lists are the `visible_to` querysets, so a
+  list never holds an object its detail would refuse (that answers 404, as a missing one).
+- Errors: one exception handler maps the domain errors (kam.errors) to 400/403/412, a scoring
+  run in progress to 409, in DRF's usual `{"detail": ...}` or field-error shape.
+- Optimistic concurrency: versioned objects answer with an `ETag`; PUT/PATCH/DELETE need a
+  matching `If-Match` (428 without one, 412 when stale).
+- Strict input: unknown fields are refused (400), never silently dropped.
+- Pagination: a cursor on the large collections, page numbers with a maximum elsewhere.
+- The router assembles every app's viewsets under /api/v1/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from django.http import JsonResponse
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.pagination import CursorPagination, PageNumberPagination
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.routers import DefaultRouter
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from accounts.models import Account
+from kam import errors
+from kam import rules as kam_rules
+from scoring.services import RunInProgress
+
+# Authentication (the class is accounts.api.authentication.ApiTokenAuthentication) ----------
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "accounts.api.authentication.ApiTokenAuthentication"
+    name = "apiToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A personal API token, created on your profile page (/profile/).",
+        }
+
+
+# Errors -----------------------------------------------------------------------------------
+
+
+class DomainRefused(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "The change was refused."
+    default_code = "refused"
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state."
+    default_code = "conflict"
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The object changed since you read it: read it again and reapply."
+    default_code = "stale"
+
+    def __init__(self, detail: str | None = None, *, etag: str | None = None) -> None:
+        super().__init__(detail)
+        self.etag = etag
+
+
+class PreconditionRequired(exceptions.APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = "Send the object's ETag in an If-Match header to change it."
+    default_code = "precondition_required"
+
+
+def _field_errors(errors_by_field: Mapping[str, Any]) -> dict[str, Any]:
+    """Form-style errors ({"__all__": [...]}) in DRF's shape ({"non_field_errors": [...]})."""
+    return {
+        ("non_field_errors" if name in ("__all__", None) else name): messages
+        for name, messages in errors_by_field.items()
+    }
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Map domain errors to HTTP answers, then let DRF render them in its usual shape."""
+    if isinstance(exc, RunInProgress):
+        exc = Conflict(str(exc))
+    elif isinstance(exc, errors.ConflictError):
+        exc = PreconditionFailed(str(exc))
+    elif isinstance(exc, errors.PermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc))
+    elif isinstance(exc, errors.DomainError):
+        field_errors = getattr(exc, "errors", None)
+        if isinstance(field_errors, Mapping) and field_errors:
+            exc = exceptions.ValidationError(_field_errors(field_errors))
+        else:
+            exc = DomainRefused(str(exc))
+    elif isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            exc = exceptions.ValidationError(_field_errors(exc.message_dict))
+        else:
+            exc = exceptions.ValidationError({"non_field_errors": exc.messages})
+    response = drf_exception_handler(exc, context)
+    if response is not None and getattr(exc, "etag", None):
+        response["ETag"] = exc.etag
+    return response
+
+
+# Optimistic concurrency -------------------------------------------------------------------
+
+
+def etag_of(obj: Any) -> str:
+    """A strong ETag naming the object and its version, e.g. "plan-12-v7"."""
+    return f'"{obj._meta.model_name}-{obj.pk}-v{obj.version}"'
+
+
+def expected_version(request: Any, obj: Any) -> int:
+    """The version the client last read, from If-Match: 428 without one, 412 when it is not
+    the object's current ETag. The service compares it again where it writes (one guarded
+    UPDATE), which catches a change made between this check and the write."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header:
+        raise PreconditionRequired()
+    current = etag_of(obj)
+    # A weak validator names the same version here; "*" is refused: it would skip the check.
+    offered = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    if current not in offered:
+        raise PreconditionFailed(
+            "The object changed since you read it (or the If-Match does not name it): "
+            "read it again and reapply your change.",
+            etag=current,
+        )
+    return obj.version
+
+
+def with_etag(response: Response, obj: Any) -> Response:
+    response["ETag"] = etag_of(obj)
+    return response
+
+
+# Input ------------------------------------------------------------------------------------
+
+
+class StrictFieldsMixin:
+    """Refuse keys the serializer does not know (a typo must not be silently dropped)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class StrictSerializer(StrictFieldsMixin, serializers.Serializer):
+    """Base for request bodies that are not a model's fields (actions, bulk writes)."""
+
+
+class StrictModelSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    """Base for model representations that also validate a write's input."""
+
+
+class EmptySerializer(StrictSerializer):
+    """No fields: the action itself is the request (any field sent is refused)."""
+
+
+# The largest id a bigint primary key holds: larger ones are refused as input (400).
+MAX_ID = 2**63 - 1
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
+class IdFilter(django_filters.NumberFilter):
+    """Filter on an id: a whole number from 1 to MAX_ID, anything else is a 400."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+# Pagination -------------------------------------------------------------------------------
+
+
+class PageNumberPage(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class CursorPage(CursorPagination):
+    """For the large collections (accounts, sales lines, activities): a page costs the same at
+    row 10 as at row 1,000,000 because it seeks on an indexed unique key, never OFFSET."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+    ordering = "id"
+
+
+# Visibility -------------------------------------------------------------------------------
+
+
+def accounts_with_details_visible_to(user: Any) -> QuerySet[Account]:
+    """Accounts whose details (contacts, sales, activities, scores, ratings, snapshots, stage
+    history) the user may read: `accounts.view_account_details` = directors, administrators and
+    the account's own people. Operations see every account's basics, but none of these."""
+    if kam_rules.sees_whole_portfolio(user):
+        return Account.objects.all()
+    if not getattr(user, "is_authenticated", False):
+        return Account.objects.none()
+    return Account.objects.served_by(user)
+
+
+# Authorisation ----------------------------------------------------------------------------
+
+
+class RulesPermission(BasePermission):
+    """Asks the rules module for the permission the viewset declares for the current action.
+
+    `global_perms` ({action: perm}) are checked without an object before anything is read;
+    `object_perms` ({action: perm}) on the object, after the visible queryset found it. An
+    action without an entry needs no more than being authenticated and seeing the object."""
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        perm = getattr(view, "global_perms", {}).get(view.action)
+        return perm is None or request.user.has_perm(perm)
+
+    def has_object_permission(self, request: Any, view: Any, obj: Any) -> bool:
+        perm = getattr(view, "object_perms", {}).get(view.action)
+        return perm is None or request.user.has_perm(perm, obj)
+
+
+class KamViewSet(viewsets.GenericViewSet):
+    """Base of every API viewset: authenticated, the rules module per action, no writes by
+    default. Subclasses set `get_queryset` from a `visible_to` queryset, `global_perms` and
+    `object_perms`, and write through services."""
+
+    permission_classes = [IsAuthenticated, RulesPermission]
+    # Any path segment reaches the view, so a malformed id is a JSON 404 from the API (the
+    # object lookup rejects it) rather than the site's HTML "page not found".
+    lookup_value_regex = "[^/]+"
+    # Set here, not in settings: DRF imports its default pagination class while loading itself.
+    pagination_class = PageNumberPage
+    global_perms: dict[str, str] = {}
+    object_perms: dict[str, str] = {}
+    # Versioned objects (plans, sections, contacts, objectives, actions) carry ETags and need
+    # If-Match to change.
+    versioned = False
+    # Answers an action can give beyond the usual ones (see KamAutoSchema.error_codes).
+    extra_error_codes: dict[str, list[str]] = {}
+
+    def is_schema_generation(self) -> bool:
+        """drf-spectacular inspects viewsets with a fake request: no database reads then."""
+        return getattr(self, "swagger_fake_view", False)
+
+
+class ReadOnlyKamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, KamViewSet):
+    def retrieve(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        obj = self.get_object()
+        response = Response(self.get_serializer(obj).data)
+        return with_etag(response, obj) if self.versioned else response
+
+
+class VersionedUpdateMixin:
+    """PUT and PATCH of a versioned object: visible (404), allowed (403, the view's
+    `object_perms`), If-Match current (428/412), body valid (400), then the service, which
+    checks the version again where it writes. Subclasses give the body's serializer and the
+    service call."""
+
+    update_serializer_class: type[serializers.Serializer]
+
+    def versioned_update(self, obj: Any, version: int, fields: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def update(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        return self._update(request, partial=False)
+
+    def partial_update(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        return self._update(request, partial=True)
+
+    def _update(self, request: Any, *, partial: bool) -> Response:
+        obj = self.get_object()
+        version = expected_version(request, obj)
+        body = self.update_serializer_class(obj, data=request.data, partial=partial)
+        body.is_valid(raise_exception=True)
+        obj = self.versioned_update(obj, version, body.validated_data)
+        return with_etag(Response(self.get_serializer(obj).data), obj)
+
+
+class VersionedDestroyMixin:
+    """DELETE of a versioned object: the same checks as an update, then the service."""
+
+    def versioned_delete(self, obj: Any, version: int) -> None:
+        raise NotImplementedError
+
+    def destroy(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        obj = self.get_object()
+        self.versioned_delete(obj, expected_version(request, obj))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# Schema -----------------------------------------------------------------------------------
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+}
+VALIDATION_ERROR_SCHEMA = {
+    "type": "object",
+    "description": "Field name -> messages, `non_field_errors`, or `detail`.",
+    "additionalProperties": {},
+}
+ERROR_DESCRIPTIONS = {
+    "400": ("Invalid input: field-level messages", VALIDATION_ERROR_SCHEMA),
+    "401": ("Not authenticated", ERROR_SCHEMA),
+    "403": ("Authenticated, but the rules do not allow this", ERROR_SCHEMA),
+    "404": ("Not found, or not visible to you", ERROR_SCHEMA),
+    "409": ("A scoring run is already in progress", ERROR_SCHEMA),
+    "412": ("Stale If-Match: the object changed since you read it", ERROR_SCHEMA),
+    "428": ("If-Match required: send the ETag you read", ERROR_SCHEMA),
+}
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class KamAutoSchema(AutoSchema):
+    """Documents every answer an operation can give, not just its success: the checks of
+    schemathesis (status code and response schema conformance) hold the API to it."""
+
+    def _versioned_write(self) -> bool:
+        return getattr(self.view, "versioned", False) and self.method in {"PUT", "PATCH", "DELETE"}
+
+    def _has_path_id(self) -> bool:
+        return "{" in self.path
+
+    def error_codes(self) -> list[str]:
+        codes = ["401", "403"]
+        is_list = self.method == "GET" and self._is_list_view()
+        if self.method in UNSAFE or is_list:
+            codes.append("400")
+        if self._has_path_id() or is_list:
+            codes.append("404")  # a missing or invisible object; an invalid page or cursor
+        if self._versioned_write():
+            codes += ["412", "428"]
+        codes += getattr(self.view, "extra_error_codes", {}).get(self.view.action, [])
+        return codes
+
+    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+        responses = super()._get_response_bodies(direction)
+        for code in self.error_codes():
+            description, schema = ERROR_DESCRIPTIONS[code]
+            responses.setdefault(
+                code,
+                {"description": description, "content": {"application/json": {"schema": schema}}},
+            )
+        return responses
+
+    def get_override_parameters(self) -> list[Any]:
+        parameters = list(super().get_override_parameters())
+        if self._versioned_write():
+            parameters.append(
+                OpenApiParameter(
+                    "If-Match",
+                    OpenApiTypes.STR,
+                    OpenApiParameter.HEADER,
+                    required=True,
+                    description="The ETag of the version you read (412 if stale, 428 if absent).",
+                )
+            )
+        versioned_read = self.method in {"GET", "PUT", "PATCH"} and self._has_path_id()
+        if getattr(self.view, "versioned", False) and versioned_read:
+            parameters.append(
+                OpenApiParameter(
+                    "ETag",
+                    OpenApiTypes.STR,
+                    OpenApiParameter.HEADER,
+                    response=[200],
+                    description="The version of the object, for If-Match.",
+                )
+            )
+        return parameters
+
+
+def not_found(request: Any, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Any other path under /api/: a JSON 404 in DRF's error shape, never the HTML page."""
+    return JsonResponse({"detail": "Not found."}, status=404)
+
+
+# Router -----------------------------------------------------------------------------------
+
+
+def build_router() -> DefaultRouter:
+    """Every app's viewsets, under one router: the permission matrix test walks this list."""
+    from accounts.api.views import register as register_accounts
+    from plans.api.views import register as register_plans
+    from scoring.api.views import register as register_scoring
+
+    router = DefaultRouter(trailing_slash=True)
+    router.include_root_view = False
+    for register in (register_accounts, register_plans, register_scoring):
+        register(router)
+    return router

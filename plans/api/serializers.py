@@ -1,0 +1,292 @@
+"""Representations of plans, their parts, commitments and notifications, and write bodies.
+
+Every write goes to plans.services, which holds the rule and checks the permission.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from accounts.api.serializers import blank_or, person
+from accounts.models import Account, Stage, User
+from kam.api import StrictModelSerializer, StrictSerializer
+from plans.models import (
+    Action,
+    Commitment,
+    Measurement,
+    Notification,
+    Objective,
+    Plan,
+    PlanSection,
+)
+
+
+class ScopedCreateMixin:
+    """A create body whose parent (account, plan, commitment) must be one the user sees:
+    the view passes that queryset, so an invisible parent is "does not exist" (400)."""
+
+    parent_field: str
+
+    def __init__(self, *args: Any, parents: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if parents is not None:
+            self.fields[self.parent_field].queryset = parents
+
+
+class PlanSectionSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    updated_by_name = person("updated_by")
+
+    class Meta:
+        model = PlanSection
+        fields = [
+            "id",
+            "plan",
+            "kind",
+            "kind_label",
+            "body",
+            "version",
+            "updated_by",
+            "updated_by_name",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class PlanSectionWriteSerializer(StrictSerializer):
+    body = serializers.CharField(allow_blank=True, max_length=50_000, trim_whitespace=False)
+
+
+class ObjectiveSerializer(serializers.ModelSerializer):
+    target_stage = blank_or(Stage.choices)
+
+    class Meta:
+        model = Objective
+        fields = [
+            "id",
+            "plan",
+            "metric",
+            "description",
+            "baseline_value",
+            "target_value",
+            "target_stage",
+            "due_date",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+OBJECTIVE_WRITABLE = [
+    "metric",
+    "description",
+    "baseline_value",
+    "target_value",
+    "target_stage",
+    "due_date",
+]
+
+
+class ObjectiveUpdateSerializer(StrictModelSerializer):
+    class Meta:
+        model = Objective
+        fields = OBJECTIVE_WRITABLE
+        # The check constraint is enforced by the service with a message per field.
+        validators: list[Any] = []
+
+
+class ObjectiveCreateSerializer(ScopedCreateMixin, ObjectiveUpdateSerializer):
+    parent_field = "plan"
+    plan = serializers.PrimaryKeyRelatedField(queryset=Plan.objects.none())
+
+    class Meta(ObjectiveUpdateSerializer.Meta):
+        fields = ["plan", *OBJECTIVE_WRITABLE]
+
+
+class ActionSerializer(serializers.ModelSerializer):
+    owner_name = person("owner")
+
+    class Meta:
+        model = Action
+        fields = [
+            "id",
+            "plan",
+            "family",
+            "title",
+            "description",
+            "owner",
+            "owner_name",
+            "due_date",
+            "status",
+            "completed_at",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+ACTION_WRITABLE = ["family", "title", "description", "owner", "due_date", "status"]
+
+
+class ActionUpdateSerializer(StrictModelSerializer):
+    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
+
+    class Meta:
+        model = Action
+        fields = ACTION_WRITABLE
+
+
+class ActionCreateSerializer(ScopedCreateMixin, ActionUpdateSerializer):
+    parent_field = "plan"
+    plan = serializers.PrimaryKeyRelatedField(queryset=Plan.objects.none())
+
+    class Meta(ActionUpdateSerializer.Meta):
+        fields = ["plan", *ACTION_WRITABLE]
+
+
+PLAN_FIELDS = [
+    "id",
+    "account",
+    "account_name",
+    "title",
+    "period_start",
+    "period_end",
+    "status",
+    "review_date",
+    "investment_budget",
+    "previous",
+    "version",
+    "created_by",
+    "submitted_at",
+    "approved_by",
+    "approved_at",
+    "archived_at",
+    "created_at",
+    "updated_at",
+]
+
+
+class PlanSerializer(serializers.ModelSerializer):
+    account_name = serializers.CharField(source="account.name", read_only=True)
+
+    class Meta:
+        model = Plan
+        fields = PLAN_FIELDS
+        read_only_fields = fields
+
+
+class PlanDetailSerializer(PlanSerializer):
+    """A plan with its sections, objectives and actions (the plan page's content)."""
+
+    sections = PlanSectionSerializer(many=True, read_only=True)
+    objectives = ObjectiveSerializer(many=True, read_only=True)
+    actions = ActionSerializer(many=True, read_only=True)
+
+    class Meta(PlanSerializer.Meta):
+        fields = [*PLAN_FIELDS, "sections", "objectives", "actions"]
+        read_only_fields = fields
+
+
+class PlanCreateSerializer(ScopedCreateMixin, StrictSerializer):
+    parent_field = "account"
+    account = serializers.PrimaryKeyRelatedField(queryset=Account.objects.none())
+    title = serializers.CharField(max_length=200)
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    review_date = serializers.DateField()
+
+
+class PlanUpdateSerializer(StrictModelSerializer):
+    class Meta:
+        model = Plan
+        fields = ["title", "review_date", "period_end", "investment_budget"]
+
+
+class PlanReturnSerializer(StrictSerializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class CommitmentSerializer(serializers.ModelSerializer):
+    responsible_team_name = serializers.CharField(source="responsible_team.name", read_only=True)
+    latest_value = serializers.DecimalField(
+        max_digits=12, decimal_places=3, read_only=True, allow_null=True
+    )
+    latest_period_end = serializers.DateField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Commitment
+        fields = [
+            "id",
+            "account",
+            "plan",
+            "category",
+            "promise",
+            "comparison",
+            "target_value",
+            "unit",
+            "due_date",
+            "cadence_days",
+            "at_risk_margin",
+            "responsible_team",
+            "responsible_team_name",
+            "status",
+            "status_changed_at",
+            "active",
+            "latest_value",
+            "latest_period_end",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class MeasurementSerializer(serializers.ModelSerializer):
+    recorded_by_name = person("recorded_by")
+
+    class Meta:
+        model = Measurement
+        fields = [
+            "id",
+            "commitment",
+            "value",
+            "period_start",
+            "period_end",
+            "note",
+            "recorded_by",
+            "recorded_by_name",
+            "recorded_at",
+        ]
+        read_only_fields = fields
+
+
+class MeasurementCreateSerializer(ScopedCreateMixin, StrictSerializer):
+    parent_field = "commitment"
+    commitment = serializers.PrimaryKeyRelatedField(queryset=Commitment.objects.none())
+    value = serializers.DecimalField(max_digits=12, decimal_places=3)
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    note = serializers.CharField(allow_blank=True, required=False, default="", max_length=5000)
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "subject", "body", "url", "created_at", "read_at"]
+        read_only_fields = fields
+
+
+class MarkReadSerializer(StrictSerializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        required=False,
+        max_length=1000,
+        help_text="The notifications to mark read; all of yours when absent",
+    )
+
+
+class MarkedSerializer(serializers.Serializer):
+    marked = serializers.IntegerField()

@@ -1,0 +1,494 @@
+"""API of the plans app: plans with their sections, objectives and actions; service
+commitments and their measurements; the user's notifications.
+
+A plan and everything in it is visible only to the account's people, directors and
+administrators (`Plan.objects.visible_to`); commitments also to operations
+(`Commitment.objects.visible_to`). Plans, sections, objectives and actions are versioned:
+responses carry an ETag and changes need it back in If-Match.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import Prefetch, QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.routers import BaseRouter
+
+from kam.api import (
+    EmptySerializer,
+    IdFilter,
+    KamViewSet,
+    ReadOnlyKamViewSet,
+    VersionedDestroyMixin,
+    VersionedUpdateMixin,
+    accounts_with_details_visible_to,
+    with_etag,
+)
+from plans import selectors, services
+from plans.api import serializers as s
+from plans.filters import CommitmentFilterSet
+from plans.models import (
+    Action,
+    ActionFamily,
+    ActionStatus,
+    Commitment,
+    Measurement,
+    Notification,
+    Objective,
+    Plan,
+    PlanSection,
+    PlanStatus,
+)
+
+
+def visible_plans(user: Any) -> QuerySet[Plan]:
+    return Plan.objects.visible_to(user)
+
+
+class PlanFilterSet(django_filters.FilterSet):
+    account = IdFilter(field_name="account_id")
+    status = django_filters.ChoiceFilter(choices=PlanStatus.choices)
+    q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", label="Search")
+    review_before = django_filters.DateFilter(field_name="review_date", lookup_expr="lt")
+
+    class Meta:
+        model = Plan
+        fields = ["account", "status", "q", "review_before"]
+
+
+class PlanPartFilterSet(django_filters.FilterSet):
+    plan = IdFilter(field_name="plan_id")
+
+
+class SectionFilterSet(PlanPartFilterSet):
+    class Meta:
+        model = PlanSection
+        fields = ["plan", "kind"]
+
+
+class ObjectiveFilterSet(PlanPartFilterSet):
+    class Meta:
+        model = Objective
+        fields = ["plan", "metric"]
+
+
+class ActionFilterSet(PlanPartFilterSet):
+    owner = IdFilter(field_name="owner_id")
+    family = django_filters.ChoiceFilter(choices=ActionFamily.choices)
+    status = django_filters.ChoiceFilter(choices=ActionStatus.choices)
+    due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lt")
+
+    class Meta:
+        model = Action
+        fields = ["plan", "owner", "family", "status", "due_before"]
+
+
+class CommitmentApiFilterSet(CommitmentFilterSet):
+    """The commitments board's filters, plus inactive commitments on request."""
+
+    active = django_filters.BooleanFilter()
+
+    class Meta(CommitmentFilterSet.Meta):
+        fields = [*CommitmentFilterSet.Meta.fields, "active"]
+
+
+class MeasurementFilterSet(django_filters.FilterSet):
+    commitment = IdFilter(field_name="commitment_id")
+    period_end_after = django_filters.DateFilter(field_name="period_end", lookup_expr="gte")
+
+    class Meta:
+        model = Measurement
+        fields = ["commitment", "period_end_after"]
+
+
+class NotificationFilterSet(django_filters.FilterSet):
+    unread = django_filters.BooleanFilter(field_name="read_at", lookup_expr="isnull")
+
+    class Meta:
+        model = Notification
+        fields = ["unread"]
+
+
+CHANGE_PLAN = "plans.change_plan"
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Plans you may see (your accounts'; every plan for directors)"),
+    retrieve=extend_schema(
+        summary="One plan with its sections, objectives and actions, and its ETag",
+        responses=s.PlanDetailSerializer,
+    ),
+    update=extend_schema(
+        summary="Change a plan's details (If-Match: its ETag)",
+        request=s.PlanUpdateSerializer,
+        responses=s.PlanSerializer,
+    ),
+    partial_update=extend_schema(
+        summary="Change some of a plan's details (If-Match: its ETag)",
+        request=s.PlanUpdateSerializer,
+        responses=s.PlanSerializer,
+    ),
+)
+class PlanViewSet(VersionedUpdateMixin, ReadOnlyKamViewSet):
+    """Account plans: read and edited by the account's people (KAMs edit), read, approved,
+    sent back and archived by directors. Versioned: send the ETag back in If-Match."""
+
+    serializer_class = s.PlanSerializer
+    update_serializer_class = s.PlanUpdateSerializer
+    filterset_class = PlanFilterSet
+    ordering_fields = ["period_start", "review_date", "title", "id"]
+    versioned = True
+    object_perms = {
+        "update": CHANGE_PLAN,
+        "partial_update": CHANGE_PLAN,
+        "submit": CHANGE_PLAN,
+        "approve": "plans.approve_plan",
+        "send_back": "plans.approve_plan",
+    }
+
+    def get_queryset(self) -> QuerySet[Plan]:
+        if self.is_schema_generation():
+            return Plan.objects.none()
+        plans = visible_plans(self.request.user).select_related("account")
+        if self.action == "retrieve":
+            plans = plans.prefetch_related(
+                # Sections in the order the plan reads (created in SectionKind order).
+                Prefetch(
+                    "sections", PlanSection.objects.select_related("updated_by").order_by("pk")
+                ),
+                Prefetch("objectives", Objective.objects.order_by("due_date", "pk")),
+                Prefetch(
+                    "actions", Action.objects.select_related("owner").order_by("due_date", "pk")
+                ),
+            )
+        return plans.order_by("-period_start", "-pk")
+
+    def get_serializer_class(self) -> type:
+        return s.PlanDetailSerializer if self.action == "retrieve" else s.PlanSerializer
+
+    @extend_schema(
+        summary="Start a key account's plan for a period (a draft, every section empty)",
+        request=s.PlanCreateSerializer,
+        responses={201: s.PlanSerializer},
+    )
+    def create(self, request: Any) -> Response:
+        # plans.view_plan and accounts.view_account_details are the same rule.
+        parents = accounts_with_details_visible_to(request.user)
+        body = s.PlanCreateSerializer(data=request.data, parents=parents)
+        body.is_valid(raise_exception=True)
+        plan = services.plan_create(actor=request.user, **body.validated_data)
+        plan = self.get_queryset().get(pk=plan.pk)
+        response = Response(s.PlanSerializer(plan).data, status=status.HTTP_201_CREATED)
+        return with_etag(response, plan)
+
+    def versioned_update(self, obj: Plan, version: int, fields: dict[str, Any]) -> Plan:
+        services.plan_update(plan=obj, expected_version=version, actor=self.request.user, **fields)
+        return self.get_queryset().get(pk=obj.pk)
+
+    def _lifecycle(self, step: Any, **kwargs: Any) -> Response:
+        plan = step(plan=self.get_object(), actor=self.request.user, **kwargs)
+        plan = self.get_queryset().get(pk=plan.pk)
+        return with_etag(Response(s.PlanSerializer(plan).data), plan)
+
+    @extend_schema(
+        summary="Submit the plan for a director's approval",
+        request=EmptySerializer,
+        responses=s.PlanSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Any, pk: str | None = None) -> Response:
+        EmptySerializer(data=request.data).is_valid(raise_exception=True)
+        return self._lifecycle(services.plan_submit)
+
+    @extend_schema(
+        summary="Approve a submitted plan (directors)",
+        request=EmptySerializer,
+        responses=s.PlanSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Any, pk: str | None = None) -> Response:
+        EmptySerializer(data=request.data).is_valid(raise_exception=True)
+        return self._lifecycle(services.plan_approve)
+
+    @extend_schema(
+        summary="Send a submitted plan back to draft, with a reason (directors)",
+        request=s.PlanReturnSerializer,
+        responses=s.PlanSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="send-back")
+    def send_back(self, request: Any, pk: str | None = None) -> Response:
+        body = s.PlanReturnSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._lifecycle(services.plan_return, reason=body.validated_data["reason"])
+
+    @extend_schema(
+        summary="Archive a plan (its KAMs or a director)",
+        request=EmptySerializer,
+        responses=s.PlanSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def archive(self, request: Any, pk: str | None = None) -> Response:
+        EmptySerializer(data=request.data).is_valid(raise_exception=True)
+        return self._lifecycle(services.plan_archive)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Sections of the plans you may see"),
+    retrieve=extend_schema(summary="One section, with its ETag"),
+    update=extend_schema(
+        summary="Save a section's text (If-Match: its ETag)",
+        request=s.PlanSectionWriteSerializer,
+        responses=s.PlanSectionSerializer,
+    ),
+    partial_update=extend_schema(
+        summary="Save a section's text (If-Match: its ETag)",
+        request=s.PlanSectionWriteSerializer,
+        responses=s.PlanSectionSerializer,
+    ),
+)
+class PlanSectionViewSet(VersionedUpdateMixin, ReadOnlyKamViewSet):
+    """A plan's free-text sections, one per kind, each versioned on its own: send its ETag
+    back in If-Match."""
+
+    serializer_class = s.PlanSectionSerializer
+    update_serializer_class = s.PlanSectionWriteSerializer
+    filterset_class = SectionFilterSet
+    ordering_fields = ["kind", "updated_at", "id"]
+    versioned = True
+    object_perms = {"update": CHANGE_PLAN, "partial_update": CHANGE_PLAN}
+
+    def get_queryset(self) -> QuerySet[PlanSection]:
+        if self.is_schema_generation():
+            return PlanSection.objects.none()
+        return (
+            PlanSection.objects.filter(plan__in=visible_plans(self.request.user))
+            .select_related("updated_by", "plan__account")
+            .order_by("plan_id", "pk")
+        )
+
+    def versioned_update(
+        self, obj: PlanSection, version: int, fields: dict[str, Any]
+    ) -> PlanSection:
+        section = services.plan_section_save(
+            plan=obj.plan,
+            kind=obj.kind,
+            body=fields.get("body", obj.body),
+            expected_version=version,
+            actor=self.request.user,
+        )
+        return self.get_queryset().get(pk=section.pk)
+
+
+class PlanPartViewSet(VersionedUpdateMixin, VersionedDestroyMixin, ReadOnlyKamViewSet):
+    """Objectives and actions: listed with their plan's visibility, created in a plan the user
+    sees (the service says whether they may), changed and deleted with If-Match."""
+
+    create_serializer_class: type
+    versioned = True
+    object_perms = {"update": CHANGE_PLAN, "partial_update": CHANGE_PLAN, "destroy": CHANGE_PLAN}
+    related: tuple[str, ...] = ()
+    create_service: Any
+
+    def get_queryset(self) -> QuerySet[Any]:
+        model = self.serializer_class.Meta.model
+        if self.is_schema_generation():
+            return model.objects.none()
+        return (
+            model.objects.filter(plan__in=visible_plans(self.request.user))
+            .select_related("plan__account", *self.related)
+            .order_by("plan_id", "due_date", "pk")
+        )
+
+    def create(self, request: Any) -> Response:
+        body = self.create_serializer_class(data=request.data, parents=visible_plans(request.user))
+        body.is_valid(raise_exception=True)
+        fields = dict(body.validated_data)
+        item = type(self).create_service(actor=request.user, **fields)
+        item = self.get_queryset().get(pk=item.pk)
+        response = Response(self.get_serializer(item).data, status=status.HTTP_201_CREATED)
+        return with_etag(response, item)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Objectives of the plans you may see"),
+    retrieve=extend_schema(summary="One objective, with its ETag"),
+    create=extend_schema(
+        summary="Add a measurable objective to a plan",
+        request=s.ObjectiveCreateSerializer,
+        responses={201: s.ObjectiveSerializer},
+    ),
+    update=extend_schema(
+        summary="Change an objective (If-Match: its ETag)",
+        request=s.ObjectiveUpdateSerializer,
+        responses=s.ObjectiveSerializer,
+    ),
+    partial_update=extend_schema(
+        summary="Change some of an objective's fields (If-Match: its ETag)",
+        request=s.ObjectiveUpdateSerializer,
+        responses=s.ObjectiveSerializer,
+    ),
+    destroy=extend_schema(summary="Remove an objective (If-Match: its ETag)"),
+)
+class ObjectiveViewSet(PlanPartViewSet):
+    """A plan's measurable objectives. Versioned: send the ETag back in If-Match."""
+
+    serializer_class = s.ObjectiveSerializer
+    create_serializer_class = s.ObjectiveCreateSerializer
+    update_serializer_class = s.ObjectiveUpdateSerializer
+    filterset_class = ObjectiveFilterSet
+    ordering_fields = ["due_date", "id"]
+    create_service = staticmethod(services.objective_create)
+
+    def versioned_update(self, obj: Objective, version: int, fields: dict[str, Any]) -> Any:
+        services.objective_update(
+            objective=obj, expected_version=version, actor=self.request.user, **fields
+        )
+        return self.get_queryset().get(pk=obj.pk)
+
+    def versioned_delete(self, obj: Objective, version: int) -> None:
+        services.objective_delete(objective=obj, expected_version=version, actor=self.request.user)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Relationship-building actions of the plans you may see"),
+    retrieve=extend_schema(summary="One action, with its ETag"),
+    create=extend_schema(
+        summary="Add an action to a plan",
+        request=s.ActionCreateSerializer,
+        responses={201: s.ActionSerializer},
+    ),
+    update=extend_schema(
+        summary="Change an action (If-Match: its ETag)",
+        request=s.ActionUpdateSerializer,
+        responses=s.ActionSerializer,
+    ),
+    partial_update=extend_schema(
+        summary="Change some of an action's fields (If-Match: its ETag)",
+        request=s.ActionUpdateSerializer,
+        responses=s.ActionSerializer,
+    ),
+    destroy=extend_schema(summary="Remove an action (If-Match: its ETag)"),
+)
+class ActionViewSet(PlanPartViewSet):
+    """A plan's relationship-building actions. Versioned: send the ETag back in If-Match."""
+
+    serializer_class = s.ActionSerializer
+    create_serializer_class = s.ActionCreateSerializer
+    update_serializer_class = s.ActionUpdateSerializer
+    filterset_class = ActionFilterSet
+    ordering_fields = ["due_date", "status", "id"]
+    related = ("owner",)
+    create_service = staticmethod(services.action_create)
+
+    def versioned_update(self, obj: Action, version: int, fields: dict[str, Any]) -> Any:
+        services.action_update(
+            action=obj, expected_version=version, actor=self.request.user, **fields
+        )
+        return self.get_queryset().get(pk=obj.pk)
+
+    def versioned_delete(self, obj: Action, version: int) -> None:
+        services.action_delete(action=obj, expected_version=version, actor=self.request.user)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Service commitments you may see, with their latest measurement"),
+    retrieve=extend_schema(summary="One service commitment"),
+)
+class CommitmentViewSet(ReadOnlyKamViewSet):
+    """Service commitments: read by operations, directors and the account's people; status
+    is computed from measurements."""
+
+    serializer_class = s.CommitmentSerializer
+    filterset_class = CommitmentApiFilterSet
+    ordering_fields = ["due_date", "status", "id"]
+
+    def get_queryset(self) -> QuerySet[Commitment]:
+        if self.is_schema_generation():
+            return Commitment.objects.none()
+        return selectors.commitments_with_latest(
+            Commitment.objects.visible_to(self.request.user).select_related("responsible_team")
+        ).order_by("account_id", "pk")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Measurements of the commitments you may see, latest first"),
+    retrieve=extend_schema(summary="One measurement"),
+)
+class MeasurementViewSet(ReadOnlyKamViewSet):
+    """Measurements of service commitments: recorded by operations (and administrators); the
+    commitment's status follows at once."""
+
+    serializer_class = s.MeasurementSerializer
+    filterset_class = MeasurementFilterSet
+    ordering_fields = ["period_end", "recorded_at", "id"]
+
+    def get_queryset(self) -> QuerySet[Measurement]:
+        if self.is_schema_generation():
+            return Measurement.objects.none()
+        return (
+            Measurement.objects.filter(
+                commitment__in=Commitment.objects.visible_to(self.request.user)
+            )
+            .select_related("recorded_by")
+            .order_by(*selectors.LATEST_FIRST)
+        )
+
+    @extend_schema(
+        summary="Record a measurement of a commitment (operations); its status follows",
+        request=s.MeasurementCreateSerializer,
+        responses={201: s.MeasurementSerializer},
+    )
+    def create(self, request: Any) -> Response:
+        body = s.MeasurementCreateSerializer(
+            data=request.data, parents=Commitment.objects.visible_to(request.user)
+        )
+        body.is_valid(raise_exception=True)
+        measurement = services.measurement_record(actor=request.user, **body.validated_data)
+        measurement = self.get_queryset().get(pk=measurement.pk)
+        return Response(self.get_serializer(measurement).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Your notifications, newest first"),
+    retrieve=extend_schema(summary="One of your notifications"),
+)
+class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, KamViewSet):
+    """Your own in-app notifications."""
+
+    serializer_class = s.NotificationSerializer
+    filterset_class = NotificationFilterSet
+    ordering_fields = ["created_at", "id"]
+
+    def get_queryset(self) -> QuerySet[Notification]:
+        if self.is_schema_generation():
+            return Notification.objects.none()
+        return selectors.notifications_of(self.request.user)
+
+    @extend_schema(
+        summary="Mark your notifications read (all, or those listed)",
+        request=s.MarkReadSerializer,
+        responses=s.MarkedSerializer,
+    )
+    @action(detail=False, methods=["post"], url_path="mark-read")
+    def mark_read(self, request: Any) -> Response:
+        body = s.MarkReadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        marked = services.notifications_mark_read(
+            user=request.user, notification_ids=body.validated_data.get("ids")
+        )
+        return Response({"marked": marked})
+
+
+def register(router: BaseRouter) -> None:
+    router.register("plans", PlanViewSet, basename="plan")
+    router.register("plan-sections", PlanSectionViewSet, basename="plansection")
+    router.register("objectives", ObjectiveViewSet, basename="objective")
+    router.register("actions", ActionViewSet, basename="action")
+    router.register("commitments", CommitmentViewSet, basename="commitment")
+    router.register("measurements", MeasurementViewSet, basename="measurement")
+    router.register("notifications", NotificationViewSet, basename="notification")

@@ -1,0 +1,229 @@
+"""Representations of selection criteria, ratings, scores with their explanation, scoring runs,
+cost rates and metric snapshots, and the bodies of their writes (to scoring's services)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from accounts.api.serializers import blank_or, person
+from accounts.models import Account
+from kam.api import MAX_ID, StrictSerializer
+from scoring.models import (
+    AccountScore,
+    CostRate,
+    Criterion,
+    CriterionScore,
+    CriterionSource,
+    MetricSnapshot,
+    Rating,
+    ScoringRun,
+)
+
+
+class CostRateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CostRate
+        fields = [
+            "id",
+            "activity_type",
+            "period_start",
+            "period_end",
+            "cost_pool",
+            "driver_volume",
+            "rate",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class CriterionSerializer(serializers.ModelSerializer):
+    source = blank_or(CriterionSource.choices)
+
+    class Meta:
+        model = Criterion
+        fields = [
+            "id",
+            "key",
+            "label",
+            "description",
+            "kind",
+            "source",
+            "weight",
+            "active",
+            "position",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class WeightSerializer(StrictSerializer):
+    criterion = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Criterion id")
+    weight = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=0)
+
+
+class WeightsSerializer(StrictSerializer):
+    weights = WeightSerializer(many=True, min_length=1, max_length=200)
+    reason = serializers.CharField(max_length=100, allow_blank=True, required=False, default="")
+
+    def validate_weights(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        ids = [item["criterion"] for item in value]
+        if len(ids) != len(set(ids)):
+            raise serializers.ValidationError("Each criterion may appear once.")
+        return value
+
+
+class RatingSerializer(serializers.ModelSerializer):
+    rated_by_name = person("rated_by")
+
+    class Meta:
+        model = Rating
+        fields = [
+            "id",
+            "account",
+            "criterion",
+            "value",
+            "comment",
+            "rated_by",
+            "rated_by_name",
+            "rated_at",
+        ]
+        read_only_fields = fields
+
+
+class RatingCreateSerializer(StrictSerializer):
+    account = serializers.PrimaryKeyRelatedField(queryset=Account.objects.none())
+    criterion = serializers.PrimaryKeyRelatedField(queryset=Criterion.objects.all())
+    value = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(max_length=5000, allow_blank=True, required=False, default="")
+
+    def __init__(self, *args: Any, accounts: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if accounts is not None:
+            self.fields["account"].queryset = accounts
+
+
+SCORE_FIELDS = [
+    "id",
+    "run",
+    "account",
+    "account_name",
+    "revenue",
+    "revenue_prev",
+    "cost_of_goods",
+    "cost_to_serve",
+    "gross_margin",
+    "net_profit",
+    "revenue_growth_pct",
+    "share_of_wallet_pct",
+    "headroom",
+    "attractiveness",
+    "relative_strength",
+    "quadrant",
+    "rank",
+    "stage",
+    "status",
+    "dmu_coverage_pct",
+    "satisfaction",
+    "is_pareto",
+    "is_4x",
+    "is_misclassified",
+    "kam_overloaded",
+]
+
+
+class ScoreSerializer(serializers.ModelSerializer):
+    account_name = serializers.CharField(source="account.name", read_only=True)
+
+    class Meta:
+        model = AccountScore
+        fields = SCORE_FIELDS
+        read_only_fields = fields
+
+
+class ExplanationLineSerializer(serializers.ModelSerializer):
+    """One criterion's part of a score: raw value, normalised 0-100, weight, contribution."""
+
+    criterion_key = serializers.CharField(source="criterion.key", read_only=True)
+    criterion_label = serializers.CharField(source="criterion.label", read_only=True)
+
+    class Meta:
+        model = CriterionScore
+        fields = [
+            "criterion",
+            "criterion_key",
+            "criterion_label",
+            "raw",
+            "normalised",
+            "weight",
+            "contribution",
+        ]
+        read_only_fields = fields
+
+
+class ScoreDetailSerializer(ScoreSerializer):
+    """A score with its explanation; the contributions add up to the attractiveness."""
+
+    explanation = ExplanationLineSerializer(many=True, read_only=True)
+
+    class Meta(ScoreSerializer.Meta):
+        fields = [*SCORE_FIELDS, "explanation"]
+        read_only_fields = fields
+
+
+class ScoringRunSerializer(serializers.ModelSerializer):
+    started_by_name = person("started_by")
+
+    class Meta:
+        model = ScoringRun
+        fields = [
+            "id",
+            "status",
+            "trigger",
+            "started_by",
+            "started_by_name",
+            "as_of",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "stage",
+            "progress_pct",
+            "chunks_total",
+            "chunks_done",
+            "accounts_count",
+            "counts",
+            "stage_durations",
+            "weights",
+            "error",
+        ]
+        read_only_fields = fields
+
+
+class MetricSnapshotSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MetricSnapshot
+        fields = [
+            "id",
+            "account",
+            "period_start",
+            "run",
+            "is_key",
+            "revenue",
+            "cost_of_goods",
+            "cost_to_serve",
+            "gross_margin",
+            "net_profit",
+            "revenue_growth_pct",
+            "share_of_wallet_pct",
+            "cost_to_serve_pct",
+            "gross_margin_pct",
+            "net_margin_pct",
+            "satisfaction",
+            "relationship_quality",
+            "retention",
+            "advocacy",
+            "shared_investment",
+        ]
+        read_only_fields = fields

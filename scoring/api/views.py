@@ -1,0 +1,277 @@
+"""API of the scoring app: selection criteria and their weights, ratings, scores with their
+explanation, scoring runs (list, start one, progress), cost rates and metric snapshots.
+
+Scores, ratings and snapshots follow `accounts.view_account_details` (an account's people,
+directors, administrators); runs and cost rates are the directors' (kam/rules.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.routers import BaseRouter
+
+from kam.api import (
+    EmptySerializer,
+    IdFilter,
+    ReadOnlyKamViewSet,
+    accounts_with_details_visible_to,
+)
+from scoring import ratings, selectors, services, workbench
+from scoring.api import serializers as s
+from scoring.models import (
+    AccountScore,
+    CostRate,
+    Criterion,
+    CriterionScore,
+    MetricSnapshot,
+    Quadrant,
+    Rating,
+    RunStatus,
+    RunTrigger,
+    ScoringRun,
+)
+
+
+class CostRateFilterSet(django_filters.FilterSet):
+    activity_type = IdFilter(field_name="activity_type_id")
+    valid_on = django_filters.DateFilter(method="valid_on_filter", label="Valid on")
+
+    class Meta:
+        model = CostRate
+        fields = ["activity_type", "valid_on"]
+
+    def valid_on_filter(self, queryset: QuerySet[CostRate], name: str, value: Any) -> Any:
+        return queryset.filter(period_start__lte=value, period_end__gte=value)
+
+
+class RatingFilterSet(django_filters.FilterSet):
+    account = IdFilter(field_name="account_id")
+    criterion = IdFilter(field_name="criterion_id")
+
+    class Meta:
+        model = Rating
+        fields = ["account", "criterion"]
+
+
+class ScoreFilterSet(django_filters.FilterSet):
+    run = IdFilter(
+        field_name="run_id",
+        method="in_run",
+        help_text="A scoring run's id; without it, the current run (the newest succeeded one)",
+    )
+    account = IdFilter(field_name="account_id")
+    quadrant = django_filters.ChoiceFilter(choices=Quadrant.choices)
+    is_misclassified = django_filters.BooleanFilter()
+
+    class Meta:
+        model = AccountScore
+        fields = ["run", "account", "quadrant", "is_misclassified"]
+
+    def in_run(self, queryset: QuerySet[AccountScore], name: str, value: int) -> Any:
+        return queryset.filter(run_id=value)
+
+    def filter_queryset(self, queryset: QuerySet[AccountScore]) -> QuerySet[AccountScore]:
+        if self.form.cleaned_data.get("run") is None:
+            run = selectors.current_run()
+            queryset = queryset.filter(run=run) if run is not None else queryset.none()
+        return super().filter_queryset(queryset)
+
+
+class RunFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=RunStatus.choices)
+
+    class Meta:
+        model = ScoringRun
+        fields = ["status"]
+
+
+class SnapshotFilterSet(django_filters.FilterSet):
+    account = IdFilter(field_name="account_id")
+    period_from = django_filters.DateFilter(field_name="period_start", lookup_expr="gte")
+    period_to = django_filters.DateFilter(field_name="period_start", lookup_expr="lte")
+
+    class Meta:
+        model = MetricSnapshot
+        fields = ["account", "period_from", "period_to", "is_key"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Cost rates per activity type and period (directors)"),
+    retrieve=extend_schema(summary="One cost rate"),
+)
+class CostRateViewSet(ReadOnlyKamViewSet):
+    """Activity-based cost rates (directors and administrators)."""
+
+    serializer_class = s.CostRateSerializer
+    filterset_class = CostRateFilterSet
+    ordering_fields = ["period_start", "id"]
+    global_perms = {"list": "scoring.view_costrate", "retrieve": "scoring.view_costrate"}
+    queryset = CostRate.objects.order_by("activity_type_id", "-period_start", "pk")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Selection criteria with their weights"),
+    retrieve=extend_schema(summary="One selection criterion"),
+)
+class CriterionViewSet(ReadOnlyKamViewSet):
+    """Selection criteria: read by everyone signed in; weights set by directors and
+    administrators."""
+
+    serializer_class = s.CriterionSerializer
+    filterset_fields = ["kind", "active"]
+    ordering_fields = ["position", "key", "id"]
+    global_perms = {"weights": "scoring.change_criterion"}
+    queryset = Criterion.objects.order_by("position", "key")
+
+    @extend_schema(
+        summary="Set criteria weights (directors); the next scoring run uses them",
+        request=s.WeightsSerializer,
+        responses=s.CriterionSerializer(many=True),
+    )
+    @action(detail=False, methods=["post"], pagination_class=None)
+    def weights(self, request: Any) -> Response:
+        body = s.WeightsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        workbench.criteria_weights_save(
+            weights={item["criterion"]: item["weight"] for item in body.validated_data["weights"]},
+            actor=request.user,
+            reason=body.validated_data["reason"],
+        )
+        return Response(self.get_serializer(self.get_queryset(), many=True).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Ratings of the accounts whose details you see, newest first"),
+    retrieve=extend_schema(summary="One rating"),
+)
+class RatingViewSet(ReadOnlyKamViewSet):
+    """KAMs' 1-5 ratings of the rated criteria (append-only: the newest counts)."""
+
+    serializer_class = s.RatingSerializer
+    filterset_class = RatingFilterSet
+    ordering_fields = ["rated_at", "id"]
+
+    def get_queryset(self) -> QuerySet[Rating]:
+        if self.is_schema_generation():
+            return Rating.objects.none()
+        return (
+            Rating.objects.filter(account__in=accounts_with_details_visible_to(self.request.user))
+            .select_related("rated_by")
+            .order_by("-rated_at", "-pk")
+        )
+
+    @extend_schema(
+        summary="Rate a rated criterion 1-5 for an account you serve",
+        request=s.RatingCreateSerializer,
+        responses={201: s.RatingSerializer},
+    )
+    def create(self, request: Any) -> Response:
+        body = s.RatingCreateSerializer(
+            data=request.data, accounts=accounts_with_details_visible_to(request.user)
+        )
+        body.is_valid(raise_exception=True)
+        rating = ratings.rating_record(actor=request.user, **body.validated_data)
+        return Response(self.get_serializer(rating).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Scores of the current run (or ?run=) for accounts you see"),
+    retrieve=extend_schema(
+        summary="One score with its explanation, criterion by criterion",
+        responses=s.ScoreDetailSerializer,
+    ),
+)
+class ScoreViewSet(ReadOnlyKamViewSet):
+    """Selection scores and their explanation, criterion by criterion: read by the account's
+    people and directors."""
+
+    serializer_class = s.ScoreSerializer
+    filterset_class = ScoreFilterSet
+    ordering_fields = ["rank", "attractiveness", "revenue", "net_profit", "id"]
+
+    def get_queryset(self) -> QuerySet[AccountScore]:
+        if self.is_schema_generation():
+            return AccountScore.objects.none()
+        return (
+            AccountScore.objects.filter(
+                account__in=accounts_with_details_visible_to(self.request.user)
+            )
+            .select_related("account")
+            .order_by("run_id", "rank", "pk")
+        )
+
+    def retrieve(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        score = self.get_object()
+        score.explanation = list(
+            CriterionScore.objects.filter(run_id=score.run_id, account_id=score.account_id)
+            .select_related("criterion")
+            .order_by("criterion__position", "criterion__key")
+        )
+        return Response(s.ScoreDetailSerializer(score).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Scoring runs, newest first (directors)"),
+    retrieve=extend_schema(summary="One scoring run and its progress"),
+)
+class ScoringRunViewSet(ReadOnlyKamViewSet):
+    """Scoring runs: read and started by directors and administrators; never two at once
+    (409)."""
+
+    serializer_class = s.ScoringRunSerializer
+    filterset_class = RunFilterSet
+    ordering_fields = ["created_at", "id"]
+    global_perms = {
+        "list": "scoring.view_portfolio",
+        "retrieve": "scoring.view_portfolio",
+        "create": "scoring.start_run",
+    }
+    extra_error_codes = {"create": ["409"]}
+
+    def get_queryset(self) -> QuerySet[ScoringRun]:
+        return selectors.runs()
+
+    @extend_schema(
+        summary="Start a scoring run now (409 while another one is queued or running)",
+        request=EmptySerializer,
+        responses={201: s.ScoringRunSerializer},
+    )
+    def create(self, request: Any) -> Response:
+        EmptySerializer(data=request.data).is_valid(raise_exception=True)
+        run = services.run_enqueue(trigger=RunTrigger.MANUAL, actor=request.user)
+        return Response(self.get_serializer(run).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Quarterly effectiveness snapshots of accounts you see"),
+    retrieve=extend_schema(summary="One snapshot"),
+)
+class MetricSnapshotViewSet(ReadOnlyKamViewSet):
+    """Quarterly effectiveness snapshots: read by the account's people and directors."""
+
+    serializer_class = s.MetricSnapshotSerializer
+    filterset_class = SnapshotFilterSet
+    ordering_fields = ["period_start", "id"]
+
+    def get_queryset(self) -> QuerySet[MetricSnapshot]:
+        if self.is_schema_generation():
+            return MetricSnapshot.objects.none()
+        return MetricSnapshot.objects.filter(
+            account__in=accounts_with_details_visible_to(self.request.user)
+        ).order_by("account_id", "-period_start")
+
+
+def register(router: BaseRouter) -> None:
+    router.register("criteria", CriterionViewSet, basename="criterion")
+    router.register("ratings", RatingViewSet, basename="rating")
+    router.register("scores", ScoreViewSet, basename="score")
+    router.register("scoring-runs", ScoringRunViewSet, basename="scoringrun")
+    router.register("cost-rates", CostRateViewSet, basename="costrate")
+    router.register("snapshots", MetricSnapshotViewSet, basename="snapshot")

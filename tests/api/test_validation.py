@@ -1,0 +1,162 @@
+"""Bad input is a 400 with field-level messages (DRF's shape), never a 500 and never a write:
+unknown fields, NUL characters, out-of-range numbers, wrong types, malformed JSON; refusals of
+the domain rules come back as {"detail": ...} or per field."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Contact, StageChange
+from plans.models import Plan
+
+
+def contact_body(world, **extra):
+    return {
+        "account": world.objects["account"].pk,
+        "name": "Dana Buyer",
+        "buying_role": "buyer",
+        "influence": 3,
+        **extra,
+    }
+
+
+def test_an_unknown_field_is_refused_not_dropped(world, api):
+    response = api("own_kam").post(
+        reverse("api:contact-list"), contact_body(world, nickname="D"), format="json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {"nickname": ["Unknown field."]}
+    assert Contact.objects.count() == 1
+
+
+def test_an_unknown_field_in_a_change_is_refused(world, api):
+    client = api("own_kam")
+    url = reverse("api:plan-detail", args=[world.objects["plan"].pk])
+    etag = client.get(url)["ETag"]
+    response = client.patch(url, {"titel": "Typo"}, format="json", HTTP_IF_MATCH=etag)
+    assert response.status_code == 400
+    assert response.json() == {"titel": ["Unknown field."]}
+    assert Plan.objects.get(pk=world.objects["plan"].pk).version == 1
+
+
+def test_a_nul_character_is_a_field_error(world, api):
+    response = api("own_kam").post(
+        reverse("api:contact-list"), contact_body(world, name="Dana\x00Buyer"), format="json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {"name": ["Null characters are not allowed."]}
+
+
+def test_a_nul_character_in_a_search_is_a_400(world, api):
+    response = api("director").get(reverse("api:account-list"), {"q": "Ac\x00me"})
+    assert response.status_code == 400
+    assert "q" in response.json()
+
+
+@pytest.mark.parametrize("value", [2**63, 10**30, -1, 0])
+def test_an_id_out_of_range_in_a_filter_is_a_400(world, api, value):
+    response = api("director").get(reverse("api:contact-list"), {"account": value})
+    assert response.status_code == 400
+    assert "account" in response.json()
+
+
+def test_an_id_out_of_range_in_a_body_is_a_field_error(world, api):
+    response = api("own_kam").post(
+        reverse("api:contact-list"), contact_body(world, account=2**70), format="json"
+    )
+    assert response.status_code == 400
+    assert list(response.json()) == ["account"]
+
+
+@pytest.mark.parametrize("path_id", ["0.5", "abc", "99999999999999999999999", "-1"])
+def test_a_malformed_or_unknown_id_in_the_path_is_a_json_404(world, api, path_id):
+    response = api("director").get(f"/api/v1/plans/{path_id}/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+
+
+def test_an_unknown_api_path_is_a_json_404(world, api):
+    response = api("director").get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_a_body_that_is_not_an_object_is_a_400(world, api):
+    response = api("own_kam").post(reverse("api:contact-list"), [1, 2], format="json")
+    assert response.status_code == 400
+    assert "non_field_errors" in response.json()
+
+
+def test_malformed_json_is_a_400(world, api):
+    response = api("own_kam").post(
+        reverse("api:contact-list"), '{"name": ', content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "JSON parse error" in response.json()["detail"]
+
+
+def test_wrong_types_and_ranges_get_a_message_per_field(world, api):
+    response = api("own_kam").post(
+        reverse("api:contact-list"),
+        contact_body(world, influence=9, buying_role="boss", last_contact_on="yesterday"),
+        format="json",
+    )
+    assert response.status_code == 400
+    assert set(response.json()) == {"influence", "buying_role", "last_contact_on"}
+
+
+def test_a_refusal_of_a_domain_rule_is_a_400_with_its_message(world, api):
+    account = world.objects["account"]
+    response = api("own_kam").post(
+        reverse("api:stagechange-list"),
+        {"account": account.pk, "to_stage": account.stage, "reason": "Still cooperative"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {"detail": "The account is already at stage Cooperative."}
+    assert StageChange.objects.filter(account=account).count() == 1
+
+
+def test_a_service_field_error_comes_back_on_its_field(world, api):
+    outsider = world.users["other_kam"]
+    response = api("own_kam").post(
+        reverse("api:contact-list"),
+        contact_body(world, relationship_owner=outsider.pk),
+        format="json",
+    )
+    assert response.status_code == 400
+    assert list(response.json()) == ["relationship_owner"]
+
+
+def test_a_plan_for_a_standard_account_is_refused_with_a_message(world, api):
+    standard = world.objects["standard_account"]
+    response = api("director").post(
+        reverse("api:plan-list"),
+        {
+            "account": standard.pk,
+            "title": "No",
+            "period_start": "2027-01-01",
+            "period_end": "2027-12-31",
+            "review_date": "2027-06-30",
+        },
+        format="json",
+    )
+    # Directors may not start plans at all: the rule refuses before the account's status.
+    assert response.status_code == 403
+
+
+def test_the_period_must_end_after_it_starts(world, api):
+    response = api("own_kam").post(
+        reverse("api:plan-list"),
+        {
+            "account": world.objects["account"].pk,
+            "title": "Backwards",
+            "period_start": "2027-12-31",
+            "period_end": "2027-01-01",
+            "review_date": "2027-06-30",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert Plan.objects.filter(title="Backwards").count() == 0
