@@ -192,6 +192,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # When the nightly recompute runs (local time of TIME_ZONE), e.g. "02:00".
 KAM_RECOMPUTE_AT = os.environ.get("KAM_RECOMPUTE_AT", "02:00")
 _recompute_hour, _recompute_minute = (int(part) for part in KAM_RECOMPUTE_AT.split(":"))
+# A run is split into this many account-id chunks, one Celery task each (N workers share them).
+KAM_RECOMPUTE_CHUNKS = int(os.environ.get("KAM_RECOMPUTE_CHUNKS", "2"))
+# A queued or running run that shows no sign of life for this long is failed and superseded.
+KAM_RECOMPUTE_STALE_MINUTES = int(os.environ.get("KAM_RECOMPUTE_STALE_MINUTES", "30"))
 CELERY_BEAT_SCHEDULE = {
     "nightly-recompute": {
         "task": "scoring.tasks.nightly_recompute",
