@@ -318,7 +318,11 @@ class SalesLine(models.Model):
 
     The natural key (erp_document, erp_line) makes imports idempotent."""
 
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="sales_lines")
+    # No separate FK index: the (account, date) index serves every per-account lookup, and one
+    # index less makes each bulk load of millions of lines measurably faster.
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="sales_lines", db_index=False
+    )
     date = models.DateField()
     product_category = models.CharField(max_length=60, blank=True)
     quantity = models.DecimalField(max_digits=14, decimal_places=3)
@@ -365,7 +369,9 @@ class ActivityType(models.Model):
 class Activity(models.Model):
     """Recorded special treatment for an account: quantity of driver units on a date."""
 
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="activities")
+    account = models.ForeignKey(  # (account, date) index below serves FK lookups too
+        Account, on_delete=models.PROTECT, related_name="activities", db_index=False
+    )
     activity_type = models.ForeignKey(
         ActivityType, on_delete=models.PROTECT, related_name="activities"
     )
