@@ -7,6 +7,7 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
+import accounts.audit_views
 from kam import health, views
 from kam.api import build_router
 from kam.api import not_found as api_not_found
@@ -16,6 +17,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("accounts.urls")),
+    path("audit/", accounts.audit_views.audit_log, name="audit"),
     path("plans/", include("plans.urls")),
     path("scoring/", include("scoring.urls")),
     path("portfolio/", include("scoring.portfolio_urls")),

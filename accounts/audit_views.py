@@ -1,0 +1,96 @@
+"""The audit log page for administrators: who changed what, and when, filterable, as CSV too."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponseBase
+from django.shortcuts import render
+
+from accounts.audit import (
+    AUDIT_PAGE_SIZE,
+    KIND_CHOICES,
+    AuditEntry,
+    AuditFilters,
+    audit_entries,
+    audit_rows,
+    iter_audit_entries,
+)
+from accounts.models import User
+from kam import rules as kam_rules
+from kam.exports import export_response
+
+
+class AuditFilterForm(forms.Form):
+    person = forms.ModelChoiceField(
+        User.objects.order_by("username"), required=False, empty_label="Anyone"
+    )
+    kind = forms.ChoiceField(
+        label="Kind of object", choices=[("", "Any"), *KIND_CHOICES], required=False
+    )
+    date_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    account = forms.CharField(
+        label="Account (ERP code or name)", required=False, max_length=200, strip=True
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for bound in self.fields.values():
+            css = "form-select" if isinstance(bound.widget, forms.Select) else "form-control"
+            bound.widget.attrs["class"] = f"{css} form-control-sm"
+
+    def filters(self) -> AuditFilters:
+        """The filters asked for; an invalid field is ignored (and shown with its error)."""
+        self.is_valid()  # cleaned_data then holds the valid fields only
+        data = self.cleaned_data
+        return AuditFilters(
+            person=data.get("person"),
+            kind=data.get("kind") or "",
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            account=data.get("account") or "",
+        )
+
+
+def _changes_text(entry: AuditEntry) -> str:
+    return "; ".join(f"{c.label}: {c.before} → {c.after}" for c in entry.changes)
+
+
+EXPORT_COLUMNS = [
+    ("When", "when"),
+    ("Who", lambda entry: str(entry.who) if entry.who else "System"),
+    ("Kind", "kind_label"),
+    ("ERP code", "account.erp_code"),
+    ("Account", "account.name"),
+    ("Object", "subject"),
+    ("Action", "action"),
+    ("Changes", _changes_text),
+    ("Reason", "reason"),
+]
+
+
+@login_required
+def audit_log(request: HttpRequest) -> HttpResponseBase:
+    """Every recorded change, newest first, 50 a page; `?export=csv` downloads the filtered log.
+    Administrators only."""
+    if not kam_rules.is_admin(request.user):
+        raise PermissionDenied
+    form = AuditFilterForm(request.GET or None)
+    filters = form.filters() if form.is_bound else AuditFilters()
+    if "export" in request.GET:
+        return export_response(
+            iter_audit_entries(filters), EXPORT_COLUMNS, "audit-log", request.GET["export"]
+        )
+    page = Paginator(audit_rows(filters), AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "accounts/audit.html",
+        {"form": form, "page_obj": page, "entries": audit_entries(list(page.object_list))},
+    )
