@@ -288,3 +288,12 @@ def contact_delete(*, contact: Contact, expected_version: int, actor: User) -> N
     contact = Contact.objects.get(pk=contact.pk)
     contact._history_user = actor
     contact.delete()
+
+
+@transaction.atomic
+def user_sessions_end_elsewhere(*, user: User) -> None:
+    """ "Log out everywhere": every session of the user in another browser ends on its next
+    request (the session hash includes `session_generation`); the caller keeps its own session
+    with `update_session_auth_hash`."""
+    User.objects.filter(pk=user.pk).update(session_generation=models.F("session_generation") + 1)
+    user.refresh_from_db(fields=["session_generation"])

@@ -77,3 +77,22 @@ def test_changing_session_generation_ends_other_sessions(client):
     response = client.get(reverse("accounts:list"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+def test_log_out_everywhere_else_ends_other_sessions_but_keeps_this_one(client):
+    from django.test import Client
+
+    user = factories.KamFactory(username="lena")
+    other_browser = Client()
+    other_browser.force_login(user)
+    client.force_login(user)
+    assert other_browser.get(reverse("profile:index")).status_code == 200
+
+    response = client.post(reverse("profile:logout_elsewhere"))
+
+    assert response.status_code == 302
+    assert client.get(reverse("profile:index")).status_code == 200
+    kicked_out = other_browser.get(reverse("profile:index"))
+    assert kicked_out.status_code == 302
+    assert kicked_out["Location"].startswith(reverse("login"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.api import tokens
 from accounts.models import ApiToken
+from accounts.services import user_sessions_end_elsewhere
 from kam import rules as kam_rules
 from kam.errors import DomainError
 
@@ -72,7 +74,17 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("profile:index")
 
 
+@login_required
+@require_POST
+def logout_elsewhere(request: HttpRequest) -> HttpResponse:
+    user_sessions_end_elsewhere(user=request.user)
+    update_session_auth_hash(request, request.user)
+    messages.success(request, "You are logged out of every other browser and device.")
+    return redirect("profile:index")
+
+
 urlpatterns = [
     path("", profile, name="index"),
+    path("logout-elsewhere/", logout_elsewhere, name="logout_elsewhere"),
     path("tokens/<int:pk>/revoke/", token_revoke, name="token_revoke"),
 ]
