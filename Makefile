@@ -31,7 +31,7 @@ migrate: install
 	$(BIN)/python manage.py migrate --no-input
 
 seed: migrate
-	$(BIN)/python manage.py seed_demo --if-empty
+	$(BIN)/python manage.py seed_demo --if-empty --recompute
 
 run: seed
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0

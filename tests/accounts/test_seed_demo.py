@@ -377,3 +377,22 @@ def test_seeding_takes_the_same_number_of_statements_for_more_customers():
         seed(reset=True, accounts=90)
 
     assert len(ninety) == len(sixty)
+
+
+def test_recompute_option_scores_the_new_portfolio_once():
+    from scoring.models import AccountScore, RunStatus, ScoringRun
+
+    seed(recompute=True)
+
+    run = ScoringRun.objects.get()
+    assert run.status == RunStatus.SUCCEEDED
+    assert AccountScore.objects.filter(run=run).count() == Account.objects.count()
+
+
+def test_recompute_option_does_nothing_when_the_portfolio_is_already_there():
+    from scoring.models import ScoringRun
+
+    seed()
+    seed(if_empty=True, recompute=True)
+
+    assert not ScoringRun.objects.exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.demo import DEMO_PASSWORD, DemoOptions, PortfolioExists, seed_demo
@@ -56,6 +57,11 @@ class Command(BaseCommand):
             action="store_true",
             help="do nothing (exit 0) when the database already holds a portfolio",
         )
+        parser.add_argument(
+            "--recompute",
+            action="store_true",
+            help="run the scoring pipeline once after seeding, so dashboards show results at once",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["accounts"] < 20:
@@ -83,6 +89,9 @@ class Command(BaseCommand):
                 f"{exists} Nothing was changed. Use --reset to rebuild it, or --if-empty to "
                 "skip quietly."
             ) from exists
+        if options["recompute"]:
+            self.stdout.write("Scoring the demo portfolio (the nightly run, once)...")
+            call_command("recompute", stdout=self.stdout)
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("Demo logins:"))
         self.stdout.write(_login_table(result.logins))
