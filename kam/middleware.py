@@ -56,3 +56,17 @@ class RequestContextFilter(logging.Filter):
         record.request_id = _request_id.get()
         record.user = _user.get()
         return True
+
+
+_make_record = logging.getLogRecordFactory()
+
+
+def _record_with_context(*args: object, **kwargs: object) -> logging.LogRecord:
+    # Every record carries the context from its birth, whichever handler reads it first.
+    record = _make_record(*args, **kwargs)
+    record.request_id = _request_id.get()
+    record.user = _user.get()
+    return record
+
+
+logging.setLogRecordFactory(_record_with_context)

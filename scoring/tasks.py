@@ -15,6 +15,7 @@ import logging
 from celery import chord, group, shared_task
 from django.db import InterfaceError, OperationalError
 
+from kam.middleware import bind_log_context
 from scoring import services
 from scoring.models import RunTrigger
 
@@ -46,6 +47,7 @@ def nightly_recompute() -> int | None:
 def start_run(run_id: int) -> str | None:
     """Plan a queued run and fan its chunks out to the workers; returns the id of the task
     whose result says the run is over (the chord's), None for a run that is not in flight."""
+    bind_log_context(request_id=f"run-{run_id}")
     try:
         plan = services.run_prepare(run_id=run_id)
     except services.RunNotRunning as exc:
@@ -69,6 +71,7 @@ def start_run(run_id: int) -> str | None:
 
 @shared_task(name="scoring.tasks.compute_chunk", bind=True, **RETRY)
 def compute_chunk(self, run_id: int, index: int, lo: int, hi: int, snapshot_from: str) -> None:
+    bind_log_context(request_id=f"run-{run_id}")
     try:
         services.run_chunk(
             run_id=run_id,
@@ -82,6 +85,7 @@ def compute_chunk(self, run_id: int, index: int, lo: int, hi: int, snapshot_from
 
 @shared_task(name="scoring.tasks.finalize_run", **RETRY)
 def finalize_run(run_id: int) -> None:
+    bind_log_context(request_id=f"run-{run_id}")
     try:
         services.run_finalize(run_id=run_id)
     except services.RunNotRunning as exc:
@@ -91,4 +95,5 @@ def finalize_run(run_id: int) -> None:
 @shared_task(name="scoring.tasks.run_failed")
 def run_failed(request, exc, traceback, run_id: int) -> None:
     """Errback of the chord: a chunk or the final stage failed for good."""
+    bind_log_context(request_id=f"run-{run_id}")
     services.run_fail(run_id=run_id, error=f"{type(exc).__name__}: {exc}")

@@ -231,3 +231,19 @@ def test_old_quarters_are_history_unless_a_full_rebuild_is_asked_for(portfolio):
     assert MetricSnapshot.objects.get(account=a, period_start=dt.date(2024, 7, 1)).revenue == (
         Decimal("1")
     )
+
+
+def test_scoring_task_log_lines_carry_the_run_id(caplog):
+    import logging
+
+    from scoring import tasks
+    from scoring.models import RunStatus, ScoringRun
+
+    run = ScoringRun.objects.create(
+        status=RunStatus.SUCCEEDED, trigger="manual", as_of=dt.date(2026, 11, 1)
+    )
+    with caplog.at_level(logging.WARNING, logger="scoring.tasks"):
+        tasks.start_run.delay(run.pk)
+
+    record = next(r for r in caplog.records if r.name == "scoring.tasks")
+    assert record.request_id == f"run-{run.pk}"
