@@ -61,7 +61,7 @@ def logged(admin_user, director):
 
 
 @pytest.mark.parametrize("role", ["kam", "director", "operations"])
-def test_only_administrators_may_read_the_audit_log(client, role, request):
+def test_only_administrators_may_read_the_audit_log(client, db, role, request):
     client.force_login(request.getfixturevalue(role))
     assert client.get(AUDIT_URL).status_code == 403
 
