@@ -26,6 +26,7 @@ from accounts.filters import AccountFilterSet
 from accounts.forms import ContactForm, RatingForm, StageChangeForm, TeamMemberForm
 from accounts.models import Account, Contact, TeamMembership
 from kam import errors
+from kam.exports import export_response
 from plans.forms import PlanCreateForm
 from plans.selectors import new_plan_defaults, plan_team
 from plans.views.editing import conflict_fields
@@ -80,10 +81,38 @@ def column_headers(current: str, *, shows_scores: bool) -> list[ColumnHeader]:
     return headers
 
 
+def account_export_columns(*, shows_scores: bool) -> list[tuple[str, Any]]:
+    """The account list's columns as a download; score columns only for who may see scores."""
+    columns: list[tuple[str, Any]] = [
+        ("ERP code", "erp_code"),
+        ("Name", "name"),
+        ("Status", lambda a: a.get_status_display()),
+        ("Stage", lambda a: a.get_stage_display()),
+        ("KAM", lambda a: str(a.kam) if a.kam_id else ""),
+        ("Industry", "industry"),
+        ("Country", "country"),
+        ("Region", "region"),
+    ]
+    if shows_scores:
+        columns += [
+            ("T12M revenue", "score_revenue"),
+            ("Attractiveness", "score_attractiveness"),
+            ("Quadrant", "score_quadrant"),
+        ]
+    return columns
+
+
 @login_required
 def account_list(request: HttpRequest) -> HttpResponse:
     run = current_run()
     filterset = AccountFilterSet(request.GET, request=request, run=run)
+    if fmt := request.GET.get("export"):
+        return export_response(
+            filterset.qs.iterator(chunk_size=2000),
+            account_export_columns(shows_scores=filterset.shows_scores),
+            "accounts",
+            fmt,
+        )
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -356,3 +356,36 @@ def test_operations_list_carries_no_scores(client, operations):
     assert "quadrant" not in response.context["filter"].form.fields
     assert "ordering" in response.context["filter"].form.errors
     assert response.context["page_obj"][0].score_revenue is None
+
+
+def test_list_downloads_what_is_filtered_as_csv_and_xlsx(client, director):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    factories.AccountFactory(name="Alpha Werke GmbH", erp_code="A1")
+    factories.AccountFactory(name="=HYPERLINK(1) Beta AG", erp_code="B1")
+    factories.AccountFactory(name="Gamma SA", erp_code="G1", industry="Food")
+    client.force_login(director)
+
+    csv_text = b"".join(
+        client.get(reverse("accounts:list"), {"industry": "Automotive", "export": "csv"})
+    ).decode("utf-8-sig")
+    lines = csv_text.strip().splitlines()
+    assert lines[0].startswith("ERP code,Name,Status")
+    assert len(lines) == 3  # header + the two Automotive accounts; Gamma (Food) is filtered out
+    assert "'=HYPERLINK(1) Beta AG" in csv_text
+    assert "Gamma" not in csv_text
+
+    response = client.get(reverse("accounts:list"), {"q": "Alpha", "export": "xlsx"})
+    sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1][:2] == ("A1", "Alpha Werke GmbH")
+    assert len(rows) == 2
+
+
+def test_list_download_hides_scores_from_operations(client, operations):
+    factories.AccountFactory(erp_code="A1")
+    client.force_login(operations)
+    header = b"".join(client.get(reverse("accounts:list"), {"export": "csv"})).decode()
+    assert "Attractiveness" not in header.splitlines()[0]
