@@ -13,7 +13,15 @@ from django import forms
 
 from accounts.models import User
 from accounts.services import InvalidInput
-from plans.models import Action, Commitment, Comparison, Objective, Plan, Solution
+from plans.models import (
+    Action,
+    Commitment,
+    Comparison,
+    Objective,
+    Plan,
+    ServiceTeam,
+    Solution,
+)
 from plans.services import MeasurementRejected
 
 DATE_WIDGET = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
@@ -228,6 +236,46 @@ class ActionForm(VersionedMixin, forms.ModelForm):
 
     def _post_clean(self) -> None:
         """Validation is the service's (the owner is the KAM or on the team)."""
+
+
+class CommitmentForm(RejectionsMixin, forms.ModelForm):
+    """A service commitment proposed in the plan; `commitment_create` holds the rules."""
+
+    class Meta:
+        model = Commitment
+        fields = [
+            "category",
+            "promise",
+            "comparison",
+            "target_value",
+            "unit",
+            "due_date",
+            "cadence_days",
+            "at_risk_margin",
+            "responsible_team",
+        ]
+        widgets = {"due_date": forms.DateInput(**DATE_WIDGET)}
+        labels = {
+            "category": "Category",
+            "promise": "Promise (as the customer reads it)",
+            "comparison": "Measured as",
+            "target_value": "Target value (at least / at most)",
+            "unit": "Unit (e.g. %, h, days)",
+            "due_date": "Due date (one-off promises)",
+            "cadence_days": "Measured at least every (days)",
+            "at_risk_margin": "At-risk margin (distance from the target)",
+            "responsible_team": "Responsible team",
+        }
+        help_texts = dict.fromkeys(fields, "")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_commitment_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["responsible_team"].queryset = ServiceTeam.objects.order_by("name")
+        style(self, small=True)
+
+    def _post_clean(self) -> None:
+        """Validation is the service's (a target or a due date, the plan's account)."""
 
 
 class ReturnForm(forms.Form):

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from plans import views
+from plans.views.plans import commitment_propose, commitment_withdraw
 
 app_name = "plans"
 
@@ -28,6 +29,8 @@ urlpatterns = [
     path("<int:pk>/archive/", views.plan_step, {"step": "archive"}, name="plan_archive"),
     path("<int:pk>/send-back/", views.plan_return, name="plan_return"),
     path("<int:pk>/next-period/", views.plan_next_period, name="plan_next_period"),
+    path("<int:pk>/commitments/new/", commitment_propose, name="plan_commitment_propose"),
+    path("commitments/<int:pk>/withdraw/", commitment_withdraw, name="commitment_withdraw"),
     path("<int:pk>/versions/", views.plan_versions, name="plan_versions"),
     path("<int:pk>/versions/new/", views.plan_version_save, name="plan_version_save"),
     path("<int:pk>/versions/compare/", views.plan_compare, name="plan_compare"),

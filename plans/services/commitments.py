@@ -28,18 +28,21 @@ from django.db.models import Case, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Account, User
+from accounts.services import InvalidInput, validated
 from kam.errors import DomainError, PermissionDenied
 from plans import selectors
 from plans.models import (
     Action,
     ActionStatus,
     Commitment,
+    CommitmentCategory,
     CommitmentStatus,
     CommitmentStatusChange,
     Comparison,
     Measurement,
     Notification,
+    Plan,
     PlanStatus,
     ServiceTeam,
 )
@@ -338,6 +341,89 @@ def measurement_record(
     )
     commitments_evaluate(commitment_ids=[commitment.pk], today=today, actor=actor)
     return measurement
+
+
+def _require_change(actor: User, obj: Account | Commitment) -> None:
+    if not actor.has_perm("plans.change_commitment", obj):
+        raise PermissionDenied(
+            "Only the account's KAMs and the sales directors change its service commitments."
+        )
+
+
+@transaction.atomic
+def commitment_create(
+    *,
+    account: Account,
+    plan: Plan | None = None,
+    actor: User,
+    category: CommitmentCategory | str,
+    promise: str,
+    comparison: Comparison | str,
+    target_value: Decimal | None = None,
+    unit: str = "",
+    due_date: dt.date | None = None,
+    cadence_days: int = 30,
+    at_risk_margin: Decimal | int = 0,
+    responsible_team: ServiceTeam,
+) -> Commitment:
+    """Propose a service commitment to the account, optionally as part of one of its plans.
+
+    Only those with `plans.change_commitment` on the account (its serving KAMs, directors,
+    administrators) may. The promise is said in words; a target to reach or stay under (gte,
+    lte) has a target value, a one-off promise (due) a due date; a plan must be the account's
+    own and not archived. Its status then comes from `commitments_evaluate`, like every other.
+    """
+    _require_change(actor, account)
+    promise = promise.strip()
+    errors: dict[str, list[str]] = defaultdict(list)
+    if not promise:
+        errors["promise"].append("Say what is promised, in a sentence the customer would sign.")
+    if comparison in (Comparison.AT_LEAST, Comparison.AT_MOST) and target_value is None:
+        errors["target_value"].append("A promise to reach or stay under a figure needs a target.")
+    if comparison == Comparison.BY_DATE and due_date is None:
+        errors["due_date"].append("A one-off promise needs the date it is due.")
+    if plan is not None and plan.account_id != account.pk:
+        errors["__all__"].append("The plan belongs to another account.")
+    elif plan is not None and plan.status == PlanStatus.ARCHIVED:
+        errors["__all__"].append("An archived plan no longer changes: use the current plan.")
+    if errors:
+        raise InvalidInput(dict(errors))
+    commitment = Commitment(
+        account=account,
+        plan=plan,
+        category=category,
+        promise=promise,
+        comparison=comparison,
+        target_value=target_value,
+        unit=unit.strip(),
+        due_date=due_date,
+        cadence_days=cadence_days,
+        at_risk_margin=at_risk_margin,
+        responsible_team=responsible_team,
+        created_by=actor,
+    )
+    # Choices, lengths, the margin and the cadence, with the model's own messages.
+    validated(commitment, exclude=["account", "plan", "responsible_team", "created_by"])
+    commitment._history_user = actor
+    commitment.save()
+    commitments_evaluate(commitment_ids=[commitment.pk], actor=actor)
+    commitment.refresh_from_db(fields=["status", "status_changed_at"])
+    return commitment
+
+
+@transaction.atomic
+def commitment_deactivate(*, commitment: Commitment, actor: User) -> Commitment:
+    """Withdraw a commitment (a mistaken or dropped proposal): it leaves the board, the
+    evaluation and the digests, and its measurements and history stay. Same permission as
+    proposing one; withdrawing twice is refused."""
+    _require_change(actor, commitment)
+    locked = Commitment.objects.select_for_update().get(pk=commitment.pk)
+    if not locked.active:
+        raise DomainError("This commitment was already withdrawn.")
+    locked.active = False
+    locked._history_user = actor
+    locked.save(update_fields=["active", "updated_at"])
+    return locked
 
 
 def kam_digests_send(*, today: dt.date | None = None) -> list[Notification]:

@@ -37,6 +37,7 @@ from plans import selectors, services
 from plans.diffing import normalise_text, parts_diff, text_diff
 from plans.forms import (
     ActionForm,
+    CommitmentForm,
     CompareForm,
     ObjectiveForm,
     PlanCreateForm,
@@ -46,7 +47,7 @@ from plans.forms import (
     SolutionForm,
     VersionNoteForm,
 )
-from plans.models import Plan, PlanSection, PlanStatus, PlanVersion, SectionKind
+from plans.models import Commitment, Plan, PlanSection, PlanStatus, PlanVersion, SectionKind
 from plans.services.plans import SUBMITTABLE
 from plans.views.editing import conflict_fields
 from scoring.selectors import current_run
@@ -76,6 +77,7 @@ class Abilities:
     archive: bool
     submit: bool
     decide: bool  # approve or send back a submitted plan
+    commit: bool  # propose and withdraw the account's service commitments in this plan
 
     @classmethod
     def of(cls, user: Any, plan: Plan) -> Abilities:
@@ -88,6 +90,7 @@ class Abilities:
             archive=(changes or approves) and live,
             submit=changes and plan.status in SUBMITTABLE,
             decide=approves and plan.status == PlanStatus.SUBMITTED,
+            commit=user.has_perm("plans.change_commitment", plan.account) and live,
         )
 
 
@@ -135,18 +138,29 @@ def _item_forms(page: selectors.PlanPage) -> dict[str, Any]:
     }
 
 
-@login_required
-def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """The plan, every part of it, edited in place by its KAMs. A fixed number of queries
-    however many sections, objectives, solutions, actions and versions it has."""
-    plan = plan_or_404(request, pk)
+def _plan_page(
+    request: HttpRequest, plan: Plan, *, commitment_form: CommitmentForm | None = None
+) -> HttpResponse:
     page = selectors.plan_page(plan=plan, run=current_run(), today=timezone.localdate())
     can = Abilities.of(request.user, plan)
     context: dict[str, Any] = {"plan": plan, "page": page, "can": can}
     if can.edit:
         context.update(_item_forms(page))
         context["version_form"] = VersionNoteForm()
+    if commitment_form is not None:
+        # A refused proposal is shown with its messages even where the page offers no form
+        # (an archived plan), so the user reads why and keeps what they typed.
+        context["commitment_form"] = commitment_form
+    elif can.commit:
+        context["commitment_form"] = CommitmentForm()
     return render(request, "plans/plan_detail.html", context)
+
+
+@login_required
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The plan, every part of it, edited in place by its KAMs. A fixed number of queries
+    however many sections, objectives, solutions, actions and versions it has."""
+    return _plan_page(request, plan_or_404(request, pk))
 
 
 @login_required
@@ -155,6 +169,56 @@ def plan_print(request: HttpRequest, pk: int) -> HttpResponse:
     plan = plan_or_404(request, pk)
     page = selectors.plan_page(plan=plan, run=current_run(), today=timezone.localdate())
     return render(request, "plans/plan_print.html", {"plan": plan, "page": page})
+
+
+# --- Service commitments in the plan ----------------------------------------------------------
+
+
+@login_required
+@require_POST
+def commitment_propose(request: HttpRequest, pk: int) -> HttpResponse:
+    """Propose a service commitment as part of the plan; refused input shows the plan page
+    again with the form open, the typed values and the messages."""
+    plan = plan_or_404(request, pk)
+    if not request.user.has_perm("plans.change_commitment", plan.account):
+        raise PermissionDenied("Only the account's KAMs and the directors propose commitments.")
+    form = CommitmentForm(request.POST)
+    if form.is_valid():
+        try:
+            created = services.commitment_create(
+                account=plan.account, plan=plan, actor=request.user, **form.cleaned_data
+            )
+        except errors.PermissionDenied as denied:
+            raise PermissionDenied(str(denied)) from None
+        except InvalidInput as rejection:
+            form.add_rejection(rejection)
+        except errors.DomainError as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, f"Commitment “{created}” proposed.")
+            return redirect(plan_url(plan, "commitments"))
+    return _plan_page(request, plan, commitment_form=form)
+
+
+@login_required
+@require_POST
+def commitment_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """Withdraw a commitment proposed in a plan (404 for a plan the user cannot see)."""
+    try:
+        commitment = Commitment.objects.select_related("account").get(
+            pk=pk, plan__in=selectors.visible_plans(request.user)
+        )
+    except Commitment.DoesNotExist:
+        raise Http404("No commitment found.") from None
+    try:
+        services.commitment_deactivate(commitment=commitment, actor=request.user)
+    except errors.PermissionDenied as denied:
+        raise PermissionDenied(str(denied)) from None
+    except errors.DomainError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, f"Commitment “{commitment}” withdrawn.")
+    return redirect(reverse("plans:plan_detail", args=[commitment.plan_id]) + "#commitments")
 
 
 # --- Plan details -----------------------------------------------------------------------------

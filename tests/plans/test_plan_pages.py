@@ -356,8 +356,9 @@ def fill(plan, kam, rows):
 
 # The plan page for its KAM: session, user, groups, the plan with its account and people,
 # current run, the account's score, objectives, actions, sections, solutions, commitments,
-# versions, the team, and the navigation's unread-notification count.
-PLAN_PAGE_QUERIES = 14
+# versions, the team, the service teams offered by the "Propose a commitment" form, and the
+# navigation's unread-notification count.
+PLAN_PAGE_QUERIES = 15
 
 
 @pytest.mark.parametrize("rows", [5, 200])
