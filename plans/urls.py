@@ -8,6 +8,12 @@ app_name = "plans"
 urlpatterns = [
     path("commitments/", views.board, name="board"),
     path("commitments/export.csv", views.board_export, name="board_export"),
+    path(
+        "commitments/export.xlsx",
+        views.board_export,
+        {"fmt": "xlsx"},
+        name="board_export_xlsx",
+    ),
     path("commitments/<int:pk>/", views.commitment_detail, name="commitment_detail"),
     path("commitments/<int:pk>/row/", views.commitment_row, name="commitment_row"),
     path(

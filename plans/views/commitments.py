@@ -3,7 +3,6 @@ measurement (in place with htmx, or as a plain form without JavaScript) and noti
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
@@ -16,12 +15,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from kam.exports import export_response
 from plans import selectors, services
 from plans.filters import CommitmentFilterSet
 from plans.forms import MeasurementForm
@@ -31,7 +32,6 @@ from plans.status import commitment_next_due, commitment_status
 PAGE_SIZE = 50
 HISTORY_PAGE_SIZE = 50
 NOTIFICATIONS_PAGE_SIZE = 25
-CSV_DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -133,63 +133,32 @@ def _summary(rows: list[selectors.BoardRow]) -> list[tuple[str, int]]:
     return [(label, counts[urgency]) for urgency, label in selectors.URGENCY_LABELS.items()]
 
 
-def _csv_cell(value: Any) -> str:
-    """A CSV cell a spreadsheet will not run as a formula (OWASP: CSV injection)."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(CSV_DANGEROUS_PREFIXES) else text
+BOARD_EXPORT_COLUMNS: list[tuple[str, Any]] = [
+    ("Account", "commitment.account.name"),
+    ("ERP code", "commitment.account.erp_code"),
+    ("KAM", lambda row: str(row.commitment.account.kam or "")),
+    ("Category", lambda row: row.commitment.get_category_display()),
+    ("Promise", "commitment.promise"),
+    ("Comparison", lambda row: row.commitment.get_comparison_display()),
+    ("Target", "commitment.target_value"),
+    ("Unit", "commitment.unit"),
+    ("Due date", "commitment.due_date"),
+    ("Latest value", lambda row: row.latest.value if row.latest else None),
+    ("Latest period end", lambda row: row.latest.period_end if row.latest else None),
+    ("Status", lambda row: row.commitment.get_status_display()),
+    ("Due soon", lambda row: "yes" if row.due_soon else "no"),
+    ("Responsible team", "commitment.responsible_team.name"),
+    ("Next due", "next_due"),
+]
 
 
 @login_required
-def board_export(request: HttpRequest) -> HttpResponse:
-    """The board as CSV, with the same filters and order as on screen (all pages)."""
-    today = timezone.localdate()
+def board_export(request: HttpRequest, fmt: str = "csv") -> HttpResponseBase:
+    """The board as CSV or Excel, with the same filters and order as on screen (all pages);
+    cells a spreadsheet would run as formulas are neutralised by kam.exports."""
     filterset = CommitmentFilterSet(request.GET, request=request)
-    rows = selectors.board_rows(filterset.qs, today=today)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="commitments-{today:%Y-%m-%d}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            "Account",
-            "ERP code",
-            "KAM",
-            "Category",
-            "Promise",
-            "Comparison",
-            "Target",
-            "Unit",
-            "Due date",
-            "Latest value",
-            "Latest period end",
-            "Status",
-            "Due soon",
-            "Responsible team",
-            "Next due",
-        ]
-    )
-    for row in rows:
-        commitment, latest = row.commitment, row.latest
-        writer.writerow(
-            _csv_cell(cell)
-            for cell in (
-                commitment.account.name,
-                commitment.account.erp_code,
-                commitment.account.kam or "",
-                commitment.get_category_display(),
-                commitment.promise,
-                commitment.get_comparison_display(),
-                commitment.target_value.normalize() if commitment.target_value is not None else "",
-                commitment.unit,
-                commitment.due_date or "",
-                latest.value.normalize() if latest else "",
-                latest.period_end if latest else "",
-                commitment.get_status_display(),
-                "yes" if row.due_soon else "no",
-                commitment.responsible_team.name,
-                row.next_due or "",
-            )
-        )
-    return response
+    rows = selectors.board_rows(filterset.qs, today=timezone.localdate())
+    return export_response(rows, BOARD_EXPORT_COLUMNS, "commitments", fmt)
 
 
 def _visible_row(request: HttpRequest, pk: int) -> BoardLine:

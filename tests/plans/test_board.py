@@ -346,7 +346,7 @@ def test_csv_export_follows_the_filters_and_neutralises_formulas(
 
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="commitments-')
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = csv_rows(response)
     assert rows[0][:5] == ["Account", "ERP code", "KAM", "Category", "Promise"]
     promises = sorted(row[4] for row in rows[1:])
     assert promises == ["'+1 spare part", '\'=HYPERLINK("http://evil.example","click")']
@@ -361,8 +361,32 @@ def test_csv_export_shows_a_kam_only_their_accounts(client, commitment, kam, oth
 
     response = client.get(reverse("plans:board_export"))
 
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = csv_rows(response)
     assert [row[0] for row in rows[1:]] == [commitment.account.name]
+
+
+def csv_rows(response) -> list[list[str]]:
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(body)))
+
+
+def test_excel_export_has_the_filtered_board(client, commitment, operations):
+    from openpyxl import load_workbook
+
+    factories.CommitmentFactory(
+        account=commitment.account,
+        responsible_team=commitment.responsible_team,
+        promise="-5% scrap",
+        status="breached",
+    )
+    client.force_login(operations)
+
+    response = client.get(reverse("plans:board_export_xlsx"), {"status": "breached"})
+
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:5] == ("Account", "ERP code", "KAM", "Category", "Promise")
+    assert [row[4] for row in rows[1:]] == ["'-5% scrap"]
 
 
 def test_without_javascript_the_record_link_opens_a_form_page_with_the_next_period(
