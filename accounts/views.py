@@ -141,6 +141,18 @@ def _require(request: HttpRequest, perm: str, obj: Any) -> None:
         raise PermissionDenied("You may not change this.")
 
 
+def _call_service(form: Any, call: Any) -> Any:
+    """Run a service for a submitted form: a rule's refusal becomes the form's error (what was
+    typed stays), a permission refusal a 403. Returns the service's result, or None if refused."""
+    try:
+        return call()
+    except errors.PermissionDenied as denied:
+        raise PermissionDenied(str(denied)) from None
+    except errors.DomainError as refusal:
+        form.add_error(None, str(refusal))
+        return None
+
+
 def _section_url(account: Account, section: str) -> str:
     return f"{reverse('accounts:detail', args=[account.pk])}#{section}"
 
@@ -273,18 +285,16 @@ def stage_change(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, "accounts.change_stage", account)
     form = StageChangeForm(request.POST or None, current=account.stage)
     if request.method == "POST" and form.is_valid():
-        try:
-            change = services.account_change_stage(
+        change = _call_service(
+            form,
+            lambda: services.account_change_stage(
                 account=account,
                 to_stage=form.cleaned_data["to_stage"],
                 reason=form.cleaned_data["reason"],
                 actor=request.user,
-            )
-        except errors.PermissionDenied as denied:
-            raise PermissionDenied(str(denied)) from None
-        except errors.DomainError as refusal:
-            form.add_error(None, str(refusal))
-        else:
+            ),
+        )
+        if change is not None:
             messages.success(
                 request,
                 f"Stage moved from {change.get_from_stage_display()} to "
@@ -428,18 +438,16 @@ def team_add(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, "accounts.change_team", account)
     form = TeamMemberForm(request.POST or None, candidates=selectors.team_candidates(account))
     if request.method == "POST" and form.is_valid():
-        try:
-            membership = services.team_member_add(
+        membership = _call_service(
+            form,
+            lambda: services.team_member_add(
                 account=account,
                 user=form.cleaned_data["user"],
                 functional_role=form.cleaned_data["functional_role"],
                 actor=request.user,
-            )
-        except errors.PermissionDenied as denied:
-            raise PermissionDenied(str(denied)) from None
-        except errors.DomainError as refusal:
-            form.add_error(None, str(refusal))
-        else:
+            ),
+        )
+        if membership is not None:
             messages.success(
                 request,
                 f"{membership.user} joined the team ({membership.get_functional_role_display()}).",
@@ -474,13 +482,10 @@ def rate(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, "scoring.rate_account", account)
     form = RatingForm(request.POST or None, criteria=selectors.rated_criteria())
     if request.method == "POST" and form.is_valid():
-        try:
-            rating = rating_record(account=account, actor=request.user, **form.cleaned_data)
-        except errors.PermissionDenied as denied:
-            raise PermissionDenied(str(denied)) from None
-        except errors.DomainError as refusal:
-            form.add_error(None, str(refusal))
-        else:
+        rating = _call_service(
+            form, lambda: rating_record(account=account, actor=request.user, **form.cleaned_data)
+        )
+        if rating is not None:
             messages.success(
                 request,
                 f"Rated “{rating.criterion.label}” {rating.value} of 5; the next scoring run "
