@@ -22,8 +22,10 @@ from plans.selectors.commitments import (
     measurement_series,
     measurements_of,
     notifications_of,
+    board_ordered,
     status_changes_of,
     unread_notification_count,
+    board_summary,
     urgency_of,
 )
 from plans.selectors.plans import (
@@ -82,8 +84,12 @@ __all__ = [
     "measurement_series",
     "measurements_of",
     "new_plan_defaults",
+    "action_owners",
+    "action_rows",
+    "board_ordered",
     "notifications_of",
     "objective_progress",
+    "board_summary",
     "open_action_counts",
     "plan_actions",
     "plan_for_page",

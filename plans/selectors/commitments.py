@@ -9,11 +9,24 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, OuterRef, QuerySet, Subquery, Window
-from django.db.models.functions import RowNumber
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber, TruncDate
 
-from plans.models import Commitment, CommitmentStatus, Measurement, Notification
-from plans.status import commitment_next_due, is_due_soon
+from plans.models import Commitment, CommitmentStatus, Comparison, Measurement, Notification
+from plans.status import DUE_SOON_DAYS, is_due_soon
 
 # Most urgent first: breached, at risk, due soon, other due, met (the board's reading order).
 URGENCY_BREACHED, URGENCY_AT_RISK, URGENCY_DUE_SOON, URGENCY_DUE, URGENCY_MET = range(5)
@@ -65,6 +78,61 @@ def board_queryset(user: Any) -> QuerySet[Commitment]:
     )
 
 
+class AddDays(Func):
+    """`date + days` as a date, on PostgreSQL (date + integer) and SQLite (date modifiers)."""
+
+    arity = 2
+    output_field = DateField()
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list]:
+        day, days = (compiler.compile(expression) for expression in self.source_expressions)
+        return f"({day[0]} + {days[0]})", [*day[1], *days[1]]
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list]:
+        day, days = (compiler.compile(expression) for expression in self.source_expressions)
+        return f"date({day[0]}, '+' || ({days[0]}) || ' days')", [*day[1], *days[1]]
+
+
+def with_next_due(queryset: QuerySet[Commitment]) -> QuerySet[Commitment]:
+    """Annotate `next_due`: `plans.status.commitment_next_due` in SQL (the tests hold the two
+    to the same answers). Needs the `commitments_with_latest` annotations."""
+    return queryset.annotate(
+        next_due=Case(
+            When(comparison=Comparison.BY_DATE, latest_value__gte=1, then=Value(None)),
+            When(comparison=Comparison.BY_DATE, then=F("due_date")),
+            default=AddDays(
+                Coalesce(F("latest_period_end"), TruncDate("created_at")), F("cadence_days")
+            ),
+            output_field=DateField(),
+        )
+    )
+
+
+def board_ordered(queryset: QuerySet[Commitment], *, today: dt.date) -> QuerySet[Commitment]:
+    """Most urgent first: breached, at risk, due soon (next measurement or delivery expected
+    within 7 days), other due, met; then by next due date (none last), account name and id.
+
+    `queryset` comes from `board_queryset` (usually filtered by `CommitmentFilterSet`). The order
+    uses the stored status (the one evaluated and notified) and `next_due`, and is computed and
+    paged by the database, so a page costs the same for 50 or 50,000 commitments.
+    """
+    soon = today + dt.timedelta(days=DUE_SOON_DAYS)
+    return (
+        with_next_due(queryset)
+        .annotate(
+            urgency=Case(
+                When(status=CommitmentStatus.BREACHED, then=Value(URGENCY_BREACHED)),
+                When(status=CommitmentStatus.AT_RISK, then=Value(URGENCY_AT_RISK)),
+                When(next_due__lte=soon, then=Value(URGENCY_DUE_SOON)),
+                When(status=CommitmentStatus.DUE, then=Value(URGENCY_DUE)),
+                default=Value(URGENCY_MET),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("urgency", F("next_due").asc(nulls_last=True), "account__name", "pk")
+    )
+
+
 @dataclass
 class BoardRow:
     commitment: Commitment
@@ -84,34 +152,27 @@ def urgency_of(status: str, due_soon: bool) -> int:
     return URGENCY_DUE if status == CommitmentStatus.DUE else URGENCY_MET
 
 
-def board_rows(queryset: QuerySet[Commitment], *, today: dt.date) -> list[BoardRow]:
-    """Board rows, most urgent first: breached, at risk, due soon (next measurement or delivery
-    expected within 7 days), other due, met; then by next due date, account and id.
+def board_rows(commitments: Iterable[Commitment], *, today: dt.date) -> list[BoardRow]:
+    """Rows of commitments read through `board_ordered` (a page of it, or all for an export)."""
+    return [
+        BoardRow(
+            commitment,
+            latest_measurement_of(commitment),
+            commitment.next_due,
+            is_due_soon(commitment.next_due, today),
+            commitment.urgency,
+        )
+        for commitment in commitments
+    ]
 
-    `queryset` comes from `board_queryset` (usually filtered by `CommitmentFilterSet`). The order
-    uses the stored status (the one notified) and `commitment_next_due`, the rule's own function,
-    so the whole filtered list is read in one query and sorted here: a key account portfolio
-    holds hundreds of commitments, not millions.
-    """
-    rows = []
-    for commitment in queryset:
-        latest = latest_measurement_of(commitment)
-        next_due = commitment_next_due(commitment, latest)
-        due_soon = is_due_soon(next_due, today)
-        rows.append(
-            BoardRow(
-                commitment, latest, next_due, due_soon, urgency_of(commitment.status, due_soon)
-            )
-        )
-    rows.sort(
-        key=lambda row: (
-            row.urgency,
-            row.next_due or dt.date.max,
-            row.commitment.account.name,
-            row.commitment.pk,
-        )
-    )
-    return rows
+
+def board_summary(ordered: QuerySet[Commitment]) -> dict[int, int]:
+    """How many commitments of `board_ordered(...)` fall in each urgency, in one query."""
+    counts = dict.fromkeys(URGENCY_LABELS, 0)
+    grouped = ordered.order_by().values("urgency").annotate(count=Count("pk"))
+    for urgency, count in grouped.values_list("urgency", "count"):
+        counts[urgency] = count
+    return counts
 
 
 def measurement_series(

@@ -4,7 +4,6 @@ measurement (in place with htmx, or as a plain form without JavaScript) and noti
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -110,27 +109,27 @@ def board(request: HttpRequest) -> HttpResponse:
     """Operations' home: every commitment the user may see, most urgent first."""
     today = timezone.localdate()
     filterset = CommitmentFilterSet(request.GET, request=request)
-    rows = selectors.board_rows(filterset.qs, today=today)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    ordered = selectors.board_ordered(filterset.qs, today=today)
+    counts = selectors.board_summary(ordered)
+    paginator = Paginator(ordered, PAGE_SIZE)
+    paginator.count = sum(counts.values())  # known from the summary: no COUNT query
+    page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "plans/board.html",
         {
             "filter": filterset,
             "page_obj": page,
-            "lines": board_lines(page.object_list),
-            "total": len(rows),
-            "summary": _summary(rows),
+            "lines": board_lines(selectors.board_rows(page.object_list, today=today)),
+            "total": paginator.count,
+            "summary": [
+                (label, counts[urgency]) for urgency, label in selectors.URGENCY_LABELS.items()
+            ],
             "can_record": request.user.has_perm("plans.record_measurement"),
             "board_url": request.get_full_path(),
             "today": today,
         },
     )
-
-
-def _summary(rows: list[selectors.BoardRow]) -> list[tuple[str, int]]:
-    counts = Counter(row.urgency for row in rows)
-    return [(label, counts[urgency]) for urgency, label in selectors.URGENCY_LABELS.items()]
 
 
 BOARD_EXPORT_COLUMNS: list[tuple[str, Any]] = [
@@ -156,14 +155,17 @@ BOARD_EXPORT_COLUMNS: list[tuple[str, Any]] = [
 def board_export(request: HttpRequest, fmt: str = "csv") -> HttpResponseBase:
     """The board as CSV or Excel, with the same filters and order as on screen (all pages);
     cells a spreadsheet would run as formulas are neutralised by kam.exports."""
+    today = timezone.localdate()
     filterset = CommitmentFilterSet(request.GET, request=request)
-    rows = selectors.board_rows(filterset.qs, today=timezone.localdate())
+    rows = selectors.board_rows(selectors.board_ordered(filterset.qs, today=today), today=today)
     return export_response(rows, BOARD_EXPORT_COLUMNS, "commitments", fmt)
 
 
 def _visible_row(request: HttpRequest, pk: int) -> BoardLine:
+    today = timezone.localdate()
     rows = selectors.board_rows(
-        selectors.board_queryset(request.user).filter(pk=pk), today=timezone.localdate()
+        selectors.board_ordered(selectors.board_queryset(request.user).filter(pk=pk), today=today),
+        today=today,
     )
     if not rows:
         # Not visible, inactive and missing get the same answer, so ids reveal nothing.

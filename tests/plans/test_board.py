@@ -295,7 +295,8 @@ def test_board_query_count_is_the_same_for_10_and_500_commitments(
         1  # session
         + 1  # user
         + 1  # the user's groups (roles)
-        + 1  # the filtered commitments with account, KAM, team and latest measurement
+        + 1  # how many commitments of each urgency (the summary and the page count)
+        + 1  # the page of commitments with account, KAM, team and latest measurement
         + 1  # the page's sparklines: the last 12 measurements per commitment
         + 1  # filter choices: teams
         + 1  # filter choices: accounts with commitments
@@ -427,3 +428,93 @@ def test_a_one_off_promise_is_recorded_as_delivered_or_not_yet(
 
     assert '<option value="1" selected>Delivered</option>' in opened.text
     assert 'data-status="met"' in response.text
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Pacific/Auckland", "America/Los_Angeles"])
+def test_next_due_in_sql_agrees_with_the_status_rule(key_account, team, today, settings, zone):
+    """The board orders by `next_due` computed in SQL; it must be `commitment_next_due`'s answer
+    for every kind of commitment, also when the creation time is near midnight in the zone."""
+    import zoneinfo
+
+    from django.utils import timezone
+
+    from plans import selectors
+    from plans.status import commitment_next_due
+
+    settings.TIME_ZONE = zone
+    one_off = {"comparison": Comparison.BY_DATE, "target_value": None, "unit": ""}
+    make = lambda **fields: factories.CommitmentFactory(  # noqa: E731
+        account=key_account, responsible_team=team, **fields
+    )
+    never_measured = make(cadence_days=14)
+    late_evening = make(cadence_days=30)
+    measured = make(cadence_days=7)
+    corrected = make(cadence_days=10)
+    not_delivered = make(**one_off, due_date=today + dt.timedelta(days=5))
+    reported_not_yet = make(**one_off, due_date=today + dt.timedelta(days=9))
+    delivered = make(**one_off, due_date=today + dt.timedelta(days=2))
+    # 23:30 UTC is the next day in Auckland and the same day in Los Angeles.
+    Commitment.objects.filter(pk=late_evening.pk).update(
+        created_at=dt.datetime(2026, 3, 1, 23, 30, tzinfo=dt.UTC)
+    )
+    factories.MeasurementFactory(commitment=measured, period_end=today - dt.timedelta(days=3))
+    factories.MeasurementFactory(commitment=corrected, period_end=today - dt.timedelta(days=40))
+    factories.MeasurementFactory(commitment=corrected, period_end=today - dt.timedelta(days=2))
+    factories.MeasurementFactory(commitment=reported_not_yet, value=0, period_end=today)
+    factories.MeasurementFactory(commitment=delivered, value=1, period_end=today)
+
+    with timezone.override(zone):
+        board = selectors.board_ordered(
+            selectors.commitments_with_latest(Commitment.objects.all()), today=today
+        )
+        found = {c.pk: c.next_due for c in board}
+        expected = {
+            c.pk: commitment_next_due(c, selectors.latest_measurement_of(c))
+            for c in selectors.commitments_with_latest(Commitment.objects.all())
+        }
+
+    assert found == expected
+    # and the cases are really different ones, checked by hand:
+    assert found[delivered.pk] is None
+    assert found[not_delivered.pk] == today + dt.timedelta(days=5)
+    assert found[reported_not_yet.pk] == today + dt.timedelta(days=9)
+    assert found[measured.pk] == today + dt.timedelta(days=4)  # (today - 3) + 7
+    assert found[corrected.pk] == today + dt.timedelta(days=8)  # latest period: (today - 2) + 10
+    created_on = timezone.localdate(never_measured.created_at, timezone=zoneinfo.ZoneInfo(zone))
+    assert found[never_measured.pk] == created_on + dt.timedelta(days=14)
+    local_day = {"UTC": 1, "Pacific/Auckland": 2, "America/Los_Angeles": 1}[zone]
+    assert found[late_evening.pk] == dt.date(2026, 3, local_day) + dt.timedelta(days=30)
+
+
+def test_board_pages_continue_the_order_and_the_summary_counts_every_page(
+    client, key_account, team, operations, today
+):
+    # 60 met, then 5 recurring ones whose next measurement is due within 7 days
+    # (period end 25 days ago + cadence 30 = 5 days ahead): due soon comes before met.
+    for number in range(60):
+        factories.CommitmentFactory(
+            account=key_account, responsible_team=team, promise=f"met {number:02d}",
+            status=CommitmentStatus.MET,
+        )  # fmt: skip
+    for number in range(5):
+        soon = factories.CommitmentFactory(
+            account=key_account, responsible_team=team, promise=f"soon {number}",
+            status=CommitmentStatus.MET, cadence_days=30,
+        )  # fmt: skip
+        factories.MeasurementFactory(
+            commitment=soon, period_end=today - dt.timedelta(days=25 + number)
+        )
+    client.force_login(operations)
+
+    first = client.get(BOARD)
+    second = client.get(BOARD, {"page": 2})
+
+    # soonest first: period end 29 days ago is due in 1 day, 25 days ago in 5
+    assert _promise_order(first)[:5] == ["soon 4", "soon 3", "soon 2", "soon 1", "soon 0"]
+    assert len(_promise_order(first)) == 50
+    assert len(_promise_order(second)) == 15
+    assert set(_promise_order(first)) | set(_promise_order(second)) == (
+        {f"met {n:02d}" for n in range(60)} | {f"soon {n}" for n in range(5)}
+    )
+    assert "65 commitments" in second.text
+    assert "0 breached · 0 at risk · 5 due soon · 0 due · 60 met" in second.text
