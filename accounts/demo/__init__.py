@@ -98,7 +98,7 @@ def seed_demo(
                 f"The database already holds a portfolio ({Account.objects.count():,} accounts)."
             )
         result = _build(options, progress)
-    volumes.analyze_big_tables()
+    volumes.analyze_tables()
     result.seconds = progress.elapsed
     progress("done", f"portfolio ready in {result.seconds:.1f}s")
     return result
