@@ -1,0 +1,167 @@
+"""The whole dashboard: the run's results cached per run, filters and period, plus live reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.cache import cache
+
+from scoring.models import ScoringRun
+from scoring.portfolio.base import Period, Scope
+from scoring.portfolio.charts import (
+    CurvePoint,
+    cumulative_curve,
+    effectiveness_trends,
+    matrix_bubbles,
+    stage_movements,
+)
+from scoring.portfolio.overdue import Overdue, overdue
+from scoring.portfolio.tiles import (
+    AccountCounts,
+    Guardrail,
+    KamLoad,
+    RunFigures,
+    account_census,
+    kam_loads,
+    portfolio_size_guardrail,
+    run_figures,
+)
+from scoring.portfolio.warnings import (
+    Bounded,
+    WarningGroup,
+    build_warnings,
+    misclassified,
+    revenue_falls,
+)
+
+
+@dataclass
+class RunResults:
+    """What the dashboard reads from one finished run: it never changes, so it is cached."""
+
+    figures: RunFigures
+    misclassified: Bounded
+    revenue_falls: Bounded
+    matrix: list[dict[str, Any]]
+    whale: list[CurvePoint]
+    pareto: list[CurvePoint]
+    trends: dict[str, Any]
+
+
+# Bump when RunResults or what it holds changes shape, so no stale pickle is read back.
+RESULTS_CACHE_VERSION = 1
+RESULTS_CACHE_SECONDS = 24 * 60 * 60
+
+
+def run_results_cache_key(run: ScoringRun, scope: Scope, period: Period) -> str:
+    finished = run.finished_at.isoformat() if run.finished_at else ""
+    return (
+        f"portfolio:results:v{RESULTS_CACHE_VERSION}:{run.pk}:{finished}:"
+        f"{scope.kam_id or ''}:{scope.industry}:{scope.region}:{period.start}:{period.end}"
+    )
+
+
+def compute_run_results(run: ScoringRun, scope: Scope, period: Period) -> RunResults:
+    """Eight queries over the run's scores and the quarterly snapshots."""
+    figures = run_figures(run, scope)
+    return RunResults(
+        figures=figures,
+        misclassified=misclassified(run, scope),
+        revenue_falls=revenue_falls(run, scope),
+        matrix=matrix_bubbles(run, scope),
+        whale=cumulative_curve(
+            run,
+            scope,
+            field_name="net_profit",
+            n=figures.accounts,
+            total=figures.net_profit,
+            extra=[figures.profitable_accounts],
+        ),
+        pareto=cumulative_curve(
+            run, scope, field_name="revenue", n=figures.accounts, total=figures.revenue
+        ),
+        trends=effectiveness_trends(scope, period),
+    )
+
+
+def run_results(run: ScoringRun, scope: Scope, period: Period) -> RunResults:
+    """The run's results for these filters, computed once per run and cached (a new run has
+    a new key, so nothing needs invalidating)."""
+    key = run_results_cache_key(run, scope, period)
+    results = cache.get(key)
+    if results is None:
+        results = compute_run_results(run, scope, period)
+        cache.set(key, results, RESULTS_CACHE_SECONDS)
+    return results
+
+
+@dataclass
+class Dashboard:
+    scope: Scope
+    period: Period
+    run: ScoringRun | None
+    counts: AccountCounts
+    guardrail: Guardrail
+    loads: list[KamLoad]
+    stages: list[dict[str, Any]]
+    movements: dict[str, Any]
+    trends: dict[str, Any]
+    overdue: Overdue
+    warnings: list[WarningGroup]
+    results: RunResults | None = None
+
+    @property
+    def figures(self) -> RunFigures | None:
+        return self.results.figures if self.results else None
+
+    @property
+    def matrix(self) -> list[dict[str, Any]]:
+        return self.results.matrix if self.results else []
+
+    @property
+    def whale(self) -> list[CurvePoint]:
+        return self.results.whale if self.results else []
+
+    @property
+    def pareto(self) -> list[CurvePoint]:
+        return self.results.pareto if self.results else []
+
+    @property
+    def whale_peak(self) -> CurvePoint | None:
+        """The top of the whale curve: after the last account with a positive net profit."""
+        if self.figures is None or not self.figures.profitable_accounts:
+            return None
+        return next((p for p in self.whale if p.position == self.figures.profitable_accounts), None)
+
+
+def portfolio_dashboard(
+    *, scope: Scope, period: Period, run: ScoringRun | None, today: dt.date
+) -> Dashboard:
+    """Everything the dashboard shows, in a fixed number of queries (run or no run): the live
+    counts on every request, the run's results once per run and filters (then cached)."""
+    counts, stages = account_census(scope)
+    guardrail = portfolio_size_guardrail(counts.key_all)
+    loads = kam_loads(scope)
+    results = run_results(run, scope, period) if run is not None else None
+    return Dashboard(
+        scope=scope,
+        period=period,
+        run=run,
+        counts=counts,
+        guardrail=guardrail,
+        loads=loads,
+        stages=stages,
+        movements=stage_movements(scope, period),
+        trends=results.trends if results else effectiveness_trends(scope, period),
+        overdue=overdue(scope, today),
+        warnings=build_warnings(
+            guardrail=guardrail,
+            loads=loads,
+            misclassified_rows=results.misclassified if results else None,
+            fall_rows=results.revenue_falls if results else None,
+            run_accounts=results.figures.run_accounts if results else 0,
+        ),
+        results=results,
+    )

@@ -1,0 +1,253 @@
+"""The dashboard's tiles: guardrails, account census, the run's sums and shares, KAM loads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    Count,
+    FloatField,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast
+
+from accounts.models import Account, AccountStatus, Stage
+from scoring.engine.rules import KAM_MAX_KEY_ACCOUNTS
+from scoring.models import AccountScore, ScoringRun
+from scoring.portfolio.base import (
+    KEY,
+    LIMIT_MAX,
+    LIMIT_MIN,
+    TOO_MANY,
+    TYPICAL_MAX,
+    TYPICAL_MIN,
+    Scope,
+)
+
+
+@dataclass(frozen=True)
+class Guardrail:
+    """Where the number of key accounts stands against the portfolio size rules of thumb."""
+
+    key_accounts: int
+    level: str  # "ok", "warning" or "danger"
+    message: str
+
+    @property
+    def broken(self) -> bool:
+        return self.level != "ok"
+
+
+def portfolio_size_guardrail(key_accounts: int) -> Guardrail:
+    """15-35 key accounts is typical, 5-50 the outer limits, over 100 too many (DOMAIN.md)."""
+    n = key_accounts
+    if n > TOO_MANY:
+        return Guardrail(n, "danger", f"{n} key accounts: over {TOO_MANY} is too many.")
+    if n > LIMIT_MAX:
+        return Guardrail(n, "danger", f"{n} key accounts: above the outer limit of {LIMIT_MAX}.")
+    if n < LIMIT_MIN:
+        return Guardrail(n, "danger", f"{n} key accounts: below the outer limit of {LIMIT_MIN}.")
+    if n > TYPICAL_MAX:
+        return Guardrail(
+            n, "warning", f"{n} key accounts: above the typical {TYPICAL_MIN}-{TYPICAL_MAX}."
+        )
+    if n < TYPICAL_MIN:
+        return Guardrail(
+            n, "warning", f"{n} key accounts: below the typical {TYPICAL_MIN}-{TYPICAL_MAX}."
+        )
+    return Guardrail(n, "ok", f"{n} key accounts: within the typical {TYPICAL_MIN}-{TYPICAL_MAX}.")
+
+
+@dataclass(frozen=True)
+class AccountCounts:
+    """Live counts from the account table (they need no scoring run)."""
+
+    key_all: int  # the whole portfolio: the size guardrail is about the programme
+    key: int  # in scope
+    candidates: int
+    accounts: int
+
+
+def account_census(scope: Scope) -> tuple[AccountCounts, list[dict[str, Any]]]:
+    """Live counts and the accounts per relationship stage (key accounts beside the others) in
+    ONE pass over the accounts, grouped by stage. The key count for the size guardrail is over
+    the whole portfolio, the rest over the scope."""
+    in_scope = scope.q()
+    rows = {
+        row["stage"]: row
+        for row in Account.objects.values("stage")
+        .annotate(
+            key_all=Count("pk", filter=Q(status=KEY)),
+            key=Count("pk", filter=in_scope & Q(status=KEY)),
+            other=Count("pk", filter=in_scope & ~Q(status=KEY)),
+            candidates=Count("pk", filter=in_scope & Q(status=AccountStatus.CANDIDATE)),
+        )
+        .order_by()
+    }
+    counts = AccountCounts(
+        key_all=sum(row["key_all"] for row in rows.values()),
+        key=sum(row["key"] for row in rows.values()),
+        candidates=sum(row["candidates"] for row in rows.values()),
+        accounts=sum(row["key"] + row["other"] for row in rows.values()),
+    )
+    stages = [
+        {
+            "stage": stage.value,
+            "label": stage.label,
+            "key": rows.get(stage.value, {}).get("key", 0),
+            "other": rows.get(stage.value, {}).get("other", 0),
+        }
+        for stage in Stage
+    ]
+    return counts, stages
+
+
+def account_counts(scope: Scope) -> AccountCounts:
+    return account_census(scope)[0]
+
+
+def share(part: Any, whole: Any) -> float | None:
+    """part / whole as a percentage; None when the whole is zero or missing."""
+    if part is None or not whole:
+        return None
+    return float(part) / float(whole) * 100
+
+
+@dataclass(frozen=True)
+class RunFigures:
+    """Sums over the current run's scores in scope, key accounts beside all accounts."""
+
+    run_accounts: int  # every account scored in the run (the rank thresholds use it)
+    accounts: int
+    revenue: Decimal
+    key_revenue: Decimal
+    cost_to_serve: Decimal
+    key_cost_to_serve: Decimal
+    net_profit: Decimal
+    key_net_profit: Decimal
+    revenue_squares: float
+    profitable_accounts: int
+    profit_of_profitable: Decimal
+    pareto_accounts: int
+    four_x_accounts: int
+    top_revenues: list[Decimal] = field(default_factory=list)
+
+    @property
+    def key_revenue_pct(self) -> float | None:
+        return share(self.key_revenue, self.revenue)
+
+    @property
+    def key_cost_to_serve_pct(self) -> float | None:
+        return share(self.key_cost_to_serve, self.cost_to_serve)
+
+    @property
+    def key_net_profit_pct(self) -> float | None:
+        return share(self.key_net_profit, self.net_profit)
+
+    def top_share(self, n: int) -> float | None:
+        """Share of revenue of the n largest accounts."""
+        return share(sum(self.top_revenues[:n], Decimal(0)), self.revenue)
+
+    @property
+    def top1_pct(self) -> float | None:
+        return self.top_share(1)
+
+    @property
+    def top5_pct(self) -> float | None:
+        return self.top_share(5)
+
+    @property
+    def top10_pct(self) -> float | None:
+        return self.top_share(10)
+
+    @property
+    def unprofitable_tail(self) -> Decimal:
+        """What the accounts after the whale curve's peak give away (>= 0)."""
+        return self.profit_of_profitable - self.net_profit
+
+    @property
+    def herfindahl(self) -> float | None:
+        """Herfindahl index of revenue on the 0-10,000 scale: sum of squared % shares."""
+        if not self.revenue:
+            return None
+        return self.revenue_squares / float(self.revenue) ** 2 * 10_000
+
+
+def scores_in_scope(run: ScoringRun, scope: Scope) -> QuerySet[AccountScore]:
+    return AccountScore.objects.filter(run=run).filter(scope.q("account"))
+
+
+def run_figures(run: ScoringRun, scope: Scope) -> RunFigures:
+    """Two queries: the sums (one pass over the run) and the ten largest revenues."""
+    in_scope = scope.q("account")
+    key = in_scope & Q(status=KEY)
+    zero = Value(Decimal(0))
+    revenue_as_float = Cast("revenue", FloatField())
+    aggregates = {
+        "run_accounts": Count("pk"),
+        "accounts": Count("pk", filter=in_scope),
+        "revenue": Sum("revenue", filter=in_scope, default=zero),
+        "key_revenue": Sum("revenue", filter=key, default=zero),
+        "cost_to_serve": Sum("cost_to_serve", filter=in_scope, default=zero),
+        "key_cost_to_serve": Sum("cost_to_serve", filter=key, default=zero),
+        "net_profit": Sum("net_profit", filter=in_scope, default=zero),
+        "key_net_profit": Sum("net_profit", filter=key, default=zero),
+        "revenue_squares": Sum(revenue_as_float * revenue_as_float, filter=in_scope, default=0.0),
+        "profitable_accounts": Count("pk", filter=in_scope & Q(net_profit__gt=0)),
+        "profit_of_profitable": Sum(
+            "net_profit", filter=in_scope & Q(net_profit__gt=0), default=zero
+        ),
+        "pareto_accounts": Count("pk", filter=in_scope & Q(is_pareto=True)),
+        "four_x_accounts": Count("pk", filter=in_scope & Q(is_4x=True)),
+    }
+    # Aliases must not shadow the model's fields, or later aggregates would read them.
+    row = AccountScore.objects.filter(run=run).aggregate(
+        **{f"total_{name}": aggregate for name, aggregate in aggregates.items()}
+    )
+    figures = {name: row[f"total_{name}"] for name in aggregates}
+    top = list(
+        scores_in_scope(run, scope).order_by("-revenue").values_list("revenue", flat=True)[:10]
+    )
+    return RunFigures(**figures, top_revenues=top)
+
+
+@dataclass(frozen=True)
+class KamLoad:
+    kam_id: int
+    name: str
+    key_accounts: int
+    accounts: int
+
+    @property
+    def overloaded(self) -> bool:
+        return self.key_accounts > KAM_MAX_KEY_ACCOUNTS
+
+
+def display_name(first: str, last: str, username: str) -> str:
+    """The same name User.__str__ gives, from values() columns."""
+    return f"{first} {last}".strip() or username
+
+
+def kam_loads(scope: Scope) -> list[KamLoad]:
+    """Accounts and key accounts per KAM (live), most key accounts first. One query."""
+    rows = (
+        Account.objects.filter(kam__isnull=False)
+        .filter(scope.q())
+        .values("kam_id", "kam__first_name", "kam__last_name", "kam__username")
+        .annotate(key_accounts=Count("pk", filter=Q(status=KEY)), accounts=Count("pk"))
+        .order_by("-key_accounts", "-accounts", "kam__last_name", "kam__username")
+    )
+    return [
+        KamLoad(
+            kam_id=row["kam_id"],
+            name=display_name(row["kam__first_name"], row["kam__last_name"], row["kam__username"]),
+            key_accounts=row["key_accounts"],
+            accounts=row["accounts"],
+        )
+        for row in rows
+    ]

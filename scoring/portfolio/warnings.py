@@ -1,0 +1,171 @@
+"""The dashboard's warnings: guardrails broken, misclassified accounts, overloaded KAMs and
+key accounts whose revenue fell."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import (
+    Count,
+    F,
+    FloatField,
+    Q,
+    QuerySet,
+    Window,
+)
+from django.db.models.functions import Cast
+
+from scoring.engine.rules import KAM_MAX_KEY_ACCOUNTS
+from scoring.models import AccountScore, ScoringRun
+from scoring.portfolio.base import KEY, LIST_LIMIT, REVENUE_FALL_WARNING, Scope
+from scoring.portfolio.tiles import Guardrail, KamLoad, scores_in_scope
+
+
+@dataclass(frozen=True)
+class Bounded:
+    """The first rows of a list and how many there are in all."""
+
+    rows: list[dict[str, Any]]
+    total: int
+
+
+def bounded(queryset: QuerySet, fields: Iterable[str], limit: int = LIST_LIMIT) -> Bounded:
+    """First `limit` rows and the full count in ONE query (COUNT(*) OVER () on each row)."""
+    counted = queryset.annotate(total_rows=Window(Count("pk")))
+    rows = list(counted.values(*fields, "total_rows")[:limit])
+    return Bounded(rows=rows, total=rows[0]["total_rows"] if rows else 0)
+
+
+SCORE_ROW_FIELDS = (
+    "account_id",
+    "account__name",
+    "status",
+    "rank",
+    "attractiveness",
+    "revenue",
+    "revenue_prev",
+)
+
+
+def misclassified_scores(run: ScoringRun, scope: Scope) -> QuerySet[AccountScore]:
+    """Accounts the run flagged: key accounts ranked in the bottom half, others in the top
+    decile (the rule lives in the scoring engine), best rank first."""
+    return scores_in_scope(run, scope).filter(is_misclassified=True).order_by("rank", "account_id")
+
+
+def misclassified(run: ScoringRun, scope: Scope) -> Bounded:
+    return bounded(misclassified_scores(run, scope), SCORE_ROW_FIELDS)
+
+
+def revenue_fall_condition() -> Q:
+    """Key accounts whose revenue fell more than 15% on the previous 12 months."""
+    return (
+        Q(status=KEY)
+        & Q(revenue_prev__gt=0)
+        & Q(revenue__lt=F("revenue_prev") * (1 - REVENUE_FALL_WARNING))
+    )
+
+
+def revenue_fall_scores(run: ScoringRun, scope: Scope) -> QuerySet[AccountScore]:
+    """Steepest fall first."""
+    ratio = Cast("revenue", FloatField()) / Cast("revenue_prev", FloatField())
+    return (
+        scores_in_scope(run, scope)
+        .filter(revenue_fall_condition())
+        .annotate(ratio=ratio)
+        .order_by("ratio", "account_id")
+    )
+
+
+def revenue_falls(run: ScoringRun, scope: Scope) -> Bounded:
+    return bounded(revenue_fall_scores(run, scope), SCORE_ROW_FIELDS)
+
+
+@dataclass(frozen=True)
+class PortfolioWarning:
+    message: str
+    account_id: int | None = None
+
+
+@dataclass(frozen=True)
+class WarningGroup:
+    """Warnings of one kind; `total` counts them all when only the first are listed."""
+
+    kind: str  # guardrail, kam_load, misclassified, revenue_fall
+    title: str
+    level: str  # "warning" or "danger"
+    warnings: list[WarningGroup]
+    total: int
+
+
+def build_warnings(
+    *,
+    guardrail: Guardrail,
+    loads: list[KamLoad],
+    misclassified_rows: Bounded | None,
+    fall_rows: Bounded | None,
+    run_accounts: int,
+) -> list[WarningGroup]:
+    """The dashboard's warnings, grouped, in the order a director reads them; empty groups
+    are left out."""
+    overloaded = [
+        PortfolioWarning(
+            f"{load.name} serves {load.key_accounts} key accounts "
+            f"(more than {KAM_MAX_KEY_ACCOUNTS})."
+        )
+        for load in loads
+        if load.overloaded
+    ]
+    misplaced = []
+    for row in misclassified_rows.rows if misclassified_rows else []:
+        if row["status"] == KEY:
+            text = "key account in the bottom half of scores"
+        else:
+            text = "not a key account, but in the top decile of scores"
+        misplaced.append(
+            PortfolioWarning(
+                f"{row['account__name']}: {text} (rank {row['rank']} of {run_accounts}).",
+                row["account_id"],
+            )
+        )
+    falls = [
+        PortfolioWarning(
+            f"{row['account__name']}: revenue down "
+            f"{(1 - row['revenue'] / row['revenue_prev']) * 100:.1f}% on the previous 12 months.",
+            row["account_id"],
+        )
+        for row in (fall_rows.rows if fall_rows else [])
+    ]
+    groups = [
+        WarningGroup(
+            "guardrail",
+            "Portfolio size",
+            guardrail.level,
+            [PortfolioWarning(guardrail.message)] if guardrail.broken else [],
+            int(guardrail.broken),
+        ),
+        WarningGroup(
+            "kam_load",
+            f"KAMs with more than {KAM_MAX_KEY_ACCOUNTS} key accounts",
+            "warning",
+            overloaded,
+            len(overloaded),
+        ),
+        WarningGroup(
+            "misclassified",
+            "Misclassified: key accounts in the bottom half, others in the top decile",
+            "warning",
+            misplaced,
+            misclassified_rows.total if misclassified_rows else 0,
+        ),
+        WarningGroup(
+            "revenue_fall",
+            "Key accounts whose revenue fell more than 15% year on year",
+            "danger",
+            falls,
+            fall_rows.total if fall_rows else 0,
+        ),
+    ]
+    return [group for group in groups if group.total]
