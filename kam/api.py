@@ -26,7 +26,12 @@ from django.http import JsonResponse
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -314,6 +319,42 @@ class VersionedDestroyMixin:
 
 
 # Schema -----------------------------------------------------------------------------------
+
+
+def versioned_schema(
+    *,
+    noun: str,
+    listed: str,
+    read: type[serializers.Serializer],
+    update_body: type[serializers.Serializer],
+    create: str = "",
+    create_body: type[serializers.Serializer] | None = None,
+    destroy: str = "",
+) -> Any:
+    """The OpenAPI summaries of a versioned resource (ETag on read, If-Match on change):
+    `@versioned_schema(noun="objective", listed="Objectives of ...", ...)` on its viewset."""
+    article = "an" if noun[0] in "aeiou" else "a"
+    views = {
+        "list": extend_schema(summary=listed),
+        "retrieve": extend_schema(summary=f"One {noun}, with its ETag"),
+        "update": extend_schema(
+            summary=f"Change {article} {noun} (If-Match: its ETag)",
+            request=update_body,
+            responses=read,
+        ),
+        "partial_update": extend_schema(
+            summary=f"Change some of {article} {noun}'s fields (If-Match: its ETag)",
+            request=update_body,
+            responses=read,
+        ),
+        "destroy": extend_schema(
+            summary=destroy or f"Remove {article} {noun} (If-Match: its ETag)"
+        ),
+    }
+    if create:
+        views["create"] = extend_schema(summary=create, request=create_body, responses={201: read})
+    return extend_schema_view(**views)
+
 
 ERROR_SCHEMA = {
     "type": "object",

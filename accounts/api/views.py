@@ -40,6 +40,7 @@ from kam.api import (
     VersionedDestroyMixin,
     VersionedUpdateMixin,
     accounts_with_details_visible_to,
+    versioned_schema,
     with_etag,
 )
 from scoring.selectors import current_run
@@ -115,20 +116,12 @@ class StageChangeViewSet(ReadOnlyKamViewSet):
         return Response(self.get_serializer(change).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema_view(
-    list=extend_schema(summary="Contacts (the DMU) of the accounts whose details you may see"),
-    retrieve=extend_schema(summary="One contact, with its ETag"),
-    update=extend_schema(
-        summary="Change a contact (If-Match: its ETag)",
-        request=s.ContactUpdateSerializer,
-        responses=s.ContactSerializer,
-    ),
-    partial_update=extend_schema(
-        summary="Change some of a contact's fields (If-Match: its ETag)",
-        request=s.ContactUpdateSerializer,
-        responses=s.ContactSerializer,
-    ),
-    destroy=extend_schema(summary="Remove a contact from the DMU (If-Match: its ETag)"),
+@versioned_schema(
+    noun="contact",
+    listed="Contacts (the DMU) of the accounts whose details you may see",
+    read=s.ContactSerializer,
+    update_body=s.ContactUpdateSerializer,
+    destroy="Remove a contact from the DMU (If-Match: its ETag)",
 )
 class ContactViewSet(VersionedUpdateMixin, VersionedDestroyMixin, ReadOnlyKamViewSet):
     """The decision-making unit's contacts: read by the account's people and directors,

@@ -27,6 +27,7 @@ from kam.api import (
     VersionedDestroyMixin,
     VersionedUpdateMixin,
     accounts_with_details_visible_to,
+    versioned_schema,
     with_etag,
 )
 from plans import selectors, services
@@ -292,7 +293,11 @@ class PlanPartViewSet(VersionedUpdateMixin, VersionedDestroyMixin, ReadOnlyKamVi
     versioned = True
     object_perms = {"update": CHANGE_PLAN, "partial_update": CHANGE_PLAN, "destroy": CHANGE_PLAN}
     related: tuple[str, ...] = ()
+    # The services' keyword for the object ("objective", "action") and the services themselves.
+    part: str
     create_service: Any
+    update_service: Any
+    delete_service: Any
 
     def get_queryset(self) -> QuerySet[Any]:
         model = self.serializer_class.Meta.model
@@ -313,26 +318,25 @@ class PlanPartViewSet(VersionedUpdateMixin, VersionedDestroyMixin, ReadOnlyKamVi
         response = Response(self.get_serializer(item).data, status=status.HTTP_201_CREATED)
         return with_etag(response, item)
 
+    def versioned_update(self, obj: Any, version: int, fields: dict[str, Any]) -> Any:
+        type(self).update_service(
+            **{self.part: obj}, expected_version=version, actor=self.request.user, **fields
+        )
+        return self.get_queryset().get(pk=obj.pk)
 
-@extend_schema_view(
-    list=extend_schema(summary="Objectives of the plans you may see"),
-    retrieve=extend_schema(summary="One objective, with its ETag"),
-    create=extend_schema(
-        summary="Add a measurable objective to a plan",
-        request=s.ObjectiveCreateSerializer,
-        responses={201: s.ObjectiveSerializer},
-    ),
-    update=extend_schema(
-        summary="Change an objective (If-Match: its ETag)",
-        request=s.ObjectiveUpdateSerializer,
-        responses=s.ObjectiveSerializer,
-    ),
-    partial_update=extend_schema(
-        summary="Change some of an objective's fields (If-Match: its ETag)",
-        request=s.ObjectiveUpdateSerializer,
-        responses=s.ObjectiveSerializer,
-    ),
-    destroy=extend_schema(summary="Remove an objective (If-Match: its ETag)"),
+    def versioned_delete(self, obj: Any, version: int) -> None:
+        type(self).delete_service(
+            **{self.part: obj}, expected_version=version, actor=self.request.user
+        )
+
+
+@versioned_schema(
+    noun="objective",
+    listed="Objectives of the plans you may see",
+    read=s.ObjectiveSerializer,
+    update_body=s.ObjectiveUpdateSerializer,
+    create="Add a measurable objective to a plan",
+    create_body=s.ObjectiveCreateSerializer,
 )
 class ObjectiveViewSet(PlanPartViewSet):
     """A plan's measurable objectives. Versioned: send the ETag back in If-Match."""
@@ -342,37 +346,19 @@ class ObjectiveViewSet(PlanPartViewSet):
     update_serializer_class = s.ObjectiveUpdateSerializer
     filterset_class = ObjectiveFilterSet
     ordering_fields = ["due_date", "id"]
+    part = "objective"
     create_service = staticmethod(services.objective_create)
-
-    def versioned_update(self, obj: Objective, version: int, fields: dict[str, Any]) -> Any:
-        services.objective_update(
-            objective=obj, expected_version=version, actor=self.request.user, **fields
-        )
-        return self.get_queryset().get(pk=obj.pk)
-
-    def versioned_delete(self, obj: Objective, version: int) -> None:
-        services.objective_delete(objective=obj, expected_version=version, actor=self.request.user)
+    update_service = staticmethod(services.objective_update)
+    delete_service = staticmethod(services.objective_delete)
 
 
-@extend_schema_view(
-    list=extend_schema(summary="Relationship-building actions of the plans you may see"),
-    retrieve=extend_schema(summary="One action, with its ETag"),
-    create=extend_schema(
-        summary="Add an action to a plan",
-        request=s.ActionCreateSerializer,
-        responses={201: s.ActionSerializer},
-    ),
-    update=extend_schema(
-        summary="Change an action (If-Match: its ETag)",
-        request=s.ActionUpdateSerializer,
-        responses=s.ActionSerializer,
-    ),
-    partial_update=extend_schema(
-        summary="Change some of an action's fields (If-Match: its ETag)",
-        request=s.ActionUpdateSerializer,
-        responses=s.ActionSerializer,
-    ),
-    destroy=extend_schema(summary="Remove an action (If-Match: its ETag)"),
+@versioned_schema(
+    noun="action",
+    listed="Relationship-building actions of the plans you may see",
+    read=s.ActionSerializer,
+    update_body=s.ActionUpdateSerializer,
+    create="Add an action to a plan",
+    create_body=s.ActionCreateSerializer,
 )
 class ActionViewSet(PlanPartViewSet):
     """A plan's relationship-building actions. Versioned: send the ETag back in If-Match."""
@@ -383,16 +369,10 @@ class ActionViewSet(PlanPartViewSet):
     filterset_class = ActionFilterSet
     ordering_fields = ["due_date", "status", "id"]
     related = ("owner",)
+    part = "action"
     create_service = staticmethod(services.action_create)
-
-    def versioned_update(self, obj: Action, version: int, fields: dict[str, Any]) -> Any:
-        services.action_update(
-            action=obj, expected_version=version, actor=self.request.user, **fields
-        )
-        return self.get_queryset().get(pk=obj.pk)
-
-    def versioned_delete(self, obj: Action, version: int) -> None:
-        services.action_delete(action=obj, expected_version=version, actor=self.request.user)
+    update_service = staticmethod(services.action_update)
+    delete_service = staticmethod(services.action_delete)
 
 
 @extend_schema_view(
