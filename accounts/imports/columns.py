@@ -2,8 +2,9 @@
 
 Every cell is cleaned to a *canonical* string (stripped, ISO dates, numbers with a decimal
 point) or refused with a `CellError` whose message says what to write instead. The COPY fast
-path stages canonical strings and casts them in SQL; the row-wise path turns them into Python
-values with `to_python`. Both use these rules, so both report the same errors.
+path stages canonical strings into columns of each type's `sql_type` (PostgreSQL parses them as
+it copies); the row-wise path turns them into Python values with `to_python`. Both use these
+rules, so both report the same errors.
 
 Numbers (documented on the layouts page):
 - comma-separated CSV and XLSX use a decimal point (1234.56); semicolon-separated CSV uses a
@@ -57,10 +58,6 @@ class ColumnType:
         """A regular expression every value the fast path may take unchanged matches, or None
         when the type needs `clean` for every value (ranges a pattern cannot express)."""
         return None
-
-    def sql_cast(self, expression: str) -> str:
-        """SQL turning a staged canonical string into the column's database value."""
-        return expression
 
     def blank(self) -> Any:
         """The value of an optional blank cell."""
@@ -180,9 +177,6 @@ class Integer(ColumnType):
             return "0|[1-9][0-9]{0,8}"
         return None
 
-    def sql_cast(self, expression: str) -> str:
-        return f"{expression}::integer"
-
     def blank(self) -> None:
         return None
 
@@ -238,7 +232,7 @@ class Number(ColumnType):
         return canonical
 
     def to_python(self, canonical: str) -> Decimal:
-        return Decimal(canonical.replace(",", "."))
+        return Decimal(canonical)
 
     def pattern(self, convention: str) -> str | None:
         if self.min_exclusive or self.max_value is not None:
@@ -247,9 +241,6 @@ class Number(ColumnType):
         sign = "-?" if self.min_value is None else ""
         whole = self.max_digits - self.places
         return f"{sign}(?:0|[1-9][0-9]{{0,{whole - 1}}})(?:{mark}[0-9]{{1,{self.places}}})?"
-
-    def sql_cast(self, expression: str) -> str:
-        return f"replace({expression}, ',', '.')::numeric"
 
     def blank(self) -> None:
         return None
@@ -305,9 +296,6 @@ class Date(ColumnType):
     def pattern(self, convention: str) -> str:
         # Only the shape: the fast path checks the calendar (2026-02-30) with `clean`, cached.
         return r"[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{2}\.[0-9]{2}\.[0-9]{4}"
-
-    def sql_cast(self, expression: str) -> str:
-        return f"{expression}::date"
 
     def blank(self) -> None:
         return None

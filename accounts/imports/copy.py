@@ -1,11 +1,16 @@
 """The PostgreSQL fast path for sales lines and activities.
 
-Rows are streamed with COPY into a temporary staging table (row number and an `ok` flag kept
-beside the canonical cells), codes and duplicate keys are checked with one set-based query each,
-and the merge is one INSERT ... SELECT ... ON CONFLICT DO UPDATE that touches only rows that are
-new or differ, so importing the same file twice changes nothing. Cell errors come from the same
-`RowReader` the row-wise path uses, and codes and duplicates produce the same messages, so both
-paths give the same report for the same file.
+Rows are streamed with COPY into a temporary staging table: no index (it is only ever read
+whole), cells typed as the layout says, the row number and an `ok` flag beside them. Codes and
+duplicate keys are checked with one set-based query each. The merge is an INSERT of the rows
+whose natural key is not stored yet, then, only when the file held stored keys, one UPDATE of the
+stored rows that differ; so importing the same file twice changes nothing, and a corrected file
+updates. Cell errors come from the same `RowReader` the row-wise path uses, and codes and
+duplicates produce the same messages, so both paths give the same report for the same file.
+
+Why not one INSERT ... ON CONFLICT DO UPDATE: to skip unchanged rows it joined every staged row
+with the stored ones first (a hash of the whole table, spilled to disk), then inserted each row
+speculatively: 12 s of a 1,000,000-line import into a table of 5,000,000 lines.
 """
 
 from __future__ import annotations
@@ -21,6 +26,9 @@ if TYPE_CHECKING:
     from accounts.imports.kinds import Kind
 
 STAGE = "kam_import_stage"
+# Hashes over a million staged rows (duplicate keys, the dry run's plan) fit in memory with this;
+# SET LOCAL ends with the import's transaction.
+WORK_MEM = "64MB"
 
 
 def quote(name: str) -> str:
@@ -36,7 +44,6 @@ class Merge:
         self.kind = kind
         self.table = quote(kind.model._meta.db_table)
         references = {ref.column: ref for ref in kind.references}
-        types = {column.name: column.type for column in kind.layout.columns}
         self.joins = []
         self.sources: dict[str, str] = {}
         for attname, column in spec.columns.items():
@@ -49,7 +56,7 @@ class Merge:
                 )
                 self.sources[attname] = f"{alias}.{quote(ref.model._meta.pk.column)}"
             else:
-                self.sources[attname] = types[column].sql_cast(f"s.{quote(column)}")
+                self.sources[attname] = f"s.{quote(column)}"
         self.conflict = spec.conflict
         self.on_create = spec.on_create
         self.changing = [name for name in spec.columns if name not in spec.conflict]
@@ -57,39 +64,62 @@ class Merge:
     def _row(self, prefix: str, names: list[str]) -> str:
         return "(" + ", ".join(f"{prefix}{quote(name)}" for name in names) + ")"
 
-    def _new_row(self) -> str:
-        return "(" + ", ".join(self.sources[name] for name in self.changing) + ")"
+    def _staged(self) -> str:
+        """The staged rows without errors, as the model's columns."""
+        values = ", ".join(f"{source} AS {quote(name)}" for name, source in self.sources.items())
+        return f"SELECT {values} FROM {STAGE} s {' '.join(self.joins)} WHERE s.ok"
 
-    def _from(self) -> str:
-        on = " AND ".join(f"t.{quote(name)} = {self.sources[name]}" for name in self.conflict)
-        return f"FROM {STAGE} s {' '.join(self.joins)} LEFT JOIN {self.table} t ON {on} WHERE s.ok"
-
-    def plan_sql(self) -> str:
-        stored = self._row("t.", self.changing)
-        new = self._new_row()
-        missing = f"t.{quote(self.conflict[0])} IS NULL"
-        return (
-            f"SELECT count(*) FILTER (WHERE {missing}), "
-            f"count(*) FILTER (WHERE NOT {missing} AND {stored} IS DISTINCT FROM {new}), "
-            f"count(*) FILTER (WHERE NOT {missing} AND {stored} IS NOT DISTINCT FROM {new}) "
-            f"{self._from()}"
+    def _matching(self, stored: str, staged: str) -> str:
+        return " AND ".join(
+            f"{stored}.{quote(name)} = {staged}.{quote(name)}" for name in self.conflict
         )
 
-    def merge_sql(self) -> str:
-        names = [*self.sources, *self.on_create]
-        values = [*self.sources.values(), *self.on_create.values()]
-        missing = f"t.{quote(self.conflict[0])} IS NULL"
-        changed = f"{self._row('t.', self.changing)} IS DISTINCT FROM {self._new_row()}"
-        updates = ", ".join(f"{quote(name)} = EXCLUDED.{quote(name)}" for name in self.changing)
+    def _differs(self, stored: str, staged: str) -> str:
         return (
-            f"WITH merged AS (INSERT INTO {self.table} ({', '.join(map(quote, names))}) "
-            f"SELECT {', '.join(values)} {self._from()} AND ({missing} OR {changed}) "
-            f"ON CONFLICT ({', '.join(map(quote, self.conflict))}) DO UPDATE SET {updates} "
-            f"WHERE {self._row(self.table + '.', self.changing)} IS DISTINCT FROM "
-            f"{self._row('EXCLUDED.', self.changing)} "
-            "RETURNING (xmax = 0) AS created) "
-            "SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) "
-            "FROM merged"
+            f"{self._row(stored + '.', self.changing)} IS DISTINCT FROM "
+            f"{self._row(staged + '.', self.changing)}"
+        )
+
+    def plan_sql(self) -> str:
+        """Counts of rows to create, update and skip (the dry run)."""
+        missing = f"t.{quote(self.conflict[0])} IS NULL"
+        differs = self._differs("t", "v")
+        return (
+            f"SELECT count(*) FILTER (WHERE {missing}), "
+            f"count(*) FILTER (WHERE NOT {missing} AND {differs}), "
+            f"count(*) FILTER (WHERE NOT {missing} AND NOT {differs}) "
+            f"FROM ({self._staged()}) v LEFT JOIN {self.table} t ON {self._matching('t', 'v')}"
+        )
+
+    def key_range_sql(self) -> str:
+        """How many staged rows have no error, and the least and greatest first key column."""
+        first = quote(self.conflict[0])
+        return f"SELECT count(*), min(s.{first}), max(s.{first}) FROM {STAGE} s WHERE s.ok"
+
+    def range_stored_sql(self) -> str:
+        """Whether any stored row's first key column falls in a range (one index probe)."""
+        first = quote(self.conflict[0])
+        return f"SELECT EXISTS (SELECT 1 FROM {self.table} WHERE {first} BETWEEN %s AND %s)"
+
+    def insert_sql(self, *, new_keys: bool) -> str:
+        """Insert the staged rows; unless every key is known to be new, skip stored keys (found
+        in the unique index the insert goes through anyway)."""
+        names = [*self.sources, *self.on_create]
+        values = [*(f"v.{quote(name)}" for name in self.sources), *self.on_create.values()]
+        sql = (
+            f"INSERT INTO {self.table} ({', '.join(map(quote, names))}) "
+            f"SELECT {', '.join(values)} FROM ({self._staged()}) v"
+        )
+        if new_keys:
+            return sql
+        return f"{sql} ON CONFLICT ({', '.join(map(quote, self.conflict))}) DO NOTHING"
+
+    def update_sql(self) -> str:
+        """Update the stored rows the file changes; equal rows are left alone."""
+        updates = ", ".join(f"{quote(name)} = v.{quote(name)}" for name in self.changing)
+        return (
+            f"UPDATE {self.table} t SET {updates} FROM ({self._staged()}) v "
+            f"WHERE {self._matching('t', 'v')} AND {self._differs('t', 'v')}"
         )
 
 
@@ -105,8 +135,9 @@ def run_copy(
     transaction; the staging table is dropped at the end so a caller may import again."""
     layout = kind.layout
     merge = Merge(kind)
-    cells = ", ".join(f"{quote(name)} text" for name in layout.names)
+    cells = ", ".join(f"{quote(column.name)} {column.type.sql_type}" for column in layout.columns)
     with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
         cursor.execute(
             f"CREATE TEMPORARY TABLE {STAGE} (row_no integer NOT NULL, ok boolean NOT NULL, "
             f"{cells}) ON COMMIT DROP"
@@ -118,16 +149,32 @@ def run_copy(
         _check_references(cursor, kind, report)
         _check_duplicates(cursor, kind, report)
         if write and report.ok:
-            cursor.execute(
-                merge.merge_sql(), {"actor": getattr(context.actor, "pk", None), "now": context.now}
-            )
-            report.created, report.updated = cursor.fetchone()
-            cursor.execute(f"SELECT count(*) FROM {STAGE} WHERE ok")
-            report.unchanged = cursor.fetchone()[0] - report.created - report.updated
+            params = {"actor": getattr(context.actor, "pk", None), "now": context.now}
+            _merge(cursor, merge, report, params)
         else:
             cursor.execute(merge.plan_sql())
             report.created, report.updated, report.unchanged = cursor.fetchone()
         cursor.execute(f"DROP TABLE {STAGE}")
+
+
+def _merge(cursor, merge: Merge, report: ImportReport, params: dict) -> None:
+    """Insert the new rows and update the changed ones, counting what was done.
+
+    A monthly ERP feed mostly brings documents numbered after every stored one: when no stored
+    key falls within the file's range of keys, the rows go in with a plain INSERT (ON CONFLICT's
+    speculative insertion cost 1.5 s per million rows) and there is nothing to update. A key
+    stored meanwhile by another import makes the unique index refuse the whole file (the caller
+    reports it), never a half import."""
+    cursor.execute(merge.key_range_sql())
+    staged, low, high = cursor.fetchone()
+    cursor.execute(merge.range_stored_sql(), [low, high])
+    new_keys = not cursor.fetchone()[0]
+    cursor.execute(merge.insert_sql(new_keys=new_keys), params)
+    report.created = cursor.rowcount
+    if report.created < staged:
+        cursor.execute(merge.update_sql())
+        report.updated = cursor.rowcount
+    report.unchanged = staged - report.created - report.updated
 
 
 def _flag(cursor, rows: list[int]) -> None:
@@ -152,9 +199,8 @@ def _check_references(cursor, kind: Kind, report: ImportReport) -> None:
 
 def _check_duplicates(cursor, kind: Kind, report: ImportReport) -> None:
     """Every row but the first with the same natural key (as the file writes it, typed)."""
-    types = {column.name: column.type for column in kind.layout.columns}
-    keys = [types[name].sql_cast(f"s.{quote(name)}") for name in kind.layout.key]
-    present = " AND ".join(f"s.{quote(name)} IS NOT NULL" for name in kind.layout.key)
+    keys = [f"s.{quote(name)}" for name in kind.layout.key]
+    present = " AND ".join(f"{key} IS NOT NULL" for key in keys)
     cursor.execute(
         f"SELECT 1 FROM {STAGE} s WHERE {present} GROUP BY {', '.join(keys)} "
         "HAVING count(*) > 1 LIMIT 1"

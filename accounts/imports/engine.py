@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from accounts.imports.columns import CellError, Date
+from accounts.imports.columns import COMMA, CellError, Date, Number
 from accounts.imports.layouts import Layout
 from accounts.imports.reading import FileRejected, Table
 from accounts.imports.report import ImportReport
@@ -94,6 +94,16 @@ class RowReader:
         self.date_columns = [
             index for index, column in enumerate(layout.columns) if isinstance(column.type, Date)
         ]
+        # The fast pattern takes a semicolon file's decimal commas; canonical numbers have points.
+        self.comma_columns = (
+            [
+                index
+                for index, column in enumerate(layout.columns)
+                if isinstance(column.type, Number)
+            ]
+            if table.convention == COMMA
+            else []
+        )
         self.dates: dict[str, str | None] = {}
 
     def __iter__(self) -> Iterator[tuple[int, bool, list[str | None]]]:
@@ -115,7 +125,11 @@ class RowReader:
                 continue
             if order is not None:
                 cells = [cells[index] for index in order]
-            if fast is not None and fast.fullmatch("\x1f".join(cells)) and self._dates_ok(cells):
+            if (
+                fast is not None
+                and fast.fullmatch("\x1f".join(cells))
+                and self._canonical_ok(cells)
+            ):
                 self.data_rows += 1
                 yield number, True, cells
                 continue
@@ -127,9 +141,12 @@ class RowReader:
         if self.data_rows == 0:
             raise FileRejected("The file has a header row but no data rows.")
 
-    def _dates_ok(self, cells: list[str]) -> bool:
+    def _canonical_ok(self, cells: list[str]) -> bool:
         """Check the calendar of date cells (the pattern only checked their shape), writing
-        them as ISO dates. Few distinct dates fill a file, so each is parsed once."""
+        them as ISO dates, and write decimal commas as points. Few distinct dates fill a file,
+        so each is parsed once."""
+        for index in self.comma_columns:
+            cells[index] = cells[index].replace(",", ".")
         for index in self.date_columns:
             value = cells[index]
             if not value:

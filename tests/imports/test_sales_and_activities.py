@@ -11,8 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
+from accounts.imports.copy import Merge
 from accounts.imports.reading import Source
-from accounts.imports.services import uses_copy
+from accounts.imports.services import REFUSED_BY_DATABASE, uses_copy
 from accounts.models import Activity, SalesLine
 from kam.exports import export_response
 from tests import factories
@@ -102,6 +103,42 @@ def test_a_corrected_file_updates_only_what_changed(customers, fast):
     assert lines["INV-1", 1][6] == Decimal("110.50")
     assert lines["INV-2", 1][2] == "C1"
     assert lines["INV-3", 1][5:] == (Decimal("4"), Decimal("8"), Decimal("3"))
+
+
+@pytest.mark.parametrize("fast", [None, False], ids=["default-path", "row-wise"])
+@pytest.mark.parametrize(
+    ("document", "number", "code"),
+    # A document after every stored one (the COPY path's plain INSERT), and a new line of a
+    # stored document, whose key sits among stored keys (INSERT ... ON CONFLICT DO NOTHING).
+    [("INV-4", 1, "C2"), ("INV-1", 3, "C1")],
+    ids=["new-document", "new-line-of-a-stored-document"],
+)
+def test_new_lines_go_in_beside_the_stored_ones_untouched(customers, fast, document, number, code):
+    run("sales_lines", sales(*LINES), fast=fast)
+
+    report = run(
+        "sales_lines", sales(f"{document},{number},{code},2026-03-01,Seals,4,8,3"), fast=fast
+    )
+
+    assert report.committed
+    assert counts(report) == (1, 1, 0, 0, 0)
+    new = (document, number, code, dt.date(2026, 3, 1), "Seals", Decimal(4), Decimal(8), Decimal(3))
+    assert stored_lines() == sorted([*EXPECTED, new])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the COPY path is PostgreSQL's")
+def test_a_key_stored_meanwhile_refuses_the_whole_file(customers, monkeypatch):
+    """Another import storing one of the file's keys between the key-range check and the plain
+    INSERT: the unique index refuses the file, and nothing of it is written."""
+    run("sales_lines", sales(LINES[0]))
+    monkeypatch.setattr(Merge, "range_stored_sql", lambda self: "SELECT false WHERE %s < %s")
+    before = snapshot()
+
+    report = run("sales_lines", sales(*LINES))
+
+    assert not report.committed
+    assert errors(report) == [(None, "", "", REFUSED_BY_DATABASE)]
+    assert snapshot() == before
 
 
 def test_a_dry_run_reports_the_plan_and_writes_nothing(customers):
