@@ -5,69 +5,38 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django import forms
-from django.db.models import Case, F, OrderBy, Q, QuerySet, Value, When
+from django.db.models import F, QuerySet
 
 from accounts import selectors
 from accounts.models import Account, AccountStatus, Stage
+from kam.listing import (
+    FilterForm,
+    SortableFilterSet,
+    contains_any,
+    declared_order,
+    ordering_choices,
+)
 from scoring.models import Quadrant, ScoringRun
 from scoring.selectors import current_run
 
 _UNSET: Any = object()
 
 
-def _ranked(field: str, choices: type[AccountStatus] | type[Stage]) -> Case:
-    """Sort a choice field in the order its choices are declared (the ladder), not A-Z."""
-    return Case(
-        *[When(**{field: choice.value}, then=Value(index)) for index, choice in enumerate(choices)]
-    )
-
-
 # The only orderings the list accepts: key -> (label, expressions for ascending order).
 ORDERINGS: dict[str, tuple[str, tuple[Any, ...]]] = {
     "name": ("Name", (F("name"),)),
     "erp_code": ("ERP code", (F("erp_code"),)),
-    "status": ("Status", (_ranked("status", AccountStatus),)),
-    "stage": ("Stage", (_ranked("stage", Stage),)),
+    "status": ("Status", (declared_order("status", AccountStatus),)),
+    "stage": ("Stage", (declared_order("stage", Stage),)),
     "kam": ("KAM", (F("kam__last_name"), F("kam__first_name"), F("kam__username"))),
     "revenue": ("T12M revenue", (F("score_revenue"),)),
     "attractiveness": ("Attractiveness", (F("score_attractiveness"),)),
 }
 DEFAULT_ORDERING = "name"
 SCORE_ORDERINGS = {"revenue", "attractiveness"}
-ORDERING_CHOICES = [
-    (f"{prefix}{key}", f"{label}, {direction}")
-    for key, (label, _) in ORDERINGS.items()
-    for prefix, direction in (("", "ascending"), ("-", "descending"))
-]
 
 
-def order_expressions(ordering: str) -> list[OrderBy]:
-    """The ORDER BY for a whitelisted ordering key ("name", "-revenue", ...).
-
-    Accounts without a value (no KAM, not yet scored) sort last either way, and name and pk
-    break ties so pages never overlap."""
-    descending = ordering.startswith("-")
-    _, expressions = ORDERINGS[ordering.removeprefix("-")]
-    order = [
-        expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
-        for expression in expressions
-    ]
-    return [*order, F("name").asc(), F("pk").asc()]
-
-
-class AccountFilterForm(forms.Form):
-    """Bootstrap classes on every widget, so templates render fields as they are."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            is_select = isinstance(field.widget, forms.Select)
-            css = "form-select form-select-sm" if is_select else "form-control form-control-sm"
-            field.widget.attrs.setdefault("class", css)
-
-
-class AccountFilterSet(django_filters.FilterSet):
+class AccountFilterSet(SortableFilterSet):
     """Search, filters and sorting for lists of accounts.
 
     `request` is required: what the list offers depends on its user. The queryset must carry
@@ -92,14 +61,16 @@ class AccountFilterSet(django_filters.FilterSet):
     )
     industry = django_filters.ChoiceFilter(empty_label="Any industry")
     region = django_filters.ChoiceFilter(empty_label="Any region")
-    ordering = django_filters.ChoiceFilter(
-        label="Sort by", choices=ORDERING_CHOICES, method="order", empty_label=None
-    )
+
+    orderings = ORDERINGS
+    default_ordering = DEFAULT_ORDERING
+    # Accounts without a value (no KAM, not yet scored) sort last either way.
+    tiebreak = (F("name").asc(), F("pk").asc())
 
     class Meta:
         model = Account
         fields = ["q", "status", "stage", "kam", "quadrant", "industry", "region", "ordering"]
-        form = AccountFilterForm
+        form = FilterForm
 
     def __init__(
         self,
@@ -124,7 +95,7 @@ class AccountFilterSet(django_filters.FilterSet):
             del self.filters["quadrant"]
             self.filters["ordering"].extra["choices"] = [
                 (value, label)
-                for value, label in ORDERING_CHOICES
+                for value, label in ordering_choices(ORDERINGS)
                 if value.removeprefix("-") not in SCORE_ORDERINGS
             ]
         elif self.run is None:
@@ -134,22 +105,4 @@ class AccountFilterSet(django_filters.FilterSet):
             )
 
     def search(self, queryset: QuerySet[Account], name: str, value: str) -> QuerySet[Account]:
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(name__icontains=value) | Q(erp_code__icontains=value))
-
-    def order(self, queryset: QuerySet[Account], name: str, value: str) -> QuerySet[Account]:
-        return queryset.order_by(*order_expressions(value))
-
-    @property
-    def current_ordering(self) -> str:
-        """The ordering the list is in: the valid submitted one, else the default."""
-        cleaned = getattr(self.form, "cleaned_data", None) or {}
-        return cleaned.get("ordering") or DEFAULT_ORDERING
-
-    def filter_queryset(self, queryset: QuerySet[Account]) -> QuerySet[Account]:
-        queryset = super().filter_queryset(queryset)
-        if not self.form.cleaned_data.get("ordering"):
-            queryset = self.order(queryset, "ordering", DEFAULT_ORDERING)
-        return queryset
+        return contains_any(queryset, value, ["name", "erp_code"])

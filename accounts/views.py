@@ -8,7 +8,6 @@ for the page and again by the services for every write.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -25,7 +24,7 @@ from accounts import selectors, services
 from accounts.filters import AccountFilterSet
 from accounts.forms import ContactForm, RatingForm, StageChangeForm, TeamMemberForm
 from accounts.models import Account, Contact, TeamMembership
-from kam import errors
+from kam import errors, listing
 from kam.exports import export_response
 from plans.forms import PlanCreateForm
 from plans.selectors import new_plan_defaults, plan_team
@@ -35,8 +34,7 @@ from scoring.selectors import current_run
 
 PAGE_SIZE = 50
 
-# The list's columns in order: (label, ordering key or None when the column is not sortable,
-# numeric columns first sort descending because the biggest figures are what people look for).
+# The list's columns in order: (label, ordering key or None when the column is not sortable).
 LIST_COLUMNS: list[tuple[str, str | None]] = [
     ("Name", "name"),
     ("ERP code", "erp_code"),
@@ -53,32 +51,10 @@ NUMERIC_COLUMNS = {"revenue", "attractiveness"}
 SCORE_COLUMNS = {"T12M revenue", "Attractiveness", "Quadrant"}
 
 
-@dataclass(frozen=True)
-class ColumnHeader:
-    label: str
-    key: str | None
-    numeric: bool
-    aria_sort: str | None  # "ascending" / "descending" on the sorted column only
-    next_ordering: str | None  # the ordering a click on the header asks for
-
-
-def column_headers(current: str, *, shows_scores: bool) -> list[ColumnHeader]:
-    """Headers with their sort state: a click on the sorted column reverses it."""
-    headers = []
-    for label, key in LIST_COLUMNS:
-        if label in SCORE_COLUMNS and not shows_scores:
-            continue
-        numeric = key in NUMERIC_COLUMNS
-        aria_sort = next_ordering = None
-        if key is not None:
-            if current == key:
-                aria_sort, next_ordering = "ascending", f"-{key}"
-            elif current == f"-{key}":
-                aria_sort, next_ordering = "descending", key
-            else:
-                next_ordering = f"-{key}" if numeric else key
-        headers.append(ColumnHeader(label, key, numeric, aria_sort, next_ordering))
-    return headers
+def column_headers(current: str, *, shows_scores: bool) -> list[listing.ColumnHeader]:
+    """The list's headers with their sort state; score columns only for who may see scores."""
+    columns = [c for c in LIST_COLUMNS if shows_scores or c[0] not in SCORE_COLUMNS]
+    return listing.column_headers(columns, current, numeric=NUMERIC_COLUMNS)
 
 
 def account_export_columns(*, shows_scores: bool) -> list[tuple[str, Any]]:

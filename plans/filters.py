@@ -1,16 +1,28 @@
-"""The commitments board's filters, shared by the HTML board, its CSV export and the API."""
+"""The filters of the commitments board (shared by the HTML board, its exports and the API) and
+of the actions list (its page and its exports)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import F, QuerySet
 
 from accounts.models import Account, User
+from kam.listing import FilterForm, SortableFilterSet, contains_any, declared_order
+from kam.widgets import QuickSelect
 from plans import selectors
-from plans.models import Commitment, CommitmentCategory, CommitmentStatus, ServiceTeam
+from plans.models import (
+    Action,
+    ActionFamily,
+    ActionStatus,
+    Commitment,
+    CommitmentCategory,
+    CommitmentStatus,
+    ServiceTeam,
+)
 
 
 def _accounts_with_commitments(request: Any) -> QuerySet[Account]:
@@ -19,25 +31,17 @@ def _accounts_with_commitments(request: Any) -> QuerySet[Account]:
     return (
         Account.objects.visible_to(user)
         .filter(pk__in=Commitment.objects.filter(active=True).values("account_id"))
+        .only("pk", "name", "erp_code")  # what a choice shows (Account.__str__)
         .order_by("name", "pk")
     )
 
 
 def _kams_with_commitments(request: Any) -> QuerySet[User]:
-    return User.objects.filter(
-        pk__in=_accounts_with_commitments(request).values("kam_id")
-    ).order_by("last_name", "first_name", "username")
-
-
-class CommitmentFilterForm(forms.Form):
-    """Bootstrap classes on every widget, so templates render fields as they are."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            is_select = isinstance(field.widget, forms.Select)
-            css = "form-select form-select-sm" if is_select else "form-control form-control-sm"
-            field.widget.attrs.setdefault("class", css)
+    return (
+        User.objects.filter(pk__in=_accounts_with_commitments(request).values("kam_id"))
+        .only("pk", "first_name", "last_name", "username")  # what a choice shows (User.__str__)
+        .order_by("last_name", "first_name", "username")
+    )
 
 
 class CommitmentFilterSet(django_filters.FilterSet):
@@ -60,20 +64,22 @@ class CommitmentFilterSet(django_filters.FilterSet):
         queryset=ServiceTeam.objects.order_by("name"),
         empty_label="Any team",
     )
+    # QuickSelect: at 50,000 accounts a director's board lists hundreds of each.
     account = django_filters.ModelChoiceFilter(
-        queryset=_accounts_with_commitments, empty_label="Any account"
+        queryset=_accounts_with_commitments, empty_label="Any account", widget=QuickSelect
     )
     kam = django_filters.ModelChoiceFilter(
         label="Key account manager",
         field_name="account__kam",
         queryset=_kams_with_commitments,
         empty_label="Any KAM",
+        widget=QuickSelect,
     )
 
     class Meta:
         model = Commitment
         fields = ["q", "status", "category", "responsible_team", "account", "kam"]
-        form = CommitmentFilterForm
+        form = FilterForm
 
     def __init__(
         self,
@@ -88,11 +94,99 @@ class CommitmentFilterSet(django_filters.FilterSet):
         super().__init__(data, queryset, request=request, prefix=prefix)
 
     def search(self, queryset: QuerySet[Commitment], name: str, value: str) -> QuerySet[Commitment]:
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(promise__icontains=value)
-            | Q(account__name__icontains=value)
-            | Q(account__erp_code__icontains=value)
+        return contains_any(queryset, value, ["promise", "account__name", "account__erp_code"])
+
+
+# The only orderings the actions list accepts: key -> (label, expressions for ascending order).
+ACTION_ORDERINGS: dict[str, tuple[str, tuple[Any, ...]]] = {
+    "account": ("Account", (F("plan__account__name"),)),
+    "plan": ("Plan", (F("plan__period_start"), F("plan__title"))),
+    "family": ("Family", (declared_order("family", ActionFamily),)),
+    "title": ("Action", (F("title"),)),
+    "owner": ("Owner", (F("owner__last_name"), F("owner__first_name"), F("owner__username"))),
+    "due_date": ("Due", (F("due_date"),)),
+    "status": ("Status", (declared_order("status", ActionStatus),)),
+}
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _action_accounts(request: Any) -> QuerySet[Account]:
+    return selectors.action_accounts(getattr(request, "user", None))
+
+
+def _action_owners(request: Any) -> QuerySet[User]:
+    return selectors.action_owners(getattr(request, "user", None))
+
+
+class ActionFilterSet(SortableFilterSet):
+    """Search, filters and sorting for the actions of the plans a user may see.
+
+    Without a queryset, `plans.selectors.action_rows` gives the request's user's actions, with
+    `is_overdue` as of `today`; the soonest due come first.
+    """
+
+    q = django_filters.CharFilter(
+        label="Search", method="search", help_text="Action, account name or ERP code contains"
+    )
+    # Hundreds of accounts and people: QuickSelect writes their options without templates.
+    account = django_filters.ModelChoiceFilter(
+        field_name="plan__account",
+        queryset=_action_accounts,
+        empty_label="Any account",
+        widget=QuickSelect,
+    )
+    family = django_filters.ChoiceFilter(choices=ActionFamily.choices, empty_label="Any family")
+    status = django_filters.ChoiceFilter(choices=ActionStatus.choices, empty_label="Any status")
+    owner = django_filters.ModelChoiceFilter(
+        queryset=_action_owners, empty_label="Anyone", widget=QuickSelect
+    )
+    overdue = django_filters.BooleanFilter(
+        label="Overdue only", method="only_overdue", widget=forms.CheckboxInput
+    )
+    due_from = django_filters.DateFilter(
+        field_name="due_date", lookup_expr="gte", label="Due from", widget=DATE_WIDGET
+    )
+    due_to = django_filters.DateFilter(
+        field_name="due_date", lookup_expr="lte", label="Due until", widget=DATE_WIDGET
+    )
+
+    orderings = ACTION_ORDERINGS
+    default_ordering = "due_date"
+    tiebreak = (F("due_date").asc(), F("pk").asc())
+
+    class Meta:
+        model = Action
+        fields = [
+            "q",
+            "account",
+            "family",
+            "status",
+            "owner",
+            "overdue",
+            "due_from",
+            "due_to",
+            "ordering",
+        ]
+        form = FilterForm
+
+    def __init__(
+        self,
+        data: Any = None,
+        queryset: QuerySet[Action] | None = None,
+        *,
+        request: Any,
+        today: dt.date,
+        prefix: str | None = None,
+    ) -> None:
+        self.today = today
+        if queryset is None:
+            queryset = selectors.action_rows(user=request.user, today=today)
+        super().__init__(data, queryset, request=request, prefix=prefix)
+
+    def search(self, queryset: QuerySet[Action], name: str, value: str) -> QuerySet[Action]:
+        return contains_any(
+            queryset, value, ["title", "plan__account__name", "plan__account__erp_code"]
         )
+
+    def only_overdue(self, queryset: QuerySet[Action], name: str, value: bool) -> QuerySet[Action]:
+        return queryset.filter(selectors.overdue_condition(self.today)) if value else queryset

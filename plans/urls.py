@@ -6,6 +6,7 @@ from plans.views.plans import commitment_propose, commitment_withdraw
 app_name = "plans"
 
 urlpatterns = [
+    path("actions/", views.action_list, name="actions"),
     path("commitments/", views.board, name="board"),
     path("commitments/export.csv", views.board_export, name="board_export"),
     path(

@@ -15,29 +15,11 @@ from django.db.models import Count, Q, QuerySet
 from accounts.models import Account, AccountStatus, User
 from accounts.selectors import AccountFacets, account_facets
 from kam import rules as kam_rules
+from kam.listing import FilterForm, bootstrap
 from scoring.models import Criterion
 from scoring.portfolio import TRAILING, Period, Scope, period_choices, resolve_period
 
 MAX_TOP_N = 1000
-
-
-def _bootstrap(form: forms.Form) -> None:
-    """Bootstrap classes on every widget, so templates render fields as they are."""
-    for bound in form.fields.values():
-        widget = bound.widget
-        if isinstance(widget, forms.CheckboxInput):
-            css = "form-check-input"
-        elif isinstance(widget, forms.Select):
-            css = "form-select form-select-sm"
-        else:
-            css = "form-control form-control-sm"
-        widget.attrs.setdefault("class", css)
-
-
-class PortfolioFilterForm(forms.Form):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _bootstrap(self)
 
 
 # The filter choices change only when an import brings a new industry, region or KAM.
@@ -74,7 +56,7 @@ class PortfolioFilterSet(django_filters.FilterSet):
     class Meta:
         model = Account
         fields = ["kam", "industry", "region", "period"]
-        form = PortfolioFilterForm
+        form = FilterForm
 
     def __init__(self, data: Any = None, *, request: Any, today: dt.date) -> None:
         super().__init__(data, Account.objects.none(), request=request)
@@ -142,7 +124,7 @@ class WeightsForm(forms.Form):
                 help_text=criterion.get_kind_display(),
                 widget=forms.NumberInput(attrs={"step": "1", "inputmode": "decimal"}),
             )
-        _bootstrap(self)
+        bootstrap(self)
 
     @staticmethod
     def field_name(criterion: Criterion) -> str:
@@ -198,4 +180,4 @@ class DesignationForm(forms.Form):
         kwargs.setdefault("initial", {"status": account.status, "kam": account.kam_id})
         super().__init__(*args, **kwargs)
         self.fields["kam"].queryset = kams_with_load()
-        _bootstrap(self)
+        bootstrap(self)

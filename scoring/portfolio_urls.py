@@ -1,14 +1,17 @@
-"""The director's pages, mounted at /portfolio/ (namespace "portfolio")."""
+"""The director's pages, mounted at /portfolio/ (namespace "portfolio"), and the scores list,
+which KAMs read too (for the accounts they serve)."""
 
 from django.urls import path
 
 from scoring import portfolio_views as views
+from scoring.score_views import score_list
 
 app_name = "portfolio"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("export/<slug:name>.csv", views.export, name="export"),
+    path("scores/", score_list, name="scores"),
     path("workbench/", views.workbench_page, name="workbench"),
     path("workbench/preview/", views.weights_preview, name="preview"),
     path("workbench/weights/", views.weights_save, name="weights_save"),

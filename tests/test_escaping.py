@@ -123,6 +123,8 @@ def _url(name: str, objects: dict) -> str:
         "commitment page": reverse("plans:commitment_detail", args=[commitment.pk]),
         "audit log": reverse("audit"),
         "portfolio dashboard": reverse("portfolio:dashboard"),
+        "scores list": reverse("portfolio:scores"),
+        "actions list": reverse("plans:actions"),
     }[name]
 
 
@@ -161,6 +163,13 @@ PAGES = [
         ],
     ),
     ("portfolio dashboard", "director", ["account-name", "candidate-name"]),
+    ("scores list", "director", ["account-name", "candidate-name"]),
+    ("scores list", "kam", ["account-name"]),
+    (
+        "actions list",
+        "kam",
+        ["account-name", "plan-title", "action-title", "action-description"],
+    ),
 ]
 
 
@@ -199,6 +208,22 @@ def test_portfolio_export_neutralises_formula_cells(client, director, typed_in):
     names = sorted(row["Name"] for row in rows)
     # The candidate's name starts with a letter: kept as typed.
     assert names == sorted([_neutralised(VALUES["account-name"]), VALUES["candidate-name"]])
+
+
+def test_scores_export_neutralises_formula_cells(client, director, typed_in):
+    client.force_login(director)
+    rows = _csv_rows(client.get(reverse("portfolio:scores"), {"export": "csv"}))
+    assert sorted(row["Account"] for row in rows) == sorted(
+        [_neutralised(VALUES["account-name"]), VALUES["candidate-name"]]
+    )
+
+
+def test_actions_export_neutralises_formula_cells(client, kam, typed_in):
+    client.force_login(kam)
+    rows = _csv_rows(client.get(reverse("plans:actions"), {"export": "csv"}))
+    assert [(row["Account"], row["Action"]) for row in rows] == [
+        (_neutralised(VALUES["account-name"]), VALUES["action-title"])
+    ]
 
 
 def test_audit_export_neutralises_formula_cells(client, admin_user, typed_in):

@@ -1,9 +1,17 @@
 """Reads of the plans app, shared by pages, the API and tasks.
 
-Service commitments and notifications live in `commitments`, account plans in `plans`; both are
-re-exported here, so `from plans.selectors import board_rows, plan_page` keeps working.
+Service commitments and notifications live in `commitments`, account plans in `plans`, the
+actions list in `actions`; all are re-exported here, so
+`from plans.selectors import board_rows, plan_page` keeps working.
 """
 
+from plans.selectors.actions import (
+    action_accounts,
+    action_owners,
+    action_rows,
+    overdue_condition,
+    visible_actions,
+)
 from plans.selectors.commitments import (
     LATEST_FIRST,
     SPARKLINE_POINTS,
@@ -14,18 +22,18 @@ from plans.selectors.commitments import (
     URGENCY_LABELS,
     URGENCY_MET,
     BoardRow,
+    board_ordered,
     board_queryset,
     board_rows,
+    board_summary,
     commitment_for_page,
     commitments_with_latest,
     latest_measurement_of,
     measurement_series,
     measurements_of,
     notifications_of,
-    board_ordered,
     status_changes_of,
     unread_notification_count,
-    board_summary,
     urgency_of,
 )
 from plans.selectors.plans import (
@@ -74,9 +82,14 @@ __all__ = [
     "Progress",
     "SectionRow",
     "account_score",
+    "action_accounts",
     "action_groups",
+    "action_owners",
+    "action_rows",
+    "board_ordered",
     "board_queryset",
     "board_rows",
+    "board_summary",
     "commitment_for_page",
     "commitments_with_latest",
     "current_plan",
@@ -84,13 +97,10 @@ __all__ = [
     "measurement_series",
     "measurements_of",
     "new_plan_defaults",
-    "action_owners",
-    "action_rows",
-    "board_ordered",
     "notifications_of",
     "objective_progress",
-    "board_summary",
     "open_action_counts",
+    "overdue_condition",
     "plan_actions",
     "plan_for_page",
     "plan_page",
@@ -103,5 +113,6 @@ __all__ = [
     "status_changes_of",
     "unread_notification_count",
     "urgency_of",
+    "visible_actions",
     "visible_plans",
 ]

@@ -1,7 +1,9 @@
-"""Pages of the plans app: service commitments in `commitments`, account plans in `plans`.
+"""Pages of the plans app: service commitments in `commitments`, account plans in `plans`, the
+actions list in `actions`.
 
-Both are re-exported here, so `from plans import views` and the URLconf keep one namespace."""
+All are re-exported here, so `from plans import views` and the URLconf keep one namespace."""
 
+from plans.views.actions import action_list
 from plans.views.commitments import (
     board,
     board_export,
@@ -28,6 +30,7 @@ from plans.views.plans import (
 )
 
 __all__ = [
+    "action_list",
     "board",
     "board_export",
     "commitment_detail",

@@ -29,7 +29,8 @@ def test_bench_times_every_main_page_and_ends_with_the_worst(director, kam):
     lines = bench(requests=3, accounts=2)
 
     timed = r" +p50= *[\d.]+ ms  p95= *[\d.]+ ms  queries= *\d+  /"
-    for page in ("dashboard", "account list", "account page", "workbench", "workbench preview"):
+    pages = ["dashboard", "account list", "account page", "workbench", "workbench preview"]
+    for page in [*pages, "scores list", "actions list"]:
         assert any(re.match(page + timed, line) for line in lines), page
     assert re.fullmatch(r"worst_p95_ms=\d+ worst_queries=\d+", lines[-1])
 

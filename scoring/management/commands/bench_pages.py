@@ -158,6 +158,8 @@ class Command(BaseCommand):
                 "no scoring run yet: the preview needs one",
             ),
             Page("ops board", _url("plans:board"), get, "no ops board URL (plans:board) yet"),
+            Page("scores list", _url("portfolio:scores"), get, "no scores list URL"),
+            Page("actions list", _url("plans:actions"), get, "no actions list URL"),
         ]
         return pages
 

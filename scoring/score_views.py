@@ -1,0 +1,118 @@
+"""The scores list: the current run's ranking of the accounts the user may see, filtered and
+sorted, a page at a time or downloaded whole (CSV or Excel) with each score's explanation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+
+from kam import listing
+from kam import rules as kam_rules
+from kam.exports import Columns, export_response
+from scoring.filters import ScoreFilterSet
+from scoring.models import Criterion
+from scoring.scores import (
+    FLAG_LABELS,
+    flags_of,
+    may_read_scores,
+    run_criteria,
+    with_explanations,
+)
+from scoring.selectors import current_run
+
+PAGE_SIZE = 50
+
+# The page's columns in order: (label, ordering key or None when the column is not sortable).
+COLUMNS: list[tuple[str, str | None]] = [
+    ("Rank", "rank"),
+    ("Account", "name"),
+    ("Status", "status"),
+    ("KAM", "kam"),
+    ("Industry", None),
+    ("Region", None),
+    ("Attractiveness", "attractiveness"),
+    ("Relative strength", "strength"),
+    ("Quadrant", "quadrant"),
+    ("T12M revenue", "revenue"),
+    ("Net profit", "net_profit"),
+    ("Cost to serve", "cost_to_serve"),
+    ("Flags", None),
+]
+NUMERIC_COLUMNS = {"attractiveness", "strength", "revenue", "net_profit", "cost_to_serve"}
+
+EXPORT_COLUMNS: list[tuple[str, Any]] = [
+    ("Rank", "rank"),
+    ("ERP code", "account.erp_code"),
+    ("Account", "account.name"),
+    ("Status", lambda s: s.account.get_status_display()),
+    ("KAM", lambda s: str(s.account.kam) if s.account.kam_id else ""),
+    ("Industry", "account.industry"),
+    ("Region", "account.region"),
+    ("Attractiveness", "attractiveness"),
+    ("Relative strength", "relative_strength"),
+    ("Quadrant", lambda s: s.get_quadrant_display()),
+    ("T12M revenue", "revenue"),
+    ("Net profit", "net_profit"),
+    ("Cost to serve", "cost_to_serve"),
+    *[(label, field) for field, label in FLAG_LABELS.items()],
+]
+
+
+def export_columns(criteria: list[Criterion]) -> Columns:
+    """The list's figures, then each criterion's normalised value (0-100) and contribution to
+    the score (its points of the 0-100 attractiveness)."""
+
+    def explained(criterion_id: int, part: str) -> Any:
+        def value(score: Any) -> Any:
+            line = score.explanation.get(criterion_id)
+            return getattr(line, part) if line is not None else None
+
+        return value
+
+    columns = list(EXPORT_COLUMNS)
+    for criterion in criteria:
+        columns += [
+            (f"{criterion.label}: normalised", explained(criterion.pk, "normalised")),
+            (f"{criterion.label}: contribution", explained(criterion.pk, "contribution")),
+        ]
+    return columns
+
+
+@login_required
+def score_list(request: HttpRequest) -> HttpResponseBase:
+    """Directors and administrators read every account's score, a KAM those of the accounts
+    they serve; operations, who never see scores, are refused."""
+    if not may_read_scores(request.user):
+        raise PermissionDenied("Scores are for the sales director and the accounts' own people.")
+    run = current_run()
+    filterset = ScoreFilterSet(request.GET, request=request, run=run)
+    if fmt := request.GET.get("export"):
+        return export_response(
+            with_explanations(filterset.qs, run),
+            export_columns(run_criteria(run)),
+            "scores",
+            fmt,
+        )
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    for score in page.object_list:
+        score.flags = flags_of(score)
+    return render(
+        request,
+        "portfolio/scores.html",
+        {
+            "filter": filterset,
+            "page_obj": page,
+            "run": run,
+            "shows_runs": kam_rules.sees_whole_portfolio(request.user),
+            "headers": listing.column_headers(
+                COLUMNS, filterset.current_ordering, numeric=NUMERIC_COLUMNS
+            ),
+        },
+    )

@@ -1,0 +1,92 @@
+"""Reads for the scores list: the current run's results, one row per account the user may see,
+and for downloads each criterion's normalised value and contribution beside the figures.
+
+Who may read it: whoever may see the scores of every account in their account list
+(`accounts.selectors.list_shows_scores`): directors and administrators for the whole portfolio,
+a KAM for the accounts they serve; operations never see scores.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from itertools import islice
+from typing import Any
+
+from django.db.models import QuerySet
+
+from accounts.models import Account
+from accounts.selectors import list_shows_scores
+from scoring.models import AccountScore, Criterion, CriterionScore, ScoringRun
+
+# The run's flags, as the list and its downloads name them.
+FLAG_LABELS = {
+    "is_pareto": "Pareto (80% of revenue)",
+    "is_4x": "4x average",
+    "is_misclassified": "Misclassified",
+    "kam_overloaded": "KAM overloaded",
+}
+# Rows read per query when a download streams the list, and explained per query.
+EXPORT_BATCH = 1000
+
+
+def may_read_scores(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and list_shows_scores(user)
+
+
+def score_rows(*, user: Any, run: ScoringRun | None) -> QuerySet[AccountScore]:
+    """The run's scores of the accounts `user` may see, with each account and its KAM (one
+    query for a page); none before the first run."""
+    if run is None:
+        return AccountScore.objects.none()
+    return AccountScore.objects.filter(
+        run=run, account__in=Account.objects.visible_to(user).values("pk")
+    ).select_related("account", "account__kam")
+
+
+def flags_of(score: AccountScore) -> list[str]:
+    """The labels of the flags the run raised on a score."""
+    return [label for field, label in FLAG_LABELS.items() if getattr(score, field)]
+
+
+def run_criteria(run: ScoringRun | None) -> list[Criterion]:
+    """The criteria the run explained its scores with, in the criteria's order (one query)."""
+    if run is None:
+        return []
+    used = CriterionScore.objects.filter(run=run).values("criterion_id")
+    return list(Criterion.objects.filter(pk__in=used).order_by("position", "key"))
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """One line of a score's explanation: the criterion's normalised value and contribution."""
+
+    normalised: Decimal
+    contribution: Decimal
+
+
+def with_explanations(
+    rows: QuerySet[AccountScore], run: ScoringRun | None, *, batch: int = EXPORT_BATCH
+) -> Iterator[AccountScore]:
+    """The rows in their order, each with `explanation` ({criterion id: Explanation}): one
+    query per `batch` rows for the rows and one for their explanations, however many there are."""
+    iterator = rows.iterator(chunk_size=batch)
+    while chunk := list(islice(iterator, batch)):
+        explained = _explanations(run, (row.account_id for row in chunk))
+        for row in chunk:
+            row.explanation = explained.get(row.account_id, {})
+            yield row
+
+
+def _explanations(
+    run: ScoringRun | None, account_ids: Iterable[int]
+) -> dict[int, dict[int, Explanation]]:
+    lines = CriterionScore.objects.filter(run=run, account_id__in=list(account_ids)).values_list(
+        "account_id", "criterion_id", "normalised", "contribution"
+    )
+    explained: dict[int, dict[int, Explanation]] = defaultdict(dict)
+    for account_id, criterion_id, normalised, contribution in lines:
+        explained[account_id][criterion_id] = Explanation(normalised, contribution)
+    return explained

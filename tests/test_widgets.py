@@ -1,0 +1,40 @@
+"""kam.widgets.QuickSelect writes the markup Django's Select writes, without its templates."""
+
+import re
+
+import pytest
+from django import forms
+
+from kam.widgets import QuickSelect
+
+CHOICES = [
+    ("", "Any account"),
+    (1, 'Müller & Söhne <GmbH> "Nord"'),
+    (2, "Zeta Motors"),
+    ("Europe", [(3, "Acme (ACME-1)"), (4, "Bolt & Nut")]),
+]
+
+
+def normalised(html: str) -> str:
+    return re.sub(r">\s+<", "><", html.strip())
+
+
+@pytest.mark.parametrize("value", [None, "", "2", 4])
+def test_quick_select_renders_what_select_renders(value):
+    attrs = {"class": "form-select form-select-sm", "id": "id_account"}
+
+    quick = QuickSelect(attrs=attrs, choices=CHOICES).render("account", value)
+    django = forms.Select(attrs=attrs, choices=CHOICES).render("account", value)
+
+    assert normalised(str(quick)) == normalised(str(django))
+
+
+def test_quick_select_escapes_labels_and_marks_the_selected_option():
+    html = str(QuickSelect(choices=CHOICES).render("account", "1"))
+
+    assert (
+        '<option value="1" selected>Müller &amp; Söhne &lt;GmbH&gt; &quot;Nord&quot;</option>'
+        in (html)
+    )
+    assert html.count(" selected") == 1
+    assert '<optgroup label="Europe">' in html
