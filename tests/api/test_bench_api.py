@@ -37,10 +37,9 @@ def test_percentile_is_the_nearest_rank():
 
 
 def test_the_driver_loads_each_endpoint_and_the_report_ends_with_the_totals(
-    live_server, django_db_serialized_rollback
+    live_server, reference_data
 ):
-    """Against pytest-django's live server (committed data, as gunicorn would read it); the
-    serialized rollback puts the migrations' rows back for the browser tests after it."""
+    """Against pytest-django's live server (committed data, as gunicorn would read it)."""
     kam = factories.KamFactory(username="bench-kam")
     account = factories.KeyAccountFactory(kam=kam)
     plan = factories.PlanFactory(account=account)

@@ -4,8 +4,8 @@ Reuse: request `page` for a fresh browser context per test (console errors fail 
 screenshot of the final state lands in test-artifacts/e2e/), `new_page()` for a second person in
 the same test, `login(page, user)` to sign in through the real login form, and `screenshot(page,
 name)` for extra steps. Mark browser tests `@pytest.mark.e2e`; create data in the test with the
-factories: the database is transactional (the live server sees it) with a serialised rollback, so
-the role groups and criteria from the migrations are there for every test.
+factories: the database is transactional (the live server sees it), and `reference_data` puts the
+migrations' role groups and criteria back after an earlier test's flush.
 
 Without Chromium the tests are skipped with the reason, except under CI (`CI` set), where a
 missing browser fails loudly: CI installs it, so a silent skip there would hide a broken job.
@@ -81,7 +81,7 @@ def screenshot(page: object, name: str) -> Path:
 
 @pytest.fixture
 def new_page(
-    browser: object, live_server: object, django_db_serialized_rollback: None, request
+    browser: object, live_server: object, reference_data: None, request
 ) -> Iterator[Callable[[], object]]:
     """A factory of pages, each in its own browser context (its own cookies: one person).
 
