@@ -9,7 +9,8 @@ already in the database when it was built with the same sizes and still holds wh
 (in this process, or through N real Celery worker processes on Redis with --workers N, which
 needs REDIS_URL in the environment), and
 times the floor: one GROUP BY per account over the trailing-12-month sales lines and one over
-the trailing-12-month activities x rates, each run as a bare aggregate that returns one row.
+the trailing-12-month activities x rates, each run as a bare aggregate that returns one row
+under the engine's own session settings (work_mem, no JIT, no nested loops).
 The last line printed is always `recompute_s=<median> floor_s=<median> ratio=<recompute/floor>`.
 """
 
@@ -27,10 +28,11 @@ import time
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import connection, transaction
 
 from accounts.models import Account, Activity, SalesLine
 from scoring import engine, services
+from scoring.engine import dialect
 from scoring.models import CostRate, RunStatus, RunTrigger, ScoringRun
 
 MARKER = "kam_bench_dataset"
@@ -175,7 +177,11 @@ class Command(BaseCommand):
         sales = SalesLine._meta.db_table
         activity = Activity._meta.db_table
         rate = CostRate._meta.db_table
-        with connection.cursor() as cursor:
+        # The floor gets the engine's session settings (work_mem, no JIT, no nested loops), so
+        # a planner misestimate never makes it slower than it has to be and the ratio flattering.
+        with transaction.atomic(), connection.cursor() as cursor:
+            for statement in dialect.session_tuning_statements(256, nested_loops=False):
+                cursor.execute(statement)
             started = time.monotonic()
             cursor.execute(
                 f"""SELECT COUNT(*), SUM(revenue), SUM(cogs) FROM (
