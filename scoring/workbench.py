@@ -94,12 +94,13 @@ WITH params AS (
                ORDER BY CAST(s.attractiveness AS DOUBLE PRECISION) * %s + COALESCE(d.points, 0)
                DESC, s.account_id
            ) AS new_rank,
-           COUNT(*) OVER () AS total
+           COUNT(*) OVER () AS total,
+           SUM(s.revenue) OVER () AS total_revenue
     FROM {SCORE} s
     LEFT JOIN delta d ON d.account_id = s.account_id
     WHERE s.run_id = %s
 ), picked AS (
-    SELECT r.account_id, r.points, r.new_rank, r.total, p.n, k.id AS key_id
+    SELECT r.account_id, r.points, r.new_rank, r.total, r.total_revenue, p.n, k.id AS key_id
     FROM ranked r
     CROSS JOIN params p
     LEFT JOIN (SELECT id FROM {ACCOUNT} WHERE status = %s) k ON k.id = r.account_id
@@ -112,8 +113,7 @@ SELECT picked.account_id,
        (SELECT s.rank FROM {SCORE} s WHERE s.run_id = %s AND s.account_id = picked.account_id),
        (SELECT s.attractiveness FROM {SCORE} s
         WHERE s.run_id = %s AND s.account_id = picked.account_id),
-       picked.new_rank, picked.points, picked.total, picked.n,
-       (SELECT SUM(revenue) FROM {SCORE} WHERE run_id = %s)
+       picked.new_rank, picked.points, picked.total, picked.n, picked.total_revenue
 FROM picked
 ORDER BY picked.new_rank
 """
@@ -172,7 +172,7 @@ def weights_preview(
             params += [pk, float(changes[pk])]
         params += [run.pk, *changed]
     params += [float(base_weight), float(base_weight), run.pk, KEY]
-    params += [run.pk, run.pk, run.pk, run.pk]
+    params += [run.pk, run.pk, run.pk]
     rows = _fetch_without_jit(_preview_sql(len(changed)), params)
     if not rows:
         return Preview(top_n=top_n or 0, accounts=0)
