@@ -244,6 +244,8 @@ MAILERS = {
     )
 }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "kam@localhost")
+# Where people reach KAM: e-mails link to pages under it (a mail has no request to take it from).
+KAM_BASE_URL = os.environ.get("KAM_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 REST_FRAMEWORK = {
     # Token first: an anonymous request then gets 401 with a WWW-Authenticate challenge.

@@ -25,6 +25,10 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or [_required("ALLOWED_HOSTS")]
 # X-Forwarded-Proto. Only a private, plain-http trial (docker-compose on localhost) turns it off.
 KAM_HTTPS = env_bool("KAM_HTTPS", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Links in e-mails: KAM_BASE_URL, else the first allowed host under the scheme KAM is served on.
+KAM_BASE_URL = os.environ.get(
+    "KAM_BASE_URL", f"{'https' if KAM_HTTPS else 'http'}://{ALLOWED_HOSTS[0].lstrip('.')}"
+).rstrip("/")
 SECURE_SSL_REDIRECT = KAM_HTTPS
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SESSION_COOKIE_SECURE = KAM_HTTPS

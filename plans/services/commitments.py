@@ -248,13 +248,20 @@ def status_change_emails_send(*, status_change_ids: Iterable[int]) -> int:
         raise
 
 
+def _email_body(notification: Notification) -> str:
+    """The notification's text and, when it has one, the full address of its page."""
+    if not notification.url:
+        return notification.body
+    return f"{notification.body}\n\n{settings.KAM_BASE_URL}{notification.url}".strip()
+
+
 def _email_notifications(notifications: Any) -> int:
     """Send each notification to its recipient's e-mail address (recipients without one are
     skipped: the in-app notification is all they get)."""
     messages = [
         EmailMessage(
             subject=notification.subject,
-            body=f"{notification.body}\n\n{notification.url}".strip(),
+            body=_email_body(notification),
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[notification.recipient.email],
         )

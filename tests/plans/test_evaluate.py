@@ -28,8 +28,9 @@ def second_member(team):
 
 
 def test_a_breach_is_recorded_with_its_measurement_and_notifies_team_and_kam(
-    commitment, operations, second_member, kam, django_capture_on_commit_callbacks
+    commitment, operations, second_member, kam, django_capture_on_commit_callbacks, settings
 ):
+    settings.KAM_BASE_URL = "https://kam.example.com"
     measurement = factories.MeasurementFactory(
         commitment=commitment, value=Decimal("96"), **OCTOBER
     )
@@ -59,6 +60,10 @@ def test_a_breach_is_recorded_with_its_measurement_and_notifies_team_and_kam(
     assert "is breached" in mail.outbox[0].subject
     assert "96 % (1 Oct 2026 to 31 Oct 2026) misses the target of at least 98 %" in (
         mail.outbox[0].body
+    )
+    # a mail has no request to resolve a path against: the link is the full address
+    assert mail.outbox[0].body.endswith(
+        f"\n\nhttps://kam.example.com/plans/commitments/{commitment.pk}/"
     )
 
 
