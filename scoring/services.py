@@ -14,19 +14,23 @@ A run moves queued -> running -> succeeded | failed. The rules enforced here:
   stale, superseded) does nothing.
 - Each run records who or what started it, start and end, status, per-stage durations, counts
   and the error of a failed run. Score rows of all but the newest KEEP_SUCCEEDED succeeded runs
-  are pruned after each success.
+  are pruned by each final stage: those of all but the newest KEEP_SUCCEEDED - 1 before it
+  and the running one, alongside its transaction where the database allows (see
+  run_finalize).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -220,8 +224,13 @@ def _set_stage(run: ScoringRun, stage: str, progress_pct: int) -> None:
 
 def run_finalize(*, run_id: int) -> ScoringRun:
     """Compute what needs every account (percentiles, scores, matrix, ranks, flags) and make
-    the run the current one, in one transaction; then prune old runs' rows. Refuses a run whose
-    chunks are not all done. Raises RunNotRunning for a run that is over."""
+    the run the current one, in one transaction, and prune old runs' rows. Refuses a run whose
+    chunks are not all done. Raises RunNotRunning for a run that is over.
+
+    Pruning touches no row the transaction reads or writes, so on a connection of its own it
+    runs alongside it where that is possible (see _own_connections), else just before it. It
+    keeps the newest KEEP_SUCCEEDED - 1 succeeded runs and this one: once this one succeeds,
+    KEEP_SUCCEEDED succeeded runs keep their rows; should it fail, the newest one still does."""
     run = ScoringRun.objects.select_related("started_by").get(pk=run_id)
     if run.status != RunStatus.RUNNING:
         raise RunNotRunning(f"Run {run_id} is {run.status}.")
@@ -230,7 +239,29 @@ def run_finalize(*, run_id: int) -> ScoringRun:
     since_start = (timezone.now() - run.started_at).total_seconds()
     chunks_wall = max(0.0, since_start - run.stage_durations.get("prepare", 0))
     _set_stage(run, "scores", CHUNKS_DONE_PCT)
+    alongside = _own_connections(2)
+    prune_seconds = None if alongside else _timed_prune(current_run_id=run_id)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pruning = (
+            pool.submit(_in_thread, _timed_prune, current_run_id=run_id) if alongside else None
+        )
+        started = time.monotonic()
+        _finalize_in_transaction(run, chunks_wall=chunks_wall)
+        # The final stage's time includes its commit, where PostgreSQL checks the foreign keys
+        # of every row written.
+        run.stage_durations["scores"] = round(time.monotonic() - started, 3)
+        run.stage_durations["prune"] = pruning.result() if pruning else prune_seconds
+    run.save(update_fields=["stage_durations"])
+    return run
+
+
+def _timed_prune(*, current_run_id: int) -> float:
     started = time.monotonic()
+    engine.prune_runs(keep_succeeded=KEEP_SUCCEEDED - 1, current_run_id=current_run_id)
+    return round(time.monotonic() - started, 3)
+
+
+def _finalize_in_transaction(run: ScoringRun, *, chunks_wall: float) -> None:
     with transaction.atomic():
         criteria = [
             {"id": pk, "source": source, "weight": run.weights[key]}
@@ -239,9 +270,9 @@ def run_finalize(*, run_id: int) -> ScoringRun:
             .values_list("pk", "key", "source")
         ]
         written = engine.finalize_scores(
-            run_id=run_id, window=engine.Window(run.as_of), criteria=criteria
+            run_id=run.pk, window=engine.Window(run.as_of), criteria=criteria
         )
-        summary = AccountScore.objects.filter(run_id=run_id).aggregate(
+        summary = AccountScore.objects.filter(run_id=run.pk).aggregate(
             accounts=Count("pk"),
             key_accounts=Count("pk", filter=Q(status="key")),
             pareto=Count("pk", filter=Q(is_pareto=True)),
@@ -270,14 +301,6 @@ def run_finalize(*, run_id: int) -> ScoringRun:
         run.stage, run.progress_pct = "done", 100
         run.finished_at = run.heartbeat_at = now
         run.save()
-    # The final stage's time includes its commit, where PostgreSQL checks the foreign keys of
-    # every row written.
-    run.stage_durations["scores"] = round(time.monotonic() - started, 3)
-    started = time.monotonic()
-    engine.prune_runs(keep_succeeded=KEEP_SUCCEEDED, current_run_id=run_id)
-    run.stage_durations["prune"] = round(time.monotonic() - started, 3)
-    run.save(update_fields=["stage_durations"])
-    return run
 
 
 def run_fail(*, run_id: int, error: str) -> bool:
@@ -289,6 +312,47 @@ def run_fail(*, run_id: int, error: str) -> bool:
     )
 
 
+def _own_connections(tasks: int) -> bool:
+    """Whether `tasks` independent steps of a run may run side by side in this process, each
+    on a thread and connection of its own: when there are several, the database takes
+    concurrent writers (PostgreSQL) and no transaction is open here (the other connections
+    would not see its uncommitted rows)."""
+    return tasks > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
+def _in_thread(step: Callable[..., Any], /, **kwargs: Any) -> Any:
+    """Run a step on a pool thread, with the thread's own connection closed after it."""
+    try:
+        return step(**kwargs)
+    finally:
+        connection.close()
+
+
+def _run_chunks_inline(plan: RunPlan) -> Iterator[engine.ChunkResult]:
+    """Compute the chunks of a planned run in this process, yielding as each one is done: side
+    by side, one thread and connection per chunk and at most one per CPU, where that is
+    possible (as the chord does on several workers; see chunk_count), else one after the
+    other. The first failure is raised once the chunks already running have ended."""
+    threads = min(len(plan.chunks), os.cpu_count() or 1)
+    if not _own_connections(threads):
+        for chunk in plan.chunks:
+            yield run_chunk(run_id=plan.run_id, chunk=chunk, snapshot_from=plan.snapshot_from)
+        return
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        futures = [
+            pool.submit(
+                _in_thread,
+                run_chunk,
+                run_id=plan.run_id,
+                chunk=chunk,
+                snapshot_from=plan.snapshot_from,
+            )
+            for chunk in plan.chunks
+        ]
+        for future in as_completed(futures):
+            yield future.result()
+
+
 def run_recompute(
     *,
     run: ScoringRun,
@@ -296,13 +360,13 @@ def run_recompute(
     on_progress: Callable[[str, int, int], None] | None = None,
 ) -> ScoringRun:
     """Run the whole pipeline of a queued run in this process, stage after stage (the
-    `recompute` command; the same services the Celery tasks call). on_progress(stage, done,
-    total) is told after each step. A failure marks the run failed and re-raises."""
+    `recompute` command; the same services the Celery tasks call), the chunks side by side
+    where the database allows (see _run_chunks_inline). on_progress(stage, done, total) is
+    told after each step. A failure marks the run failed and re-raises."""
     try:
         plan = run_prepare(run_id=run.pk, full_history=full_history)
         total = len(plan.chunks) + 1
-        for done, chunk in enumerate(plan.chunks, start=1):
-            run_chunk(run_id=run.pk, chunk=chunk, snapshot_from=plan.snapshot_from)
+        for done, _ in enumerate(_run_chunks_inline(plan), start=1):
             if on_progress:
                 on_progress("chunks", done, total)
         result = run_finalize(run_id=run.pk)

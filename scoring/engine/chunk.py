@@ -1,8 +1,10 @@
 """The per-chunk stage: everything that depends on one account's own rows, for an id range.
 
-A chunk is a range of account ids [lo, hi]. For each account in it, one INSERT ... SELECT writes
-the run's AccountScore row with the trailing-12-month figures, and one upsert writes the
-account's quarterly MetricSnapshot rows. The normalised scores, ranks, quadrants and flags need
+A chunk is a range of account ids [lo, hi]. One pass over the range's raw sales lines and
+activities sums them per account, snapshot quarter and span into a temporary table (figures_sql);
+from it one INSERT ... SELECT writes each account's AccountScore row of the run with the
+trailing-12-month figures, and one upsert writes the account's quarterly MetricSnapshot rows
+that are new or changed. The normalised scores, ranks, quadrants and flags need
 all accounts and are left to the final stage (see final.py).
 
 Definitions (all figures rounded to cents when stored):
@@ -34,7 +36,7 @@ from accounts.models import Account, Activity, Contact, SalesLine
 from scoring.engine import dialect
 from scoring.engine.rates import RateSegment, rates_cte
 from scoring.engine.rules import DMU_MIN_INFLUENCE, KEY_STATUS
-from scoring.engine.window import Window
+from scoring.engine.window import Window, add_months
 from scoring.models import AccountScore, MetricEntry, MetricKind, MetricSnapshot
 
 ACCOUNT = Account._meta.db_table
@@ -44,6 +46,8 @@ CONTACT = Contact._meta.db_table
 ENTRY = MetricEntry._meta.db_table
 SCORE = AccountScore._meta.db_table
 SNAPSHOT = MetricSnapshot._meta.db_table
+# The chunk's sums of its raw rows, a temporary table that lives for one chunk (figures_sql).
+FIGURES = "scoring_chunk_figures"
 
 # Largest absolute values the percentage columns hold (max_digits - decimal_places digits).
 GROWTH_LIMIT = "9999999.99"
@@ -89,9 +93,59 @@ def _params(run_id: int, lo: int, hi: int, window: Window) -> dict:
     }
 
 
-def scores_sql(rates: str) -> str:
+def _buckets(date: str) -> tuple[str, str]:
+    """The snapshot quarter (NULL outside the snapshot quarters) and the span of a date."""
     d = dialect.date_param
-    cost = dialect.cost_cents(f"SUM({dialect.cost_units('a.quantity', 'r.rate')})")
+    quarter = (
+        f"CASE WHEN {date} >= {d('snap_from')} AND {date} < {d('snap_to')} "
+        f"THEN {dialect.quarter_start(date)} END"
+    )
+    span = (
+        f"CASE WHEN {date} >= {d('t12_start')} THEN 2 "
+        f"WHEN {date} >= {d('prev_start')} THEN 1 ELSE 0 END"
+    )
+    return quarter, span
+
+
+def figures_sql(rates: str) -> str:
+    """The chunk's one pass over its raw sales lines and activities, into a temporary table
+    that both the scores and the snapshots read: sums per account, snapshot quarter (NULL
+    outside the snapshot quarters) and span (2 = T12, 1 = the previous 12 months, 0 = older,
+    read for the snapshots only). Sales lines and activities stay in rows of their own (a
+    reader sums over both), so neither is joined to the other. Costs are kept as unrounded
+    cost_units sums (exact on both databases), rounded to cents by the reader, once per figure.
+    """
+    d = dialect.date_param
+    units = dialect.cost_units("a.quantity", "r.rate")
+    sale_quarter, sale_span = _buckets("s.date")
+    activity_quarter, activity_span = _buckets("a.date")
+    return f"""
+CREATE TEMPORARY TABLE {FIGURES} AS
+WITH {rates}
+SELECT s.account_id, {sale_quarter} AS period_start, {sale_span} AS span,
+       COUNT(*) AS sales_lines, SUM(s.revenue) AS revenue, SUM(s.cost_of_goods) AS cogs,
+       0 AS rated, 0 AS cost_units, 0 AS unrated
+FROM {SALES} s
+WHERE s.account_id BETWEEN %(lo)s AND %(hi)s
+  AND s.date >= {d("sales_from")} AND s.date < {d("t12_end")}
+GROUP BY s.account_id, {sale_quarter}, {sale_span}
+UNION ALL
+SELECT a.account_id, {activity_quarter}, {activity_span},
+       0, 0, 0,
+       SUM(CASE WHEN r.rate IS NULL THEN 0 ELSE 1 END),
+       SUM(CASE WHEN r.rate IS NULL THEN 0 ELSE {units} END),
+       SUM(CASE WHEN r.rate IS NULL THEN 1 ELSE 0 END)
+FROM {ACTIVITY} a
+LEFT JOIN rates r ON r.activity_type_id = a.activity_type_id
+                 AND a.date >= r.start_d AND a.date <= r.end_d
+WHERE a.account_id BETWEEN %(lo)s AND %(hi)s
+  AND a.date >= {d("activities_from")} AND a.date < {d("t12_end")}
+GROUP BY a.account_id, {activity_quarter}, {activity_span}
+"""
+
+
+def scores_sql() -> str:
+    d = dialect.date_param
     # INSERT first, then WITH: Python's sqlite3 reports no rowcount for statements that
     # start with WITH.
     return f"""
@@ -101,25 +155,15 @@ INSERT INTO {SCORE} (
     relative_strength, quadrant, "rank", stage, status, dmu_coverage_pct, satisfaction,
     is_pareto, is_4x, is_misclassified, kam_overloaded
 )
-WITH {rates},
-sales AS (
+WITH sums AS (
     SELECT account_id,
-           SUM(CASE WHEN date >= {d("t12_start")} THEN revenue ELSE 0 END) AS revenue,
-           SUM(CASE WHEN date >= {d("t12_start")} THEN cost_of_goods ELSE 0 END) AS cogs,
-           SUM(CASE WHEN date < {d("t12_start")} THEN revenue ELSE 0 END) AS revenue_prev
-    FROM {SALES}
-    WHERE account_id BETWEEN %(lo)s AND %(hi)s
-      AND date >= {d("prev_start")} AND date < {d("t12_end")}
+           SUM(CASE WHEN span = 2 THEN revenue ELSE 0 END) AS revenue,
+           SUM(CASE WHEN span = 2 THEN cogs ELSE 0 END) AS cogs,
+           SUM(CASE WHEN span = 1 THEN revenue ELSE 0 END) AS revenue_prev,
+           {dialect.cost_cents("SUM(CASE WHEN span = 2 THEN cost_units ELSE 0 END)")} AS cts
+    FROM {FIGURES}
+    WHERE span > 0
     GROUP BY account_id
-),
-costs AS (
-    SELECT a.account_id, {cost} AS cts
-    FROM {ACTIVITY} a
-    JOIN rates r ON r.activity_type_id = a.activity_type_id
-                AND a.date >= r.start_d AND a.date <= r.end_d
-    WHERE a.account_id BETWEEN %(lo)s AND %(hi)s
-      AND a.date >= {d("t12_start")} AND a.date < {d("t12_end")}
-    GROUP BY a.account_id
 ),
 dmu AS (
     SELECT account_id,
@@ -146,15 +190,14 @@ base AS (
            {money("COALESCE(s.revenue, 0)")} AS revenue,
            {money("COALESCE(s.revenue_prev, 0)")} AS revenue_prev,
            {money("COALESCE(s.cogs, 0)")} AS cogs,
-           {money("COALESCE(c.cts, 0)")} AS cts,
+           {money("COALESCE(s.cts, 0)")} AS cts,
            CASE WHEN m.influential > 0
                 THEN ROUND(CAST(100.0 * m.covered / m.influential AS NUMERIC), 2) END AS dmu,
            CASE WHEN sat.value IS NULL THEN NULL
                 WHEN sat.value < 0 THEN 0 WHEN sat.value > 100 THEN 100
                 ELSE sat.value END AS satisfaction
     FROM {ACCOUNT} acc
-    LEFT JOIN sales s ON s.account_id = acc.id
-    LEFT JOIN costs c ON c.account_id = acc.id
+    LEFT JOIN sums s ON s.account_id = acc.id
     LEFT JOIN dmu m ON m.account_id = acc.id
     LEFT JOIN satisfaction sat ON sat.account_id = acc.id
     WHERE acc.id BETWEEN %(lo)s AND %(hi)s
@@ -208,41 +251,36 @@ ENTERED_LIMIT = {
 }
 
 
-def snapshots_sql(rates: str) -> str:
+def snapshots_sql() -> str:
     d = dialect.date_param
-    q_sales = dialect.quarter_start("date")
-    q_activity = dialect.quarter_start("a.date")
-    cost = dialect.cost_cents(f"SUM({dialect.cost_units('a.quantity', 'r.rate')})")
     entered = ",\n           ".join(
         f"MAX(CASE WHEN metric = '{kind.value}' THEN value END) AS {name}"
         for name, kind in ENTERED.items()
     )
-    entered_out = ", ".join(clamp(f"e.{name}", ENTERED_LIMIT[name]) for name in ENTERED)
+    entered_out = ",\n       ".join(
+        f"{clamp(f'e.{name}', ENTERED_LIMIT[name])} AS {name}" for name in ENTERED
+    )
     year_before = dialect.shift_months("g.period_start", -12)
     columns = ", ".join(SNAPSHOT_VALUE_COLUMNS)
     updates = ", ".join(f"{c} = excluded.{c}" for c in ["run_id", *SNAPSHOT_VALUE_COLUMNS])
     changed = " OR ".join(
         dialect.differs(f"{SNAPSHOT}.{c}", f"excluded.{c}") for c in SNAPSHOT_VALUE_COLUMNS
     )
+    computed_columns = ", ".join(f"c.{column}" for column in SNAPSHOT_VALUE_COLUMNS)
+    differs_from_stored = " OR ".join(
+        dialect.differs(f"c.{column}", f"s.{column}") for column in SNAPSHOT_VALUE_COLUMNS
+    )
     return f"""
 INSERT INTO {SNAPSHOT} (account_id, period_start, run_id, {columns})
-WITH {rates},
-q_sales AS (
-    SELECT account_id, {q_sales} AS period_start,
-           SUM(revenue) AS revenue, SUM(cost_of_goods) AS cogs
-    FROM {SALES}
-    WHERE account_id BETWEEN %(lo)s AND %(hi)s
-      AND date >= {d("snap_from")} AND date < {d("snap_to")}
-    GROUP BY account_id, {q_sales}
-),
-q_costs AS (
-    SELECT a.account_id, {q_activity} AS period_start, {cost} AS cts
-    FROM {ACTIVITY} a
-    JOIN rates r ON r.activity_type_id = a.activity_type_id
-                AND a.date >= r.start_d AND a.date <= r.end_d
-    WHERE a.account_id BETWEEN %(lo)s AND %(hi)s
-      AND a.date >= {d("snap_from")} AND a.date < {d("snap_to")}
-    GROUP BY a.account_id, {q_activity}
+WITH quarters AS (
+    -- a quarter has figures when it has sales lines or rated activities
+    SELECT account_id, period_start,
+           SUM(revenue) AS revenue, SUM(cogs) AS cogs,
+           {dialect.cost_cents("SUM(cost_units)")} AS cts
+    FROM {FIGURES}
+    WHERE period_start IS NOT NULL
+    GROUP BY account_id, period_start
+    HAVING MAX(sales_lines) > 0 OR MAX(rated) > 0
 ),
 q_entries AS (
     SELECT account_id, period_start,
@@ -252,65 +290,66 @@ q_entries AS (
       AND period_start >= {d("snap_from")} AND period_start < {d("snap_to")}
     GROUP BY account_id, period_start
 ),
+stored AS (
+    -- the range's snapshots from a year before the first recomputed quarter on: read once
+    -- for the growth of the oldest quarters and to leave unchanged quarters alone
+    SELECT account_id, period_start, {columns}
+    FROM {SNAPSHOT}
+    WHERE account_id BETWEEN %(lo)s AND %(hi)s
+      AND period_start >= {d("stored_from")} AND period_start < {d("snap_to")}
+),
 keyset AS (
-    SELECT account_id, period_start FROM q_sales
-    UNION SELECT account_id, period_start FROM q_costs
+    SELECT account_id, period_start FROM quarters
     UNION SELECT account_id, period_start FROM q_entries
-    UNION SELECT account_id, period_start FROM {SNAPSHOT}
-          WHERE account_id BETWEEN %(lo)s AND %(hi)s
-            AND period_start >= {d("snap_from")} AND period_start < {d("snap_to")}
+    UNION SELECT account_id, period_start FROM stored WHERE period_start >= {d("snap_from")}
 ),
 grid AS (
     SELECT k.account_id, k.period_start, acc.status, acc.category_spend,
-           {money("COALESCE(s.revenue, 0)")} AS revenue,
-           {money("COALESCE(s.cogs, 0)")} AS cogs,
-           {money("COALESCE(c.cts, 0)")} AS cts
+           {money("COALESCE(q.revenue, 0)")} AS revenue,
+           {money("COALESCE(q.cogs, 0)")} AS cogs,
+           {money("COALESCE(q.cts, 0)")} AS cts
     FROM keyset k
     JOIN {ACCOUNT} acc ON acc.id = k.account_id
-    LEFT JOIN q_sales s ON s.account_id = k.account_id AND s.period_start = k.period_start
-    LEFT JOIN q_costs c ON c.account_id = k.account_id AND c.period_start = k.period_start
+    LEFT JOIN quarters q ON q.account_id = k.account_id AND q.period_start = k.period_start
 ),
 figures AS (
     SELECT g.account_id, g.period_start, g.status, g.category_spend, g.revenue, g.cogs, g.cts,
            {money("g.revenue - g.cogs")} AS gross,
            {money("g.revenue - g.cogs - g.cts")} AS net,
-           COALESCE(p.revenue, stored.revenue) AS revenue_year_before
+           COALESCE(p.revenue, older.revenue) AS revenue_year_before
     FROM grid g
     LEFT JOIN grid p ON p.account_id = g.account_id AND p.period_start = {year_before}
-    LEFT JOIN {SNAPSHOT} stored ON stored.account_id = g.account_id
-                              AND stored.period_start = {year_before}
-                              AND stored.period_start < {d("snap_from")}
-                              AND stored.account_id BETWEEN %(lo)s AND %(hi)s
+    LEFT JOIN stored older ON older.account_id = g.account_id
+                          AND older.period_start = {year_before}
+                          AND older.period_start < {d("snap_from")}
+),
+computed AS (
+    SELECT f.account_id, f.period_start,
+           f.status = %(key)s AS is_key,
+           f.revenue, f.cogs AS cost_of_goods, f.cts AS cost_to_serve,
+           f.gross AS gross_margin, f.net AS net_profit,
+           {pct("f.revenue - f.revenue_year_before", "f.revenue_year_before", GROWTH_LIMIT)}
+               AS revenue_growth_pct,
+           {pct("4 * f.revenue", "f.category_spend", SHARE_LIMIT)} AS share_of_wallet_pct,
+           {pct("f.cts", "f.revenue", GROWTH_LIMIT)} AS cost_to_serve_pct,
+           {pct("f.gross", "f.revenue", GROWTH_LIMIT)} AS gross_margin_pct,
+           {pct("f.net", "f.revenue", GROWTH_LIMIT)} AS net_margin_pct,
+           {entered_out}
+    FROM figures f
+    LEFT JOIN q_entries e ON e.account_id = f.account_id AND e.period_start = f.period_start
 )
-SELECT f.account_id, f.period_start, %(run)s,
-       f.status = %(key)s,
-       f.revenue, f.cogs, f.cts, f.gross, f.net,
-       {pct("f.revenue - f.revenue_year_before", "f.revenue_year_before", GROWTH_LIMIT)},
-       {pct("4 * f.revenue", "f.category_spend", SHARE_LIMIT)},
-       {pct("f.cts", "f.revenue", GROWTH_LIMIT)},
-       {pct("f.gross", "f.revenue", GROWTH_LIMIT)},
-       {pct("f.net", "f.revenue", GROWTH_LIMIT)},
-       {entered_out}
-FROM figures f
-LEFT JOIN q_entries e ON e.account_id = f.account_id AND e.period_start = f.period_start
-WHERE 1 = 1
+SELECT c.account_id, c.period_start, %(run)s, {computed_columns}
+FROM computed c
+LEFT JOIN stored s ON s.account_id = c.account_id AND s.period_start = c.period_start
+-- only new and changed quarters go on to the upsert
+WHERE s.account_id IS NULL OR {differs_from_stored}
 ON CONFLICT (account_id, period_start) DO UPDATE SET {updates}
 WHERE {changed}
 """
 
 
-def unrated_sql(rates: str) -> str:
-    d = dialect.date_param
-    return f"""
-WITH {rates}
-SELECT COUNT(*) FROM {ACTIVITY} a
-WHERE a.account_id BETWEEN %(lo)s AND %(hi)s
-  AND a.date >= {d("t12_start")} AND a.date < {d("t12_end")}
-  AND NOT EXISTS (
-      SELECT 1 FROM rates r
-      WHERE r.activity_type_id = a.activity_type_id AND a.date >= r.start_d AND a.date <= r.end_d
-  )
-"""
+def unrated_sql() -> str:
+    return f"SELECT COALESCE(SUM(unrated), 0) FROM {FIGURES} WHERE span = 2"
 
 
 def compute_chunk(
@@ -334,22 +373,31 @@ def compute_chunk(
         **rate_params,
         "snap_from": dialect.adapt_date(snapshot_from),
         "snap_to": dialect.adapt_date(window.snapshot_end),
+        "stored_from": dialect.adapt_date(add_months(snapshot_from, -12)),
+        "sales_from": dialect.adapt_date(min(window.prev_start, snapshot_from)),
+        "activities_from": dialect.adapt_date(min(window.t12_start, snapshot_from)),
         "key": KEY_STATUS,
     }
     with connection.cursor() as cursor:
-        for statement in dialect.session_tuning_statements(256, nested_loops=False):
+        for statement in dialect.session_tuning_statements(
+            256, nested_loops=False, index_scans=False
+        ):
             cursor.execute(statement)
         cursor.execute(
             f"DELETE FROM {SCORE} WHERE run_id = %s AND account_id BETWEEN %s AND %s",
             [run_id, lo, hi],
         )
-        cursor.execute(scores_sql(rates), params)
+        # Created and dropped inside the caller's transaction: a chunk that fails half-way
+        # leaves no table behind (both databases roll DDL back).
+        cursor.execute(figures_sql(rates), params)
+        cursor.execute(scores_sql(), params)
         accounts = cursor.rowcount
         if snapshot_from < window.snapshot_end:
-            cursor.execute(snapshots_sql(rates), params)
+            cursor.execute(snapshots_sql(), params)
             snapshots = cursor.rowcount
         else:
             snapshots = 0
-        cursor.execute(unrated_sql(rates), params)
+        cursor.execute(unrated_sql())
         unrated = int(cursor.fetchone()[0])
+        cursor.execute(f"DROP TABLE {FIGURES}")
     return ChunkResult(accounts=accounts, snapshots_written=snapshots, unrated_activities=unrated)

@@ -71,19 +71,27 @@ def units(expr: str, places: int) -> str:
     return f"CAST(ROUND(CAST({expr} * {10**places} AS NUMERIC)) AS bigint)"
 
 
+def weight_units(weight: str) -> int:
+    """A weight (at most 2 places) in hundredths."""
+    return int(Decimal(weight) * 100)
+
+
 def criteria_cte(criteria: list[dict]) -> tuple[str, dict]:
-    """`crit(criterion_id, source, weight)` from the run's weights (never empty: see caller)."""
+    """`crit(criterion_id, source, weight, weight_units)` from the run's weights (never empty:
+    see caller); weight_units is the weight in hundredths."""
     params: dict = {}
     rows = []
     for i, criterion in enumerate(criteria):
         params[f"ci{i}"] = criterion["id"]
         params[f"cs{i}"] = criterion["source"]
         params[f"cw{i}"] = Decimal(criterion["weight"])
+        params[f"cu{i}"] = weight_units(criterion["weight"])
         rows.append(
             f"({dialect.int_param(f'ci{i}')}, CAST(%(cs{i})s AS varchar(20)), "
-            f"{dialect.number_param(f'cw{i}')})"
+            f"{dialect.number_param(f'cw{i}')}, {dialect.int_param(f'cu{i}')})"
         )
-    return f"crit(criterion_id, source, weight) AS (VALUES {', '.join(rows)})", params
+    columns = "crit(criterion_id, source, weight, weight_units)"
+    return f"{columns} AS (VALUES {', '.join(rows)})", params
 
 
 def criterion_scores_sql(crit: str) -> str:
@@ -106,7 +114,7 @@ latest_rating AS (
     WHERE newest = 1
 ),
 raw AS (
-    SELECT s.account_id, c.criterion_id, c.weight, {raw} AS raw
+    SELECT s.account_id, c.criterion_id, c.weight, c.weight_units, {raw} AS raw
     FROM {SCORE} s
     JOIN {ACCOUNT} a ON a.id = s.account_id
     CROSS JOIN crit c
@@ -115,41 +123,43 @@ raw AS (
     WHERE s.run_id = %(run)s
 ),
 ranked AS (
-    SELECT account_id, criterion_id, weight, raw,
-           CASE WHEN raw IS NULL THEN 0
-                ELSE ROUND(CAST(100 * PERCENT_RANK() OVER (
-                         PARTITION BY criterion_id, raw IS NULL ORDER BY raw) AS NUMERIC), 4)
-           END AS normalised
-    FROM raw
-),
-units AS (
+    -- only the values there are get ranked (sorted); no value normalises to 0. product is
     -- weight x normalised in integer units (1/100 of a weight x 1/10000 of a point), so both
     -- databases split the score into contributions with exact integer arithmetic
+    SELECT account_id, criterion_id, weight, raw, normalised,
+           weight_units * {units("normalised", 4)} AS product
+    FROM (
+        SELECT raw.*,
+               ROUND(CAST(100 * PERCENT_RANK() OVER (
+                   PARTITION BY criterion_id ORDER BY raw) AS NUMERIC), 4) AS normalised
+        FROM raw
+        WHERE raw IS NOT NULL
+    ) valued
+    UNION ALL
+    SELECT account_id, criterion_id, weight, raw, 0, 0 FROM raw WHERE raw IS NULL
+),
+units AS (
     SELECT ranked.*,
-           {units("weight", 2)} * {units("normalised", 4)} AS product
+           product / %(denominator)s AS floor_cents,
+           product - product / %(denominator)s * %(denominator)s AS remainder
     FROM ranked
 ),
-shares AS (
-    SELECT units.*,
-           product / %(denominator)s AS floor_cents,
-           product - product / %(denominator)s * %(denominator)s AS remainder,
-           (SUM(product) OVER (PARTITION BY account_id) + %(denominator)s / 2)
-               / %(denominator)s AS score_cents
-    FROM units
-),
 apportioned AS (
-    -- largest remainder: the cents the floors lack go to the largest remainders
-    SELECT shares.*,
-           score_cents - SUM(floor_cents) OVER (PARTITION BY account_id) AS missing_cents,
-           ROW_NUMBER() OVER (PARTITION BY account_id
-                              ORDER BY remainder DESC, criterion_id) AS remainder_rank
-    FROM shares
+    -- largest remainder: the cents the floors lack go to the largest remainders (all three
+    -- windows share one sort, by account and remainder)
+    SELECT units.*,
+           (SUM(product) OVER whole + %(denominator)s / 2) / %(denominator)s
+               - SUM(floor_cents) OVER whole AS missing_cents,
+           ROW_NUMBER() OVER by_remainder AS remainder_rank
+    FROM units
+    WINDOW whole AS (PARTITION BY account_id),
+           by_remainder AS (PARTITION BY account_id ORDER BY remainder DESC, criterion_id)
 )
 SELECT %(run)s, account_id, criterion_id, raw, normalised, weight,
        (floor_cents + CASE WHEN remainder_rank <= missing_cents THEN 1 ELSE 0 END) / 100.0
 FROM apportioned
 -- in the order of the unique index, so its pages fill one after the other
-ORDER BY account_id, criterion_id
+ORDER BY account_id
 """
 
 
@@ -233,18 +243,19 @@ WHERE {SCORE}.id = m.id
 
 def finalize_scores(*, run_id: int, window: Window, criteria: list[dict]) -> dict[str, int]:
     """Write the run's CriterionScore rows and complete its AccountScore rows (3 statements,
-    plus the session tuning on PostgreSQL); idempotent, the caller wraps it in a transaction."""
+    plus the session tuning and a statistics refresh on PostgreSQL); idempotent, the caller
+    wraps it in a transaction."""
     params = {
         "run": run_id,
         "key": KEY_STATUS,
         "ratings_until": dialect.adapt_datetime(window.ratings_until),
     }
     # The sum of the weights in hundredths; contribution cents = w x n / (that x 100).
-    weight_units = sum(int(Decimal(c["weight"]) * 100) for c in criteria)
+    total_units = sum(weight_units(c["weight"]) for c in criteria)
     with connection.cursor() as cursor:
         for statement in [
             *dialect.session_tuning_statements(256, nested_loops=True),
-            *dialect.refresh_statistics_statements(SCORE),
+            *dialect.refresh_statistics_statements(SCORE, ["run_id", "account_id"]),
         ]:
             cursor.execute(statement)
         cursor.execute(f"DELETE FROM {CRITERION_SCORE} WHERE run_id = %s", [run_id])
@@ -253,7 +264,7 @@ def finalize_scores(*, run_id: int, window: Window, criteria: list[dict]) -> dic
             crit, crit_params = criteria_cte(criteria)
             cursor.execute(
                 criterion_scores_sql(crit),
-                {**params, **crit_params, "denominator": weight_units * 100 or 1},
+                {**params, **crit_params, "denominator": total_units * 100 or 1},
             )
             written = cursor.rowcount
         cursor.execute(scores_update_sql(), params)

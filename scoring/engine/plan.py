@@ -72,13 +72,20 @@ def _as_date(value) -> dt.date | None:
 
 def prune_runs(*, keep_succeeded: int, current_run_id: int) -> int:
     """Delete the score rows of every run but the newest `keep_succeeded` succeeded ones and
-    the current one (3 queries); the ScoringRun rows stay as the record of what ran."""
-    keep = list(
+    the current one (3 queries); the ScoringRun rows stay as the record of what ran.
+
+    The deletes name the runs to prune, so they go through the (run, ...) unique indexes to
+    those runs' rows instead of reading every kept row to find them."""
+    newest = (
         ScoringRun.objects.filter(status="succeeded")
         .order_by("-finished_at", "-pk")
-        .values_list("pk", flat=True)[:keep_succeeded]
+        .values("pk")[:keep_succeeded]
     )
-    keep.append(current_run_id)
-    CriterionScore.objects.exclude(run_id__in=keep).delete()
-    deleted, _ = AccountScore.objects.exclude(run_id__in=keep).delete()
+    pruned = list(
+        ScoringRun.objects.exclude(pk=current_run_id)
+        .exclude(pk__in=newest)
+        .values_list("pk", flat=True)
+    )
+    CriterionScore.objects.filter(run_id__in=pruned).delete()
+    deleted, _ = AccountScore.objects.filter(run_id__in=pruned).delete()
     return deleted

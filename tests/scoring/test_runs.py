@@ -18,7 +18,7 @@ from scoring.models import (
     ScoringRun,
 )
 from scoring.selectors import current_run
-from tests.scoring.conftest import AS_OF
+from tests.scoring.conftest import AS_OF, sale
 
 pytestmark = pytest.mark.django_db
 
@@ -70,6 +70,23 @@ def test_a_rerun_gives_identical_results(portfolio):
     # the second run found every snapshot up to date and rewrote none
     assert first.counts["snapshots_written"] > 0
     assert second.counts["snapshots_written"] == 0
+
+
+def test_a_late_sales_line_rewrites_only_its_quarters_snapshot(portfolio):
+    recompute()
+    # A's Q1 2026 held one line, 600,000 with 360,000 cost of goods; one more arrives late
+    sale(portfolio.accounts["A"], dt.date(2026, 2, 10), 1000, 400)
+    second = recompute()
+    assert second.counts["snapshots_written"] == 1
+    q1 = MetricSnapshot.objects.get(
+        account=portfolio.accounts["A"], period_start=dt.date(2026, 1, 1)
+    )
+    assert (q1.run_id, q1.revenue, q1.cost_of_goods) == (
+        second.pk,
+        Decimal("601000"),
+        Decimal("360400"),
+    )
+    assert q1.gross_margin == Decimal("240600")  # 601,000 - 360,400
 
 
 def test_a_chunk_done_twice_leaves_what_one_pass_leaves(portfolio):

@@ -1,0 +1,70 @@
+"""The recompute command's in-process run: steps side by side where the database allows.
+
+On PostgreSQL, with no transaction open in the caller, each chunk runs on a thread and a
+connection of its own, as the chord runs them on several workers, and the pruning of old runs'
+rows runs alongside the final stage's transaction. On SQLite (one writer at a time) they run
+one after the other. Either way the results are those of the steps
+run one after the other. The test commits its data: the other connections must see it.
+"""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from scoring import engine, services
+from scoring.models import AccountScore, CriterionScore, RunStatus, RunTrigger
+from tests.scoring import scenario
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_process_steps_run_side_by_side_on_postgresql_with_the_same_results(
+    reference_data, monkeypatch
+):
+    scenario.build()
+    threads = {"compute_chunk": [], "prune_runs": []}
+
+    def recording(name):
+        step = getattr(engine, name)
+
+        def recorded(**kwargs):
+            threads[name].append(threading.get_ident())
+            return step(**kwargs)
+
+        return recorded
+
+    for name in threads:
+        monkeypatch.setattr(engine, name, recording(name))
+    # keep one succeeded run's rows: the second run prunes the first one's
+    monkeypatch.setattr(services, "KEEP_SUCCEEDED", 1)
+    monkeypatch.setattr(services.os, "cpu_count", lambda: 2)  # one thread per chunk
+
+    side_by_side = services.run_recompute(
+        run=services.run_request(trigger=RunTrigger.COMMAND, as_of=scenario.AS_OF)
+    )
+    assert side_by_side.status == RunStatus.SUCCEEDED, side_by_side.error
+    assert side_by_side.chunks_done == side_by_side.chunks_total == 2
+    main = threading.get_ident()
+    if connection.vendor == "postgresql":
+        assert len(set(threads["compute_chunk"])) == 2 and main not in threads["compute_chunk"]
+        assert len(threads["prune_runs"]) == 1 and main not in threads["prune_runs"]
+    else:
+        assert threads == {
+            "compute_chunk": [main, main],
+            "prune_runs": [main],
+        }
+    expected = scenario.dump(side_by_side)
+
+    for ran_on in threads.values():
+        ran_on.clear()
+    monkeypatch.setattr(services, "_own_connections", lambda tasks: False)
+    one_after_the_other = services.run_recompute(
+        run=services.run_request(trigger=RunTrigger.COMMAND, as_of=scenario.AS_OF)
+    )
+    assert threads == {
+        "compute_chunk": [main, main],
+        "prune_runs": [main],
+    }
+    assert scenario.dump(one_after_the_other) == expected
+    assert not AccountScore.objects.filter(run=side_by_side).exists()
+    assert not CriterionScore.objects.filter(run=side_by_side).exists()
