@@ -251,6 +251,9 @@ def run_finalize(*, run_id: int) -> ScoringRun:
         # of every row written.
         run.stage_durations["scores"] = round(time.monotonic() - started, 3)
         run.stage_durations["prune"] = pruning.result() if pruning else prune_seconds
+    started = time.monotonic()
+    engine.reclaim_pruned_rows()
+    run.stage_durations["vacuum"] = round(time.monotonic() - started, 3)
     run.save(update_fields=["stage_durations"])
     return run
 

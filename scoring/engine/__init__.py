@@ -15,7 +15,7 @@ dialect.py. The run's lifecycle (locking, progress, status) is in scoring.servic
 
 from scoring.engine.chunk import ChunkResult, compute_chunk
 from scoring.engine.final import finalize_scores
-from scoring.engine.plan import chunk_bounds, prune_runs, snapshot_start
+from scoring.engine.plan import chunk_bounds, prune_runs, reclaim_pruned_rows, snapshot_start
 from scoring.engine.rates import load_segments
 from scoring.engine.window import Window
 
@@ -27,5 +27,6 @@ __all__ = [
     "finalize_scores",
     "load_segments",
     "prune_runs",
+    "reclaim_pruned_rows",
     "snapshot_start",
 ]

@@ -261,7 +261,7 @@ def test_run_record_and_current_run(portfolio, django_user_model):
         "revenue_growth": "20.00",
         "strategic_value": "20.00",
     }
-    assert {"prepare", "chunks", "scores", "prune"} <= set(run.stage_durations)
+    assert {"prepare", "chunks", "scores", "prune", "vacuum"} <= set(run.stage_durations)
     assert run.chunks_done == run.chunks_total == 2  # nine accounts in two id ranges
     assert sum(chunk["accounts"] for chunk in run.counts["chunks"].values()) == 9
 

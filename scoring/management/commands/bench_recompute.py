@@ -38,7 +38,7 @@ from scoring.models import CostRate, RunStatus, RunTrigger, ScoringRun
 MARKER = "kam_bench_dataset"
 WORKER_BOOT_TIMEOUT = 60
 RUN_TIMEOUT = 3600
-STAGES = ["prepare", "chunks", "chunks_busy", "scores", "prune"]
+STAGES = ["prepare", "chunks", "chunks_busy", "scores", "prune", "vacuum"]
 
 
 def _counts() -> dict[str, int]:
@@ -153,10 +153,10 @@ class Command(BaseCommand):
         if through_workers:
             tasks.start_run.delay(run.pk)
             deadline = started + RUN_TIMEOUT
-            # over when it failed, or succeeded and pruned (the last thing the final task does)
+            # over when it failed, or succeeded, pruned and vacuumed (the last thing the final task does)
             while True:
                 run.refresh_from_db()
-                if run.status == RunStatus.FAILED or "prune" in run.stage_durations:
+                if run.status == RunStatus.FAILED or "vacuum" in run.stage_durations:
                     break
                 if time.monotonic() > deadline:
                     raise CommandError(f"Run {run.pk} did not end within {RUN_TIMEOUT}s.")
