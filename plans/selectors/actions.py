@@ -41,13 +41,17 @@ def action_rows(*, user: Any, today: dt.date) -> QuerySet[Action]:
 
 def action_accounts(user: Any) -> QuerySet[Account]:
     """The accounts with actions the user may see: the account filter's choices."""
-    return Account.objects.filter(pk__in=visible_actions(user).values("plan__account_id")).order_by(
-        "name", "pk"
+    return (
+        Account.objects.filter(pk__in=visible_actions(user).values("plan__account_id"))
+        .only("pk", "name", "erp_code")  # what a choice shows (Account.__str__)
+        .order_by("name", "pk")
     )
 
 
 def action_owners(user: Any) -> QuerySet[User]:
     """The people who own actions the user may see: the owner filter's choices."""
-    return User.objects.filter(pk__in=visible_actions(user).values("owner_id")).order_by(
-        "last_name", "first_name", "username"
+    return (
+        User.objects.filter(pk__in=visible_actions(user).values("owner_id"))
+        .only("pk", "first_name", "last_name", "username")  # what a choice shows (User.__str__)
+        .order_by("last_name", "first_name", "username")
     )
