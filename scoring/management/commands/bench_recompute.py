@@ -153,7 +153,7 @@ class Command(BaseCommand):
         if through_workers:
             tasks.start_run.delay(run.pk)
             deadline = started + RUN_TIMEOUT
-            # over when it failed, or succeeded, pruned and vacuumed (the last thing the final task does)
+            # over when it failed, or succeeded and vacuumed (the last thing the final task does)
             while True:
                 run.refresh_from_db()
                 if run.status == RunStatus.FAILED or "vacuum" in run.stage_durations:
