@@ -240,7 +240,7 @@ class ImportJobAdmin(ViewOnly, admin.ModelAdmin):
     date_hierarchy = "created_at"
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # A rejected upload stays in its row; administrators may clear old ones out.
+        # The daily housekeeping clears old uploads' content; administrators may delete jobs.
         return self._is_admin(request)
 
 

@@ -420,13 +420,15 @@ class ImportStatus(models.TextChoices):
     IMPORTED = "imported", "Imported"
     REJECTED = "rejected", "Rejected"
     FAILED = "failed", "Failed"
+    EXPIRED = "expired", "Expired"
 
 
 class ImportJob(models.Model):
     """One uploaded file on its way in: dry run, then (all rows or none) the import.
 
     The upload is kept in the row itself so a Celery worker on another machine can read it
-    without shared disk; it is cleared once the rows are imported."""
+    without shared disk; it is cleared once the rows are imported, and by the daily housekeeping
+    once the job is older than KAM_IMPORT_KEEP_DAYS (an unimported upload then expires)."""
 
     kind = models.CharField(max_length=20, choices=ImportKind)
     status = models.CharField(max_length=12, choices=ImportStatus, default=ImportStatus.UPLOADED)

@@ -5,14 +5,12 @@ from __future__ import annotations
 from smtplib import SMTPException
 
 from celery import shared_task
-from django.db import OperationalError
 
+from kam.tasks import DATABASE_ERRORS, RETRY
 from plans import services
 
-# Transient failures worth a retry: the database went away or deadlocked, the mail server hiccupped.
-DATABASE_ERRORS = (OperationalError,)
+# Beyond the database's transient failures (kam.tasks): the mail server hiccupped.
 MAIL_ERRORS = (SMTPException, ConnectionError, TimeoutError)
-RETRY = {"retry_backoff": True, "retry_backoff_max": 600, "retry_jitter": True, "max_retries": 5}
 
 
 @shared_task(autoretry_for=DATABASE_ERRORS, **RETRY)

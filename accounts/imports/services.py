@@ -2,11 +2,12 @@
 
 `import_file` is the one entry point (the command, the browser's jobs and the benchmark call
 it). `import_job_*` keep an upload between its dry run and its import, and decide whether it
-runs inline or as a Celery task with a progress bar.
+runs inline or as a Celery task with a progress bar; `import_jobs_expire` drops old uploads.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +16,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from accounts.imports.copy import run_copy
@@ -124,11 +126,14 @@ def import_job_start(*, job: ImportJob, commit: bool, actor: User) -> ImportJob:
     """Start the dry run (`commit=False`) or, after a dry run without errors, the import.
 
     Small files run now; files over KAM_IMPORT_INLINE_MAX_ROWS rows are queued as a Celery task
-    once the job's new status is committed. A job is checked once and imported at most once."""
+    once the job's new status is committed. A job is checked once and imported at most once, and
+    never once it has expired (its file is gone)."""
     _require(actor)
     background = runs_in_background(job)
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if job.status == ImportStatus.EXPIRED:
+            raise DomainError(expired_message())
         if commit:
             if job.status != ImportStatus.VALIDATED or job.report.get("error_count", 1):
                 raise DomainError("Only a checked file without errors can be imported.")
@@ -194,6 +199,37 @@ def import_job_run(*, job_id: int, commit: bool) -> ImportJob:
     finally:
         cache.delete(key)
     return job
+
+
+def expired_message() -> str:
+    """What the service and the job page tell someone who opens an expired upload."""
+    days = settings.KAM_IMPORT_KEEP_DAYS
+    return (
+        f"This upload has expired: uploads are kept {days} day{pluralize(days)}. "
+        "Upload the file again."
+    )
+
+
+def import_jobs_expire(*, now: dt.datetime | None = None) -> int:
+    """Drop the uploads of jobs untouched for more than KAM_IMPORT_KEEP_DAYS days; returns how
+    many jobs were cleared.
+
+    A file only checked (uploaded or checked) expires: its content goes and it can no longer be
+    imported. A rejected or failed job keeps its status and report and loses only its content.
+    Imported jobs hold no content; a job being checked or imported is left alone. The status is
+    part of each UPDATE's condition, so a job started meanwhile is skipped, and a second run
+    (or a retry after the first UPDATE) finds nothing more to do."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.KAM_IMPORT_KEEP_DAYS)
+    old = ImportJob.objects.filter(updated_at__lt=cutoff)
+    expired = old.filter(status__in=[ImportStatus.UPLOADED, ImportStatus.VALIDATED]).update(
+        status=ImportStatus.EXPIRED, content=b""
+    )
+    cleared = (
+        old.filter(status__in=[ImportStatus.REJECTED, ImportStatus.FAILED])
+        .exclude(content=b"")
+        .update(content=b"")
+    )
+    return expired + cleared
 
 
 def import_job_progress(job: ImportJob) -> int:

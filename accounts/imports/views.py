@@ -134,6 +134,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "job": job,
             "report": report,
             "running": job.status in RUNNING,
+            "expired": services.expired_message() if job.status == ImportStatus.EXPIRED else "",
             "progress": services.import_job_progress(job),
             "hidden_errors": report.get("error_count", 0) - len(report.get("errors", [])),
             "can_import": job.status == ImportStatus.VALIDATED

@@ -215,6 +215,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "plans.tasks.mark_plans_under_review",
         "schedule": crontab(hour=5, minute=30),
     },
+    # Expired sessions deleted, old import uploads expired or cleared (kam/tasks.py), daily.
+    "housekeeping": {
+        "task": "kam.tasks.housekeeping",
+        "schedule": crontab(hour=4, minute=15),
+    },
 }
 
 if REDIS_URL:
@@ -331,5 +336,9 @@ KAM_IMPORT_XLSX_MAX_UNPACKED_BYTES = int(
 KAM_IMPORT_XLSX_MAX_RATIO = int(os.environ.get("KAM_IMPORT_XLSX_MAX_RATIO", "100"))
 KAM_IMPORT_INLINE_MAX_ROWS = int(os.environ.get("KAM_IMPORT_INLINE_MAX_ROWS", "5000"))
 KAM_IMPORT_MAX_REPORTED_ERRORS = int(os.environ.get("KAM_IMPORT_MAX_REPORTED_ERRORS", "1000"))
-# The import task lives in accounts/imports/tasks.py, which autodiscovery (<app>.tasks) misses.
-CELERY_IMPORTS = ["accounts.imports.tasks"]
+# Days an upload is kept in its job row: the daily housekeeping then expires a file not imported
+# and clears the content of a rejected or failed one (the report stays).
+KAM_IMPORT_KEEP_DAYS = int(os.environ.get("KAM_IMPORT_KEEP_DAYS", "7"))
+# Task modules autodiscovery (<app>.tasks) misses: the import task, and the project's own
+# housekeeping task (`kam` is not an app).
+CELERY_IMPORTS = ["accounts.imports.tasks", "kam.tasks"]
