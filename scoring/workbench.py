@@ -66,7 +66,8 @@ def _preview_sql(changed: int) -> str:
     plus, for each changed criterion, (proposed - run weight) x normalised value. So only the
     changed criteria are read, and of them only values above zero (a zero adds nothing; most
     accounts have no rating for a rated criterion):
-    - delta: per account, the sum over the changed criteria (a CASE maps each to its change);
+    - delta: per account, the sum over the changed criteria (a CASE maps each to its change;
+      with one changed criterion, its one row: (run, account, criterion) is unique);
     - ranked: every account of the run, ranked on narrow rows, ties broken by account id;
     - only the new top N, every key account and rank 1 (which always exists and carries the
       totals) come back; their names and run figures are looked up for those rows alone
@@ -74,13 +75,18 @@ def _preview_sql(changed: int) -> str:
     if changed:
         cases = " ".join("WHEN %s THEN %s" for _ in range(changed))
         placeholders = ", ".join("%s" for _ in range(changed))
+        points = (
+            f"CAST(cs.normalised AS DOUBLE PRECISION) * CASE cs.criterion_id {cases} ELSE 0 END"
+        )
+        # One changed criterion (the usual edit) has one row per account: no grouping needed.
+        points, grouping = (
+            (points, "") if changed == 1 else (f"SUM({points})", "GROUP BY cs.account_id")
+        )
         delta = f"""
-    SELECT cs.account_id,
-           SUM(CAST(cs.normalised AS DOUBLE PRECISION)
-               * CASE cs.criterion_id {cases} ELSE 0 END) AS points
+    SELECT cs.account_id, {points} AS points
     FROM {CRITERION_SCORE} cs
     WHERE cs.run_id = %s AND cs.criterion_id IN ({placeholders}) AND cs.normalised > 0
-    GROUP BY cs.account_id"""
+    {grouping}"""
     else:
         delta = f"SELECT account_id, 0 AS points FROM {SCORE} WHERE 1 = 0"
     return f"""
