@@ -1,45 +1,22 @@
 """Operations record a measurement on the board that breaches a promise; the KAM sees it."""
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from plans import services
-from plans.models import CommitmentStatus, Measurement
-from tests import factories
 from tests.e2e.conftest import login, screenshot
+from tests.e2e.scenarios import met_delivery_promise
 
 pytestmark = pytest.mark.e2e
 
 
 def test_operations_breach_on_the_board_shows_on_the_kams_account_page(new_page):
     today = timezone.localdate()
-    operations = factories.OperationsFactory(username="olga-ops")
-    kam = factories.KamFactory(username="karl-kam")
-    team = factories.ServiceTeamFactory(name="Logistics")
-    team.members.add(operations)
-    account = factories.KeyAccountFactory(kam=kam, name="Acme Brakes GmbH")
-    commitment = factories.CommitmentFactory(
-        account=account,
-        responsible_team=team,
-        promise="On-time delivery of at least 98%",
-        target_value=Decimal("98"),
-        at_risk_margin=Decimal("1"),
-        cadence_days=30,
-    )
-    previous_end = today - dt.timedelta(days=15)  # measured a fortnight ago: not yet late
-    Measurement.objects.create(
-        commitment=commitment,
-        value=Decimal("99.4"),
-        period_start=previous_end - dt.timedelta(days=13),
-        period_end=previous_end,
-    )
-    services.commitments_evaluate()
-    commitment.refresh_from_db()
-    assert commitment.status == CommitmentStatus.MET
+    promise = met_delivery_promise(today)
+    operations, kam, account = promise.operations, promise.kam, promise.account
+    commitment, previous_end = promise.commitment, promise.previous_end
 
     ops_page = new_page()
     login(ops_page, operations)

@@ -19,11 +19,12 @@ from playwright.sync_api import expect
 
 from accounts.models import Contact, Stage, StageChange
 from plans import services as plan_services
-from plans.models import Action, CommitmentStatus, Measurement, Notification, PlanStatus
+from plans.models import Action, Notification, PlanStatus
 from scoring import services as scoring_services
 from scoring.models import Criterion, RunStatus, RunTrigger, ScoringRun
 from tests import factories
 from tests.e2e.conftest import login
+from tests.e2e.scenarios import met_delivery_promise
 
 pytestmark = pytest.mark.e2e
 
@@ -272,29 +273,9 @@ def test_sales_director_reviews_the_portfolio_recomputes_and_approves_a_plan(new
 def test_operations_breach_reaches_the_kam_as_a_notification(new_page):
     journey, network = Journey("operations"), Network()
     today = timezone.localdate()
-    operations = factories.OperationsFactory(username="olga-ops")
-    kam = factories.KamFactory(username="karl-kam")
-    team = factories.ServiceTeamFactory(name="Logistics")
-    team.members.add(operations)
-    account = factories.KeyAccountFactory(kam=kam, name="Acme Brakes GmbH")
-    commitment = factories.CommitmentFactory(
-        account=account,
-        responsible_team=team,
-        promise="On-time delivery of at least 98%",
-        target_value=Decimal("98"),
-        at_risk_margin=Decimal("1"),
-        cadence_days=30,
-    )
-    previous_end = today - dt.timedelta(days=15)  # measured a fortnight ago: not yet late
-    Measurement.objects.create(
-        commitment=commitment,
-        value=Decimal("99.4"),
-        period_start=previous_end - dt.timedelta(days=13),
-        period_end=previous_end,
-    )
-    plan_services.commitments_evaluate()
-    commitment.refresh_from_db()
-    assert commitment.status == CommitmentStatus.MET
+    promise = met_delivery_promise(today)
+    operations, kam = promise.operations, promise.kam
+    commitment, previous_end = promise.commitment, promise.previous_end
     assert not Notification.objects.filter(recipient=kam).exists()
 
     ops_page = network.watch(new_page())
