@@ -42,20 +42,7 @@ class ContactForm(VersionedMixin, forms.ModelForm):
 
     class Meta:
         model = Contact
-        fields = [
-            "name",
-            "title",
-            "function",
-            "buying_role",
-            "influence",
-            "attitude",
-            "relationship_owner",
-            "last_contact_on",
-            "email",
-            "phone",
-            "notes",
-            "version",
-        ]
+        fields = [*Contact.EDITABLE_FIELDS, "version"]
         widgets = {
             "last_contact_on": forms.DateInput(**DATE_WIDGET),
             "notes": forms.Textarea(attrs={"rows": 3}),

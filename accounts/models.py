@@ -141,6 +141,18 @@ class Account(models.Model):
     history = HistoricalRecords(excluded_fields=["updated_at"])
     objects = AccountQuerySet.as_manager()
 
+    # The customer's own details besides its code and name, as the ERP's master data holds
+    # them: what the customers import writes and what the API, the export and History show.
+    PROFILE_FIELDS = (
+        "industry",
+        "country",
+        "region",
+        "geographic_scope",
+        "turnover",
+        "market_growth_pct",
+        "category_spend",
+    )
+
     class Meta:
         constraints = [
             models.CheckConstraint(
@@ -299,6 +311,22 @@ class Contact(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    # What the people serving the account may set: the form, the API and the services accept
+    # exactly these, and History shows their changes.
+    EDITABLE_FIELDS = (
+        "name",
+        "title",
+        "function",
+        "buying_role",
+        "influence",
+        "attitude",
+        "relationship_owner",
+        "last_contact_on",
+        "email",
+        "phone",
+        "notes",
+    )
 
     class Meta:
         constraints = [

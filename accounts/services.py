@@ -32,21 +32,7 @@ from accounts.models import (
 from kam import rules as kam_rules
 from kam.errors import ConflictError, DomainError, PermissionDenied
 
-CONTACT_FIELDS = frozenset(
-    {
-        "name",
-        "title",
-        "function",
-        "buying_role",
-        "influence",
-        "attitude",
-        "relationship_owner",
-        "last_contact_on",
-        "email",
-        "phone",
-        "notes",
-    }
-)
+CONTACT_FIELDS = frozenset(Contact.EDITABLE_FIELDS)
 
 
 class InvalidInput(DomainError):

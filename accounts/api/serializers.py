@@ -64,13 +64,7 @@ class AccountSerializer(serializers.ModelSerializer):
             "id",
             "erp_code",
             "name",
-            "industry",
-            "country",
-            "region",
-            "geographic_scope",
-            "turnover",
-            "market_growth_pct",
-            "category_spend",
+            *Account.PROFILE_FIELDS,
             "status",
             "tier",
             "kam",
@@ -145,38 +139,13 @@ class ContactSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "account",
-            "name",
-            "title",
-            "function",
-            "buying_role",
-            "influence",
-            "attitude",
-            "relationship_owner",
+            *Contact.EDITABLE_FIELDS,
             "relationship_owner_name",
-            "last_contact_on",
-            "email",
-            "phone",
-            "notes",
             "version",
             "created_at",
             "updated_at",
         ]
         read_only_fields = fields
-
-
-CONTACT_WRITABLE = [
-    "name",
-    "title",
-    "function",
-    "buying_role",
-    "influence",
-    "attitude",
-    "relationship_owner",
-    "last_contact_on",
-    "email",
-    "phone",
-    "notes",
-]
 
 
 class ContactUpdateSerializer(StrictModelSerializer):
@@ -188,7 +157,7 @@ class ContactUpdateSerializer(StrictModelSerializer):
 
     class Meta:
         model = Contact
-        fields = CONTACT_WRITABLE
+        fields = Contact.EDITABLE_FIELDS
         extra_kwargs = {"influence": {"min_value": 1, "max_value": 5}}
 
 
@@ -196,7 +165,7 @@ class ContactCreateSerializer(ContactUpdateSerializer):
     account = serializers.PrimaryKeyRelatedField(queryset=Account.objects.none())
 
     class Meta(ContactUpdateSerializer.Meta):
-        fields = ["account", *CONTACT_WRITABLE]
+        fields = ["account", *Contact.EDITABLE_FIELDS]
 
     def __init__(self, *args: Any, accounts: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -24,13 +24,7 @@ ACCOUNT_FIELDS = (
     "kam__username",
     "kam__first_name",
     "kam__last_name",
-    "industry",
-    "country",
-    "region",
-    "geographic_scope",
-    "turnover",
-    "market_growth_pct",
-    "category_spend",
+    *Account.PROFILE_FIELDS,
 )
 SCORE_FIELDS = (
     "rank",

@@ -178,16 +178,7 @@ class Customers(Kind):
     layout = layouts.CUSTOMERS
     model = Account
     model_key = ("erp_code",)
-    compare = (
-        "name",
-        "industry",
-        "country",
-        "region",
-        "geographic_scope",
-        "turnover",
-        "market_growth_pct",
-        "category_spend",
-    )
+    compare = ("name", *Account.PROFILE_FIELDS)
     history = True
 
     def fields(self, row: Row) -> dict[str, Any]:
