@@ -36,6 +36,17 @@ DEFAULT_ORDERING = "name"
 SCORE_ORDERINGS = {"revenue", "attractiveness"}
 
 
+def search_accounts(queryset: QuerySet[Account], name: str, value: str) -> QuerySet[Account]:
+    return contains_any(queryset, value, ["name", "erp_code"])
+
+
+def account_search() -> django_filters.CharFilter:
+    """The search box of every account list, the HTML list's and the API's."""
+    return django_filters.CharFilter(
+        label="Search", method=search_accounts, help_text="Name or ERP code contains"
+    )
+
+
 class AccountFilterSet(SortableFilterSet):
     """Search, filters and sorting for lists of accounts.
 
@@ -47,9 +58,7 @@ class AccountFilterSet(SortableFilterSet):
     score orderings do not exist.
     """
 
-    q = django_filters.CharFilter(
-        label="Search", method="search", help_text="Name or ERP code contains"
-    )
+    q = account_search()
     status = django_filters.ChoiceFilter(choices=AccountStatus.choices, empty_label="Any status")
     stage = django_filters.ChoiceFilter(choices=Stage.choices, empty_label="Any stage")
     kam = django_filters.ChoiceFilter(label="Key account manager", empty_label="Any KAM")
@@ -103,6 +112,3 @@ class AccountFilterSet(SortableFilterSet):
             self.filters["quadrant"].extra.update(
                 disabled=True, help_text="Not yet computed: no scoring run has finished"
             )
-
-    def search(self, queryset: QuerySet[Account], name: str, value: str) -> QuerySet[Account]:
-        return contains_any(queryset, value, ["name", "erp_code"])

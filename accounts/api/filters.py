@@ -1,6 +1,6 @@
 """Filters of the accounts API's lists (django-filter; `q` is the search).
 
-The account list reuses the HTML list's search (`AccountFilterSet.search`) and choices; its
+The account list reuses the HTML list's search (`account_search`) and choices; its
 industry, region and KAM filters take plain values instead of the HTML form's drop-downs, whose
 choices cost three DISTINCT queries per request and mean nothing to an API client. Sorting is
 the cursor pagination's (`ordering`), on unique keys only.
@@ -11,7 +11,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q, QuerySet
 
-from accounts.filters import AccountFilterSet
+from accounts.filters import account_search
 from accounts.models import (
     Account,
     AccountStatus,
@@ -27,9 +27,7 @@ from scoring.models import Quadrant
 
 
 class AccountApiFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(
-        label="Search", method="search", help_text="Name or ERP code contains"
-    )
+    q = account_search()
     status = django_filters.ChoiceFilter(choices=AccountStatus.choices)
     stage = django_filters.ChoiceFilter(choices=Stage.choices)
     kam = IdFilter(field_name="kam_id", help_text="The KAM's user id")
@@ -45,9 +43,6 @@ class AccountApiFilterSet(django_filters.FilterSet):
     class Meta:
         model = Account
         fields = ["q", "status", "stage", "kam", "industry", "region", "country", "quadrant"]
-
-    def search(self, queryset: QuerySet[Account], name: str, value: str) -> QuerySet[Account]:
-        return AccountFilterSet.search(self, queryset, name, value)
 
 
 class AccountScopedFilterSet(django_filters.FilterSet):
