@@ -1,4 +1,5 @@
-"""What the edit pages of versioned records share: showing a conflict field by field.
+"""What the edit pages share: a service's refusal shown on the form, and a conflict shown field
+by field.
 
 When a save meets a newer version, the page shows each field as the user typed it and as it
 is stored now, and the form again with the user's values bound to the current version: saving
@@ -8,13 +9,33 @@ it keeps theirs, reloading the edit page takes the current one, and editing merg
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.core.exceptions import PermissionDenied
 from django.db import models
 
+from accounts.services import InvalidInput
+from kam import errors
 from plans.diffing import FieldDiff, field_diffs
+
+
+@contextmanager
+def refusals_on(form: Any) -> Iterator[None]:
+    """Run a service for a form: refused values go on their fields and a refused rule above the
+    form (the page is shown again with what was typed); a permission refusal is a 403. A
+    conflict is the caller's to show, so it catches `errors.ConflictError` inside the block."""
+    try:
+        yield
+    except errors.PermissionDenied as denied:
+        raise PermissionDenied(str(denied)) from None
+    except InvalidInput as rejection:
+        form.add_rejection(rejection)
+    except errors.DomainError as refusal:
+        form.add_error(None, str(refusal))
 
 
 def display(field: forms.Field, value: Any) -> str:

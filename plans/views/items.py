@@ -17,12 +17,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.services import InvalidInput
 from kam import errors
 from plans import selectors, services
 from plans.forms import ActionForm, ObjectiveForm, SolutionForm
 from plans.models import Action, Objective, Plan, Solution
-from plans.views.editing import conflict_fields
+from plans.views.editing import conflict_fields, refusals_on
 from plans.views.plans import Abilities, plan_or_404, plan_url, require_edit
 from scoring.selectors import current_run
 
@@ -127,15 +126,8 @@ def item_create(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     team = selectors.plan_team(plan.account)
     form = item.make_form(team, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_on(form):
             created = item.create(plan=plan, actor=request.user, **form.field_values())
-        except errors.PermissionDenied as denied:
-            raise PermissionDenied(str(denied)) from None
-        except InvalidInput as rejection:
-            form.add_rejection(rejection)
-        except errors.DomainError as refusal:
-            form.add_error(None, str(refusal))
-        else:
             if request.htmx:
                 return _region_response(
                     request,
@@ -193,31 +185,25 @@ def item_edit(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         return _item_page(request, plan, item, kind, item.make_form(team, instance=obj), obj)
     form = item.make_form(team, request.POST, instance=obj)
     if form.is_valid():
-        try:
-            item.update(
-                **{item.argument: obj},
-                expected_version=form.cleaned_data["version"],
-                actor=request.user,
-                **form.field_values(),
-            )
-        except errors.PermissionDenied as denied:
-            raise PermissionDenied(str(denied)) from None
-        except errors.ConflictError as conflict:
-            current = _item_or_404(request, item, pk)
-            return _item_page(
-                request,
-                plan,
-                item,
-                kind,
-                form.with_version(current.version, instance=current),
-                current,
-                conflict={"message": str(conflict), "fields": conflict_fields(form, current)},
-            )
-        except InvalidInput as rejection:
-            form.add_rejection(rejection)
-        except errors.DomainError as refusal:
-            form.add_error(None, str(refusal))
-        else:
+        with refusals_on(form):
+            try:
+                item.update(
+                    **{item.argument: obj},
+                    expected_version=form.cleaned_data["version"],
+                    actor=request.user,
+                    **form.field_values(),
+                )
+            except errors.ConflictError as conflict:
+                current = _item_or_404(request, item, pk)
+                return _item_page(
+                    request,
+                    plan,
+                    item,
+                    kind,
+                    form.with_version(current.version, instance=current),
+                    current,
+                    conflict={"message": str(conflict), "fields": conflict_fields(form, current)},
+                )
             messages.success(request, f"Saved “{obj}”.")
             return redirect(plan_url(plan, item.anchor))
     return _item_page(request, plan, item, kind, form, obj)

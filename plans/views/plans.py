@@ -31,7 +31,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import Account
-from accounts.services import InvalidInput
 from kam import errors
 from plans import selectors, services
 from plans.diffing import normalise_text, parts_diff, text_diff
@@ -49,7 +48,7 @@ from plans.forms import (
 )
 from plans.models import Commitment, Plan, PlanSection, PlanStatus, PlanVersion, SectionKind
 from plans.services.plans import SUBMITTABLE
-from plans.views.editing import conflict_fields
+from plans.views.editing import conflict_fields, refusals_on
 from scoring.selectors import current_run
 
 VERSIONS_PAGE_SIZE = 25
@@ -116,15 +115,8 @@ def plan_create(request: HttpRequest, account_pk: int) -> HttpResponse:
     today = timezone.localdate()
     form = PlanCreateForm(request.POST or None, initial=selectors.new_plan_defaults(account, today))
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_on(form):
             plan = services.plan_create(account=account, actor=request.user, **form.cleaned_data)
-        except errors.PermissionDenied as denied:
-            raise PermissionDenied(str(denied)) from None
-        except InvalidInput as rejection:
-            form.add_rejection(rejection)
-        except errors.DomainError as refusal:
-            form.add_error(None, str(refusal))
-        else:
             messages.success(request, "Plan started: write its sections below.")
             return redirect(plan_url(plan))
     return render(request, "plans/plan_create.html", {"account": account, "form": form})
@@ -184,17 +176,10 @@ def commitment_propose(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied("Only the account's KAMs and the directors propose commitments.")
     form = CommitmentForm(request.POST)
     if form.is_valid():
-        try:
+        with refusals_on(form):
             created = services.commitment_create(
                 account=plan.account, plan=plan, actor=request.user, **form.cleaned_data
             )
-        except errors.PermissionDenied as denied:
-            raise PermissionDenied(str(denied)) from None
-        except InvalidInput as rejection:
-            form.add_rejection(rejection)
-        except errors.DomainError as refusal:
-            form.add_error(None, str(refusal))
-        else:
             messages.success(request, f"Commitment “{created}” proposed.")
             return redirect(plan_url(plan, "commitments"))
     return _plan_page(request, plan, commitment_form=form)
@@ -244,28 +229,22 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return _details_page(request, plan, PlanDetailsForm(instance=plan))
     form = PlanDetailsForm(request.POST, instance=plan)
     if form.is_valid():
-        try:
-            services.plan_update(
-                plan=plan,
-                expected_version=form.cleaned_data["version"],
-                actor=request.user,
-                **form.field_values(),
-            )
-        except errors.PermissionDenied as denied:
-            raise PermissionDenied(str(denied)) from None
-        except errors.ConflictError as conflict:
-            current = plan_or_404(request, pk)
-            return _details_page(
-                request,
-                current,
-                form.with_version(current.version, instance=current),
-                conflict={"message": str(conflict), "fields": conflict_fields(form, current)},
-            )
-        except InvalidInput as rejection:
-            form.add_rejection(rejection)
-        except errors.DomainError as refusal:
-            form.add_error(None, str(refusal))
-        else:
+        with refusals_on(form):
+            try:
+                services.plan_update(
+                    plan=plan,
+                    expected_version=form.cleaned_data["version"],
+                    actor=request.user,
+                    **form.field_values(),
+                )
+            except errors.ConflictError as conflict:
+                current = plan_or_404(request, pk)
+                return _details_page(
+                    request,
+                    current,
+                    form.with_version(current.version, instance=current),
+                    conflict={"message": str(conflict), "fields": conflict_fields(form, current)},
+                )
             messages.success(request, "Plan details saved.")
             return redirect(plan_url(plan))
     return _details_page(request, plan, form)
