@@ -22,12 +22,33 @@ from plans.models import (
     ServiceTeam,
     Solution,
 )
-from plans.services import MeasurementRejected
 
 DATE_WIDGET = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
 
 
-class MeasurementForm(forms.Form):
+def style(form: forms.BaseForm, *, small: bool = False) -> None:
+    """Bootstrap classes on every visible widget."""
+    size = " form-control-sm" if small else ""
+    select_size = " form-select-sm" if small else ""
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.HiddenInput):
+            continue
+        if isinstance(widget, forms.Select):
+            widget.attrs.setdefault("class", f"form-select{select_size}")
+        else:
+            widget.attrs.setdefault("class", f"form-control{size}")
+
+
+class RejectionsMixin:
+    """Put a service's InvalidInput on the fields it names (the rest above the form)."""
+
+    def add_rejection(self, rejection: InvalidInput) -> None:
+        for name, messages in rejection.errors.items():
+            self.add_error(name if name in self.fields else None, messages)
+
+
+class MeasurementForm(RejectionsMixin, forms.Form):
     """Value, period and note of one measurement; the rules live in `measurement_validate`.
 
     Field ids carry the commitment's id, so several forms can share one page (the board)."""
@@ -52,37 +73,7 @@ class MeasurementForm(forms.Form):
             self.fields["period_end"].label = "Delivered on (or reported on)"
         elif commitment.unit:
             self.fields["value"].label = f"Value ({commitment.unit})"
-        for field in self.fields.values():
-            is_select = isinstance(field.widget, forms.Select)
-            css = "form-select form-select-sm" if is_select else "form-control form-control-sm"
-            field.widget.attrs.setdefault("class", css)
-
-    def add_rejection(self, rejection: MeasurementRejected) -> None:
-        """Show a service's refusal on the fields it names (the rest above the form)."""
-        for name, messages in rejection.errors.items():
-            self.add_error(name if name in self.fields else None, messages)
-
-
-def style(form: forms.BaseForm, *, small: bool = False) -> None:
-    """Bootstrap classes on every visible widget."""
-    size = " form-control-sm" if small else ""
-    select_size = " form-select-sm" if small else ""
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.HiddenInput):
-            continue
-        if isinstance(widget, forms.Select):
-            widget.attrs.setdefault("class", f"form-select{select_size}")
-        else:
-            widget.attrs.setdefault("class", f"form-control{size}")
-
-
-class RejectionsMixin:
-    """Put a service's InvalidInput on the fields it names (the rest above the form)."""
-
-    def add_rejection(self, rejection: InvalidInput) -> None:
-        for name, messages in rejection.errors.items():
-            self.add_error(name if name in self.fields else None, messages)
+        style(self, small=True)
 
 
 class VersionedMixin(RejectionsMixin):
@@ -166,8 +157,24 @@ class SectionForm(forms.Form):
     version = version_field()
 
 
-class ObjectiveForm(VersionedMixin, forms.ModelForm):
+class PlanItemForm(VersionedMixin, forms.ModelForm):
+    """An objective, solution or action: new (no version yet) or edited at the version loaded.
+    The form only parses; the item services validate."""
+
     version = version_field()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.rebuild_kwargs: dict[str, Any] = {}
+        super().__init__(*args, **kwargs)
+        self.fields["version"].required = self.instance.pk is not None
+        style(self, small=True)
+
+    def _post_clean(self) -> None:
+        """Validation is the service's."""
+
+
+class ObjectiveForm(PlanItemForm):
+    """The service checks that a stage objective has a stage and the others a value."""
 
     class Meta:
         model = Objective
@@ -187,36 +194,16 @@ class ObjectiveForm(VersionedMixin, forms.ModelForm):
             "baseline_value": "Baseline (where it started)",
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.rebuild_kwargs = {}
-        super().__init__(*args, **kwargs)
-        self.fields["version"].required = self.instance.pk is not None
-        style(self, small=True)
 
-    def _post_clean(self) -> None:
-        """Validation is the service's (a stage objective needs a stage, others a value)."""
-
-
-class SolutionForm(VersionedMixin, forms.ModelForm):
-    version = version_field()
-
+class SolutionForm(PlanItemForm):
     class Meta:
         model = Solution
         fields = ["title", "value_measure", "value_amount", "description", "version"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.rebuild_kwargs = {}
-        super().__init__(*args, **kwargs)
-        self.fields["version"].required = self.instance.pk is not None
-        style(self, small=True)
 
-    def _post_clean(self) -> None:
-        """Validation is the service's."""
-
-
-class ActionForm(VersionedMixin, forms.ModelForm):
-    version = version_field()
+class ActionForm(PlanItemForm):
+    """The owner is chosen among the KAM and the team (the service checks it still is)."""
 
     class Meta:
         model = Action
@@ -228,14 +215,10 @@ class ActionForm(VersionedMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, people: Iterable[User], **kwargs: Any) -> None:
         people = list(people)
-        self.rebuild_kwargs = {"people": people}
         super().__init__(*args, **kwargs)
+        self.rebuild_kwargs = {"people": people}
         self.fields["owner"] = PeopleChoiceField(people, label="Owner")
-        self.fields["version"].required = self.instance.pk is not None
-        style(self, small=True)
-
-    def _post_clean(self) -> None:
-        """Validation is the service's (the owner is the KAM or on the team)."""
+        style(self, small=True)  # the owner field is new
 
 
 class CommitmentForm(RejectionsMixin, forms.ModelForm):
@@ -243,17 +226,7 @@ class CommitmentForm(RejectionsMixin, forms.ModelForm):
 
     class Meta:
         model = Commitment
-        fields = [
-            "category",
-            "promise",
-            "comparison",
-            "target_value",
-            "unit",
-            "due_date",
-            "cadence_days",
-            "at_risk_margin",
-            "responsible_team",
-        ]
+        fields = Commitment.TERMS
         widgets = {"due_date": forms.DateInput(**DATE_WIDGET)}
         labels = {
             "category": "Category",

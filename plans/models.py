@@ -333,6 +333,19 @@ class Commitment(models.Model):
     history = HistoricalRecords(excluded_fields=["updated_at"])
     objects = CommitmentQuerySet.as_manager()
 
+    # The terms as proposed: what the plan's proposal form and the API show and History tracks.
+    TERMS = (
+        "category",
+        "promise",
+        "comparison",
+        "target_value",
+        "unit",
+        "due_date",
+        "cadence_days",
+        "at_risk_margin",
+        "responsible_team",
+    )
+
     class Meta:
         constraints = [
             models.CheckConstraint(

@@ -75,18 +75,7 @@ TRACKED = (
     ),
     Tracked(
         Commitment,
-        (
-            "category",
-            "promise",
-            "comparison",
-            "target_value",
-            "unit",
-            "due_date",
-            "cadence_days",
-            "at_risk_margin",
-            "responsible_team",
-            "active",
-        ),
+        (*Commitment.TERMS, "active"),
         lambda row: f"Commitment “{row.promise}”",
     ),
 )

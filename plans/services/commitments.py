@@ -273,12 +273,8 @@ def _email_notifications(notifications: Any) -> int:
     return mailers.default.send_messages(messages) or 0
 
 
-class MeasurementRejected(DomainError):
+class MeasurementRejected(InvalidInput):
     """A measurement broke a rule; `errors` maps form field names to messages."""
-
-    def __init__(self, errors: dict[str, list[str]]) -> None:
-        super().__init__(" ".join(message for messages in errors.values() for message in messages))
-        self.errors = errors
 
 
 def measurement_validate(
