@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.auth.models import AnonymousUser
 
 from tests import factories
 
@@ -31,6 +32,23 @@ def admin_user(db):
 @pytest.fixture
 def key_account(kam):
     return factories.KeyAccountFactory(kam=kam)
+
+
+@pytest.fixture
+def people(key_account, kam, other_kam, director, operations, admin_user):
+    """Everyone by role as seen from `key_account`: its KAM, a KAM on its team, a KAM of other
+    accounts, a director, operations, an administrator and the anonymous visitor."""
+    team_kam = factories.KamFactory(username="team-kam")
+    factories.TeamMembershipFactory(account=key_account, user=team_kam)
+    return {
+        "anonymous": AnonymousUser(),
+        "other_kam": other_kam,
+        "own_kam": kam,
+        "team_kam": team_kam,
+        "director": director,
+        "operations": operations,
+        "admin": admin_user,
+    }
 
 
 def restore_reference_data() -> None:

@@ -20,6 +20,7 @@ from accounts.models import (
     User,
 )
 from kam import rules as kam_rules
+from plans import services as plan_services
 from plans.models import (
     Action,
     ActionFamily,
@@ -193,6 +194,18 @@ class PlanFactory(factory.django.DjangoModelFactory):
     review_date = dt.date(2026, 7, 1)
 
 
+def started_plan(account, actor, **changes):
+    """A plan started through the service, as a KAM would (every section, version 1, history):
+    "Plan 2026" over the calendar year 2026, reviewed on 1 July 2026, unless `changes` differ."""
+    fields = {
+        "title": "Plan 2026",
+        "period_start": dt.date(2026, 1, 1),
+        "period_end": dt.date(2026, 12, 31),
+        "review_date": dt.date(2026, 7, 1),
+    }
+    return plan_services.plan_create(account=account, actor=actor, **{**fields, **changes})
+
+
 class PlanSectionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = PlanSection
@@ -243,6 +256,11 @@ class CommitmentFactory(factory.django.DjangoModelFactory):
     unit = "%"
     at_risk_margin = Decimal("1.000")
     responsible_team = factory.SubFactory(ServiceTeamFactory)
+
+    class Params:
+        # A one-off promise (`one_off=True`): kept by a date, with no target or unit; give it a
+        # `due_date`.
+        one_off = factory.Trait(comparison=Comparison.BY_DATE, target_value=None, unit="")
 
 
 class MeasurementFactory(factory.django.DjangoModelFactory):

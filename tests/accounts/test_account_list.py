@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import AccountStatus, Stage
 from scoring.models import AccountScore, Quadrant, RunStatus, RunTrigger, ScoringRun
 from tests import factories
+from tests.listing_helpers import get_as, sorted_headers, xlsx_rows
 
 LIST_URL = reverse("accounts:list")
 
@@ -47,8 +48,7 @@ def names_on_page(response):
 
 
 def get(client, user, **params):
-    client.force_login(user)
-    return client.get(LIST_URL, params)
+    return get_as(client, user, LIST_URL, **params)
 
 
 def test_anonymous_is_sent_to_login(client, db):
@@ -260,10 +260,7 @@ def test_sorted_column_header_carries_aria_sort_and_reverses_on_click(client, di
 
     html = get(client, director, ordering="-revenue", industry="Automotive").content.decode()
 
-    sorted_headers = re.findall(
-        r'<th scope="col"[^>]*aria-sort="(\w+)"[^>]*>\s*<a[^>]*>([^<]+)', html
-    )
-    assert sorted_headers == [("descending", "T12M revenue")]
+    assert sorted_headers(html) == [("descending", "T12M revenue")]
     assert 'href="?ordering=revenue&amp;industry=Automotive"' in html
 
 
@@ -272,7 +269,7 @@ def test_default_sort_is_by_name_ascending(client, director):
 
     html = get(client, director).content.decode()
 
-    assert re.findall(r'aria-sort="(\w+)"[^>]*>\s*<a[^>]*>([^<]+)', html) == [("ascending", "Name")]
+    assert sorted_headers(html) == [("ascending", "Name")]
 
 
 def test_fifty_accounts_per_page_and_page_links_keep_the_filters(client, director):
@@ -359,10 +356,6 @@ def test_operations_list_carries_no_scores(client, operations):
 
 
 def test_list_downloads_what_is_filtered_as_csv_and_xlsx(client, director):
-    from io import BytesIO
-
-    from openpyxl import load_workbook
-
     factories.AccountFactory(name="Alpha Werke GmbH", erp_code="A1")
     factories.AccountFactory(name="=HYPERLINK(1) Beta AG", erp_code="B1")
     factories.AccountFactory(name="Gamma SA", erp_code="G1", industry="Food")
@@ -378,8 +371,7 @@ def test_list_downloads_what_is_filtered_as_csv_and_xlsx(client, director):
     assert "Gamma" not in csv_text
 
     response = client.get(reverse("accounts:list"), {"q": "Alpha", "export": "xlsx"})
-    sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active
-    rows = list(sheet.iter_rows(values_only=True))
+    rows = xlsx_rows(response)
     assert rows[1][:2] == ("A1", "Alpha Werke GmbH")
     assert len(rows) == 2
 

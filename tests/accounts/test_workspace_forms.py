@@ -4,7 +4,6 @@ keeps, and that a denied post changes nothing."""
 import re
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
 from accounts.models import Contact, Stage, StageChange, TeamMembership
@@ -13,21 +12,6 @@ from scoring.models import Criterion, Rating
 from tests import factories
 
 ROLES = ["anonymous", "other_kam", "own_kam", "team_kam", "director", "operations", "admin"]
-
-
-@pytest.fixture
-def people(key_account, kam, other_kam, director, operations, admin_user):
-    team_kam = factories.KamFactory(username="team-kam")
-    factories.TeamMembershipFactory(account=key_account, user=team_kam)
-    return {
-        "anonymous": AnonymousUser(),
-        "other_kam": other_kam,
-        "own_kam": kam,
-        "team_kam": team_kam,
-        "director": director,
-        "operations": operations,
-        "admin": admin_user,
-    }
 
 
 def post_as(client, user, path, data):

@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from accounts.models import Attitude, Stage
 from accounts.services import account_change_stage, contact_create, contact_update
-from plans import services as plan_services
 from plans.models import ActionStatus, PlanStatus
 from scoring.models import Criterion, MetricSnapshot, Rating
 from scoring.ratings import rating_record
@@ -130,14 +129,7 @@ def test_history_merges_who_changed_what_and_when(client, kam, key_account):
     account_change_stage(
         account=key_account, to_stage=Stage.INTERDEPENDENT, reason="Signed 3-year deal", actor=kam
     )
-    plan_services.plan_create(
-        account=key_account,
-        title="Plan 2026",
-        period_start=dt.date(2026, 1, 1),
-        period_end=dt.date(2026, 12, 31),
-        review_date=dt.date(2026, 7, 1),
-        actor=kam,
-    )
+    factories.started_plan(key_account, kam)
     rating_record(
         account=key_account,
         criterion=Criterion.objects.get(key="geographic_fit"),

@@ -4,12 +4,31 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from plans import services
+from plans.models import ActionFamily
 from tests import factories
 
 
 @pytest.fixture
 def today():
     return timezone.localdate()
+
+
+@pytest.fixture
+def line_audit(plan, kam):
+    """A technical-support action on the test module's own `plan`, owned by its KAM; version 1.
+
+    Due on 30 June 2026, the date `action_data` in test_plan_pages posts, so a stale edit there
+    differs from it in the title only.
+    """
+    return services.action_create(
+        plan=plan,
+        actor=kam,
+        family=ActionFamily.TECHNICAL_SUPPORT,
+        title="Line audit",
+        owner=kam,
+        due_date=dt.date(2026, 6, 30),
+    )
 
 
 @pytest.fixture

@@ -145,17 +145,24 @@ def test_refused_input_keeps_what_was_typed_and_writes_nothing(
     assert not Commitment.objects.exists()
 
 
+def propose_quotes_within_24h(account, team, actor, **changes):
+    """Ask the service for a 24-hour quote promise to `account`, with `changes`."""
+    fields = {
+        "account": account,
+        "actor": actor,
+        "category": "quote_turnaround",
+        "promise": "Quotes within 24 h",
+        "comparison": Comparison.AT_MOST,
+        "target_value": Decimal("24"),
+        "unit": "h",
+        "responsible_team": team,
+    }
+    return services.commitment_create(**{**fields, **changes})
+
+
 def test_the_service_refuses_a_target_promise_without_a_target(plan, kam, team):
     with pytest.raises(DomainError, match="needs a target"):
-        services.commitment_create(
-            account=plan.account,
-            plan=plan,
-            actor=kam,
-            category="quote_turnaround",
-            promise="Quotes within 24 h",
-            comparison=Comparison.AT_MOST,
-            responsible_team=team,
-        )
+        propose_quotes_within_24h(plan.account, team, kam, plan=plan, target_value=None)
     assert not Commitment.objects.exists()
 
 
@@ -163,31 +170,13 @@ def test_the_service_refuses_another_accounts_plan(plan, kam, team):
     other_plan = factories.PlanFactory(account=factories.KeyAccountFactory(kam=kam))
 
     with pytest.raises(DomainError, match="another account"):
-        services.commitment_create(
-            account=plan.account,
-            plan=other_plan,
-            actor=kam,
-            category="quote_turnaround",
-            promise="Quotes within 24 h",
-            comparison=Comparison.AT_MOST,
-            target_value=Decimal("24"),
-            unit="h",
-            responsible_team=team,
-        )
+        propose_quotes_within_24h(plan.account, team, kam, plan=other_plan)
     assert not Commitment.objects.exists()
 
 
 def test_the_service_refuses_a_kam_of_another_account(plan, other_kam, team):
     with pytest.raises(PermissionDenied):
-        services.commitment_create(
-            account=plan.account,
-            actor=other_kam,
-            category="quote_turnaround",
-            promise="Quotes within 24 h",
-            comparison=Comparison.AT_MOST,
-            target_value=Decimal("24"),
-            responsible_team=team,
-        )
+        propose_quotes_within_24h(plan.account, team, other_kam)
     assert not Commitment.objects.exists()
 
 
@@ -195,13 +184,7 @@ def test_the_service_refuses_a_kam_of_another_account(plan, other_kam, team):
     ("role", "status"),
     [("other_kam", 404), ("operations", 404), ("director", 302), ("own_kam", 302)],
 )
-def test_who_may_propose(client, plan, kam, other_kam, operations, director, team, role, status):
-    people = {
-        "other_kam": other_kam,
-        "operations": operations,
-        "director": director,
-        "own_kam": kam,
-    }
+def test_who_may_propose(client, plan, people, team, role, status):
     client.force_login(people[role])
 
     response = client.post(propose_url(plan), proposal(team))
@@ -317,13 +300,5 @@ def test_a_new_commitment_is_evaluated_at_once(plan, kam, team):
 
 def test_the_service_refuses_a_blank_promise(plan, kam, team):
     with pytest.raises(DomainError, match="Say what is promised"):
-        services.commitment_create(
-            account=plan.account,
-            actor=kam,
-            category="quote_turnaround",
-            promise="  ",
-            comparison=Comparison.AT_MOST,
-            target_value=Decimal("24"),
-            responsible_team=team,
-        )
+        propose_quotes_within_24h(plan.account, team, kam, promise="  ")
     assert not Commitment.objects.exists()

@@ -157,9 +157,7 @@ def test_time_alone_breaches_a_one_off_promise_on_the_hourly_run(key_account, te
     one_off = factories.CommitmentFactory(
         account=key_account,
         responsible_team=team,
-        comparison="due",
-        target_value=None,
-        unit="",
+        one_off=True,
         due_date=dt.date(2026, 11, 14),
         at_risk_margin=Decimal("0"),
     )

@@ -103,9 +103,7 @@ def test_a_one_off_takes_delivered_or_not_yet_only(key_account, team, operations
     one_off = factories.CommitmentFactory(
         account=key_account,
         responsible_team=team,
-        comparison="due",
-        target_value=None,
-        unit="",
+        one_off=True,
         due_date=TODAY,
     )
 

@@ -27,28 +27,9 @@ EDITORS = {"own_kam", "team_kam", "admin"}
 
 @pytest.fixture
 def plan(key_account, kam):
-    return services.plan_create(
-        account=key_account,
-        title="Acme plan 2026",
-        period_start=dt.date(2026, 1, 1),
-        period_end=dt.date(2026, 12, 31),
-        review_date=dt.date(2099, 7, 1),
-        actor=kam,
+    return factories.started_plan(
+        key_account, kam, title="Acme plan 2026", review_date=dt.date(2099, 7, 1)
     )
-
-
-@pytest.fixture
-def people(key_account, kam, other_kam, director, operations, admin_user):
-    team_kam = factories.KamFactory(username="team-kam")
-    factories.TeamMembershipFactory(account=key_account, user=team_kam)
-    return {
-        "other_kam": other_kam,
-        "own_kam": kam,
-        "team_kam": team_kam,
-        "director": director,
-        "operations": operations,
-        "admin": admin_user,
-    }
 
 
 def plan_url(plan):
@@ -277,20 +258,12 @@ def test_an_invalid_action_keeps_what_was_typed(client, plan, kam):
     assert not Action.objects.exists()
 
 
-def test_a_stale_action_edit_shows_the_fields_side_by_side(client, plan, kam):
-    action = services.action_create(
-        plan=plan,
-        actor=kam,
-        family=ActionFamily.TECHNICAL_SUPPORT,
-        title="Line audit",
-        owner=kam,
-        due_date=dt.date(2026, 6, 30),
-    )
-    services.action_update(action=action, expected_version=1, actor=kam, title="Their title")
+def test_a_stale_action_edit_shows_the_fields_side_by_side(client, kam, line_audit):
+    services.action_update(action=line_audit, expected_version=1, actor=kam, title="Their title")
     client.force_login(kam)
 
     response = client.post(
-        reverse("plans:action_edit", args=[action.pk]),
+        reverse("plans:action_edit", args=[line_audit.pk]),
         action_data(kam, title="My title", version="1"),
     )
 
@@ -300,29 +273,21 @@ def test_a_stale_action_edit_shows_the_fields_side_by_side(client, plan, kam):
     assert '<mark class="diff-theirs">Their title</mark>' in html
     assert 'value="My title"' in html  # the form keeps mine
     assert 'name="version" value="2"' in html
-    action.refresh_from_db()
-    assert action.title == "Their title"
+    line_audit.refresh_from_db()
+    assert line_audit.title == "Their title"
 
 
-def test_deleting_a_changed_action_asks_first(client, plan, kam):
-    action = services.action_create(
-        plan=plan,
-        actor=kam,
-        family=ActionFamily.TECHNICAL_SUPPORT,
-        title="Line audit",
-        owner=kam,
-        due_date=dt.date(2026, 6, 30),
-    )
-    services.action_update(action=action, expected_version=1, actor=kam, status="done")
+def test_deleting_a_changed_action_asks_first(client, kam, line_audit):
+    services.action_update(action=line_audit, expected_version=1, actor=kam, status="done")
     client.force_login(kam)
 
-    stale = client.post(reverse("plans:action_delete", args=[action.pk]), {"version": "1"})
+    stale = client.post(reverse("plans:action_delete", args=[line_audit.pk]), {"version": "1"})
     assert stale.status_code == 409
     assert "Delete it anyway" in stale.content.decode()
-    assert Action.objects.filter(pk=action.pk).exists()
+    assert Action.objects.filter(pk=line_audit.pk).exists()
 
-    client.post(reverse("plans:action_delete", args=[action.pk]), {"version": "2"})
-    assert not Action.objects.filter(pk=action.pk).exists()
+    client.post(reverse("plans:action_delete", args=[line_audit.pk]), {"version": "2"})
+    assert not Action.objects.filter(pk=line_audit.pk).exists()
 
 
 def test_objective_progress_comes_from_the_current_run(client, plan, kam, key_account):

@@ -30,14 +30,7 @@ TODAY = dt.date(2026, 3, 10)
 
 @pytest.fixture
 def plan(key_account, kam):
-    return services.plan_create(
-        account=key_account,
-        title="Plan 2026",
-        period_start=dt.date(2026, 1, 1),
-        period_end=dt.date(2026, 12, 31),
-        review_date=dt.date(2026, 7, 1),
-        actor=kam,
-    )
+    return factories.started_plan(key_account, kam)
 
 
 def section(plan, kind=SectionKind.POSITION):
@@ -65,53 +58,37 @@ def test_a_new_plan_is_a_draft_with_every_section_empty_and_version_one(plan, ka
 def test_only_key_accounts_have_plans(kam):
     candidate = factories.AccountFactory(status="candidate", kam=kam)
     with pytest.raises(DomainError, match="Only key accounts"):
-        services.plan_create(
-            account=candidate,
-            title="x",
-            period_start=dt.date(2026, 1, 1),
-            period_end=dt.date(2026, 12, 31),
-            review_date=dt.date(2026, 7, 1),
-            actor=kam,
-        )
+        factories.started_plan(candidate, kam, title="x")
     assert not Plan.objects.exists()
 
 
 def test_one_active_plan_per_account_and_period(plan, key_account, kam):
     with pytest.raises(DomainError, match="already has an active plan"):
-        services.plan_create(
-            account=key_account,
+        factories.started_plan(
+            key_account,
+            kam,
             title="Twin",
-            period_start=dt.date(2026, 1, 1),
             period_end=dt.date(2026, 6, 30),
             review_date=dt.date(2026, 3, 1),
-            actor=kam,
         )
     assert Plan.objects.count() == 1
 
 
 def test_a_period_must_end_after_it_starts(key_account, kam):
     with pytest.raises(DomainError, match="end after it starts"):
-        services.plan_create(
-            account=key_account,
+        factories.started_plan(
+            key_account,
+            kam,
             title="Backwards",
             period_start=dt.date(2026, 12, 31),
             period_end=dt.date(2026, 1, 1),
-            review_date=dt.date(2026, 7, 1),
-            actor=kam,
         )
 
 
 @pytest.mark.parametrize("who", ["other_kam", "director", "operations"])
 def test_only_the_accounts_kams_start_a_plan(request, key_account, who):
     with pytest.raises(PermissionDenied):
-        services.plan_create(
-            account=key_account,
-            title="x",
-            period_start=dt.date(2026, 1, 1),
-            period_end=dt.date(2026, 12, 31),
-            review_date=dt.date(2026, 7, 1),
-            actor=request.getfixturevalue(who),
-        )
+        factories.started_plan(key_account, request.getfixturevalue(who), title="x")
     assert not Plan.objects.exists()
 
 
@@ -507,59 +484,37 @@ def test_action_owner_must_be_on_our_side(plan, kam):
     assert not Action.objects.exists()
 
 
-def test_marking_an_action_done_stamps_completion_and_reopening_clears_it(plan, kam):
-    action = services.action_create(
-        plan=plan,
-        actor=kam,
-        family=ActionFamily.TECHNICAL_SUPPORT,
-        title="Line audit",
-        owner=kam,
-        due_date=dt.date(2026, 5, 1),
+def test_marking_an_action_done_stamps_completion_and_reopening_clears_it(kam, line_audit):
+    services.action_update(action=line_audit, expected_version=1, actor=kam, status="done")
+    line_audit.refresh_from_db()
+    assert line_audit.completed_at is not None
+
+    services.action_update(action=line_audit, expected_version=2, actor=kam, status="open")
+    line_audit.refresh_from_db()
+    assert line_audit.completed_at is None
+    assert line_audit.version == 3
+
+
+def test_stale_action_save_is_refused_and_the_newer_one_kept(kam, line_audit):
+    services.action_update(
+        action=line_audit, expected_version=1, actor=kam, title="Line audit (Q2)"
     )
-    services.action_update(action=action, expected_version=1, actor=kam, status="done")
-    action.refresh_from_db()
-    assert action.completed_at is not None
-
-    services.action_update(action=action, expected_version=2, actor=kam, status="open")
-    action.refresh_from_db()
-    assert action.completed_at is None
-    assert action.version == 3
-
-
-def test_stale_action_save_is_refused_and_the_newer_one_kept(plan, kam):
-    action = services.action_create(
-        plan=plan,
-        actor=kam,
-        family=ActionFamily.TECHNICAL_SUPPORT,
-        title="Line audit",
-        owner=kam,
-        due_date=dt.date(2026, 5, 1),
-    )
-    services.action_update(action=action, expected_version=1, actor=kam, title="Line audit (Q2)")
 
     with pytest.raises(ConflictError) as conflict:
-        services.action_update(action=action, expected_version=1, actor=kam, title="Mine")
+        services.action_update(action=line_audit, expected_version=1, actor=kam, title="Mine")
 
     assert conflict.value.current_version == 2
-    action.refresh_from_db()
-    assert action.title == "Line audit (Q2)"
+    line_audit.refresh_from_db()
+    assert line_audit.title == "Line audit (Q2)"
 
 
-def test_director_cannot_edit_actions(plan, kam, director):
-    action = services.action_create(
-        plan=plan,
-        actor=kam,
-        family=ActionFamily.TECHNICAL_SUPPORT,
-        title="Line audit",
-        owner=kam,
-        due_date=dt.date(2026, 5, 1),
-    )
+def test_director_cannot_edit_actions(director, line_audit):
     with pytest.raises(PermissionDenied):
-        services.action_update(action=action, expected_version=1, actor=director, title="x")
+        services.action_update(action=line_audit, expected_version=1, actor=director, title="x")
     with pytest.raises(PermissionDenied):
-        services.action_delete(action=action, expected_version=1, actor=director)
-    action.refresh_from_db()
-    assert (action.title, action.version) == ("Line audit", 1)
+        services.action_delete(action=line_audit, expected_version=1, actor=director)
+    line_audit.refresh_from_db()
+    assert (line_audit.title, line_audit.version) == ("Line audit", 1)
 
 
 def test_version_numbers_follow_each_other(plan, kam):
