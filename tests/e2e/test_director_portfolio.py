@@ -1,7 +1,6 @@
 """The sales director's day: dashboard charts, an account from the matrix, a what-if in the
 workbench, saving the weights, and the next recompute scoring with them."""
 
-import datetime as dt
 import re
 from decimal import Decimal
 
@@ -14,6 +13,7 @@ from scoring import services
 from scoring.models import Criterion, CriterionScore, RunTrigger
 from tests import factories
 from tests.e2e.conftest import login, screenshot
+from tests.e2e.scenarios import big_buyers_and_small_shops
 
 pytestmark = pytest.mark.e2e
 
@@ -26,18 +26,7 @@ def recompute():
 def test_director_reads_the_portfolio_and_tunes_the_selection(page):
     director = factories.DirectorFactory(username="dana-director")
     kam = factories.KamFactory(username="karl-kam")
-    sale_day = timezone.localdate().replace(day=1) - dt.timedelta(days=40)
-    big = [factories.KeyAccountFactory(kam=kam, name=f"Big Buyer {i}") for i in (1, 2)]
-    small = [factories.AccountFactory(name=f"Small Shop {i}") for i in range(1, 5)]
-    revenues = [900_000, 700_000, 30_000, 20_000, 10_000, 5_000]
-    for account, revenue in zip(big + small, revenues, strict=True):
-        factories.SalesLineFactory(
-            account=account, date=sale_day, revenue=Decimal(revenue), cost_of_goods=0
-        )
-    # The smallest shop is the strategic one (ratings normalise by percentile: it gets 100).
-    factories.RatingFactory(account=small[3], value=5)
-    for account in big:
-        factories.RatingFactory(account=account, value=1)
+    _, small = big_buyers_and_small_shops(kam)
     recompute()
 
     login(page, director)

@@ -1,8 +1,6 @@
 """The KAM's plan in a real browser: in-place edits that survive a reload, two people on one
 section (the second gets the conflict view with their text intact), operations refused."""
 
-import datetime as dt
-
 import pytest
 from playwright.sync_api import expect
 
@@ -10,20 +8,13 @@ from plans import services
 from plans.models import Action, PlanSection
 from tests import factories
 from tests.e2e.conftest import login, screenshot
+from tests.e2e.scenarios import add_graz_line_audit, plan_2026
 
 pytestmark = pytest.mark.e2e
 
 
 def make_plan(kam, **account_fields):
-    account = factories.KeyAccountFactory(kam=kam, **account_fields)
-    return services.plan_create(
-        account=account,
-        title=f"{account.name}: plan 2026",
-        period_start=dt.date(2026, 1, 1),
-        period_end=dt.date(2026, 12, 31),
-        review_date=dt.date(2099, 6, 30),
-        actor=kam,
-    )
+    return plan_2026(kam, factories.KeyAccountFactory(kam=kam, **account_fields))
 
 
 def section(page, label):
@@ -51,14 +42,7 @@ def test_kam_edits_a_section_and_adds_an_action_then_sees_both_after_a_reload(pa
     screenshot(page, "kam-saved-a-section-in-place")
 
     actions = page.get_by_role("region", name="Relationship-building actions")
-    actions.get_by_text("Add an action").click()
-    form = actions.get_by_role("form", name="Add an action")
-    form.get_by_label("Family").select_option(label="Technical support")
-    form.get_by_label("Title").fill("Line audit at the Graz plant")
-    form.get_by_label("Owner").select_option(label="Karl Kam")
-    form.get_by_label("Due date").fill("2026-09-30")
-    form.get_by_role("button", name="Add action").click()
-    expect(actions.get_by_role("status")).to_have_text("Added “Line audit at the Graz plant”.")
+    add_graz_line_audit(actions)
     expect(threats.get_by_role("textbox")).to_have_value("Polaris undercuts us by 8%")
 
     page.reload()

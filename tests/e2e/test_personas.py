@@ -24,7 +24,12 @@ from scoring import services as scoring_services
 from scoring.models import Criterion, RunStatus, RunTrigger, ScoringRun
 from tests import factories
 from tests.e2e.conftest import login
-from tests.e2e.scenarios import met_delivery_promise
+from tests.e2e.scenarios import (
+    add_graz_line_audit,
+    big_buyers_and_small_shops,
+    met_delivery_promise,
+    plan_2026,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -72,23 +77,12 @@ class Network:
         assert self.problems == [], "The browser saw failed requests:\n" + "\n".join(self.problems)
 
 
-def make_plan(kam, account):
-    return plan_services.plan_create(
-        account=account,
-        title=f"{account.name}: plan 2026",
-        period_start=dt.date(2026, 1, 1),
-        period_end=dt.date(2026, 12, 31),
-        review_date=dt.date(2099, 6, 30),
-        actor=kam,
-    )
-
-
 def test_key_account_manager_moves_the_stage_edits_the_plan_and_records_a_contact(new_page):
     journey, network = Journey("kam"), Network()
     kam = factories.KamFactory(username="karl-kam", first_name="Karl", last_name="Kam")
     account = factories.KeyAccountFactory(kam=kam, name="Acme Brakes GmbH")
     factories.KeyAccountFactory(kam=kam, name="Borealis Pumps AG")
-    plan = make_plan(kam, account)
+    plan = plan_2026(kam, account)
     page = network.watch(new_page())
 
     login(page, kam)
@@ -128,14 +122,7 @@ def test_key_account_manager_moves_the_stage_edits_the_plan_and_records_a_contac
     journey.step(page, "plan-section-saved")
 
     actions = page.get_by_role("region", name="Relationship-building actions")
-    actions.get_by_text("Add an action").click()
-    action_form = actions.get_by_role("form", name="Add an action")
-    action_form.get_by_label("Family").select_option(label="Technical support")
-    action_form.get_by_label("Title").fill("Line audit at the Graz plant")
-    action_form.get_by_label("Owner").select_option(label="Karl Kam")
-    action_form.get_by_label("Due date").fill("2026-09-30")
-    action_form.get_by_role("button", name="Add action").click()
-    expect(actions.get_by_role("status")).to_have_text("Added “Line audit at the Graz plant”.")
+    add_graz_line_audit(actions)
     expect(actions.get_by_role("row", name="Line audit at the Graz plant")).to_contain_text(
         "Karl Kam"
     )
@@ -174,23 +161,11 @@ def test_sales_director_reviews_the_portfolio_recomputes_and_approves_a_plan(new
     journey, network = Journey("director"), Network()
     director = factories.DirectorFactory(username="dana-director")
     kam = factories.KamFactory(username="karl-kam", first_name="Karl", last_name="Kam")
-    sale_day = timezone.localdate().replace(day=1) - dt.timedelta(days=40)
-    big = [factories.KeyAccountFactory(kam=kam, name=f"Big Buyer {i}") for i in (1, 2)]
-    small = [factories.AccountFactory(name=f"Small Shop {i}") for i in range(1, 5)]
-    revenues = [900_000, 700_000, 30_000, 20_000, 10_000, 5_000]
-    for account, revenue in zip(big + small, revenues, strict=True):
-        factories.SalesLineFactory(
-            account=account, date=sale_day, revenue=Decimal(revenue), cost_of_goods=0
-        )
-    # Ratings normalise by percentile: the smallest shop's 5 is worth 100, the big buyers' 1s
-    # are worth less, so weighting strategic value heavily brings the shop into the top N.
-    factories.RatingFactory(account=small[3], value=5)
-    for account in big:
-        factories.RatingFactory(account=account, value=1)
+    big, small = big_buyers_and_small_shops(kam)
     first_run = scoring_services.run_recompute(
         run=scoring_services.run_request(trigger=RunTrigger.COMMAND, as_of=timezone.localdate())
     )
-    plan = make_plan(kam, big[0])
+    plan = plan_2026(kam, big[0])
     plan_services.plan_submit(plan=plan, actor=kam)
     page = network.watch(new_page())
 
