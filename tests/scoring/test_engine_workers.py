@@ -6,17 +6,15 @@ and skips, except under CI, where it fails instead of hiding.
 """
 
 import os
-import shutil
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
 from celery.result import AsyncResult
-from django.conf import settings
 from django.db import connection
 
+from kam.bench import start_celery_worker
 from kam.celery import app as celery_app
 from scoring import services, tasks
 from scoring.models import AccountScore, RunStatus, RunTrigger
@@ -45,31 +43,19 @@ def redis_and_postgresql():
 @pytest.fixture
 def workers(redis_and_postgresql, monkeypatch, tmp_path):
     """WORKERS `celery worker` processes on the test database; this process sends to Redis."""
-    db = connection.settings_dict
-    database_url = (
-        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or 'localhost'}:"
-        f"{db['PORT'] or 5432}/{db['NAME']}"
-    )
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "kam.settings",
-        "DJANGO_ENV": "local",
-        "DEBUG": "0",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_and_postgresql,
-    }
     monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
     celery_app.control.purge()
-    celery = shutil.which("celery", path=os.path.dirname(sys.executable)) or "celery"
     logs = [open(tmp_path / f"worker{i}.log", "w") for i in range(WORKERS)]  # noqa: SIM115
     processes = [
-        subprocess.Popen(
-            [celery, "-A", "kam", "worker", "--concurrency", "1", "--loglevel", "INFO",
-             "--hostname", f"test{i}@%h", "--without-gossip", "--without-mingle"],
-            env=env, cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT,
+        start_celery_worker(
+            f"test{i}@%h",
+            redis_url=redis_and_postgresql,
+            loglevel="INFO",
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         for i, log in enumerate(logs)
-    ]  # fmt: skip
+    ]
     try:
         deadline = time.monotonic() + BOOT_TIMEOUT_S
         while len(celery_app.control.ping(timeout=1.0)) < WORKERS:

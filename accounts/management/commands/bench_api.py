@@ -15,7 +15,6 @@ than a ceiling. Nothing is written to the database except the token and its last
 from __future__ import annotations
 
 import http.client
-import math
 import os
 import socket
 import subprocess
@@ -32,7 +31,8 @@ from django.db import connection
 from django.urls import reverse
 
 from accounts.api.tokens import api_token_create, api_token_revoke
-from accounts.models import Account, AccountStatus, User
+from accounts.models import Account, AccountStatus
+from kam.bench import add_dataset_arguments, dataset_user, percentile
 from plans.models import Plan
 
 HOST = "127.0.0.1"
@@ -56,14 +56,6 @@ class Tally:
         with self.lock:
             self.latencies.setdefault(name, []).extend(latencies)
             self.failures[name] = self.failures.get(name, 0) + failures
-
-
-def percentile(values: list[float], pct: float) -> float:
-    """Nearest-rank percentile (0 for no values)."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
 
 
 def free_port() -> int:
@@ -110,11 +102,7 @@ class Command(BaseCommand):
     help = "Serve the API with gunicorn on 127.0.0.1 and measure requests/s and p95 under load."
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--accounts",
-            type=int,
-            help="the dataset size the figures are for: refuse a database with fewer accounts",
-        )
+        add_dataset_arguments(parser)
         parser.add_argument("--seconds", type=float, default=20.0, help="load time (default 20)")
         parser.add_argument(
             "--concurrency", type=int, default=8, help="client connections (default 8)"
@@ -123,20 +111,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--threads", type=int, default=4, help="threads per gunicorn worker (default 4)"
         )
-        parser.add_argument("--user", default="director", help="username (default director)")
 
     def handle(self, *args, **options):
-        accounts = Account.objects.count()
-        expected = options["accounts"]
-        if expected and accounts < expected:
-            raise CommandError(
-                f"The database holds {accounts} accounts, fewer than --accounts {expected}: "
-                f"build the benchmark dataset first (manage.py seed_demo --accounts {expected})."
-            )
-        try:
-            user = User.objects.get(username=options["user"])
-        except User.DoesNotExist as exc:
-            raise CommandError(f"No user {options['user']!r}: run seed_demo first.") from exc
+        accounts, user = dataset_user(options)
         endpoints = self.endpoints()
         token, raw = api_token_create(user=user, name="bench_api")
         port = free_port()

@@ -10,7 +10,6 @@ is always `worst_p95_ms=<n> worst_queries=<n>`.
 
 from __future__ import annotations
 
-import math
 import os
 import time
 from collections.abc import Callable
@@ -24,7 +23,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
-from accounts.models import Account, AccountStatus, User
+from accounts.models import Account, AccountStatus
+from kam.bench import add_dataset_arguments, dataset_user, percentile
 from scoring.models import AccountScore, Criterion
 from scoring.selectors import current_run
 
@@ -37,12 +37,6 @@ class Page:
     url: str | None  # None: not available, see `skipped`
     send: Callable[[Client, str], HttpResponse] | None = None
     skipped: str = ""
-
-
-def percentile(values: list[float], pct: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
 
 
 def _url(name: str, *args: object) -> str | None:
@@ -64,26 +58,11 @@ class Command(BaseCommand):
     help = "Time the main pages (p50/p95 server time, queries) as a logged-in director."
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--accounts",
-            type=int,
-            help="the dataset size the figures are for: refuse a database with fewer accounts",
-        )
+        add_dataset_arguments(parser)
         parser.add_argument("--requests", type=int, default=50, help="per page (default 50)")
-        parser.add_argument("--user", default="director", help="username (default director)")
 
     def handle(self, *args, **options):
-        accounts = Account.objects.count()
-        expected = options["accounts"]
-        if expected and accounts < expected:
-            raise CommandError(
-                f"The database holds {accounts} accounts, fewer than --accounts {expected}: "
-                f"build the benchmark dataset first (manage.py seed_demo --accounts {expected})."
-            )
-        try:
-            user = User.objects.get(username=options["user"])
-        except User.DoesNotExist as exc:
-            raise CommandError(f"No user {options['user']!r}: run seed_demo first.") from exc
+        accounts, user = dataset_user(options)
         if not user.has_perm("scoring.view_portfolio"):
             raise CommandError(f"{user.username} is not a director or administrator.")
         run = current_run()

@@ -17,12 +17,9 @@ The last line printed is always `recompute_s=<median> floor_s=<median> ratio=<re
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import signal
 import statistics
 import subprocess
-import sys
 import time
 
 from django.conf import settings
@@ -31,6 +28,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from accounts.models import Account, Activity, SalesLine
+from kam.bench import start_celery_worker
 from scoring import engine, services
 from scoring.engine import dialect
 from scoring.models import CostRate, RunStatus, RunTrigger, ScoringRun
@@ -214,31 +212,10 @@ class Command(BaseCommand):
 
         # Test settings keep tasks inline even with REDIS_URL: here they must go to the workers.
         app.conf.task_always_eager = False
-        db = connection.settings_dict
-        database_url = (
-            f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or 'localhost'}:"
-            f"{db['PORT'] or 5432}/{db['NAME']}"
-        )
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "kam.settings",
-            "DJANGO_ENV": "local",
-            "DEBUG": "0",
-            "DATABASE_URL": database_url,
-            "REDIS_URL": redis_url,
-        }
-        celery = shutil.which("celery", path=os.path.dirname(sys.executable)) or "celery"
         workers = [
-            subprocess.Popen(
-                [
-                    celery, "-A", "kam", "worker", "--concurrency", "1", "--loglevel", "WARNING",
-                    "--hostname", f"bench{index}@%h", "--without-gossip", "--without-mingle",
-                ],
-                env=env,
-                cwd=settings.BASE_DIR,
-            )
+            start_celery_worker(f"bench{index}@%h", redis_url=redis_url, loglevel="WARNING")
             for index in range(count)
-        ]  # fmt: skip
+        ]
         deadline = time.monotonic() + WORKER_BOOT_TIMEOUT
         while len(app.control.ping(timeout=1.0)) < count:
             if time.monotonic() > deadline:

@@ -1,0 +1,77 @@
+"""What the benchmark commands (bench_api, bench_pages, bench_recompute) and the real-worker
+tests share: the dataset check, the percentile, and starting a Celery worker on this database."""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import subprocess
+import sys
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import CommandError, CommandParser
+from django.db import connection
+
+
+def add_dataset_arguments(parser: CommandParser) -> None:
+    parser.add_argument(
+        "--accounts",
+        type=int,
+        help="the dataset size the figures are for: refuse a database with fewer accounts",
+    )
+    parser.add_argument("--user", default="director", help="username (default director)")
+
+
+def dataset_user(options: dict[str, Any]) -> tuple[int, Any]:
+    """The number of accounts and the benchmark user; refuses a database smaller than
+    `--accounts` or without the user, saying how to build the dataset."""
+    from accounts.models import Account, User
+
+    accounts = Account.objects.count()
+    expected = options["accounts"]
+    if expected and accounts < expected:
+        raise CommandError(
+            f"The database holds {accounts} accounts, fewer than --accounts {expected}: "
+            f"build the benchmark dataset first (manage.py seed_demo --accounts {expected})."
+        )
+    try:
+        user = User.objects.get(username=options["user"])
+    except User.DoesNotExist as exc:
+        raise CommandError(f"No user {options['user']!r}: run seed_demo first.") from exc
+    return accounts, user
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile (0 for no values)."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
+
+
+def start_celery_worker(
+    hostname: str, *, redis_url: str, loglevel: str, **popen: Any
+) -> subprocess.Popen:
+    """A `celery worker` process (one task at a time) on the database this process uses,
+    taking tasks from `redis_url`."""
+    db = connection.settings_dict
+    database_url = (
+        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or 'localhost'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "kam.settings",
+        "DJANGO_ENV": "local",
+        "DEBUG": "0",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+    }
+    celery = shutil.which("celery", path=os.path.dirname(sys.executable)) or "celery"
+    return subprocess.Popen(
+        [celery, "-A", "kam", "worker", "--concurrency", "1", "--loglevel", loglevel,
+         "--hostname", hostname, "--without-gossip", "--without-mingle"],
+        env=env, cwd=settings.BASE_DIR, **popen,
+    )  # fmt: skip
