@@ -177,6 +177,18 @@ class StrictModelSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     """Base for model representations that also validate a write's input."""
 
 
+class ScopedCreateMixin:
+    """A create body whose parent (account, plan, commitment) must be one the user sees:
+    the view passes that queryset, so an invisible parent is "does not exist" (400)."""
+
+    parent_field: str
+
+    def __init__(self, *args: Any, parents: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if parents is not None:
+            self.fields[self.parent_field].queryset = parents
+
+
 class EmptySerializer(StrictSerializer):
     """No fields: the action itself is the request (any field sent is refused)."""
 

@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from accounts.api.serializers import blank_or, person
 from accounts.models import Account
-from kam.api import MAX_ID, StrictSerializer
+from kam.api import MAX_ID, ScopedCreateMixin, StrictSerializer
 from scoring.models import (
     AccountScore,
     CostRate,
@@ -93,16 +93,12 @@ class RatingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RatingCreateSerializer(StrictSerializer):
+class RatingCreateSerializer(ScopedCreateMixin, StrictSerializer):
+    parent_field = "account"
     account = serializers.PrimaryKeyRelatedField(queryset=Account.objects.none())
     criterion = serializers.PrimaryKeyRelatedField(queryset=Criterion.objects.all())
     value = serializers.IntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(max_length=5000, allow_blank=True, required=False, default="")
-
-    def __init__(self, *args: Any, accounts: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if accounts is not None:
-            self.fields["account"].queryset = accounts
 
 
 SCORE_FIELDS = [

@@ -174,7 +174,7 @@ class RatingViewSet(ReadOnlyKamViewSet):
     )
     def create(self, request: Any) -> Response:
         body = s.RatingCreateSerializer(
-            data=request.data, accounts=accounts_with_details_visible_to(request.user)
+            data=request.data, parents=accounts_with_details_visible_to(request.user)
         )
         body.is_valid(raise_exception=True)
         rating = ratings.rating_record(actor=request.user, **body.validated_data)
