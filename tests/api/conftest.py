@@ -52,6 +52,18 @@ def client_for(token: str | None) -> APIClient:
     return client
 
 
+def plan_body(account: Any, **extra: Any) -> dict[str, Any]:
+    """The body of a new plan for 2027 on `account`; `extra` changes or adds fields."""
+    return {
+        "account": account.pk,
+        "title": "Plan 2027",
+        "period_start": "2027-01-01",
+        "period_end": "2027-12-31",
+        "review_date": "2027-06-30",
+        **extra,
+    }
+
+
 def finished_run() -> ScoringRun:
     now = dt.datetime(2026, 11, 1, 2, 0, tzinfo=dt.UTC)
     return ScoringRun.objects.create(

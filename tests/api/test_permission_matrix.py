@@ -37,7 +37,7 @@ from plans.models import (
 )
 from scoring.models import Criterion, Rating, ScoringRun
 from tests import factories
-from tests.api.conftest import ROLES, World
+from tests.api.conftest import ROLES, World, plan_body
 
 SIGNED_IN = frozenset(ROLES) - {"anonymous"}
 PEOPLE = frozenset({"own_kam", "team_kam"})
@@ -203,13 +203,7 @@ MATRIX: dict[tuple[str, str], Op] = {
     ("plan", "list"): read_list(),
     ("plan", "retrieve"): read_detail("plan", DETAIL_READERS),
     ("plan", "create"): create_in(
-        lambda w: {
-            "account": pk(w, "account"),
-            "title": "Plan 2027",
-            "period_start": "2027-01-01",
-            "period_end": "2027-12-31",
-            "review_date": "2027-07-01",
-        },
+        lambda w: plan_body(w.objects["account"], review_date="2027-07-01"),
         EDITORS,
         DETAIL_READERS,
     ),

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from accounts.models import Contact, StageChange
 from plans.models import Plan
+from tests.api.conftest import plan_body
 
 
 def contact_body(world, **extra):
@@ -132,15 +133,7 @@ def test_a_service_field_error_comes_back_on_its_field(world, api):
 def test_a_plan_for_a_standard_account_is_refused_with_a_message(world, api):
     standard = world.objects["standard_account"]
     response = api("director").post(
-        reverse("api:plan-list"),
-        {
-            "account": standard.pk,
-            "title": "No",
-            "period_start": "2027-01-01",
-            "period_end": "2027-12-31",
-            "review_date": "2027-06-30",
-        },
-        format="json",
+        reverse("api:plan-list"), plan_body(standard, title="No"), format="json"
     )
     # Directors may not start plans at all: the rule refuses before the account's status.
     assert response.status_code == 403
@@ -149,13 +142,12 @@ def test_a_plan_for_a_standard_account_is_refused_with_a_message(world, api):
 def test_the_period_must_end_after_it_starts(world, api):
     response = api("own_kam").post(
         reverse("api:plan-list"),
-        {
-            "account": world.objects["account"].pk,
-            "title": "Backwards",
-            "period_start": "2027-12-31",
-            "period_end": "2027-01-01",
-            "review_date": "2027-06-30",
-        },
+        plan_body(
+            world.objects["account"],
+            title="Backwards",
+            period_start="2027-12-31",
+            period_end="2027-01-01",
+        ),
         format="json",
     )
     assert response.status_code == 400

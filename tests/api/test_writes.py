@@ -11,6 +11,7 @@ from django.urls import reverse
 from accounts.models import AccountStatus, SalesLine
 from plans.models import CommitmentStatus, Notification, PlanStatus
 from scoring.models import Criterion, Rating, RunStatus, ScoringRun
+from tests.api.conftest import plan_body
 
 
 def line(world, number, **extra):
@@ -161,15 +162,7 @@ def test_a_plan_goes_from_draft_to_approved(world, api):
 
 def test_a_new_plan_is_a_draft_with_every_section(world, api):
     response = api("own_kam").post(
-        reverse("api:plan-list"),
-        {
-            "account": world.objects["account"].pk,
-            "title": "Plan 2027",
-            "period_start": "2027-01-01",
-            "period_end": "2027-12-31",
-            "review_date": "2027-06-30",
-        },
-        format="json",
+        reverse("api:plan-list"), plan_body(world.objects["account"]), format="json"
     )
     assert response.status_code == 201
     assert response.json()["status"] == PlanStatus.DRAFT
