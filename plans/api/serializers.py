@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from accounts.api.serializers import blank_or, person
 from accounts.models import Account, Stage, User
-from kam.api import StrictModelSerializer, StrictSerializer
+from kam.api import ScopedCreateMixin, StrictModelSerializer, StrictSerializer
 from plans.models import (
     Action,
     Commitment,
@@ -21,18 +21,6 @@ from plans.models import (
     Plan,
     PlanSection,
 )
-
-
-class ScopedCreateMixin:
-    """A create body whose parent (account, plan, commitment) must be one the user sees:
-    the view passes that queryset, so an invisible parent is "does not exist" (400)."""
-
-    parent_field: str
-
-    def __init__(self, *args: Any, parents: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if parents is not None:
-            self.fields[self.parent_field].queryset = parents
 
 
 class PlanSectionSerializer(serializers.ModelSerializer):
