@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -207,6 +208,29 @@ class IdFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
+
+
+class UtcDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 date-time, read in UTC. Python accepts offsets up to +-23:59, PostgreSQL
+    only up to +-15:59, so the value is converted before it reaches the database; one that
+    leaves the calendar in UTC (year 1 or 9999 with an offset) is refused (400)."""
+
+    def to_python(self, value: Any) -> dt.datetime | None:
+        parsed = super().to_python(value)
+        if parsed is None or parsed.tzinfo is None:
+            return parsed
+        try:
+            return parsed.astimezone(dt.UTC)
+        except OverflowError:
+            raise DjangoValidationError(
+                "The date and time is out of range once read in UTC.", code="invalid"
+            ) from None
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """Filter on an ISO 8601 date-time with any offset PostgreSQL cannot take read in UTC."""
+
+    field_class = UtcDateTimeField
 
 
 # Pagination -------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from accounts.models import (
     StageChange,
     TeamMembership,
 )
-from kam.api import IdFilter
+from kam.api import IdFilter, UtcDateTimeFilter
 from scoring.models import Quadrant
 
 
@@ -53,7 +53,7 @@ class AccountScopedFilterSet(django_filters.FilterSet):
 
 class StageChangeFilterSet(AccountScopedFilterSet):
     to_stage = django_filters.ChoiceFilter(choices=Stage.choices)
-    changed_after = django_filters.IsoDateTimeFilter(field_name="changed_at", lookup_expr="gte")
+    changed_after = UtcDateTimeFilter(field_name="changed_at", lookup_expr="gte")
 
     class Meta:
         model = StageChange

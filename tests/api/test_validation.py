@@ -152,3 +152,28 @@ def test_the_period_must_end_after_it_starts(world, api):
     )
     assert response.status_code == 400
     assert Plan.objects.filter(title="Backwards").count() == 0
+
+
+def test_a_date_time_filter_reads_any_offset_in_utc(world, api):
+    """Python takes offsets up to +-23:59, PostgreSQL only up to +-15:59: the filter reads the
+    instant in UTC first, so every offset works, and one that leaves the calendar is a 400."""
+    import datetime as dt
+
+    change = StageChange.objects.get(pk=world.objects["stage_change"].pk)
+    StageChange.objects.filter(pk=change.pk).update(
+        changed_at=dt.datetime(2026, 4, 1, 12, 0, tzinfo=dt.UTC)
+    )
+    url = reverse("api:stagechange-list")
+
+    # 2026-04-02 10:26 at +22:26 is 2026-04-01 12:00 UTC: the change, exactly.
+    at = api("director").get(url, {"changed_after": "2026-04-02T10:26:00+22:26"})
+    # one minute later in that zone is after the change
+    after = api("director").get(url, {"changed_after": "2026-04-02T10:27:00+22:26"})
+    overflow = api("director").get(url, {"changed_after": "0001-01-01T00:00:00+05:00"})
+
+    assert at.status_code == 200
+    assert change.pk in [row["id"] for row in at.json()["results"]]
+    assert after.status_code == 200
+    assert change.pk not in [row["id"] for row in after.json()["results"]]
+    assert overflow.status_code == 400
+    assert "out of range" in str(overflow.json())
