@@ -11,7 +11,7 @@ from typing import Any
 from django import forms
 
 from accounts.models import Contact, FunctionalRole, Stage, User
-from plans.forms import (
+from kam.forms import (
     DATE_WIDGET,
     PeopleChoiceField,
     RejectionsMixin,

@@ -12,11 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import F
 from django.utils import timezone
-from simple_history.utils import get_history_manager_for_model
 
 from accounts.models import (
     Account,
@@ -30,75 +27,10 @@ from accounts.models import (
     User,
 )
 from kam import rules as kam_rules
-from kam.errors import ConflictError, DomainError, PermissionDenied
+from kam.errors import DomainError, InvalidInput
+from kam.records import history_record, known_fields, require, validated, versioned_update
 
 CONTACT_FIELDS = frozenset(Contact.EDITABLE_FIELDS)
-
-
-class InvalidInput(DomainError):
-    """Values a record cannot hold; `errors` maps field names ("__all__" for the record) to
-    messages, so a form can show each next to its field."""
-
-    def __init__(self, errors: dict[str, list[str]]) -> None:
-        super().__init__(" ".join(message for messages in errors.values() for message in messages))
-        self.errors = errors
-
-
-def _require(actor: User, perm: str, obj: object) -> None:
-    if not actor.has_perm(perm, obj):
-        raise PermissionDenied("You are not allowed to make this change.")
-
-
-def known_fields(fields: dict[str, Any], allowed: frozenset[str], what: str) -> None:
-    """Refuse fields a service does not let callers set (ids, versions, timestamps)."""
-    unknown = sorted(set(fields) - allowed)
-    if unknown:
-        raise DomainError(f"A {what} has no editable field {', '.join(unknown)}.")
-
-
-def validated(instance: models.Model, *, exclude: list[str] | None = None) -> None:
-    """Run the model's own validation (field validators, choices, check constraints) and turn
-    a failure into InvalidInput, so API and pages get the same messages."""
-    try:
-        instance.full_clean(exclude=exclude)
-    except ValidationError as error:
-        raise InvalidInput(error.message_dict) from None
-
-
-def versioned_update(
-    model: type[models.Model], pk: int, expected_version: int, what: str, **values: Any
-) -> None:
-    """Write `values` only if the row is still at `expected_version`, bumping the version, in
-    one statement: of two concurrent saves against the same version only one can match.
-
-    Raises ConflictError (with the current version) when someone saved in between, and
-    DomainError when the row was deleted meanwhile.
-    """
-    updated = model.objects.filter(pk=pk, version=expected_version).update(
-        version=F("version") + 1, **values
-    )
-    if updated == 1:
-        return
-    current = model.objects.filter(pk=pk).values_list("version", flat=True).first()
-    if current is None:
-        raise DomainError(f"This {what} no longer exists: someone deleted it.")
-    raise conflict_error(what, expected_version, current)
-
-
-def conflict_error(what: str, expected_version: int, current_version: int) -> ConflictError:
-    return ConflictError(
-        f"Someone else saved this {what} after you opened it (you edited version "
-        f"{expected_version}, it is now at version {current_version}).",
-        current_version=current_version,
-    )
-
-
-def history_record(instance: models.Model, *, actor: User | None, reason: str) -> None:
-    """Write a "changed" history row of `instance` as it is now, attributed to `actor`: for
-    writes that bypass save() (set-based updates) or change something the row does not hold."""
-    get_history_manager_for_model(type(instance)).bulk_history_create(
-        [instance], update=True, default_user=actor, default_change_reason=reason[:100]
-    )
 
 
 @transaction.atomic
@@ -107,7 +39,7 @@ def account_change_stage(
 ) -> StageChange:
     """Move an account on the relationship ladder. A stage is the KAM's recorded judgement:
     it needs a reason, records who and when, and restarts the time-in-stage clock."""
-    _require(actor, "accounts.change_stage", account)
+    require(actor, "accounts.change_stage", account)
     if to_stage not in Stage.values:
         raise DomainError(f"Unknown stage {to_stage!r}.")
     reason = (reason or "").strip()
@@ -143,7 +75,7 @@ def account_designate(
     A key account has exactly one dedicated KAM, who must be in the KAM group. Removing key
     status keeps the KAM only for candidates. The change is kept as DesignationChange history.
     """
-    _require(actor, "accounts.designate_account", account)
+    require(actor, "accounts.designate_account", account)
     if status not in AccountStatus.values:
         raise DomainError(f"Unknown status {status!r}.")
     reason = (reason or "").strip()
@@ -182,7 +114,7 @@ def team_member_add(
     *, account: Account, user: User, functional_role: str, actor: User
 ) -> TeamMembership:
     """Put a person on the account's cross-functional team in one functional role."""
-    _require(actor, "accounts.change_team", account)
+    require(actor, "accounts.change_team", account)
     if functional_role not in FunctionalRole.values:
         raise DomainError(f"Unknown functional role {functional_role!r}.")
     if user.pk == account.kam_id:
@@ -203,7 +135,7 @@ def team_member_add(
 def team_member_remove(*, membership: TeamMembership, actor: User) -> None:
     """Take a person off the account's team (the KAM is not a team membership)."""
     account = membership.account
-    _require(actor, "accounts.change_team", account)
+    require(actor, "accounts.change_team", account)
     role = membership.get_functional_role_display()
     person = membership.user
     membership.delete()
@@ -231,7 +163,7 @@ def contact_create(*, account: Account, actor: User, **fields: Any) -> Contact:
     """Add a person to the account's decision-making unit (those who may change contacts:
     the KAMs serving the account). Influence is 1-5; the relationship owner is the KAM or a
     team member. The contact's history starts here, attributed to `actor`."""
-    _require(actor, "accounts.change_contact", account)
+    require(actor, "accounts.change_contact", account)
     known_fields(fields, CONTACT_FIELDS, "contact")
     contact = Contact(account=account, **fields)
     validated(contact, exclude=["account", "version"])
@@ -248,7 +180,7 @@ def contact_update(
     """Change a contact if nobody saved it since `expected_version` was read (ConflictError
     otherwise, nothing written); same rules as `contact_create`; history attributed to actor."""
     account = contact.account
-    _require(actor, "accounts.change_contact", account)
+    require(actor, "accounts.change_contact", account)
     known_fields(fields, CONTACT_FIELDS, "contact")
     candidate = Contact.objects.get(pk=contact.pk)
     for name, value in fields.items():
@@ -268,7 +200,7 @@ def contact_update(
 def contact_delete(*, contact: Contact, expected_version: int, actor: User) -> None:
     """Remove a contact from the DMU, only if it is still the version the user saw (a changed
     contact is shown again first). The deletion stays in the contact's history."""
-    _require(actor, "accounts.change_contact", contact.account)
+    require(actor, "accounts.change_contact", contact.account)
     # Claim the row at the version the user saw; a concurrent edit then conflicts.
     versioned_update(Contact, contact.pk, expected_version, "contact")
     contact = Contact.objects.get(pk=contact.pk)

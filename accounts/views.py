@@ -25,10 +25,10 @@ from accounts.filters import AccountFilterSet
 from accounts.forms import ContactForm, RatingForm, StageChangeForm, TeamMemberForm
 from accounts.models import Account, Contact, TeamMembership
 from kam import errors, listing
+from kam.editing import call_service, conflict_fields
 from kam.exports import export_response
 from plans.forms import PlanCreateForm
 from plans.selectors import new_plan_defaults, plan_team
-from plans.views.editing import conflict_fields
 from scoring.ratings import rating_record
 from scoring.selectors import current_run
 
@@ -115,18 +115,6 @@ def _account_or_404(request: HttpRequest, pk: int) -> Account:
 def _require(request: HttpRequest, perm: str, obj: Any) -> None:
     if not request.user.has_perm(perm, obj):
         raise PermissionDenied("You may not change this.")
-
-
-def _call_service(form: Any, call: Any) -> Any:
-    """Run a service for a submitted form: a rule's refusal becomes the form's error (what was
-    typed stays), a permission refusal a 403. Returns the service's result, or None if refused."""
-    try:
-        return call()
-    except errors.PermissionDenied as denied:
-        raise PermissionDenied(str(denied)) from None
-    except errors.DomainError as refusal:
-        form.add_error(None, str(refusal))
-        return None
 
 
 def _section_url(account: Account, section: str) -> str:
@@ -261,7 +249,7 @@ def stage_change(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, "accounts.change_stage", account)
     form = StageChangeForm(request.POST or None, current=account.stage)
     if request.method == "POST" and form.is_valid():
-        change = _call_service(
+        change = call_service(
             form,
             lambda: services.account_change_stage(
                 account=account,
@@ -414,7 +402,7 @@ def team_add(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, "accounts.change_team", account)
     form = TeamMemberForm(request.POST or None, candidates=selectors.team_candidates(account))
     if request.method == "POST" and form.is_valid():
-        membership = _call_service(
+        membership = call_service(
             form,
             lambda: services.team_member_add(
                 account=account,
@@ -458,7 +446,7 @@ def rate(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, "scoring.rate_account", account)
     form = RatingForm(request.POST or None, criteria=selectors.rated_criteria())
     if request.method == "POST" and form.is_valid():
-        rating = _call_service(
+        rating = call_service(
             form, lambda: rating_record(account=account, actor=request.user, **form.cleaned_data)
         )
         if rating is not None:

@@ -4,13 +4,13 @@
 - Authorisation: `RulesPermission` asks kam/rules.py (`user.has_perm(perm, obj)`) for the
   viewset's declared permission of each action; lists are the `visible_to` querysets, so a
   list never holds an object its detail would refuse (that answers 404, as a missing one).
-- Errors: one exception handler maps the domain errors (kam.errors) to 400/403/412, a scoring
-  run in progress to 409, in DRF's usual `{"detail": ...}` or field-error shape.
+- Errors: one exception handler maps the domain errors (kam.errors) to 400/403/412, work
+  already under way (a scoring run in progress) to 409, in DRF's usual `{"detail": ...}` or
+  field-error shape.
 - Optimistic concurrency: versioned objects answer with an `ETag`; PUT/PATCH/DELETE need a
   matching `If-Match` (428 without one, 412 when stale).
 - Strict input: unknown fields are refused (400), never silently dropped.
 - Pagination: a cursor on the large collections, page numbers with a maximum elsewhere.
-- The router assembles every app's viewsets under /api/v1/.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from typing import Any
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import QuerySet
 from django.http import JsonResponse
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
@@ -37,13 +36,9 @@ from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.routers import DefaultRouter
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from accounts.models import Account
 from kam import errors
-from kam import rules as kam_rules
-from scoring.services import RunInProgress
 
 # Authentication (the class is accounts.api.authentication.ApiTokenAuthentication) ----------
 
@@ -101,7 +96,7 @@ def _field_errors(errors_by_field: Mapping[str, Any]) -> dict[str, Any]:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Map domain errors to HTTP answers, then let DRF render them in its usual shape."""
-    if isinstance(exc, RunInProgress):
+    if isinstance(exc, errors.Busy):
         exc = Conflict(str(exc))
     elif isinstance(exc, errors.ConflictError):
         exc = PreconditionFailed(str(exc))
@@ -250,20 +245,6 @@ class CursorPage(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
     ordering = "id"
-
-
-# Visibility -------------------------------------------------------------------------------
-
-
-def accounts_with_details_visible_to(user: Any) -> QuerySet[Account]:
-    """Accounts whose details (contacts, sales, activities, scores, ratings, snapshots, stage
-    history) the user may read: `accounts.view_account_details` = directors, administrators and
-    the account's own people. Operations see every account's basics, but none of these."""
-    if kam_rules.sees_whole_portfolio(user):
-        return Account.objects.all()
-    if not getattr(user, "is_authenticated", False):
-        return Account.objects.none()
-    return Account.objects.served_by(user)
 
 
 # Authorisation ----------------------------------------------------------------------------
@@ -475,19 +456,3 @@ class KamAutoSchema(AutoSchema):
 def not_found(request: Any, *args: Any, **kwargs: Any) -> JsonResponse:
     """Any other path under /api/: a JSON 404 in DRF's error shape, never the HTML page."""
     return JsonResponse({"detail": "Not found."}, status=404)
-
-
-# Router -----------------------------------------------------------------------------------
-
-
-def build_router() -> DefaultRouter:
-    """Every app's viewsets, under one router: the permission matrix test walks this list."""
-    from accounts.api.views import register as register_accounts
-    from plans.api.views import register as register_plans
-    from scoring.api.views import register as register_scoring
-
-    router = DefaultRouter(trailing_slash=True)
-    router.include_root_view = False
-    for register in (register_accounts, register_plans, register_scoring):
-        register(router)
-    return router

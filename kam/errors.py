@@ -1,4 +1,5 @@
-"""Domain errors: services raise them; views show the message, the API maps them to 400."""
+"""Domain errors: services raise them; views show the message, the API maps them to 400
+(403 for PermissionDenied, 412 for ConflictError, 409 for Busy)."""
 
 
 class DomainError(Exception):
@@ -15,3 +16,16 @@ class ConflictError(DomainError):
     def __init__(self, message: str, *, current_version: int) -> None:
         super().__init__(message)
         self.current_version = current_version
+
+
+class InvalidInput(DomainError):
+    """Values a record cannot hold; `errors` maps field names ("__all__" for the record) to
+    messages, so a form can show each next to its field."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__(" ".join(message for messages in errors.values() for message in messages))
+        self.errors = errors
+
+
+class Busy(DomainError):
+    """The work asked for is already under way (a scoring run): try again when it ends (409)."""

@@ -9,8 +9,8 @@ from drf_spectacular.views import (
 
 import accounts.audit_views
 from kam import health, views
-from kam.api import build_router
 from kam.api import not_found as api_not_found
+from kam.router import build_router
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -35,6 +35,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from kam.errors import Busy
 from scoring import engine
 from scoring.models import AccountScore, Criterion, RunStatus, ScoringRun
 
@@ -55,8 +56,8 @@ def stale_after() -> dt.timedelta:
     return dt.timedelta(minutes=int(getattr(settings, "KAM_RECOMPUTE_STALE_MINUTES", 30)))
 
 
-class RunInProgress(Exception):
-    """A run was asked for while another one is queued or running."""
+class RunInProgress(Busy):
+    """A run was asked for while another one is queued or running (the API answers 409)."""
 
     def __init__(self, run: ScoringRun | None):
         self.run = run

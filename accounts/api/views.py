@@ -2,7 +2,7 @@
 activity types and activities.
 
 Lists start from the visibility the rules give (`Account.objects.visible_to` for account basics
-and teams, `accounts_with_details_visible_to` for details); writes call the services.
+and teams, `Account.objects.with_details_visible_to` for details); writes call the services.
 """
 
 from __future__ import annotations
@@ -39,7 +39,6 @@ from kam.api import (
     ReadOnlyKamViewSet,
     VersionedDestroyMixin,
     VersionedUpdateMixin,
-    accounts_with_details_visible_to,
     versioned_schema,
     with_etag,
 )
@@ -96,7 +95,7 @@ class StageChangeViewSet(ReadOnlyKamViewSet):
             return StageChange.objects.none()
         return (
             StageChange.objects.filter(
-                account__in=accounts_with_details_visible_to(self.request.user)
+                account__in=Account.objects.with_details_visible_to(self.request.user)
             )
             .select_related("changed_by")
             .order_by("-changed_at", "-pk")
@@ -109,7 +108,7 @@ class StageChangeViewSet(ReadOnlyKamViewSet):
     )
     def create(self, request: Any) -> Response:
         body = s.StageChangeCreateSerializer(
-            data=request.data, accounts=accounts_with_details_visible_to(request.user)
+            data=request.data, accounts=Account.objects.with_details_visible_to(request.user)
         )
         body.is_valid(raise_exception=True)
         change = services.account_change_stage(actor=request.user, **body.validated_data)
@@ -142,7 +141,9 @@ class ContactViewSet(VersionedUpdateMixin, VersionedDestroyMixin, ReadOnlyKamVie
         if self.is_schema_generation():
             return Contact.objects.none()
         return (
-            Contact.objects.filter(account__in=accounts_with_details_visible_to(self.request.user))
+            Contact.objects.filter(
+                account__in=Account.objects.with_details_visible_to(self.request.user)
+            )
             .select_related("relationship_owner")
             .order_by("account_id", "-influence", "name", "pk")
         )
@@ -154,7 +155,7 @@ class ContactViewSet(VersionedUpdateMixin, VersionedDestroyMixin, ReadOnlyKamVie
     )
     def create(self, request: Any) -> Response:
         body = s.ContactCreateSerializer(
-            data=request.data, accounts=accounts_with_details_visible_to(request.user)
+            data=request.data, accounts=Account.objects.with_details_visible_to(request.user)
         )
         body.is_valid(raise_exception=True)
         contact = services.contact_create(actor=request.user, **body.validated_data)
@@ -254,7 +255,7 @@ class SalesLineViewSet(ReadOnlyKamViewSet):
         if self.is_schema_generation():
             return SalesLine.objects.none()
         return SalesLine.objects.filter(
-            account__in=accounts_with_details_visible_to(self.request.user)
+            account__in=Account.objects.with_details_visible_to(self.request.user)
         )
 
     @extend_schema(
@@ -273,7 +274,7 @@ class SalesLineViewSet(ReadOnlyKamViewSet):
         body.is_valid(raise_exception=True)
         lines = body.validated_data["lines"]
         erp_codes = dict(
-            accounts_with_details_visible_to(request.user)
+            Account.objects.with_details_visible_to(request.user)
             .filter(pk__in={line["account"] for line in lines})
             .values_list("pk", "erp_code")
         )
@@ -349,7 +350,7 @@ class ActivityViewSet(ReadOnlyKamViewSet):
         if self.is_schema_generation():
             return Activity.objects.none()
         return Activity.objects.filter(
-            account__in=accounts_with_details_visible_to(self.request.user)
+            account__in=Account.objects.with_details_visible_to(self.request.user)
         )
 
 

@@ -19,6 +19,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
+from accounts.models import Account
 from kam.api import (
     EmptySerializer,
     IdFilter,
@@ -26,7 +27,6 @@ from kam.api import (
     ReadOnlyKamViewSet,
     VersionedDestroyMixin,
     VersionedUpdateMixin,
-    accounts_with_details_visible_to,
     versioned_schema,
     with_etag,
 )
@@ -179,7 +179,7 @@ class PlanViewSet(VersionedUpdateMixin, ReadOnlyKamViewSet):
     )
     def create(self, request: Any) -> Response:
         # plans.view_plan and accounts.view_account_details are the same rule.
-        parents = accounts_with_details_visible_to(request.user)
+        parents = Account.objects.with_details_visible_to(request.user)
         body = s.PlanCreateSerializer(data=request.data, parents=parents)
         body.is_valid(raise_exception=True)
         plan = services.plan_create(actor=request.user, **body.validated_data)

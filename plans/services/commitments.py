@@ -29,8 +29,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Account, User
-from accounts.services import InvalidInput, validated
-from kam.errors import DomainError, PermissionDenied
+from kam.errors import DomainError, InvalidInput, PermissionDenied
+from kam.records import validated
 from plans import selectors
 from plans.models import (
     Action,

@@ -12,7 +12,8 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from accounts.models import TeamMembership, User
-from accounts.services import InvalidInput, known_fields, validated, versioned_update
+from kam.errors import InvalidInput
+from kam.records import known_fields, validated, versioned_update
 from plans.models import Action, ActionStatus, Objective, ObjectiveMetric, Plan, Solution
 from plans.services.plans import locked_editable, write_version
 

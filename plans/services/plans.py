@@ -8,7 +8,7 @@ Decisions, in one place:
   sees a plan at all. Every service checks this itself, so the pages and the API cannot differ.
 - No lost updates: the plan's own fields and each section, objective, solution and action carry
   a version. A save names the version it was made against and is one guarded
-  `UPDATE ... WHERE version = ?` (accounts.services.versioned_update); against a newer version it
+  `UPDATE ... WHERE version = ?` (kam.records.versioned_update); against a newer version it
   raises ConflictError and writes nothing. Sections are versioned one by one, so two people
   writing different sections never conflict. A section never saved has version 0.
 - Versions: every successful save (section, plan details, objective, solution, action) and every
@@ -40,17 +40,10 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import Account, AccountStatus, User
-from accounts.services import (
-    InvalidInput,
-    conflict_error,
-    history_record,
-    known_fields,
-    validated,
-    versioned_update,
-)
-from kam.errors import ConflictError, DomainError, PermissionDenied
+from kam.diffing import normalise_text
+from kam.errors import ConflictError, DomainError, InvalidInput, PermissionDenied
+from kam.records import conflict_error, history_record, known_fields, validated, versioned_update
 from plans import selectors
-from plans.diffing import normalise_text
 from plans.models import (
     Action,
     Objective,

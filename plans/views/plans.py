@@ -32,8 +32,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Account
 from kam import errors
+from kam.diffing import normalise_text, parts_diff, text_diff
+from kam.editing import conflict_fields, refusals_on
 from plans import selectors, services
-from plans.diffing import normalise_text, parts_diff, text_diff
 from plans.forms import (
     ActionForm,
     CommitmentForm,
@@ -48,7 +49,6 @@ from plans.forms import (
 )
 from plans.models import Commitment, Plan, PlanSection, PlanStatus, PlanVersion, SectionKind
 from plans.services.plans import SUBMITTABLE
-from plans.views.editing import conflict_fields, refusals_on
 from scoring.selectors import current_run
 
 VERSIONS_PAGE_SIZE = 25

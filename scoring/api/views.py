@@ -17,11 +17,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
+from accounts.models import Account
 from kam.api import (
     EmptySerializer,
     IdFilter,
     ReadOnlyKamViewSet,
-    accounts_with_details_visible_to,
 )
 from scoring import ratings, selectors, services, workbench
 from scoring.api import serializers as s
@@ -162,7 +162,9 @@ class RatingViewSet(ReadOnlyKamViewSet):
         if self.is_schema_generation():
             return Rating.objects.none()
         return (
-            Rating.objects.filter(account__in=accounts_with_details_visible_to(self.request.user))
+            Rating.objects.filter(
+                account__in=Account.objects.with_details_visible_to(self.request.user)
+            )
             .select_related("rated_by")
             .order_by("-rated_at", "-pk")
         )
@@ -174,7 +176,7 @@ class RatingViewSet(ReadOnlyKamViewSet):
     )
     def create(self, request: Any) -> Response:
         body = s.RatingCreateSerializer(
-            data=request.data, parents=accounts_with_details_visible_to(request.user)
+            data=request.data, parents=Account.objects.with_details_visible_to(request.user)
         )
         body.is_valid(raise_exception=True)
         rating = ratings.rating_record(actor=request.user, **body.validated_data)
@@ -201,7 +203,7 @@ class ScoreViewSet(ReadOnlyKamViewSet):
             return AccountScore.objects.none()
         return (
             AccountScore.objects.filter(
-                account__in=accounts_with_details_visible_to(self.request.user)
+                account__in=Account.objects.with_details_visible_to(self.request.user)
             )
             .select_related("account")
             .order_by("run_id", "rank", "pk")
@@ -264,7 +266,7 @@ class MetricSnapshotViewSet(ReadOnlyKamViewSet):
         if self.is_schema_generation():
             return MetricSnapshot.objects.none()
         return MetricSnapshot.objects.filter(
-            account__in=accounts_with_details_visible_to(self.request.user)
+            account__in=Account.objects.with_details_visible_to(self.request.user)
         ).order_by("account_id", "-period_start")
 
 

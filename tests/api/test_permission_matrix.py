@@ -25,7 +25,8 @@ from accounts.models import (
     StageChange,
     TeamMembership,
 )
-from kam.api import build_router, etag_of
+from kam.api import etag_of
+from kam.router import build_router
 from plans.models import (
     Action,
     Measurement,

@@ -1,5 +1,5 @@
-"""What the edit pages share: a service's refusal shown on the form, and a conflict shown field
-by field.
+"""What every app's edit pages share: a service's refusal shown on the form, and a conflict
+shown field by field.
 
 When a save meets a newer version, the page shows each field as the user typed it and as it
 is stored now, and the form again with the user's values bound to the current version: saving
@@ -9,7 +9,7 @@ it keeps theirs, reloading the edit page takes the current one, and editing merg
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
@@ -18,9 +18,10 @@ from django import forms
 from django.core.exceptions import PermissionDenied
 from django.db import models
 
-from accounts.services import InvalidInput
 from kam import errors
-from plans.diffing import FieldDiff, field_diffs
+from kam.diffing import FieldDiff, field_diffs
+from kam.errors import InvalidInput
+from kam.forms import RejectionsMixin
 
 
 @contextmanager
@@ -33,9 +34,19 @@ def refusals_on(form: Any) -> Iterator[None]:
     except errors.PermissionDenied as denied:
         raise PermissionDenied(str(denied)) from None
     except InvalidInput as rejection:
-        form.add_rejection(rejection)
+        if isinstance(form, RejectionsMixin):
+            form.add_rejection(rejection)
+        else:
+            form.add_error(None, str(rejection))
     except errors.DomainError as refusal:
         form.add_error(None, str(refusal))
+
+
+def call_service(form: Any, call: Callable[[], Any]) -> Any:
+    """`call()` under `refusals_on(form)`: the service's result, or None when it was refused."""
+    with refusals_on(form):
+        return call()
+    return None
 
 
 def display(field: forms.Field, value: Any) -> str:
