@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import Stage
+from accounts.services import InvalidInput
 from kam.errors import ConflictError, DomainError, PermissionDenied
 from plans import selectors, services
 from plans.models import (
@@ -436,6 +437,25 @@ def test_a_stage_objective_needs_a_target_stage(plan, kam):
         due_date=dt.date(2026, 12, 31),
     )
     assert objective.target_value is None
+
+
+@pytest.mark.parametrize("due_date", [dt.date(1, 1, 1), dt.date(9999, 12, 31)])
+def test_an_action_due_outside_the_plausible_range_is_refused(plan, kam, due_date):
+    with pytest.raises(InvalidInput) as refusal:
+        services.action_create(
+            plan=plan,
+            actor=kam,
+            family=ActionFamily.SERVICE_LEVELS,
+            title="Far away",
+            owner=kam,
+            due_date=due_date,
+        )
+    assert refusal.value.errors == {
+        "due_date": [
+            f"{due_date.isoformat()} is out of range: write a date from 1950-01-01 to 2199-12-31."
+        ]
+    }
+    assert not Action.objects.filter(title="Far away").exists()
 
 
 def test_objective_update_and_delete_check_the_version(plan, kam):
