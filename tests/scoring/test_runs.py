@@ -7,6 +7,7 @@ import pytest
 from django.db import OperationalError
 from django.utils import timezone
 
+from accounts.models import Activity, SalesLine
 from kam.celery import app as celery_app
 from scoring import engine, services
 from scoring.models import (
@@ -264,3 +265,43 @@ def test_scoring_task_log_lines_carry_the_run_id(caplog):
 
     record = next(r for r in caplog.records if r.name == "scoring.tasks")
     assert record.request_id == f"run-{run.pk}"
+
+
+def out_of_range_rows(account):
+    """Rows no form, import or API accepts any more, written past validation as rows stored
+    before the date range existed are: the first and the last days Python has."""
+    SalesLine.objects.bulk_create(
+        SalesLine(
+            account=account,
+            date=day,
+            quantity=Decimal("1.000"),
+            revenue=Decimal("1000.00"),
+            cost_of_goods=Decimal("600.00"),
+            erp_document=f"FAR-{day.year}",
+            erp_line=1,
+        )
+        for day in (dt.date.min, dt.date.max)
+    )
+    kind = Activity.objects.filter(account=account).values_list("activity_type", flat=True)[0]
+    Activity.objects.bulk_create(
+        Activity(account=account, activity_type_id=kind, date=day, quantity=Decimal("1.000"))
+        for day in (dt.date.min, dt.date.max)
+    )
+
+
+@pytest.mark.parametrize("full_history", [False, True])
+def test_rows_dated_year_one_or_9999_do_not_stop_the_run(portfolio, full_history):
+    recompute()  # the first run snapshots the whole history; the reference is a later one
+    reference_run = services.run_recompute(run=request_run(), full_history=full_history)
+    reference = results(reference_run)
+    out_of_range_rows(portfolio.accounts["A"])
+
+    run = services.run_recompute(run=request_run(), full_history=full_history)
+
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    # Both rows lie outside every period the run reads (the trailing 24 months, the quarters
+    # from 1950 up to as_of's), so the scores and the snapshots are those of the run before
+    # them, and the snapshots start where they did.
+    assert results(run)[0] == reference[0]
+    assert results(run)[2] == reference[2]
+    assert run.counts["snapshots_from"] == reference_run.counts["snapshots_from"]
