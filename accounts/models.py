@@ -15,6 +15,7 @@ from django.utils.crypto import salted_hmac
 from simple_history.models import HistoricalRecords
 
 from kam import rules as kam_rules
+from kam.bounds import validate_in_range
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 ZERO = Decimal("0.00")
@@ -312,7 +313,7 @@ class Contact(models.Model):
         blank=True,
         related_name="owned_contacts",
     )
-    last_contact_on = models.DateField(null=True, blank=True)
+    last_contact_on = models.DateField(null=True, blank=True, validators=[validate_in_range])
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     notes = models.TextField(blank=True)
@@ -361,7 +362,7 @@ class SalesLine(models.Model):
     account = models.ForeignKey(
         Account, on_delete=models.PROTECT, related_name="sales_lines", db_index=False
     )
-    date = models.DateField()
+    date = models.DateField(validators=[validate_in_range])
     product_category = models.CharField(max_length=60, blank=True)
     quantity = models.DecimalField(max_digits=14, decimal_places=3)
     revenue = models.DecimalField(**MONEY)
@@ -413,7 +414,7 @@ class Activity(models.Model):
     activity_type = models.ForeignKey(
         ActivityType, on_delete=models.PROTECT, related_name="activities"
     )
-    date = models.DateField()
+    date = models.DateField(validators=[validate_in_range])
     quantity = models.DecimalField(max_digits=12, decimal_places=3)
     note = models.CharField(max_length=200, blank=True)
     external_ref = models.CharField(

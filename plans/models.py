@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import MONEY, Account, Stage
 from kam import rules as kam_rules
+from kam.bounds import validate_in_range
 
 
 def _served_account_ids(user: Any) -> models.QuerySet:
@@ -42,10 +43,12 @@ class Plan(models.Model):
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="plans")
     title = models.CharField(max_length=200)
-    period_start = models.DateField()
-    period_end = models.DateField()
+    period_start = models.DateField(validators=[validate_in_range])
+    period_end = models.DateField(validators=[validate_in_range])
     status = models.CharField(max_length=12, choices=PlanStatus, default=PlanStatus.DRAFT)
-    review_date = models.DateField(help_text="When the plan is next due for review")
+    review_date = models.DateField(
+        validators=[validate_in_range], help_text="When the plan is next due for review"
+    )
     investment_budget = models.DecimalField(
         "investment required", null=True, blank=True, validators=[MinValueValidator(0)], **MONEY
     )
@@ -161,7 +164,7 @@ class Objective(models.Model):
     baseline_value = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
     target_value = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
     target_stage = models.CharField(max_length=16, choices=Stage, blank=True)
-    due_date = models.DateField()
+    due_date = models.DateField(validators=[validate_in_range])
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -225,7 +228,7 @@ class Action(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="plan_actions"
     )
-    due_date = models.DateField()
+    due_date = models.DateField(validators=[validate_in_range])
     status = models.CharField(max_length=12, choices=ActionStatus, default=ActionStatus.OPEN)
     completed_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
@@ -306,7 +309,9 @@ class Commitment(models.Model):
     comparison = models.CharField(max_length=3, choices=Comparison)
     target_value = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
     unit = models.CharField(max_length=16, blank=True, help_text="e.g. %, h, days")
-    due_date = models.DateField(null=True, blank=True, help_text="For one-off promises")
+    due_date = models.DateField(
+        validators=[validate_in_range], null=True, blank=True, help_text="For one-off promises"
+    )
     cadence_days = models.PositiveSmallIntegerField(
         default=30, help_text="A measurement is expected at least this often"
     )
@@ -378,8 +383,8 @@ class Measurement(models.Model):
         Commitment, on_delete=models.CASCADE, related_name="measurements"
     )
     value = models.DecimalField(max_digits=12, decimal_places=3)
-    period_start = models.DateField()
-    period_end = models.DateField()
+    period_start = models.DateField(validators=[validate_in_range])
+    period_end = models.DateField(validators=[validate_in_range])
     note = models.TextField(blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"

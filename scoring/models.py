@@ -12,6 +12,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from accounts.models import MONEY, Account, ActivityType, Stage
+from kam.bounds import validate_in_range
 
 
 class CostRate(models.Model):
@@ -20,8 +21,8 @@ class CostRate(models.Model):
     activity_type = models.ForeignKey(
         ActivityType, on_delete=models.PROTECT, related_name="cost_rates"
     )
-    period_start = models.DateField()
-    period_end = models.DateField()
+    period_start = models.DateField(validators=[validate_in_range])
+    period_end = models.DateField(validators=[validate_in_range])
     cost_pool = models.DecimalField(validators=[MinValueValidator(0)], **MONEY)
     driver_volume = models.DecimalField(
         max_digits=14, decimal_places=3, validators=[MinValueValidator(Decimal("0.001"))]
@@ -317,7 +318,9 @@ class MetricEntry(models.Model):
     """An entered or imported effectiveness measure for an account and a calendar quarter."""
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="metric_entries")
-    period_start = models.DateField(help_text="First day of the calendar quarter")
+    period_start = models.DateField(
+        validators=[validate_in_range], help_text="First day of the calendar quarter"
+    )
     metric = models.CharField(max_length=24, choices=MetricKind)
     value = models.DecimalField(max_digits=16, decimal_places=2)
     entered_by = models.ForeignKey(

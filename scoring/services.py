@@ -26,17 +26,18 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Count, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kam.errors import Busy
-from scoring import engine
+from scoring import engine, selectors
 from scoring.models import AccountScore, Criterion, RunStatus, ScoringRun
 
 IN_FLIGHT = (RunStatus.QUEUED, RunStatus.RUNNING)
@@ -89,6 +90,36 @@ class RunPlan:
     run_id: int
     chunks: list[ChunkSpec]
     snapshot_from: dt.date
+
+
+def failure_message(exc: BaseException) -> str:
+    """What a failed run records: where it failed (the notes `_failing_in` added: the stage,
+    the chunk and its account ids, rows dated outside the accepted range), then the error."""
+    where = "; ".join(getattr(exc, "__notes__", []))
+    error = f"{type(exc).__name__}: {exc}"
+    return f"{where}: {error}" if where else error
+
+
+@contextmanager
+def _failing_in(where: str, *, lo: int | None = None, hi: int | None = None) -> Iterator[None]:
+    """Note on any error raised inside where the run was (and, for a chunk's id range lo..hi,
+    the rows there dated outside the accepted range, the likely cause), for failure_message.
+    A lost connection is left without the rows: nothing could read them."""
+    try:
+        yield
+    except RunNotRunning:
+        raise
+    except Exception as exc:
+        exc.add_note(where)
+        if (
+            lo is not None
+            and hi is not None
+            and not isinstance(exc, (OperationalError, InterfaceError))
+        ):
+            rows = selectors.rows_out_of_range(lo=lo, hi=hi)
+            if rows:
+                exc.add_note("dated outside the accepted range: " + ", ".join(rows))
+        raise
 
 
 def _expire_stale_runs(now: dt.datetime) -> int:
@@ -148,7 +179,7 @@ def run_prepare(*, run_id: int, full_history: bool = False) -> RunPlan:
     ranges and pick the snapshot quarters. Re-running it for a running run gives the same plan
     and clears that run's partial rows."""
     started, begun = time.monotonic(), timezone.now()
-    with transaction.atomic():
+    with _failing_in("Planning the run"), transaction.atomic():
         run = ScoringRun.objects.select_for_update().get(pk=run_id)
         if run.status not in IN_FLIGHT:
             raise RunNotRunning(f"Run {run_id} is {run.status}.")
@@ -183,9 +214,11 @@ def run_chunk(
 ) -> engine.ChunkResult:
     """Compute one id range of a running run, all or nothing (one transaction), and record it
     as done (with the worker that did it); doing a chunk twice changes nothing. Raises
-    RunNotRunning for a run that is over."""
+    RunNotRunning for a run that is over; any other error carries the chunk's account ids and
+    the rows there dated outside the accepted range (see failure_message)."""
     started = time.monotonic()
-    with transaction.atomic():
+    where = f"Chunk {chunk.index} (accounts with ids {chunk.lo} to {chunk.hi})"
+    with _failing_in(where, lo=chunk.lo, hi=chunk.hi), transaction.atomic():
         run = ScoringRun.objects.only("status", "as_of").get(pk=run_id)
         if run.status != RunStatus.RUNNING:
             raise RunNotRunning(f"Run {run_id} is {run.status}.")
@@ -247,7 +280,8 @@ def run_finalize(*, run_id: int) -> ScoringRun:
             pool.submit(_in_thread, _timed_prune, current_run_id=run_id) if alongside else None
         )
         started = time.monotonic()
-        _finalize_in_transaction(run, chunks_wall=chunks_wall)
+        with _failing_in("Final stage (scores)"):
+            _finalize_in_transaction(run, chunks_wall=chunks_wall)
         # The final stage's time includes its commit, where PostgreSQL checks the foreign keys
         # of every row written.
         run.stage_durations["scores"] = round(time.monotonic() - started, 3)
@@ -378,5 +412,5 @@ def run_recompute(
             on_progress("done", total, total)
         return result
     except BaseException as exc:
-        run_fail(run_id=run.pk, error=f"{type(exc).__name__}: {exc}")
+        run_fail(run_id=run.pk, error=failure_message(exc))
         raise

@@ -3,8 +3,9 @@
 The run is a chord: start_run plans it, then one compute_chunk per account-id range runs on
 whichever workers are free, and finalize_run runs once when all chunks are done. Every task is
 acks_late (a task whose worker dies is redelivered) and idempotent; transient database errors
-are retried with backoff and jitter. A chunk that still fails makes the chord call run_failed,
-which records the error on the run.
+are retried with backoff and jitter. Any other error of a chunk or the final stage fails the
+run at once, recording where (failure_message); a chunk that still fails after its retries
+makes the chord call run_failed, which records the error on the run.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def start_run(run_id: int) -> str | None:
     except Exception as exc:
         # Without a broker the chord runs right here and a failing chunk surfaces here; with
         # one, this is a failure to publish. Either way the run is over: record why.
-        services.run_fail(run_id=run_id, error=f"{type(exc).__name__}: {exc}")
+        services.run_fail(run_id=run_id, error=services.failure_message(exc))
         raise
 
 
@@ -81,6 +82,12 @@ def compute_chunk(self, run_id: int, index: int, lo: int, hi: int, snapshot_from
         )
     except services.RunNotRunning as exc:
         logger.warning("Chunk %s of run %s dropped: %s", index, run_id, exc)
+    except TRANSIENT_ERRORS:
+        raise
+    except Exception as exc:
+        # The chord's errback gets only this error's text, not where it happened: record it.
+        services.run_fail(run_id=run_id, error=services.failure_message(exc))
+        raise
 
 
 @shared_task(name="scoring.tasks.finalize_run", **RETRY)
@@ -90,10 +97,15 @@ def finalize_run(run_id: int) -> None:
         services.run_finalize(run_id=run_id)
     except services.RunNotRunning as exc:
         logger.warning("Final stage of run %s dropped: %s", run_id, exc)
+    except TRANSIENT_ERRORS:
+        raise
+    except Exception as exc:
+        services.run_fail(run_id=run_id, error=services.failure_message(exc))
+        raise
 
 
 @shared_task(name="scoring.tasks.run_failed")
 def run_failed(request, exc, traceback, run_id: int) -> None:
     """Errback of the chord: a chunk or the final stage failed for good."""
     bind_log_context(request_id=f"run-{run_id}")
-    services.run_fail(run_id=run_id, error=f"{type(exc).__name__}: {exc}")
+    services.run_fail(run_id=run_id, error=services.failure_message(exc))

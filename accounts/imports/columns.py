@@ -11,7 +11,8 @@ Numbers (documented on the layouts page):
   decimal comma (1234,56), as spreadsheet programmes write it where the comma is the decimal mark;
 - thousands separators (1,234.56 / 1.234,56 / 1 234) are refused, never guessed;
 - a number never has more decimal places than the field keeps: nothing is rounded silently.
-Dates: YYYY-MM-DD, or DD.MM.YYYY (the dot form is unambiguous); 03/04/2026 is refused.
+Dates: YYYY-MM-DD, or DD.MM.YYYY (the dot form is unambiguous); 03/04/2026 is refused. Dates
+and quarters outside kam.bounds' range (1950-01-01 to 2199-12-31) are refused per cell.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+
+from kam import bounds
 
 POINT = "point"
 COMMA = "comma"
@@ -264,13 +267,24 @@ def _number_problem(value: str, convention: str) -> str:
     return f"Not a number: write digits with a decimal {convention}, e.g. {example}."
 
 
-DATE_HELP = "date: YYYY-MM-DD (or DD.MM.YYYY)"
+DATE_HELP = (
+    f"date: YYYY-MM-DD (or DD.MM.YYYY), {bounds.EARLIEST:%Y-%m-%d} to {bounds.LATEST:%Y-%m-%d}"
+)
 _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _DOT_DATE = re.compile(r"([0-9]{2})\.([0-9]{2})\.([0-9]{4})")
 
 
 def parse_date(value: str) -> dt.date:
-    """A date written YYYY-MM-DD or DD.MM.YYYY; other forms (03/04/2026) are ambiguous."""
+    """A date written YYYY-MM-DD or DD.MM.YYYY, inside kam.bounds' range."""
+    day = _calendar_date(value)
+    if not bounds.in_range(day):
+        raise CellError(bounds.out_of_range_message(day))
+    return day
+
+
+def _calendar_date(value: str) -> dt.date:
+    """Any calendar date written YYYY-MM-DD or DD.MM.YYYY; other forms (03/04/2026) are
+    ambiguous."""
     if match := _ISO_DATE.fullmatch(value):
         year, month, day = match.groups()
     elif match := _DOT_DATE.fullmatch(value):
@@ -313,13 +327,22 @@ class Quarter(ColumnType):
     def clean(self, value: str, convention: str) -> str:
         if match := re.fullmatch(r"([0-9]{4})-?[Qq]([1-4])", value):
             year, quarter = int(match.group(1)), int(match.group(2))
+            # Checked before building the date: year 0 has no date at all.
+            if not bounds.EARLIEST.year <= year <= bounds.LATEST.year:
+                raise CellError(
+                    f"{value} is out of range: write a quarter from {bounds.EARLIEST.year}-Q1 "
+                    f"to {bounds.LATEST.year}-Q4."
+                )
             return dt.date(year, 3 * quarter - 2, 1).isoformat()
         try:
-            return quarter_start(parse_date(value)).isoformat()
+            day = _calendar_date(value)
         except CellError:
             raise CellError(
                 "Not a quarter: write 2026-Q2, or a date in the quarter (2026-04-01)."
             ) from None
+        if not bounds.in_range(day):
+            raise CellError(bounds.out_of_range_message(day))
+        return quarter_start(day).isoformat()
 
     def to_python(self, canonical: str) -> dt.date:
         return dt.date.fromisoformat(canonical)

@@ -29,6 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Account, User
+from kam import bounds
 from kam.errors import DomainError, InvalidInput, PermissionDenied
 from kam.records import validated
 from plans import selectors
@@ -286,9 +287,13 @@ def measurement_validate(
     today: dt.date,
 ) -> dict[str, list[str]]:
     """The rules a measurement must meet, as {field: [messages]} (empty when it is sensible):
-    the period is ordered and not in the future; values are never negative, a percentage is at
-    most 100, and a one-off promise takes 1 (delivered, on the period end) or 0 (not yet)."""
+    the period is ordered, inside kam.bounds' range and not in the future; values are never
+    negative, a percentage is at most 100, and a one-off promise takes 1 (delivered, on the
+    period end) or 0 (not yet)."""
     errors: dict[str, list[str]] = defaultdict(list)
+    for name, day in (("period_start", period_start), ("period_end", period_end)):
+        if not bounds.in_range(day):
+            errors[name].append(bounds.out_of_range_message(day))
     if period_end < period_start:
         errors["period_end"].append("The period must end on or after its start.")
     if period_end > today:

@@ -25,7 +25,8 @@ Decisions, in one place:
 - Next period: `plan_start_next_period` copies the sections, the open actions, the objectives
   (due dates moved by one period, baselines set to today's actuals where computed) and the
   solutions into a new draft for the period that follows. The current plan keeps running until
-  the new one is approved; approving it archives its predecessor.
+  the new one is approved; approving it archives its predecessor. It is refused when any of
+  the new dates would fall past kam.bounds.LATEST.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import Account, AccountStatus, User
+from kam import bounds
 from kam.diffing import normalise_text
 from kam.errors import ConflictError, DomainError, InvalidInput, PermissionDenied
 from kam.records import conflict_error, history_record, known_fields, validated, versioned_update
@@ -394,6 +396,26 @@ class PeriodShift:
         return day + dt.timedelta(days=self.days)
 
 
+def _next_period_dates(plan: Plan, due_dates: list[dt.date]) -> list[dt.date]:
+    """The next period's start, end and review date, then the objectives' `due_dates`, each
+    moved one period on; DomainError when any would fall outside kam.bounds' range (or past
+    Python's last date, 9999-12-31)."""
+    try:
+        shift = PeriodShift.of(plan)
+        start = plan.period_end + dt.timedelta(days=1)
+        dates = [start, shift(start) - dt.timedelta(days=1)]
+        dates += [shift(day) for day in [plan.review_date, *due_dates]]
+    except (OverflowError, ValueError):
+        dates = []
+    if not dates or not all(bounds.in_range(day) for day in dates):
+        raise DomainError(
+            "The next period's plan cannot be started: its dates would fall after "
+            f"{bounds.LATEST:%d %b %Y}, the last date KAM accepts. Correct this plan's period, "
+            "review date and objective due dates first."
+        )
+    return dates
+
+
 @transaction.atomic
 def plan_start_next_period(*, plan: Plan, actor: User) -> Plan:
     """Start the next period's plan from this one, as a draft: sections, open actions,
@@ -402,9 +424,10 @@ def plan_start_next_period(*, plan: Plan, actor: User) -> Plan:
     locked = locked_editable(plan, actor)
     if Plan.objects.filter(previous=locked).exclude(status=PlanStatus.ARCHIVED).exists():
         raise DomainError("The next period's plan has been started already.")
-    shift = PeriodShift.of(locked)
-    start = locked.period_end + dt.timedelta(days=1)
-    end = shift(locked.period_end + dt.timedelta(days=1)) - dt.timedelta(days=1)
+    objectives = list(locked.objectives.order_by("pk"))
+    start, end, review_date, *due_dates = _next_period_dates(
+        locked, [objective.due_date for objective in objectives]
+    )
     if (
         Plan.objects.filter(account_id=locked.account_id, period_start=start)
         .exclude(status=PlanStatus.ARCHIVED)
@@ -417,7 +440,7 @@ def plan_start_next_period(*, plan: Plan, actor: User) -> Plan:
         title=f"{account.name}: account plan {start:%b %Y}-{end:%b %Y}"[:200],
         period_start=start,
         period_end=end,
-        review_date=shift(locked.review_date),
+        review_date=review_date,
         investment_budget=locked.investment_budget,
         previous=locked,
         created_by=actor,
@@ -439,9 +462,9 @@ def plan_start_next_period(*, plan: Plan, actor: User) -> Plan:
             baseline_value=_baseline(objective, score),
             target_value=objective.target_value,
             target_stage=objective.target_stage,
-            due_date=shift(objective.due_date),
+            due_date=due_date,
         )
-        for objective in locked.objectives.order_by("pk")
+        for objective, due_date in zip(objectives, due_dates, strict=True)
     )
     Solution.objects.bulk_create(
         Solution(

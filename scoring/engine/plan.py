@@ -7,6 +7,8 @@ import datetime as dt
 from django.db import connection
 
 from accounts.models import Account, Activity, SalesLine
+from kam import bounds
+from scoring.engine import dialect
 from scoring.engine.window import Window, quarter_start
 from scoring.models import AccountScore, CriterionScore, MetricEntry, MetricSnapshot, ScoringRun
 
@@ -30,8 +32,8 @@ def chunk_bounds(chunks: int) -> list[tuple[int, int]]:
 
 def snapshot_start(window: Window, *, full_history: bool) -> dt.date:
     """The first quarter this run (re)computes snapshots for: normally the recent window; the
-    first quarter with any data when asked for, or when older quarters have never been
-    snapshotted yet (first run, history imported later). One query."""
+    first quarter with any data (from kam.bounds.EARLIEST on) when asked for, or when older
+    quarters have never been snapshotted yet (first run, history imported later). One query."""
     firsts = _first_dates()
     data_start = min((day for day in firsts[:3] if day is not None), default=None)
     recent = window.snapshot_recent_start
@@ -51,14 +53,19 @@ def _first_dates() -> tuple:
         "entry": MetricEntry._meta.db_table,
         "snapshot": MetricSnapshot._meta.db_table,
     }
+    # Rows dated before the accepted range (stored before it existed) are skipped: they get
+    # no quarters of their own, and the runs after them stay as short as before.
+    earliest = dialect.date_param("earliest")
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT (SELECT MIN(date) FROM {tables["sales"]}),
-                   (SELECT MIN(date) FROM {tables["activity"]}),
-                   (SELECT MIN(period_start) FROM {tables["entry"]}),
+            SELECT (SELECT MIN(date) FROM {tables["sales"]} WHERE date >= {earliest}),
+                   (SELECT MIN(date) FROM {tables["activity"]} WHERE date >= {earliest}),
+                   (SELECT MIN(period_start) FROM {tables["entry"]}
+                    WHERE period_start >= {earliest}),
                    (SELECT MIN(period_start) FROM {tables["snapshot"]})
-            """
+            """,
+            {"earliest": dialect.adapt_date(bounds.EARLIEST)},
         )
         row = cursor.fetchone()
     return tuple(_as_date(value) for value in row)

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from kam.bounds import EARLIEST, LATEST
 from scoring.engine import dialect
 from scoring.models import CostRate
 
@@ -36,10 +37,15 @@ class RateSegment:
 def segments_from(
     rates: Iterable[tuple[int, dt.date, dt.date, Decimal]],
 ) -> tuple[list[RateSegment], int]:
-    """Flatten (type, start, end, rate) rows into disjoint segments; also count overlaps."""
+    """Flatten (type, start, end, rate) rows into disjoint segments; also count overlaps.
+
+    Periods are cut to kam.bounds' range first (one stored before the range existed may end on
+    9999-12-31, whose next day Python has not), and dropped when nothing of them is left."""
     by_type: dict[int, list[tuple[dt.date, dt.date, Decimal]]] = defaultdict(list)
     for type_id, start, end, rate in rates:
-        by_type[type_id].append((start, end, rate))
+        start, end = max(start, EARLIEST), min(end, LATEST)
+        if start <= end:
+            by_type[type_id].append((start, end, rate))
     segments: list[RateSegment] = []
     overlaps = 0
     for type_id in sorted(by_type):

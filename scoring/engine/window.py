@@ -9,6 +9,11 @@
   run, history imported later) or when a full rebuild is asked for (recompute --full-history).
 - DMU coverage: contacts reached within DMU_RECENT_DAYS days before as_of, as_of included.
 - Ratings and satisfaction entries count when made on or before as_of.
+
+The arithmetic never raises, whatever dates the database holds: as_of and every date stepped
+from are first brought inside kam.bounds' range (1950-01-01 to 2199-12-31), and steps of a few
+years from there stay far inside Python's (years 1 to 9999). Rows dated outside the range fall
+outside every period a run reads.
 """
 
 from __future__ import annotations
@@ -18,11 +23,14 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from kam import bounds
 from scoring.engine.rules import DMU_RECENT_DAYS
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
-    """The first day of the month `months` away from `day`'s month."""
+    """The first day of the month `months` away from `day`'s month (`day` taken inside the
+    accepted range first)."""
+    day = bounds.clamp(day)
     index = day.year * 12 + day.month - 1 + months
     return dt.date(index // 12, index % 12 + 1, 1)
 
@@ -34,6 +42,9 @@ def quarter_start(day: dt.date) -> dt.date:
 @dataclass(frozen=True)
 class Window:
     as_of: dt.date
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "as_of", bounds.clamp(self.as_of))
 
     @property
     def t12_end(self) -> dt.date:

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from accounts.models import Contact, StageChange
-from plans.models import Plan
+from accounts.models import Contact, SalesLine, StageChange
+from plans.models import Measurement, Plan
 from tests.api.conftest import plan_body
 
 
@@ -177,3 +177,73 @@ def test_a_date_time_filter_reads_any_offset_in_utc(world, api):
     assert change.pk not in [row["id"] for row in after.json()["results"]]
     assert overflow.status_code == 400
     assert "out of range" in str(overflow.json())
+
+
+OUT_OF_RANGE = "out of range: write a date from 1950-01-01 to 2199-12-31."
+
+
+def sales_line(world, **extra):
+    return {
+        "erp_document": "INV-2026-0099",
+        "erp_line": 1,
+        "account": world.objects["account"].pk,
+        "date": "2026-10-15",
+        "quantity": "1.000",
+        "revenue": "10.00",
+        "cost_of_goods": "5.00",
+        **extra,
+    }
+
+
+def test_a_sales_line_dated_year_one_is_refused_on_its_index(world, api):
+    before = SalesLine.objects.count()
+    body = {"lines": [sales_line(world), sales_line(world, erp_line=2, date="0001-01-01")]}
+    response = api("director").post(reverse("api:salesline-list"), body, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"lines": {"1": {"date": [f"0001-01-01 is {OUT_OF_RANGE}"]}}}
+    assert SalesLine.objects.count() == before
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("period_start", "1949-12-31"),
+        ("period_end", "9999-12-31"),
+        ("review_date", "2200-01-01"),
+    ],
+)
+def test_a_plan_date_outside_the_plausible_range_is_a_field_error(world, api, field, value):
+    body = plan_body(world.objects["account"], title="Far out", **{field: value})
+    response = api("own_kam").post(reverse("api:plan-list"), body, format="json")
+    assert response.status_code == 400
+    assert response.json() == {field: [f"{value} is {OUT_OF_RANGE}"]}
+    assert not Plan.objects.filter(title="Far out").exists()
+
+
+def test_a_plan_period_end_changed_out_of_range_is_a_field_error(world, api):
+    client = api("own_kam")
+    plan = world.objects["plan"]
+    url = reverse("api:plan-detail", args=[plan.pk])
+    etag = client.get(url)["ETag"]
+    response = client.patch(url, {"period_end": "9999-12-31"}, format="json", HTTP_IF_MATCH=etag)
+    assert response.status_code == 400
+    assert response.json() == {"period_end": [f"9999-12-31 is {OUT_OF_RANGE}"]}
+    assert Plan.objects.get(pk=plan.pk).period_end == plan.period_end
+
+
+def test_a_measurement_period_starting_before_the_range_is_a_field_error(world, api):
+    commitment = world.objects["commitment"]
+    before = Measurement.objects.count()
+    response = api("operations").post(
+        reverse("api:measurement-list"),
+        {
+            "commitment": commitment.pk,
+            "value": "99.000",
+            "period_start": "0001-01-01",
+            "period_end": "2026-10-31",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {"period_start": [f"0001-01-01 is {OUT_OF_RANGE}"]}
+    assert Measurement.objects.count() == before

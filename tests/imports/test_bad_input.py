@@ -1,6 +1,7 @@
 """Every kind of bad input the issue lists: a clear message naming the problem, and nothing
 written (the database is exactly as before, history tables included)."""
 
+import datetime as dt
 import io
 import zipfile
 from decimal import Decimal
@@ -135,6 +136,41 @@ def test_a_header_without_rows_is_refused(stored_line):
 def test_bad_dates_are_refused(stored_line, value, message):
     source = sales_csv(GOOD_LINE, f"INV-1,2,C1,{value},Fasteners,10,100.00,60.00")
     assert refused("sales_lines", source) == [(3, "date", value, message)]
+
+
+OUT_OF_RANGE = "out of range: write a date from 1950-01-01 to 2199-12-31."
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("0001-01-01", f"0001-01-01 is {OUT_OF_RANGE}"),
+        ("1949-12-31", f"1949-12-31 is {OUT_OF_RANGE}"),
+        ("2200-01-01", f"2200-01-01 is {OUT_OF_RANGE}"),
+        ("31.12.9999", f"9999-12-31 is {OUT_OF_RANGE}"),
+    ],
+)
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_dates_outside_the_plausible_range_are_refused(stored_line, value, message, dry_run):
+    source = sales_csv(GOOD_LINE, f"INV-1,2,C1,{value},Fasteners,10,100.00,60.00")
+    before = snapshot()
+    report = run("sales_lines", source, dry_run=dry_run)
+    assert errors(report) == [(3, "date", value, message)]
+    assert snapshot() == before
+
+
+def test_the_first_and_last_plausible_days_are_accepted(stored_line):
+    source = sales_csv(
+        "INV-1,1,C1,1950-01-01,Fasteners,10,100.00,60.00",
+        "INV-1,2,C1,31.12.2199,Fasteners,10,100.00,60.00",
+    )
+    report = run("sales_lines", source)
+    assert report.error_count == 0
+    stored = SalesLine.objects.filter(erp_document="INV-1").order_by("erp_line")
+    assert list(stored.values_list("date", flat=True)) == [
+        dt.date(1950, 1, 1),
+        dt.date(2199, 12, 31),
+    ]
 
 
 POINT_THOUSANDS = (

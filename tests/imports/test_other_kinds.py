@@ -112,6 +112,26 @@ def test_a_cost_rate_period_ending_before_it_starts_or_without_volume_is_refused
     assert snapshot() == before
 
 
+def test_a_cost_rate_period_outside_the_plausible_range_is_refused(visit_type):
+    text = f"{RATES_HEADER}\nsales-visit,0001-01-01,9999-12-31,100,10\n"
+    before = snapshot()
+    assert errors(run("cost_rates", csv_source(text))) == [
+        (
+            2,
+            "period_start",
+            "0001-01-01",
+            "0001-01-01 is out of range: write a date from 1950-01-01 to 2199-12-31.",
+        ),
+        (
+            2,
+            "period_end",
+            "9999-12-31",
+            "9999-12-31 is out of range: write a date from 1950-01-01 to 2199-12-31.",
+        ),
+    ]
+    assert snapshot() == before
+
+
 # Contacts ----------------------------------------------------------------------------------
 
 CONTACTS_HEADER = (
@@ -249,6 +269,36 @@ def test_metric_values_outside_their_range_and_repeated_quarters_are_refused(cus
         ),
     ]
     assert not MetricEntry.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("0001-Q2", "0001-Q2 is out of range: write a quarter from 1950-Q1 to 2199-Q4."),
+        ("0000-Q1", "0000-Q1 is out of range: write a quarter from 1950-Q1 to 2199-Q4."),
+        ("2200Q1", "2200Q1 is out of range: write a quarter from 1950-Q1 to 2199-Q4."),
+        (
+            "1949-12-31",
+            "1949-12-31 is out of range: write a date from 1950-01-01 to 2199-12-31.",
+        ),
+        ("0000-01-01", "Not a quarter: write 2026-Q2, or a date in the quarter (2026-04-01)."),
+    ],
+)
+def test_metric_periods_outside_the_plausible_range_are_row_errors(customers, value, message):
+    text = f"{METRICS_HEADER}\nC1,2026-Q1,retention,90\nC1,{value},satisfaction,80\n"
+    assert errors(run("metrics", csv_source(text))) == [(3, "period", value, message)]
+    assert not MetricEntry.objects.exists()
+
+
+def test_metric_periods_at_the_edges_of_the_range_are_accepted(customers, director):
+    text = f"{METRICS_HEADER}\nC1,1950-Q1,retention,90\nC1,2199-12-31,satisfaction,80\n"
+    report = run("metrics", csv_source(text), actor=director)
+    assert report.error_count == 0
+    assert set(MetricEntry.objects.values_list("period_start", flat=True)) == {
+        dt.date(1950, 1, 1),
+        # the quarter of 31 December starts on 1 October
+        dt.date(2199, 10, 1),
+    }
 
 
 # Ratings -----------------------------------------------------------------------------------

@@ -458,3 +458,24 @@ def test_the_printable_view_is_a4_without_navigation(client, plan, kam):
     assert "Main navigation" not in html
     assert "Market leader" in html
     assert "<script>" not in html  # no inline script under the CSP
+
+
+def test_starting_the_next_period_of_a_plan_ending_9999_12_31_shows_why_not(
+    client, key_account, kam
+):
+    # Written past validation, as rows stored before the date range existed can be.
+    plan = factories.PlanFactory(
+        account=key_account,
+        period_start=dt.date(9999, 1, 1),
+        period_end=dt.date(9999, 12, 31),
+        review_date=dt.date(9999, 7, 1),
+    )
+    client.force_login(kam)
+
+    response = client.post(reverse("plans:plan_next_period", args=[plan.pk]))
+
+    assert response.status_code == 302
+    assert response.url == plan_url(plan)
+    [message] = [str(m) for m in response.wsgi_request._messages]
+    assert message.startswith("The next period's plan cannot be started")
+    assert Plan.objects.filter(account=key_account).count() == 1

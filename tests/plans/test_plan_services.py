@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import Stage
+from accounts.services import InvalidInput
 from kam.errors import ConflictError, DomainError, PermissionDenied
 from plans import selectors, services
 from plans.models import (
@@ -419,6 +420,71 @@ def test_the_next_period_of_a_leap_year_ends_on_its_last_day():
     assert shift(dt.date(2028, 2, 29)) == dt.date(2029, 2, 28)
 
 
+NEXT_PERIOD_OUT_OF_RANGE = (
+    "The next period's plan cannot be started: its dates would fall after 31 Dec 2199, the last "
+    "date KAM accepts. Correct this plan's period, review date and objective due dates first."
+)
+
+
+@pytest.mark.parametrize(
+    ("period_start", "period_end", "review_date"),
+    [
+        # the day after 9999-12-31 is past Python's calendar (OverflowError)
+        (dt.date(9999, 1, 1), dt.date(9999, 12, 31), dt.date(9999, 7, 1)),
+        # one month on from 9999-12-01 is year 10000 (ValueError)
+        (dt.date(9999, 11, 1), dt.date(9999, 11, 30), dt.date(9999, 11, 15)),
+        # the next year, 2200, is past the last accepted date
+        (dt.date(2199, 1, 1), dt.date(2199, 12, 31), dt.date(2199, 7, 1)),
+    ],
+)
+def test_the_next_period_past_the_last_accepted_date_is_refused(
+    key_account, kam, period_start, period_end, review_date
+):
+    # Written past validation, as rows stored before the date range existed can be.
+    plan = factories.PlanFactory(
+        account=key_account,
+        period_start=period_start,
+        period_end=period_end,
+        review_date=review_date,
+    )
+    with pytest.raises(DomainError) as refusal:
+        services.plan_start_next_period(plan=plan, actor=kam)
+    assert str(refusal.value) == NEXT_PERIOD_OUT_OF_RANGE
+    assert list(Plan.objects.values_list("pk", flat=True)) == [plan.pk]
+
+
+@pytest.fixture
+def plan_2198(key_account, kam):
+    """A plan for the calendar year 2198: its next period, 2199, is the last one accepted."""
+    return factories.started_plan(
+        key_account,
+        kam,
+        period_start=dt.date(2198, 1, 1),
+        period_end=dt.date(2198, 12, 31),
+        review_date=dt.date(2198, 7, 1),
+    )
+
+
+def test_an_objective_due_past_the_range_next_period_refuses_the_next_period(plan_2198, kam):
+    plan = plan_2198
+    # 2199-06-30 is accepted; one year on, 2200-06-30, is not.
+    factories.ObjectiveFactory(plan=plan, due_date=dt.date(2199, 6, 30))
+    with pytest.raises(DomainError) as refusal:
+        services.plan_start_next_period(plan=plan, actor=kam)
+    assert str(refusal.value) == NEXT_PERIOD_OUT_OF_RANGE
+    assert list(Plan.objects.values_list("pk", flat=True)) == [plan.pk]
+
+
+def test_the_next_period_may_end_on_the_last_accepted_date(plan_2198, kam):
+    successor = services.plan_start_next_period(plan=plan_2198, actor=kam)
+    # 2198 is a calendar year, so the next period is the calendar year 2199.
+    assert (successor.period_start, successor.period_end, successor.review_date) == (
+        dt.date(2199, 1, 1),
+        dt.date(2199, 12, 31),
+        dt.date(2199, 7, 1),
+    )
+
+
 # --- objectives, solutions, actions ----------------------------------------------------------
 
 
@@ -436,6 +502,25 @@ def test_a_stage_objective_needs_a_target_stage(plan, kam):
         due_date=dt.date(2026, 12, 31),
     )
     assert objective.target_value is None
+
+
+@pytest.mark.parametrize("due_date", [dt.date(1, 1, 1), dt.date(9999, 12, 31)])
+def test_an_action_due_outside_the_plausible_range_is_refused(plan, kam, due_date):
+    with pytest.raises(InvalidInput) as refusal:
+        services.action_create(
+            plan=plan,
+            actor=kam,
+            family=ActionFamily.SERVICE_LEVELS,
+            title="Far away",
+            owner=kam,
+            due_date=due_date,
+        )
+    assert refusal.value.errors == {
+        "due_date": [
+            f"{due_date.isoformat()} is out of range: write a date from 1950-01-01 to 2199-12-31."
+        ]
+    }
+    assert not Action.objects.filter(title="Far away").exists()
 
 
 def test_objective_update_and_delete_check_the_version(plan, kam):

@@ -8,6 +8,7 @@ import pytest
 
 from scoring import services
 from scoring.engine.rates import RateSegment, segments_from
+from scoring.engine.window import Window, add_months
 from scoring.models import AccountScore, CriterionScore, RunTrigger
 from tests import factories
 from tests.scoring.conftest import use_weights
@@ -110,3 +111,41 @@ def test_each_computed_criterion_reads_its_source():
     assert set(AccountScore.objects.filter(run=run).values_list("attractiveness", flat=True)) == {
         Decimal(0)
     }
+
+
+def test_rate_periods_are_cut_to_the_accepted_date_range():
+    segments, overlaps = segments_from(
+        [
+            # open-ended both ways, as written before the range existed
+            (7, dt.date.min, dt.date.max, Decimal("100")),
+            # wholly before 1950: nothing of it is left
+            (8, dt.date(1, 1, 1), dt.date(1, 12, 31), Decimal("5")),
+        ]
+    )
+    assert overlaps == 0
+    assert segments == [
+        RateSegment(7, dt.date(1950, 1, 1), dt.date(2199, 12, 31), Decimal("100")),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("as_of", "t12_start", "prev_start", "snapshot_end"),
+    [
+        # as_of is taken inside the range: 1950-01-01, so T12 is 1949 and the year before 1948
+        (dt.date.min, dt.date(1949, 1, 1), dt.date(1948, 1, 1), dt.date(1950, 1, 1)),
+        # 2199-12-31: T12 is December 2198 to November 2199
+        (dt.date.max, dt.date(2198, 12, 1), dt.date(2197, 12, 1), dt.date(2199, 10, 1)),
+    ],
+)
+def test_the_window_of_any_stored_date_is_computed_without_error(
+    as_of, t12_start, prev_start, snapshot_end
+):
+    window = Window(as_of)
+    assert (window.t12_start, window.prev_start, window.snapshot_end) == (
+        t12_start,
+        prev_start,
+        snapshot_end,
+    )
+    assert window.dmu_since < window.as_of < window.ratings_until.date()
+    assert add_months(dt.date.min, -12) == dt.date(1949, 1, 1)
+    assert add_months(dt.date.max, 1) == dt.date(2200, 1, 1)

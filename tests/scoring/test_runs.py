@@ -5,10 +5,12 @@ from decimal import Decimal
 
 import pytest
 from django.db import OperationalError
+from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Activity, SalesLine
 from kam.celery import app as celery_app
-from scoring import engine, services
+from scoring import engine, services, tasks
 from scoring.models import (
     AccountScore,
     CriterionScore,
@@ -264,3 +266,116 @@ def test_scoring_task_log_lines_carry_the_run_id(caplog):
 
     record = next(r for r in caplog.records if r.name == "scoring.tasks")
     assert record.request_id == f"run-{run.pk}"
+
+
+def out_of_range_rows(account):
+    """Rows no form, import or API accepts any more, written past validation as rows stored
+    before the date range existed are: the first and the last days Python has."""
+    SalesLine.objects.bulk_create(
+        SalesLine(
+            account=account,
+            date=day,
+            quantity=Decimal("1.000"),
+            revenue=Decimal("1000.00"),
+            cost_of_goods=Decimal("600.00"),
+            erp_document=f"FAR-{day.year}",
+            erp_line=1,
+        )
+        for day in (dt.date.min, dt.date.max)
+    )
+    kind = Activity.objects.filter(account=account).values_list("activity_type", flat=True)[0]
+    Activity.objects.bulk_create(
+        Activity(account=account, activity_type_id=kind, date=day, quantity=Decimal("1.000"))
+        for day in (dt.date.min, dt.date.max)
+    )
+
+
+@pytest.mark.parametrize("full_history", [False, True])
+def test_rows_dated_year_one_or_9999_do_not_stop_the_run(portfolio, full_history):
+    recompute()  # the first run snapshots the whole history; the reference is a later one
+    reference_run = services.run_recompute(run=request_run(), full_history=full_history)
+    reference = results(reference_run)
+    out_of_range_rows(portfolio.accounts["A"])
+
+    run = services.run_recompute(run=request_run(), full_history=full_history)
+
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    # Both rows lie outside every period the run reads (the trailing 24 months, the quarters
+    # from 1950 up to as_of's), so the scores and the snapshots are those of the run before
+    # them, and the snapshots start where they did.
+    assert results(run)[0] == reference[0]
+    assert results(run)[2] == reference[2]
+    assert run.counts["snapshots_from"] == reference_run.counts["snapshots_from"]
+
+
+def year_zero(**kwargs):
+    """The engine as it failed on a row dated 0001-01-01 before its dates were bounded."""
+    raise ValueError("year 0 is out of range")
+
+
+@pytest.mark.parametrize("celery", [False, True])
+def test_a_failed_chunk_records_its_accounts_and_the_rows_out_of_range(
+    portfolio, monkeypatch, django_capture_on_commit_callbacks, client, director, celery
+):
+    account = portfolio.accounts["A"]
+    out_of_range_rows(account)
+    far_line = SalesLine.objects.get(erp_document="FAR-1")
+    monkeypatch.setattr(engine, "compute_chunk", year_zero)
+
+    if celery:
+        # the failure ends in on_commit's robust callback, which logs it
+        with django_capture_on_commit_callbacks(execute=True):
+            services.run_enqueue(trigger=RunTrigger.MANUAL)
+    else:
+        with pytest.raises(ValueError):
+            services.run_recompute(run=request_run())
+    run = ScoringRun.objects.get()
+
+    # Two chunks over nine accounts: the first holds the five lowest ids, A's among them.
+    ids = sorted(a.pk for a in portfolio.accounts.values())
+    far_activities = Activity.objects.filter(account=account, quantity=Decimal("1.000"))
+    far_activity = far_activities.filter(date=dt.date.min).get()
+    assert run.status == RunStatus.FAILED
+    assert run.stage == "chunks"
+    assert run.error == (
+        f"Chunk 0 (accounts with ids {ids[0]} to {ids[4]}); dated outside the accepted range: "
+        f"sales line FAR-1/1 (id {far_line.pk}) of account {account.erp_code} dated 0001-01-01, "
+        f"sales line FAR-9999/1 (id {far_line.pk + 1}) of account {account.erp_code} dated "
+        f"9999-12-31, activity {far_activity.pk} of account {account.erp_code} dated 0001-01-01, "
+        f"activity {far_activity.pk + 1} of account {account.erp_code} dated 9999-12-31: "
+        "ValueError: year 0 is out of range"
+    )
+    client.force_login(director)
+    page = client.get(reverse("scoring:run_detail", args=[run.pk])).content.decode()
+    assert f"Chunk 0 (accounts with ids {ids[0]} to {ids[4]})" in page
+    assert f"sales line FAR-1/1 (id {far_line.pk})" in page
+
+
+def test_a_failed_final_stage_says_so(portfolio, monkeypatch):
+    monkeypatch.setattr(engine, "finalize_scores", year_zero)
+    with pytest.raises(ValueError):
+        services.run_recompute(run=request_run())
+    run = ScoringRun.objects.get()
+    assert run.error == "Final stage (scores): ValueError: year 0 is out of range"
+
+
+def test_a_chunk_failing_on_a_worker_records_where_before_the_chords_errback(
+    portfolio, monkeypatch
+):
+    """On a worker the chord's errback sees only the error's text: the chunk task records
+    the failure with its place itself."""
+    run = request_run()
+    plan = services.run_prepare(run_id=run.pk)
+    monkeypatch.setattr(engine, "compute_chunk", year_zero)
+    chunk = plan.chunks[1]
+
+    with pytest.raises(ValueError):
+        tasks.compute_chunk(run.pk, 1, chunk.lo, chunk.hi, plan.snapshot_from.isoformat())
+
+    # the second of two chunks over nine accounts holds the four highest ids
+    ids = sorted(a.pk for a in portfolio.accounts.values())
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED
+    assert run.error == (
+        f"Chunk 1 (accounts with ids {ids[5]} to {ids[8]}): ValueError: year 0 is out of range"
+    )
