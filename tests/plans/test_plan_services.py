@@ -6,8 +6,7 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import Stage
-from kam.errors import InvalidInput
-from kam.errors import ConflictError, DomainError, PermissionDenied
+from kam.errors import ConflictError, DomainError, InvalidInput, PermissionDenied
 from plans import selectors, services
 from plans.models import (
     Action,
