@@ -24,7 +24,6 @@ from accounts.models import (
     TeamMembership,
     User,
 )
-from kam import rules as kam_rules
 
 ACCOUNT_SEARCH = ["account__name", "=account__erp_code"]
 
@@ -37,7 +36,7 @@ class AdministratorOnly:
     """
 
     def _is_admin(self, request: HttpRequest) -> bool:
-        return kam_rules.is_admin(request.user)
+        return request.user.has_perm("kam.administer")
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self._is_admin(request)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import render
@@ -19,8 +17,8 @@ from accounts.audit import (
     iter_audit_entries,
 )
 from accounts.models import User
-from kam import rules as kam_rules
 from kam.exports import export_response
+from kam.permissions import requires
 
 
 class AuditFilterForm(forms.Form):
@@ -76,12 +74,10 @@ EXPORT_COLUMNS = [
 ]
 
 
-@login_required
+@requires("kam.administer")
 def audit_log(request: HttpRequest) -> HttpResponseBase:
     """Every recorded change, newest first, 50 a page; `?export=csv` downloads the filtered log.
     Administrators only."""
-    if not kam_rules.is_admin(request.user):
-        raise PermissionDenied
     form = AuditFilterForm(request.GET or None)
     filters = form.filters() if form.is_bound else AuditFilters()
     if "export" in request.GET:

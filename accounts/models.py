@@ -80,8 +80,7 @@ class AccountQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> AccountQuerySet:
         """Accounts the user may open: everything for directors, admins and operations,
         the accounts they serve (as KAM or team member) for everyone else."""
-        roles = kam_rules.roles_of(user)
-        if roles & {"admin", "director", "operations"}:
+        if kam_rules.sees_every_account(user):
             return self
         if not getattr(user, "is_authenticated", False):
             return self.none()

@@ -28,7 +28,8 @@ from accounts.models import (
 )
 from kam import rules as kam_rules
 from kam.errors import DomainError, InvalidInput
-from kam.records import history_record, known_fields, require, validated, versioned_update
+from kam.permissions import require
+from kam.records import history_record, known_fields, validated, versioned_update
 
 CONTACT_FIELDS = frozenset(Contact.EDITABLE_FIELDS)
 
@@ -83,7 +84,7 @@ def account_designate(
         raise DomainError("Say why: a reason is required to designate or remove a key account.")
     if status == AccountStatus.KEY and kam is None:
         raise DomainError("A key account needs its dedicated key account manager.")
-    if kam is not None and "kam" not in kam_rules.roles_of(kam):
+    if kam is not None and not kam_rules.is_key_account_manager(kam):
         raise DomainError(f"{kam} is not a key account manager.")
     if status == AccountStatus.STANDARD:
         kam = None

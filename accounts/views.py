@@ -12,7 +12,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,8 +24,9 @@ from accounts.filters import AccountFilterSet
 from accounts.forms import ContactForm, RatingForm, StageChangeForm, TeamMemberForm
 from accounts.models import Account, Contact, TeamMembership
 from kam import errors, listing
-from kam.editing import call_service, conflict_fields
+from kam.editing import call_service, conflict_fields, refusals_on, refusals_shown
 from kam.exports import export_response
+from kam.permissions import require
 from plans.forms import PlanCreateForm
 from plans.selectors import new_plan_defaults, plan_team
 from scoring.ratings import rating_record
@@ -110,11 +110,6 @@ def _account_or_404(request: HttpRequest, pk: int) -> Account:
     except Account.DoesNotExist:
         # Not visible and missing get the same answer, so ids reveal nothing.
         raise Http404("No account found.") from None
-
-
-def _require(request: HttpRequest, perm: str, obj: Any) -> None:
-    if not request.user.has_perm(perm, obj):
-        raise PermissionDenied("You may not change this.")
 
 
 def _section_url(account: Account, section: str) -> str:
@@ -246,7 +241,7 @@ def account_history(request: HttpRequest, pk: int) -> HttpResponse:
 def stage_change(request: HttpRequest, pk: int) -> HttpResponse:
     """Move the account's relationship stage, with a reason (recorded with who and when)."""
     account = _account_or_404(request, pk)
-    _require(request, "accounts.change_stage", account)
+    require(request.user, "accounts.change_stage", account)
     form = StageChangeForm(request.POST or None, current=account.stage)
     if request.method == "POST" and form.is_valid():
         change = call_service(
@@ -299,21 +294,14 @@ def _contact_form_page(
 @login_required
 def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
     account = _account_or_404(request, pk)
-    _require(request, "accounts.change_contact", account)
+    require(request.user, "accounts.change_contact", account)
     people = plan_team(account)
     form = ContactForm(request.POST or None, people=people)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_on(form):
             contact = services.contact_create(
                 account=account, actor=request.user, **form.field_values()
             )
-        except errors.PermissionDenied as denied:
-            raise PermissionDenied(str(denied)) from None
-        except services.InvalidInput as rejection:
-            form.add_rejection(rejection)
-        except errors.DomainError as refusal:
-            form.add_error(None, str(refusal))
-        else:
             messages.success(request, f"{contact.name} added to the decision-making unit.")
             return redirect(_section_url(account, "contacts"))
     return _contact_form_page(request, account, form)
@@ -324,37 +312,31 @@ def contact_edit(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse
     """Edit a contact; a save over a newer version shows both, field by field (409)."""
     account = _account_or_404(request, pk)
     contact = _contact_or_404(request, account, contact_pk)
-    _require(request, "accounts.change_contact", account)
+    require(request.user, "accounts.change_contact", account)
     people = plan_team(account)
     if request.method != "POST":
         form = ContactForm(instance=contact, people=people)
         return _contact_form_page(request, account, form, contact=contact)
     form = ContactForm(request.POST, instance=contact, people=people)
     if form.is_valid():
-        try:
-            services.contact_update(
-                contact=contact,
-                expected_version=form.cleaned_data["version"],
-                actor=request.user,
-                **form.field_values(),
-            )
-        except errors.PermissionDenied as denied:
-            raise PermissionDenied(str(denied)) from None
-        except errors.ConflictError as conflict:
-            current = _contact_or_404(request, account, contact_pk)
-            return _contact_form_page(
-                request,
-                account,
-                form.with_version(current.version, instance=current),
-                contact=current,
-                conflict={"message": str(conflict), "fields": conflict_fields(form, current)},
-                status=409,
-            )
-        except services.InvalidInput as rejection:
-            form.add_rejection(rejection)
-        except errors.DomainError as refusal:
-            form.add_error(None, str(refusal))
-        else:
+        with refusals_on(form):
+            try:
+                services.contact_update(
+                    contact=contact,
+                    expected_version=form.cleaned_data["version"],
+                    actor=request.user,
+                    **form.field_values(),
+                )
+            except errors.ConflictError as conflict:
+                current = _contact_or_404(request, account, contact_pk)
+                return _contact_form_page(
+                    request,
+                    account,
+                    form.with_version(current.version, instance=current),
+                    contact=current,
+                    conflict={"message": str(conflict), "fields": conflict_fields(form, current)},
+                    status=409,
+                )
             messages.success(request, f"{contact.name} saved.")
             return redirect(_section_url(account, "contacts"))
     return _contact_form_page(request, account, form, contact=contact)
@@ -366,29 +348,25 @@ def contact_delete(request: HttpRequest, pk: int, contact_pk: int) -> HttpRespon
     """Delete a contact at the version the user saw; if it changed meanwhile, show it first."""
     account = _account_or_404(request, pk)
     contact = _contact_or_404(request, account, contact_pk)
-    _require(request, "accounts.change_contact", account)
+    require(request.user, "accounts.change_contact", account)
     try:
         version = int(request.POST.get("version", ""))
     except ValueError:
         return HttpResponse("The version is missing.", status=400)
-    try:
-        services.contact_delete(contact=contact, expected_version=version, actor=request.user)
-    except errors.PermissionDenied as denied:
-        raise PermissionDenied(str(denied)) from None
-    except errors.ConflictError as conflict:
-        current = _contact_or_404(request, account, contact_pk)
-        form = ContactForm(instance=current, people=plan_team(account))
-        return _contact_form_page(
-            request,
-            account,
-            form,
-            contact=current,
-            conflict={"message": str(conflict), "deleting": True},
-            status=409,
-        )
-    except errors.DomainError as refusal:
-        messages.error(request, str(refusal))
-    else:
+    with refusals_shown(request):
+        try:
+            services.contact_delete(contact=contact, expected_version=version, actor=request.user)
+        except errors.ConflictError as conflict:
+            current = _contact_or_404(request, account, contact_pk)
+            form = ContactForm(instance=current, people=plan_team(account))
+            return _contact_form_page(
+                request,
+                account,
+                form,
+                contact=current,
+                conflict={"message": str(conflict), "deleting": True},
+                status=409,
+            )
         messages.success(request, f"{contact.name} removed from the decision-making unit.")
     return redirect(_section_url(account, "contacts"))
 
@@ -399,7 +377,7 @@ def contact_delete(request: HttpRequest, pk: int, contact_pk: int) -> HttpRespon
 @login_required
 def team_add(request: HttpRequest, pk: int) -> HttpResponse:
     account = _account_or_404(request, pk)
-    _require(request, "accounts.change_team", account)
+    require(request.user, "accounts.change_team", account)
     form = TeamMemberForm(request.POST or None, candidates=selectors.team_candidates(account))
     if request.method == "POST" and form.is_valid():
         membership = call_service(
@@ -424,14 +402,11 @@ def team_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def team_remove(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
     account = _account_or_404(request, pk)
-    _require(request, "accounts.change_team", account)
+    require(request.user, "accounts.change_team", account)
     membership = get_object_or_404(
         TeamMembership.objects.select_related("user", "account"), pk=membership_pk, account=account
     )
-    try:
-        services.team_member_remove(membership=membership, actor=request.user)
-    except errors.PermissionDenied as denied:
-        raise PermissionDenied(str(denied)) from None
+    services.team_member_remove(membership=membership, actor=request.user)
     messages.success(request, f"{membership.user} left the team.")
     return redirect(_section_url(account, "team"))
 
@@ -443,7 +418,7 @@ def team_remove(request: HttpRequest, pk: int, membership_pk: int) -> HttpRespon
 def rate(request: HttpRequest, pk: int) -> HttpResponse:
     """Rate one of the rated criteria 1-5; the newest rating is what the next run uses."""
     account = _account_or_404(request, pk)
-    _require(request, "scoring.rate_account", account)
+    require(request.user, "scoring.rate_account", account)
     form = RatingForm(request.POST or None, criteria=selectors.rated_criteria())
     if request.method == "POST" and form.is_valid():
         rating = call_service(

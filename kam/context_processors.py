@@ -7,9 +7,10 @@ from plans.selectors import unread_notification_count
 
 
 def kam(request: HttpRequest) -> dict:
-    """Role flags and the unread notification count for the navigation, and the reporting
-    currency, on every page. The count is one query, run only when a template shows it and only
-    for a signed-in user."""
+    """The user's role names (shown beside their name; what the navigation offers is asked
+    with `has_perm`), the unread notification count, and the reporting currency, on every
+    page. The count is one query, run only when a template shows it and only for a signed-in
+    user."""
     user = getattr(request, "user", None)
     signed_in = user is not None and user.is_authenticated
     return {

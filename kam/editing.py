@@ -15,8 +15,9 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.core.exceptions import PermissionDenied
+from django.contrib import messages
 from django.db import models
+from django.http import HttpRequest
 
 from kam import errors
 from kam.diffing import FieldDiff, field_diffs
@@ -27,12 +28,13 @@ from kam.forms import RejectionsMixin
 @contextmanager
 def refusals_on(form: Any) -> Iterator[None]:
     """Run a service for a form: refused values go on their fields and a refused rule above the
-    form (the page is shown again with what was typed); a permission refusal is a 403. A
-    conflict is the caller's to show, so it catches `errors.ConflictError` inside the block."""
+    form (the page is shown again with what was typed); a permission refusal goes on to the 403
+    page (kam.permissions). A conflict is the caller's to show, so it catches
+    `errors.ConflictError` inside the block."""
     try:
         yield
-    except errors.PermissionDenied as denied:
-        raise PermissionDenied(str(denied)) from None
+    except errors.PermissionDenied:
+        raise
     except InvalidInput as rejection:
         if isinstance(form, RejectionsMixin):
             form.add_rejection(rejection)
@@ -40,6 +42,19 @@ def refusals_on(form: Any) -> Iterator[None]:
             form.add_error(None, str(rejection))
     except errors.DomainError as refusal:
         form.add_error(None, str(refusal))
+
+
+@contextmanager
+def refusals_shown(request: HttpRequest) -> Iterator[None]:
+    """Run a service for a button: a refused rule is an error message on the page the user goes
+    back to, and the rest of the block (the success message) is skipped; a permission refusal
+    goes on to the 403 page (kam.permissions)."""
+    try:
+        yield
+    except errors.PermissionDenied:
+        raise
+    except errors.DomainError as refusal:
+        messages.error(request, str(refusal))
 
 
 def call_service(form: Any, call: Callable[[], Any]) -> Any:

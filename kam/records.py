@@ -1,9 +1,9 @@
 """Writing records the way every app's services do: the model's own validation as
-InvalidInput, refusal of fields callers may not set, the actor's permission, versioned updates
+InvalidInput, refusal of fields callers may not set, versioned updates
 (no lost update: one `UPDATE ... SET version = version + 1 WHERE pk = ? AND version = ?`; of two
 saves made against the same version exactly one matches the row, the other raises ConflictError
 with the current version, and the page shows both texts so nothing typed is lost) and history
-rows for set-based writes."""
+rows for set-based writes. The actor's permission is asked with kam.permissions.require."""
 
 from __future__ import annotations
 
@@ -14,12 +14,7 @@ from django.db import models
 from django.db.models import F
 from simple_history.utils import get_history_manager_for_model
 
-from kam.errors import ConflictError, DomainError, InvalidInput, PermissionDenied
-
-
-def require(actor: Any, perm: str, obj: object) -> None:
-    if not actor.has_perm(perm, obj):
-        raise PermissionDenied("You are not allowed to make this change.")
+from kam.errors import ConflictError, DomainError, InvalidInput
 
 
 def known_fields(fields: dict[str, Any], allowed: frozenset[str], what: str) -> None:

@@ -47,6 +47,29 @@ def sees_whole_portfolio(user: Any) -> bool:
     return bool(roles_of(user) & {"director", "admin"})
 
 
+def sees_every_account(user: Any) -> bool:
+    """Directors, administrators and operations read every account's basics and every
+    commitment (the querysets' `visible_to`); everyone else only what they serve."""
+    return bool(roles_of(user) & {"director", "admin", "operations"})
+
+
+def sees_scores_of_visible_accounts(user: Any) -> bool:
+    """Whether every account the user may see may carry its score in a list: yes for those who
+    read the whole portfolio and for KAMs (their visible accounts are those they serve); no for
+    operations, who see every account but no score."""
+    return sees_whole_portfolio(user) or "operations" not in roles_of(user)
+
+
+def starts_on_commitments(user: Any) -> bool:
+    """Operations' day starts on the commitments board (directors' on the portfolio)."""
+    return "operations" in roles_of(user) and not sees_whole_portfolio(user)
+
+
+def is_key_account_manager(user: Any) -> bool:
+    """In the KAM group: the only people who may be an account's dedicated KAM."""
+    return "kam" in roles_of(user)
+
+
 def account_of(obj: Any) -> Any:
     """The account an object belongs to (an Account, or anything with .account or .plan)."""
     if obj is None:
@@ -109,6 +132,10 @@ def is_accounts_kam(user: Any, obj: Any) -> bool:
 
 reads_everything = is_admin | is_director
 kam_serving = is_kam & serves
+has_a_role = is_admin | is_director | is_kam | is_operations
+
+# The product's own pages beside the data: the Django admin and the audit log.
+rules.add_perm("kam.administer", is_admin)
 
 # Accounts: basics are visible to operations too; everything else only to the account's people.
 rules.add_perm("accounts.view_account", reads_everything | is_operations | serves)
@@ -134,10 +161,14 @@ rules.add_perm("plans.approve_plan", reads_everything)
 rules.add_perm("plans.view_commitment", reads_everything | is_operations | serves)
 rules.add_perm("plans.change_commitment", reads_everything | kam_serving)
 rules.add_perm("plans.record_measurement", is_admin | is_operations)
+# The lists of the navigation: every action of the user's plans; every commitment they may see.
+rules.add_perm("plans.view_action_list", reads_everything | is_kam)
+rules.add_perm("plans.view_commitment_board", has_a_role)
 
 # Scoring: directors own selection; KAMs rate the accounts they serve and see their scores.
 rules.add_perm("scoring.view_score", reads_everything | serves)
 rules.add_perm("scoring.rate_account", is_admin | kam_serving)
+rules.add_perm("scoring.view_score_list", reads_everything | is_kam)
 rules.add_perm("scoring.view_portfolio", reads_everything)
 rules.add_perm("scoring.change_criterion", reads_everything)
 rules.add_perm("scoring.start_run", reads_everything)

@@ -11,6 +11,6 @@ def home(request: HttpRequest) -> HttpResponse:
     dashboard, operations on the commitments board, key account managers on their accounts."""
     if request.user.has_perm("scoring.view_portfolio"):
         return redirect("portfolio:dashboard")
-    if "operations" in kam_rules.roles_of(request.user):
+    if kam_rules.starts_on_commitments(request.user):
         return redirect("plans:board")
     return redirect("accounts:list")

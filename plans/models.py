@@ -289,8 +289,7 @@ class CommitmentStatus(models.TextChoices):
 class CommitmentQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> CommitmentQuerySet:
         """Operations, directors and admins read every commitment; KAMs those of their accounts."""
-        roles = kam_rules.roles_of(user)
-        if roles & {"admin", "director", "operations"}:
+        if kam_rules.sees_every_account(user):
             return self
         if not getattr(user, "is_authenticated", False):
             return self.none()

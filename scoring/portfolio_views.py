@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Iterable, Iterator
-from functools import wraps
+from collections.abc import Iterable, Iterator
 from operator import itemgetter
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,6 +20,7 @@ from accounts.models import Account
 from accounts.services import account_designate
 from kam.errors import DomainError
 from kam.exports import export_response
+from kam.permissions import requires
 from scoring import portfolio, workbench
 from scoring.engine.rules import HIGH_ATTRACTIVENESS, HIGH_STRENGTH
 from scoring.forms import DesignationForm, PortfolioFilterSet, WeightsForm, kams_with_load
@@ -33,23 +31,6 @@ from scoring.selectors import current_run
 PREVIEW_ROWS = 100
 # The id placeholder of the account URL pattern handed to the charts' script.
 ACCOUNT_ID_PLACEHOLDER = 987654321
-
-
-def requires(perm: str) -> Callable:
-    """Log in first (anonymous -> login page), then `perm` from kam/rules.py or 403."""
-
-    def decorator(view: Callable) -> Callable:
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            if not request.user.has_perm(perm):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 def _filters(request: HttpRequest, run: ScoringRun | None) -> PortfolioFilterSet:

@@ -6,13 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
-from kam import listing
+from kam import errors, listing
 from kam import rules as kam_rules
 from kam.exports import Columns, export_response
 from scoring.filters import ScoreFilterSet
@@ -89,7 +88,9 @@ def score_list(request: HttpRequest) -> HttpResponseBase:
     """Directors and administrators read every account's score, a KAM those of the accounts
     they serve; operations, who never see scores, are refused."""
     if not may_read_scores(request.user):
-        raise PermissionDenied("Scores are for the sales director and the accounts' own people.")
+        raise errors.PermissionDenied(
+            "Scores are for the sales director and the accounts' own people."
+        )
     run = current_run()
     filterset = ScoreFilterSet(request.GET, request=request, run=run)
     if fmt := request.GET.get("export"):

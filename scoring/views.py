@@ -7,13 +7,12 @@ everyone else gets 403, anonymous visitors the login page.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from kam.permissions import requires
 from scoring import selectors, services
 from scoring.models import RunTrigger, ScoringRun
 
@@ -34,11 +33,6 @@ COUNT_LABELS = {
 }
 
 
-def _require(request: HttpRequest, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied
-
-
 def _with_duration(runs: list[ScoringRun]) -> list[ScoringRun]:
     for run in runs:
         run.duration_s = (
@@ -52,10 +46,9 @@ def _with_duration(runs: list[ScoringRun]) -> list[ScoringRun]:
     return runs
 
 
-@login_required
+@requires("scoring.view_portfolio")
 @require_GET
 def run_list(request: HttpRequest) -> HttpResponse:
-    _require(request, "scoring.view_portfolio")
     page = Paginator(selectors.runs(), PAGE_SIZE).get_page(request.GET.get("page"))
     _with_duration(page.object_list)
     return render(
@@ -69,30 +62,27 @@ def run_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@requires("scoring.view_portfolio")
 @require_GET
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, "scoring.view_portfolio")
     run = get_object_or_404(selectors.runs(), pk=pk)
     _with_duration([run])
     return render(request, "scoring/run_detail.html", {"run": run})
 
 
-@login_required
+@requires("scoring.view_portfolio")
 @require_GET
 def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The live part of the run page, polled by htmx every second while the run is in flight."""
-    _require(request, "scoring.view_portfolio")
     run = get_object_or_404(selectors.runs(), pk=pk)
     _with_duration([run])
     return render(request, "scoring/_run_progress.html", {"run": run})
 
 
-@login_required
+@requires("scoring.start_run")
 @require_POST
 def run_start(request: HttpRequest) -> HttpResponse:
     """Recompute now: queue a run for the workers, or say which run is already in progress."""
-    _require(request, "scoring.start_run")
     try:
         run = services.run_enqueue(trigger=RunTrigger.MANUAL, actor=request.user)
     except services.RunInProgress as exc:

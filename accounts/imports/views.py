@@ -3,13 +3,8 @@ the layouts page and template downloads; the portfolio export."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,6 +20,7 @@ from accounts.imports.reading import size_problem
 from accounts.models import ImportJob, ImportStatus
 from kam.errors import DomainError
 from kam.exports import export_response
+from kam.permissions import requires
 from scoring.selectors import current_run
 
 IMPORT_PERMISSION = "accounts.import_data"
@@ -32,19 +28,6 @@ IMPORT_PERMISSION = "accounts.import_data"
 UPLOAD_OVERHEAD = 64 * 1024
 RECENT_JOBS = 20
 RUNNING = {ImportStatus.VALIDATING, ImportStatus.IMPORTING}
-
-
-def importer_required(view: Callable) -> Callable:
-    """Logged in (else the login page) and allowed to import data (else 403)."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
-        if not request.user.has_perm(IMPORT_PERMISSION):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 class SizeLimitUploadHandler(FileUploadHandler):
@@ -85,7 +68,7 @@ def _index_page(
 # The body is not parsed before the size check (CSRF middleware would read all of it to find the
 # token); `_upload` checks the CSRF token once the size is known to be acceptable.
 @csrf_exempt
-@importer_required
+@requires(IMPORT_PERMISSION)
 def index(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _index_page(request, UploadForm())
@@ -123,7 +106,7 @@ def _job(pk: int) -> ImportJob:
 
 
 @require_GET
-@importer_required
+@requires(IMPORT_PERMISSION)
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(pk)
     report = job.report or {}
@@ -146,7 +129,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@importer_required
+@requires(IMPORT_PERMISSION)
 def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress bar, polled by htmx; once the job is done the page reloads with the report."""
     job = _job(pk)
@@ -160,7 +143,7 @@ def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@importer_required
+@requires(IMPORT_PERMISSION)
 def job_commit(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(pk)
     try:
@@ -174,7 +157,7 @@ def job_commit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@importer_required
+@requires(IMPORT_PERMISSION)
 def layouts(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -188,7 +171,7 @@ def layouts(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@importer_required
+@requires(IMPORT_PERMISSION)
 def template(request: HttpRequest, kind: str, fmt: str) -> HttpResponseBase:
     """A kind's header and one example row, as CSV or XLSX."""
     if kind not in LAYOUTS:
@@ -200,10 +183,8 @@ def template(request: HttpRequest, kind: str, fmt: str) -> HttpResponseBase:
 
 
 @require_GET
-@login_required
+@requires("scoring.view_portfolio")
 def portfolio_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     """Every account with all figures of the current scoring run (directors, administrators)."""
-    if not request.user.has_perm("scoring.view_portfolio"):
-        raise PermissionDenied
     rows = portfolio_rows(request.user, current_run())
     return export_response(rows, PORTFOLIO_COLUMNS, "portfolio", fmt)

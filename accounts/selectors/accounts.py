@@ -62,15 +62,11 @@ def with_current_scores(queryset: QuerySet[Account], run: ScoringRun | None) -> 
 
 
 def list_shows_scores(user: Any) -> bool:
-    """Whether a list of the user's visible accounts may carry their scores.
-
-    `scoring.view_score` is for those who read the whole portfolio and for an account's own
-    people. A KAM's visible accounts are exactly those they serve, so all their rows qualify;
-    operations see every account but not its score, so their lists carry none.
-    """
-    # Role helpers rather than has_perm: a denied has_perm falls through to Django's model
+    """Whether a list of the user's visible accounts may carry their scores
+    (`scoring.view_score` on each of them; kam.rules says for whom that holds of them all)."""
+    # A role helper rather than has_perm: a denied has_perm falls through to Django's model
     # permissions, two more queries on every page.
-    return kam_rules.sees_whole_portfolio(user) or "operations" not in kam_rules.roles_of(user)
+    return kam_rules.sees_scores_of_visible_accounts(user)
 
 
 def accounts_for_list(*, user: Any, run: ScoringRun | None) -> QuerySet[Account]:

@@ -63,6 +63,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # A service's PermissionDenied out of a page is the 403 page (kam/permissions.py).
+    "kam.permissions.PermissionDeniedMiddleware",
     # Last, as django-axes asks: it turns a lockout into the 429 "locked out" answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -83,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "kam.context_processors.kam",
             ],
+            "libraries": {"permissions": "kam.templatetags.permissions"},
         },
     },
 ]

@@ -44,6 +44,7 @@ from accounts.models import Account, AccountStatus, User
 from kam import bounds
 from kam.diffing import normalise_text
 from kam.errors import ConflictError, DomainError, InvalidInput, PermissionDenied
+from kam.permissions import require
 from kam.records import conflict_error, history_record, known_fields, validated, versioned_update
 from plans import selectors
 from plans.models import (
@@ -66,18 +67,43 @@ SUBMITTABLE = (PlanStatus.DRAFT, PlanStatus.APPROVED, PlanStatus.UNDER_REVIEW)
 REVIEW_BATCH_SIZE = 500
 
 
-def _require(actor: User, perm: str, obj: object, message: str) -> None:
-    if not actor.has_perm(perm, obj):
-        raise PermissionDenied(message)
-
-
 def _require_edit(actor: User, plan: Plan) -> None:
-    _require(actor, "plans.change_plan", plan, "Only the KAMs serving this account edit its plan.")
+    require(actor, "plans.change_plan", plan, "Only the KAMs serving this account edit its plan.")
 
 
 def plan_is_editable(plan: Plan) -> bool:
     """Content may change in every status but archived (the plan is living)."""
     return plan.status != PlanStatus.ARCHIVED
+
+
+@dataclass(frozen=True)
+class PlanAbilities:
+    """What a user may do with a plan now: the lifecycle rules the services below enforce,
+    asked before the user tries (the plan page offers only these buttons and forms)."""
+
+    edit: bool
+    approve: bool
+    archive: bool
+    submit: bool
+    decide: bool  # approve or send back a submitted plan
+    commit: bool  # propose and withdraw the account's service commitments in this plan
+
+
+def plan_abilities(*, user: User, plan: Plan) -> PlanAbilities:
+    """`plans.change_plan` edits a living plan and submits it from SUBMITTABLE; `approve_plan`
+    decides on a submitted one; either archives a living plan; `plans.change_commitment` on
+    the account proposes commitments in a living plan."""
+    changes = user.has_perm("plans.change_plan", plan)
+    approves = user.has_perm("plans.approve_plan", plan)
+    live = plan_is_editable(plan)
+    return PlanAbilities(
+        edit=changes and live,
+        approve=approves,
+        archive=(changes or approves) and live,
+        submit=changes and plan.status in SUBMITTABLE,
+        decide=approves and plan.status == PlanStatus.SUBMITTED,
+        commit=user.has_perm("plans.change_commitment", plan.account) and live,
+    )
 
 
 def _locked(plan: Plan) -> Plan:
@@ -147,7 +173,7 @@ def plan_create(
     Only key accounts have plans, one active (not archived) plan per account and period start;
     the period ends after it starts. Version 1 is written.
     """
-    _require(actor, "plans.change_plan", account, "Only the account's KAMs start its plan.")
+    require(actor, "plans.change_plan", account, "Only the account's KAMs start its plan.")
     if account.status != AccountStatus.KEY:
         raise DomainError("Only key accounts have account plans.")
     if period_start and period_end and period_end <= period_start:
@@ -260,7 +286,7 @@ def plan_submit(*, plan: Plan, actor: User, today: dt.date | None = None) -> Pla
 def plan_approve(*, plan: Plan, actor: User, today: dt.date | None = None) -> Plan:
     """A director approves a submitted plan. The plan it continues (the previous period's)
     is archived at the same moment: an account runs by one approved plan."""
-    _require(actor, "plans.approve_plan", plan, "Only a sales director approves plans.")
+    require(actor, "plans.approve_plan", plan, "Only a sales director approves plans.")
     locked = _locked(plan)
     today = today or timezone.localdate()
     if locked.status != PlanStatus.SUBMITTED:
@@ -294,7 +320,7 @@ def plan_approve(*, plan: Plan, actor: User, today: dt.date | None = None) -> Pl
 @transaction.atomic
 def plan_return(*, plan: Plan, reason: str, actor: User) -> Plan:
     """A director sends a submitted plan back to draft, saying why (kept in its history)."""
-    _require(actor, "plans.approve_plan", plan, "Only a sales director sends plans back.")
+    require(actor, "plans.approve_plan", plan, "Only a sales director sends plans back.")
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput({"reason": ["Say what the plan needs: a reason is required."]})

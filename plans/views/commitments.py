@@ -11,7 +11,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -22,6 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from kam.exports import export_response
+from kam.permissions import require
 from plans import selectors, services
 from plans.filters import CommitmentFilterSet
 from plans.forms import MeasurementForm
@@ -262,8 +262,9 @@ def measurement_create(request: HttpRequest, pk: int) -> HttpResponse:
     that redirects back to `next` (the board with its filters, or the commitment's page)."""
     line = _visible_row(request, pk)
     commitment = line.row.commitment
-    if not request.user.has_perm("plans.record_measurement", commitment):
-        raise PermissionDenied("You may not record measurements.")
+    require(
+        request.user, "plans.record_measurement", commitment, "You may not record measurements."
+    )
     default_next = reverse("plans:board")
     if request.method == "POST":
         form = MeasurementForm(request.POST, commitment=commitment)

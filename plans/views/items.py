@@ -10,7 +10,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,11 +17,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from kam import errors
-from kam.editing import conflict_fields, refusals_on
+from kam.editing import conflict_fields, refusals_on, refusals_shown
 from plans import selectors, services
 from plans.forms import ActionForm, ObjectiveForm, SolutionForm
 from plans.models import Action, Objective, Plan, Solution
-from plans.views.plans import Abilities, plan_or_404, plan_url, require_edit
+from plans.services.plans import plan_abilities
+from plans.views.plans import plan_or_404, plan_url, require_edit
 from scoring.selectors import current_run
 
 
@@ -109,7 +109,7 @@ def _region_response(
     context = {
         "plan": plan,
         "page": page,
-        "can": Abilities.of(request.user, plan),
+        "can": plan_abilities(user=request.user, plan=plan),
         f"{item.argument}_form": form,
         "announcement": announcement,
     }
@@ -167,7 +167,7 @@ def _item_page(
             "kind": kind,
             "object": obj,
             "conflict": conflict,
-            "can": Abilities.of(request.user, plan),
+            "can": plan_abilities(user=request.user, plan=plan),
         },
         status=409 if conflict else 200,
     )
@@ -221,24 +221,20 @@ def item_delete(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         version = int(request.POST.get("version", ""))
     except ValueError:
         return HttpResponse("The version is missing.", status=400)
-    try:
-        item.delete(**{item.argument: obj}, expected_version=version, actor=request.user)
-    except errors.PermissionDenied as denied:
-        raise PermissionDenied(str(denied)) from None
-    except errors.ConflictError as conflict:
-        current = _item_or_404(request, item, pk)
-        team = selectors.plan_team(plan.account)
-        return _item_page(
-            request,
-            plan,
-            item,
-            kind,
-            item.make_form(team, instance=current),
-            current,
-            conflict={"message": str(conflict), "deleting": True},
-        )
-    except errors.DomainError as refusal:
-        messages.error(request, str(refusal))
-    else:
+    with refusals_shown(request):
+        try:
+            item.delete(**{item.argument: obj}, expected_version=version, actor=request.user)
+        except errors.ConflictError as conflict:
+            current = _item_or_404(request, item, pk)
+            team = selectors.plan_team(plan.account)
+            return _item_page(
+                request,
+                plan,
+                item,
+                kind,
+                item.make_form(team, instance=current),
+                current,
+                conflict={"message": str(conflict), "deleting": True},
+            )
         messages.success(request, f"Deleted “{obj}”.")
     return redirect(plan_url(plan, item.anchor))

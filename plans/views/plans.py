@@ -17,12 +17,10 @@ group) get a 403 on any write.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -33,7 +31,8 @@ from django.views.decorators.http import require_POST
 from accounts.models import Account
 from kam import errors
 from kam.diffing import normalise_text, parts_diff, text_diff
-from kam.editing import conflict_fields, refusals_on
+from kam.editing import conflict_fields, refusals_on, refusals_shown
+from kam.permissions import require
 from plans import selectors, services
 from plans.forms import (
     ActionForm,
@@ -47,8 +46,8 @@ from plans.forms import (
     SolutionForm,
     VersionNoteForm,
 )
-from plans.models import Commitment, Plan, PlanSection, PlanStatus, PlanVersion, SectionKind
-from plans.services.plans import SUBMITTABLE
+from plans.models import Commitment, Plan, PlanSection, PlanVersion, SectionKind
+from plans.services.plans import plan_abilities
 from scoring.selectors import current_run
 
 VERSIONS_PAGE_SIZE = 25
@@ -67,35 +66,10 @@ def plan_or_404(request: HttpRequest, pk: int) -> Plan:
         raise Http404("No plan found.") from None
 
 
-@dataclass(frozen=True)
-class Abilities:
-    """What the user may do with the plan now (kam/rules.py and the plan's status)."""
-
-    edit: bool
-    approve: bool
-    archive: bool
-    submit: bool
-    decide: bool  # approve or send back a submitted plan
-    commit: bool  # propose and withdraw the account's service commitments in this plan
-
-    @classmethod
-    def of(cls, user: Any, plan: Plan) -> Abilities:
-        changes = user.has_perm("plans.change_plan", plan)
-        approves = user.has_perm("plans.approve_plan", plan)
-        live = services.plan_is_editable(plan)
-        return cls(
-            edit=changes and live,
-            approve=approves,
-            archive=(changes or approves) and live,
-            submit=changes and plan.status in SUBMITTABLE,
-            decide=approves and plan.status == PlanStatus.SUBMITTED,
-            commit=user.has_perm("plans.change_commitment", plan.account) and live,
-        )
-
-
 def require_edit(request: HttpRequest, plan: Plan) -> None:
-    if not request.user.has_perm("plans.change_plan", plan):
-        raise PermissionDenied("Only the KAMs serving this account edit its plan.")
+    require(
+        request.user, "plans.change_plan", plan, "Only the KAMs serving this account edit its plan."
+    )
 
 
 # --- Creating and reading -------------------------------------------------------------------
@@ -110,8 +84,7 @@ def plan_create(request: HttpRequest, account_pk: int) -> HttpResponse:
         raise Http404("No account found.") from None
     if not request.user.has_perm("plans.view_plan", account):
         raise Http404("No account found.")
-    if not request.user.has_perm("plans.change_plan", account):
-        raise PermissionDenied("Only the account's KAMs start its plan.")
+    require(request.user, "plans.change_plan", account, "Only the account's KAMs start its plan.")
     today = timezone.localdate()
     form = PlanCreateForm(request.POST or None, initial=selectors.new_plan_defaults(account, today))
     if request.method == "POST" and form.is_valid():
@@ -134,7 +107,7 @@ def _plan_page(
     request: HttpRequest, plan: Plan, *, commitment_form: CommitmentForm | None = None
 ) -> HttpResponse:
     page = selectors.plan_page(plan=plan, run=current_run(), today=timezone.localdate())
-    can = Abilities.of(request.user, plan)
+    can = plan_abilities(user=request.user, plan=plan)
     context: dict[str, Any] = {"plan": plan, "page": page, "can": can}
     if can.edit:
         context.update(_item_forms(page))
@@ -172,8 +145,12 @@ def commitment_propose(request: HttpRequest, pk: int) -> HttpResponse:
     """Propose a service commitment as part of the plan; refused input shows the plan page
     again with the form open, the typed values and the messages."""
     plan = plan_or_404(request, pk)
-    if not request.user.has_perm("plans.change_commitment", plan.account):
-        raise PermissionDenied("Only the account's KAMs and the directors propose commitments.")
+    require(
+        request.user,
+        "plans.change_commitment",
+        plan.account,
+        "Only the account's KAMs and the directors propose commitments.",
+    )
     form = CommitmentForm(request.POST)
     if form.is_valid():
         with refusals_on(form):
@@ -195,13 +172,8 @@ def commitment_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except Commitment.DoesNotExist:
         raise Http404("No commitment found.") from None
-    try:
+    with refusals_shown(request):
         services.commitment_deactivate(commitment=commitment, actor=request.user)
-    except errors.PermissionDenied as denied:
-        raise PermissionDenied(str(denied)) from None
-    except errors.DomainError as refusal:
-        messages.error(request, str(refusal))
-    else:
         messages.success(request, f"Commitment “{commitment}” withdrawn.")
     return redirect(reverse("plans:plan_detail", args=[commitment.plan_id]) + "#commitments")
 
@@ -270,7 +242,7 @@ def _section_response(
     context = {
         "plan": plan,
         "row": row,
-        "can": Abilities.of(request.user, plan),
+        "can": plan_abilities(user=request.user, plan=plan),
         "conflict": conflict,
         "announcement": announcement,
         "error": error,
@@ -305,8 +277,8 @@ def section_save(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
             expected_version=form.cleaned_data["version"],
             actor=request.user,
         )
-    except errors.PermissionDenied as denied:
-        raise PermissionDenied(str(denied)) from None
+    except errors.PermissionDenied:
+        raise
     except errors.ConflictError as conflict:
         row = _section_row(plan, kind)
         return _section_response(
@@ -352,13 +324,8 @@ def plan_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     """Submit, approve or archive; the service says who may and when."""
     plan = plan_or_404(request, pk)
     service, done = LIFECYCLE[step]
-    try:
+    with refusals_shown(request):
         service(plan=plan, actor=request.user)
-    except errors.PermissionDenied as denied:
-        raise PermissionDenied(str(denied)) from None
-    except errors.DomainError as refusal:
-        messages.error(request, str(refusal))
-    else:
         messages.success(request, done)
     return redirect(plan_url(plan))
 
@@ -367,17 +334,11 @@ def plan_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
 def plan_return(request: HttpRequest, pk: int) -> HttpResponse:
     """A director sends a submitted plan back to its KAM, saying what it needs."""
     plan = plan_or_404(request, pk)
-    if not request.user.has_perm("plans.approve_plan", plan):
-        raise PermissionDenied("Only a sales director sends plans back.")
+    require(request.user, "plans.approve_plan", plan, "Only a sales director sends plans back.")
     form = ReturnForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_on(form):
             services.plan_return(plan=plan, reason=form.cleaned_data["reason"], actor=request.user)
-        except errors.PermissionDenied as denied:
-            raise PermissionDenied(str(denied)) from None
-        except errors.DomainError as refusal:
-            form.add_error(None, str(refusal))
-        else:
             messages.success(request, "Plan sent back to its KAM.")
             return redirect(plan_url(plan))
     return render(request, "plans/plan_return.html", {"plan": plan, "form": form})
@@ -388,17 +349,14 @@ def plan_return(request: HttpRequest, pk: int) -> HttpResponse:
 def plan_next_period(request: HttpRequest, pk: int) -> HttpResponse:
     plan = plan_or_404(request, pk)
     require_edit(request, plan)
-    try:
+    with refusals_shown(request):
         successor = services.plan_start_next_period(plan=plan, actor=request.user)
-    except errors.PermissionDenied as denied:
-        raise PermissionDenied(str(denied)) from None
-    except errors.DomainError as refusal:
-        messages.error(request, str(refusal))
-        return redirect(plan_url(plan))
-    messages.success(
-        request, "Next period's plan started from this one; this plan runs until it is approved."
-    )
-    return redirect(plan_url(successor))
+        messages.success(
+            request,
+            "Next period's plan started from this one; this plan runs until it is approved.",
+        )
+        return redirect(plan_url(successor))
+    return redirect(plan_url(plan))
 
 
 @login_required
@@ -408,10 +366,7 @@ def plan_version_save(request: HttpRequest, pk: int) -> HttpResponse:
     require_edit(request, plan)
     form = VersionNoteForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
-    try:
-        version = services.plan_version_save(plan=plan, actor=request.user, note=note)
-    except errors.PermissionDenied as denied:
-        raise PermissionDenied(str(denied)) from None
+    version = services.plan_version_save(plan=plan, actor=request.user, note=note)
     messages.success(request, f"Version {version.number} kept.")
     return redirect(plan_url(plan, "versions"))
 
