@@ -25,6 +25,7 @@ from scoring import portfolio, workbench
 from scoring.engine.rules import HIGH_ATTRACTIVENESS, HIGH_STRENGTH
 from scoring.forms import DesignationForm, PortfolioFilterSet, WeightsForm, kams_with_load
 from scoring.models import ScoringRun
+from scoring.portfolio.warnings import every_warning
 from scoring.selectors import current_run
 
 # Accounts listed as entering or leaving in the what-if (the counts are always complete).
@@ -177,25 +178,9 @@ def _curve_rows(run: ScoringRun, scope: portfolio.Scope, field_name: str) -> Ite
 
 
 def _warning_rows(run: ScoringRun | None, scope: portfolio.Scope) -> Iterator[list[Any]]:
-    counts = portfolio.account_counts(scope)
-    guardrail = portfolio.portfolio_size_guardrail(counts.key_all)
-    if guardrail.broken:
-        yield ["guardrail", guardrail.level, "", "", guardrail.message]
-    for load in portfolio.kam_loads(scope):
-        if load.overloaded:
-            yield ["kam_load", "warning", "", "", f"{load.name}: {load.key_accounts} key accounts"]
-    if run is None:
-        return
-    n = portfolio.run_figures(run, scope).run_accounts
-    fields = portfolio.SCORE_ROW_FIELDS
-    for row in portfolio.misclassified_scores(run, scope).values(*fields).iterator(CHUNK):
-        what = "key, bottom half" if row["status"] == portfolio.KEY else "top decile"
-        message = f"{what}: rank {row['rank']} of {n}"
-        yield ["misclassified", "warning", row["account_id"], row["account__name"], message]
-    for row in portfolio.revenue_fall_scores(run, scope).values(*fields).iterator(CHUNK):
-        fall = (1 - row["revenue"] / row["revenue_prev"]) * 100
-        message = f"revenue {row['revenue']} against {row['revenue_prev']} (-{fall:.1f}%)"
-        yield ["revenue_fall", "danger", row["account_id"], row["account__name"], message]
+    for kind, level, warning in every_warning(run, scope, chunk_size=CHUNK):
+        account_id = "" if warning.account_id is None else warning.account_id
+        yield [kind, level, account_id, warning.account_name, warning.detail]
 
 
 def _overdue_rows(scope: portfolio.Scope, today: dt.date) -> Iterator[list[Any]]:

@@ -3,7 +3,7 @@ key accounts whose revenue fell."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +20,15 @@ from django.db.models.functions import Cast
 from scoring.engine.rules import KAM_MAX_KEY_ACCOUNTS
 from scoring.models import AccountScore, ScoringRun
 from scoring.portfolio.base import KEY, LIST_LIMIT, REVENUE_FALL_WARNING, Scope
-from scoring.portfolio.tiles import Guardrail, KamLoad, scores_in_scope
+from scoring.portfolio.tiles import (
+    Guardrail,
+    KamLoad,
+    account_counts,
+    kam_loads,
+    portfolio_size_guardrail,
+    run_figures,
+    scores_in_scope,
+)
 
 
 @dataclass(frozen=True)
@@ -85,8 +93,18 @@ def revenue_falls(run: ScoringRun, scope: Scope) -> Bounded:
 
 @dataclass(frozen=True)
 class PortfolioWarning:
-    message: str
+    """One warning: what is wrong (`detail`) and, for an account's warning, which account."""
+
+    detail: str
     account_id: int | None = None
+    account_name: str = ""
+
+    @property
+    def message(self) -> str:
+        """As the dashboard reads it: the account's name first, when there is one."""
+        if self.account_id is None:
+            return self.detail
+        return f"{self.account_name}: {self.detail}"
 
 
 @dataclass(frozen=True)
@@ -96,8 +114,41 @@ class WarningGroup:
     kind: str  # guardrail, kam_load, misclassified, revenue_fall
     title: str
     level: str  # "warning" or "danger"
-    warnings: list[WarningGroup]
+    warnings: list[PortfolioWarning]
     total: int
+
+
+# Each kind's rule is its queryset or flag above; its wording is the function below. The
+# dashboard lists the first of each kind, the warnings download every one, in the same words.
+KAM_LOAD_TITLE = f"KAMs with more than {KAM_MAX_KEY_ACCOUNTS} key accounts"
+MISCLASSIFIED_TITLE = "Misclassified: key accounts in the bottom half, others in the top decile"
+REVENUE_FALL_TITLE = "Key accounts whose revenue fell more than 15% year on year"
+LEVELS = {"kam_load": "warning", "misclassified": "warning", "revenue_fall": "danger"}
+
+
+def kam_load_warning(load: KamLoad) -> PortfolioWarning:
+    return PortfolioWarning(
+        f"{load.name} serves {load.key_accounts} key accounts (more than {KAM_MAX_KEY_ACCOUNTS})."
+    )
+
+
+def misclassified_warning(row: dict[str, Any], run_accounts: int) -> PortfolioWarning:
+    if row["status"] == KEY:
+        text = "key account in the bottom half of scores"
+    else:
+        text = "not a key account, but in the top decile of scores"
+    return PortfolioWarning(
+        f"{text} (rank {row['rank']} of {run_accounts}).", row["account_id"], row["account__name"]
+    )
+
+
+def revenue_fall_warning(row: dict[str, Any]) -> PortfolioWarning:
+    fall = (1 - row["revenue"] / row["revenue_prev"]) * 100
+    return PortfolioWarning(
+        f"revenue down {fall:.1f}% on the previous 12 months.",
+        row["account_id"],
+        row["account__name"],
+    )
 
 
 def build_warnings(
@@ -110,34 +161,7 @@ def build_warnings(
 ) -> list[WarningGroup]:
     """The dashboard's warnings, grouped, in the order a director reads them; empty groups
     are left out."""
-    overloaded = [
-        PortfolioWarning(
-            f"{load.name} serves {load.key_accounts} key accounts "
-            f"(more than {KAM_MAX_KEY_ACCOUNTS})."
-        )
-        for load in loads
-        if load.overloaded
-    ]
-    misplaced = []
-    for row in misclassified_rows.rows if misclassified_rows else []:
-        if row["status"] == KEY:
-            text = "key account in the bottom half of scores"
-        else:
-            text = "not a key account, but in the top decile of scores"
-        misplaced.append(
-            PortfolioWarning(
-                f"{row['account__name']}: {text} (rank {row['rank']} of {run_accounts}).",
-                row["account_id"],
-            )
-        )
-    falls = [
-        PortfolioWarning(
-            f"{row['account__name']}: revenue down "
-            f"{(1 - row['revenue'] / row['revenue_prev']) * 100:.1f}% on the previous 12 months.",
-            row["account_id"],
-        )
-        for row in (fall_rows.rows if fall_rows else [])
-    ]
+    overloaded = [kam_load_warning(load) for load in loads if load.overloaded]
     groups = [
         WarningGroup(
             "guardrail",
@@ -146,26 +170,44 @@ def build_warnings(
             [PortfolioWarning(guardrail.message)] if guardrail.broken else [],
             int(guardrail.broken),
         ),
-        WarningGroup(
-            "kam_load",
-            f"KAMs with more than {KAM_MAX_KEY_ACCOUNTS} key accounts",
-            "warning",
-            overloaded,
-            len(overloaded),
-        ),
+        WarningGroup("kam_load", KAM_LOAD_TITLE, LEVELS["kam_load"], overloaded, len(overloaded)),
         WarningGroup(
             "misclassified",
-            "Misclassified: key accounts in the bottom half, others in the top decile",
-            "warning",
-            misplaced,
+            MISCLASSIFIED_TITLE,
+            LEVELS["misclassified"],
+            [
+                misclassified_warning(row, run_accounts)
+                for row in (misclassified_rows.rows if misclassified_rows else [])
+            ],
             misclassified_rows.total if misclassified_rows else 0,
         ),
         WarningGroup(
             "revenue_fall",
-            "Key accounts whose revenue fell more than 15% year on year",
-            "danger",
-            falls,
+            REVENUE_FALL_TITLE,
+            LEVELS["revenue_fall"],
+            [revenue_fall_warning(row) for row in (fall_rows.rows if fall_rows else [])],
             fall_rows.total if fall_rows else 0,
         ),
     ]
     return [group for group in groups if group.total]
+
+
+def every_warning(
+    run: ScoringRun | None, scope: Scope, *, chunk_size: int
+) -> Iterator[tuple[str, str, PortfolioWarning]]:
+    """Every warning the dashboard lists the first of, as (kind, level, warning), read in
+    chunks: the download. Without a run only the guardrail and the KAM loads."""
+    guardrail = portfolio_size_guardrail(account_counts(scope).key_all)
+    if guardrail.broken:
+        yield "guardrail", guardrail.level, PortfolioWarning(guardrail.message)
+    for load in kam_loads(scope):
+        if load.overloaded:
+            yield "kam_load", LEVELS["kam_load"], kam_load_warning(load)
+    if run is None:
+        return
+    run_accounts = run_figures(run, scope).run_accounts
+    rows = misclassified_scores(run, scope).values(*SCORE_ROW_FIELDS).iterator(chunk_size)
+    for row in rows:
+        yield "misclassified", LEVELS["misclassified"], misclassified_warning(row, run_accounts)
+    for row in revenue_fall_scores(run, scope).values(*SCORE_ROW_FIELDS).iterator(chunk_size):
+        yield "revenue_fall", LEVELS["revenue_fall"], revenue_fall_warning(row)
