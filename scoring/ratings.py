@@ -10,7 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Account, User
-from kam.errors import DomainError, PermissionDenied
+from kam.errors import DomainError
+from kam.permissions import require
 from scoring.models import Criterion, CriterionKind, Rating
 
 RATING_VALUES = range(1, 6)
@@ -25,8 +26,7 @@ def rating_record(
     Only those who may rate the account (kam/rules.py `scoring.rate_account`: the KAMs serving
     it, administrators) may; computed criteria take their value from data, never a rating.
     """
-    if not actor.has_perm("scoring.rate_account", account):
-        raise PermissionDenied("You may not rate this account.")
+    require(actor, "scoring.rate_account", account, "You may not rate this account.")
     if criterion.kind != CriterionKind.RATED or not criterion.active:
         raise DomainError(f"“{criterion.label}” is not an active rated criterion.")
     if isinstance(value, bool) or value not in RATING_VALUES:

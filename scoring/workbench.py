@@ -16,7 +16,8 @@ from django.db import connection, transaction
 from django.db.models import Count, F, FilteredRelation, Q, QuerySet, Window
 
 from accounts.models import Account, AccountStatus, User
-from kam.errors import DomainError, PermissionDenied
+from kam.errors import DomainError
+from kam.permissions import require
 from scoring.models import AccountScore, Criterion, CriterionScore, ScoringRun
 from scoring.portfolio import Guardrail, portfolio_size_guardrail, share
 
@@ -222,8 +223,11 @@ def criteria_weights_save(
     weights are >= 0 and at least one active criterion keeps a weight above zero, so a score
     can still be computed. Each changed criterion gets a history row with the actor and reason;
     the next recompute reads the new weights. Returns the criteria that changed."""
-    if not actor.has_perm("scoring.change_criterion"):
-        raise PermissionDenied("You are not allowed to change the selection criteria.")
+    require(
+        actor,
+        "scoring.change_criterion",
+        message="You are not allowed to change the selection criteria.",
+    )
     criteria = {c.pk: c for c in Criterion.objects.select_for_update().order_by("pk")}
     unknown = set(weights) - set(criteria)
     if unknown:

@@ -30,7 +30,8 @@ from django.utils import timezone
 
 from accounts.models import Account, User
 from kam import bounds
-from kam.errors import DomainError, InvalidInput, PermissionDenied
+from kam.errors import DomainError, InvalidInput
+from kam.permissions import require
 from kam.records import validated
 from plans import selectors
 from plans.models import (
@@ -325,8 +326,12 @@ def measurement_record(
     values must pass `measurement_validate`. The commitment's status, its change history and
     any notification follow from `commitments_evaluate` for this one commitment.
     """
-    if not actor.has_perm("plans.record_measurement", commitment):
-        raise PermissionDenied("You may not record measurements of service commitments.")
+    require(
+        actor,
+        "plans.record_measurement",
+        commitment,
+        "You may not record measurements of service commitments.",
+    )
     if not commitment.active:
         raise MeasurementRejected({"__all__": ["This commitment is no longer active."]})
     today = today or timezone.localdate()
@@ -352,10 +357,12 @@ def measurement_record(
 
 
 def _require_change(actor: User, obj: Account | Commitment) -> None:
-    if not actor.has_perm("plans.change_commitment", obj):
-        raise PermissionDenied(
-            "Only the account's KAMs and the sales directors change its service commitments."
-        )
+    require(
+        actor,
+        "plans.change_commitment",
+        obj,
+        "Only the account's KAMs and the sales directors change its service commitments.",
+    )
 
 
 @transaction.atomic
