@@ -13,6 +13,12 @@ from django.conf import settings
 VALUE_SHOWN = 120
 
 
+def storable(text: str) -> str:
+    """`text` as every store takes it: PostgreSQL's jsonb and text refuse the NUL character, so a
+    value quoting one shows it as the symbol for null (U+2400)."""
+    return text.replace("\x00", "\u2400")
+
+
 @dataclass(frozen=True, order=True)
 class RowError:
     """One problem: `row` counts the header as row 1, as a spreadsheet shows it; None when the
@@ -45,6 +51,8 @@ class ImportReport:
     error_count: int = 0
     committed: bool = False
     errors: list[RowError] = field(default_factory=list)
+    # Remarks on how the file was read that are not errors (formulas read as their values).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def max_errors(self) -> int:
@@ -57,7 +65,9 @@ class ImportReport:
         if len(text) > VALUE_SHOWN:
             text = text[: VALUE_SHOWN - 1] + "…"
         self.error_count += 1
-        self.errors.append(RowError(row, position, column, text, message))
+        self.errors.append(
+            RowError(row, position, storable(column), storable(text), storable(message))
+        )
         if len(self.errors) > 2 * self.max_errors:
             self._trim()
 
@@ -65,9 +75,10 @@ class ImportReport:
         """The file itself is unusable: the report holds this one error and no counts, whatever
         rows were read before, so every path reports the same thing for the same file."""
         self.rows = self.created = self.updated = self.unchanged = 0
-        self.errors = [RowError(row or 0, -1, column, "", message)]
+        self.errors = [RowError(row or 0, -1, storable(column), "", storable(message))]
         self.error_count = 1
         self.committed = False
+        self.notes = []
 
     def _trim(self) -> None:
         self.errors.sort()
@@ -110,4 +121,5 @@ class ImportReport:
             "error_count": self.error_count,
             "committed": self.committed,
             "errors": [error.to_dict() for error in self.errors],
+            "notes": list(self.notes),
         }
