@@ -10,12 +10,15 @@ version, and the page shows both texts so nothing typed is lost.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from accounts.models import (
+    CONTACT_EMAIL_TAKEN,
     Account,
     AccountStatus,
     Contact,
@@ -158,6 +161,30 @@ def _check_owner(account: Account, owner: User | None) -> None:
         )
 
 
+def _check_email(contact: Contact) -> None:
+    """An e-mail address names one contact of an account, whatever its case."""
+    if (
+        contact.email
+        and Contact.objects.filter(account_id=contact.account_id, email__iexact=contact.email)
+        .exclude(pk=contact.pk)
+        .exists()
+    ):
+        raise InvalidInput({"email": [CONTACT_EMAIL_TAKEN]})
+
+
+@contextmanager
+def _email_taken_as_invalid() -> Iterator[None]:
+    """A contact saved meanwhile with the same e-mail (two requests at once) is refused as the
+    check above refuses it, not with the database's error."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as error:
+        if "contact_email_unique_per_account" not in str(error):
+            raise
+        raise InvalidInput({"email": [CONTACT_EMAIL_TAKEN]}) from None
+
+
 @transaction.atomic
 def contact_create(*, account: Account, actor: User, **fields: Any) -> Contact:
     """Add a person to the account's decision-making unit (those who may change contacts:
@@ -166,10 +193,12 @@ def contact_create(*, account: Account, actor: User, **fields: Any) -> Contact:
     require(actor, "accounts.change_contact", account)
     known_fields(fields, CONTACT_FIELDS, "contact")
     contact = Contact(account=account, **fields)
+    _check_email(contact)
     validated(contact, exclude=["account", "version"])
     _check_owner(account, contact.relationship_owner)
     contact._history_user = actor
-    contact.save()
+    with _email_taken_as_invalid():
+        contact.save()
     return contact
 
 
@@ -185,12 +214,14 @@ def contact_update(
     candidate = Contact.objects.get(pk=contact.pk)
     for name, value in fields.items():
         setattr(candidate, name, value)
+    _check_email(candidate)
     validated(candidate, exclude=["account", "version"])
     _check_owner(account, candidate.relationship_owner)
     values = {name: getattr(candidate, name) for name in fields}
-    versioned_update(
-        Contact, contact.pk, expected_version, "contact", updated_at=timezone.now(), **values
-    )
+    with _email_taken_as_invalid():
+        versioned_update(
+            Contact, contact.pk, expected_version, "contact", updated_at=timezone.now(), **values
+        )
     contact.refresh_from_db()
     history_record(contact, actor=actor, reason="Contact changed")
     return contact

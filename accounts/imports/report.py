@@ -11,6 +11,7 @@ from django.conf import settings
 
 # Long values are cut in the report: the row number and column already point at the cell.
 VALUE_SHOWN = 120
+NOTES_SHOWN = 100
 
 
 def storable(text: str) -> str:
@@ -53,6 +54,7 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     # Remarks on how the file was read that are not errors (formulas read as their values).
     notes: list[str] = field(default_factory=list)
+    note_count: int = 0
 
     @property
     def max_errors(self) -> int:
@@ -70,6 +72,17 @@ class ImportReport:
         )
         if len(self.errors) > 2 * self.max_errors:
             self._trim()
+
+    def add_note(self, text: str) -> None:
+        """Record a remark on a row that is not an error (which stored record it matched);
+        only the first `NOTES_SHOWN` are kept, the rest counted."""
+        self.note_count += 1
+        if len(self.notes) < NOTES_SHOWN:
+            self.notes.append(storable(text))
+        elif len(self.notes) == NOTES_SHOWN:
+            self.notes.append("")
+        if self.note_count > NOTES_SHOWN:
+            self.notes[NOTES_SHOWN] = f"… and {self.note_count - NOTES_SHOWN} more such rows."
 
     def reject_file(self, message: str, *, row: int | None = None, column: str = "") -> None:
         """The file itself is unusable: the report holds this one error and no counts, whatever

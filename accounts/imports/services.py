@@ -73,7 +73,7 @@ def import_file(
                 run = run_copy if use_copy else run_rows
                 run(handler, reader, report, write=not dry_run, context=context)
                 report.rows = reader.data_rows
-                report.notes = list(table.notes)
+                report.notes.extend(table.notes)
             if dry_run or not report.ok:
                 raise _Discard
             report.committed = True
