@@ -10,11 +10,9 @@ version, and the page shows both texts so nothing typed is lost.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from accounts.models import (
@@ -31,7 +29,15 @@ from accounts.models import (
 )
 from kam import rules as kam_rules
 from kam.errors import DomainError, InvalidInput
-from kam.records import history_record, known_fields, require, validated, versioned_update
+from kam.records import (
+    current,
+    history_record,
+    known_fields,
+    refused_if_taken,
+    require,
+    validated,
+    versioned_update,
+)
 
 CONTACT_FIELDS = frozenset(Contact.EDITABLE_FIELDS)
 
@@ -122,11 +128,13 @@ def team_member_add(
         raise DomainError(f"Unknown functional role {functional_role!r}.")
     if user.pk == account.kam_id:
         raise DomainError(f"{user} is the account's KAM, who leads the team already.")
+    already = DomainError(f"{user} is already on this account's team.")
     if TeamMembership.objects.filter(account=account, user=user).exists():
-        raise DomainError(f"{user} is already on this account's team.")
-    membership = TeamMembership.objects.create(
-        account=account, user=user, functional_role=functional_role
-    )
+        raise already
+    with refused_if_taken("team_member_once_per_account", already):
+        membership = TeamMembership.objects.create(
+            account=account, user=user, functional_role=functional_role
+        )
     # Memberships keep no history of their own: the account's history records who changed
     # the team, so it shows on the account's History with the other changes.
     role = FunctionalRole(functional_role).label
@@ -172,17 +180,12 @@ def _check_email(contact: Contact) -> None:
         raise InvalidInput({"email": [CONTACT_EMAIL_TAKEN]})
 
 
-@contextmanager
-def _email_taken_as_invalid() -> Iterator[None]:
-    """A contact saved meanwhile with the same e-mail (two requests at once) is refused as the
-    check above refuses it, not with the database's error."""
-    try:
-        with transaction.atomic():
-            yield
-    except IntegrityError as error:
-        if "contact_email_unique_per_account" not in str(error):
-            raise
-        raise InvalidInput({"email": [CONTACT_EMAIL_TAKEN]}) from None
+def _email_taken() -> Any:
+    """Refuse a contact saved meanwhile with the same e-mail (two requests at once) as
+    `_check_email` does."""
+    return refused_if_taken(
+        "contact_email_unique_per_account", InvalidInput({"email": [CONTACT_EMAIL_TAKEN]})
+    )
 
 
 @transaction.atomic
@@ -197,7 +200,7 @@ def contact_create(*, account: Account, actor: User, **fields: Any) -> Contact:
     validated(contact, exclude=["account", "version"])
     _check_owner(account, contact.relationship_owner)
     contact._history_user = actor
-    with _email_taken_as_invalid():
+    with _email_taken():
         contact.save()
     return contact
 
@@ -211,14 +214,14 @@ def contact_update(
     account = contact.account
     require(actor, "accounts.change_contact", account)
     known_fields(fields, CONTACT_FIELDS, "contact")
-    candidate = Contact.objects.get(pk=contact.pk)
+    candidate = current(Contact, contact.pk, "contact")
     for name, value in fields.items():
         setattr(candidate, name, value)
     _check_email(candidate)
     validated(candidate, exclude=["account", "version"])
     _check_owner(account, candidate.relationship_owner)
     values = {name: getattr(candidate, name) for name in fields}
-    with _email_taken_as_invalid():
+    with _email_taken():
         versioned_update(
             Contact, contact.pk, expected_version, "contact", updated_at=timezone.now(), **values
         )
