@@ -10,6 +10,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from simple_history.models import HistoricalRecords
@@ -293,6 +294,9 @@ class Attitude(models.TextChoices):
     DETRACTOR = "detractor", "Detractor"
 
 
+CONTACT_EMAIL_TAKEN = "Another contact of this account has this e-mail address."
+
+
 class Contact(models.Model):
     """A person in the customer's decision-making unit (DMU)."""
 
@@ -343,6 +347,15 @@ class Contact(models.Model):
             models.CheckConstraint(
                 condition=Q(influence__gte=1) & Q(influence__lte=5),
                 name="contact_influence_1_to_5",
+            ),
+            # One person per e-mail address in an account's DMU, whatever its case: imports
+            # and the API match contacts by it.
+            models.UniqueConstraint(
+                "account",
+                Lower("email"),
+                condition=~Q(email=""),
+                name="contact_email_unique_per_account",
+                violation_error_message=CONTACT_EMAIL_TAKEN,
             ),
         ]
         indexes = [models.Index(fields=["account", "name"])]

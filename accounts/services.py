@@ -16,6 +16,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from accounts.models import (
+    CONTACT_EMAIL_TAKEN,
     Account,
     AccountStatus,
     Contact,
@@ -29,7 +30,14 @@ from accounts.models import (
 from kam import rules as kam_rules
 from kam.errors import DomainError, InvalidInput
 from kam.permissions import require
-from kam.records import history_record, known_fields, validated, versioned_update
+from kam.records import (
+    current,
+    history_record,
+    known_fields,
+    refused_if_taken,
+    validated,
+    versioned_update,
+)
 
 CONTACT_FIELDS = frozenset(Contact.EDITABLE_FIELDS)
 
@@ -120,11 +128,13 @@ def team_member_add(
         raise DomainError(f"Unknown functional role {functional_role!r}.")
     if user.pk == account.kam_id:
         raise DomainError(f"{user} is the account's KAM, who leads the team already.")
+    already = DomainError(f"{user} is already on this account's team.")
     if TeamMembership.objects.filter(account=account, user=user).exists():
-        raise DomainError(f"{user} is already on this account's team.")
-    membership = TeamMembership.objects.create(
-        account=account, user=user, functional_role=functional_role
-    )
+        raise already
+    with refused_if_taken("team_member_once_per_account", already):
+        membership = TeamMembership.objects.create(
+            account=account, user=user, functional_role=functional_role
+        )
     # Memberships keep no history of their own: the account's history records who changed
     # the team, so it shows on the account's History with the other changes.
     role = FunctionalRole(functional_role).label
@@ -159,6 +169,25 @@ def _check_owner(account: Account, owner: User | None) -> None:
         )
 
 
+def _check_email(contact: Contact) -> None:
+    """An e-mail address names one contact of an account, whatever its case."""
+    if (
+        contact.email
+        and Contact.objects.filter(account_id=contact.account_id, email__iexact=contact.email)
+        .exclude(pk=contact.pk)
+        .exists()
+    ):
+        raise InvalidInput({"email": [CONTACT_EMAIL_TAKEN]})
+
+
+def _email_taken() -> Any:
+    """Refuse a contact saved meanwhile with the same e-mail (two requests at once) as
+    `_check_email` does."""
+    return refused_if_taken(
+        "contact_email_unique_per_account", InvalidInput({"email": [CONTACT_EMAIL_TAKEN]})
+    )
+
+
 @transaction.atomic
 def contact_create(*, account: Account, actor: User, **fields: Any) -> Contact:
     """Add a person to the account's decision-making unit (those who may change contacts:
@@ -167,10 +196,12 @@ def contact_create(*, account: Account, actor: User, **fields: Any) -> Contact:
     require(actor, "accounts.change_contact", account)
     known_fields(fields, CONTACT_FIELDS, "contact")
     contact = Contact(account=account, **fields)
+    _check_email(contact)
     validated(contact, exclude=["account", "version"])
     _check_owner(account, contact.relationship_owner)
     contact._history_user = actor
-    contact.save()
+    with _email_taken():
+        contact.save()
     return contact
 
 
@@ -183,15 +214,17 @@ def contact_update(
     account = contact.account
     require(actor, "accounts.change_contact", account)
     known_fields(fields, CONTACT_FIELDS, "contact")
-    candidate = Contact.objects.get(pk=contact.pk)
+    candidate = current(Contact, contact.pk, "contact")
     for name, value in fields.items():
         setattr(candidate, name, value)
+    _check_email(candidate)
     validated(candidate, exclude=["account", "version"])
     _check_owner(account, candidate.relationship_owner)
     values = {name: getattr(candidate, name) for name in fields}
-    versioned_update(
-        Contact, contact.pk, expected_version, "contact", updated_at=timezone.now(), **values
-    )
+    with _email_taken():
+        versioned_update(
+            Contact, contact.pk, expected_version, "contact", updated_at=timezone.now(), **values
+        )
     contact.refresh_from_db()
     history_record(contact, actor=actor, reason="Contact changed")
     return contact

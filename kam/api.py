@@ -4,7 +4,7 @@
 - Authorisation: `RulesPermission` asks kam/rules.py (`user.has_perm(perm, obj)`) for the
   viewset's declared permission of each action; lists are the `visible_to` querysets, so a
   list never holds an object its detail would refuse (that answers 404, as a missing one).
-- Errors: one exception handler maps the domain errors (kam.errors) to 400/403/412, work
+- Errors: one exception handler maps the domain errors (kam.errors) to 400/403/404/412, work
   already under way (a scoring run in progress) to 409, in DRF's usual `{"detail": ...}` or
   field-error shape.
 - Optimistic concurrency: versioned objects answer with an `ETag`; PUT/PATCH/DELETE need a
@@ -102,6 +102,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = PreconditionFailed(str(exc))
     elif isinstance(exc, errors.PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc))
+    elif isinstance(exc, errors.Gone):
+        exc = exceptions.NotFound(str(exc))
     elif isinstance(exc, errors.DomainError):
         field_errors = getattr(exc, "errors", None)
         if isinstance(field_errors, Mapping) and field_errors:

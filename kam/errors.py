@@ -1,5 +1,5 @@
 """Domain errors: services raise them; views show the message, the API maps them to 400
-(403 for PermissionDenied, 412 for ConflictError, 409 for Busy)."""
+(403 for PermissionDenied, 412 for ConflictError, 409 for Busy, 404 for Gone)."""
 
 
 class DomainError(Exception):
@@ -29,3 +29,7 @@ class InvalidInput(DomainError):
 
 class Busy(DomainError):
     """The work asked for is already under way (a scoring run): try again when it ends (409)."""
+
+
+class Gone(DomainError):
+    """The record was deleted while the user was changing it (404): nothing was written."""

@@ -7,14 +7,16 @@ rows for set-based writes. The actor's permission is asked with kam.permissions.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from simple_history.utils import get_history_manager_for_model
 
-from kam.errors import ConflictError, DomainError, InvalidInput
+from kam.errors import ConflictError, DomainError, Gone, InvalidInput
 
 
 def known_fields(fields: dict[str, Any], allowed: frozenset[str], what: str) -> None:
@@ -40,17 +42,44 @@ def versioned_update(
     one statement: of two concurrent saves against the same version only one can match.
 
     Raises ConflictError (with the current version) when someone saved in between, and
-    DomainError when the row was deleted meanwhile.
+    Gone when the row was deleted meanwhile.
     """
     updated = model.objects.filter(pk=pk, version=expected_version).update(
         version=F("version") + 1, **values
     )
     if updated == 1:
         return
-    current = model.objects.filter(pk=pk).values_list("version", flat=True).first()
-    if current is None:
-        raise DomainError(f"This {what} no longer exists: someone deleted it.")
-    raise conflict_error(what, expected_version, current)
+    version = model.objects.filter(pk=pk).values_list("version", flat=True).first()
+    if version is None:
+        raise gone(what)
+    raise conflict_error(what, expected_version, version)
+
+
+def gone(what: str) -> Gone:
+    return Gone(f"This {what} no longer exists: someone deleted it.")
+
+
+def current[M: models.Model](model: type[M], pk: int, what: str) -> M:
+    """The row as stored now, to change it: Gone (404) when it was deleted meanwhile, e.g. by
+    a delete racing the edit."""
+    try:
+        return model.objects.get(pk=pk)
+    except model.DoesNotExist:
+        raise gone(what) from None
+
+
+@contextmanager
+def refused_if_taken(constraint: str, error: DomainError) -> Iterator[None]:
+    """Insert or update inside a savepoint; if the database refuses it under `constraint` (a
+    unique row another request wrote between our check and our write, as a double submit
+    does), raise `error`, the refusal the check gives, instead of the database's error."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as integrity:
+        if constraint not in str(integrity):
+            raise
+        raise error from None
 
 
 def conflict_error(what: str, expected_version: int, current_version: int) -> ConflictError:

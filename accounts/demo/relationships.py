@@ -309,7 +309,7 @@ def create_contacts(
         owners = [cast.kams[customer.kam_index], *teams[customer.index]]
         first_names = words.FIRST_NAMES.get(customer.language, words.FIRST_NAMES["en"])
         surnames = words.SURNAMES[customer.language]
-        used = set()
+        used, addresses = set(), set()
         for title, function, buying_role, (low, high) in roles:
             name = f"{rng.choice(first_names)} {rng.choice(surnames)}"
             while name in used:
@@ -333,7 +333,13 @@ def create_contacts(
                 [Attitude.SUPPORTER, Attitude.NEUTRAL, Attitude.DETRACTOR],
                 weights=ATTITUDES[customer.stage],
             )[0]
-            local = name.lower().replace(" ", ".").replace("'", "")
+            local = ascii_fold(name.lower().replace(" ", ".").replace("'", ""))
+            # Folding accents may make two names one address; e-mail is unique per account.
+            address, suffix = local, 1
+            while address in addresses:
+                suffix += 1
+                address = f"{local}{suffix}"
+            addresses.add(address)
             rows.append(
                 Contact(
                     account_id=customer.pk,
@@ -345,7 +351,7 @@ def create_contacts(
                     attitude=attitude,
                     relationship_owner=owner,
                     last_contact_on=last_contact,
-                    email=f"{ascii_fold(local)}@{customer.domain}",
+                    email=f"{address}@{customer.domain}",
                 )
             )
     bulk_create_with_history(rows, Contact, batch_size=2000, default_change_reason=HISTORY_REASON)

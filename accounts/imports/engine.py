@@ -12,13 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from accounts.imports.columns import COMMA, CellError, Date, Number
 from accounts.imports.layouts import Layout
-from accounts.imports.reading import FileRejected, Table
+from accounts.imports.reading import CellProblem, FileRejected, Table
 from accounts.imports.report import ImportReport
 
 if TYPE_CHECKING:
@@ -38,7 +39,8 @@ def column_order(header: list[str], layout: Layout) -> list[int] | None:
     hold exactly the layout's columns, once each."""
     names = [normalise_name(name) for name in header]
     expected = layout.names
-    duplicates = sorted({name for name in names if name and names.count(name) > 1})
+    counts = Counter(names)
+    duplicates = sorted(name for name, count in counts.items() if name and count > 1)
     missing = [name for name in expected if name not in names]
     extra = [
         name or f"(blank, column {index + 1})"
@@ -49,11 +51,9 @@ def column_order(header: list[str], layout: Layout) -> list[int] | None:
     if missing:
         problems.append(f"missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}")
     if extra:
-        problems.append(f"unexpected column{'s' if len(extra) > 1 else ''}: {', '.join(extra)}")
+        problems.append(f"unexpected column{'s' if len(extra) > 1 else ''}: {_some(extra)}")
     if duplicates:
-        problems.append(
-            f"repeated column{'s' if len(duplicates) > 1 else ''}: {', '.join(duplicates)}"
-        )
+        problems.append(f"repeated column{'s' if len(duplicates) > 1 else ''}: {_some(duplicates)}")
     if problems:
         raise FileRejected(
             f"The header does not match the {layout.label.lower()} layout ({'; '.join(problems)}). "
@@ -62,6 +62,18 @@ def column_order(header: list[str], layout: Layout) -> list[int] | None:
         )
     order = [names.index(name) for name in expected]
     return None if order == list(range(len(order))) else order
+
+
+NAMES_SHOWN = 10
+NAME_SHOWN = 60
+
+
+def _some(names: list[str]) -> str:
+    """The first few of `names`, each cut to a readable length: a header may be anything."""
+    shown = [name if len(name) <= NAME_SHOWN else name[: NAME_SHOWN - 1] + "…" for name in names]
+    if len(shown) > NAMES_SHOWN:
+        return ", ".join(shown[:NAMES_SHOWN]) + f" and {len(shown) - NAMES_SHOWN} more"
+    return ", ".join(shown)
 
 
 class RowReader:
@@ -125,6 +137,10 @@ class RowReader:
                 continue
             if order is not None:
                 cells = [cells[index] for index in order]
+            if problems := self.table.problems.get(number):
+                self.data_rows += 1
+                yield number, *self._clean(number, [cell.strip() for cell in cells], problems)
+                continue
             if (
                 fast is not None
                 and fast.fullmatch("\x1f".join(cells))
@@ -140,6 +156,10 @@ class RowReader:
             yield number, *self._clean(number, stripped)
         if self.data_rows == 0:
             raise FileRejected("The file has a header row but no data rows.")
+
+    def _position(self, file_column: int) -> int:
+        """Where the file's column `file_column` (from 0) sits in the layout."""
+        return file_column if self.order is None else self.order.index(file_column)
 
     def _canonical_ok(self, cells: list[str]) -> bool:
         """Check the calendar of date cells (the pattern only checked their shape), writing
@@ -164,11 +184,19 @@ class RowReader:
             cells[index] = iso
         return True
 
-    def _clean(self, number: int, stripped: list[str]) -> tuple[bool, list[str | None]]:
+    def _clean(
+        self, number: int, stripped: list[str], problems: Sequence[CellProblem] = ()
+    ) -> tuple[bool, list[str | None]]:
         ok = True
         cells: list[str | None] = []
         convention = self.table.convention
+        unreadable = {self._position(problem.column): problem for problem in problems}
         for position, (column, value) in enumerate(zip(self.layout.columns, stripped, strict=True)):
+            if problem := unreadable.get(position):
+                self.report.add_error(number, position, column.name, problem.value, problem.message)
+                ok = False
+                cells.append(None)
+                continue
             if not value:
                 if column.required:
                     self.report.add_error(number, position, column.name, "", REQUIRED)

@@ -384,6 +384,16 @@ class Contacts(Kind):
                 continue
             if self.differs(contact, item):
                 updates.append((contact, item))
+                if not contact.email:
+                    report.add_note(
+                        f"Row {row.number} updates {contact.name} (contact {contact.pk}), "
+                        "matched by name: the stored contact has no e-mail."
+                    )
+                elif contact.name != item["name"]:
+                    report.add_note(
+                        f"Row {row.number} updates {contact.name} (contact {contact.pk}), "
+                        f"matched by e-mail: the name becomes {item['name']}."
+                    )
         return creates, updates
 
     def _refuse(self, report: ImportReport, row: Row, message: str) -> None:

@@ -11,6 +11,13 @@ from django.conf import settings
 
 # Long values are cut in the report: the row number and column already point at the cell.
 VALUE_SHOWN = 120
+NOTES_SHOWN = 100
+
+
+def storable(text: str) -> str:
+    """`text` as every store takes it: PostgreSQL's jsonb and text refuse the NUL character, so a
+    value quoting one shows it as the symbol for null (U+2400)."""
+    return text.replace("\x00", "\u2400")
 
 
 @dataclass(frozen=True, order=True)
@@ -45,6 +52,9 @@ class ImportReport:
     error_count: int = 0
     committed: bool = False
     errors: list[RowError] = field(default_factory=list)
+    # Remarks on how the file was read that are not errors (formulas read as their values).
+    notes: list[str] = field(default_factory=list)
+    note_count: int = 0
 
     @property
     def max_errors(self) -> int:
@@ -57,17 +67,31 @@ class ImportReport:
         if len(text) > VALUE_SHOWN:
             text = text[: VALUE_SHOWN - 1] + "…"
         self.error_count += 1
-        self.errors.append(RowError(row, position, column, text, message))
+        self.errors.append(
+            RowError(row, position, storable(column), storable(text), storable(message))
+        )
         if len(self.errors) > 2 * self.max_errors:
             self._trim()
+
+    def add_note(self, text: str) -> None:
+        """Record a remark on a row that is not an error (which stored record it matched);
+        only the first `NOTES_SHOWN` are kept, the rest counted."""
+        self.note_count += 1
+        if len(self.notes) < NOTES_SHOWN:
+            self.notes.append(storable(text))
+        elif len(self.notes) == NOTES_SHOWN:
+            self.notes.append("")
+        if self.note_count > NOTES_SHOWN:
+            self.notes[NOTES_SHOWN] = f"… and {self.note_count - NOTES_SHOWN} more such rows."
 
     def reject_file(self, message: str, *, row: int | None = None, column: str = "") -> None:
         """The file itself is unusable: the report holds this one error and no counts, whatever
         rows were read before, so every path reports the same thing for the same file."""
         self.rows = self.created = self.updated = self.unchanged = 0
-        self.errors = [RowError(row or 0, -1, column, "", message)]
+        self.errors = [RowError(row or 0, -1, storable(column), "", storable(message))]
         self.error_count = 1
         self.committed = False
+        self.notes = []
 
     def _trim(self) -> None:
         self.errors.sort()
@@ -110,4 +134,5 @@ class ImportReport:
             "error_count": self.error_count,
             "committed": self.committed,
             "errors": [error.to_dict() for error in self.errors],
+            "notes": list(self.notes),
         }

@@ -73,6 +73,7 @@ def import_file(
                 run = run_copy if use_copy else run_rows
                 run(handler, reader, report, write=not dry_run, context=context)
                 report.rows = reader.data_rows
+                report.notes.extend(table.notes)
             if dry_run or not report.ok:
                 raise _Discard
             report.committed = True
@@ -112,7 +113,9 @@ def import_job_create(*, kind: str, upload: UploadedFile, actor: User) -> Import
         file_name=upload.name[:255],
         file_size=len(content),
         content=content,
-        estimated_rows=estimate_rows(Source.from_bytes(upload.name, content)),
+        estimated_rows=estimate_rows(
+            Source.from_bytes(upload.name, content), enough=settings.KAM_IMPORT_INLINE_MAX_ROWS
+        ),
         created_by=actor,
     )
     return job

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import TeamMembership, User
 from kam.errors import InvalidInput
-from kam.records import known_fields, validated, versioned_update
+from kam.records import current, known_fields, validated, versioned_update
 from plans.models import Action, ActionStatus, Objective, ObjectiveMetric, Plan, Solution
 from plans.services.plans import locked_editable, write_version
 
@@ -100,7 +100,7 @@ def _item_update(
 ) -> Any:
     known_fields(fields, kind.fields, kind.noun)
     locked = locked_editable(item.plan, actor)
-    candidate = kind.model.objects.get(pk=item.pk)
+    candidate = current(kind.model, item.pk, kind.noun)
     for name, value in _strip(fields).items():
         setattr(candidate, name, value)
     kind.prepare(candidate, locked)

@@ -45,7 +45,14 @@ from kam import bounds
 from kam.diffing import normalise_text
 from kam.errors import ConflictError, DomainError, InvalidInput, PermissionDenied
 from kam.permissions import require
-from kam.records import conflict_error, history_record, known_fields, validated, versioned_update
+from kam.records import (
+    conflict_error,
+    history_record,
+    known_fields,
+    refused_if_taken,
+    validated,
+    versioned_update,
+)
 from plans import selectors
 from plans.models import (
     Action,
@@ -158,6 +165,12 @@ def _plan_write(plan: Plan, *, actor: User | None, reason: str, **values: Any) -
 # --- Creating and editing ---------------------------------------------------------------------
 
 
+def _plan_taken() -> InvalidInput:
+    """What a second "Start plan" for the same period gets, checked by the model's constraint
+    or raced past it (a double submit)."""
+    return InvalidInput({"__all__": ["This account already has an active plan for that period."]})
+
+
 @transaction.atomic
 def plan_create(
     *,
@@ -189,7 +202,8 @@ def plan_create(
     validated(plan, exclude=["created_by", "previous", "approved_by"])
     plan._history_user = actor
     plan._change_reason = "Plan started"
-    plan.save()
+    with refused_if_taken("plan_one_active_per_account_and_period", _plan_taken()):
+        plan.save()
     PlanSection.objects.bulk_create(
         PlanSection(plan=plan, kind=kind, updated_by=actor) for kind in SectionKind
     )
@@ -473,7 +487,8 @@ def plan_start_next_period(*, plan: Plan, actor: User) -> Plan:
     )
     successor._history_user = actor
     successor._change_reason = f"Started from “{locked.title}”"[:100]
-    successor.save()
+    with refused_if_taken("plan_one_active_per_account_and_period", _plan_taken()):
+        successor.save()
     sections = {section.kind: section.body for section in locked.sections.all()}
     PlanSection.objects.bulk_create(
         PlanSection(plan=successor, kind=kind, body=sections.get(kind, ""), updated_by=actor)

@@ -171,3 +171,57 @@ def test_team_changes_show_in_the_accounts_history(key_account, kam):
 def test_the_kam_is_not_added_to_their_own_team(key_account, kam):
     with pytest.raises(DomainError, match="KAM"):
         team_member_add(account=key_account, user=kam, functional_role="sales", actor=kam)
+
+
+def test_an_email_names_one_contact_of_an_account_whatever_its_case(key_account, kam):
+    new_contact(key_account, kam, email="petra@acme.example")
+
+    with pytest.raises(DomainError) as refusal:
+        new_contact(key_account, kam, name="Paul Purchasing", email="PETRA@Acme.example")
+
+    assert refusal.value.errors == {
+        "email": ["Another contact of this account has this e-mail address."]
+    }
+    assert Contact.objects.count() == 1
+    other_account = factories.KeyAccountFactory(kam=kam)
+    assert new_contact(other_account, kam, email="petra@acme.example").email
+
+
+def test_changing_a_contact_to_a_taken_email_is_refused(key_account, kam):
+    new_contact(key_account, kam, email="petra@acme.example")
+    paul = new_contact(key_account, kam, name="Paul Purchasing", email="paul@acme.example")
+
+    with pytest.raises(DomainError) as refusal:
+        contact_update(contact=paul, expected_version=1, actor=kam, email="Petra@acme.example")
+
+    assert "email" in refusal.value.errors
+    paul.refresh_from_db()
+    assert (paul.email, paul.version) == ("paul@acme.example", 1)
+    # Its own address in another case is no clash; contacts without e-mail never clash.
+    contact_update(contact=paul, expected_version=1, actor=kam, email="Paul@acme.example")
+    new_contact(key_account, kam, name="Anna", email="")
+    new_contact(key_account, kam, name="Bert", email="")
+
+
+def test_the_database_holds_the_rule_too(key_account):
+    from django.db import IntegrityError, transaction
+
+    factories.ContactFactory(account=key_account, email="petra@acme.example")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        factories.ContactFactory(account=key_account, email="Petra@ACME.example")
+
+
+def test_a_save_racing_past_the_check_is_refused_the_same_way(key_account, kam, monkeypatch):
+    from accounts import services
+
+    factories.ContactFactory(account=key_account, email="petra@acme.example")
+    # As if the other contact were saved between the checks and the insert.
+    monkeypatch.setattr(services, "_check_email", lambda contact: None)
+    monkeypatch.setattr(services, "validated", lambda contact, exclude: None)
+
+    with pytest.raises(DomainError) as refusal:
+        new_contact(key_account, kam, name="Paul", email="petra@ACME.example")
+
+    assert refusal.value.errors == {
+        "email": ["Another contact of this account has this e-mail address."]
+    }

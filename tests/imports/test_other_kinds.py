@@ -177,6 +177,30 @@ def test_contacts_are_created_and_matched_again_by_email_or_name(customers, kam)
     assert (max_.name, max_.influence) == ("max muster", 4)
 
 
+def test_the_report_says_which_stored_contact_a_row_matched_when_not_plain(customers):
+    no_email = factories.ContactFactory(account=customers[0], name="Max Muster", email="")
+    by_email = factories.ContactFactory(
+        account=customers[0], name="Eva Berg", email="eva@example.com"
+    )
+
+    report = run(
+        "contacts",
+        contacts(
+            "C1,Max Muster,max@example.com,,,user,2,,,,",
+            "C1,Eva Berg-Lind,EVA@example.com,,,user,2,,,,",
+            "C1,Ida Neu,ida@example.com,,,user,2,,,,",
+        ),
+    )
+
+    assert counts(report) == (3, 1, 2, 0, 0)
+    assert report.notes == [
+        f"Row 2 updates Max Muster (contact {no_email.pk}), matched by name: the stored "
+        "contact has no e-mail.",
+        f"Row 3 updates Eva Berg (contact {by_email.pk}), matched by e-mail: the name becomes "
+        "Eva Berg-Lind.",
+    ]
+
+
 def test_contacts_that_cannot_be_told_apart_are_refused(customers):
     factories.ContactFactory(account=customers[0], name="Max Muster", email="")
     factories.ContactFactory(account=customers[0], name="Max Muster", email="")

@@ -17,8 +17,9 @@ from accounts.models import ImportKind
 
 
 def report_lines(report: ImportReport) -> list[str]:
-    """The report as text: the summary, then one line per error."""
+    """The report as text: the summary, its notes, then one line per error."""
     lines = [f"{report.file_name} ({report.kind}): {report.summary()}"]
+    lines.extend(f"  Note: {note}" for note in report.notes)
     for error in report.errors:
         where = f"row {error.row}" if error.row else "file"
         if error.column:
