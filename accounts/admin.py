@@ -24,6 +24,7 @@ from accounts.models import (
     TeamMembership,
     User,
 )
+from accounts.services import user_access_end
 
 ACCOUNT_SEARCH = ["account__name", "=account__erp_code"]
 
@@ -99,6 +100,29 @@ class SearchThroughAccounts:
 class UserAdmin(AdministratorOnly, DjangoUserAdmin):
     list_display = ["username", "first_name", "last_name", "email", "is_active", "is_staff"]
     list_filter = ["groups", "is_active", "is_staff", "is_superuser"]
+    actions = ["deactivate"]
+
+    def save_model(self, request: Any, obj: User, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            self._ended(request, [obj], user_access_end(user=obj))
+
+    @admin.action(description="Deactivate, ending their sessions and API tokens")
+    def deactivate(self, request: Any, queryset: Any) -> None:
+        users = list(queryset.filter(is_active=True).exclude(pk=request.user.pk))
+        revoked = sum(user_access_end(user=user) for user in users)
+        self._ended(request, users, revoked)
+
+    def _ended(self, request: Any, users: list[User], revoked: int) -> None:
+        if not users:
+            self.message_user(request, "No active user other than you was selected.")
+            return
+        who = str(users[0]) if len(users) == 1 else f"{len(users)} users"
+        self.message_user(
+            request,
+            f"{who} deactivated: every session ended and {revoked} API "
+            f"token{'s' if revoked != 1 else ''} revoked.",
+        )
 
 
 class TeamMembershipInline(AdministratorOnly, admin.TabularInline):

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
+from accounts.api import tokens
 from accounts.models import (
     CONTACT_EMAIL_TAKEN,
     Account,
@@ -243,9 +244,23 @@ def contact_delete(*, contact: Contact, expected_version: int, actor: User) -> N
 
 
 @transaction.atomic
-def user_sessions_end_elsewhere(*, user: User) -> None:
+def user_sessions_end_elsewhere(*, user: User, revoke_tokens: bool = False) -> int:
     """ "Log out everywhere": every session of the user in another browser ends on its next
     request (the session hash includes `session_generation`); the caller keeps its own session
-    with `update_session_auth_hash`."""
+    with `update_session_auth_hash`. With `revoke_tokens` the user's API tokens end too; how
+    many were active."""
     User.objects.filter(pk=user.pk).update(session_generation=models.F("session_generation") + 1)
     user.refresh_from_db(fields=["session_generation"])
+    return tokens.api_tokens_revoke_all(user=user) if revoke_tokens else 0
+
+
+@transaction.atomic
+def user_access_end(*, user: User) -> int:
+    """A deactivated user's way in closes at once, not at their next request: every session
+    ends and every API token is revoked, so reactivating the account revives neither. How
+    many tokens were active."""
+    User.objects.filter(pk=user.pk).update(
+        is_active=False, session_generation=models.F("session_generation") + 1
+    )
+    user.refresh_from_db(fields=["is_active", "session_generation"])
+    return tokens.api_tokens_revoke_all(user=user)

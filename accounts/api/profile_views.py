@@ -38,6 +38,7 @@ def _render(request: HttpRequest, form: TokenForm, new_token: str | None = None)
         {
             "form": form,
             "tokens": user_tokens,
+            "active_tokens": sum(1 for token in user_tokens if token.is_active),
             "new_token": new_token,
             "user_roles": sorted(kam_rules.roles_of(request.user)),
         },
@@ -77,9 +78,15 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def logout_elsewhere(request: HttpRequest) -> HttpResponse:
-    user_sessions_end_elsewhere(user=request.user)
+    revoked = user_sessions_end_elsewhere(
+        user=request.user, revoke_tokens=request.POST.get("revoke_tokens") == "on"
+    )
     update_session_auth_hash(request, request.user)
-    messages.success(request, "You are logged out of every other browser and device.")
+    message = "You are logged out of every other browser and device."
+    if revoked:
+        plural = "s" if revoked != 1 else ""
+        message += f" {revoked} API token{plural} revoked: they no longer work."
+    messages.success(request, message)
     return redirect("profile:index")
 
 

@@ -65,6 +65,14 @@ def api_token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
     return token
 
 
+def api_tokens_revoke_all(*, user: User) -> int:
+    """Revoke every active token of `user` at once ("log out everywhere", a deactivated
+    account); how many were active."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
 def api_token_user(raw: str, *, now: dt.datetime | None = None) -> Any:
     """The active user a token belongs to, or None for an unknown, revoked or inactive one.
 
