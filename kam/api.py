@@ -10,7 +10,8 @@
 - Optimistic concurrency: versioned objects answer with an `ETag`; PUT/PATCH/DELETE need a
   matching `If-Match` (428 without one, 412 when stale).
 - Strict input: unknown fields are refused (400), never silently dropped.
-- Pagination: a cursor on the large collections, page numbers with a maximum elsewhere.
+- Pagination: a cursor on the large collections, page numbers with a maximum elsewhere; a
+  page or page size out of bounds, and a filter sent blank, is a 400, never ignored.
 """
 
 from __future__ import annotations
@@ -156,14 +157,50 @@ def with_etag(response: Response, obj: Any) -> Response:
 # Input ------------------------------------------------------------------------------------
 
 
+# The JSON types each kind of field takes, as the schema documents them: DRF would also read
+# 5 as "5" for a text field and "5" as 5 for a number, which a client's bug then hides.
+JSON_TYPES: tuple[tuple[type, tuple[type, ...], str], ...] = (
+    (serializers.BooleanField, (bool,), "true or false"),
+    (serializers.IntegerField, (int,), "a whole number"),
+    (serializers.PrimaryKeyRelatedField, (int,), "an id (a whole number)"),
+    (serializers.FloatField, (int, float), "a number"),
+    (serializers.DecimalField, (int, float, str), "a number"),
+    (serializers.CharField, (str,), "text"),
+    (serializers.ChoiceField, (str,), "one of the listed values"),
+    (serializers.DateField, (str,), "a date (YYYY-MM-DD)"),
+    (serializers.DateTimeField, (str,), "a date and time (ISO 8601)"),
+)
+
+
+def _type_error(field: serializers.Field, value: Any) -> str | None:
+    for kind, types, wanted in JSON_TYPES:
+        if isinstance(field, kind):
+            wrong = isinstance(value, bool) and bool not in types
+            if wrong or not isinstance(value, types):
+                return f"Must be {wanted}."
+            return None
+    return None
+
+
 class StrictFieldsMixin:
-    """Refuse keys the serializer does not know (a typo must not be silently dropped)."""
+    """Refuse keys the serializer does not know (a typo must not be silently dropped) and
+    values of another JSON type than the field's (no silent conversion)."""
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, Mapping):
             unknown = sorted(set(data) - set(self.fields))
             if unknown:
                 raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+            wrong = {
+                name: [message]
+                for name, field in self.fields.items()
+                if name in data
+                and data[name] is not None
+                and not field.read_only
+                and (message := _type_error(field, data[name]))
+            }
+            if wrong:
+                raise serializers.ValidationError(wrong)
         return super().to_internal_value(data)
 
 
@@ -233,10 +270,48 @@ class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
 # Pagination -------------------------------------------------------------------------------
 
 
+def _whole_number(request: Any, name: str, maximum: int) -> int | None:
+    """The query parameter `name` as a whole number from 1 to `maximum`; None when absent. Any
+    other value is a 400 naming the parameter: a page size of -5 or "abc" is not ignored."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise exceptions.ValidationError({name: [f"A whole number from 1 to {maximum}."]})
+    return int(raw)
+
+
+def _bounded(parameters: list[dict[str, Any]], bounds: dict[str, int]) -> list[dict[str, Any]]:
+    """The schema of the pagination parameters with the bounds the API enforces."""
+    for parameter in parameters:
+        if (maximum := bounds.get(parameter["name"])) is not None:
+            parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": maximum}
+    return parameters
+
+
 class PageNumberPage(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+    # Pages beyond the last are a 404 ("Invalid page"); below 1 or not a number, a 400.
+    max_page_number = 2**31 - 1
+
+    def get_page_size(self, request: Any) -> int:
+        size = _whole_number(request, self.page_size_query_param, self.max_page_size)
+        return self.page_size if size is None else size
+
+    def get_page_number(self, request: Any, paginator: Any) -> int:
+        number = _whole_number(request, self.page_query_param, self.max_page_number)
+        return 1 if number is None else number
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        return _bounded(
+            super().get_schema_operation_parameters(view),
+            {
+                self.page_query_param: self.max_page_number,
+                self.page_size_query_param: self.max_page_size,
+            },
+        )
 
 
 class CursorPage(CursorPagination):
@@ -247,6 +322,16 @@ class CursorPage(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
     ordering = "id"
+
+    def get_page_size(self, request: Any) -> int:
+        size = _whole_number(request, self.page_size_query_param, self.max_page_size)
+        return self.page_size if size is None else size
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        return _bounded(
+            super().get_schema_operation_parameters(view),
+            {self.page_size_query_param: self.max_page_size},
+        )
 
 
 # Authorisation ----------------------------------------------------------------------------
@@ -429,6 +514,15 @@ class KamAutoSchema(AutoSchema):
             )
         return responses
 
+    def _map_serializer_field(self, field: Any, direction: str, *args: Any, **kwargs: Any) -> Any:
+        schema = super()._map_serializer_field(field, direction, *args, **kwargs)
+        if isinstance(field, serializers.ListSerializer):
+            if field.min_length is not None:
+                schema["minItems"] = field.min_length
+            if field.max_length is not None:
+                schema["maxItems"] = field.max_length
+        return schema
+
     def get_override_parameters(self) -> list[Any]:
         parameters = list(super().get_override_parameters())
         if self._versioned_write():
@@ -453,6 +547,41 @@ class KamAutoSchema(AutoSchema):
                 )
             )
         return parameters
+
+
+def schema_says_what_the_api_enforces(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    """drf-spectacular postprocessing: the document describes input as the API checks it.
+
+    - Request bodies have no properties but their own (the serializers refuse unknown fields).
+    - A decimal is sent as a JSON number or as a string (DRF reads both; answers are strings).
+    - Path ids are whole numbers from 1 to MAX_ID (0 or less is never an object).
+    - A query parameter is never blank."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if not name.endswith("Request") or component.get("type") != "object":
+            continue
+        component["additionalProperties"] = False
+        for field, schema in component.get("properties", {}).items():
+            if schema.get("type") == "string" and schema.get("format") == "decimal":
+                number = {"type": "number"}
+                for bound in ("minimum", "maximum"):
+                    if bound in schema:
+                        number[bound] = float(schema[bound])
+                text = {key: value for key, value in schema.items() if key != "nullable"}
+                option = {"anyOf": [number, text]}
+                if schema.get("nullable"):
+                    option["nullable"] = True
+                component["properties"][field] = option
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if parameter.get("in") == "path" and parameter.get("name") == "id":
+                    parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+                elif parameter.get("in") == "query" and schema.get("type") == "string":
+                    schema.setdefault("minLength", 1)  # blank is refused (kam.filtering)
+    return result
 
 
 def not_found(request: Any, *args: Any, **kwargs: Any) -> JsonResponse:

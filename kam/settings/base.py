@@ -264,7 +264,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
         # Search is each FilterSet's validated `q`, never a raw query parameter.
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "kam.filtering.StrictFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
     # JSON only: Swagger UI at /api/docs/ is the API's browser interface.
@@ -297,6 +297,10 @@ SPECTACULAR_SETTINGS = {
         "RunStatusEnum": "scoring.models.RunStatus",
         "QuadrantEnum": "scoring.models.Quadrant",
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "kam.api.schema_says_what_the_api_enforces",
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -7,6 +7,7 @@ directors, administrators); runs and cost rates are the directors' (kam/rules.py
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import django_filters
@@ -47,7 +48,7 @@ class CostRateFilterSet(django_filters.FilterSet):
         model = CostRate
         fields = ["activity_type", "valid_on"]
 
-    def valid_on_filter(self, queryset: QuerySet[CostRate], name: str, value: Any) -> Any:
+    def valid_on_filter(self, queryset: QuerySet[CostRate], name: str, value: dt.date) -> Any:
         return queryset.filter(period_start__lte=value, period_end__gte=value)
 
 
@@ -135,7 +136,8 @@ class CriterionViewSet(ReadOnlyKamViewSet):
         request=s.WeightsSerializer,
         responses=s.CriterionSerializer(many=True),
     )
-    @action(detail=False, methods=["post"], pagination_class=None)
+    # A write of the weights: the list's filters and ordering are not its parameters.
+    @action(detail=False, methods=["post"], pagination_class=None, filter_backends=[])
     def weights(self, request: Any) -> Response:
         body = s.WeightsSerializer(data=request.data)
         body.is_valid(raise_exception=True)

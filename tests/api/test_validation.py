@@ -247,3 +247,106 @@ def test_a_measurement_period_starting_before_the_range_is_a_field_error(world, 
     assert response.status_code == 400
     assert response.json() == {"period_start": [f"0001-01-01 is {OUT_OF_RANGE}"]}
     assert Measurement.objects.count() == before
+
+
+# What the schema says the API enforces: bounds of paging, no blank or half-true filters, JSON
+# types as documented (Schemathesis' negative testing in test_schemathesis.py finds the rest).
+
+
+@pytest.mark.parametrize("value", ["-5", "abc", "0", "201", "", "1.5", "null"])
+def test_a_page_size_out_of_bounds_is_a_400_naming_it(world, api, value):
+    response = api("director").get(reverse("api:contact-list"), {"page_size": value})
+    assert response.status_code == 400
+    assert list(response.json()) == ["page_size"]
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "x"])
+def test_a_page_number_below_one_or_not_a_number_is_a_400(world, api, value):
+    response = api("director").get(reverse("api:contact-list"), {"page": value})
+    assert response.status_code == 400
+    assert response.json() == {"page": [f"A whole number from 1 to {2**31 - 1}."]}
+
+
+def test_a_page_beyond_the_last_is_a_404_and_the_cursor_list_bounds_its_size_too(world, api):
+    client = api("director")
+    assert client.get(reverse("api:contact-list"), {"page": "99"}).status_code == 404
+    assert client.get(reverse("api:account-list"), {"page_size": "501"}).status_code == 400
+    assert client.get(reverse("api:account-list"), {"page_size": "500"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("url_name", "params", "field"),
+    [
+        ("api:plan-list", {"review_before": ""}, "review_before"),
+        ("api:account-list", {"country": " "}, "country"),
+        ("api:contact-list", {"ordering": ""}, "ordering"),
+        ("api:notification-list", {"unread": "null"}, "unread"),
+        ("api:notification-list", {"unread": "1"}, "unread"),
+    ],
+)
+def test_a_blank_or_half_true_filter_is_a_400_not_the_unfiltered_list(
+    world, api, url_name, params, field
+):
+    response = api("director").get(reverse(url_name), params)
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
+
+
+def test_a_yes_no_filter_takes_true_and_false(world, api):
+    client = api("director")
+    for value in ("true", "false", "TRUE"):
+        assert client.get(reverse("api:notification-list"), {"unread": value}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"name": 5}, "Must be text."),
+        ({"influence": "3"}, "Must be a whole number."),
+        ({"influence": True}, "Must be a whole number."),
+        ({"buying_role": 1}, "Must be one of the listed values."),
+    ],
+)
+def test_a_value_of_another_json_type_is_refused_not_converted(world, api, changes, message):
+    field = next(iter(changes))
+    response = api("own_kam").post(
+        reverse("api:contact-list"), contact_body(world, **changes), format="json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {field: [message]}
+    assert Contact.objects.count() == 1
+
+
+def test_a_decimal_may_be_sent_as_a_number_or_as_text(world, api):
+    line = {
+        "account": world.objects["account"].pk,
+        "erp_document": "INV-77",
+        "erp_line": 1,
+        "date": "2026-05-04",
+        "product_category": "Seals",
+        "quantity": 2,
+        "revenue": "120.50",
+        "cost_of_goods": 60.25,
+    }
+    response = api("admin").post(reverse("api:salesline-list"), {"lines": [line]}, format="json")
+    assert response.status_code == 201, response.json()
+    stored = SalesLine.objects.get(erp_document="INV-77")
+    assert (str(stored.revenue), str(stored.cost_of_goods)) == ("120.50", "60.25")
+
+
+def test_the_schema_states_the_bounds_the_api_enforces(client):
+    import yaml
+
+    document = yaml.safe_load(client.get(reverse("schema")).content)
+    contacts = document["paths"]["/api/v1/contacts/"]["get"]["parameters"]
+    by_name = {parameter["name"]: parameter["schema"] for parameter in contacts}
+    assert by_name["page_size"] == {"type": "integer", "minimum": 1, "maximum": 200}
+    assert by_name["page"]["minimum"] == 1
+    assert by_name["ordering"]["minLength"] == 1
+    detail = document["paths"]["/api/v1/contacts/{id}/"]["get"]["parameters"]
+    [path_id] = [parameter for parameter in detail if parameter["in"] == "path"]
+    assert path_id["schema"]["minimum"] == 1
+    request = document["components"]["schemas"]["ContactCreateRequest"]
+    assert request["additionalProperties"] is False
+    weights = document["components"]["schemas"]["WeightsRequest"]["properties"]["weights"]
+    assert (weights["minItems"], weights["maxItems"]) == (1, 200)
