@@ -13,7 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import MONEY, Account, Stage
 from kam import rules as kam_rules
-from kam.bounds import validate_in_range
+from kam.bounds import validate_in_range, validate_text_length
 
 
 def _served_account_ids(user: Any) -> models.QuerySet:
@@ -111,7 +111,7 @@ class PlanSection(models.Model):
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="sections")
     kind = models.CharField(max_length=16, choices=SectionKind)
-    body = models.TextField(blank=True)
+    body = models.TextField(blank=True, validators=[validate_text_length])
     version = models.PositiveIntegerField(default=1)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -188,7 +188,7 @@ class Solution(models.Model):
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="solutions")
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, validators=[validate_text_length])
     value_measure = models.CharField(
         max_length=200, help_text="How the value is measured, e.g. 'scrap rate down 2 points'"
     )
@@ -224,7 +224,7 @@ class Action(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="actions")
     family = models.CharField(max_length=20, choices=ActionFamily)
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, validators=[validate_text_length])
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="plan_actions"
     )

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -174,13 +175,16 @@ def plan_create(
 @transaction.atomic
 def plan_update(*, plan: Plan, expected_version: int, actor: User, **fields: Any) -> Plan:
     """Change the plan's title, review date, period end or investment required, if nobody
-    changed the plan since `expected_version` (ConflictError otherwise, nothing written)."""
+    changed the plan since `expected_version` (ConflictError otherwise, nothing written).
+    Saving the details unchanged writes nothing (no history row, no new version)."""
     known_fields(fields, PLAN_FIELDS, "plan")
     locked = locked_editable(plan, actor)
     if locked.version != expected_version:
         raise conflict_error("plan", expected_version, locked.version)
     if "title" in fields:
         fields["title"] = (fields["title"] or "").strip()
+    if all(getattr(locked, name) == value for name, value in fields.items()):
+        return locked
     for name, value in fields.items():
         setattr(locked, name, value)
     if locked.period_end <= locked.period_start:
@@ -196,12 +200,17 @@ def plan_section_save(
     """Save one free-text section, if it is still at `expected_version` (0: never saved).
 
     Against a newer version this raises ConflictError and writes nothing; saving the text
-    that is already there changes nothing (no new version).
+    that is already there changes nothing (no new version). A text longer than
+    kam.bounds.MAX_TEXT (line ends counted as one character) is refused (InvalidInput).
     """
     if kind not in SectionKind.values:
         raise DomainError(f"A plan has no section {kind!r}.")
-    locked = locked_editable(plan, actor)
     body = normalise_text(body)
+    try:
+        bounds.validate_text_length(body)
+    except ValidationError as refusal:
+        raise InvalidInput({"body": refusal.messages}) from None
+    locked = locked_editable(plan, actor)
     label = SectionKind(kind).label
     section = PlanSection.objects.filter(plan=locked, kind=kind).first()
     if section is None:
