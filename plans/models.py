@@ -127,8 +127,28 @@ class PlanSection(models.Model):
         return f"{self.plan_id}: {self.get_kind_display()}"
 
 
+class PlanText(models.Model):
+    """A long text of a plan (a section's body, a solution's or an action's description) as
+    one or more of its versions hold it, stored once per plan: a version's snapshot names it
+    by its digest (plans.selectors.snapshot_text_refs), so a save stores only the texts it
+    changed, not a copy of every section."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64, help_text="SHA-256 of the text, in hex")
+    body = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "digest"], name="plan_text_once_per_plan")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id}: {self.digest[:12]}"
+
+
 class PlanVersion(models.Model):
-    """A saved, immutable snapshot of the whole plan; any two can be compared."""
+    """A saved, immutable snapshot of the whole plan; any two can be compared. Its long texts
+    are PlanTexts, named in the snapshot by digest."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()

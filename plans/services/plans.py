@@ -13,7 +13,9 @@ Decisions, in one place:
   writing different sections never conflict. A section never saved has version 0.
 - Versions: every successful save (section, plan details, objective, solution, action) and every
   lifecycle step writes a new, immutable PlanVersion: a JSON snapshot of the whole plan with the
-  action owners' names, numbered 1, 2, 3... per plan. Saves are explicit (nothing autosaves), so
+  action owners' names, numbered 1, 2, 3... per plan. Its long texts (sections, descriptions)
+  are PlanTexts kept once per plan and named by digest, so a save stores the texts it changed
+  and a small skeleton, never a copy of every section. Saves are explicit (nothing autosaves), so
   there is nothing to coalesce and "every saved version is kept" holds literally. The plan row is
   locked while a version is numbered, so concurrent saves on one plan get distinct numbers.
 - Lifecycle: draft -> submitted (by its KAM, with a review date in the future) -> approved (by a
@@ -54,6 +56,7 @@ from plans.models import (
     Plan,
     PlanSection,
     PlanStatus,
+    PlanText,
     PlanVersion,
     SectionKind,
     Solution,
@@ -95,7 +98,8 @@ def locked_editable(plan: Plan, actor: User) -> Plan:
 
 
 def _write_versions(plans: list[Plan], *, actor: User | None, note: str) -> list[PlanVersion]:
-    """A snapshot version of each (locked) plan, numbered after its newest one."""
+    """A snapshot version of each (locked) plan, numbered after its newest one. Its long
+    texts are stored once per plan (PlanText): a save adds only the texts it changed."""
     newest = dict(
         PlanVersion.objects.filter(plan__in=plans)
         .values("plan_id")
@@ -103,17 +107,43 @@ def _write_versions(plans: list[Plan], *, actor: User | None, note: str) -> list
         .values_list("plan_id", "newest")
     )
     snapshots = selectors.plan_snapshots(plans)
+    stored: dict[int, dict[str, Any]] = {}
+    texts: dict[tuple[int, str], str] = {}
+    for plan in plans:
+        stored[plan.pk], plan_texts = selectors.snapshot_text_refs(snapshots[plan.pk])
+        texts.update({(plan.pk, digest): body for digest, body in plan_texts.items()})
+    _store_texts(texts)
     now = timezone.now()
     return PlanVersion.objects.bulk_create(
         PlanVersion(
             plan=plan,
             number=newest.get(plan.pk, 0) + 1,
-            snapshot=snapshots[plan.pk],
+            snapshot=stored[plan.pk],
             note=note[:200],
             created_by=actor,
             created_at=now,
         )
         for plan in plans
+    )
+
+
+def _store_texts(texts: dict[tuple[int, str], str]) -> None:
+    """Keep each (plan, digest) text once: insert only those the plan does not hold yet."""
+    if not texts:
+        return
+    held = set(
+        PlanText.objects.filter(
+            plan_id__in={plan_id for plan_id, _ in texts},
+            digest__in={digest for _, digest in texts},
+        ).values_list("plan_id", "digest")
+    )
+    PlanText.objects.bulk_create(
+        [
+            PlanText(plan_id=plan_id, digest=digest, body=body)
+            for (plan_id, digest), body in texts.items()
+            if (plan_id, digest) not in held
+        ],
+        ignore_conflicts=True,
     )
 
 

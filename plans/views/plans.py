@@ -458,8 +458,9 @@ def plan_compare(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except PlanVersion.DoesNotExist:
         raise Http404("No such version.") from None
+    snapshots = selectors.version_snapshots([older, newer])
     parts = parts_diff(
-        selectors.snapshot_parts(older.snapshot), selectors.snapshot_parts(newer.snapshot)
+        selectors.snapshot_parts(snapshots[older.pk]), selectors.snapshot_parts(snapshots[newer.pk])
     )
     return render(
         request,
