@@ -27,7 +27,8 @@ class Piece(NamedTuple):
 
 class DiffRow(NamedTuple):
     """One line of a side-by-side diff; `left`/`right` is None where that side has no line.
-    (A block of changed lines too long to compare word by word is one row of several lines.)"""
+    A run of unchanged lines is one row, and so is a block of changed lines too long to
+    compare word by word: the page shows as many rows as there are changes, not lines."""
 
     left: list[Piece] | None
     right: list[Piece] | None
@@ -62,13 +63,16 @@ def normalise_text(text: str | None) -> str:
 # still a correct diff, only coarser, and never larger than the two texts.
 SMALL_CELLS = 400
 EXACT_CELLS = 10_000
-BUDGET = 400_000
+BUDGET = 250_000
+CALL_COST = 200  # the fixed cost of comparing two lines or two stretches, in steps
 # A changed block of more lines than this is shown as removed and added lines, without word
 # differences: pairing the lines of a long rewrite highlights words common to unrelated lines.
 WORD_DIFF_LINES = 100
 
 
-class _Budget:
+class Budget:
+    """The steps of work one diff (or one page of diffs) may still spend."""
+
     def __init__(self, units: int) -> None:
         self.left = units
 
@@ -112,15 +116,15 @@ def _unique_anchors(
 
 
 def _exact_cost(a: Sequence[Hashable], b: Sequence[Hashable]) -> int:
-    """About how many steps difflib takes to match a and b: each of its passes visits every
-    pair of equal elements, and it makes about log2 of the shorter length passes."""
+    """About how many steps difflib takes to match a and b: setting it up, then passes that
+    each visit every pair of equal elements, about log2 of the shorter length of them."""
     in_b = Counter(b)
     pairs = sum(count * in_b[element] for element, count in Counter(a).items())
-    return len(a) * len(b) + pairs * min(len(a), len(b)).bit_length()
+    return CALL_COST + len(a) * len(b) + pairs * min(len(a), len(b)).bit_length()
 
 
 def _matching_blocks(
-    a: Sequence[Hashable], b: Sequence[Hashable], budget: _Budget
+    a: Sequence[Hashable], b: Sequence[Hashable], budget: Budget
 ) -> list[tuple[int, int, int]]:
     """Blocks (i, j, size) with a[i:i + size] == b[j:j + size], increasing in i and in j."""
     blocks: list[tuple[int, int, int]] = []
@@ -177,7 +181,7 @@ def _matching_blocks(
 
 
 def _stretches(
-    a: Sequence[Hashable], b: Sequence[Hashable], budget: _Budget
+    a: Sequence[Hashable], b: Sequence[Hashable], budget: Budget
 ) -> Iterator[tuple[bool, int, int, int, int]]:
     """(equal, i1, i2, j1, j2) covering a and b in order, like SequenceMatcher.get_opcodes."""
     i = j = 0
@@ -189,7 +193,10 @@ def _stretches(
         i, j = bi + size, bj + size
 
 
-def _words(old: str, new: str, budget: _Budget) -> tuple[list[Piece], list[Piece]]:
+def _words(old: str, new: str, budget: Budget) -> tuple[list[Piece], list[Piece]]:
+    # Splitting into words costs a step per character; past the budget, the lines are whole.
+    if not budget.spend(CALL_COST + len(old) + len(new)):
+        return [Piece(old, old != new)], [Piece(new, old != new)]
     old_tokens, new_tokens = TOKEN.findall(old), TOKEN.findall(new)
     if len(old_tokens) <= 1 and len(new_tokens) <= 1:  # a word against a word: nothing to align
         return [Piece(old, old != new)], [Piece(new, old != new)]
@@ -203,19 +210,19 @@ def _words(old: str, new: str, budget: _Budget) -> tuple[list[Piece], list[Piece
     return left, right
 
 
-def text_diff(old: str | None, new: str | None) -> TextDiff:
+def text_diff(old: str | None, new: str | None, *, budget: Budget | None = None) -> TextDiff:
     """Line-by-line differences of two texts; within a changed pair of lines, word by word.
 
-    The work is bounded (BUDGET) whatever the texts: past it, changed lines are shown whole."""
+    The work is bounded (BUDGET, or what is left of a `budget` shared with other diffs of the
+    same page) whatever the texts: past it, changed lines are shown whole."""
     old_lines = normalise_text(old).split("\n")
     new_lines = normalise_text(new).split("\n")
-    budget = _Budget(BUDGET)
+    budget = Budget(BUDGET) if budget is None else budget
     rows: list[DiffRow] = []
     for equal, i1, i2, j1, j2 in _stretches(old_lines, new_lines, budget):
-        if equal:
-            rows.extend(
-                DiffRow([Piece(line, False)], [Piece(line, False)]) for line in old_lines[i1:i2]
-            )
+        if equal:  # one row for the run: the cells keep its line ends (white-space: pre-wrap)
+            text = "\n".join(old_lines[i1:i2])
+            rows.append(DiffRow([Piece(text, False)], [Piece(text, False)]))
             continue
         olds, news = old_lines[i1:i2], new_lines[j1:j2]
         if max(len(olds), len(news)) > WORD_DIFF_LINES:
@@ -278,11 +285,16 @@ class PartDiff:
 
 def parts_diff(old: list[tuple[str, str]], new: list[tuple[str, str]]) -> list[PartDiff]:
     """Compare two lists of (label, text) parts; parts are matched by label, in `new`'s order
-    with parts only in `old` after them."""
+    with parts only in `old` after them. All parts share one BUDGET, so a comparison of a plan
+    whose every section is long costs no more work than one long section."""
     old_by_label = dict(old)
     new_by_label = dict(new)
     labels = [label for label, _ in new] + [label for label, _ in old if label not in new_by_label]
+    budget = Budget(BUDGET)
     return [
-        PartDiff(label, text_diff(old_by_label.get(label, ""), new_by_label.get(label, "")))
+        PartDiff(
+            label,
+            text_diff(old_by_label.get(label, ""), new_by_label.get(label, ""), budget=budget),
+        )
         for label in labels
     ]

@@ -23,11 +23,15 @@ def sides(diff):
     return text(left), text(right), changed(left), changed(right)
 
 
-def test_identical_texts_have_no_change_and_one_row_per_line():
+def test_identical_texts_are_one_unchanged_row():
     diff = diffing.text_diff("One\nTwo\nThree", "One\nTwo\nThree")
 
     assert not diff.changed
-    assert len(diff.rows) == 3
+    assert diff.rows == [
+        diffing.DiffRow(
+            [diffing.Piece("One\nTwo\nThree", False)], [diffing.Piece("One\nTwo\nThree", False)]
+        )
+    ]
 
 
 def test_a_changed_word_is_marked_alone_and_other_lines_are_unchanged():
@@ -111,7 +115,7 @@ def test_one_word_changed_in_a_maximum_size_text_is_found_exactly():
 
     diff = diffing.text_diff(old, new)
 
-    assert [index for index, row in enumerate(diff.rows) if row.changed] == [400]
+    assert [row.changed for row in diff.rows] == [False, True, False]
     assert sides(diff)[2:] == (["the"], ["our"])
 
 
@@ -153,7 +157,7 @@ def test_past_the_budget_the_lines_between_changes_are_shown_changed(monkeypatch
 
     assert sides(diff)[:2] == (old, new)
     # The common start and end cost nothing and are still found; the middle is not compared.
-    assert [row.changed for row in diff.rows] == [False] * 10 + [True] * 12 + [False] * 10
+    assert [row.changed for row in diff.rows] == [False] + [True] * 12 + [False]
 
 
 def test_a_long_rewritten_block_is_one_row_of_removed_and_added_lines():
