@@ -1,8 +1,11 @@
 """Side-by-side differences of texts and of field values, for conflict pages and version compares.
 
-The result is plain data (pieces of text flagged as changed or not); templates render it with
-auto-escaping, wrapping changed pieces in <del>/<ins>. Nothing here produces HTML, so user text
-can never reach the page unescaped.
+The result is plain data (pieces of text flagged as changed or not); the pages render it
+(plans.templatetags.plan_diff) escaping every piece, wrapping changed ones in <del>/<ins> or
+<mark>. Nothing here produces HTML, so user text can never reach the page unescaped.
+
+The work is bounded for any texts (see BUDGET below), and so is the output: never more rows
+than changes and unchanged runs, never more text than the two texts hold.
 """
 
 from __future__ import annotations
@@ -57,10 +60,11 @@ def normalise_text(text: str | None) -> str:
 # lengths, and far more on repetitive input: two texts of 2,000 characters took 54 s, and the
 # largest ones hours. So, after the common start and end are set aside, a stretch longer than
 # SMALL_CELLS (length times length) is cut at the elements that occur exactly once on each side
-# (patience diff); only stretches up to EXACT_CELLS are matched exactly, and one text_diff
-# spends at most BUDGET steps (about 0.05 s) in all. A stretch left unmatched, with nothing
-# unique in common or once the budget is spent, is shown as removed and added as a whole:
-# still a correct diff, only coarser, and never larger than the two texts.
+# (patience diff); only stretches up to EXACT_CELLS are matched exactly, and one text_diff (or
+# one page of them, parts_diff) spends at most BUDGET steps (about 0.05 s) in all. A stretch
+# left unmatched, with nothing unique in common or once the budget is spent, is shown as
+# removed and added as a whole: still a correct diff, only coarser, and never larger than the
+# two texts.
 SMALL_CELLS = 400
 EXACT_CELLS = 10_000
 BUDGET = 250_000

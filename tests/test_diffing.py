@@ -167,3 +167,16 @@ def test_a_long_rewritten_block_is_one_row_of_removed_and_added_lines():
     diff = diffing.text_diff(old, new)
 
     assert diff.rows == [diffing.DiffRow([diffing.Piece(old, True)], [diffing.Piece(new, True)])]
+
+
+def test_a_page_of_pathological_parts_shares_one_budget_and_stays_correct():
+    pairs = list(shapes(bounds.MAX_TEXT).values())
+    old = [(f"Part {n}", a) for n, (a, _) in enumerate(pairs)]
+    new = [(f"Part {n}", b) for n, (_, b) in enumerate(pairs)]
+
+    parts = diffing.parts_diff(old, new)
+
+    assert [part.label for part in parts] == [label for label, _ in new]
+    for part, (a, b) in zip(parts, pairs, strict=True):
+        assert sides(part.diff)[:2] == (a, b)
+        assert part.changed

@@ -11,8 +11,9 @@ Decisions, in one place:
   `UPDATE ... WHERE version = ?` (kam.records.versioned_update); against a newer version it
   raises ConflictError and writes nothing. Sections are versioned one by one, so two people
   writing different sections never conflict. A section never saved has version 0.
-- Versions: every successful save (section, plan details, objective, solution, action) and every
-  lifecycle step writes a new, immutable PlanVersion: a JSON snapshot of the whole plan with the
+- Versions: every successful save that changes something (section, plan details, objective,
+  solution, action; saving unchanged content writes nothing) and every lifecycle step writes a
+  new, immutable PlanVersion: a JSON snapshot of the whole plan with the
   action owners' names, numbered 1, 2, 3... per plan. Its long texts (sections, descriptions)
   are PlanTexts kept once per plan and named by digest, so a save stores the texts it changed
   and a small skeleton, never a copy of every section. Saves are explicit (nothing autosaves), so
