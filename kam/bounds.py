@@ -1,4 +1,5 @@
-"""The one range of dates KAM accepts: 1950-01-01 to 2199-12-31.
+"""The bounds KAM puts on what people type: one range of dates, 1950-01-01 to 2199-12-31, and
+one greatest length of a long text on a plan, MAX_TEXT characters.
 
 Every date a person or a file gives (sales lines, activities, quarters, plan and cost-rate
 periods, due dates, measurements) must lie in it. Python's dates end at years 1 and 9999, and
@@ -10,6 +11,13 @@ Model fields carry `validate_in_range` (so model forms, ModelSerializers, the ad
 services' `full_clean` check it); plain form and serializer fields and the import's cell rules
 call it or `out_of_range_message`. Code that reads dates the database already holds (rows
 written before the range existed, or past validation) uses `clamp`.
+
+Long texts (a plan section, a solution's or an action's description) are diffed on the
+conflict page and the version comparison; kam.diffing's work is bounded for texts of this
+length. The model fields carry `validate_text_length` (so the admin, ModelSerializers and the
+services' `full_clean` check it, and the API schema says maxLength); the plan's forms, the
+section serializer and `plan_section_save` use the same validator on the text with its line
+ends normalised (a newline is one character, as the browser's maxlength counts it).
 """
 
 from __future__ import annotations
@@ -17,6 +25,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
+from django.utils.deconstruct import deconstructible
+
+MAX_TEXT = 50_000
 
 EARLIEST = dt.date(1950, 1, 1)
 LATEST = dt.date(2199, 12, 31)
@@ -42,3 +54,32 @@ def validate_in_range(value: dt.date) -> None:
 def clamp(day: dt.date) -> dt.date:
     """The nearest date inside the range."""
     return min(max(day, EARLIEST), LATEST)
+
+
+def text_too_long_message(length: int | None = None) -> str:
+    """What to tell the user about a text longer than MAX_TEXT (with its length when given)."""
+    has = f" (this one has {length:,})" if length is not None else ""
+    return (
+        f"This text is too long: at most {MAX_TEXT:,} characters are kept{has}. "
+        "Shorten it, or keep the detail in a linked document."
+    )
+
+
+@deconstructible
+class TextLengthValidator(MaxLengthValidator):
+    """MaxLengthValidator(MAX_TEXT) with KAM's message (an instance of it, so the API schema
+    reads maxLength from it)."""
+
+    def __init__(self) -> None:
+        super().__init__(MAX_TEXT)
+
+    def __call__(self, value: str) -> None:
+        if len(value) > MAX_TEXT:
+            raise ValidationError(
+                text_too_long_message(len(value)),
+                code="text_too_long",
+                params={"limit_value": MAX_TEXT, "show_value": len(value), "value": value},
+            )
+
+
+validate_text_length = TextLengthValidator()

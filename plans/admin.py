@@ -13,6 +13,7 @@ from plans.models import (
     Objective,
     Plan,
     PlanSection,
+    PlanText,
     PlanVersion,
     ServiceTeam,
     Solution,
@@ -57,6 +58,13 @@ class PlanVersionAdmin(ViewOnly, admin.ModelAdmin):
     search_fields = [*PLAN_SEARCH, "note"]
     list_select_related = ["plan", "created_by"]
     date_hierarchy = "created_at"
+
+
+@admin.register(PlanText)
+class PlanTextAdmin(ViewOnly, admin.ModelAdmin):
+    list_display = ["plan", "digest"]
+    search_fields = [*PLAN_SEARCH, "=digest"]
+    list_select_related = ["plan"]
 
 
 @admin.register(Objective)

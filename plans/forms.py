@@ -12,6 +12,8 @@ from typing import Any
 from django import forms
 
 from accounts.models import User
+from kam import bounds
+from kam.diffing import normalise_text
 from kam.forms import (
     DATE_WIDGET,
     PeopleChoiceField,
@@ -97,8 +99,25 @@ class PlanDetailsForm(VersionedMixin, forms.ModelForm):
         """Validation is the service's (plans.services.plan_update)."""
 
 
+class LongTextField(forms.CharField):
+    """A long text of the plan (kam.bounds.MAX_TEXT): kept as typed, not stripped (saving a
+    text unchanged must not change it), line ends as stored (LF), and refused past the bound
+    with kam.bounds' message. The textarea's maxlength stops typing at the same length."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.Textarea)
+        super().__init__(strip=False, validators=[bounds.validate_text_length], **kwargs)
+
+    def to_python(self, value: Any) -> str:
+        return normalise_text(super().to_python(value))
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        return {**super().widget_attrs(widget), "maxlength": str(bounds.MAX_TEXT)}
+
+
 class SectionForm(forms.Form):
-    body = forms.CharField(required=False, strip=False, widget=forms.Textarea)
+    body = LongTextField()
     version = version_field()
 
 
@@ -141,22 +160,22 @@ class ObjectiveForm(PlanItemForm):
 
 
 class SolutionForm(PlanItemForm):
+    description = LongTextField(widget=forms.Textarea(attrs={"rows": 2}))
+
     class Meta:
         model = Solution
         fields = ["title", "value_measure", "value_amount", "description", "version"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
 
 class ActionForm(PlanItemForm):
     """The owner is chosen among the KAM and the team (the service checks it still is)."""
 
+    description = LongTextField(widget=forms.Textarea(attrs={"rows": 2}))
+
     class Meta:
         model = Action
         fields = ["family", "title", "owner", "due_date", "status", "description", "version"]
-        widgets = {
-            "due_date": forms.DateInput(**DATE_WIDGET),
-            "description": forms.Textarea(attrs={"rows": 2}),
-        }
+        widgets = {"due_date": forms.DateInput(**DATE_WIDGET)}
 
     def __init__(self, *args: Any, people: Iterable[User], **kwargs: Any) -> None:
         people = list(people)

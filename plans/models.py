@@ -13,7 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import MONEY, Account, Stage
 from kam import rules as kam_rules
-from kam.bounds import validate_in_range
+from kam.bounds import validate_in_range, validate_text_length
 
 
 def _served_account_ids(user: Any) -> models.QuerySet:
@@ -111,7 +111,7 @@ class PlanSection(models.Model):
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="sections")
     kind = models.CharField(max_length=16, choices=SectionKind)
-    body = models.TextField(blank=True)
+    body = models.TextField(blank=True, validators=[validate_text_length])
     version = models.PositiveIntegerField(default=1)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -127,8 +127,28 @@ class PlanSection(models.Model):
         return f"{self.plan_id}: {self.get_kind_display()}"
 
 
+class PlanText(models.Model):
+    """A long text of a plan (a section's body, a solution's or an action's description) as
+    one or more of its versions hold it, stored once per plan: a version's snapshot names it
+    by its digest (plans.selectors.snapshot_text_refs), so a save stores only the texts it
+    changed, not a copy of every section."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64, help_text="SHA-256 of the text, in hex")
+    body = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "digest"], name="plan_text_once_per_plan")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id}: {self.digest[:12]}"
+
+
 class PlanVersion(models.Model):
-    """A saved, immutable snapshot of the whole plan; any two can be compared."""
+    """A saved, immutable snapshot of the whole plan; any two can be compared. Its long texts
+    are PlanTexts, named in the snapshot by digest."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
@@ -188,7 +208,7 @@ class Solution(models.Model):
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="solutions")
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, validators=[validate_text_length])
     value_measure = models.CharField(
         max_length=200, help_text="How the value is measured, e.g. 'scrap rate down 2 points'"
     )
@@ -224,7 +244,7 @@ class Action(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="actions")
     family = models.CharField(max_length=20, choices=ActionFamily)
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, validators=[validate_text_length])
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="plan_actions"
     )

@@ -30,6 +30,7 @@ from plans.models import (
     CommitmentStatusChange,
     Notification,
     Plan,
+    PlanText,
     PlanVersion,
     Solution,
 )
@@ -56,6 +57,7 @@ VIEW_ONLY = {
     StageChange,
     DesignationChange,
     PlanVersion,
+    PlanText,
     CommitmentStatusChange,
 }
 WITH_HISTORY = {"Account", "Contact", "Plan", "Commitment", "CostRate", "Criterion"}
@@ -92,6 +94,7 @@ def one_of_everything(kam):
     factories.ActionFactory(plan=plan)
     Solution.objects.create(plan=plan, title="Vendor-managed inventory", value_measure="days")
     PlanVersion.objects.create(plan=plan, number=1, snapshot={"title": plan.title})
+    PlanText.objects.create(plan=plan, digest="0" * 64, body="A long text of a version")
     commitment = factories.CommitmentFactory(account=account, plan=plan)
     factories.MeasurementFactory(commitment=commitment)
     CommitmentStatusChange.objects.create(commitment=commitment, from_status="due", to_status="met")

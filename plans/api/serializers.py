@@ -11,7 +11,9 @@ from rest_framework import serializers
 
 from accounts.api.serializers import blank_or, person
 from accounts.models import Account, Stage, User
+from kam import bounds
 from kam.api import ScopedCreateMixin, StrictModelSerializer, StrictSerializer
+from kam.diffing import normalise_text
 from plans.models import (
     Action,
     Commitment,
@@ -43,8 +45,23 @@ class PlanSectionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class LongTextField(serializers.CharField):
+    """A long text kept as sent, line ends as stored (LF), at most kam.bounds.MAX_TEXT."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            allow_blank=True,
+            trim_whitespace=False,
+            validators=[bounds.validate_text_length],
+            **kwargs,
+        )
+
+    def to_internal_value(self, data: Any) -> str:
+        return normalise_text(super().to_internal_value(data))
+
+
 class PlanSectionWriteSerializer(StrictSerializer):
-    body = serializers.CharField(allow_blank=True, max_length=50_000, trim_whitespace=False)
+    body = LongTextField()
 
 
 class ObjectiveSerializer(serializers.ModelSerializer):

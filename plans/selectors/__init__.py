@@ -60,6 +60,8 @@ from plans.selectors.plans import (
     plan_versions,
     section_rows,
     snapshot_parts,
+    snapshot_text_refs,
+    version_snapshots,
     visible_plans,
 )
 
@@ -110,9 +112,11 @@ __all__ = [
     "plan_versions",
     "section_rows",
     "snapshot_parts",
+    "snapshot_text_refs",
     "status_changes_of",
     "unread_notification_count",
     "urgency_of",
+    "version_snapshots",
     "visible_actions",
     "visible_plans",
 ]

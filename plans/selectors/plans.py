@@ -6,9 +6,11 @@ team (operations included) never loads a plan, and gets the same 404 as for a mi
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import hashlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -26,6 +28,7 @@ from plans.models import (
     Plan,
     PlanSection,
     PlanStatus,
+    PlanText,
     PlanVersion,
     SectionKind,
     Solution,
@@ -157,6 +160,66 @@ def plan_snapshots(plans: list[Plan]) -> dict[int, dict[str, Any]]:
         }
         for plan in plans
     }
+
+
+# A text longer than this is kept once per plan as a PlanText and named in the snapshot by
+# {"sha256": digest}; a shorter one stays inline (its reference would be about as long).
+# Snapshots written before PlanText, and the demo's first versions, hold every text inline;
+# both read the same way.
+INLINE_TEXT = 100
+TEXT_REF = "sha256"
+
+
+def _text_slots(snapshot: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str]]:
+    """Where a snapshot holds long texts: every section, every solution's and action's
+    description (objectives' descriptions are short)."""
+    sections = snapshot.get("sections", {})
+    for kind in sections:
+        yield sections, kind
+    for part in ("solutions", "actions"):
+        for item in snapshot.get(part, []):
+            if "description" in item:
+                yield item, "description"
+
+
+def text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def snapshot_text_refs(snapshot: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The snapshot as a PlanVersion stores it, each long text replaced by its reference, and
+    those texts by digest (for PlanText)."""
+    stored = copy.deepcopy(snapshot)
+    texts: dict[str, str] = {}
+    for holder, key in _text_slots(stored):
+        value = holder[key]
+        if isinstance(value, str) and len(value) > INLINE_TEXT:
+            digest = text_digest(value)
+            texts[digest] = value
+            holder[key] = {TEXT_REF: digest}
+    return stored, texts
+
+
+def version_snapshots(versions: Iterable[PlanVersion]) -> dict[int, dict[str, Any]]:
+    """Each version's snapshot (by version id) with its texts in place, as plan_snapshots
+    made it; one query for the texts of all of them."""
+    versions = list(versions)
+    snapshots = {version.pk: copy.deepcopy(version.snapshot) for version in versions}
+    refs = [
+        (version.plan_id, holder, key)
+        for version in versions
+        for holder, key in _text_slots(snapshots[version.pk])
+        if isinstance(holder[key], dict)
+    ]
+    if refs:
+        rows = PlanText.objects.filter(
+            plan_id__in={plan_id for plan_id, _, _ in refs},
+            digest__in={holder[key][TEXT_REF] for _, holder, key in refs},
+        ).values_list("plan_id", "digest", "body")
+        texts = {(plan_id, digest): body for plan_id, digest, body in rows}
+        for plan_id, holder, key in refs:
+            holder[key] = texts[(plan_id, holder[key][TEXT_REF])]
+    return snapshots
 
 
 def _label(choices: Any, value: str) -> str:
@@ -417,6 +480,7 @@ def plan_page(*, plan: Plan, run: ScoringRun | None, today: dt.date) -> PlanPage
         versions=list(
             PlanVersion.objects.filter(plan=plan)
             .select_related("created_by")
+            .defer("snapshot")
             .order_by("-number")[: PLAN_PAGE_VERSIONS + 1]
         ),
         team=plan_team(plan.account),

@@ -101,18 +101,18 @@ def _item_update(
     known_fields(fields, kind.fields, kind.noun)
     locked = locked_editable(item.plan, actor)
     candidate = current(kind.model, item.pk, kind.noun)
+    names = set(fields) | ({"completed_at"} if kind is ACTION else set())
+    if kind is OBJECTIVE:
+        names |= {"target_value", "baseline_value", "target_stage"}
+    columns = [f.attname for f in kind.model._meta.concrete_fields if f.name in names]
+    stored = {column: getattr(candidate, column) for column in columns}
     for name, value in _strip(fields).items():
         setattr(candidate, name, value)
     kind.prepare(candidate, locked)
     validated(candidate, exclude=ITEM_EXCLUDE)
-    names = set(fields) | ({"completed_at"} if kind is ACTION else set())
-    if kind is OBJECTIVE:
-        names |= {"target_value", "baseline_value", "target_stage"}
-    values = {
-        field.attname: getattr(candidate, field.attname)
-        for field in kind.model._meta.concrete_fields
-        if field.name in names
-    }
+    values = {column: getattr(candidate, column) for column in columns}
+    if values == stored and candidate.version == expected_version:
+        return candidate  # saved unchanged: nothing to write, no new version
     versioned_update(
         kind.model, item.pk, expected_version, kind.noun, updated_at=timezone.now(), **values
     )
@@ -141,7 +141,8 @@ def objective_create(*, plan: Plan, actor: User, **fields: Any) -> Objective:
 def objective_update(
     *, objective: Objective, expected_version: int, actor: User, **fields: Any
 ) -> Objective:
-    """Change an objective if nobody saved it since `expected_version` (ConflictError)."""
+    """Change an objective if nobody saved it since `expected_version` (ConflictError);
+    saving it unchanged writes nothing (no new version), as for solutions and actions."""
     return _item_update(OBJECTIVE, objective, expected_version, actor, fields)
 
 

@@ -11,9 +11,12 @@ Decisions, in one place:
   `UPDATE ... WHERE version = ?` (kam.records.versioned_update); against a newer version it
   raises ConflictError and writes nothing. Sections are versioned one by one, so two people
   writing different sections never conflict. A section never saved has version 0.
-- Versions: every successful save (section, plan details, objective, solution, action) and every
-  lifecycle step writes a new, immutable PlanVersion: a JSON snapshot of the whole plan with the
-  action owners' names, numbered 1, 2, 3... per plan. Saves are explicit (nothing autosaves), so
+- Versions: every successful save that changes something (section, plan details, objective,
+  solution, action; saving unchanged content writes nothing) and every lifecycle step writes a
+  new, immutable PlanVersion: a JSON snapshot of the whole plan with the
+  action owners' names, numbered 1, 2, 3... per plan. Its long texts (sections, descriptions)
+  are PlanTexts kept once per plan and named by digest, so a save stores the texts it changed
+  and a small skeleton, never a copy of every section. Saves are explicit (nothing autosaves), so
   there is nothing to coalesce and "every saved version is kept" holds literally. The plan row is
   locked while a version is numbered, so concurrent saves on one plan get distinct numbers.
 - Lifecycle: draft -> submitted (by its KAM, with a review date in the future) -> approved (by a
@@ -36,6 +39,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -61,6 +65,7 @@ from plans.models import (
     Plan,
     PlanSection,
     PlanStatus,
+    PlanText,
     PlanVersion,
     SectionKind,
     Solution,
@@ -127,7 +132,8 @@ def locked_editable(plan: Plan, actor: User) -> Plan:
 
 
 def _write_versions(plans: list[Plan], *, actor: User | None, note: str) -> list[PlanVersion]:
-    """A snapshot version of each (locked) plan, numbered after its newest one."""
+    """A snapshot version of each (locked) plan, numbered after its newest one. Its long
+    texts are stored once per plan (PlanText): a save adds only the texts it changed."""
     newest = dict(
         PlanVersion.objects.filter(plan__in=plans)
         .values("plan_id")
@@ -135,17 +141,43 @@ def _write_versions(plans: list[Plan], *, actor: User | None, note: str) -> list
         .values_list("plan_id", "newest")
     )
     snapshots = selectors.plan_snapshots(plans)
+    stored: dict[int, dict[str, Any]] = {}
+    texts: dict[tuple[int, str], str] = {}
+    for plan in plans:
+        stored[plan.pk], plan_texts = selectors.snapshot_text_refs(snapshots[plan.pk])
+        texts.update({(plan.pk, digest): body for digest, body in plan_texts.items()})
+    _store_texts(texts)
     now = timezone.now()
     return PlanVersion.objects.bulk_create(
         PlanVersion(
             plan=plan,
             number=newest.get(plan.pk, 0) + 1,
-            snapshot=snapshots[plan.pk],
+            snapshot=stored[plan.pk],
             note=note[:200],
             created_by=actor,
             created_at=now,
         )
         for plan in plans
+    )
+
+
+def _store_texts(texts: dict[tuple[int, str], str]) -> None:
+    """Keep each (plan, digest) text once: insert only those the plan does not hold yet."""
+    if not texts:
+        return
+    held = set(
+        PlanText.objects.filter(
+            plan_id__in={plan_id for plan_id, _ in texts},
+            digest__in={digest for _, digest in texts},
+        ).values_list("plan_id", "digest")
+    )
+    PlanText.objects.bulk_create(
+        [
+            PlanText(plan_id=plan_id, digest=digest, body=body)
+            for (plan_id, digest), body in texts.items()
+            if (plan_id, digest) not in held
+        ],
+        ignore_conflicts=True,
     )
 
 
@@ -214,13 +246,16 @@ def plan_create(
 @transaction.atomic
 def plan_update(*, plan: Plan, expected_version: int, actor: User, **fields: Any) -> Plan:
     """Change the plan's title, review date, period end or investment required, if nobody
-    changed the plan since `expected_version` (ConflictError otherwise, nothing written)."""
+    changed the plan since `expected_version` (ConflictError otherwise, nothing written).
+    Saving the details unchanged writes nothing (no history row, no new version)."""
     known_fields(fields, PLAN_FIELDS, "plan")
     locked = locked_editable(plan, actor)
     if locked.version != expected_version:
         raise conflict_error("plan", expected_version, locked.version)
     if "title" in fields:
         fields["title"] = (fields["title"] or "").strip()
+    if all(getattr(locked, name) == value for name, value in fields.items()):
+        return locked
     for name, value in fields.items():
         setattr(locked, name, value)
     if locked.period_end <= locked.period_start:
@@ -236,12 +271,17 @@ def plan_section_save(
     """Save one free-text section, if it is still at `expected_version` (0: never saved).
 
     Against a newer version this raises ConflictError and writes nothing; saving the text
-    that is already there changes nothing (no new version).
+    that is already there changes nothing (no new version). A text longer than
+    kam.bounds.MAX_TEXT (line ends counted as one character) is refused (InvalidInput).
     """
     if kind not in SectionKind.values:
         raise DomainError(f"A plan has no section {kind!r}.")
-    locked = locked_editable(plan, actor)
     body = normalise_text(body)
+    try:
+        bounds.validate_text_length(body)
+    except ValidationError as refusal:
+        raise InvalidInput({"body": refusal.messages}) from None
+    locked = locked_editable(plan, actor)
     label = SectionKind(kind).label
     section = PlanSection.objects.filter(plan=locked, kind=kind).first()
     if section is None:

@@ -30,6 +30,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Account
 from kam import errors
+from kam.bounds import MAX_TEXT
 from kam.diffing import normalise_text, parts_diff, text_diff
 from kam.editing import conflict_fields, refusals_on, refusals_shown
 from kam.permissions import require
@@ -108,7 +109,7 @@ def _plan_page(
 ) -> HttpResponse:
     page = selectors.plan_page(plan=plan, run=current_run(), today=timezone.localdate())
     can = plan_abilities(user=request.user, plan=plan)
-    context: dict[str, Any] = {"plan": plan, "page": page, "can": can}
+    context: dict[str, Any] = {"plan": plan, "page": page, "can": can, "max_text": MAX_TEXT}
     if can.edit:
         context.update(_item_forms(page))
         context["version_form"] = VersionNoteForm()
@@ -238,7 +239,9 @@ def _section_response(
     conflict: dict[str, Any] | None = None,
     announcement: str = "",
     error: str = "",
+    draft: str | None = None,
 ) -> HttpResponse:
+    """The section as stored, or with `draft` (the text typed) in its textarea."""
     context = {
         "plan": plan,
         "row": row,
@@ -246,6 +249,8 @@ def _section_response(
         "conflict": conflict,
         "announcement": announcement,
         "error": error,
+        "draft": draft,
+        "max_text": MAX_TEXT,
     }
     if request.htmx:
         return render(request, "plans/_section.html", context)
@@ -266,9 +271,17 @@ def section_save(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         return redirect(plan_url(plan, f"section-{kind}"))
     require_edit(request, plan)
     form = SectionForm(request.POST)
-    if not form.is_valid():
+    if "version" in form.errors:
         return HttpResponse("The section's version is missing.", status=400)
-    body = normalise_text(form.cleaned_data["body"])
+    if not form.is_valid():  # the text is refused (too long): shown again as typed
+        return _section_response(
+            request,
+            plan,
+            _section_row(plan, kind),
+            error=" ".join(form.errors["body"]),
+            draft=normalise_text(request.POST.get("body", "")),
+        )
+    body = form.cleaned_data["body"]
     try:
         section = services.plan_section_save(
             plan=plan,
@@ -293,6 +306,9 @@ def section_save(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
                 "diff": text_diff(body, row.body),
             },
         )
+    except errors.InvalidInput as refusal:
+        row = _section_row(plan, kind)
+        return _section_response(request, plan, row, error=str(refusal), draft=body)
     except errors.DomainError as refusal:
         if request.htmx:
             return _section_response(request, plan, _section_row(plan, kind), error=str(refusal))
@@ -397,8 +413,9 @@ def plan_compare(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except PlanVersion.DoesNotExist:
         raise Http404("No such version.") from None
+    snapshots = selectors.version_snapshots([older, newer])
     parts = parts_diff(
-        selectors.snapshot_parts(older.snapshot), selectors.snapshot_parts(newer.snapshot)
+        selectors.snapshot_parts(snapshots[older.pk]), selectors.snapshot_parts(snapshots[newer.pk])
     )
     return render(
         request,

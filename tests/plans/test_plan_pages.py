@@ -161,7 +161,7 @@ def test_a_stale_section_save_shows_both_texts_in_place_and_keeps_the_newer(clie
     assert response.status_code == 200
     assert 'data-testid="conflict"' in html
     # My text, in a textarea bound to the current version, ready to save again.
-    assert re.search(r'<textarea[^>]*name="body"[^>]*>Line one\nMy second line</textarea>', html)
+    assert re.search(r'<textarea[^>]*name="body"[^>]*>\nLine one\nMy second line</textarea>', html)
     assert 'name="version" value="2"' in html
     assert 'data-testid="current-text">Line one<br>Their second line' in html
     # Differences highlighted word by word; the unchanged first line is not.
@@ -188,7 +188,7 @@ def test_without_javascript_a_conflict_is_a_409_page_with_my_text(client, plan, 
     assert response.status_code == 409
     html = response.content.decode()
     assert "<html" in html
-    assert re.search(r'<textarea[^>]*name="body"[^>]*>Mine</textarea>', html)
+    assert re.search(r'<textarea[^>]*name="body"[^>]*>\nMine</textarea>', html)
 
 
 def test_taking_the_current_text_gives_the_section_as_stored(client, plan, kam):
@@ -197,7 +197,7 @@ def test_taking_the_current_text_gives_the_section_as_stored(client, plan, kam):
 
     html = client.get(section_url(plan), HTTP_HX_REQUEST="true").content.decode()
 
-    assert re.search(r"<textarea[^>]*>Line one\nTheir second line</textarea>", html)
+    assert re.search(r"<textarea[^>]*>\nLine one\nTheir second line</textarea>", html)
     assert 'name="version" value="2"' in html
 
 
