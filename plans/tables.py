@@ -1,0 +1,80 @@
+"""The actions list, described once: its page (headers, cells, orderings), its download and the
+API's ordering fields all come from `ACTIONS` (kam.listing.Table)."""
+
+from __future__ import annotations
+
+from django.db.models import F
+
+from kam.listing import Column, Table, declared_order
+from plans.models import ActionFamily, ActionStatus
+
+ACTIONS = Table(
+    Column(
+        "Account",
+        cell="<td><a href=\"{% url 'accounts:detail' row.plan.account_id %}\">"
+        "{{ row.plan.account.name }}</a></td>",
+        key="account",
+        order_by=(F("plan__account__name"),),
+        export="plan.account.name",
+    ),
+    Column("ERP code", export="plan.account.erp_code"),
+    Column(
+        "Plan",
+        cell='<td class="wrap"><a href="{% url \'plans:plan_detail\' row.plan_id %}">'
+        "{{ row.plan.title }}</a>\n"
+        '    <div class="small text-body-secondary">{{ row.plan.period_start|date:"j M Y" }}'
+        ' \u2013 {{ row.plan.period_end|date:"j M Y" }}</div></td>',
+        key="plan",
+        order_by=(F("plan__period_start"), F("plan__title")),
+        export="plan.title",
+    ),
+    Column("Plan period start", export="plan.period_start"),
+    Column("Plan period end", export="plan.period_end"),
+    Column("Plan status", export=lambda action: action.plan.get_status_display()),
+    Column(
+        "Family",
+        cell="<td>{{ row.get_family_display }}</td>",
+        key="family",
+        order_by=(declared_order("family", ActionFamily),),
+        export=lambda action: action.get_family_display(),
+    ),
+    Column(
+        "Action",
+        cell='<th scope="row" class="fw-normal wrap">{{ row.title }}{% if row.description %}'
+        '<div class="small text-body-secondary">{{ row.description|linebreaksbr }}</div>'
+        "{% endif %}</th>",
+        key="title",
+        export="title",
+    ),
+    Column("Description", export="description"),
+    Column(
+        "Owner",
+        cell="<td>{{ row.owner }}</td>",
+        key="owner",
+        order_by=(F("owner__last_name"), F("owner__first_name"), F("owner__username")),
+        export=lambda action: str(action.owner),
+    ),
+    Column(
+        "Due",
+        cell='<td>{{ row.due_date|date:"j M Y" }}{% if row.is_overdue %} '
+        '<span class="badge text-bg-danger">overdue</span>{% endif %}</td>',
+        key="due_date",
+        export="due_date",
+        export_label="Due date",
+        api="due_date",
+    ),
+    Column(
+        "Status",
+        cell='<td><span class="action-{{ row.status }}">{{ row.get_status_display }}</span></td>',
+        key="status",
+        order_by=(declared_order("status", ActionStatus),),
+        export=lambda action: action.get_status_display(),
+        api="status",
+    ),
+    Column("Overdue", export="is_overdue"),
+    Column("Completed at", export="completed_at"),
+    filename="actions",
+    default_ordering="due_date",
+    tiebreak=("due_date",),
+    row_attrs=' data-testid="action-row"',
+)
