@@ -1,5 +1,6 @@
-"""The actions list, described once: its page (headers, cells, orderings), its download and the
-API's ordering fields all come from `ACTIONS` (kam.listing.Table)."""
+"""The plans app's lists, each described once (kam.listing.Table): the actions list, whose page
+(headers, cells, orderings), download and API ordering fields all come from `ACTIONS`, and the
+commitments board's download, `COMMITMENTS`."""
 
 from __future__ import annotations
 
@@ -77,4 +78,26 @@ ACTIONS = Table(
     default_ordering="due_date",
     tiebreak=("due_date",),
     row_attrs=' data-testid="action-row"',
+)
+
+# The commitments board's download. The board itself keeps its fixed order (most urgent first,
+# plans.selectors.board_ordered) and draws its rows with plans/_board_row.html, which also
+# holds the in-place measurement form; its rows are selectors.BoardRow.
+COMMITMENTS = Table(
+    Column("Account", export="commitment.account.name"),
+    Column("ERP code", export="commitment.account.erp_code"),
+    Column("KAM", export=lambda row: str(row.commitment.account.kam or "")),
+    Column("Category", export=lambda row: row.commitment.get_category_display()),
+    Column("Promise", export="commitment.promise"),
+    Column("Comparison", export=lambda row: row.commitment.get_comparison_display()),
+    Column("Target", export="commitment.target_value"),
+    Column("Unit", export="commitment.unit"),
+    Column("Due date", export="commitment.due_date"),
+    Column("Latest value", export=lambda row: row.latest.value if row.latest else None),
+    Column("Latest period end", export=lambda row: row.latest.period_end if row.latest else None),
+    Column("Status", export=lambda row: row.commitment.get_status_display()),
+    Column("Due soon", export=lambda row: "yes" if row.due_soon else "no"),
+    Column("Responsible team", export="commitment.responsible_team.name"),
+    Column("Next due", export="next_due"),
+    filename="commitments",
 )

@@ -21,12 +21,12 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from kam.exports import export_response
 from plans import selectors, services
 from plans.filters import CommitmentFilterSet
 from plans.forms import MeasurementForm
 from plans.models import Commitment, Comparison, Measurement
 from plans.status import commitment_next_due, commitment_status
+from plans.tables import COMMITMENTS
 
 PAGE_SIZE = 50
 HISTORY_PAGE_SIZE = 50
@@ -132,25 +132,6 @@ def board(request: HttpRequest) -> HttpResponse:
     )
 
 
-BOARD_EXPORT_COLUMNS: list[tuple[str, Any]] = [
-    ("Account", "commitment.account.name"),
-    ("ERP code", "commitment.account.erp_code"),
-    ("KAM", lambda row: str(row.commitment.account.kam or "")),
-    ("Category", lambda row: row.commitment.get_category_display()),
-    ("Promise", "commitment.promise"),
-    ("Comparison", lambda row: row.commitment.get_comparison_display()),
-    ("Target", "commitment.target_value"),
-    ("Unit", "commitment.unit"),
-    ("Due date", "commitment.due_date"),
-    ("Latest value", lambda row: row.latest.value if row.latest else None),
-    ("Latest period end", lambda row: row.latest.period_end if row.latest else None),
-    ("Status", lambda row: row.commitment.get_status_display()),
-    ("Due soon", lambda row: "yes" if row.due_soon else "no"),
-    ("Responsible team", "commitment.responsible_team.name"),
-    ("Next due", "next_due"),
-]
-
-
 @login_required
 def board_export(request: HttpRequest, fmt: str = "csv") -> HttpResponseBase:
     """The board as CSV or Excel, with the same filters and order as on screen (all pages);
@@ -158,7 +139,7 @@ def board_export(request: HttpRequest, fmt: str = "csv") -> HttpResponseBase:
     today = timezone.localdate()
     filterset = CommitmentFilterSet(request.GET, request=request)
     rows = selectors.board_rows(selectors.board_ordered(filterset.qs, today=today), today=today)
-    return export_response(rows, BOARD_EXPORT_COLUMNS, "commitments", fmt)
+    return COMMITMENTS.for_user(request.user).export(rows, fmt)
 
 
 def _visible_row(request: HttpRequest, pk: int) -> BoardLine:
