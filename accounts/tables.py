@@ -7,7 +7,7 @@ from django.db.models import F
 
 from accounts.models import AccountStatus, Stage
 from accounts.selectors.accounts import list_shows_scores
-from kam.listing import Column, Table, declared_order
+from kam.listing import Column, Table, choice_column, person_column
 
 
 def current_figure(cell: str, *, numeric: bool) -> str:
@@ -29,28 +29,15 @@ ACCOUNTS = Table(
         api="name",
     ),
     Column("ERP code", cell="<td>{{ row.erp_code }}</td>", key="erp_code", api="erp_code"),
-    Column(
+    choice_column(
         "Status",
+        "status",
+        AccountStatus,
         cell='<td>{% include "includes/status_badge.html" with status=row.status '
         "label=row.get_status_display %}</td>",
-        key="status",
-        order_by=(declared_order("status", AccountStatus),),
-        export=lambda account: account.get_status_display(),
     ),
-    Column(
-        "Stage",
-        cell="<td>{{ row.get_stage_display }}</td>",
-        key="stage",
-        order_by=(declared_order("stage", Stage),),
-        export=lambda account: account.get_stage_display(),
-    ),
-    Column(
-        "KAM",
-        cell='<td>{{ row.kam|default:"" }}</td>',
-        key="kam",
-        order_by=(F("kam__last_name"), F("kam__first_name"), F("kam__username")),
-        export=lambda account: str(account.kam) if account.kam_id else "",
-    ),
+    choice_column("Stage", "stage", Stage, cell="<td>{{ row.get_stage_display }}</td>"),
+    person_column("KAM", "kam", cell='<td>{{ row.kam|default:"" }}</td>'),
     Column("Industry", cell="<td>{{ row.industry }}</td>", export="industry"),
     Column("Country", cell="<td>{{ row.country }}</td>", export="country"),
     Column("Region", export="region"),

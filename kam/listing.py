@@ -120,6 +120,38 @@ class Column:
         return self.order_by or (F(self.key),)
 
 
+def _related(row: Any, path: list[str]) -> Any:
+    for part in path:
+        row = getattr(row, part) if row is not None else None
+    return row
+
+
+def choice_column(label: str, field: str, choices: type[Choices], **kwargs: Any) -> Column:
+    """A column of a choice field (`field` may follow relations: "account__status"): sorted in
+    the order its choices are declared, named by its label in the download."""
+    *path, name = field.split("__")
+
+    def display(row: Any) -> Any:
+        owner = _related(row, path)
+        return getattr(owner, f"get_{name}_display")() if owner is not None else ""
+
+    kwargs.setdefault("key", name)
+    return Column(label, order_by=(declared_order(field, choices),), export=display, **kwargs)
+
+
+def person_column(label: str, field: str, **kwargs: Any) -> Column:
+    """A column of a person (`field` a foreign key to the user, may follow relations): sorted
+    by last name, first name and username, named in the download (blank when nobody)."""
+
+    def name(row: Any) -> str:
+        person = _related(row, field.split("__"))
+        return str(person) if person is not None else ""
+
+    kwargs.setdefault("key", field.split("__")[-1])
+    order_by = tuple(F(f"{field}__{part}") for part in ("last_name", "first_name", "username"))
+    return Column(label, order_by=order_by, export=name, **kwargs)
+
+
 class Table:
     """A list described once: its columns (page and download order alike), the ordering it
     starts in, its tie-breakers and the name of its download.

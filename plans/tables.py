@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.db.models import F
 
-from kam.listing import Column, Table, declared_order
+from kam.listing import Column, Table, choice_column, person_column
 from plans.models import ActionFamily, ActionStatus
 
 ACTIONS = Table(
@@ -32,13 +32,7 @@ ACTIONS = Table(
     Column("Plan period start", export="plan.period_start"),
     Column("Plan period end", export="plan.period_end"),
     Column("Plan status", export=lambda action: action.plan.get_status_display()),
-    Column(
-        "Family",
-        cell="<td>{{ row.get_family_display }}</td>",
-        key="family",
-        order_by=(declared_order("family", ActionFamily),),
-        export=lambda action: action.get_family_display(),
-    ),
+    choice_column("Family", "family", ActionFamily, cell="<td>{{ row.get_family_display }}</td>"),
     Column(
         "Action",
         cell='<th scope="row" class="fw-normal wrap">{{ row.title }}{% if row.description %}'
@@ -48,13 +42,7 @@ ACTIONS = Table(
         export="title",
     ),
     Column("Description", export="description"),
-    Column(
-        "Owner",
-        cell="<td>{{ row.owner }}</td>",
-        key="owner",
-        order_by=(F("owner__last_name"), F("owner__first_name"), F("owner__username")),
-        export=lambda action: str(action.owner),
-    ),
+    person_column("Owner", "owner", cell="<td>{{ row.owner }}</td>"),
     Column(
         "Due",
         cell='<td>{{ row.due_date|date:"j M Y" }}{% if row.is_overdue %} '
@@ -64,12 +52,11 @@ ACTIONS = Table(
         export_label="Due date",
         api="due_date",
     ),
-    Column(
+    choice_column(
         "Status",
+        "status",
+        ActionStatus,
         cell='<td><span class="action-{{ row.status }}">{{ row.get_status_display }}</span></td>',
-        key="status",
-        order_by=(declared_order("status", ActionStatus),),
-        export=lambda action: action.get_status_display(),
         api="status",
     ),
     Column("Overdue", export="is_overdue"),

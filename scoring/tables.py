@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.db.models import F
 
 from accounts.models import AccountStatus
-from kam.listing import Column, Table, declared_order
+from kam.listing import Column, Table, choice_column, person_column
 from scoring.models import Quadrant
 from scoring.scores import FLAG_LABELS
 
@@ -31,25 +31,14 @@ SCORES = Table(
         order_by=(F("account__name"),),
         export="account.name",
     ),
-    Column(
+    choice_column(
         "Status",
+        "account__status",
+        AccountStatus,
         cell='<td>{% include "includes/status_badge.html" with status=row.account.status '
         "label=row.account.get_status_display %}</td>",
-        key="status",
-        order_by=(declared_order("account__status", AccountStatus),),
-        export=lambda score: score.account.get_status_display(),
     ),
-    Column(
-        "KAM",
-        cell='<td>{{ row.account.kam|default:"" }}</td>',
-        key="kam",
-        order_by=(
-            F("account__kam__last_name"),
-            F("account__kam__first_name"),
-            F("account__kam__username"),
-        ),
-        export=lambda score: str(score.account.kam) if score.account.kam_id else "",
-    ),
+    person_column("KAM", "account__kam", cell='<td>{{ row.account.kam|default:"" }}</td>'),
     Column("Industry", cell="<td>{{ row.account.industry }}</td>", export="account.industry"),
     Column("Region", cell="<td>{{ row.account.region }}</td>", export="account.region"),
     Column(
@@ -68,12 +57,11 @@ SCORES = Table(
         numeric=True,
         export="relative_strength",
     ),
-    Column(
+    choice_column(
         "Quadrant",
+        "quadrant",
+        Quadrant,
         cell='<td>{% include "includes/quadrant_badge.html" with quadrant=row.quadrant %}</td>',
-        key="quadrant",
-        order_by=(declared_order("quadrant", Quadrant),),
-        export=lambda score: score.get_quadrant_display(),
     ),
     Column(
         "T12M revenue",
