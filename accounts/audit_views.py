@@ -12,15 +12,14 @@ from django.shortcuts import render
 from accounts.audit import (
     AUDIT_PAGE_SIZE,
     KIND_CHOICES,
-    AuditEntry,
     AuditFilters,
     audit_entries,
     audit_rows,
     iter_audit_entries,
 )
 from accounts.models import User
+from accounts.tables import AUDIT
 from kam import rules as kam_rules
-from kam.exports import export_response
 
 
 class AuditFilterForm(forms.Form):
@@ -59,23 +58,6 @@ class AuditFilterForm(forms.Form):
         )
 
 
-def _changes_text(entry: AuditEntry) -> str:
-    return "; ".join(f"{c.label}: {c.before} → {c.after}" for c in entry.changes)
-
-
-EXPORT_COLUMNS = [
-    ("When", "when"),
-    ("Who", lambda entry: str(entry.who) if entry.who else "System"),
-    ("Kind", "kind_label"),
-    ("ERP code", "account.erp_code"),
-    ("Account", "account.name"),
-    ("Object", "subject"),
-    ("Action", "action"),
-    ("Changes", _changes_text),
-    ("Reason", "reason"),
-]
-
-
 @login_required
 def audit_log(request: HttpRequest) -> HttpResponseBase:
     """Every recorded change, newest first, 50 a page; `?export=csv` downloads the filtered log.
@@ -84,13 +66,18 @@ def audit_log(request: HttpRequest) -> HttpResponseBase:
         raise PermissionDenied
     form = AuditFilterForm(request.GET or None)
     filters = form.filters() if form.is_bound else AuditFilters()
+    table = AUDIT.for_user(request.user)
     if "export" in request.GET:
-        return export_response(
-            iter_audit_entries(filters), EXPORT_COLUMNS, "audit-log", request.GET["export"]
-        )
+        return table.export(iter_audit_entries(filters), request.GET["export"])
     page = Paginator(audit_rows(filters), AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "accounts/audit.html",
-        {"form": form, "page_obj": page, "entries": audit_entries(list(page.object_list))},
+        {
+            "form": form,
+            "page_obj": page,
+            "entries": audit_entries(list(page.object_list)),
+            "table": table,
+            "headers": table.headers(),
+        },
     )

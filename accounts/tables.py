@@ -1,10 +1,12 @@
-"""The account list, described once: its page (headers, cells, orderings), its download and the
-API's ordering fields all come from `ACCOUNTS` (kam.listing.Table)."""
+"""The accounts app's lists, each described once (kam.listing.Table): the account list, whose
+page (headers, cells, orderings), download and API ordering fields all come from `ACCOUNTS`,
+and the audit log's page and download, `AUDIT`."""
 
 from __future__ import annotations
 
 from django.db.models import F
 
+from accounts.audit import AuditEntry
 from accounts.models import AccountStatus, Stage
 from accounts.selectors.accounts import list_shows_scores
 from kam.listing import Column, Table, choice_column, person_column
@@ -82,4 +84,45 @@ ACCOUNTS = Table(
     default_ordering="name",
     # Accounts without a value (no KAM, not yet scored) sort last either way, then by name.
     tiebreak=("name",),
+)
+
+
+def changes_text(entry: AuditEntry) -> str:
+    return "; ".join(f"{c.label}: {c.before} → {c.after}" for c in entry.changes)
+
+
+# The audit log (administrators), newest first: its page and its download. Its rows are
+# accounts.audit.AuditEntry.
+AUDIT = Table(
+    Column("When", cell='<td>{{ row.when|date:"j M Y H:i" }}</td>', export="when"),
+    Column(
+        "Who",
+        cell='<td>{{ row.who|default:"System" }}</td>',
+        export=lambda entry: str(entry.who) if entry.who else "System",
+    ),
+    Column("Kind", export="kind_label"),
+    Column("ERP code", export="account.erp_code"),
+    Column(
+        "Account",
+        cell="<td>{% if row.account %}<a href=\"{% url 'accounts:detail' row.account.pk %}\">"
+        '{{ row.account.name }}</a> <span class="text-body-secondary">'
+        "{{ row.account.erp_code }}</span>{% else %}—{% endif %}</td>",
+        export="account.name",
+    ),
+    Column(
+        "What",
+        cell='<td class="wrap"><span class="badge text-bg-light">{{ row.kind_label }}</span> '
+        "{{ row.subject }} {{ row.action }}</td>",
+    ),
+    Column("Object", export="subject"),
+    Column("Action", export="action"),
+    Column(
+        "Changes",
+        cell='<td class="wrap">{% for change in row.changes %}<div>{{ change.label }}: '
+        "{{ change.before }} → {{ change.after }}</div>{% endfor %}{% if row.reason %}"
+        '<div class="text-body-secondary">{{ row.reason }}</div>{% endif %}</td>',
+        export=changes_text,
+    ),
+    Column("Reason", export="reason"),
+    filename="audit-log",
 )

@@ -231,7 +231,7 @@ class BoundTable:
             column.key: (column.label, column.ascending) for column in self.columns if column.key
         }
 
-    def headers(self, current: str) -> list[ColumnHeader]:
+    def headers(self, current: str = "") -> list[ColumnHeader]:
         return column_headers([column for column in self.columns if column.cell], current)
 
     @property
