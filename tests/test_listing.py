@@ -5,16 +5,21 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Account, Stage
 from accounts.tables import ACCOUNTS
 from kam.listing import Column, Table
+from plans.models import Action
 from plans.tables import ACTIONS, COMMITMENTS
+from scoring.models import AccountScore
 from scoring.tables import SCORES
 from tests import factories
-from tests.portfolio.builders import bulk_accounts
+from tests.api.test_pagination import last_order_term
+from tests.portfolio.builders import AS_OF, bulk_accounts, make_run, score
 
 SORTABLE_TABLES = {"accounts": ACCOUNTS, "scores": SCORES, "actions": ACTIONS}
 ORDERINGS = [
@@ -38,22 +43,63 @@ def test_the_api_may_always_order_by_id(table):
     assert table.api_ordering_fields[-1] == "id"
 
 
-def test_tied_accounts_come_once_each_across_the_pages(client, director):
-    # 120 accounts, each name given to three of them: the sort by name ties 40 times.
-    accounts = bulk_accounts(120)
+# 60 rows: two pages of 50. Their sort values tie in threes or all at once.
+TIED_ROWS = 60
+HTML_LISTS = {
+    "accounts": ("accounts:list", Account),
+    "scores": ("portfolio:scores", AccountScore),
+    "actions": ("plans:actions", Action),
+}
+HTML_CASES = [(name, ordering) for name, ordering in ORDERINGS] + [
+    (name, "") for name in HTML_LISTS
+]
+
+
+def tied_rows(kam) -> None:
+    """Accounts (names in threes, one stage, one KAM), their scores (ranks in threes, equal
+    figures) and as many actions on one plan (all alike)."""
+    accounts = bulk_accounts(TIED_ROWS, kam=kam, stage=Stage.COOPERATIVE)
     for index, account in enumerate(accounts):
         account.name = f"Tied {index // 3:03d}"
-        account.stage = Stage.COOPERATIVE
-    Account.objects.bulk_update(accounts, ["name", "stage"])
+    Account.objects.bulk_update(accounts, ["name"])
+    run = make_run()
+    AccountScore.objects.bulk_create(
+        score(run, account, rank=index // 3 + 1) for index, account in enumerate(accounts)
+    )
+    plan = factories.PlanFactory(account=accounts[0])
+    Action.objects.bulk_create(
+        Action(plan=plan, family="personal_trust", title="Alike", owner=kam, due_date=AS_OF)
+        for _ in range(TIED_ROWS)
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "ordering"), HTML_CASES, ids=[f"{n}:{o or 'default'}" for n, o in HTML_CASES]
+)
+def test_every_row_of_a_browser_list_comes_once_under_every_ordering(
+    client, director, kam, name, ordering
+):
+    url_name, model = HTML_LISTS[name]
+    tied_rows(kam)
     client.force_login(director)
 
-    for ordering in ("name", "-name", "stage", "-stage"):
-        pages = [
-            client.get(reverse("accounts:list"), {"ordering": ordering, "page": page})
-            for page in (1, 2, 3)
+    seen, statements = [], []
+    for page in (1, 2):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse(url_name), {"ordering": ordering, "page": page})
+        assert response.status_code == 200
+        seen += [row.pk for row in response.context["page_obj"]]
+        statements += [
+            q["sql"]
+            for q in queries.captured_queries
+            if f'FROM "{model._meta.db_table}"' in q["sql"] and " LIMIT " in q["sql"]
         ]
-        seen = [row.pk for response in pages for row in response.context["page_obj"]]
-        assert sorted(seen) == sorted(account.pk for account in accounts), ordering
+
+    assert sorted(seen) == sorted(model.objects.values_list("pk", flat=True))
+    assert len(seen) == TIED_ROWS
+    assert statements
+    primary_key = f'"{model._meta.db_table}"."id"'
+    assert all(last_order_term(sql) == primary_key for sql in statements), statements
 
 
 def test_a_column_hidden_from_a_user_leaves_the_headers_orderings_and_download():
