@@ -1,6 +1,6 @@
-"""What the browser's lists share (accounts, scores, actions, and the downloads of the board and
-the audit log): a filter form styled for Bootstrap, a FilterSet base with a whitelist of
-orderings, and `Table`, the one description of a list.
+"""What the browser's lists share (accounts, scores, actions, the audit log and the board's
+download): a filter form styled for Bootstrap, a FilterSet base with a whitelist of orderings,
+and `Table`, the one description of a list.
 
 A `Table` is a sequence of `Column`s. Each column says once what the list does with it: its
 header, its cell on the page (a template fragment drawn with `row` and the page's context), the
@@ -170,24 +170,25 @@ class Table:
         tiebreak: Sequence[str] = (),
         row_attrs: str = "",
     ) -> None:
-        keys = [column.key for column in columns if column.key]
-        if len(keys) != len(set(keys)):
+        sortable = {column.key: column for column in columns if column.key}
+        if len(sortable) != len([column for column in columns if column.key]):
             raise ImproperlyConfigured(f"Columns of the {filename} list share an ordering key.")
-        if default_ordering and default_ordering.removeprefix("-") not in keys:
+        if default_ordering and default_ordering.removeprefix("-") not in sortable:
             raise ImproperlyConfigured(f"{default_ordering!r} is no ordering of {filename}.")
         self.columns = columns
+        self._sortable = sortable
         self.filename = filename
         self.default_ordering = default_ordering
         self.tiebreak = (*(F(name).asc() for name in tiebreak if name != "pk"), F("pk").asc())
         self.row_attrs = row_attrs
-        self.api_ordering_fields = [*(column.api for column in columns if column.api), "id"]
+        self.api_ordering_fields = (*(column.api for column in columns if column.api), "id")
         self._rows: dict[tuple[int, ...], Template] = {}  # by the ids of the columns shown
 
     def order_expressions(self, ordering: str) -> list[OrderBy]:
-        """The ORDER BY of `ordering` ("key" or "-key"): rows without a value last either way,
-        then the tie-breakers."""
+        """The ORDER BY of `ordering` ("key" or "-key", a KeyError for anything else): rows
+        without a value last either way, then the tie-breakers."""
         descending = ordering.startswith("-")
-        column = next(column for column in self.columns if column.key == ordering.lstrip("-"))
+        column = self._sortable[ordering.removeprefix("-")]
         order = [
             expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
             for expression in column.ascending
