@@ -44,13 +44,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/account_list.html",
-        {
-            "filter": filterset,
-            "page_obj": page,
-            "run": run,
-            "table": filterset.bound_table,
-            "headers": filterset.headers,
-        },
+        {**filterset.page_context(page), "run": run},
     )
 
 

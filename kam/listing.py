@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 import django_filters
 from django import forms
 from django.core.exceptions import ImproperlyConfigured
+from django.core.paginator import Page
 from django.db.models import Case, Choices, F, OrderBy, Q, QuerySet, Value, When
 from django.http import HttpResponseBase
 from django.template import engines
@@ -290,6 +291,16 @@ class SortableFilterSet(django_filters.FilterSet):
     def headers(self) -> list[ColumnHeader]:
         """The page's column headers, with the sort state of the current ordering."""
         return self.bound_table.headers(self.current_ordering)
+
+    def page_context(self, page: Page) -> dict[str, Any]:
+        """What a list page's template needs of the list: the filters (`filter`), the page's
+        rows (`page_obj`) and the table they are drawn with (`includes/sorted_table.html`)."""
+        return {
+            "filter": self,
+            "page_obj": page,
+            "table": self.bound_table,
+            "headers": self.headers,
+        }
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         queryset = super().filter_queryset(queryset)

@@ -62,11 +62,8 @@ def score_list(request: HttpRequest) -> HttpResponseBase:
         request,
         "portfolio/scores.html",
         {
-            "filter": filterset,
-            "page_obj": page,
+            **filterset.page_context(page),
             "run": run,
             "shows_runs": kam_rules.sees_whole_portfolio(request.user),
-            "table": filterset.bound_table,
-            "headers": filterset.headers,
         },
     )

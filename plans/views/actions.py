@@ -26,10 +26,5 @@ def action_list(request: HttpRequest) -> HttpResponseBase:
     return render(
         request,
         "plans/action_list.html",
-        {
-            "filter": filterset,
-            "page_obj": page,
-            "table": filterset.bound_table,
-            "headers": filterset.headers,
-        },
+        filterset.page_context(page),
     )
