@@ -1,5 +1,5 @@
-"""What the browser's lists share (accounts, scores, actions, the audit log and the board's
-download): a filter form styled for Bootstrap, a FilterSet base with a whitelist of orderings,
+"""What the browser's lists share (accounts, scores, actions, the audit log, the commitments
+board): a filter form styled for Bootstrap, a FilterSet base with a whitelist of orderings,
 and `Table`, the one description of a list.
 
 A `Table` is a sequence of `Column`s. Each column says once what the list does with it: its
@@ -111,6 +111,7 @@ class Column:
     key: str | None = None
     order_by: tuple[Any, ...] = ()
     numeric: bool = False  # right-aligned; a first click on its header sorts descending
+    header_hidden: bool = False  # a header for screen readers only (a column of buttons)
     export: Accessor | None = None
     export_label: str = ""
     api: str | None = None
@@ -316,6 +317,7 @@ class ColumnHeader:
     numeric: bool
     aria_sort: str | None  # "ascending" / "descending" on the sorted column only
     next_ordering: str | None  # the ordering a click on the header asks for
+    hidden: bool = False  # read by screen readers only
 
 
 def column_headers(columns: Sequence[Column], current: str) -> list[ColumnHeader]:
@@ -333,5 +335,9 @@ def column_headers(columns: Sequence[Column], current: str) -> list[ColumnHeader
                 aria_sort, next_ordering = "descending", key
             else:
                 next_ordering = f"-{key}" if column.numeric else key
-        headers.append(ColumnHeader(column.label, key, column.numeric, aria_sort, next_ordering))
+        headers.append(
+            ColumnHeader(
+                column.label, key, column.numeric, aria_sort, next_ordering, column.header_hidden
+            )
+        )
     return headers

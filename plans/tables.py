@@ -1,8 +1,10 @@
 """The plans app's lists, each described once (kam.listing.Table): the actions list, whose page
 (headers, cells, orderings), download and API ordering fields all come from `ACTIONS`, and the
-commitments board's download, `COMMITMENTS`."""
+commitments board's page and download, `COMMITMENTS`."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.db.models import F
 
@@ -67,24 +69,82 @@ ACTIONS = Table(
     row_attrs=' data-testid="action-row"',
 )
 
-# The commitments board's download. The board itself keeps its fixed order (most urgent first,
-# plans.selectors.board_ordered) and draws its rows with plans/_board_row.html, which also
-# holds the in-place measurement form; its rows are selectors.BoardRow.
+
+def may_record(user: Any) -> bool:
+    return user.has_perm("plans.record_measurement")
+
+
+# The commitments board: its page and its download. The board keeps its fixed order (most
+# urgent first, plans.selectors.board_ordered); plans/_board_row.html draws each row inside the
+# <tbody> that htmx swaps, with the in-place measurement form below it, so the cells are given
+# `row` (a plans.selectors.BoardRow), `commitment` (its commitment) and `line` (the BoardLine,
+# with its sparkline).
 COMMITMENTS = Table(
-    Column("Account", export="commitment.account.name"),
+    Column(
+        "Account",
+        cell='<td class="wrap"><a href="{% url \'accounts:detail\' commitment.account.pk %}">'
+        "{{ commitment.account.name }}</a>{% if commitment.account.kam %}"
+        '<div class="small text-body-secondary">KAM {{ commitment.account.kam }}</div>'
+        "{% endif %}</td>",
+        export="commitment.account.name",
+    ),
     Column("ERP code", export="commitment.account.erp_code"),
     Column("KAM", export=lambda row: str(row.commitment.account.kam or "")),
     Column("Category", export=lambda row: row.commitment.get_category_display()),
-    Column("Promise", export="commitment.promise"),
+    Column(
+        "Promise",
+        cell='<th scope="row" class="fw-normal wrap">'
+        "<a href=\"{% url 'plans:commitment_detail' commitment.pk %}\">{{ commitment.promise }}"
+        '</a><div class="small text-body-secondary">{{ commitment.get_category_display }}</div>'
+        "</th>",
+        export="commitment.promise",
+    ),
     Column("Comparison", export=lambda row: row.commitment.get_comparison_display()),
-    Column("Target", export="commitment.target_value"),
+    Column(
+        "Target",
+        cell='<td>{% include "includes/commitment_target.html" %}</td>',
+        export="commitment.target_value",
+    ),
     Column("Unit", export="commitment.unit"),
     Column("Due date", export="commitment.due_date"),
-    Column("Latest value", export=lambda row: row.latest.value if row.latest else None),
+    Column(
+        "Latest",
+        cell='{% load kam_format %}<td class="num">{% if row.latest %}'
+        "{{ row.latest.value|compact }}{% if commitment.unit %} {{ commitment.unit }}{% endif %}"
+        '<div class="small text-body-secondary">to {{ row.latest.period_end|date:"j M Y" }}'
+        '</div>{% else %}<span class="text-body-secondary">none yet</span>{% endif %}</td>',
+        numeric=True,
+        export=lambda row: row.latest.value if row.latest else None,
+        export_label="Latest value",
+    ),
     Column("Latest period end", export=lambda row: row.latest.period_end if row.latest else None),
-    Column("Status", export=lambda row: row.commitment.get_status_display()),
+    Column(
+        "Trend", cell='<td>{% include "plans/_sparkline.html" with sparkline=line.sparkline %}</td>'
+    ),
+    Column(
+        "Status",
+        cell='<td data-testid="status">{% include "includes/commitment_badge.html" %}</td>',
+        export=lambda row: row.commitment.get_status_display(),
+    ),
     Column("Due soon", export=lambda row: "yes" if row.due_soon else "no"),
-    Column("Responsible team", export="commitment.responsible_team.name"),
-    Column("Next due", export="next_due"),
+    Column(
+        "Owner team",
+        cell="<td>{{ commitment.responsible_team }}</td>",
+        export="commitment.responsible_team.name",
+        export_label="Responsible team",
+    ),
+    Column(
+        "Next due",
+        cell='<td>{% if row.next_due %}{{ row.next_due|date:"j M Y" }}{% if row.due_soon %} '
+        '<span class="badge text-bg-light border">due soon</span>{% endif %}{% else %}'
+        '<span class="text-body-secondary">—</span>{% endif %}</td>',
+        export="next_due",
+    ),
+    Column(
+        "Record",
+        cell='{% include "plans/_record_cell.html" %}',
+        header_hidden=True,
+        shown_to=may_record,
+    ),
     filename="commitments",
 )

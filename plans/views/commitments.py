@@ -114,6 +114,7 @@ def board(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(ordered, PAGE_SIZE)
     paginator.count = sum(counts.values())  # known from the summary: no COUNT query
     page = paginator.get_page(request.GET.get("page"))
+    table = COMMITMENTS.for_user(request.user)
     return render(
         request,
         "plans/board.html",
@@ -125,7 +126,8 @@ def board(request: HttpRequest) -> HttpResponse:
             "summary": [
                 (label, counts[urgency]) for urgency, label in selectors.URGENCY_LABELS.items()
             ],
-            "can_record": request.user.has_perm("plans.record_measurement"),
+            "table": table,
+            "headers": table.headers(),
             "board_url": request.get_full_path(),
             "today": today,
         },
@@ -171,7 +173,7 @@ def _row_response(
             "line": line,
             "form": form,
             "announcement": announcement,
-            "can_record": request.user.has_perm("plans.record_measurement"),
+            "table": COMMITMENTS.for_user(request.user),
             "board_url": _safe_next(request, reverse("plans:board")),
         },
     )
