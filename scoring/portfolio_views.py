@@ -246,24 +246,28 @@ class Download:
     needs_run: bool = False
 
 
+# The figures are read when the download is asked for, before the response streams (errors
+# then answer as errors); the generators only turn them into lines.
+
+
 def _kam_load_rows(run: Run, scope: portfolio.Scope, period: portfolio.Period) -> Rows:
-    for x in portfolio.kam_loads(scope):
-        yield [x.kam_id, x.name, x.key_accounts, x.accounts, x.overloaded]
+    loads = portfolio.kam_loads(scope)
+    return ([x.kam_id, x.name, x.key_accounts, x.accounts, x.overloaded] for x in loads)
 
 
 def _stage_rows(run: Run, scope: portfolio.Scope, period: portfolio.Period) -> Rows:
-    for s in portfolio.stage_distribution(scope):
-        yield [s["label"], s["key"], s["other"]]
+    stages = portfolio.stage_distribution(scope)
+    return ([s["label"], s["key"], s["other"]] for s in stages)
 
 
 def _movement_rows(run: Run, scope: portfolio.Scope, period: portfolio.Period) -> Rows:
-    for m in portfolio.stage_movements(scope, period)["months"]:
-        yield [f"{m['month']:%Y-%m}", m["up"], m["down"]]
+    months = portfolio.stage_movements(scope, period)["months"]
+    return ([f"{m['month']:%Y-%m}", m["up"], m["down"]] for m in months)
 
 
 def _transition_rows(run: Run, scope: portfolio.Scope, period: portfolio.Period) -> Rows:
-    for t in portfolio.stage_movements(scope, period)["transitions"]:
-        yield [t["from"], t["to"], t["moves"]]
+    transitions = portfolio.stage_movements(scope, period)["transitions"]
+    return ([t["from"], t["to"], t["moves"]] for t in transitions)
 
 
 GROUPS = ("key", "other")  # key accounts against the others
@@ -272,13 +276,16 @@ GROUPS = ("key", "other")  # key accounts against the others
 def _trend_rows(run: Run, scope: portfolio.Scope, period: portfolio.Period) -> Rows:
     trends = portfolio.effectiveness_trends(scope, period)
     series = trends["series"]
-    for index, quarter in enumerate(trends["quarters"]):
+
+    def line(index: int, quarter: dt.date) -> list[Any]:
         row: list[Any] = [quarter_label(quarter)]
         for metric, _ in portfolio.TREND_METRICS:
             for group in GROUPS:
                 value = series[metric][group][index]
                 row.append(None if value is None else round(value, 4))
-        yield row
+        return row
+
+    return (line(index, quarter) for index, quarter in enumerate(trends["quarters"]))
 
 
 def _curve(field_name: str) -> Download:
