@@ -10,14 +10,13 @@ from django.shortcuts import render
 from accounts.audit import (
     AUDIT_PAGE_SIZE,
     KIND_CHOICES,
-    AuditEntry,
     AuditFilters,
     audit_entries,
     audit_rows,
     iter_audit_entries,
 )
 from accounts.models import User
-from kam.exports import export_response
+from accounts.tables import AUDIT
 from kam.permissions import requires
 
 
@@ -57,36 +56,24 @@ class AuditFilterForm(forms.Form):
         )
 
 
-def _changes_text(entry: AuditEntry) -> str:
-    return "; ".join(f"{c.label}: {c.before} → {c.after}" for c in entry.changes)
-
-
-EXPORT_COLUMNS = [
-    ("When", "when"),
-    ("Who", lambda entry: str(entry.who) if entry.who else "System"),
-    ("Kind", "kind_label"),
-    ("ERP code", "account.erp_code"),
-    ("Account", "account.name"),
-    ("Object", "subject"),
-    ("Action", "action"),
-    ("Changes", _changes_text),
-    ("Reason", "reason"),
-]
-
-
 @requires("kam.administer")
 def audit_log(request: HttpRequest) -> HttpResponseBase:
     """Every recorded change, newest first, 50 a page; `?export=csv` downloads the filtered log.
     Administrators only."""
     form = AuditFilterForm(request.GET or None)
     filters = form.filters() if form.is_bound else AuditFilters()
+    table = AUDIT.for_user(request.user)
     if "export" in request.GET:
-        return export_response(
-            iter_audit_entries(filters), EXPORT_COLUMNS, "audit-log", request.GET["export"]
-        )
+        return table.export(iter_audit_entries(filters), request.GET["export"])
     page = Paginator(audit_rows(filters), AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "accounts/audit.html",
-        {"form": form, "page_obj": page, "entries": audit_entries(list(page.object_list))},
+        {
+            "form": form,
+            "page_obj": page,
+            "entries": audit_entries(list(page.object_list)),
+            "table": table,
+            "headers": table.headers(),
+        },
     )

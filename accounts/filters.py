@@ -5,35 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 
 from accounts import selectors
 from accounts.models import Account, AccountStatus, Stage
-from kam.listing import (
-    FilterForm,
-    SortableFilterSet,
-    contains_any,
-    declared_order,
-    ordering_choices,
-)
+from accounts.tables import ACCOUNTS
+from kam.listing import FilterForm, SortableFilterSet, contains_any
 from scoring.models import Quadrant, ScoringRun
 from scoring.selectors import current_run
 
 _UNSET: Any = object()
-
-
-# The only orderings the list accepts: key -> (label, expressions for ascending order).
-ORDERINGS: dict[str, tuple[str, tuple[Any, ...]]] = {
-    "name": ("Name", (F("name"),)),
-    "erp_code": ("ERP code", (F("erp_code"),)),
-    "status": ("Status", (declared_order("status", AccountStatus),)),
-    "stage": ("Stage", (declared_order("stage", Stage),)),
-    "kam": ("KAM", (F("kam__last_name"), F("kam__first_name"), F("kam__username"))),
-    "revenue": ("T12M revenue", (F("score_revenue"),)),
-    "attractiveness": ("Attractiveness", (F("score_attractiveness"),)),
-}
-DEFAULT_ORDERING = "name"
-SCORE_ORDERINGS = {"revenue", "attractiveness"}
 
 
 def search_accounts(queryset: QuerySet[Account], name: str, value: str) -> QuerySet[Account]:
@@ -53,9 +34,10 @@ class AccountFilterSet(SortableFilterSet):
     `request` is required: what the list offers depends on its user. The queryset must carry
     the current run's figures (`accounts.selectors.accounts_for_list`); without a queryset,
     that selector is used for the request's user. Pass `run` when the caller has already read
-    the current run, to save the query. Before the first run the quadrant filter is disabled
-    and ignored; for users whose lists carry no scores (operations) the quadrant filter and the
-    score orderings do not exist.
+    the current run, to save the query. Columns and orderings are `accounts.tables.ACCOUNTS`.
+    Before the first run the quadrant filter is disabled and ignored; for users whose lists
+    carry no scores (operations) the quadrant filter and the score columns and orderings do not
+    exist.
     """
 
     q = account_search()
@@ -71,10 +53,7 @@ class AccountFilterSet(SortableFilterSet):
     industry = django_filters.ChoiceFilter(empty_label="Any industry")
     region = django_filters.ChoiceFilter(empty_label="Any region")
 
-    orderings = ORDERINGS
-    default_ordering = DEFAULT_ORDERING
-    # Accounts without a value (no KAM, not yet scored) sort last either way.
-    tiebreak = (F("name").asc(), F("pk").asc())
+    table = ACCOUNTS
 
     class Meta:
         model = Account
@@ -102,11 +81,6 @@ class AccountFilterSet(SortableFilterSet):
         self.filters["kam"].extra["choices"] = [(kam.pk, str(kam)) for kam in facets.kams]
         if not self.shows_scores:
             del self.filters["quadrant"]
-            self.filters["ordering"].extra["choices"] = [
-                (value, label)
-                for value, label in ordering_choices(ORDERINGS)
-                if value.removeprefix("-") not in SCORE_ORDERINGS
-            ]
         elif self.run is None:
             # A disabled field ignores submitted data, so the filter is off until a run exists.
             self.filters["quadrant"].extra.update(

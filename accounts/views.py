@@ -23,9 +23,8 @@ from accounts import selectors, services
 from accounts.filters import AccountFilterSet
 from accounts.forms import ContactForm, RatingForm, StageChangeForm, TeamMemberForm
 from accounts.models import Account, Contact, TeamMembership
-from kam import errors, listing
+from kam import errors
 from kam.editing import call_service, conflict_fields, refusals_on, refusals_shown
-from kam.exports import export_response
 from kam.permissions import require
 from plans.forms import PlanCreateForm
 from plans.selectors import new_plan_defaults, plan_team
@@ -34,73 +33,18 @@ from scoring.selectors import current_run
 
 PAGE_SIZE = 50
 
-# The list's columns in order: (label, ordering key or None when the column is not sortable).
-LIST_COLUMNS: list[tuple[str, str | None]] = [
-    ("Name", "name"),
-    ("ERP code", "erp_code"),
-    ("Status", "status"),
-    ("Stage", "stage"),
-    ("KAM", "kam"),
-    ("Industry", None),
-    ("Country", None),
-    ("T12M revenue", "revenue"),
-    ("Attractiveness", "attractiveness"),
-    ("Quadrant", None),
-]
-NUMERIC_COLUMNS = {"revenue", "attractiveness"}
-SCORE_COLUMNS = {"T12M revenue", "Attractiveness", "Quadrant"}
-
-
-def column_headers(current: str, *, shows_scores: bool) -> list[listing.ColumnHeader]:
-    """The list's headers with their sort state; score columns only for who may see scores."""
-    columns = [c for c in LIST_COLUMNS if shows_scores or c[0] not in SCORE_COLUMNS]
-    return listing.column_headers(columns, current, numeric=NUMERIC_COLUMNS)
-
-
-def account_export_columns(*, shows_scores: bool) -> list[tuple[str, Any]]:
-    """The account list's columns as a download; score columns only for who may see scores."""
-    columns: list[tuple[str, Any]] = [
-        ("ERP code", "erp_code"),
-        ("Name", "name"),
-        ("Status", lambda a: a.get_status_display()),
-        ("Stage", lambda a: a.get_stage_display()),
-        ("KAM", lambda a: str(a.kam) if a.kam_id else ""),
-        ("Industry", "industry"),
-        ("Country", "country"),
-        ("Region", "region"),
-    ]
-    if shows_scores:
-        columns += [
-            ("T12M revenue", "score_revenue"),
-            ("Attractiveness", "score_attractiveness"),
-            ("Quadrant", "score_quadrant"),
-        ]
-    return columns
-
 
 @login_required
 def account_list(request: HttpRequest) -> HttpResponse:
     run = current_run()
     filterset = AccountFilterSet(request.GET, request=request, run=run)
     if fmt := request.GET.get("export"):
-        return export_response(
-            filterset.qs.iterator(chunk_size=2000),
-            account_export_columns(shows_scores=filterset.shows_scores),
-            "accounts",
-            fmt,
-        )
+        return filterset.bound_table.export(filterset.qs.iterator(chunk_size=2000), fmt)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "accounts/account_list.html",
-        {
-            "filter": filterset,
-            "page_obj": page,
-            "run": run,
-            "headers": column_headers(
-                filterset.current_ordering, shows_scores=filterset.shows_scores
-            ),
-        },
+        {**filterset.page_context(page), "run": run},
     )
 
 

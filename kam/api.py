@@ -34,12 +34,14 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from kam import errors
+from kam.filtering import StrictFilterBackend
 
 # Authentication (the class is accounts.api.authentication.ApiTokenAuthentication) ----------
 
@@ -334,6 +336,31 @@ class CursorPage(CursorPagination):
         )
 
 
+# Ordering ---------------------------------------------------------------------------------
+
+UNIQUE_KEYS = {"pk", "id"}
+
+
+def unique_ordering(ordering: list[str] | tuple[str, ...]) -> list[str]:
+    """`ordering` (field names, "-" for descending) ended by the primary key unless it already
+    holds it: rows that tie on the asked fields keep one order."""
+    terms = list(ordering)
+    if not any(term.lstrip("-") in UNIQUE_KEYS for term in terms):
+        terms.append("pk")
+    return terms
+
+
+class UniqueOrderingFilter(OrderingFilter):
+    """`?ordering=` as DRF reads it (one of the view's `ordering_fields`), always ended by the
+    primary key, so numbered and cursor pages never repeat or skip a row whose sort value
+    ties with another's. Without `?ordering=` the view's queryset keeps its own order, which
+    ends with a unique key too (tests/api/test_pagination.py pages through every list)."""
+
+    def get_ordering(self, request: Any, queryset: Any, view: Any) -> list[str] | None:
+        ordering = super().get_ordering(request, queryset, view)
+        return unique_ordering(ordering) if ordering else ordering
+
+
 # Authorisation ----------------------------------------------------------------------------
 
 
@@ -362,8 +389,10 @@ class KamViewSet(viewsets.GenericViewSet):
     # Any path segment reaches the view, so a malformed id is a JSON 404 from the API (the
     # object lookup rejects it) rather than the site's HTML "page not found".
     lookup_value_regex = "[^/]+"
-    # Set here, not in settings: DRF imports its default pagination class while loading itself.
+    # Set here, not in settings: DRF imports its default pagination class and filter backends
+    # while loading itself. Search is each FilterSet's validated `q`, never a raw parameter.
     pagination_class = PageNumberPage
+    filter_backends = [StrictFilterBackend, UniqueOrderingFilter]
     global_perms: dict[str, str] = {}
     object_perms: dict[str, str] = {}
     # Versioned objects (plans, sections, contacts, objectives, actions) carry ETags and need

@@ -1,22 +1,37 @@
-"""What the browser's filterable, sortable lists share (accounts, scores, actions): a filter form
-styled for Bootstrap, a FilterSet base with a whitelist of orderings, and the sortable column
-headers.
+"""What the browser's lists share (accounts, scores, actions, the audit log, the commitments
+board): a filter form styled for Bootstrap, a FilterSet base with a whitelist of orderings,
+and `Table`, the one description of a list.
 
-A list declares its orderings as {key: (label, expressions for ascending order)}; the "Sort by"
-field offers each key ascending and descending ("-key"), anything else is a form error and the
-default ordering applies. Rows without a value sort last either way, and the list's tie-breakers
-(a name, then the primary key) follow, so pages never overlap.
+A `Table` is a sequence of `Column`s. Each column says once what the list does with it: its
+header, its cell on the page (a template fragment drawn with `row` and the page's context), the
+ordering key and expressions that sort by it, its value and header in the download, the field
+the API's `ordering` sorts it by, and who may see it. From that one description come the page's
+sortable headers and rows, the orderings the "Sort by" field accepts, the CSV/XLSX download and
+the API's ordering fields; adding a column to a list is one `Column(...)`.
+
+A sortable column's key is offered ascending and descending ("-key"); anything else is a form
+error and the default ordering applies. Rows without a value sort last either way, then the
+table's tie-breakers and always the primary key, so every ordering is unique and pages never
+overlap.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import django_filters
 from django import forms
-from django.db.models import Case, Choices, OrderBy, Q, QuerySet, Value, When
+from django.core.exceptions import ImproperlyConfigured
+from django.core.paginator import Page
+from django.db.models import Case, Choices, F, OrderBy, Q, QuerySet, Value, When
+from django.http import HttpResponseBase
+from django.template import engines
+from django.template.base import Template
+
+from kam.exports import Accessor, export_response
+from kam.exports import Columns as ExportColumns
 
 Orderings = dict[str, tuple[str, tuple[Any, ...]]]
 
@@ -77,42 +92,221 @@ def ordering_choices(orderings: Orderings) -> list[tuple[str, str]]:
     ]
 
 
-class SortableFilterSet(django_filters.FilterSet):
-    """A FilterSet whose "ordering" field sorts by one of `orderings`, else by
-    `default_ordering`; `tiebreak` (ascending expressions) ends every ORDER BY."""
+@dataclass(frozen=True)
+class Column:
+    """One column of a list; a column may be on the page only (`cell`), in the download only
+    (`export`), or both, in the order the table lists them.
 
-    orderings: ClassVar[Orderings] = {}
-    default_ordering: ClassVar[str] = ""
-    tiebreak: ClassVar[tuple[OrderBy, ...]] = ()
+    `cell` is the page's `<td>` (or `<th>`), a template fragment drawn in the page's context
+    with the row as `row`. `key` makes the column sortable by `order_by` (ascending
+    expressions; `F(key)` when omitted). `export` is the download's value (a key/attribute path
+    or a function of the row, as `kam.exports.cell` reads it), under `export_label` when the
+    download names it differently. `api` is the model field the API's `ordering` sorts the
+    column by. `shown_to(user)` says who may see the column: on the page, in the download and
+    as an ordering; None is everyone.
+    """
 
-    ordering = django_filters.ChoiceFilter(label="Sort by", method="order", empty_label=None)
+    label: str
+    cell: str = ""
+    key: str | None = None
+    order_by: tuple[Any, ...] = ()
+    numeric: bool = False  # right-aligned; a first click on its header sorts descending
+    header_hidden: bool = False  # a header for screen readers only (a column of buttons)
+    export: Accessor | None = None
+    export_label: str = ""
+    api: str | None = None
+    shown_to: Callable[[Any], bool] | None = None
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.filters["ordering"].extra["choices"] = ordering_choices(self.orderings)
+    @property
+    def ascending(self) -> tuple[Any, ...]:
+        return self.order_by or (F(self.key),)
+
+
+def _related(row: Any, path: list[str]) -> Any:
+    for part in path:
+        row = getattr(row, part) if row is not None else None
+    return row
+
+
+def choice_column(label: str, field: str, choices: type[Choices], **kwargs: Any) -> Column:
+    """A column of a choice field (`field` may follow relations: "account__status"): sorted in
+    the order its choices are declared, named by its label in the download."""
+    *path, name = field.split("__")
+
+    def display(row: Any) -> Any:
+        owner = _related(row, path)
+        return getattr(owner, f"get_{name}_display")() if owner is not None else ""
+
+    kwargs.setdefault("key", name)
+    return Column(label, order_by=(declared_order(field, choices),), export=display, **kwargs)
+
+
+def person_column(label: str, field: str, **kwargs: Any) -> Column:
+    """A column of a person (`field` a foreign key to the user, may follow relations): sorted
+    by last name, first name and username, named in the download (blank when nobody)."""
+
+    def name(row: Any) -> str:
+        person = _related(row, field.split("__"))
+        return str(person) if person is not None else ""
+
+    kwargs.setdefault("key", field.split("__")[-1])
+    order_by = tuple(F(f"{field}__{part}") for part in ("last_name", "first_name", "username"))
+    return Column(label, order_by=order_by, export=name, **kwargs)
+
+
+class Table:
+    """A list described once: its columns (page and download order alike), the ordering it
+    starts in, its tie-breakers and the name of its download.
+
+    Every ORDER BY the table makes ends with `tiebreak` (field names, ascending) and then the
+    primary key, so no ordering has ties and no row shows on two pages or on none. The API
+    lists that share the table take `api_ordering_fields`, which end with `id` for the same
+    reason (kam.api's ordering filter adds the primary key after them).
+    """
+
+    def __init__(
+        self,
+        *columns: Column,
+        filename: str,
+        default_ordering: str = "",
+        tiebreak: Sequence[str] = (),
+        row_attrs: str = "",
+    ) -> None:
+        sortable = {column.key: column for column in columns if column.key}
+        if len(sortable) != len([column for column in columns if column.key]):
+            raise ImproperlyConfigured(f"Columns of the {filename} list share an ordering key.")
+        if default_ordering and default_ordering.removeprefix("-") not in sortable:
+            raise ImproperlyConfigured(f"{default_ordering!r} is no ordering of {filename}.")
+        self.columns = columns
+        self._sortable = sortable
+        self.filename = filename
+        self.default_ordering = default_ordering
+        self.tiebreak = (*(F(name).asc() for name in tiebreak if name != "pk"), F("pk").asc())
+        self.row_attrs = row_attrs
+        self.api_ordering_fields = (*(column.api for column in columns if column.api), "id")
+        self._rows: dict[tuple[int, ...], Template] = {}  # by the ids of the columns shown
 
     def order_expressions(self, ordering: str) -> list[OrderBy]:
+        """The ORDER BY of `ordering` ("key" or "-key", a KeyError for anything else): rows
+        without a value last either way, then the tie-breakers."""
         descending = ordering.startswith("-")
-        _, expressions = self.orderings[ordering.removeprefix("-")]
+        column = self._sortable[ordering.removeprefix("-")]
         order = [
             expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
-            for expression in expressions
+            for expression in column.ascending
         ]
         return [*order, *self.tiebreak]
 
+    def row_template(self, columns: tuple[Column, ...]) -> Template:
+        """One row of `columns` on the page: their cells in a `<tr>`, compiled once per set of
+        columns (one template per row renders as fast as a hand-written row template)."""
+        key = tuple(id(column) for column in columns)
+        if key not in self._rows:
+            cells = "".join(f"\n  {column.cell}" for column in columns if column.cell)
+            source = f"<tr{self.row_attrs}>{cells}\n</tr>\n"
+            self._rows[key] = engines["django"].from_string(source).template
+        return self._rows[key]
+
+    def for_user(self, user: Any) -> BoundTable:
+        """The columns `user` may see."""
+        answers: dict[Callable[[Any], bool], bool] = {}
+
+        def shown(column: Column) -> bool:
+            if column.shown_to is None:
+                return True
+            if column.shown_to not in answers:
+                answers[column.shown_to] = bool(column.shown_to(user))
+            return answers[column.shown_to]
+
+        return BoundTable(self, tuple(column for column in self.columns if shown(column)))
+
+
+@dataclass(frozen=True)
+class BoundTable:
+    """A table as one user sees it: headers, cells, orderings and download."""
+
+    table: Table
+    columns: tuple[Column, ...]
+
+    @property
+    def orderings(self) -> Orderings:
+        return {
+            column.key: (column.label, column.ascending) for column in self.columns if column.key
+        }
+
+    def headers(self, current: str = "") -> list[ColumnHeader]:
+        return column_headers([column for column in self.columns if column.cell], current)
+
+    @property
+    def row(self) -> Template:
+        """The template of a row on the page, given the row as `row`
+        (`templates/includes/sorted_table.html`)."""
+        return self.table.row_template(self.columns)
+
+    @property
+    def export_columns(self) -> list[tuple[str, Accessor]]:
+        return [
+            (column.export_label or column.label, column.export)
+            for column in self.columns
+            if column.export is not None
+        ]
+
+    def export(
+        self, rows: Iterable[Any], fmt: str, *, extra: ExportColumns = ()
+    ) -> HttpResponseBase:
+        """`rows` as the table's CSV or XLSX download, `extra` columns last."""
+        return export_response(rows, [*self.export_columns, *extra], self.table.filename, fmt)
+
+
+class SortableFilterSet(django_filters.FilterSet):
+    """A FilterSet whose "ordering" field sorts by one of the sortable columns of `table` the
+    request's user may see, else by the table's default ordering. `self.bound_table` is the
+    table as that user sees it."""
+
+    table: ClassVar[Table]
+
+    ordering = django_filters.ChoiceFilter(label="Sort by", method="order", empty_label=None)
+
+    def __init__(
+        self,
+        data: Any = None,
+        queryset: QuerySet | None = None,
+        *,
+        request: Any = None,
+        prefix: str | None = None,
+    ) -> None:
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        self.bound_table = self.table.for_user(getattr(request, "user", None))
+        self.filters["ordering"].extra["choices"] = ordering_choices(self.bound_table.orderings)
+
     def order(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.order_by(*self.order_expressions(value))
+        return queryset.order_by(*self.table.order_expressions(value))
 
     @property
     def current_ordering(self) -> str:
         """The ordering the list is in: the valid submitted one, else the default."""
         cleaned = getattr(self.form, "cleaned_data", None) or {}
-        return cleaned.get("ordering") or self.default_ordering
+        return cleaned.get("ordering") or self.table.default_ordering
+
+    @property
+    def headers(self) -> list[ColumnHeader]:
+        """The page's column headers, with the sort state of the current ordering."""
+        return self.bound_table.headers(self.current_ordering)
+
+    def page_context(self, page: Page) -> dict[str, Any]:
+        """What a list page's template needs of the list: the filters (`filter`), the page's
+        rows (`page_obj`) and the table they are drawn with (`includes/sorted_table.html`)."""
+        return {
+            "filter": self,
+            "page_obj": page,
+            "table": self.bound_table,
+            "headers": self.headers,
+        }
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         queryset = super().filter_queryset(queryset)
         if not self.form.cleaned_data.get("ordering"):
-            queryset = self.order(queryset, "ordering", self.default_ordering)
+            queryset = self.order(queryset, "ordering", self.table.default_ordering)
         return queryset
 
 
@@ -123,17 +317,16 @@ class ColumnHeader:
     numeric: bool
     aria_sort: str | None  # "ascending" / "descending" on the sorted column only
     next_ordering: str | None  # the ordering a click on the header asks for
+    hidden: bool = False  # read by screen readers only
 
 
-def column_headers(
-    columns: Sequence[tuple[str, str | None]], current: str, *, numeric: set[str]
-) -> list[ColumnHeader]:
-    """Headers ((label, ordering key or None) pairs) with their sort state: a click on the
-    sorted column reverses it; numeric columns first sort descending, because the biggest
-    figures are what people look for."""
+def column_headers(columns: Sequence[Column], current: str) -> list[ColumnHeader]:
+    """The columns' headers with their sort state: a click on the sorted column reverses it;
+    numeric columns first sort descending, because the biggest figures are what people look
+    for."""
     headers = []
-    for label, key in columns:
-        is_numeric = key in numeric
+    for column in columns:
+        key = column.key
         aria_sort = next_ordering = None
         if key is not None:
             if current == key:
@@ -141,6 +334,10 @@ def column_headers(
             elif current == f"-{key}":
                 aria_sort, next_ordering = "descending", key
             else:
-                next_ordering = f"-{key}" if is_numeric else key
-        headers.append(ColumnHeader(label, key, is_numeric, aria_sort, next_ordering))
+                next_ordering = f"-{key}" if column.numeric else key
+        headers.append(
+            ColumnHeader(
+                column.label, key, column.numeric, aria_sort, next_ordering, column.header_hidden
+            )
+        )
     return headers

@@ -8,10 +8,10 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 
 from accounts.models import Account, User
-from kam.listing import FilterForm, SortableFilterSet, contains_any, declared_order
+from kam.listing import FilterForm, SortableFilterSet, contains_any
 from kam.widgets import QuickSelect
 from plans import selectors
 from plans.models import (
@@ -23,6 +23,7 @@ from plans.models import (
     CommitmentStatus,
     ServiceTeam,
 )
+from plans.tables import ACTIONS
 
 
 def _accounts_with_commitments(request: Any) -> QuerySet[Account]:
@@ -97,16 +98,6 @@ class CommitmentFilterSet(django_filters.FilterSet):
         return contains_any(queryset, value, ["promise", "account__name", "account__erp_code"])
 
 
-# The only orderings the actions list accepts: key -> (label, expressions for ascending order).
-ACTION_ORDERINGS: dict[str, tuple[str, tuple[Any, ...]]] = {
-    "account": ("Account", (F("plan__account__name"),)),
-    "plan": ("Plan", (F("plan__period_start"), F("plan__title"))),
-    "family": ("Family", (declared_order("family", ActionFamily),)),
-    "title": ("Action", (F("title"),)),
-    "owner": ("Owner", (F("owner__last_name"), F("owner__first_name"), F("owner__username"))),
-    "due_date": ("Due", (F("due_date"),)),
-    "status": ("Status", (declared_order("status", ActionStatus),)),
-}
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -122,7 +113,8 @@ class ActionFilterSet(SortableFilterSet):
     """Search, filters and sorting for the actions of the plans a user may see.
 
     Without a queryset, `plans.selectors.action_rows` gives the request's user's actions, with
-    `is_overdue` as of `today`; the soonest due come first.
+    `is_overdue` as of `today`; the soonest due come first. Columns and orderings are
+    `plans.tables.ACTIONS`.
     """
 
     q = django_filters.CharFilter(
@@ -150,9 +142,7 @@ class ActionFilterSet(SortableFilterSet):
         field_name="due_date", lookup_expr="lte", label="Due until", widget=DATE_WIDGET
     )
 
-    orderings = ACTION_ORDERINGS
-    default_ordering = "due_date"
-    tiebreak = (F("due_date").asc(), F("pk").asc())
+    table = ACTIONS
 
     class Meta:
         model = Action

@@ -6,37 +6,16 @@ from decimal import Decimal
 from typing import Any
 
 import django_filters
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 
 from accounts.models import AccountStatus
-from kam.listing import (
-    AnyYesNoSelect,
-    FilterForm,
-    SortableFilterSet,
-    contains_any,
-    declared_order,
-)
+from kam.listing import AnyYesNoSelect, FilterForm, SortableFilterSet, contains_any
 from kam.widgets import QuickSelect
 from scoring.forms import portfolio_facets
 from scoring.models import AccountScore, Quadrant, ScoringRun
 from scoring.scores import FLAG_LABELS, score_rows
+from scoring.tables import SCORES
 
-# The only orderings the list accepts: key -> (label, expressions for ascending order).
-ORDERINGS: dict[str, tuple[str, tuple[Any, ...]]] = {
-    "rank": ("Rank", (F("rank"),)),
-    "name": ("Account", (F("account__name"),)),
-    "status": ("Status", (declared_order("account__status", AccountStatus),)),
-    "kam": (
-        "KAM",
-        (F("account__kam__last_name"), F("account__kam__first_name"), F("account__kam__username")),
-    ),
-    "attractiveness": ("Attractiveness", (F("attractiveness"),)),
-    "strength": ("Relative strength", (F("relative_strength"),)),
-    "quadrant": ("Quadrant", (declared_order("quadrant", Quadrant),)),
-    "revenue": ("T12M revenue", (F("revenue"),)),
-    "net_profit": ("Net profit", (F("net_profit"),)),
-    "cost_to_serve": ("Cost to serve", (F("cost_to_serve"),)),
-}
 SCORE_LIMITS = {"min_value": Decimal(0), "max_value": Decimal(100), "max_digits": 5}
 
 
@@ -52,7 +31,7 @@ class ScoreFilterSet(SortableFilterSet):
 
     `request` is required (the rows are those its user may see); without a queryset the
     selector `scoring.scores.score_rows` gives them. Pass `run` (the current run, or None
-    before the first one).
+    before the first one). Columns and orderings are `scoring.tables.SCORES`.
     """
 
     q = django_filters.CharFilter(
@@ -89,9 +68,7 @@ class ScoreFilterSet(SortableFilterSet):
         **SCORE_LIMITS,
     )
 
-    orderings = ORDERINGS
-    default_ordering = "rank"
-    tiebreak = (F("rank").asc(), F("pk").asc())
+    table = SCORES
 
     class Meta:
         model = AccountScore

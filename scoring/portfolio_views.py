@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
@@ -196,59 +197,91 @@ def _overdue_rows(scope: portfolio.Scope, today: dt.date) -> Iterator[list[Any]]
         yield ["commitment breached", pk, promise, since.date(), account_id, account_name]
 
 
-def _export(
-    name: str, run: ScoringRun | None, filters: PortfolioFilterSet
-) -> tuple[list[str], Iterable[Iterable[Any]]]:
-    """The header and rows of one chart's (or list's) full data."""
-    scope, period = filters.selected_scope(), filters.selected_period()
-    if name == "key-accounts-per-kam":
-        loads = portfolio.kam_loads(scope)
-        return (
-            ["kam_id", "kam", "key_accounts", "accounts", "over_5_key_accounts"],
-            ([x.kam_id, x.name, x.key_accounts, x.accounts, x.overloaded] for x in loads),
-        )
-    if name == "warnings":
-        return ["kind", "level", "account_id", "account", "detail"], _warning_rows(run, scope)
-    if name == "stage-distribution":
-        stages = portfolio.stage_distribution(scope)
-        return ["stage", "key_accounts", "other_accounts"], (
-            [s["label"], s["key"], s["other"]] for s in stages
-        )
-    if name == "stage-movements":
-        moves = portfolio.stage_movements(scope, period)
-        return ["month", "moves_up", "moves_down"], (
-            [f"{m['month']:%Y-%m}", m["up"], m["down"]] for m in moves["months"]
-        )
-    if name == "stage-transitions":
-        moves = portfolio.stage_movements(scope, period)
-        return ["from_stage", "to_stage", "moves"], (
-            [t["from"], t["to"], t["moves"]] for t in moves["transitions"]
-        )
-    if name == "effectiveness":
-        trends = portfolio.effectiveness_trends(scope, period)
-        groups = ("key", "other")
-        header = ["quarter"] + [
-            f"{metric}_{group}" for metric, _ in portfolio.TREND_METRICS for group in groups
-        ]
-        series = trends["series"]
+Run = ScoringRun | None
+Rows = Iterator[list[Any]]
 
-        def trend_rows() -> Iterator[list[Any]]:
-            for index, quarter in enumerate(trends["quarters"]):
-                row: list[Any] = [quarter_label(quarter)]
-                for metric, _ in portfolio.TREND_METRICS:
-                    for group in ("key", "other"):
-                        value = series[metric][group][index]
-                        row.append(None if value is None else round(value, 4))
-                yield row
 
-        return header, trend_rows()
-    if name == "overdue":
-        header = ["kind", "id", "title", "date", "account_id", "account"]
-        return header, _overdue_rows(scope, timezone.localdate())
-    if run is None:
-        raise Http404("Not yet computed: no scoring run has finished.")
-    if name == "matrix":
-        header = [
+@dataclass(frozen=True)
+class Download:
+    """One of the dashboard's named CSV downloads: its header and its rows, a function of the
+    current run (None before the first), the filtered scope and period. A download that
+    `needs_run` is a 404 until a run has finished."""
+
+    header: tuple[str, ...]
+    rows: Callable[[Run, portfolio.Scope, portfolio.Period], Iterable[Iterable[Any]]]
+    needs_run: bool = False
+
+
+# The figures are read when the download is asked for, before the response streams (errors
+# then answer as errors); the generators only turn them into lines.
+
+
+def _kam_load_rows(run: Run, scope: portfolio.Scope, period: portfolio.Period) -> Rows:
+    loads = portfolio.kam_loads(scope)
+    return ([x.kam_id, x.name, x.key_accounts, x.accounts, x.overloaded] for x in loads)
+
+
+def _stage_rows(run: Run, scope: portfolio.Scope, period: portfolio.Period) -> Rows:
+    stages = portfolio.stage_distribution(scope)
+    return ([s["label"], s["key"], s["other"]] for s in stages)
+
+
+def _movement_rows(run: Run, scope: portfolio.Scope, period: portfolio.Period) -> Rows:
+    months = portfolio.stage_movements(scope, period)["months"]
+    return ([f"{m['month']:%Y-%m}", m["up"], m["down"]] for m in months)
+
+
+def _transition_rows(run: Run, scope: portfolio.Scope, period: portfolio.Period) -> Rows:
+    transitions = portfolio.stage_movements(scope, period)["transitions"]
+    return ([t["from"], t["to"], t["moves"]] for t in transitions)
+
+
+GROUPS = ("key", "other")  # key accounts against the others
+
+
+def _trend_rows(run: Run, scope: portfolio.Scope, period: portfolio.Period) -> Rows:
+    trends = portfolio.effectiveness_trends(scope, period)
+    series = trends["series"]
+
+    def line(index: int, quarter: dt.date) -> list[Any]:
+        row: list[Any] = [quarter_label(quarter)]
+        for metric, _ in portfolio.TREND_METRICS:
+            for group in GROUPS:
+                value = series[metric][group][index]
+                row.append(None if value is None else round(value, 4))
+        return row
+
+    return (line(index, quarter) for index, quarter in enumerate(trends["quarters"]))
+
+
+def _curve(field_name: str) -> Download:
+    """The whale curve (net profit) or the Pareto curve (revenue), accounts ranked by it."""
+    return Download(
+        header=(
+            "position",
+            "account_id",
+            "account",
+            field_name,
+            f"cumulative_{field_name}",
+            "accounts_pct",
+            f"cumulative_{field_name}_pct",
+        ),
+        rows=lambda run, scope, period: _curve_rows(run, scope, field_name),
+        needs_run=True,
+    )
+
+
+# The dashboard's downloads by name (the URL's last segment), in the order the page lists them.
+EXPORTS: dict[str, Download] = {
+    "key-accounts-per-kam": Download(
+        ("kam_id", "kam", "key_accounts", "accounts", "over_5_key_accounts"), _kam_load_rows
+    ),
+    "warnings": Download(
+        ("kind", "level", "account_id", "account", "detail"),
+        lambda run, scope, period: _warning_rows(run, scope),
+    ),
+    "matrix": Download(
+        (
             "account_id",
             "account",
             "status",
@@ -259,35 +292,40 @@ def _export(
             "revenue",
             "four_x",
             "pareto",
-        ]
-        return header, _matrix_rows(run, scope)
-    if name in ("whale-curve", "pareto-curve"):
-        field_name = "net_profit" if name == "whale-curve" else "revenue"
-        header = [
-            "position",
-            "account_id",
-            "account",
-            field_name,
-            f"cumulative_{field_name}",
-            "accounts_pct",
-            f"cumulative_{field_name}_pct",
-        ]
-        return header, _curve_rows(run, scope, field_name)
-    raise Http404("No such download.")
+        ),
+        lambda run, scope, period: _matrix_rows(run, scope),
+        needs_run=True,
+    ),
+    "whale-curve": _curve("net_profit"),
+    "pareto-curve": _curve("revenue"),
+    "stage-distribution": Download(("stage", "key_accounts", "other_accounts"), _stage_rows),
+    "stage-movements": Download(("month", "moves_up", "moves_down"), _movement_rows),
+    "stage-transitions": Download(("from_stage", "to_stage", "moves"), _transition_rows),
+    "effectiveness": Download(
+        (
+            "quarter",
+            *(f"{metric}_{group}" for metric, _ in portfolio.TREND_METRICS for group in GROUPS),
+        ),
+        _trend_rows,
+    ),
+    "overdue": Download(
+        ("kind", "id", "title", "date", "account_id", "account"),
+        lambda run, scope, period: _overdue_rows(scope, timezone.localdate()),
+    ),
+}
 
 
-EXPORTS = (
-    "key-accounts-per-kam",
-    "warnings",
-    "matrix",
-    "whale-curve",
-    "pareto-curve",
-    "stage-distribution",
-    "stage-movements",
-    "stage-transitions",
-    "effectiveness",
-    "overdue",
-)
+def _export(
+    name: str, run: ScoringRun | None, filters: PortfolioFilterSet
+) -> tuple[list[str], Iterable[Iterable[Any]]]:
+    """The header and rows of one chart's (or list's) full data."""
+    download = EXPORTS.get(name)
+    if download is None:
+        raise Http404("No such download.")
+    if download.needs_run and run is None:
+        raise Http404("Not yet computed: no scoring run has finished.")
+    rows = download.rows(run, filters.selected_scope(), filters.selected_period())
+    return list(download.header), rows
 
 
 @require_GET

@@ -11,61 +11,20 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
-from kam import errors, listing
+from kam import errors
 from kam import rules as kam_rules
-from kam.exports import Columns, export_response
+from kam.exports import Columns
 from scoring.filters import ScoreFilterSet
 from scoring.models import Criterion
-from scoring.scores import (
-    FLAG_LABELS,
-    flags_of,
-    may_read_scores,
-    run_criteria,
-    with_explanations,
-)
+from scoring.scores import flags_of, may_read_scores, run_criteria, with_explanations
 from scoring.selectors import current_run
 
 PAGE_SIZE = 50
 
-# The page's columns in order: (label, ordering key or None when the column is not sortable).
-COLUMNS: list[tuple[str, str | None]] = [
-    ("Rank", "rank"),
-    ("Account", "name"),
-    ("Status", "status"),
-    ("KAM", "kam"),
-    ("Industry", None),
-    ("Region", None),
-    ("Attractiveness", "attractiveness"),
-    ("Relative strength", "strength"),
-    ("Quadrant", "quadrant"),
-    ("T12M revenue", "revenue"),
-    ("Net profit", "net_profit"),
-    ("Cost to serve", "cost_to_serve"),
-    ("Flags", None),
-]
-NUMERIC_COLUMNS = {"attractiveness", "strength", "revenue", "net_profit", "cost_to_serve"}
 
-EXPORT_COLUMNS: list[tuple[str, Any]] = [
-    ("Rank", "rank"),
-    ("ERP code", "account.erp_code"),
-    ("Account", "account.name"),
-    ("Status", lambda s: s.account.get_status_display()),
-    ("KAM", lambda s: str(s.account.kam) if s.account.kam_id else ""),
-    ("Industry", "account.industry"),
-    ("Region", "account.region"),
-    ("Attractiveness", "attractiveness"),
-    ("Relative strength", "relative_strength"),
-    ("Quadrant", lambda s: s.get_quadrant_display()),
-    ("T12M revenue", "revenue"),
-    ("Net profit", "net_profit"),
-    ("Cost to serve", "cost_to_serve"),
-    *[(label, field) for field, label in FLAG_LABELS.items()],
-]
-
-
-def export_columns(criteria: list[Criterion]) -> Columns:
-    """The list's figures, then each criterion's normalised value (0-100) and contribution to
-    the score (its points of the 0-100 attractiveness)."""
+def criterion_columns(criteria: list[Criterion]) -> Columns:
+    """After the list's columns, the download gives each criterion's normalised value (0-100)
+    and contribution to the score (its points of the 0-100 attractiveness)."""
 
     def explained(criterion_id: int, part: str) -> Any:
         def value(score: Any) -> Any:
@@ -74,7 +33,7 @@ def export_columns(criteria: list[Criterion]) -> Columns:
 
         return value
 
-    columns = list(EXPORT_COLUMNS)
+    columns: list[tuple[str, Any]] = []
     for criterion in criteria:
         columns += [
             (f"{criterion.label}: normalised", explained(criterion.pk, "normalised")),
@@ -94,11 +53,8 @@ def score_list(request: HttpRequest) -> HttpResponseBase:
     run = current_run()
     filterset = ScoreFilterSet(request.GET, request=request, run=run)
     if fmt := request.GET.get("export"):
-        return export_response(
-            with_explanations(filterset.qs, run),
-            export_columns(run_criteria(run)),
-            "scores",
-            fmt,
+        return filterset.bound_table.export(
+            with_explanations(filterset.qs, run), fmt, extra=criterion_columns(run_criteria(run))
         )
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
@@ -108,12 +64,8 @@ def score_list(request: HttpRequest) -> HttpResponseBase:
         request,
         "portfolio/scores.html",
         {
-            "filter": filterset,
-            "page_obj": page,
+            **filterset.page_context(page),
             "run": run,
             "shows_runs": kam_rules.sees_whole_portfolio(request.user),
-            "headers": listing.column_headers(
-                COLUMNS, filterset.current_ordering, numeric=NUMERIC_COLUMNS
-            ),
         },
     )

@@ -34,6 +34,7 @@ from accounts.models import (
     StageChange,
     TeamMembership,
 )
+from accounts.tables import ACCOUNTS
 from kam.api import (
     CursorPage,
     ReadOnlyKamViewSet,
@@ -56,7 +57,7 @@ class AccountViewSet(ReadOnlyKamViewSet):
     serializer_class = s.AccountSerializer
     filterset_class = filters.AccountApiFilterSet
     pagination_class = CursorPage
-    ordering_fields = ["id", "erp_code", "name"]
+    ordering_fields = ACCOUNTS.api_ordering_fields
     object_perms = {"designate": "accounts.designate_account"}
 
     def get_queryset(self) -> QuerySet[Account]:

@@ -262,6 +262,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # KAM's viewsets set their own (kam.api.KamViewSet: the ordering filter ends every ordering
+    # with the primary key); these apply to DRF's views only.
     "DEFAULT_FILTER_BACKENDS": [
         # Search is each FilterSet's validated `q`, never a raw query parameter.
         "kam.filtering.StrictFilterBackend",

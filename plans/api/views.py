@@ -45,6 +45,7 @@ from plans.models import (
     PlanSection,
     PlanStatus,
 )
+from plans.tables import ACTIONS
 
 
 def visible_plans(user: Any) -> QuerySet[Plan]:
@@ -367,7 +368,7 @@ class ActionViewSet(PlanPartViewSet):
     create_serializer_class = s.ActionCreateSerializer
     update_serializer_class = s.ActionUpdateSerializer
     filterset_class = ActionFilterSet
-    ordering_fields = ["due_date", "status", "id"]
+    ordering_fields = ACTIONS.api_ordering_fields
     related = ("owner",)
     part = "action"
     create_service = staticmethod(services.action_create)

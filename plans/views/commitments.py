@@ -20,13 +20,13 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from kam.exports import export_response
 from kam.permissions import require
 from plans import selectors, services
 from plans.filters import CommitmentFilterSet
 from plans.forms import MeasurementForm
 from plans.models import Commitment, Comparison, Measurement
 from plans.status import commitment_next_due, commitment_status
+from plans.tables import COMMITMENTS
 
 PAGE_SIZE = 50
 HISTORY_PAGE_SIZE = 50
@@ -114,6 +114,7 @@ def board(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(ordered, PAGE_SIZE)
     paginator.count = sum(counts.values())  # known from the summary: no COUNT query
     page = paginator.get_page(request.GET.get("page"))
+    table = COMMITMENTS.for_user(request.user)
     return render(
         request,
         "plans/board.html",
@@ -125,30 +126,12 @@ def board(request: HttpRequest) -> HttpResponse:
             "summary": [
                 (label, counts[urgency]) for urgency, label in selectors.URGENCY_LABELS.items()
             ],
-            "can_record": request.user.has_perm("plans.record_measurement"),
+            "table": table,
+            "headers": table.headers(),
             "board_url": request.get_full_path(),
             "today": today,
         },
     )
-
-
-BOARD_EXPORT_COLUMNS: list[tuple[str, Any]] = [
-    ("Account", "commitment.account.name"),
-    ("ERP code", "commitment.account.erp_code"),
-    ("KAM", lambda row: str(row.commitment.account.kam or "")),
-    ("Category", lambda row: row.commitment.get_category_display()),
-    ("Promise", "commitment.promise"),
-    ("Comparison", lambda row: row.commitment.get_comparison_display()),
-    ("Target", "commitment.target_value"),
-    ("Unit", "commitment.unit"),
-    ("Due date", "commitment.due_date"),
-    ("Latest value", lambda row: row.latest.value if row.latest else None),
-    ("Latest period end", lambda row: row.latest.period_end if row.latest else None),
-    ("Status", lambda row: row.commitment.get_status_display()),
-    ("Due soon", lambda row: "yes" if row.due_soon else "no"),
-    ("Responsible team", "commitment.responsible_team.name"),
-    ("Next due", "next_due"),
-]
 
 
 @login_required
@@ -158,7 +141,7 @@ def board_export(request: HttpRequest, fmt: str = "csv") -> HttpResponseBase:
     today = timezone.localdate()
     filterset = CommitmentFilterSet(request.GET, request=request)
     rows = selectors.board_rows(selectors.board_ordered(filterset.qs, today=today), today=today)
-    return export_response(rows, BOARD_EXPORT_COLUMNS, "commitments", fmt)
+    return COMMITMENTS.for_user(request.user).export(rows, fmt)
 
 
 def _visible_row(request: HttpRequest, pk: int) -> BoardLine:
@@ -190,7 +173,7 @@ def _row_response(
             "line": line,
             "form": form,
             "announcement": announcement,
-            "can_record": request.user.has_perm("plans.record_measurement"),
+            "table": COMMITMENTS.for_user(request.user),
             "board_url": _safe_next(request, reverse("plans:board")),
         },
     )

@@ -38,6 +38,7 @@ from scoring.models import (
     RunTrigger,
     ScoringRun,
 )
+from scoring.tables import SCORES
 
 
 class CostRateFilterSet(django_filters.FilterSet):
@@ -129,7 +130,7 @@ class CriterionViewSet(ReadOnlyKamViewSet):
     filterset_fields = ["kind", "active"]
     ordering_fields = ["position", "key", "id"]
     global_perms = {"weights": "scoring.change_criterion"}
-    queryset = Criterion.objects.order_by("position", "key")
+    queryset = Criterion.objects.order_by("position", "key", "pk")
 
     @extend_schema(
         summary="Set criteria weights (directors); the next scoring run uses them",
@@ -198,7 +199,7 @@ class ScoreViewSet(ReadOnlyKamViewSet):
 
     serializer_class = s.ScoreSerializer
     filterset_class = ScoreFilterSet
-    ordering_fields = ["rank", "attractiveness", "revenue", "net_profit", "id"]
+    ordering_fields = SCORES.api_ordering_fields
 
     def get_queryset(self) -> QuerySet[AccountScore]:
         if self.is_schema_generation():
@@ -269,7 +270,7 @@ class MetricSnapshotViewSet(ReadOnlyKamViewSet):
             return MetricSnapshot.objects.none()
         return MetricSnapshot.objects.filter(
             account__in=Account.objects.with_details_visible_to(self.request.user)
-        ).order_by("account_id", "-period_start")
+        ).order_by("account_id", "-period_start", "pk")
 
 
 def register(router: BaseRouter) -> None:
