@@ -62,6 +62,11 @@ schema.config.checks.positive_data_acceptance.expected_statuses = [
     "412",
     "428",
 ]
+# A versioned write without its If-Match header is 428 Precondition Required (RFC 6585).
+schema.config.checks.missing_required_header.expected_statuses = [
+    *schema.config.checks.missing_required_header.expected_statuses,
+    "428",
+]
 SETTINGS = settings(
     max_examples=EXAMPLES,
     derandomize=True,
