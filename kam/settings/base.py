@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "accounts",
     "plans",
     "scoring",
+    "kam.bench",
 ]
 
 MIDDLEWARE = [
@@ -83,6 +84,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "kam.context_processors.kam",
             ],
+            # kam/ is not an app: its template tags are named here.
+            "libraries": {"kam_format": "kam.templatetags.kam_format"},
         },
     },
 ]
