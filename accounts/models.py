@@ -440,7 +440,7 @@ class Activity(models.Model):
 
 
 class ImportKind(models.TextChoices):
-    """What a data import file holds (column layouts live in accounts/imports/layouts.py)."""
+    """What a data import file holds (each app registers its kinds with kam.imports.kinds)."""
 
     CUSTOMERS = "customers", "Customers"
     SALES_LINES = "sales_lines", "Sales lines"

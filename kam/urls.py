@@ -8,9 +8,11 @@ from drf_spectacular.views import (
 )
 
 import accounts.audit_views
+import accounts.imports.urls
 from kam import health, views
 from kam.api import not_found as api_not_found
 from kam.router import build_router
+from scoring.export_views import portfolio_export
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -21,7 +23,18 @@ urlpatterns = [
     path("plans/", include("plans.urls")),
     path("scoring/", include("scoring.urls")),
     path("portfolio/", include("scoring.portfolio_urls")),
-    path("imports/", include("accounts.imports.urls")),
+    path(
+        "imports/",
+        include(
+            (
+                [
+                    *accounts.imports.urls.urlpatterns,
+                    path("portfolio.<str:fmt>", portfolio_export, name="portfolio_export"),
+                ],
+                accounts.imports.urls.app_name,
+            )
+        ),
+    ),
     path("profile/", include("accounts.api.profile_views", namespace="profile")),
     path("api/v1/", include((build_router().urls, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -22,7 +22,6 @@ from accounts import selectors, services
 from accounts.api import filters
 from accounts.api import serializers as s
 from accounts.imports.layouts import SALES_LINES
-from accounts.imports.reading import Source
 from accounts.imports.services import import_file
 from accounts.models import (
     Account,
@@ -42,6 +41,7 @@ from kam.api import (
     versioned_schema,
     with_etag,
 )
+from kam.imports.reading import Source
 from scoring.selectors import current_run
 
 
