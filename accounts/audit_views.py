@@ -11,12 +11,12 @@ from django.shortcuts import render
 
 from accounts.audit import (
     AUDIT_PAGE_SIZE,
-    KIND_CHOICES,
     AuditEntry,
     AuditFilters,
     audit_entries,
     audit_rows,
     iter_audit_entries,
+    kind_choices,
 )
 from accounts.models import User
 from kam import rules as kam_rules
@@ -28,7 +28,7 @@ class AuditFilterForm(forms.Form):
         User.objects.order_by("username"), required=False, empty_label="Anyone"
     )
     kind = forms.ChoiceField(
-        label="Kind of object", choices=[("", "Any"), *KIND_CHOICES], required=False
+        label="Kind of object", choices=lambda: [("", "Any"), *kind_choices()], required=False
     )
     date_from = forms.DateField(
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})

@@ -30,7 +30,7 @@ from accounts.selectors.workspace import (
     trend_snapshots,
 )
 from kam import rules as kam_rules
-from plans.models import Commitment, Plan
+from plans.models import Commitment, Plan, ServiceTeam
 from plans.selectors import ActionCounts, current_plan, open_action_counts
 from scoring.models import AccountScore, CriterionScore, MetricSnapshot, Rating, ScoringRun
 
@@ -234,9 +234,11 @@ def account_page(
             limit=PAGE_HISTORY_ENTRIES,
             stage_changes=page.stage_changes,
             designation_changes=page.designation_changes,
-            ratings=page.rating_history,
-            known_users=_known_users(page),
-            known_teams={c.responsible_team_id: c.responsible_team for c in commitments},
+            loaded={"ratings": page.rating_history},
+            known={
+                User: _known_users(page),
+                ServiceTeam: {c.responsible_team_id: c.responsible_team for c in commitments},
+            },
         )
     return page
 
