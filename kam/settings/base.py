@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "accounts",
     "plans",
     "scoring",
+    "kam.demo",
     "kam.bench",
 ]
 
