@@ -9,6 +9,7 @@ from django.db.models import F, QuerySet
 
 from accounts import selectors
 from accounts.models import Account, AccountStatus, Stage
+from accounts.runs import current_run
 from kam.listing import (
     FilterForm,
     SortableFilterSet,
@@ -17,7 +18,6 @@ from kam.listing import (
     ordering_choices,
 )
 from scoring.models import Quadrant, ScoringRun
-from scoring.selectors import current_run
 
 _UNSET: Any = object()
 

@@ -24,13 +24,13 @@ from accounts import selectors, services
 from accounts.filters import AccountFilterSet
 from accounts.forms import ContactForm, RatingForm, StageChangeForm, TeamMemberForm
 from accounts.models import Account, Contact, TeamMembership
+from accounts.runs import current_run
 from kam import errors, listing
 from kam.editing import call_service, conflict_fields
 from kam.exports import export_response
 from plans.forms import PlanCreateForm
 from plans.selectors import new_plan_defaults, plan_team
 from scoring.ratings import rating_record
-from scoring.selectors import current_run
 
 PAGE_SIZE = 50
 

@@ -6,11 +6,14 @@ class ScoringConfig(AppConfig):
     verbose_name = "Scoring"
 
     def ready(self) -> None:
+        from accounts import runs
         from kam.history import add_account_entries, track
         from kam.imports.kinds import register
         from scoring.history import COST_RATE, CRITERION, rating_entries
         from scoring.imports import KINDS
+        from scoring.selectors import account_score, current_run
 
         register(*KINDS)
         track(COST_RATE, CRITERION)
         add_account_entries(rating_entries)
+        runs.plug(current_run=current_run, account_score=account_score)

@@ -33,6 +33,7 @@ from accounts.models import (
     StageChange,
     TeamMembership,
 )
+from accounts.runs import current_run
 from kam.api import (
     CursorPage,
     ReadOnlyKamViewSet,
@@ -42,7 +43,6 @@ from kam.api import (
     with_etag,
 )
 from kam.imports.reading import Source
-from scoring.selectors import current_run
 
 
 @extend_schema_view(

@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import Account
+from accounts.runs import current_run
 from kam import errors
 from kam.diffing import normalise_text, parts_diff, text_diff
 from kam.editing import conflict_fields, refusals_on
@@ -49,7 +50,6 @@ from plans.forms import (
 )
 from plans.models import Commitment, Plan, PlanSection, PlanStatus, PlanVersion, SectionKind
 from plans.services.plans import SUBMITTABLE
-from scoring.selectors import current_run
 
 VERSIONS_PAGE_SIZE = 25
 
