@@ -8,7 +8,7 @@ import django_filters
 from django.db.models import F, QuerySet
 
 from accounts import selectors
-from accounts.models import Account, AccountStatus, Stage
+from accounts.models import Account, AccountStatus, Quadrant, Stage
 from accounts.runs import current_run
 from kam.listing import (
     FilterForm,
@@ -17,7 +17,6 @@ from kam.listing import (
     declared_order,
     ordering_choices,
 )
-from scoring.models import Quadrant, ScoringRun
 
 _UNSET: Any = object()
 
@@ -88,7 +87,7 @@ class AccountFilterSet(SortableFilterSet):
         *,
         request: Any = None,
         prefix: str | None = None,
-        run: ScoringRun | None = _UNSET,
+        run: Any = _UNSET,  # the current scoring run (accounts.runs), None before the first
     ) -> None:
         self.run = current_run() if run is _UNSET else run
         user = request.user

@@ -294,6 +294,23 @@ class Attitude(models.TextChoices):
     DETRACTOR = "detractor", "Detractor"
 
 
+class Quadrant(models.TextChoices):
+    """An account's quadrant in the portfolio matrix (attractiveness x relative strength): the
+    scoring run places each account (scoring/engine); account lists show and filter by it."""
+
+    STRATEGIC = "strategic", "Strategic"
+    STAR = "star", "Star"
+    STATUS = "status", "Status"
+    STREAMLINE = "streamline", "Streamline"
+
+
+# DMU coverage: a contact counts as influential from this influence (1-5) on, and as covered
+# when it has a relationship owner and was contacted within this many days before as_of (the
+# account page and the scoring engine both count it so).
+DMU_MIN_INFLUENCE = 4
+DMU_RECENT_DAYS = 90
+
+
 class Contact(models.Model):
     """A person in the customer's decision-making unit (DMU)."""
 

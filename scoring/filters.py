@@ -8,7 +8,7 @@ from typing import Any
 import django_filters
 from django.db.models import F, QuerySet
 
-from accounts.models import AccountStatus
+from accounts.models import AccountStatus, Quadrant
 from kam.listing import (
     AnyYesNoSelect,
     FilterForm,
@@ -18,7 +18,7 @@ from kam.listing import (
 )
 from kam.widgets import QuickSelect
 from scoring.forms import portfolio_facets
-from scoring.models import AccountScore, Quadrant, ScoringRun
+from scoring.models import AccountScore, ScoringRun
 from scoring.scores import FLAG_LABELS, score_rows
 
 # The only orderings the list accepts: key -> (label, expressions for ascending order).

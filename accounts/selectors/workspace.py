@@ -12,8 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 
-from accounts.models import Account, Attitude, Contact
-from scoring.engine.rules import DMU_MIN_INFLUENCE, DMU_RECENT_DAYS
+from accounts.models import DMU_MIN_INFLUENCE, DMU_RECENT_DAYS, Account, Attitude, Contact
 from scoring.models import Criterion, CriterionKind, MetricSnapshot, Rating
 
 RATING_HISTORY_ENTRIES = 50
@@ -26,8 +25,8 @@ TREND_QUARTERS = 12
 @dataclass(frozen=True)
 class DmuCoverage:
     """DOMAIN.md: the share of influential contacts (influence >= 4) with a relationship owner
-    and a contact in the last 90 days; the thresholds are the scoring engine's
-    (scoring/engine/rules.py), so the page and the nightly run agree."""
+    and a contact in the last 90 days; the thresholds (accounts/models.py) are the scoring
+    engine's too, so the page and the nightly run agree."""
 
     influential: int
     covered: int

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from scoring.models import Quadrant
+from accounts.models import Quadrant
 
 register = template.Library()
 
