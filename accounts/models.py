@@ -309,6 +309,8 @@ class Quadrant(models.TextChoices):
 # account page and the scoring engine both count it so).
 DMU_MIN_INFLUENCE = 4
 DMU_RECENT_DAYS = 90
+# A contact's influence, 1 (low) to 5 (high).
+INFLUENCE_VALUES = range(1, 6)
 
 
 class Contact(models.Model):

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from accounts.models import Account
-from accounts.selectors.workspace import rating_history
 from kam.history import HistoryEntry, Tracked
+from scoring.account_page import rating_history
 from scoring.models import CostRate, Criterion
 
 COST_RATE = Tracked(

@@ -15,8 +15,9 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from accounts.models import STAGE_ORDER, Account, Stage, TeamMembership, User
+from accounts.models import STAGE_ORDER, Account, Stage, User
 from accounts.runs import account_score
+from accounts.selectors.accounts import plan_team
 from plans.models import (
     Action,
     ActionFamily,
@@ -77,18 +78,6 @@ def new_plan_defaults(account: Account, today: dt.date) -> dict[str, Any]:
         "period_end": end,
         "review_date": review,
     }
-
-
-def plan_team(account: Account) -> list[User]:
-    """Who may own actions and relationships: the KAM first, then the team (one query)."""
-    members = [
-        membership.user
-        for membership in TeamMembership.objects.filter(account=account)
-        .select_related("user")
-        .order_by("user__last_name", "user__first_name", "user__username")
-    ]
-    people = [account.kam] if account.kam is not None else []
-    return people + [member for member in members if member.pk != account.kam_id]
 
 
 # --- Snapshots: what a PlanVersion keeps -------------------------------------------------------
