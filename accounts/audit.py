@@ -1,7 +1,8 @@
 """The audit log: who changed what, and when, across the whole product (for administrators).
 
-Sources: the django-simple-history tables of accounts, contacts, plans, commitments, cost rates
-and selection criteria, plus the append-only stage and designation moves. One UNION ALL query
+Sources: the django-simple-history tables every app registers (`kam/history.py` `TRACKED`:
+accounts, contacts, plans, commitments, cost rates and selection criteria), plus the
+append-only stage and designation moves. One UNION ALL query
 lists the log, newest first, a page at a time; the field-by-field changes are fetched only for
 the rows on the page, two queries per kind of object shown, so the count does not grow with
 the length of the log.
@@ -18,56 +19,28 @@ from django.db import models
 from django.db.models import CharField, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 
-from accounts.models import Account, Contact, DesignationChange, StageChange, User
-from accounts.selectors.history import HISTORY_ACTIONS, TRACKED, Change, Names
-from plans.models import Commitment, Plan
-from scoring.models import CostRate, Criterion
+from accounts.models import Account, DesignationChange, StageChange, User
+from kam.history import HISTORY_ACTIONS, TRACKED, Change, Names, Tracked
 
 AUDIT_PAGE_SIZE = 50
 # Rows per query when the CSV export walks the whole filtered log.
 EXPORT_CHUNK = 500
 
 
-@dataclass(frozen=True)
-class AuditSource:
-    """A kind of object the log covers: its history model and the fields whose changes it shows."""
-
-    kind: str
-    label: str
-    model: type[models.Model]
-    fields: tuple[str, ...]
-    account_field: str | None  # the historical row's column naming its account, if any
-
-
-_TRACKED_FIELDS = {tracked.model: tracked.fields for tracked in TRACKED}
-HISTORY_SOURCES = (
-    AuditSource("account", "Account", Account, _TRACKED_FIELDS[Account], "id"),
-    AuditSource("contact", "Contact", Contact, _TRACKED_FIELDS[Contact], "account_id"),
-    AuditSource("plan", "Plan", Plan, _TRACKED_FIELDS[Plan], "account_id"),
-    AuditSource("commitment", "Commitment", Commitment, _TRACKED_FIELDS[Commitment], "account_id"),
-    AuditSource(
-        "cost_rate",
-        "Cost rate",
-        CostRate,
-        ("period_start", "period_end", "cost_pool", "driver_volume", "rate"),
-        None,
-    ),
-    AuditSource(
-        "criterion",
-        "Criterion (weight)",
-        Criterion,
-        ("label", "description", "kind", "source", "weight", "active", "position"),
-        None,
-    ),
-)
-SOURCE_BY_KIND = {source.kind: source for source in HISTORY_SOURCES}
 STAGE = "stage"
 DESIGNATION = "designation"
-KIND_CHOICES = [(source.kind, source.label) for source in HISTORY_SOURCES] + [
-    (STAGE, "Relationship stage"),
-    (DESIGNATION, "Designation"),
-]
-KIND_LABELS = dict(KIND_CHOICES)
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    """The kinds of object the log covers: every tracked model, then the two kinds of move."""
+    return [(source.kind, source.label) for source in TRACKED] + [
+        (STAGE, "Relationship stage"),
+        (DESIGNATION, "Designation"),
+    ]
+
+
+def _source(kind: str) -> Tracked | None:
+    return next((source for source in TRACKED if source.kind == kind), None)
 
 
 @dataclass(frozen=True)
@@ -98,7 +71,7 @@ class AuditEntry:
 
     @property
     def kind_label(self) -> str:
-        return KIND_LABELS[self.kind]
+        return dict(kind_choices())[self.kind]
 
 
 def _matching_accounts(search: str) -> QuerySet:
@@ -134,7 +107,7 @@ def _columns(
 def _branches(filters: AuditFilters) -> list[QuerySet]:
     accounts = _matching_accounts(filters.account) if filters.account else None
     branches = []
-    for source in HISTORY_SOURCES:
+    for source in TRACKED:
         if filters.kind and filters.kind != source.kind:
             continue
         if accounts is not None and source.account_field is None:
@@ -220,7 +193,7 @@ def _entry(row: dict[str, Any]) -> AuditEntry:
     )
 
 
-def _history_rows(source: AuditSource, ids: list[int]) -> tuple[dict[int, Any], dict[int, Any]]:
+def _history_rows(source: Tracked, ids: list[int]) -> tuple[dict[int, Any], dict[int, Any]]:
     """The page's history rows of one kind by history_id, and each one's previous record
     (the same object's newest earlier row): two queries."""
     historical = source.model.history.model
@@ -233,29 +206,15 @@ def _history_rows(source: AuditSource, ids: list[int]) -> tuple[dict[int, Any], 
             earlier.order_by("-history_date", "-history_id").values("history_id")[:1]
         )
     )
-    if source.model is CostRate:
-        query = query.select_related("activity_type")
+    if source.related:
+        query = query.select_related(*source.related)
     rows = {row.history_id: row for row in query}
     previous_ids = [row.prev_history_id for row in rows.values() if row.prev_history_id]
     previous = historical.objects.in_bulk(previous_ids) if previous_ids else {}
     return rows, previous
 
 
-def _subject(source: AuditSource, row: Any) -> str:
-    if source.model is Account:
-        return "Account"
-    if source.model is Contact:
-        return f"Contact “{row.name}”"
-    if source.model is Plan:
-        return f"Plan “{row.title}”"
-    if source.model is Commitment:
-        return f"Commitment “{row.promise}”"
-    if source.model is CostRate:
-        return f"Cost rate of “{row.activity_type}” from {row.period_start}"
-    return f"Criterion “{row.label}”"
-
-
-def _relations(source: AuditSource) -> list[models.Field]:
+def _relations(source: Tracked) -> list[models.Field]:
     return [
         source.model._meta.get_field(name)
         for name in source.fields
@@ -263,7 +222,7 @@ def _relations(source: AuditSource) -> list[models.Field]:
     ]
 
 
-def _diff(source: AuditSource, row: Any, before: Any, names: Names) -> list[Change]:
+def _diff(source: Tracked, row: Any, before: Any, names: Names) -> list[Change]:
     if row.history_type != "~" or before is None:
         return []
     changes = []
@@ -277,19 +236,19 @@ def _diff(source: AuditSource, row: Any, before: Any, names: Names) -> list[Chan
 
 
 def _load_history(
-    entries: list[AuditEntry], user_ids: set[int], team_ids: set[int]
+    entries: list[AuditEntry], named: dict[type[models.Model], set[int]]
 ) -> dict[str, tuple[dict[int, Any], dict[int, Any]]]:
     """The page's history rows and their previous records, per kind; collects the ids of the
-    people and teams they name."""
+    people and teams they name, per model."""
     fetched = {}
-    for source in HISTORY_SOURCES:
+    for source in TRACKED:
         ids = [entry.row_id for entry in entries if entry.kind == source.kind]
         if not ids:
             continue
         rows, previous = _history_rows(source, ids)
         fetched[source.kind] = (rows, previous)
         for model_field in _relations(source):
-            target = user_ids if model_field.related_model is User else team_ids
+            target = named.setdefault(model_field.related_model, set())
             for row in (*rows.values(), *previous.values()):
                 value = getattr(row, model_field.attname)
                 if value is not None:
@@ -300,10 +259,10 @@ def _load_history(
 def _describe_history(
     entry: AuditEntry, fetched: dict[str, tuple[dict[int, Any], dict[int, Any]]], names: Names
 ) -> None:
-    source = SOURCE_BY_KIND[entry.kind]
+    source = _source(entry.kind)
     rows, previous = fetched[entry.kind]
     row = rows[entry.row_id]
-    entry.subject = _subject(source, row)
+    entry.subject = source.subject(row)
     entry.action = HISTORY_ACTIONS.get(row.history_type, row.history_type)
     entry.changes = _diff(source, row, previous.get(row.prev_history_id), names)
 
@@ -333,8 +292,8 @@ def audit_entries(rows: list[dict[str, Any]]) -> list[AuditEntry]:
     one each for the people, service teams and accounts named."""
     entries = [_entry(row) for row in rows]
     user_ids = {entry.user_id for entry in entries if entry.user_id is not None}
-    team_ids: set[int] = set()
-    fetched = _load_history(entries, user_ids, team_ids)
+    named: dict[type[models.Model], set[int]] = {User: user_ids}
+    fetched = _load_history(entries, named)
     moves: dict[tuple[str, int], Any] = {}
     for kind, model in ((STAGE, StageChange), (DESIGNATION, DesignationChange)):
         ids = [entry.row_id for entry in entries if entry.kind == kind]
@@ -343,12 +302,12 @@ def audit_entries(rows: list[dict[str, Any]]) -> list[AuditEntry]:
     for (kind, _pk), change in moves.items():
         if kind == DESIGNATION:
             user_ids |= {pk for pk in (change.from_kam_id, change.to_kam_id) if pk is not None}
-    names = Names({}, {})
-    names.fill(user_ids, team_ids)
+    names = Names({})
+    names.fill(named)
     account_ids = {entry.account_id for entry in entries if entry.account_id is not None}
     accounts = Account.objects.in_bulk(account_ids) if account_ids else {}
     for entry in entries:
-        if entry.kind in SOURCE_BY_KIND:
+        if entry.kind not in (STAGE, DESIGNATION):
             _describe_history(entry, fetched, names)
         else:
             _describe_move(entry, moves[(entry.kind, entry.row_id)], names)

@@ -9,11 +9,11 @@ from django.shortcuts import render
 
 from accounts.audit import (
     AUDIT_PAGE_SIZE,
-    KIND_CHOICES,
     AuditFilters,
     audit_entries,
     audit_rows,
     iter_audit_entries,
+    kind_choices,
 )
 from accounts.models import User
 from accounts.tables import AUDIT
@@ -25,7 +25,7 @@ class AuditFilterForm(forms.Form):
         User.objects.order_by("username"), required=False, empty_label="Anyone"
     )
     kind = forms.ChoiceField(
-        label="Kind of object", choices=[("", "Any"), *KIND_CHOICES], required=False
+        label="Kind of object", choices=lambda: [("", "Any"), *kind_choices()], required=False
     )
     date_from = forms.DateField(
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})

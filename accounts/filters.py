@@ -8,11 +8,14 @@ import django_filters
 from django.db.models import QuerySet
 
 from accounts import selectors
-from accounts.models import Account, AccountStatus, Stage
+from accounts.models import Account, AccountStatus, Quadrant, Stage
+from accounts.runs import current_run
 from accounts.tables import ACCOUNTS
-from kam.listing import FilterForm, SortableFilterSet, contains_any
-from scoring.models import Quadrant, ScoringRun
-from scoring.selectors import current_run
+from kam.listing import (
+    FilterForm,
+    SortableFilterSet,
+    contains_any,
+)
 
 _UNSET: Any = object()
 
@@ -67,7 +70,7 @@ class AccountFilterSet(SortableFilterSet):
         *,
         request: Any = None,
         prefix: str | None = None,
-        run: ScoringRun | None = _UNSET,
+        run: Any = _UNSET,  # the current scoring run (accounts.runs), None before the first
     ) -> None:
         self.run = current_run() if run is _UNSET else run
         user = request.user

@@ -1,7 +1,8 @@
-"""Forms of the account workspace: stage moves, contacts, the team and ratings.
+"""Forms of the account workspace: stage moves, contacts and the team (the rating form is
+scoring's).
 
-They parse and show what was typed; the rules are the services' (accounts.services,
-scoring.ratings), whose refusals are put back on the form with the typed values kept."""
+They parse and show what was typed; the rules are the services' (accounts.services), whose
+refusals are put back on the form with the typed values kept."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 from django import forms
 
-from accounts.models import Contact, FunctionalRole, Stage, User
+from accounts.models import INFLUENCE_VALUES, Contact, FunctionalRole, Stage, User
 from kam.forms import (
     DATE_WIDGET,
     PeopleChoiceField,
@@ -19,8 +20,6 @@ from kam.forms import (
     style,
     version_field,
 )
-from scoring.models import Criterion
-from scoring.ratings import RATING_VALUES
 
 
 class StageChangeForm(RejectionsMixin, forms.Form):
@@ -58,7 +57,7 @@ class ContactForm(VersionedMixin, forms.ModelForm):
         )
         self.fields["influence"] = forms.TypedChoiceField(
             label="Influence (1-5)",
-            choices=[(value, str(value)) for value in RATING_VALUES],
+            choices=[(value, str(value)) for value in INFLUENCE_VALUES],
             coerce=int,
         )
         self.fields["version"].required = self.instance.pk is not None
@@ -82,24 +81,3 @@ class TeamMemberForm(RejectionsMixin, forms.Form):
 
     def clean_user(self) -> User:
         return self.candidates[self.cleaned_data["user"]]
-
-
-class RatingForm(RejectionsMixin, forms.Form):
-    criterion = forms.ChoiceField(label="Criterion")
-    value = forms.TypedChoiceField(
-        label="Rating (1 low, 5 high)",
-        choices=[(value, str(value)) for value in RATING_VALUES],
-        coerce=int,
-    )
-    comment = forms.CharField(label="Why", required=False, max_length=2000)
-
-    def __init__(self, *args: Any, criteria: Iterable[Criterion], **kwargs: Any) -> None:
-        self.criteria = {str(criterion.pk): criterion for criterion in criteria}
-        super().__init__(*args, **kwargs)
-        self.fields["criterion"].choices = [
-            (pk, criterion.label) for pk, criterion in self.criteria.items()
-        ]
-        style(self, small=True)
-
-    def clean_criterion(self) -> Criterion:
-        return self.criteria[self.cleaned_data["criterion"]]

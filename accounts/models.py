@@ -294,6 +294,25 @@ class Attitude(models.TextChoices):
     DETRACTOR = "detractor", "Detractor"
 
 
+class Quadrant(models.TextChoices):
+    """An account's quadrant in the portfolio matrix (attractiveness x relative strength): the
+    scoring run places each account (scoring/engine); account lists show and filter by it."""
+
+    STRATEGIC = "strategic", "Strategic"
+    STAR = "star", "Star"
+    STATUS = "status", "Status"
+    STREAMLINE = "streamline", "Streamline"
+
+
+# DMU coverage: a contact counts as influential from this influence (1-5) on, and as covered
+# when it has a relationship owner and was contacted within this many days before as_of (the
+# account page and the scoring engine both count it so).
+DMU_MIN_INFLUENCE = 4
+DMU_RECENT_DAYS = 90
+# A contact's influence, 1 (low) to 5 (high).
+INFLUENCE_VALUES = range(1, 6)
+
+
 CONTACT_EMAIL_TAKEN = "Another contact of this account has this e-mail address."
 
 
@@ -452,7 +471,7 @@ class Activity(models.Model):
 
 
 class ImportKind(models.TextChoices):
-    """What a data import file holds (column layouts live in accounts/imports/layouts.py)."""
+    """What a data import file holds (each app registers its kinds with kam.imports.kinds)."""
 
     CUSTOMERS = "customers", "Customers"
     SALES_LINES = "sales_lines", "Sales lines"

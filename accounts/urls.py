@@ -14,5 +14,4 @@ urlpatterns = [
     path("<int:pk>/contacts/<int:contact_pk>/delete/", views.contact_delete, name="contact_delete"),
     path("<int:pk>/team/", views.team_add, name="team_add"),
     path("<int:pk>/team/<int:membership_pk>/remove/", views.team_remove, name="team_remove"),
-    path("<int:pk>/ratings/", views.rate, name="rate"),
 ]

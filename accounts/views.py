@@ -8,6 +8,7 @@ for the page and again by the services for every write.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -21,17 +22,23 @@ from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
 from accounts.filters import AccountFilterSet
-from accounts.forms import ContactForm, RatingForm, StageChangeForm, TeamMemberForm
+from accounts.forms import ContactForm, StageChangeForm, TeamMemberForm
 from accounts.models import Account, Contact, TeamMembership
+from accounts.runs import current_run
 from kam import errors
 from kam.editing import call_service, conflict_fields, refusals_on, refusals_shown
 from kam.permissions import require
-from plans.forms import PlanCreateForm
-from plans.selectors import new_plan_defaults, plan_team
-from scoring.ratings import rating_record
-from scoring.selectors import current_run
 
 PAGE_SIZE = 50
+# The forms the apps above accounts add to the account page (plans: a new plan; scoring: a
+# rating), each (page, shows=, can=, today=) -> context; registered in their AppConfig.ready.
+PAGE_FORMS: list[Callable[..., dict[str, Any]]] = []
+
+
+def add_page_forms(forms: Callable[..., dict[str, Any]]) -> None:
+    """Add an app's forms to the account page (called from its AppConfig.ready)."""
+    if forms not in PAGE_FORMS:
+        PAGE_FORMS.append(forms)
 
 
 @login_required
@@ -142,14 +149,8 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["team_form"] = TeamMemberForm(
             candidates=selectors.team_candidates(account), auto_id="id_team_%s"
         )
-    if can["rate"] and page.ratings:
-        context["rating_form"] = RatingForm(
-            criteria=[row.criterion for row in page.ratings], auto_id="id_rating_%s"
-        )
-    if can["change_plan"] and shows["plans"] and page.current_plan is None and account.is_key:
-        context["plan_form"] = PlanCreateForm(
-            initial=new_plan_defaults(account, today), auto_id="id_plan_%s"
-        )
+    for forms in PAGE_FORMS:
+        context.update(forms(page, shows=shows, can=can, today=today))
     if shows["details"]:
         context["chart_data"] = metric_chart_data(page)
     return render(request, "accounts/account_detail.html", context)
@@ -239,7 +240,7 @@ def _contact_form_page(
 def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
     account = _account_or_404(request, pk)
     require(request.user, "accounts.change_contact", account)
-    people = plan_team(account)
+    people = selectors.plan_team(account)
     form = ContactForm(request.POST or None, people=people)
     if request.method == "POST" and form.is_valid():
         with refusals_on(form):
@@ -257,7 +258,7 @@ def contact_edit(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse
     account = _account_or_404(request, pk)
     contact = _contact_or_404(request, account, contact_pk)
     require(request.user, "accounts.change_contact", account)
-    people = plan_team(account)
+    people = selectors.plan_team(account)
     if request.method != "POST":
         form = ContactForm(instance=contact, people=people)
         return _contact_form_page(request, account, form, contact=contact)
@@ -302,7 +303,7 @@ def contact_delete(request: HttpRequest, pk: int, contact_pk: int) -> HttpRespon
             services.contact_delete(contact=contact, expected_version=version, actor=request.user)
         except errors.ConflictError as conflict:
             current = _contact_or_404(request, account, contact_pk)
-            form = ContactForm(instance=current, people=plan_team(account))
+            form = ContactForm(instance=current, people=selectors.plan_team(account))
             return _contact_form_page(
                 request,
                 account,
@@ -353,26 +354,3 @@ def team_remove(request: HttpRequest, pk: int, membership_pk: int) -> HttpRespon
     services.team_member_remove(membership=membership, actor=request.user)
     messages.success(request, f"{membership.user} left the team.")
     return redirect(_section_url(account, "team"))
-
-
-# --- Ratings ----------------------------------------------------------------------------------
-
-
-@login_required
-def rate(request: HttpRequest, pk: int) -> HttpResponse:
-    """Rate one of the rated criteria 1-5; the newest rating is what the next run uses."""
-    account = _account_or_404(request, pk)
-    require(request.user, "scoring.rate_account", account)
-    form = RatingForm(request.POST or None, criteria=selectors.rated_criteria())
-    if request.method == "POST" and form.is_valid():
-        rating = call_service(
-            form, lambda: rating_record(account=account, actor=request.user, **form.cleaned_data)
-        )
-        if rating is not None:
-            messages.success(
-                request,
-                f"Rated “{rating.criterion.label}” {rating.value} of 5; the next scoring run "
-                "uses it.",
-            )
-            return redirect(_section_url(account, "ratings"))
-    return render(request, "accounts/rating_form.html", {"account": account, "form": form})

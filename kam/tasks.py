@@ -11,17 +11,12 @@ from importlib import import_module
 
 from celery import shared_task
 from django.conf import settings
-from django.db import OperationalError
 from django.utils import timezone
 
 from accounts.imports.services import import_jobs_expire
+from kam.retries import DATABASE_ERRORS, RETRY
 
 logger = logging.getLogger(__name__)
-
-# Transient failures worth a retry (the database went away or deadlocked), and how to retry:
-# the conventions of the project's periodic tasks (plans.tasks uses them too).
-DATABASE_ERRORS = (OperationalError,)
-RETRY = {"retry_backoff": True, "retry_backoff_max": 600, "retry_jitter": True, "max_retries": 5}
 
 
 def sessions_clear_expired() -> int:

@@ -8,6 +8,9 @@ from drf_spectacular.views import (
 )
 
 import accounts.audit_views
+import accounts.imports.urls
+import accounts.urls
+import scoring.urls
 from kam import health, views
 from kam.api import not_found as api_not_found
 from kam.router import build_router
@@ -16,12 +19,28 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/", include("accounts.urls")),
+    path(
+        "accounts/",
+        include(
+            (
+                [*accounts.urls.urlpatterns, *scoring.urls.account_urlpatterns],
+                accounts.urls.app_name,
+            )
+        ),
+    ),
     path("audit/", accounts.audit_views.audit_log, name="audit"),
     path("plans/", include("plans.urls")),
     path("scoring/", include("scoring.urls")),
     path("portfolio/", include("scoring.portfolio_urls")),
-    path("imports/", include("accounts.imports.urls")),
+    path(
+        "imports/",
+        include(
+            (
+                [*accounts.imports.urls.urlpatterns, *scoring.urls.import_urlpatterns],
+                accounts.imports.urls.app_name,
+            )
+        ),
+    ),
     path("profile/", include("accounts.api.profile_views", namespace="profile")),
     path("api/v1/", include((build_router().urls, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -6,10 +6,10 @@ from smtplib import SMTPException
 
 from celery import shared_task
 
-from kam.tasks import DATABASE_ERRORS, RETRY
+from kam.retries import DATABASE_ERRORS, RETRY
 from plans import services
 
-# Beyond the database's transient failures (kam.tasks): the mail server hiccupped.
+# Beyond the database's transient failures (kam.retries): the mail server hiccupped.
 MAIL_ERRORS = (SMTPException, ConnectionError, TimeoutError)
 
 

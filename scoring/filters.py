@@ -8,11 +8,16 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 
-from accounts.models import AccountStatus
-from kam.listing import AnyYesNoSelect, FilterForm, SortableFilterSet, contains_any
+from accounts.models import AccountStatus, Quadrant
+from kam.listing import (
+    AnyYesNoSelect,
+    FilterForm,
+    SortableFilterSet,
+    contains_any,
+)
 from kam.widgets import QuickSelect
 from scoring.forms import portfolio_facets
-from scoring.models import AccountScore, Quadrant, ScoringRun
+from scoring.models import AccountScore, ScoringRun
 from scoring.scores import FLAG_LABELS, score_rows
 from scoring.tables import SCORES
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -15,9 +16,11 @@ from django.db.models import Count, Q, QuerySet
 from accounts.models import Account, AccountStatus, User
 from accounts.selectors import AccountFacets, account_facets
 from kam import rules as kam_rules
+from kam.forms import RejectionsMixin, style
 from kam.listing import FilterForm, bootstrap
 from scoring.models import Criterion
 from scoring.portfolio import TRAILING, Period, Scope, period_choices, resolve_period
+from scoring.ratings import RATING_VALUES
 
 MAX_TOP_N = 1000
 
@@ -181,3 +184,24 @@ class DesignationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["kam"].queryset = kams_with_load()
         bootstrap(self)
+
+
+class RatingForm(RejectionsMixin, forms.Form):
+    criterion = forms.ChoiceField(label="Criterion")
+    value = forms.TypedChoiceField(
+        label="Rating (1 low, 5 high)",
+        choices=[(value, str(value)) for value in RATING_VALUES],
+        coerce=int,
+    )
+    comment = forms.CharField(label="Why", required=False, max_length=2000)
+
+    def __init__(self, *args: Any, criteria: Iterable[Criterion], **kwargs: Any) -> None:
+        self.criteria = {str(criterion.pk): criterion for criterion in criteria}
+        super().__init__(*args, **kwargs)
+        self.fields["criterion"].choices = [
+            (pk, criterion.label) for pk, criterion in self.criteria.items()
+        ]
+        style(self, small=True)
+
+    def clean_criterion(self) -> Criterion:
+        return self.criteria[self.cleaned_data["criterion"]]

@@ -11,7 +11,7 @@ from django.db.models import F, Q, Value
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from accounts.models import MONEY, Account, ActivityType, Stage
+from accounts.models import MONEY, Account, ActivityType, Quadrant, Stage
 from kam.bounds import validate_in_range
 
 
@@ -190,13 +190,6 @@ class ScoringRun(models.Model):
 
     def __str__(self) -> str:
         return f"Run {self.pk} ({self.status})"
-
-
-class Quadrant(models.TextChoices):
-    STRATEGIC = "strategic", "Strategic"
-    STAR = "star", "Star"
-    STATUS = "status", "Status"
-    STREAMLINE = "streamline", "Streamline"
 
 
 class AccountScore(models.Model):

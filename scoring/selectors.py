@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from accounts.models import Activity, SalesLine
+from accounts.models import Account, Activity, SalesLine
 from kam import bounds
-from scoring.models import MetricEntry, RunStatus, ScoringRun
+from scoring.models import AccountScore, MetricEntry, RunStatus, ScoringRun
 
 
 def current_run() -> ScoringRun | None:
@@ -16,6 +16,11 @@ def current_run() -> ScoringRun | None:
         .order_by("-finished_at", "-pk")
         .first()
     )
+
+
+def account_score(account: Account, run: ScoringRun) -> AccountScore | None:
+    """The account's score in `run` (None when the run did not score it)."""
+    return AccountScore.objects.filter(run=run, account=account).first()
 
 
 def runs() -> QuerySet[ScoringRun]:

@@ -1,6 +1,8 @@
 from django.urls import path
 
 from scoring import views
+from scoring.export_views import portfolio_export
+from scoring.rating_views import rate
 
 app_name = "scoring"
 
@@ -10,3 +12,8 @@ urlpatterns = [
     path("runs/<int:pk>/", views.run_detail, name="run_detail"),
     path("runs/<int:pk>/progress/", views.run_progress, name="run_progress"),
 ]
+
+# Scoring's pages in other apps' namespaces (kam/urls.py joins them): rating an account in the
+# account workspace, and the portfolio download beside the import templates.
+account_urlpatterns = [path("<int:pk>/ratings/", rate, name="rate")]
+import_urlpatterns = [path("portfolio.<str:fmt>", portfolio_export, name="portfolio_export")]

@@ -6,7 +6,7 @@ import random
 import pytest
 
 from kam import bounds, diffing
-from plans.management.commands.bench_diff import shapes
+from kam.bench.management.commands.bench_diff import shapes
 
 
 def sides(diff):

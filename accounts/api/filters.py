@@ -17,13 +17,13 @@ from accounts.models import (
     AccountStatus,
     Activity,
     Contact,
+    Quadrant,
     SalesLine,
     Stage,
     StageChange,
     TeamMembership,
 )
 from kam.api import IdFilter, UtcDateTimeFilter
-from scoring.models import Quadrant
 
 
 class AccountApiFilterSet(django_filters.FilterSet):

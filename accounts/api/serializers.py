@@ -17,6 +17,7 @@ from accounts.models import (
     ActivityType,
     Contact,
     FunctionalRole,
+    Quadrant,
     SalesLine,
     Stage,
     StageChange,
@@ -24,7 +25,6 @@ from accounts.models import (
     User,
 )
 from kam.api import MAX_ID, StrictModelSerializer, StrictSerializer
-from scoring.models import Quadrant
 
 # The largest list one bulk request may carry: bigger loads go through the file import.
 MAX_BULK_LINES = 5000

@@ -22,7 +22,6 @@ from accounts import selectors, services
 from accounts.api import filters
 from accounts.api import serializers as s
 from accounts.imports.layouts import SALES_LINES
-from accounts.imports.reading import Source
 from accounts.imports.services import import_file
 from accounts.models import (
     Account,
@@ -34,6 +33,7 @@ from accounts.models import (
     StageChange,
     TeamMembership,
 )
+from accounts.runs import current_run
 from accounts.tables import ACCOUNTS
 from kam.api import (
     CursorPage,
@@ -43,7 +43,7 @@ from kam.api import (
     versioned_schema,
     with_etag,
 )
-from scoring.selectors import current_run
+from kam.imports.reading import Source
 
 
 @extend_schema_view(

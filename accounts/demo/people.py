@@ -1,4 +1,5 @@
-"""The demo's people: director, KAMs, operations, administrator, team staff, service teams.
+"""The demo's people: director, KAMs, operations, administrator, team staff (the service
+teams are plans', in plans/demo.py).
 
 Users the seeder creates carry an e-mail address at DEMO_EMAIL_DOMAIN; that is how `--reset`
 tells them from people who were added by hand (those are never deleted).
@@ -15,7 +16,6 @@ from django.contrib.auth.models import Group
 from accounts.demo import vocabulary as words
 from accounts.models import FunctionalRole, User
 from kam import rules as kam_rules
-from plans.models import ServiceTeam
 
 DEMO_EMAIL_DOMAIN = "demo.kam.example"
 
@@ -137,20 +137,3 @@ def create_cast(rng: random.Random, *, kams: int, keys: int, password: str) -> C
         staff=staff,
         logins=logins,
     )
-
-
-def create_service_teams(cast: Cast) -> dict[str, ServiceTeam]:
-    """Logistics, Quality and Customer service, with the operations users as members."""
-    teams = {}
-    for name in words.SERVICE_TEAMS:
-        teams[name], _ = ServiceTeam.objects.get_or_create(name=name)
-    Members = ServiceTeam.members.through
-    Members.objects.bulk_create(
-        [
-            Members(serviceteam_id=team.pk, user_id=user.pk)
-            for team in teams.values()
-            for user in cast.operations
-        ],
-        ignore_conflicts=True,
-    )
-    return teams

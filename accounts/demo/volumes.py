@@ -16,18 +16,15 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from decimal import Decimal
 from itertools import islice
 from typing import Any
 
 from django.db import connection, models
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
 from accounts.demo import vocabulary as words
 from accounts.demo.customers import Customer
 from accounts.models import AccountStatus, ActivityType
-from scoring.models import CostRate
 
 # Order intake dips in August and at Christmas (European industrial customers).
 SEASON = (1.0, 1.03, 1.08, 1.03, 1.05, 1.0, 0.96, 0.74, 1.06, 1.09, 1.05, 0.85)
@@ -459,32 +456,6 @@ def activities(
                 tally.records += 1
                 text = f"{milli // 1000}.{milli % 1000:03d}"
                 yield (customer.pk, type_id, date, text, "", created_at)
-
-
-def create_cost_rates(
-    types: dict[str, ActivityType], sales: SalesTally, recorded: ActivityTally
-) -> list[CostRate]:
-    """One rate per activity type and calendar year: the year's cost pool (a share of that
-    year's revenue) over the driver volume actually recorded, kept at four places."""
-    rates = []
-    for kind in ACTIVITY_KINDS:
-        for year in sorted(sales.revenue_by_year):
-            milli = recorded.volume.get((kind.code, year), 0)
-            if not milli:
-                continue
-            pool = Decimal(round(sales.revenue_by_year[year] * kind.pool_share)) / 100
-            volume = Decimal(milli) / 1000
-            rates.append(
-                CostRate(
-                    activity_type=types[kind.code],
-                    period_start=dt.date(year, 1, 1),
-                    period_end=dt.date(year, 12, 31),
-                    cost_pool=pool,
-                    driver_volume=volume,
-                    rate=(pool / volume).quantize(Decimal("0.0001")),
-                )
-            )
-    return bulk_create_with_history(rates, CostRate, default_change_reason="Demo portfolio")
 
 
 def write_rows(model: type[models.Model], fields: list[str], rows: Iterable[tuple]) -> int:

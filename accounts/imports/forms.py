@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
-from accounts.imports.reading import EXTENSIONS, extension_of
 from accounts.models import ImportKind
+from kam.imports.reading import EXTENSIONS, extension_of
 
 
 class UploadForm(forms.Form):

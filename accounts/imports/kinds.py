@@ -1,67 +1,26 @@
-"""What each import kind does with its rows: the codes it resolves, its natural key, how a row
-is matched with what is stored, and how rows are written (with history where the model keeps it).
+"""What each import kind of `accounts` does with its rows: the codes it resolves, its natural
+key, how a row is matched with what is stored, and how rows are written (with history where the
+model keeps it). The kinds of scoring's models are in `scoring/imports.py`.
 
 Natural keys (documented on the layouts page): customers erp_code; sales lines (erp_document,
-erp_line); activities external_ref; cost rates (activity type, period_start); contacts the
-account plus e-mail, or plus name when the e-mail is blank; metric entries (account, quarter,
-metric); ratings (account, criterion).
+erp_line); activities external_ref; contacts the account plus e-mail, or plus name when the
+e-mail is blank.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import models
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from accounts.imports import layouts
-from accounts.imports.engine import BATCH, Row, WriteContext
-from accounts.imports.layouts import Layout
-from accounts.imports.report import ImportReport
 from accounts.models import Account, Activity, ActivityType, Contact, SalesLine, User
-from scoring.models import CostRate, Criterion, CriterionKind, MetricEntry, MetricKind, Rating
-
-RATE_PLACES = Decimal("0.0001")
-RATE_MAX = Decimal("9999999999.9999")
-PERCENT_METRICS = {kind for kind in MetricKind.values if kind != MetricKind.SHARED_INVESTMENT}
+from kam.imports.engine import Row, WriteContext
+from kam.imports.kinds import CopySpec, Kind, Reference
+from kam.imports.report import ImportReport
 
 UNKNOWN_ACCOUNT = "Unknown account code: no customer has this ERP code (import customers first)."
-
-
-@dataclass(frozen=True)
-class Reference:
-    """A code in the file that must name a stored row (an account's ERP code, a type's code)."""
-
-    column: str
-    model: type[models.Model]
-    field: str
-    message: str
-    filters: dict[str, Any] = field(default_factory=dict)
-
-    def lookup(self, codes: set[Any]) -> dict[Any, int]:
-        found: dict[Any, int] = {}
-        ordered = sorted(codes)
-        for start in range(0, len(ordered), BATCH):
-            found.update(
-                self.model._default_manager.filter(
-                    **self.filters, **{f"{self.field}__in": ordered[start : start + BATCH]}
-                ).values_list(self.field, "pk")
-            )
-        return found
-
-
-@dataclass(frozen=True)
-class CopySpec:
-    """How the PostgreSQL COPY path merges staged rows: `columns` maps each model column
-    (attname) to the layout column it comes from; `conflict` is the natural key's unique
-    constraint; `on_create` adds columns only a new row gets (SQL, with %(actor)s)."""
-
-    conflict: tuple[str, ...]
-    columns: dict[str, str]
-    on_create: dict[str, str] = field(default_factory=dict)
 
 
 ACCOUNT = Reference("account_code", Account, "erp_code", UNKNOWN_ACCOUNT)
@@ -71,107 +30,6 @@ ACTIVITY_TYPE = Reference(
     "code",
     "Unknown activity type: set the type up in KAM first (its code, e.g. sales-visit).",
 )
-
-
-class Kind:
-    """One kind of import. `fields` turns a checked row into model values (attnames);
-    `model_key` names the stored natural key, `compare` the values an import may change."""
-
-    layout: Layout
-    model: type[models.Model]
-    references: tuple[Reference, ...] = ()
-    model_key: tuple[str, ...] = ()
-    compare: tuple[str, ...] = ()
-    history = False
-    copy: CopySpec | None = None
-
-    def key(self, values: dict[str, Any]) -> tuple | None:
-        """The row's natural key as the file writes it, None while a key cell has an error."""
-        key = tuple(values[name] for name in self.layout.key)
-        return None if any(part is None for part in key) else key
-
-    def key_value(self, key: tuple) -> str:
-        return " / ".join(str(part) for part in key)
-
-    def duplicate_message(self, first: int) -> str:
-        return f"Duplicate key: row {first} has the same {self.layout.key_help}."
-
-    def check_row(self, values: dict[str, Any]) -> list[tuple[str, str]]:
-        """Rules across cells, as (column, message); cells with errors are None and skipped."""
-        return []
-
-    def fields(self, row: Row) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def existing(self, keys: list[tuple]) -> dict[tuple, models.Model]:
-        if not keys:
-            return {}
-        lookups = {
-            f"{name}__in": sorted({key[index] for key in keys})
-            for index, name in enumerate(self.model_key)
-        }
-        return {
-            tuple(getattr(instance, name) for name in self.model_key): instance
-            for instance in self.model._default_manager.filter(**lookups)
-        }
-
-    def plan(
-        self, rows: list[Row], report: ImportReport, state: dict[str, Any]
-    ) -> tuple[list[dict[str, Any]], list[tuple[models.Model, dict[str, Any]]]]:
-        """Split good rows into values to create and (instance, values) to update; a row equal
-        to what is stored is neither (skipped)."""
-        values = [self.fields(row) for row in rows]
-        stored = self.existing([tuple(item[name] for name in self.model_key) for item in values])
-        creates, updates = [], []
-        for item in values:
-            instance = stored.get(tuple(item[name] for name in self.model_key))
-            if instance is None:
-                creates.append(item)
-            elif self.differs(instance, item):
-                updates.append((instance, item))
-        return creates, updates
-
-    def differs(self, instance: models.Model, values: dict[str, Any]) -> bool:
-        return any(getattr(instance, name) != values[name] for name in self.compare)
-
-    def on_create(self, context: WriteContext) -> dict[str, Any]:
-        return {}
-
-    def on_update(self, instance: models.Model, context: WriteContext) -> list[str]:
-        """Set what an update changes beyond `compare` (timestamps, versions); their names."""
-        return []
-
-    def write(
-        self,
-        creates: list[dict[str, Any]],
-        updates: list[tuple[models.Model, dict[str, Any]]],
-        context: WriteContext,
-    ) -> None:
-        new = [self.model(**values, **self.on_create(context)) for values in creates]
-        changed, extra = [], []
-        for instance, values in updates:
-            for name in self.compare:
-                setattr(instance, name, values[name])
-            extra = self.on_update(instance, context)
-            changed.append(instance)
-        update_fields = [*self.compare, *extra]
-        if self.history:
-            history = {
-                "batch_size": BATCH,
-                "default_user": context.actor,
-                "default_change_reason": context.reason,
-                "default_date": context.now,
-            }
-            if new:
-                bulk_create_with_history(new, self.model, **history)
-            if changed:
-                bulk_update_with_history(changed, self.model, update_fields, **history)
-            return
-        manager = self.model._default_manager
-        if new:
-            manager.bulk_create(new, batch_size=BATCH)
-        if changed:
-            manager.bulk_update(changed, update_fields, batch_size=BATCH)
 
 
 class Customers(Kind):
@@ -255,45 +113,6 @@ class Activities(Kind):
 
     def on_create(self, context: WriteContext) -> dict[str, Any]:
         return {"recorded_by": context.actor}
-
-
-class CostRates(Kind):
-    layout = layouts.COST_RATES
-    model = CostRate
-    references = (ACTIVITY_TYPE,)
-    model_key = ("activity_type_id", "period_start")
-    compare = ("period_end", "cost_pool", "driver_volume", "rate")
-    history = True
-
-    def check_row(self, values: dict[str, Any]) -> list[tuple[str, str]]:
-        problems = []
-        start, end = values["period_start"], values["period_end"]
-        if start is not None and end is not None and end < start:
-            problems.append(("period_end", f"Must not be before period_start ({start})."))
-        pool, volume = values["cost_pool"], values["driver_volume"]
-        if pool is not None and volume is not None and rate_of(pool, volume) > RATE_MAX:
-            problems.append(("driver_volume", "Too small: the rate per unit would be too large."))
-        return problems
-
-    def fields(self, row: Row) -> dict[str, Any]:
-        values = row.values
-        return {
-            "activity_type_id": row.refs["activity_type"],
-            "period_start": values["period_start"],
-            "period_end": values["period_end"],
-            "cost_pool": values["cost_pool"],
-            "driver_volume": values["driver_volume"],
-            "rate": rate_of(values["cost_pool"], values["driver_volume"]),
-        }
-
-    def on_update(self, instance: models.Model, context: WriteContext) -> list[str]:
-        instance.updated_at = context.now
-        return ["updated_at"]
-
-
-def rate_of(cost_pool: Decimal, driver_volume: Decimal) -> Decimal:
-    """Cost per driver unit, kept at four places (half up, as money is rounded)."""
-    return (cost_pool / driver_volume).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
 
 
 class Contacts(Kind):
@@ -408,93 +227,4 @@ class Contacts(Kind):
         return ["version", "updated_at"]
 
 
-class Metrics(Kind):
-    layout = layouts.METRICS
-    model = MetricEntry
-    references = (ACCOUNT,)
-    model_key = ("account_id", "period_start", "metric")
-    compare = ("value",)
-
-    def check_row(self, values: dict[str, Any]) -> list[tuple[str, str]]:
-        metric, value = values["metric"], values["value"]
-        if metric in PERCENT_METRICS and value is not None and value > 100:
-            return [("value", f"Must be between 0 and 100 for {metric}.")]
-        return []
-
-    def fields(self, row: Row) -> dict[str, Any]:
-        values = row.values
-        return {
-            "account_id": row.refs["account_code"],
-            "period_start": values["period"],
-            "metric": values["metric"],
-            "value": values["value"],
-        }
-
-    def on_create(self, context: WriteContext) -> dict[str, Any]:
-        return {"entered_by": context.actor, "entered_at": context.now}
-
-    def on_update(self, instance: models.Model, context: WriteContext) -> list[str]:
-        instance.entered_by = context.actor
-        instance.entered_at = context.now
-        return ["entered_by", "entered_at"]
-
-
-class Ratings(Kind):
-    layout = layouts.RATINGS
-    model = Rating
-    references = (
-        ACCOUNT,
-        Reference(
-            "criterion",
-            Criterion,
-            "key",
-            "Unknown criterion: give the key of a rated criterion, e.g. strategic_value.",
-            {"kind": CriterionKind.RATED},
-        ),
-    )
-
-    def fields(self, row: Row) -> dict[str, Any]:
-        return {
-            "account_id": row.refs["account_code"],
-            "criterion_id": row.refs["criterion"],
-            "value": row.values["value"],
-            "comment": row.values["comment"],
-        }
-
-    def plan(
-        self, rows: list[Row], report: ImportReport, state: dict[str, Any]
-    ) -> tuple[list[dict[str, Any]], list[tuple[models.Model, dict[str, Any]]]]:
-        """Ratings are history: add a rating unless the newest one already says the same."""
-        values = [self.fields(row) for row in rows]
-        newest: dict[tuple, Rating] = {}
-        for rating in Rating.objects.filter(
-            account_id__in={item["account_id"] for item in values},
-            criterion_id__in={item["criterion_id"] for item in values},
-        ).order_by("rated_at", "pk"):
-            newest[(rating.account_id, rating.criterion_id)] = rating
-        creates = []
-        for item in values:
-            current = newest.get((item["account_id"], item["criterion_id"]))
-            if current is None or (current.value, current.comment) != (
-                item["value"],
-                item["comment"],
-            ):
-                creates.append(item)
-        return creates, []
-
-    def on_create(self, context: WriteContext) -> dict[str, Any]:
-        return {"rated_by": context.actor, "rated_at": context.now}
-
-
-KINDS: dict[str, Kind] = {
-    kind.layout.kind: kind
-    for kind in (
-        Customers(),
-        SalesLines(),
-        Activities(),
-        CostRates(),
-        Contacts(),
-        Metrics(),
-        Ratings(),
-    )
-}
+KINDS = (Customers(), SalesLines(), Activities(), Contacts())

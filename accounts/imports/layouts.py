@@ -1,72 +1,31 @@
-"""The documented column layout of each import kind: every column, its type, whether it is
-required, an example, and the rules that go with the kind. The layouts page, the downloadable
-templates and the header check all read these definitions.
-
-A file's header must hold exactly the layout's columns, in any order; names are matched without
-regard to case, and spaces or hyphens count as underscores ("ERP code" = "erp_code").
+"""The column layouts of the kinds `accounts` imports (customers, sales lines, activities,
+contacts): every column, its type, whether it is required, an example, and the rules that go
+with the kind. The layouts page, the downloadable templates and the header check all read these
+definitions (through the registry in `kam.imports.kinds`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
-from accounts.imports.columns import (
-    Choice,
-    ColumnType,
-    CountryCode,
-    Date,
-    Email,
-    Integer,
-    Number,
-    Quarter,
-    Slug,
-    Text,
-)
 from accounts.models import (
     Attitude,
     BuyingRole,
     GeographicScope,
     ImportKind,
 )
-from scoring.models import MetricKind
-
-ZERO = Decimal("0")
-MONEY_DIGITS = 16
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    type: ColumnType
-    required: bool
-    example: Any
-    help: str = ""
-
-
-@dataclass(frozen=True)
-class Layout:
-    kind: str
-    label: str
-    description: str
-    columns: tuple[Column, ...]
-    key: tuple[str, ...]
-    key_help: str
-    rules: tuple[str, ...] = ()
-
-    @property
-    def names(self) -> list[str]:
-        return [column.name for column in self.columns]
-
-    def position(self, name: str) -> int:
-        return self.names.index(name)
-
-
-def money(*, signed: bool = False) -> Number:
-    return Number(MONEY_DIGITS, 2, min_value=None if signed else ZERO)
-
+from kam.imports.columns import (
+    Choice,
+    CountryCode,
+    Date,
+    Email,
+    Integer,
+    Number,
+    Slug,
+    Text,
+)
+from kam.imports.layouts import ZERO, Column, Layout, money
 
 ACCOUNT_CODE = Column(
     "account_code", Text(40), True, "C000123", "The customer's ERP code (imported as a customer)."
@@ -154,31 +113,6 @@ ACTIVITIES = Layout(
     key_help="external_ref",
 )
 
-COST_RATES = Layout(
-    ImportKind.COST_RATES,
-    "Cost rates",
-    "The rate per driver unit of an activity type for a period: cost pool / driver volume.",
-    (
-        Column("activity_type", Slug(40), True, "sales-visit"),
-        Column("period_start", Date(), True, dt.date(2026, 1, 1)),
-        Column("period_end", Date(), True, dt.date(2026, 12, 31)),
-        Column("cost_pool", money(), True, Decimal("180000.00"), "Total cost of the activity."),
-        Column(
-            "driver_volume",
-            Number(14, 3, min_value=ZERO, min_exclusive=True),
-            True,
-            Decimal("1200.000"),
-            "Total driver units in the period (greater than 0).",
-        ),
-    ),
-    key=("activity_type", "period_start"),
-    key_help="activity_type and period_start",
-    rules=(
-        "The rate is computed: cost_pool / driver_volume, rounded half up to 4 decimals.",
-        "period_end may not be before period_start.",
-    ),
-)
-
 CONTACTS = Layout(
     ImportKind.CONTACTS,
     "Contacts",
@@ -206,48 +140,3 @@ CONTACTS = Layout(
         "contact with that name.",
     ),
 )
-
-METRICS = Layout(
-    ImportKind.METRICS,
-    "Metric entries",
-    "Effectiveness measures entered outside KAM: satisfaction, relationship quality, "
-    "retention, advocacy, shared investments, per account and calendar quarter.",
-    (
-        ACCOUNT_CODE,
-        Column("period", Quarter(), True, "2026-Q1", "Normalised to the quarter's first day."),
-        Column("metric", Choice(MetricKind), True, MetricKind.SATISFACTION),
-        Column(
-            "value",
-            Number(16, 2, min_value=ZERO),
-            True,
-            Decimal("82.50"),
-            "0-100, except shared_investment (an amount).",
-        ),
-    ),
-    key=("account_code", "period", "metric"),
-    key_help="account_code, period (its quarter) and metric",
-    rules=("A date in the period column counts for its calendar quarter: 2026-05-14 is 2026-Q2.",),
-)
-
-RATINGS = Layout(
-    ImportKind.RATINGS,
-    "Ratings",
-    "The KAM's 1-5 ratings of the rated selection criteria, appended to the rating history.",
-    (
-        ACCOUNT_CODE,
-        Column("criterion", Slug(40), True, "strategic_value", "A rated criterion's key."),
-        Column("value", Integer(1, 5), True, 4, "1 (low) to 5 (high)."),
-        Column("comment", Text(2000), False, "Reference customer in the medical segment"),
-    ),
-    key=("account_code", "criterion"),
-    key_help="account_code and criterion",
-    rules=(
-        "Ratings are history: a rating different from the account's newest rating of that "
-        "criterion is added (counted as created); the same rating again is skipped.",
-    ),
-)
-
-LAYOUTS: dict[str, Layout] = {
-    layout.kind: layout
-    for layout in (CUSTOMERS, SALES_LINES, ACTIVITIES, COST_RATES, CONTACTS, METRICS, RATINGS)
-}

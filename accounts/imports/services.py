@@ -19,13 +19,13 @@ from django.db import IntegrityError, InterfaceError, OperationalError, connecti
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
-from accounts.imports.copy import run_copy
-from accounts.imports.engine import RowReader, WriteContext, run_rows
-from accounts.imports.kinds import KINDS
-from accounts.imports.reading import FileRejected, Source, estimate_rows, open_table, size_problem
-from accounts.imports.report import ImportReport
 from accounts.models import ImportJob, ImportKind, ImportStatus, User
 from kam.errors import DomainError, PermissionDenied
+from kam.imports.engine import RowReader, WriteContext, run_rows
+from kam.imports.kinds import KINDS
+from kam.imports.pg_copy import run_copy
+from kam.imports.reading import FileRejected, Source, estimate_rows, open_table, size_problem
+from kam.imports.report import ImportReport
 
 logger = logging.getLogger(__name__)
 

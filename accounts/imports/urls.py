@@ -11,5 +11,4 @@ urlpatterns = [
     path("jobs/<int:pk>/", views.job_detail, name="job"),
     path("jobs/<int:pk>/progress/", views.job_progress, name="job_progress"),
     path("jobs/<int:pk>/import/", views.job_commit, name="job_commit"),
-    path("portfolio.<str:fmt>", views.portfolio_export, name="portfolio_export"),
 ]

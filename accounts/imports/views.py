@@ -13,21 +13,24 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from accounts.imports import services
-from accounts.imports.exports import PORTFOLIO_COLUMNS, portfolio_rows
 from accounts.imports.forms import UploadForm
-from accounts.imports.layouts import LAYOUTS
-from accounts.imports.reading import size_problem
-from accounts.models import ImportJob, ImportStatus
+from accounts.models import ImportJob, ImportKind, ImportStatus
 from kam.errors import DomainError
 from kam.exports import export_response
+from kam.imports.kinds import LAYOUTS
+from kam.imports.reading import size_problem
 from kam.permissions import requires
-from scoring.selectors import current_run
 
 IMPORT_PERMISSION = "accounts.import_data"
 # What a multipart body carries beyond the file: boundaries, headers, the kind and CSRF fields.
 UPLOAD_OVERHEAD = 64 * 1024
 RECENT_JOBS = 20
 RUNNING = {ImportStatus.VALIDATING, ImportStatus.IMPORTING}
+
+
+def ordered_layouts() -> list:
+    """The registered layouts in the order of ImportKind (each app registers its own)."""
+    return [LAYOUTS[kind] for kind in ImportKind.values]
 
 
 class SizeLimitUploadHandler(FileUploadHandler):
@@ -60,7 +63,7 @@ def _index_page(
     return render(
         request,
         "imports/index.html",
-        {"form": form, "problem": problem, "jobs": jobs, "layouts": LAYOUTS.values()},
+        {"form": form, "problem": problem, "jobs": jobs, "layouts": ordered_layouts()},
         status=status,
     )
 
@@ -163,7 +166,7 @@ def layouts(request: HttpRequest) -> HttpResponse:
         request,
         "imports/layouts.html",
         {
-            "layouts": LAYOUTS.values(),
+            "layouts": ordered_layouts(),
             "max_mb": settings.KAM_IMPORT_MAX_BYTES // (1024 * 1024),
             "inline_rows": settings.KAM_IMPORT_INLINE_MAX_ROWS,
         },
@@ -180,11 +183,3 @@ def template(request: HttpRequest, kind: str, fmt: str) -> HttpResponseBase:
     example = {column.name: column.example for column in layout.columns}
     columns = [(column.name, column.name) for column in layout.columns]
     return export_response([example], columns, f"kam-{kind}-template", fmt)
-
-
-@require_GET
-@requires("scoring.view_portfolio")
-def portfolio_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
-    """Every account with all figures of the current scoring run (directors, administrators)."""
-    rows = portfolio_rows(request.user, current_run())
-    return export_response(rows, PORTFOLIO_COLUMNS, "portfolio", fmt)

@@ -1,7 +1,8 @@
 """Reads of accounts shared by the pages, the API and tasks.
 
-The list and the account page live in `accounts`, the workspace's sections (DMU, ratings,
-metrics) in `workspace`, the merged history in `history`; all are re-exported here, so
+The list and the account page live in `accounts`, the workspace's decision-making unit in
+`workspace`, the merged history in `history` (the sections of plans and scoring are theirs:
+`plans/account_page.py`, `scoring/account_page.py`); all are re-exported here, so
 `from accounts import selectors` keeps one namespace.
 """
 
@@ -13,6 +14,7 @@ from accounts.selectors.accounts import (
     account_page,
     accounts_for_list,
     list_shows_scores,
+    plan_team,
     team_candidates,
     visible_account,
     with_current_scores,
@@ -28,14 +30,9 @@ from accounts.selectors.workspace import (
     ATTITUDES,
     DmuCoverage,
     DmuRow,
-    RatingRow,
     dmu_coverage,
     dmu_grid,
     is_covered,
-    rated_criteria,
-    rating_history,
-    rating_rows,
-    trend_snapshots,
 )
 
 __all__ = [
@@ -49,7 +46,6 @@ __all__ = [
     "DmuCoverage",
     "DmuRow",
     "HistoryEntry",
-    "RatingRow",
     "account_facets",
     "account_history",
     "account_page",
@@ -58,11 +54,8 @@ __all__ = [
     "dmu_grid",
     "is_covered",
     "list_shows_scores",
-    "rated_criteria",
-    "rating_history",
-    "rating_rows",
+    "plan_team",
     "team_candidates",
-    "trend_snapshots",
     "visible_account",
     "with_current_scores",
 ]

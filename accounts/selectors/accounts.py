@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -20,19 +21,11 @@ from accounts.selectors.history import PAGE_HISTORY_ENTRIES, HistoryEntry, accou
 from accounts.selectors.workspace import (
     DmuCoverage,
     DmuRow,
-    RatingRow,
     dmu_coverage,
     dmu_grid,
     is_covered,
-    rated_criteria,
-    rating_history,
-    rating_rows,
-    trend_snapshots,
 )
 from kam import rules as kam_rules
-from plans.models import Commitment, Plan
-from plans.selectors import ActionCounts, current_plan, open_action_counts
-from scoring.models import AccountScore, CriterionScore, MetricSnapshot, Rating, ScoringRun
 
 # Row-level fields every account list reads from the current scoring run.
 SCORE_FIELDS = {
@@ -42,8 +35,8 @@ SCORE_FIELDS = {
 }
 
 
-def with_current_scores(queryset: QuerySet[Account], run: ScoringRun | None) -> QuerySet[Account]:
-    """Annotate each account with its figures from `run` (None before the first run).
+def with_current_scores(queryset: QuerySet[Account], run: Any) -> QuerySet[Account]:
+    """Annotate each account with its figures from `run`, a scoring run (None before the first).
 
     A FilteredRelation makes this one LEFT JOIN on (run, account), which the unique
     constraint on AccountScore keeps to at most one row per account: the page stays a single
@@ -69,7 +62,7 @@ def list_shows_scores(user: Any) -> bool:
     return kam_rules.sees_scores_of_visible_accounts(user)
 
 
-def accounts_for_list(*, user: Any, run: ScoringRun | None) -> QuerySet[Account]:
+def accounts_for_list(*, user: Any, run: Any) -> QuerySet[Account]:
     """The accounts `user` may see, with their KAM and, where allowed, current-run figures."""
     visible = Account.objects.visible_to(user).select_related("kam")
     return with_current_scores(visible, run if list_shows_scores(user) else None)
@@ -113,30 +106,53 @@ def team_candidates(account: Account) -> list[User]:
     )
 
 
+def plan_team(account: Account) -> list[User]:
+    """Who may own actions and relationships: the KAM first, then the team (one query)."""
+    members = [
+        membership.user
+        for membership in TeamMembership.objects.filter(account=account)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user__username")
+    ]
+    people = [account.kam] if account.kam is not None else []
+    return people + [member for member in members if member.pk != account.kam_id]
+
+
 # --- The account page -----------------------------------------------------------------------
 
 
 @dataclass
 class AccountPage:
-    """Everything the account page shows; sections the user may not see stay empty/None."""
+    """Everything the account page shows; sections the user may not see stay empty/None.
+
+    The sections of the apps above accounts (plans: `plans`, `current_plan`, `action_counts`,
+    `commitments`; scoring: `score`, `criterion_scores`, `ratings`, `rating_history`,
+    `snapshots`) are read by the loaders they register in `PAGE_SECTIONS`.
+    """
 
     account: Account
     team: list[TeamMembership]
-    commitments: list[Commitment]
-    run: ScoringRun | None = None
-    score: AccountScore | None = None
-    criterion_scores: list[CriterionScore] = field(default_factory=list)
+    include_details: bool = False
+    include_plans: bool = False
+    include_commitments: bool = False
+    commitments: list[Any] = field(default_factory=list)
+    run: Any = None  # the current scoring run (accounts.runs)
+    score: Any = None
+    criterion_scores: list[Any] = field(default_factory=list)
     contacts: list[Contact] = field(default_factory=list)
     stage_changes: list[StageChange] = field(default_factory=list)
     designation_changes: list[DesignationChange] = field(default_factory=list)
-    plans: list[Plan] = field(default_factory=list)
+    plans: list[Any] = field(default_factory=list)
     today: dt.date | None = None
-    ratings: list[RatingRow] = field(default_factory=list)
-    rating_history: list[Rating] = field(default_factory=list)
-    snapshots: list[MetricSnapshot] = field(default_factory=list)
+    ratings: list[Any] = field(default_factory=list)
+    rating_history: list[Any] = field(default_factory=list)
+    snapshots: list[Any] = field(default_factory=list)
     history: list[HistoryEntry] = field(default_factory=list)
-    current_plan: Plan | None = None
-    action_counts: ActionCounts = field(default_factory=lambda: ActionCounts(0, 0))
+    current_plan: Any = None
+    action_counts: Any = None
+    # What the sections loaded that the history reuses: lists by name, people and teams by model.
+    history_loaded: dict[str, Any] = field(default_factory=dict)
+    known: dict[type, dict[int, Any]] = field(default_factory=dict)
 
     @property
     def score_total(self) -> Decimal:
@@ -164,10 +180,22 @@ def visible_account(*, user: Any, pk: int) -> Account:
     return Account.objects.visible_to(user).select_related("kam").get(pk=pk)
 
 
+# The loaders of the sections the apps above accounts add to the account page, in the order
+# they registered (AppConfig.ready): each reads its part into the page, a fixed number of
+# queries, and only what the page's include_* flags allow.
+PAGE_SECTIONS: list[Callable[[AccountPage], None]] = []
+
+
+def add_page_section(load: Callable[[AccountPage], None]) -> None:
+    """Add an app's section of the account page (called from its AppConfig.ready)."""
+    if load not in PAGE_SECTIONS:
+        PAGE_SECTIONS.append(load)
+
+
 def account_page(
     *,
     account: Account,
-    run: ScoringRun | None,
+    run: Any,
     include_details: bool,
     include_plans: bool,
     include_commitments: bool,
@@ -184,14 +212,15 @@ def account_page(
         .select_related("user")
         .order_by("functional_role", "user__last_name", "user__first_name", "pk")
     )
-    commitments: list[Commitment] = []
-    if include_commitments:
-        commitments = list(
-            Commitment.objects.filter(account=account, active=True)
-            .select_related("responsible_team")
-            .order_by("category", "pk")
-        )
-    page = AccountPage(account=account, team=team, commitments=commitments, run=run, today=today)
+    page = AccountPage(
+        account=account,
+        team=team,
+        include_details=include_details,
+        include_plans=include_plans,
+        include_commitments=include_commitments,
+        run=run,
+        today=today,
+    )
     if include_details:
         page.contacts = list(
             Contact.objects.filter(account=account)
@@ -210,29 +239,16 @@ def account_page(
             .select_related("from_kam", "to_kam", "changed_by")
             .order_by("-changed_at", "-pk")
         )
-        if run is not None:
-            page.score = AccountScore.objects.filter(run=run, account=account).first()
-            page.criterion_scores = list(
-                CriterionScore.objects.filter(run=run, account=account)
-                .select_related("criterion")
-                .order_by("criterion__position", "criterion__key")
-            )
-    if include_plans:
-        page.plans = list(Plan.objects.filter(account=account).order_by("-period_start", "-pk"))
-        page.current_plan = current_plan(page.plans, today)
-        page.action_counts = open_action_counts(page.current_plan, today)
+    for load in PAGE_SECTIONS:
+        load(page)
     if include_details:
-        page.ratings = rating_rows(account, rated_criteria())
-        page.rating_history = rating_history(account)
-        page.snapshots = trend_snapshots(account)
         page.history = account_history(
             account=account,
             limit=PAGE_HISTORY_ENTRIES,
             stage_changes=page.stage_changes,
             designation_changes=page.designation_changes,
-            ratings=page.rating_history,
-            known_users=_known_users(page),
-            known_teams={c.responsible_team_id: c.responsible_team for c in commitments},
+            loaded=page.history_loaded,
+            known={**page.known, User: _known_users(page)},
         )
     return page
 

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "accounts",
     "plans",
     "scoring",
+    "kam.demo",
+    "kam.bench",
 ]
 
 MIDDLEWARE = [
@@ -85,7 +87,11 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "kam.context_processors.kam",
             ],
-            "libraries": {"permissions": "kam.templatetags.permissions"},
+            # kam/ is not an app: its template tags are named here.
+            "libraries": {
+                "kam_format": "kam.templatetags.kam_format",
+                "permissions": "kam.templatetags.permissions",
+            },
         },
     },
 ]

@@ -17,7 +17,9 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from accounts.models import STAGE_ORDER, Account, Stage, TeamMembership, User
+from accounts.models import STAGE_ORDER, Account, Stage, User
+from accounts.runs import account_score
+from accounts.selectors.accounts import plan_team
 from plans.models import (
     Action,
     ActionFamily,
@@ -33,7 +35,6 @@ from plans.models import (
     SectionKind,
     Solution,
 )
-from scoring.models import AccountScore, ScoringRun
 
 OPEN_ACTION_STATUSES = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
 # A plan in one of these statuses is the one the account is being run by.
@@ -80,18 +81,6 @@ def new_plan_defaults(account: Account, today: dt.date) -> dict[str, Any]:
         "period_end": end,
         "review_date": review,
     }
-
-
-def plan_team(account: Account) -> list[User]:
-    """Who may own actions and relationships: the KAM first, then the team (one query)."""
-    members = [
-        membership.user
-        for membership in TeamMembership.objects.filter(account=account)
-        .select_related("user")
-        .order_by("user__last_name", "user__first_name", "user__username")
-    ]
-    people = [account.kam] if account.kam is not None else []
-    return people + [member for member in members if member.pk != account.kam_id]
 
 
 # --- Snapshots: what a PlanVersion keeps -------------------------------------------------------
@@ -322,7 +311,7 @@ ACTUAL_OF = {
 }
 
 
-def objective_progress(objective: Objective, *, score: AccountScore | None, stage: str) -> Progress:
+def objective_progress(objective: Objective, *, score: Any, stage: str) -> Progress:
     """Progress of an objective: revenue, net profit and share of wallet from the current run's
     score of the account (trailing 12 months), the stage from the account itself.
 
@@ -399,8 +388,8 @@ class PlanPage:
     commitments: list[Commitment]
     versions: list[PlanVersion]
     team: list[User]
-    run: ScoringRun | None
-    score: AccountScore | None
+    run: Any  # the current scoring run (accounts.runs), None before the first
+    score: Any  # the account's AccountScore in it, if scored
     today: dt.date
     actions: list[Action] = field(default_factory=list)
 
@@ -448,13 +437,7 @@ def action_groups(actions: list[Action]) -> list[ActionGroup]:
     ]
 
 
-def account_score(account: Account, run: ScoringRun | None) -> AccountScore | None:
-    if run is None:
-        return None
-    return AccountScore.objects.filter(run=run, account=account).first()
-
-
-def plan_page(*, plan: Plan, run: ScoringRun | None, today: dt.date) -> PlanPage:
+def plan_page(*, plan: Plan, run: Any, today: dt.date) -> PlanPage:
     """Everything the plan page shows, in a fixed number of queries (one per part)."""
     score = account_score(plan.account, run)
     stage = plan.account.stage

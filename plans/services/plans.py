@@ -45,6 +45,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import Account, AccountStatus, User
+from accounts.runs import current_run
 from kam import bounds
 from kam.diffing import normalise_text
 from kam.errors import ConflictError, DomainError, InvalidInput, PermissionDenied
@@ -71,7 +72,6 @@ from plans.models import (
     Solution,
 )
 from plans.selectors.plans import ACTUAL_OF
-from scoring.selectors import current_run
 
 PLAN_FIELDS = frozenset({"title", "review_date", "period_end", "investment_budget"})
 SUBMITTABLE = (PlanStatus.DRAFT, PlanStatus.APPROVED, PlanStatus.UNDER_REVIEW)

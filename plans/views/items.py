@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.runs import current_run
 from kam import errors
 from kam.editing import conflict_fields, refusals_on, refusals_shown
 from plans import selectors, services
@@ -23,7 +24,6 @@ from plans.forms import ActionForm, ObjectiveForm, SolutionForm
 from plans.models import Action, Objective, Plan, Solution
 from plans.services.plans import plan_abilities
 from plans.views.plans import plan_or_404, plan_url, require_edit
-from scoring.selectors import current_run
 
 
 @dataclass(frozen=True)

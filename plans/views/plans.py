@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import Account
+from accounts.runs import current_run
 from kam import errors
 from kam.bounds import MAX_TEXT
 from kam.diffing import normalise_text, parts_diff, text_diff
@@ -49,7 +50,6 @@ from plans.forms import (
 )
 from plans.models import Commitment, Plan, PlanSection, PlanVersion, SectionKind
 from plans.services.plans import plan_abilities
-from scoring.selectors import current_run
 
 VERSIONS_PAGE_SIZE = 25
 

@@ -32,10 +32,10 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from accounts.models import Account, Activity, Contact, SalesLine
+from accounts.models import DMU_MIN_INFLUENCE, Account, Activity, Contact, SalesLine
 from scoring.engine import dialect
 from scoring.engine.rates import RateSegment, rates_cte
-from scoring.engine.rules import DMU_MIN_INFLUENCE, KEY_STATUS
+from scoring.engine.rules import KEY_STATUS
 from scoring.engine.window import Window, add_months
 from scoring.models import AccountScore, MetricEntry, MetricKind, MetricSnapshot
 

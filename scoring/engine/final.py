@@ -34,7 +34,7 @@ from decimal import Decimal
 
 from django.db import connection
 
-from accounts.models import Account
+from accounts.models import Account, Quadrant
 from scoring.engine import dialect
 from scoring.engine.rules import (
     FOUR_X_FACTOR,
@@ -47,7 +47,7 @@ from scoring.engine.rules import (
     STAGE_STRENGTH,
 )
 from scoring.engine.window import Window
-from scoring.models import AccountScore, CriterionScore, CriterionSource, Quadrant, Rating
+from scoring.models import AccountScore, CriterionScore, CriterionSource, Rating
 
 ACCOUNT = Account._meta.db_table
 SCORE = AccountScore._meta.db_table

@@ -22,11 +22,6 @@ STAGE_STRENGTH: dict[str, int] = {
     Stage.DISENGAGING: 0,
 }
 
-# DMU coverage: a contact counts as influential from this influence (1-5) on, and as covered
-# when it has a relationship owner and was contacted within this many days before as_of.
-DMU_MIN_INFLUENCE = 4
-DMU_RECENT_DAYS = 90
-
 # Pareto: the accounts that make up this share of revenue (as the fraction PARETO_NUM/PARETO_DEN,
 # kept as integers so both databases compare exactly).
 PARETO_NUM, PARETO_DEN = 4, 5

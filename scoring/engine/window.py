@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from accounts.models import DMU_RECENT_DAYS
 from kam import bounds
-from scoring.engine.rules import DMU_RECENT_DAYS
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AccountStatus, Stage
-from scoring.models import AccountScore, Quadrant, RunStatus, RunTrigger, ScoringRun
+from accounts.models import AccountStatus, Quadrant, Stage
+from scoring.models import AccountScore, RunStatus, RunTrigger, ScoringRun
 from tests import factories
 from tests.listing_helpers import get_as, sorted_headers, xlsx_rows
 

@@ -14,12 +14,13 @@ from accounts.models import (
     DesignationChange,
     FunctionalRole,
     GeographicScope,
+    Quadrant,
     Stage,
     StageChange,
     Tier,
 )
 from plans.models import CommitmentStatus, Comparison, PlanStatus
-from scoring.models import Criterion, CriterionScore, Quadrant
+from scoring.models import Criterion, CriterionScore
 from tests import factories
 from tests.accounts.test_account_list import make_run
 

@@ -15,8 +15,6 @@ from django.db.models import Count, Max, Min, Sum
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.demo import DEMO_PASSWORD
-from accounts.demo.account_plans import measured_value
 from accounts.demo.customers import kam_loads, key_account_count
 from accounts.demo.vocabulary import COMMITMENTS
 from accounts.models import (
@@ -32,6 +30,8 @@ from accounts.models import (
     User,
 )
 from kam import rules as kam_rules
+from kam.demo.builder import DEMO_PASSWORD
+from plans.demo import measured_value
 from plans.models import (
     ActionFamily,
     Commitment,

@@ -12,8 +12,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
-from accounts.management.commands.bench_api import Command, Endpoint, Tally, percentile
 from accounts.models import ApiToken
+from kam.bench.management.commands.bench_api import Command, Endpoint, Tally, percentile
 from tests import factories
 from tests.api.conftest import token_for
 

@@ -6,9 +6,9 @@ import io
 import pytest
 from openpyxl import Workbook
 
-from accounts.imports.reading import Source
 from accounts.imports.services import import_file
 from accounts.models import Account, Activity, Contact, ImportJob, SalesLine
+from kam.imports.reading import Source
 from scoring.models import CostRate, MetricEntry, Rating
 from tests import factories
 

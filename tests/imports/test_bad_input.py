@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 from django.test import override_settings
 
-from accounts.imports.reading import Source
 from accounts.models import SalesLine
+from kam.imports.reading import Source
 from tests import factories
 from tests.imports.conftest import (
     CUSTOMERS_HEADER,

@@ -15,8 +15,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
 from accounts.imports import services
-from accounts.imports.reading import Source, estimate_rows
 from accounts.models import Account, ImportJob
+from kam.imports.reading import Source, estimate_rows
 from tests import factories
 from tests.imports.conftest import CUSTOMERS_HEADER, SALES_HEADER, errors, run, xlsx_bytes
 
@@ -135,7 +135,7 @@ def test_the_inline_or_background_choice_counts_the_rows_in_the_file(customers):
 
 
 def test_row_elements_cut_by_a_chunk_boundary_are_counted_once(db):
-    from accounts.imports import reading
+    from kam.imports import reading
 
     xml = b"<sheetData>" + b"".join(b'<row r="%d"><c/></row>' % n for n in range(1, 40))
     for size in (1, 3, 7, 11):

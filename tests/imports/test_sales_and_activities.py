@@ -11,11 +11,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
-from accounts.imports.copy import Merge
-from accounts.imports.reading import Source
 from accounts.imports.services import REFUSED_BY_DATABASE, uses_copy
 from accounts.models import Activity, SalesLine
 from kam.exports import export_response
+from kam.imports.pg_copy import Merge
+from kam.imports.reading import Source
 from tests import factories
 from tests.imports.conftest import SALES_HEADER, csv_source, errors, run, snapshot, xlsx_bytes
 

@@ -14,9 +14,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from accounts.imports import services
-from accounts.imports.layouts import LAYOUTS
 from accounts.models import ImportJob, ImportStatus, SalesLine
 from kam.errors import PermissionDenied
+from kam.imports.kinds import LAYOUTS
 from tests import factories
 from tests.imports.conftest import SALES_HEADER, snapshot, xlsx_bytes
 

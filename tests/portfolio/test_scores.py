@@ -10,8 +10,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AccountStatus
-from scoring.models import AccountScore, Criterion, CriterionScore, Quadrant, RunStatus
+from accounts.models import AccountStatus, Quadrant
+from scoring.models import AccountScore, Criterion, CriterionScore, RunStatus
 from tests import factories
 from tests.listing_helpers import (
     assert_bad_filter_explained,

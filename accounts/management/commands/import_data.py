@@ -10,10 +10,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from accounts.imports.reading import FileRejected, Source
-from accounts.imports.report import ImportReport
 from accounts.imports.services import import_file
 from accounts.models import ImportKind
+from kam.imports.reading import FileRejected, Source
+from kam.imports.report import ImportReport
 
 
 def report_lines(report: ImportReport) -> list[str]:

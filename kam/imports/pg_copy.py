@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING
 
 from django.db import connection
 
-from accounts.imports.engine import RowReader, WriteContext, add_duplicate
-from accounts.imports.report import ImportReport
+from kam.imports.engine import RowReader, WriteContext, add_duplicate
+from kam.imports.report import ImportReport
 
 if TYPE_CHECKING:
-    from accounts.imports.kinds import Kind
+    from kam.imports.kinds import Kind
 
 STAGE = "kam_import_stage"
 # Hashes over a million staged rows (duplicate keys, the dry run's plan) fit in memory with this;

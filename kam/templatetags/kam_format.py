@@ -8,8 +8,6 @@ from typing import Any
 from django import template
 from django.utils.formats import number_format
 
-from scoring.models import Quadrant
-
 register = template.Library()
 
 NOT_AVAILABLE = "\u2014"  # an em dash for "no value"
@@ -37,12 +35,6 @@ def money(context: template.Context, value: Any) -> str:
 def decimal(value: Any, places: int = 2) -> str:
     """`{{ score|decimal }}` -> "72.50"; `{{ pct|decimal:1 }}` -> "12.3"."""
     return grouped(value, int(places))
-
-
-@register.filter
-def quadrant_label(value: str | None) -> str:
-    """The label of a quadrant value annotated onto a row ("star" -> "Star")."""
-    return Quadrant(value).label if value else ""
 
 
 @register.filter

@@ -1,4 +1,4 @@
-"""`manage.py seed_demo`: load the deterministic demo portfolio (see accounts.demo)."""
+"""`manage.py seed_demo`: load the deterministic demo portfolio (see kam.demo.builder)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from accounts.demo import DEMO_PASSWORD, DemoOptions, PortfolioExists, seed_demo
 from accounts.demo.people import Login
+from kam.demo.builder import DEMO_PASSWORD, DemoOptions, PortfolioExists, seed_demo
 
 # A role with more logins than this is shown as its first few and a range.
 LOGINS_SHOWN_PER_ROLE = 6

@@ -18,9 +18,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 
-from accounts.imports.reading import Source
 from accounts.imports.services import import_file
 from accounts.models import Account, ImportKind, SalesLine
+from kam.imports.reading import Source
 
 PREFIX = "BENCH-"
 HEADER = "erp_document,erp_line,account_code,date,product_category,quantity,revenue,cost_of_goods"

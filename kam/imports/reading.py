@@ -24,7 +24,7 @@ from xml.etree.ElementTree import ParseError, iterparse
 
 from django.conf import settings
 
-from accounts.imports.columns import COMMA, POINT
+from kam.imports.columns import COMMA, POINT
 
 ZIP_MAGIC = b"PK\x03\x04"
 EXTENSIONS = (".csv", ".xlsx")

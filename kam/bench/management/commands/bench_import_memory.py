@@ -24,8 +24,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from accounts.management.commands.bench_import import CATEGORIES, HEADER, PREFIX, write_sales_csv
 from accounts.models import Account
+from kam.bench.management.commands.bench_import import CATEGORIES, HEADER, PREFIX, write_sales_csv
 
 SHEET = "xl/worksheets/sheet1.xml"
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from django.db.models import F, FilteredRelation, Q
 
-from accounts.models import Account, AccountStatus, GeographicScope, Stage
-from scoring.models import Quadrant, ScoringRun
+from accounts.models import Account, AccountStatus, GeographicScope, Quadrant, Stage
+from scoring.models import ScoringRun
 
 STATUS = dict(AccountStatus.choices)
 STAGE = dict(Stage.choices)

@@ -17,13 +17,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from accounts.imports.columns import COMMA, CellError, Date, Number
-from accounts.imports.layouts import Layout
-from accounts.imports.reading import CellProblem, FileRejected, Table
-from accounts.imports.report import ImportReport
+from kam.imports.columns import COMMA, CellError, Date, Number
+from kam.imports.layouts import Layout
+from kam.imports.reading import CellProblem, FileRejected, Table
+from kam.imports.report import ImportReport
 
 if TYPE_CHECKING:
-    from accounts.imports.kinds import Kind
+    from kam.imports.kinds import Kind
 
 BATCH = 2000
 PROGRESS_EVERY = 4096

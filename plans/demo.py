@@ -1,4 +1,5 @@
-"""One living plan per key account, and the service commitments operations keep track of."""
+"""The demo portfolio's plans data: the service teams, one living plan per key account, and the
+service commitments operations keep track of (steps of the demo builder, kam/demo/builder.py)."""
 
 from __future__ import annotations
 
@@ -429,3 +430,20 @@ def set_commitment_statuses(commitments: list[Commitment], today: dt.date) -> in
         notified_at=timezone.now()
     )
     return result.evaluated
+
+
+def create_service_teams(cast: Cast) -> dict[str, ServiceTeam]:
+    """Logistics, Quality and Customer service, with the operations users as members."""
+    teams = {}
+    for name in words.SERVICE_TEAMS:
+        teams[name], _ = ServiceTeam.objects.get_or_create(name=name)
+    Members = ServiceTeam.members.through
+    Members.objects.bulk_create(
+        [
+            Members(serviceteam_id=team.pk, user_id=user.pk)
+            for team in teams.values()
+            for user in cast.operations
+        ],
+        ignore_conflicts=True,
+    )
+    return teams

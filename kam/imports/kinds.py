@@ -1,0 +1,166 @@
+"""What an import kind is, and the registry of kinds: each app defines the kinds of its models
+(`accounts/imports/kinds.py`, `scoring/imports.py`) and registers them in its
+`AppConfig.ready()`; the import services, the layouts page and the templates read them here.
+
+A kind resolves the codes in its rows (`Reference`), matches each row with what is stored by
+its natural key, and writes rows in bulk (with history where the model keeps it); `copy` is
+its PostgreSQL COPY fast path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from kam.imports.engine import BATCH, Row, WriteContext
+from kam.imports.layouts import Layout
+from kam.imports.report import ImportReport
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A code in the file that must name a stored row (an account's ERP code, a type's code)."""
+
+    column: str
+    model: type[models.Model]
+    field: str
+    message: str
+    filters: dict[str, Any] = field(default_factory=dict)
+
+    def lookup(self, codes: set[Any]) -> dict[Any, int]:
+        found: dict[Any, int] = {}
+        ordered = sorted(codes)
+        for start in range(0, len(ordered), BATCH):
+            found.update(
+                self.model._default_manager.filter(
+                    **self.filters, **{f"{self.field}__in": ordered[start : start + BATCH]}
+                ).values_list(self.field, "pk")
+            )
+        return found
+
+
+@dataclass(frozen=True)
+class CopySpec:
+    """How the PostgreSQL COPY path merges staged rows: `columns` maps each model column
+    (attname) to the layout column it comes from; `conflict` is the natural key's unique
+    constraint; `on_create` adds columns only a new row gets (SQL, with %(actor)s)."""
+
+    conflict: tuple[str, ...]
+    columns: dict[str, str]
+    on_create: dict[str, str] = field(default_factory=dict)
+
+
+class Kind:
+    """One kind of import. `fields` turns a checked row into model values (attnames);
+    `model_key` names the stored natural key, `compare` the values an import may change."""
+
+    layout: Layout
+    model: type[models.Model]
+    references: tuple[Reference, ...] = ()
+    model_key: tuple[str, ...] = ()
+    compare: tuple[str, ...] = ()
+    history = False
+    copy: CopySpec | None = None
+
+    def key(self, values: dict[str, Any]) -> tuple | None:
+        """The row's natural key as the file writes it, None while a key cell has an error."""
+        key = tuple(values[name] for name in self.layout.key)
+        return None if any(part is None for part in key) else key
+
+    def key_value(self, key: tuple) -> str:
+        return " / ".join(str(part) for part in key)
+
+    def duplicate_message(self, first: int) -> str:
+        return f"Duplicate key: row {first} has the same {self.layout.key_help}."
+
+    def check_row(self, values: dict[str, Any]) -> list[tuple[str, str]]:
+        """Rules across cells, as (column, message); cells with errors are None and skipped."""
+        return []
+
+    def fields(self, row: Row) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def existing(self, keys: list[tuple]) -> dict[tuple, models.Model]:
+        if not keys:
+            return {}
+        lookups = {
+            f"{name}__in": sorted({key[index] for key in keys})
+            for index, name in enumerate(self.model_key)
+        }
+        return {
+            tuple(getattr(instance, name) for name in self.model_key): instance
+            for instance in self.model._default_manager.filter(**lookups)
+        }
+
+    def plan(
+        self, rows: list[Row], report: ImportReport, state: dict[str, Any]
+    ) -> tuple[list[dict[str, Any]], list[tuple[models.Model, dict[str, Any]]]]:
+        """Split good rows into values to create and (instance, values) to update; a row equal
+        to what is stored is neither (skipped)."""
+        values = [self.fields(row) for row in rows]
+        stored = self.existing([tuple(item[name] for name in self.model_key) for item in values])
+        creates, updates = [], []
+        for item in values:
+            instance = stored.get(tuple(item[name] for name in self.model_key))
+            if instance is None:
+                creates.append(item)
+            elif self.differs(instance, item):
+                updates.append((instance, item))
+        return creates, updates
+
+    def differs(self, instance: models.Model, values: dict[str, Any]) -> bool:
+        return any(getattr(instance, name) != values[name] for name in self.compare)
+
+    def on_create(self, context: WriteContext) -> dict[str, Any]:
+        return {}
+
+    def on_update(self, instance: models.Model, context: WriteContext) -> list[str]:
+        """Set what an update changes beyond `compare` (timestamps, versions); their names."""
+        return []
+
+    def write(
+        self,
+        creates: list[dict[str, Any]],
+        updates: list[tuple[models.Model, dict[str, Any]]],
+        context: WriteContext,
+    ) -> None:
+        new = [self.model(**values, **self.on_create(context)) for values in creates]
+        changed, extra = [], []
+        for instance, values in updates:
+            for name in self.compare:
+                setattr(instance, name, values[name])
+            extra = self.on_update(instance, context)
+            changed.append(instance)
+        update_fields = [*self.compare, *extra]
+        if self.history:
+            history = {
+                "batch_size": BATCH,
+                "default_user": context.actor,
+                "default_change_reason": context.reason,
+                "default_date": context.now,
+            }
+            if new:
+                bulk_create_with_history(new, self.model, **history)
+            if changed:
+                bulk_update_with_history(changed, self.model, update_fields, **history)
+            return
+        manager = self.model._default_manager
+        if new:
+            manager.bulk_create(new, batch_size=BATCH)
+        if changed:
+            manager.bulk_update(changed, update_fields, batch_size=BATCH)
+
+
+# Every registered kind, and its layout, by the kind's name.
+KINDS: dict[str, Kind] = {}
+LAYOUTS: dict[str, Layout] = {}
+
+
+def register(*kinds: Kind) -> None:
+    """Add an app's import kinds (called from its AppConfig.ready)."""
+    for kind in kinds:
+        KINDS[kind.layout.kind] = kind
+        LAYOUTS[kind.layout.kind] = kind.layout

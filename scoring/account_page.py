@@ -1,0 +1,111 @@
+"""What scoring adds to the account page: the current run's score of the account and its
+criteria, the ratings (the newest of each rated criterion, and their history) and the quarterly
+trend; and the rating form. Registered in `ScoringConfig.ready`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
+
+from accounts.models import Account
+from accounts.selectors.accounts import AccountPage
+from scoring.forms import RatingForm
+from scoring.models import (
+    AccountScore,
+    Criterion,
+    CriterionKind,
+    CriterionScore,
+    MetricSnapshot,
+    Rating,
+)
+
+RATING_HISTORY_ENTRIES = 50
+# Three years of quarters for the trend charts.
+TREND_QUARTERS = 12
+
+
+# --- Ratings ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RatingRow:
+    criterion: Criterion
+    latest: Rating | None
+
+
+def rated_criteria() -> list[Criterion]:
+    return list(
+        Criterion.objects.filter(kind=CriterionKind.RATED, active=True).order_by("position", "key")
+    )
+
+
+def rating_rows(account: Account, criteria: list[Criterion]) -> list[RatingRow]:
+    """Each active rated criterion with its newest rating of the account (the one that counts),
+    in one query however many ratings were made."""
+    newest = (
+        Rating.objects.filter(account=account)
+        .annotate(
+            recency=Window(
+                RowNumber(),
+                partition_by=[F("criterion_id")],
+                order_by=[F("rated_at").desc(), F("pk").desc()],
+            )
+        )
+        .filter(recency=1)
+        .select_related("rated_by")
+    )
+    by_criterion = {rating.criterion_id: rating for rating in newest}
+    return [RatingRow(criterion, by_criterion.get(criterion.pk)) for criterion in criteria]
+
+
+def rating_history(account: Account, *, limit: int = RATING_HISTORY_ENTRIES) -> list[Rating]:
+    return list(
+        Rating.objects.filter(account=account)
+        .select_related("criterion", "rated_by")
+        .order_by("-rated_at", "-pk")[:limit]
+    )
+
+
+# --- Metrics ---------------------------------------------------------------------------------
+
+
+def trend_snapshots(account: Account) -> list[MetricSnapshot]:
+    """The account's last twelve quarterly snapshots (three years), oldest first."""
+    newest = MetricSnapshot.objects.filter(account=account).order_by("-period_start")[
+        :TREND_QUARTERS
+    ]
+    return list(reversed(list(newest)))
+
+
+def load_section(page: AccountPage) -> None:
+    """The score, its criteria, the ratings and the trend, with the account's details (a
+    query each; the score's two only when a run exists)."""
+    if not page.include_details:
+        return
+    account, run = page.account, page.run
+    if run is not None:
+        page.score = AccountScore.objects.filter(run=run, account=account).first()
+        page.criterion_scores = list(
+            CriterionScore.objects.filter(run=run, account=account)
+            .select_related("criterion")
+            .order_by("criterion__position", "criterion__key")
+        )
+    page.ratings = rating_rows(account, rated_criteria())
+    page.rating_history = rating_history(account)
+    page.snapshots = trend_snapshots(account)
+    page.history_loaded["ratings"] = page.rating_history
+
+
+def page_forms(
+    page: AccountPage, *, shows: dict[str, bool], can: dict[str, bool], today: dt.date
+) -> dict[str, Any]:
+    """The rating form, for who may rate the account's rated criteria."""
+    if can["rate"] and page.ratings:
+        criteria = [row.criterion for row in page.ratings]
+        return {"rating_form": RatingForm(criteria=criteria, auto_id="id_rating_%s")}
+    return {}

@@ -1,0 +1,156 @@
+"""The demo portfolio's scoring data: cost rates, the KAMs' ratings and the metric entries
+(steps of the demo builder, kam/demo/builder.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+from simple_history.utils import bulk_create_with_history
+
+from accounts.demo.customers import Customer
+from accounts.demo.people import Cast
+from accounts.demo.relationships import at
+from accounts.demo.volumes import ACTIVITY_KINDS, ActivityTally, SalesTally, Window
+from accounts.models import AccountStatus, ActivityType, Stage
+from scoring.models import CostRate, Criterion, CriterionKind, MetricEntry, MetricKind, Rating
+
+
+def create_cost_rates(
+    types: dict[str, ActivityType], sales: SalesTally, recorded: ActivityTally
+) -> list[CostRate]:
+    """One rate per activity type and calendar year: the year's cost pool (a share of that
+    year's revenue) over the driver volume actually recorded, kept at four places."""
+    rates = []
+    for kind in ACTIVITY_KINDS:
+        for year in sorted(sales.revenue_by_year):
+            milli = recorded.volume.get((kind.code, year), 0)
+            if not milli:
+                continue
+            pool = Decimal(round(sales.revenue_by_year[year] * kind.pool_share)) / 100
+            volume = Decimal(milli) / 1000
+            rates.append(
+                CostRate(
+                    activity_type=types[kind.code],
+                    period_start=dt.date(year, 1, 1),
+                    period_end=dt.date(year, 12, 31),
+                    cost_pool=pool,
+                    driver_volume=volume,
+                    rate=(pool / volume).quantize(Decimal("0.0001")),
+                )
+            )
+    return bulk_create_with_history(rates, CostRate, default_change_reason="Demo portfolio")
+
+
+RATING_COMMENTS = [
+    "Confirmed in the last business review.",
+    "Discussed with the director; see plan.",
+    "Based on the customer's tender behaviour this year.",
+    "",
+    "",
+    "",
+]
+
+
+def create_ratings(
+    rng: random.Random, customers: list[Customer], cast: Cast, window: Window
+) -> int:
+    """The KAM's 1-5 rating of every rated criterion, for key accounts and candidates; some
+    accounts also carry an older rating of one criterion (ratings are append-only)."""
+    criteria = list(Criterion.objects.filter(kind=CriterionKind.RATED).order_by("position", "key"))
+    rows = []
+    for customer in customers:
+        if customer.status == AccountStatus.STANDARD or customer.kam_index is None:
+            continue
+        kam = cast.kams[customer.kam_index]
+        rated_on = window.anchor - dt.timedelta(days=rng.randint(5, 200))
+        for criterion in criteria:
+            value = min(5, max(1, round(customer.rating_level + rng.gauss(0, 0.8))))
+            rows.append(
+                Rating(
+                    account_id=customer.pk,
+                    criterion=criterion,
+                    value=value,
+                    comment=rng.choice(RATING_COMMENTS),
+                    rated_by=kam,
+                    rated_at=at(rated_on, rng),
+                )
+            )
+            if rng.random() < 0.08:
+                older = min(5, max(1, value + rng.choice([-1, 1])))
+                rows.append(
+                    Rating(
+                        account_id=customer.pk,
+                        criterion=criterion,
+                        value=older,
+                        rated_by=kam,
+                        rated_at=at(rated_on - dt.timedelta(days=rng.randint(300, 400)), rng),
+                    )
+                )
+    Rating.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+METRIC_BASE = {  # satisfaction, relationship quality, retention, advocacy; drift a quarter
+    Stage.EXPLORATORY: (64, 58, 90, 55, 1.0),
+    Stage.TACTICAL: (67, 62, 92, 58, 0.3),
+    Stage.COOPERATIVE: (73, 70, 95, 66, 0.4),
+    Stage.INTERDEPENDENT: (79, 77, 97, 73, 0.4),
+    Stage.STRATEGIC: (85, 84, 98, 81, 0.3),
+    Stage.DISENGAGING: (74, 70, 93, 66, -2.2),
+}
+INVESTMENT_ODDS = {Stage.INTERDEPENDENT: 0.3, Stage.STRATEGIC: 0.35, Stage.COOPERATIVE: 0.1}
+
+
+def quarters(window: Window) -> list[dt.date]:
+    """First days of the calendar quarters that lie wholly inside the window."""
+    starts = []
+    for month_start in window.month_starts:
+        if month_start.month in (1, 4, 7, 10):
+            end_index = month_start.year * 12 + month_start.month + 2
+            end_year, end_month = divmod(end_index, 12)
+            if dt.date(end_year, end_month + 1, 1) <= window.anchor:
+                starts.append(month_start)
+    return starts
+
+
+def create_metric_entries(
+    rng: random.Random, keys: list[Customer], cast: Cast, window: Window
+) -> int:
+    """Quarterly satisfaction, relationship quality, retention and advocacy for every key
+    account over the window (trending with its stage), shared investments now and then."""
+    periods = quarters(window)
+    rows = []
+    for customer in keys:
+        satisfaction, quality, retention, advocacy, drift = METRIC_BASE[customer.stage]
+        kam = cast.kams[customer.kam_index]
+        count = len(periods)
+        for position, period in enumerate(periods):
+            # Drift counts back from today, so the latest quarter sits near the stage's level.
+            shift = drift * (position - count + 1)
+            values = {
+                MetricKind.SATISFACTION: satisfaction + shift + rng.gauss(0, 2.5),
+                MetricKind.RELATIONSHIP_QUALITY: quality + shift + rng.gauss(0, 2.5),
+                MetricKind.RETENTION: retention + shift / 2 + rng.gauss(0, 1.5),
+                MetricKind.ADVOCACY: advocacy + shift + rng.gauss(0, 3.0),
+            }
+            if rng.random() < INVESTMENT_ODDS.get(customer.stage, 0.0):
+                values[MetricKind.SHARED_INVESTMENT] = rng.randint(20, 300) * 500
+            # Entered a few days after the quarter closed, never after the anchor.
+            entered = min(period + dt.timedelta(days=100), window.anchor - dt.timedelta(days=1))
+            for metric, value in values.items():
+                if metric != MetricKind.SHARED_INVESTMENT:
+                    value = min(100.0, max(0.0, value))
+                rows.append(
+                    MetricEntry(
+                        account_id=customer.pk,
+                        period_start=period,
+                        metric=metric,
+                        value=Decimal(f"{value:.2f}"),
+                        entered_by=kam,
+                        entered_at=at(entered, rng),
+                    )
+                )
+    MetricEntry.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)

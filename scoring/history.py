@@ -1,0 +1,47 @@
+"""What scoring adds to the history of an account and to the audit log: its tracked models
+(cost rates, selection criteria) and the ratings (registered in `ScoringConfig.ready`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from accounts.models import Account
+from kam.history import HistoryEntry, Tracked
+from scoring.account_page import rating_history
+from scoring.models import CostRate, Criterion
+
+COST_RATE = Tracked(
+    "cost_rate",
+    "Cost rate",
+    CostRate,
+    ("period_start", "period_end", "cost_pool", "driver_volume", "rate"),
+    lambda row: f"Cost rate of “{row.activity_type}” from {row.period_start}",
+    None,
+    related=("activity_type",),
+)
+CRITERION = Tracked(
+    "criterion",
+    "Criterion (weight)",
+    Criterion,
+    ("label", "description", "kind", "source", "weight", "active", "position"),
+    lambda row: f"Criterion “{row.label}”",
+    None,
+)
+
+
+def rating_entries(account: Account, limit: int, loaded: dict[str, Any]) -> list[HistoryEntry]:
+    """The account's newest `limit` ratings, as history lines; `loaded["ratings"]` when the
+    caller has read them already, else one query."""
+    ratings = loaded.get("ratings")
+    if ratings is None:
+        ratings = rating_history(account, limit=limit)
+    return [
+        HistoryEntry(
+            when=rating.rated_at,
+            who=rating.rated_by,
+            subject=f"Rating of “{rating.criterion.label}”",
+            action=f"rated {rating.value} of 5",
+            note=rating.comment,
+        )
+        for rating in ratings[:limit]
+    ]
