@@ -7,9 +7,9 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 
-from accounts import selectors
 from accounts.models import Account, AccountStatus, Quadrant, Stage
 from accounts.runs import current_run
+from accounts.selectors import accounts as accounts_selectors
 from accounts.tables import ACCOUNTS
 from kam.listing import (
     FilterForm,
@@ -74,11 +74,11 @@ class AccountFilterSet(SortableFilterSet):
     ) -> None:
         self.run = current_run() if run is _UNSET else run
         user = request.user
-        self.shows_scores = selectors.list_shows_scores(user)
+        self.shows_scores = accounts_selectors.list_shows_scores(user)
         if queryset is None:
-            queryset = selectors.accounts_for_list(user=user, run=self.run)
+            queryset = accounts_selectors.accounts_for_list(user=user, run=self.run)
         super().__init__(data, queryset, request=request, prefix=prefix)
-        facets = selectors.account_facets(user=user)
+        facets = accounts_selectors.account_facets(user=user)
         self.filters["industry"].extra["choices"] = [(v, v) for v in facets.industries]
         self.filters["region"].extra["choices"] = [(v, v) for v in facets.regions]
         self.filters["kam"].extra["choices"] = [(kam.pk, str(kam)) for kam in facets.kams]

@@ -20,11 +20,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts import selectors, services
+from accounts import services
 from accounts.filters import AccountFilterSet
 from accounts.forms import ContactForm, StageChangeForm, TeamMemberForm
 from accounts.models import Account, Contact, TeamMembership
 from accounts.runs import current_run
+from accounts.selectors import accounts as accounts_selectors
+from accounts.selectors import history
 from kam import errors
 from kam.editing import call_service, conflict_fields, refusals_on, refusals_shown
 from kam.permissions import require
@@ -57,7 +59,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
 
 def _account_or_404(request: HttpRequest, pk: int) -> Account:
     try:
-        return selectors.visible_account(user=request.user, pk=pk)
+        return accounts_selectors.visible_account(user=request.user, pk=pk)
     except Account.DoesNotExist:
         # Not visible and missing get the same answer, so ids reveal nothing.
         raise Http404("No account found.") from None
@@ -67,7 +69,7 @@ def _section_url(account: Account, section: str) -> str:
     return f"{reverse('accounts:detail', args=[account.pk])}#{section}"
 
 
-def metric_chart_data(page: selectors.AccountPage) -> dict[str, Any]:
+def metric_chart_data(page: accounts_selectors.AccountPage) -> dict[str, Any]:
     """The quarterly trend series for the charts (workspace.js draws them; the page shows the
     same figures as a table)."""
 
@@ -134,7 +136,7 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "change_plan": user.has_perm("plans.change_plan", account),
     }
     today = timezone.localdate()
-    page = selectors.account_page(
+    page = accounts_selectors.account_page(
         account=account,
         run=current_run() if shows["details"] else None,
         include_details=shows["details"],
@@ -147,7 +149,7 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["stage_form"] = StageChangeForm(current=account.stage, auto_id="id_stage_%s")
     if can["change_team"]:
         context["team_form"] = TeamMemberForm(
-            candidates=selectors.team_candidates(account), auto_id="id_team_%s"
+            candidates=accounts_selectors.team_candidates(account), auto_id="id_team_%s"
         )
     for forms in PAGE_FORMS:
         context.update(forms(page, shows=shows, can=can, today=today))
@@ -162,12 +164,12 @@ def account_history(request: HttpRequest, pk: int) -> HttpResponse:
     account = _account_or_404(request, pk)
     if not request.user.has_perm("accounts.view_account_details", account):
         raise Http404("No account found.")
-    size = selectors.HISTORY_PAGE_SIZE
+    size = history.HISTORY_PAGE_SIZE
     try:
         number = max(1, int(request.GET.get("page", "1")))
     except ValueError:
         number = 1
-    entries = selectors.account_history(account=account, limit=number * size + 1)
+    entries = history.account_history(account=account, limit=number * size + 1)
     shown = entries[(number - 1) * size : number * size]
     return render(
         request,
@@ -240,7 +242,7 @@ def _contact_form_page(
 def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
     account = _account_or_404(request, pk)
     require(request.user, "accounts.change_contact", account)
-    people = selectors.plan_team(account)
+    people = accounts_selectors.plan_team(account)
     form = ContactForm(request.POST or None, people=people)
     if request.method == "POST" and form.is_valid():
         with refusals_on(form):
@@ -258,7 +260,7 @@ def contact_edit(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse
     account = _account_or_404(request, pk)
     contact = _contact_or_404(request, account, contact_pk)
     require(request.user, "accounts.change_contact", account)
-    people = selectors.plan_team(account)
+    people = accounts_selectors.plan_team(account)
     if request.method != "POST":
         form = ContactForm(instance=contact, people=people)
         return _contact_form_page(request, account, form, contact=contact)
@@ -303,7 +305,7 @@ def contact_delete(request: HttpRequest, pk: int, contact_pk: int) -> HttpRespon
             services.contact_delete(contact=contact, expected_version=version, actor=request.user)
         except errors.ConflictError as conflict:
             current = _contact_or_404(request, account, contact_pk)
-            form = ContactForm(instance=current, people=selectors.plan_team(account))
+            form = ContactForm(instance=current, people=accounts_selectors.plan_team(account))
             return _contact_form_page(
                 request,
                 account,
@@ -323,7 +325,9 @@ def contact_delete(request: HttpRequest, pk: int, contact_pk: int) -> HttpRespon
 def team_add(request: HttpRequest, pk: int) -> HttpResponse:
     account = _account_or_404(request, pk)
     require(request.user, "accounts.change_team", account)
-    form = TeamMemberForm(request.POST or None, candidates=selectors.team_candidates(account))
+    form = TeamMemberForm(
+        request.POST or None, candidates=accounts_selectors.team_candidates(account)
+    )
     if request.method == "POST" and form.is_valid():
         membership = call_service(
             form,

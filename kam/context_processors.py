@@ -3,7 +3,7 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from kam import rules as kam_rules
-from plans.selectors import unread_notification_count
+from plans.selectors.commitments import unread_notification_count
 
 
 def kam(request: HttpRequest) -> dict:

@@ -31,7 +31,7 @@ urlpatterns = [
     path("audit/", accounts.audit_views.audit_log, name="audit"),
     path("plans/", include("plans.urls")),
     path("scoring/", include("scoring.urls")),
-    path("portfolio/", include("scoring.portfolio_urls")),
+    path("portfolio/", include("scoring.portfolio.urls")),
     path(
         "imports/",
         include(
@@ -41,7 +41,7 @@ urlpatterns = [
             )
         ),
     ),
-    path("profile/", include("accounts.api.profile_views", namespace="profile")),
+    path("profile/", include("accounts.profile_views", namespace="profile")),
     path("api/v1/", include((build_router().urls, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: the CSP allows no inline one.

@@ -37,8 +37,8 @@ from plans.models import (
     ServiceTeam,
     Solution,
 )
-from plans.selectors import plan_snapshots
-from plans.services import commitments_evaluate
+from plans.selectors.plans import plan_snapshots
+from plans.services.commitments import commitments_evaluate
 
 PLAN_STATUS_SHARES = [
     (PlanStatus.APPROVED, 0.45),

@@ -13,7 +13,6 @@ from django.db.models import QuerySet
 from accounts.models import Account, User
 from kam.listing import FilterForm, SortableFilterSet, contains_any
 from kam.widgets import QuickSelect
-from plans import selectors
 from plans.models import (
     Action,
     ActionFamily,
@@ -23,6 +22,7 @@ from plans.models import (
     CommitmentStatus,
     ServiceTeam,
 )
+from plans.selectors import actions, commitments
 from plans.tables import ACTIONS
 
 
@@ -91,7 +91,7 @@ class CommitmentFilterSet(django_filters.FilterSet):
         prefix: str | None = None,
     ) -> None:
         if queryset is None:
-            queryset = selectors.board_queryset(getattr(request, "user", None))
+            queryset = commitments.board_queryset(getattr(request, "user", None))
         super().__init__(data, queryset, request=request, prefix=prefix)
 
     def search(self, queryset: QuerySet[Commitment], name: str, value: str) -> QuerySet[Commitment]:
@@ -102,11 +102,11 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _action_accounts(request: Any) -> QuerySet[Account]:
-    return selectors.action_accounts(getattr(request, "user", None))
+    return actions.action_accounts(getattr(request, "user", None))
 
 
 def _action_owners(request: Any) -> QuerySet[User]:
-    return selectors.action_owners(getattr(request, "user", None))
+    return actions.action_owners(getattr(request, "user", None))
 
 
 class ActionFilterSet(SortableFilterSet):
@@ -170,7 +170,7 @@ class ActionFilterSet(SortableFilterSet):
     ) -> None:
         self.today = today
         if queryset is None:
-            queryset = selectors.action_rows(user=request.user, today=today)
+            queryset = actions.action_rows(user=request.user, today=today)
         super().__init__(data, queryset, request=request, prefix=prefix)
 
     def search(self, queryset: QuerySet[Action], name: str, value: str) -> QuerySet[Action]:
@@ -179,4 +179,4 @@ class ActionFilterSet(SortableFilterSet):
         )
 
     def only_overdue(self, queryset: QuerySet[Action], name: str, value: bool) -> QuerySet[Action]:
-        return queryset.filter(selectors.overdue_condition(self.today)) if value else queryset
+        return queryset.filter(actions.overdue_condition(self.today)) if value else queryset

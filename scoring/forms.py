@@ -14,12 +14,12 @@ from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 
 from accounts.models import Account, AccountStatus, User
-from accounts.selectors import AccountFacets, account_facets
+from accounts.selectors.accounts import AccountFacets, account_facets
 from kam import rules as kam_rules
 from kam.forms import RejectionsMixin, style
 from kam.listing import FilterForm, bootstrap
 from scoring.models import Criterion
-from scoring.portfolio import TRAILING, Period, Scope, period_choices, resolve_period
+from scoring.portfolio.base import TRAILING, Period, Scope, period_choices, resolve_period
 from scoring.ratings import RATING_VALUES
 
 MAX_TOP_N = 1000

@@ -18,7 +18,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from accounts.models import Account
-from accounts.selectors import list_shows_scores
+from accounts.selectors.accounts import list_shows_scores
 from scoring.models import AccountScore, Criterion, CriterionScore, ScoringRun
 
 # The run's flags, as the list and its downloads name them.

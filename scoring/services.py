@@ -37,7 +37,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kam.errors import Busy
-from scoring import engine, selectors
+from scoring import selectors
+from scoring.engine import chunk as chunk_engine
+from scoring.engine import final, housekeeping, rates
+from scoring.engine import window as window_engine
 from scoring.models import AccountScore, Criterion, RunStatus, ScoringRun
 
 IN_FLIGHT = (RunStatus.QUEUED, RunStatus.RUNNING)
@@ -191,9 +194,9 @@ def run_prepare(*, run_id: int, full_history: bool = False) -> RunPlan:
                 .order_by("position", "key")
                 .values_list("key", "weight")
             }
-        window = engine.Window(run.as_of)
-        bounds = engine.chunk_bounds(chunk_count())
-        snapshot_from = engine.snapshot_start(window, full_history=full_history)
+        window = window_engine.Window(run.as_of)
+        bounds = housekeeping.chunk_bounds(chunk_count())
+        snapshot_from = housekeeping.snapshot_start(window, full_history=full_history)
         run.status = RunStatus.RUNNING
         run.started_at = run.started_at or begun
         run.heartbeat_at = timezone.now()
@@ -211,7 +214,7 @@ def run_prepare(*, run_id: int, full_history: bool = False) -> RunPlan:
 
 def run_chunk(
     *, run_id: int, chunk: ChunkSpec, snapshot_from: dt.date, worker: str = ""
-) -> engine.ChunkResult:
+) -> chunk_engine.ChunkResult:
     """Compute one id range of a running run, all or nothing (one transaction), and record it
     as done (with the worker that did it); doing a chunk twice changes nothing. Raises
     RunNotRunning for a run that is over; any other error carries the chunk's account ids and
@@ -222,10 +225,10 @@ def run_chunk(
         run = ScoringRun.objects.only("status", "as_of").get(pk=run_id)
         if run.status != RunStatus.RUNNING:
             raise RunNotRunning(f"Run {run_id} is {run.status}.")
-        segments, overlaps = engine.load_segments()
-        result = engine.compute_chunk(
+        segments, overlaps = rates.load_segments()
+        result = chunk_engine.compute_chunk(
             run_id=run_id,
-            window=engine.Window(run.as_of),
+            window=window_engine.Window(run.as_of),
             lo=chunk.lo,
             hi=chunk.hi,
             snapshot_from=snapshot_from,
@@ -287,7 +290,7 @@ def run_finalize(*, run_id: int) -> ScoringRun:
         run.stage_durations["scores"] = round(time.monotonic() - started, 3)
         run.stage_durations["prune"] = pruning.result() if pruning else prune_seconds
     started = time.monotonic()
-    engine.reclaim_pruned_rows()
+    housekeeping.reclaim_pruned_rows()
     run.stage_durations["vacuum"] = round(time.monotonic() - started, 3)
     run.save(update_fields=["stage_durations"])
     return run
@@ -295,7 +298,7 @@ def run_finalize(*, run_id: int) -> ScoringRun:
 
 def _timed_prune(*, current_run_id: int) -> float:
     started = time.monotonic()
-    engine.prune_runs(keep_succeeded=KEEP_SUCCEEDED - 1, current_run_id=current_run_id)
+    housekeeping.prune_runs(keep_succeeded=KEEP_SUCCEEDED - 1, current_run_id=current_run_id)
     return round(time.monotonic() - started, 3)
 
 
@@ -307,8 +310,8 @@ def _finalize_in_transaction(run: ScoringRun, *, chunks_wall: float) -> None:
             .order_by("position", "key")
             .values_list("pk", "key", "source")
         ]
-        written = engine.finalize_scores(
-            run_id=run.pk, window=engine.Window(run.as_of), criteria=criteria
+        written = final.finalize_scores(
+            run_id=run.pk, window=window_engine.Window(run.as_of), criteria=criteria
         )
         summary = AccountScore.objects.filter(run_id=run.pk).aggregate(
             accounts=Count("pk"),
@@ -366,7 +369,7 @@ def _in_thread(step: Callable[..., Any], /, **kwargs: Any) -> Any:
         connection.close()
 
 
-def _run_chunks_inline(plan: RunPlan) -> Iterator[engine.ChunkResult]:
+def _run_chunks_inline(plan: RunPlan) -> Iterator[chunk_engine.ChunkResult]:
     """Compute the chunks of a planned run in this process, yielding as each one is done: side
     by side, one thread and connection per chunk and at most one per CPU, where that is
     possible (as the chord does on several workers; see chunk_count), else one after the

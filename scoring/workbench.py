@@ -19,7 +19,7 @@ from accounts.models import Account, AccountStatus, User
 from kam.errors import DomainError
 from kam.permissions import require
 from scoring.models import AccountScore, Criterion, CriterionScore, ScoringRun
-from scoring.portfolio import Guardrail, portfolio_size_guardrail, share
+from scoring.portfolio.tiles import Guardrail, portfolio_size_guardrail, share
 
 KEY = AccountStatus.KEY.value
 CANDIDATE_LIMIT = 50

@@ -20,7 +20,6 @@ from accounts.models import (
     User,
 )
 from kam import rules as kam_rules
-from plans import services as plan_services
 from plans.models import (
     Action,
     ActionFamily,
@@ -35,6 +34,7 @@ from plans.models import (
     SectionKind,
     ServiceTeam,
 )
+from plans.services.plans import plan_create
 from scoring.models import CostRate, Criterion, Rating
 
 
@@ -203,7 +203,7 @@ def started_plan(account, actor, **changes):
         "period_end": dt.date(2026, 12, 31),
         "review_date": dt.date(2026, 7, 1),
     }
-    return plan_services.plan_create(account=account, actor=actor, **{**fields, **changes})
+    return plan_create(account=account, actor=actor, **{**fields, **changes})
 
 
 class PlanSectionFactory(factory.django.DjangoModelFactory):

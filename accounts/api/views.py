@@ -18,7 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
-from accounts import selectors, services
+from accounts import services
 from accounts.api import filters
 from accounts.api import serializers as s
 from accounts.imports.layouts import SALES_LINES
@@ -34,6 +34,7 @@ from accounts.models import (
     TeamMembership,
 )
 from accounts.runs import current_run
+from accounts.selectors import accounts as accounts_selectors
 from accounts.tables import ACCOUNTS
 from kam.api import (
     CursorPage,
@@ -63,7 +64,7 @@ class AccountViewSet(ReadOnlyKamViewSet):
     def get_queryset(self) -> QuerySet[Account]:
         if self.is_schema_generation():
             return Account.objects.none()
-        return selectors.accounts_for_list(user=self.request.user, run=current_run())
+        return accounts_selectors.accounts_for_list(user=self.request.user, run=current_run())
 
     @extend_schema(
         summary="Set an account's status (standard, candidate, key) and KAM, with a reason",

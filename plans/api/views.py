@@ -30,7 +30,6 @@ from kam.api import (
     versioned_schema,
     with_etag,
 )
-from plans import selectors, services
 from plans.api import serializers as s
 from plans.filters import CommitmentFilterSet
 from plans.models import (
@@ -45,6 +44,10 @@ from plans.models import (
     PlanSection,
     PlanStatus,
 )
+from plans.selectors import commitments
+from plans.services import commitments as commitments_services
+from plans.services import items
+from plans.services import plans as plans_services
 from plans.tables import ACTIONS
 
 
@@ -183,13 +186,15 @@ class PlanViewSet(VersionedUpdateMixin, ReadOnlyKamViewSet):
         parents = Account.objects.with_details_visible_to(request.user)
         body = s.PlanCreateSerializer(data=request.data, parents=parents)
         body.is_valid(raise_exception=True)
-        plan = services.plan_create(actor=request.user, **body.validated_data)
+        plan = plans_services.plan_create(actor=request.user, **body.validated_data)
         plan = self.get_queryset().get(pk=plan.pk)
         response = Response(s.PlanSerializer(plan).data, status=status.HTTP_201_CREATED)
         return with_etag(response, plan)
 
     def versioned_update(self, obj: Plan, version: int, fields: dict[str, Any]) -> Plan:
-        services.plan_update(plan=obj, expected_version=version, actor=self.request.user, **fields)
+        plans_services.plan_update(
+            plan=obj, expected_version=version, actor=self.request.user, **fields
+        )
         return self.get_queryset().get(pk=obj.pk)
 
     def _lifecycle(self, step: Any, **kwargs: Any) -> Response:
@@ -205,7 +210,7 @@ class PlanViewSet(VersionedUpdateMixin, ReadOnlyKamViewSet):
     @action(detail=True, methods=["post"])
     def submit(self, request: Any, pk: str | None = None) -> Response:
         EmptySerializer(data=request.data).is_valid(raise_exception=True)
-        return self._lifecycle(services.plan_submit)
+        return self._lifecycle(plans_services.plan_submit)
 
     @extend_schema(
         summary="Approve a submitted plan (directors)",
@@ -215,7 +220,7 @@ class PlanViewSet(VersionedUpdateMixin, ReadOnlyKamViewSet):
     @action(detail=True, methods=["post"])
     def approve(self, request: Any, pk: str | None = None) -> Response:
         EmptySerializer(data=request.data).is_valid(raise_exception=True)
-        return self._lifecycle(services.plan_approve)
+        return self._lifecycle(plans_services.plan_approve)
 
     @extend_schema(
         summary="Send a submitted plan back to draft, with a reason (directors)",
@@ -226,7 +231,7 @@ class PlanViewSet(VersionedUpdateMixin, ReadOnlyKamViewSet):
     def send_back(self, request: Any, pk: str | None = None) -> Response:
         body = s.PlanReturnSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._lifecycle(services.plan_return, reason=body.validated_data["reason"])
+        return self._lifecycle(plans_services.plan_return, reason=body.validated_data["reason"])
 
     @extend_schema(
         summary="Archive a plan (its KAMs or a director)",
@@ -236,7 +241,7 @@ class PlanViewSet(VersionedUpdateMixin, ReadOnlyKamViewSet):
     @action(detail=True, methods=["post"])
     def archive(self, request: Any, pk: str | None = None) -> Response:
         EmptySerializer(data=request.data).is_valid(raise_exception=True)
-        return self._lifecycle(services.plan_archive)
+        return self._lifecycle(plans_services.plan_archive)
 
 
 @extend_schema_view(
@@ -276,7 +281,7 @@ class PlanSectionViewSet(VersionedUpdateMixin, ReadOnlyKamViewSet):
     def versioned_update(
         self, obj: PlanSection, version: int, fields: dict[str, Any]
     ) -> PlanSection:
-        section = services.plan_section_save(
+        section = plans_services.plan_section_save(
             plan=obj.plan,
             kind=obj.kind,
             body=fields.get("body", obj.body),
@@ -348,9 +353,9 @@ class ObjectiveViewSet(PlanPartViewSet):
     filterset_class = ObjectiveFilterSet
     ordering_fields = ["due_date", "id"]
     part = "objective"
-    create_service = staticmethod(services.objective_create)
-    update_service = staticmethod(services.objective_update)
-    delete_service = staticmethod(services.objective_delete)
+    create_service = staticmethod(items.objective_create)
+    update_service = staticmethod(items.objective_update)
+    delete_service = staticmethod(items.objective_delete)
 
 
 @versioned_schema(
@@ -371,9 +376,9 @@ class ActionViewSet(PlanPartViewSet):
     ordering_fields = ACTIONS.api_ordering_fields
     related = ("owner",)
     part = "action"
-    create_service = staticmethod(services.action_create)
-    update_service = staticmethod(services.action_update)
-    delete_service = staticmethod(services.action_delete)
+    create_service = staticmethod(items.action_create)
+    update_service = staticmethod(items.action_update)
+    delete_service = staticmethod(items.action_delete)
 
 
 @extend_schema_view(
@@ -391,7 +396,7 @@ class CommitmentViewSet(ReadOnlyKamViewSet):
     def get_queryset(self) -> QuerySet[Commitment]:
         if self.is_schema_generation():
             return Commitment.objects.none()
-        return selectors.commitments_with_latest(
+        return commitments.commitments_with_latest(
             Commitment.objects.visible_to(self.request.user).select_related("responsible_team")
         ).order_by("account_id", "pk")
 
@@ -416,7 +421,7 @@ class MeasurementViewSet(ReadOnlyKamViewSet):
                 commitment__in=Commitment.objects.visible_to(self.request.user)
             )
             .select_related("recorded_by")
-            .order_by(*selectors.LATEST_FIRST)
+            .order_by(*commitments.LATEST_FIRST)
         )
 
     @extend_schema(
@@ -429,7 +434,9 @@ class MeasurementViewSet(ReadOnlyKamViewSet):
             data=request.data, parents=Commitment.objects.visible_to(request.user)
         )
         body.is_valid(raise_exception=True)
-        measurement = services.measurement_record(actor=request.user, **body.validated_data)
+        measurement = commitments_services.measurement_record(
+            actor=request.user, **body.validated_data
+        )
         measurement = self.get_queryset().get(pk=measurement.pk)
         return Response(self.get_serializer(measurement).data, status=status.HTTP_201_CREATED)
 
@@ -448,7 +455,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, KamV
     def get_queryset(self) -> QuerySet[Notification]:
         if self.is_schema_generation():
             return Notification.objects.none()
-        return selectors.notifications_of(self.request.user)
+        return commitments.notifications_of(self.request.user)
 
     @extend_schema(
         summary="Mark your notifications read (all, or those listed)",
@@ -459,7 +466,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, KamV
     def mark_read(self, request: Any) -> Response:
         body = s.MarkReadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        marked = services.notifications_mark_read(
+        marked = commitments_services.notifications_mark_read(
             user=request.user, notification_ids=body.validated_data.get("ids")
         )
         return Response({"marked": marked})

@@ -33,7 +33,6 @@ from kam import bounds
 from kam.errors import DomainError, InvalidInput
 from kam.permissions import require
 from kam.records import validated
-from plans import selectors
 from plans.models import (
     Action,
     ActionStatus,
@@ -48,6 +47,7 @@ from plans.models import (
     PlanStatus,
     ServiceTeam,
 )
+from plans.selectors import commitments as commitments_selectors
 from plans.status import commitment_status
 
 logger = logging.getLogger(__name__)
@@ -129,7 +129,7 @@ def _evaluate_batch(
         .values_list("pk", flat=True)
     )
     commitments = list(
-        selectors.commitments_with_latest(Commitment.objects.filter(pk__in=locked))
+        commitments_selectors.commitments_with_latest(Commitment.objects.filter(pk__in=locked))
         .select_related("account__kam")
         .order_by("pk")
     )
@@ -140,7 +140,7 @@ def _evaluate_batch(
     by_pk: dict[int, Commitment] = {}
     reasons: dict[int, str] = {}
     for commitment in commitments:
-        latest = selectors.latest_measurement_of(commitment)
+        latest = commitments_selectors.latest_measurement_of(commitment)
         evaluation = commitment_status(commitment, latest, today)
         if evaluation.status == commitment.status:
             continue

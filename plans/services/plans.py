@@ -58,7 +58,6 @@ from kam.records import (
     validated,
     versioned_update,
 )
-from plans import selectors
 from plans.models import (
     Action,
     Objective,
@@ -71,6 +70,7 @@ from plans.models import (
     SectionKind,
     Solution,
 )
+from plans.selectors import plans as plans_selectors
 from plans.selectors.plans import ACTUAL_OF
 
 PLAN_FIELDS = frozenset({"title", "review_date", "period_end", "investment_budget"})
@@ -140,11 +140,11 @@ def _write_versions(plans: list[Plan], *, actor: User | None, note: str) -> list
         .annotate(newest=Max("number"))
         .values_list("plan_id", "newest")
     )
-    snapshots = selectors.plan_snapshots(plans)
+    snapshots = plans_selectors.plan_snapshots(plans)
     stored: dict[int, dict[str, Any]] = {}
     texts: dict[tuple[int, str], str] = {}
     for plan in plans:
-        stored[plan.pk], plan_texts = selectors.snapshot_text_refs(snapshots[plan.pk])
+        stored[plan.pk], plan_texts = plans_selectors.snapshot_text_refs(snapshots[plan.pk])
         texts.update({(plan.pk, digest): body for digest, body in plan_texts.items()})
     _store_texts(texts)
     now = timezone.now()
@@ -534,7 +534,7 @@ def plan_start_next_period(*, plan: Plan, actor: User) -> Plan:
         PlanSection(plan=successor, kind=kind, body=sections.get(kind, ""), updated_by=actor)
         for kind in SectionKind
     )
-    score = selectors.account_score(account, current_run())
+    score = plans_selectors.account_score(account, current_run())
     Objective.objects.bulk_create(
         Objective(
             plan=successor,
@@ -567,9 +567,9 @@ def plan_start_next_period(*, plan: Plan, actor: User) -> Plan:
             due_date=action.due_date,
             status=action.status,
         )
-        for action in locked.actions.filter(status__in=selectors.OPEN_ACTION_STATUSES).order_by(
-            "pk"
-        )
+        for action in locked.actions.filter(
+            status__in=plans_selectors.OPEN_ACTION_STATUSES
+        ).order_by("pk")
     )
     write_version(successor, actor=actor, note=f"Started from “{locked.title}”")
     return successor

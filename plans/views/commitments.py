@@ -21,10 +21,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from kam.permissions import require
-from plans import selectors, services
 from plans.filters import CommitmentFilterSet
 from plans.forms import MeasurementForm
 from plans.models import Commitment, Comparison, Measurement
+from plans.selectors import commitments
+from plans.services import commitments as commitments_services
 from plans.status import commitment_next_due, commitment_status
 from plans.tables import COMMITMENTS
 
@@ -83,13 +84,13 @@ def sparkline(values: list[Decimal], commitment: Commitment) -> Sparkline | None
 
 @dataclass(frozen=True)
 class BoardLine:
-    row: selectors.BoardRow
+    row: commitments.BoardRow
     sparkline: Sparkline | None
 
 
-def board_lines(rows: Iterable[selectors.BoardRow]) -> list[BoardLine]:
+def board_lines(rows: Iterable[commitments.BoardRow]) -> list[BoardLine]:
     rows = list(rows)
-    series = selectors.measurement_series(row.commitment.pk for row in rows)
+    series = commitments.measurement_series(row.commitment.pk for row in rows)
     return [
         BoardLine(row, sparkline(series.get(row.commitment.pk, []), row.commitment)) for row in rows
     ]
@@ -109,8 +110,8 @@ def board(request: HttpRequest) -> HttpResponse:
     """Operations' home: every commitment the user may see, most urgent first."""
     today = timezone.localdate()
     filterset = CommitmentFilterSet(request.GET, request=request)
-    ordered = selectors.board_ordered(filterset.qs, today=today)
-    counts = selectors.board_summary(ordered)
+    ordered = commitments.board_ordered(filterset.qs, today=today)
+    counts = commitments.board_summary(ordered)
     paginator = Paginator(ordered, PAGE_SIZE)
     paginator.count = sum(counts.values())  # known from the summary: no COUNT query
     page = paginator.get_page(request.GET.get("page"))
@@ -121,10 +122,10 @@ def board(request: HttpRequest) -> HttpResponse:
         {
             "filter": filterset,
             "page_obj": page,
-            "lines": board_lines(selectors.board_rows(page.object_list, today=today)),
+            "lines": board_lines(commitments.board_rows(page.object_list, today=today)),
             "total": paginator.count,
             "summary": [
-                (label, counts[urgency]) for urgency, label in selectors.URGENCY_LABELS.items()
+                (label, counts[urgency]) for urgency, label in commitments.URGENCY_LABELS.items()
             ],
             "table": table,
             "headers": table.headers(),
@@ -140,14 +141,16 @@ def board_export(request: HttpRequest, fmt: str = "csv") -> HttpResponseBase:
     cells a spreadsheet would run as formulas are neutralised by kam.exports."""
     today = timezone.localdate()
     filterset = CommitmentFilterSet(request.GET, request=request)
-    rows = selectors.board_rows(selectors.board_ordered(filterset.qs, today=today), today=today)
+    rows = commitments.board_rows(commitments.board_ordered(filterset.qs, today=today), today=today)
     return COMMITMENTS.for_user(request.user).export(rows, fmt)
 
 
 def _visible_row(request: HttpRequest, pk: int) -> BoardLine:
     today = timezone.localdate()
-    rows = selectors.board_rows(
-        selectors.board_ordered(selectors.board_queryset(request.user).filter(pk=pk), today=today),
+    rows = commitments.board_rows(
+        commitments.board_ordered(
+            commitments.board_queryset(request.user).filter(pk=pk), today=today
+        ),
         today=today,
     )
     if not rows:
@@ -192,13 +195,13 @@ def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A commitment: its target, status and why, measurement history and status changes."""
     user = request.user
     try:
-        commitment = selectors.commitment_for_page(user=user, pk=pk)
+        commitment = commitments.commitment_for_page(user=user, pk=pk)
     except Commitment.DoesNotExist:
         raise Http404("No commitment found.") from None
     today = timezone.localdate()
-    latest = selectors.latest_measurement_of(commitment)
+    latest = commitments.latest_measurement_of(commitment)
     evaluation = commitment_status(commitment, latest, today)
-    series = selectors.measurement_series([commitment.pk])
+    series = commitments.measurement_series([commitment.pk])
     can_record = user.has_perm("plans.record_measurement", commitment) and commitment.active
     return render(
         request,
@@ -211,10 +214,10 @@ def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "next_due": commitment_next_due(commitment, latest),
             "sparkline": sparkline(series.get(commitment.pk, []), commitment),
             "measurements": Paginator(
-                selectors.measurements_of(commitment), HISTORY_PAGE_SIZE
+                commitments.measurements_of(commitment), HISTORY_PAGE_SIZE
             ).get_page(request.GET.get("page")),
             "status_changes": Paginator(
-                selectors.status_changes_of(commitment), HISTORY_PAGE_SIZE
+                commitments.status_changes_of(commitment), HISTORY_PAGE_SIZE
             ).get_page(request.GET.get("changes_page")),
             "can_record": can_record,
             "form": _new_form(commitment, latest, today) if can_record else None,
@@ -253,10 +256,10 @@ def measurement_create(request: HttpRequest, pk: int) -> HttpResponse:
         form = MeasurementForm(request.POST, commitment=commitment)
         if form.is_valid():
             try:
-                services.measurement_record(
+                commitments_services.measurement_record(
                     commitment=commitment, actor=request.user, **form.cleaned_data
                 )
-            except services.MeasurementRejected as rejection:
+            except commitments_services.MeasurementRejected as rejection:
                 form.add_rejection(rejection)
             else:
                 updated = _visible_row(request, pk)
@@ -285,7 +288,7 @@ def measurement_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.notifications_of(request.user), NOTIFICATIONS_PAGE_SIZE).get_page(
+    page = Paginator(commitments.notifications_of(request.user), NOTIFICATIONS_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     return render(request, "plans/notifications.html", {"page_obj": page})
@@ -295,13 +298,13 @@ def notifications(request: HttpRequest) -> HttpResponse:
 @require_POST
 def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark one of the user's notifications read, then go to `next` (its page, or the list)."""
-    services.notifications_mark_read(user=request.user, notification_ids=[pk])
+    commitments_services.notifications_mark_read(user=request.user, notification_ids=[pk])
     return redirect(_safe_next(request, reverse("plans:notifications")))
 
 
 @login_required
 @require_POST
 def notifications_read_all(request: HttpRequest) -> HttpResponse:
-    count = services.notifications_mark_read(user=request.user)
+    count = commitments_services.notifications_mark_read(user=request.user)
     messages.info(request, f"{count} notification{'' if count == 1 else 's'} marked read.")
     return redirect("plans:notifications")

@@ -19,9 +19,10 @@ from django.views.decorators.http import require_POST
 from accounts.runs import current_run
 from kam import errors
 from kam.editing import conflict_fields, refusals_on, refusals_shown
-from plans import selectors, services
 from plans.forms import ActionForm, ObjectiveForm, SolutionForm
 from plans.models import Action, Objective, Plan, Solution
+from plans.selectors import plans as plans_selectors
+from plans.services import items
 from plans.services.plans import plan_abilities
 from plans.views.plans import plan_or_404, plan_url, require_edit
 
@@ -50,9 +51,9 @@ ITEMS = {
     "objectives": ItemPages(
         Objective,
         ObjectiveForm,
-        services.objective_create,
-        services.objective_update,
-        services.objective_delete,
+        items.objective_create,
+        items.objective_update,
+        items.objective_delete,
         "objective",
         "objectives",
         "plans/_objectives.html",
@@ -62,9 +63,9 @@ ITEMS = {
     "solutions": ItemPages(
         Solution,
         SolutionForm,
-        services.solution_create,
-        services.solution_update,
-        services.solution_delete,
+        items.solution_create,
+        items.solution_update,
+        items.solution_delete,
         "solution",
         "solutions",
         "plans/_solutions.html",
@@ -74,9 +75,9 @@ ITEMS = {
     "actions": ItemPages(
         Action,
         ActionForm,
-        services.action_create,
-        services.action_update,
-        services.action_delete,
+        items.action_create,
+        items.action_update,
+        items.action_delete,
         "action",
         "actions",
         "plans/_actions.html",
@@ -96,7 +97,7 @@ def _item_or_404(request: HttpRequest, item: ItemPages, pk: int) -> Any:
     """An objective, solution or action of a plan the user may see (404 otherwise)."""
     try:
         return item.model.objects.select_related("plan__account__kam").get(
-            pk=pk, plan__in=selectors.visible_plans(request.user)
+            pk=pk, plan__in=plans_selectors.visible_plans(request.user)
         )
     except item.model.DoesNotExist:
         raise Http404(f"No {item.noun} found.") from None
@@ -105,7 +106,7 @@ def _item_or_404(request: HttpRequest, item: ItemPages, pk: int) -> Any:
 def _region_response(
     request: HttpRequest, plan: Plan, item: ItemPages, form: Any, announcement: str = ""
 ) -> HttpResponse:
-    page = selectors.plan_page(plan=plan, run=current_run(), today=timezone.localdate())
+    page = plans_selectors.plan_page(plan=plan, run=current_run(), today=timezone.localdate())
     context = {
         "plan": plan,
         "page": page,
@@ -123,7 +124,7 @@ def item_create(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     item = _kind(kind)
     plan = plan_or_404(request, pk)
     require_edit(request, plan)
-    team = selectors.plan_team(plan.account)
+    team = plans_selectors.plan_team(plan.account)
     form = item.make_form(team, request.POST or None)
     if request.method == "POST" and form.is_valid():
         with refusals_on(form):
@@ -180,7 +181,7 @@ def item_edit(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     obj = _item_or_404(request, item, pk)
     plan = obj.plan
     require_edit(request, plan)
-    team = selectors.plan_team(plan.account)
+    team = plans_selectors.plan_team(plan.account)
     if request.method != "POST":
         return _item_page(request, plan, item, kind, item.make_form(team, instance=obj), obj)
     form = item.make_form(team, request.POST, instance=obj)
@@ -226,7 +227,7 @@ def item_delete(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
             item.delete(**{item.argument: obj}, expected_version=version, actor=request.user)
         except errors.ConflictError as conflict:
             current = _item_or_404(request, item, pk)
-            team = selectors.plan_team(plan.account)
+            team = plans_selectors.plan_team(plan.account)
             return _item_page(
                 request,
                 plan,

@@ -35,7 +35,6 @@ from kam.bounds import MAX_TEXT
 from kam.diffing import normalise_text, parts_diff, text_diff
 from kam.editing import conflict_fields, refusals_on, refusals_shown
 from kam.permissions import require
-from plans import selectors, services
 from plans.forms import (
     ActionForm,
     CommitmentForm,
@@ -49,6 +48,9 @@ from plans.forms import (
     VersionNoteForm,
 )
 from plans.models import Commitment, Plan, PlanSection, PlanVersion, SectionKind
+from plans.selectors import plans as plans_selectors
+from plans.services import commitments
+from plans.services import plans as plans_services
 from plans.services.plans import plan_abilities
 
 VERSIONS_PAGE_SIZE = 25
@@ -61,7 +63,7 @@ def plan_url(plan: Plan, anchor: str = "") -> str:
 
 def plan_or_404(request: HttpRequest, pk: int) -> Plan:
     try:
-        return selectors.plan_for_page(user=request.user, pk=pk)
+        return plans_selectors.plan_for_page(user=request.user, pk=pk)
     except Plan.DoesNotExist:
         # Not visible and missing get the same answer, so ids reveal nothing.
         raise Http404("No plan found.") from None
@@ -87,16 +89,20 @@ def plan_create(request: HttpRequest, account_pk: int) -> HttpResponse:
         raise Http404("No account found.")
     require(request.user, "plans.change_plan", account, "Only the account's KAMs start its plan.")
     today = timezone.localdate()
-    form = PlanCreateForm(request.POST or None, initial=selectors.new_plan_defaults(account, today))
+    form = PlanCreateForm(
+        request.POST or None, initial=plans_selectors.new_plan_defaults(account, today)
+    )
     if request.method == "POST" and form.is_valid():
         with refusals_on(form):
-            plan = services.plan_create(account=account, actor=request.user, **form.cleaned_data)
+            plan = plans_services.plan_create(
+                account=account, actor=request.user, **form.cleaned_data
+            )
             messages.success(request, "Plan started: write its sections below.")
             return redirect(plan_url(plan))
     return render(request, "plans/plan_create.html", {"account": account, "form": form})
 
 
-def _item_forms(page: selectors.PlanPage) -> dict[str, Any]:
+def _item_forms(page: plans_selectors.PlanPage) -> dict[str, Any]:
     return {
         "objective_form": ObjectiveForm(auto_id="id_objective_%s"),
         "solution_form": SolutionForm(auto_id="id_solution_%s"),
@@ -107,7 +113,7 @@ def _item_forms(page: selectors.PlanPage) -> dict[str, Any]:
 def _plan_page(
     request: HttpRequest, plan: Plan, *, commitment_form: CommitmentForm | None = None
 ) -> HttpResponse:
-    page = selectors.plan_page(plan=plan, run=current_run(), today=timezone.localdate())
+    page = plans_selectors.plan_page(plan=plan, run=current_run(), today=timezone.localdate())
     can = plan_abilities(user=request.user, plan=plan)
     context: dict[str, Any] = {"plan": plan, "page": page, "can": can, "max_text": MAX_TEXT}
     if can.edit:
@@ -133,7 +139,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def plan_print(request: HttpRequest, pk: int) -> HttpResponse:
     """The plan on A4, without navigation or forms: print it or save it as PDF."""
     plan = plan_or_404(request, pk)
-    page = selectors.plan_page(plan=plan, run=current_run(), today=timezone.localdate())
+    page = plans_selectors.plan_page(plan=plan, run=current_run(), today=timezone.localdate())
     return render(request, "plans/plan_print.html", {"plan": plan, "page": page})
 
 
@@ -155,7 +161,7 @@ def commitment_propose(request: HttpRequest, pk: int) -> HttpResponse:
     form = CommitmentForm(request.POST)
     if form.is_valid():
         with refusals_on(form):
-            created = services.commitment_create(
+            created = commitments.commitment_create(
                 account=plan.account, plan=plan, actor=request.user, **form.cleaned_data
             )
             messages.success(request, f"Commitment “{created}” proposed.")
@@ -169,12 +175,12 @@ def commitment_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     """Withdraw a commitment proposed in a plan (404 for a plan the user cannot see)."""
     try:
         commitment = Commitment.objects.select_related("account").get(
-            pk=pk, plan__in=selectors.visible_plans(request.user)
+            pk=pk, plan__in=plans_selectors.visible_plans(request.user)
         )
     except Commitment.DoesNotExist:
         raise Http404("No commitment found.") from None
     with refusals_shown(request):
-        services.commitment_deactivate(commitment=commitment, actor=request.user)
+        commitments.commitment_deactivate(commitment=commitment, actor=request.user)
         messages.success(request, f"Commitment “{commitment}” withdrawn.")
     return redirect(reverse("plans:plan_detail", args=[commitment.plan_id]) + "#commitments")
 
@@ -204,7 +210,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         with refusals_on(form):
             try:
-                services.plan_update(
+                plans_services.plan_update(
                     plan=plan,
                     expected_version=form.cleaned_data["version"],
                     actor=request.user,
@@ -226,15 +232,15 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Sections, in place -----------------------------------------------------------------------
 
 
-def _section_row(plan: Plan, kind: str) -> selectors.SectionRow:
+def _section_row(plan: Plan, kind: str) -> plans_selectors.SectionRow:
     section = PlanSection.objects.filter(plan=plan, kind=kind).select_related("updated_by").first()
-    return selectors.SectionRow(kind, str(SectionKind(kind).label), section)
+    return plans_selectors.SectionRow(kind, str(SectionKind(kind).label), section)
 
 
 def _section_response(
     request: HttpRequest,
     plan: Plan,
-    row: selectors.SectionRow,
+    row: plans_selectors.SectionRow,
     *,
     conflict: dict[str, Any] | None = None,
     announcement: str = "",
@@ -283,7 +289,7 @@ def section_save(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         )
     body = form.cleaned_data["body"]
     try:
-        section = services.plan_section_save(
+        section = plans_services.plan_section_save(
             plan=plan,
             kind=kind,
             body=body,
@@ -316,7 +322,7 @@ def section_save(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         return redirect(plan_url(plan, f"section-{kind}"))
     label = SectionKind(kind).label
     if request.htmx:
-        row = selectors.SectionRow(kind, str(label), section)
+        row = plans_selectors.SectionRow(kind, str(label), section)
         return _section_response(
             request, plan, row, announcement=f"Saved (version {section.version})."
         )
@@ -328,9 +334,9 @@ def section_save(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 
 
 LIFECYCLE: dict[str, tuple[Callable[..., Any], str]] = {
-    "submit": (services.plan_submit, "Plan submitted for approval."),
-    "approve": (services.plan_approve, "Plan approved."),
-    "archive": (services.plan_archive, "Plan archived."),
+    "submit": (plans_services.plan_submit, "Plan submitted for approval."),
+    "approve": (plans_services.plan_approve, "Plan approved."),
+    "archive": (plans_services.plan_archive, "Plan archived."),
 }
 
 
@@ -354,7 +360,9 @@ def plan_return(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReturnForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         with refusals_on(form):
-            services.plan_return(plan=plan, reason=form.cleaned_data["reason"], actor=request.user)
+            plans_services.plan_return(
+                plan=plan, reason=form.cleaned_data["reason"], actor=request.user
+            )
             messages.success(request, "Plan sent back to its KAM.")
             return redirect(plan_url(plan))
     return render(request, "plans/plan_return.html", {"plan": plan, "form": form})
@@ -366,7 +374,7 @@ def plan_next_period(request: HttpRequest, pk: int) -> HttpResponse:
     plan = plan_or_404(request, pk)
     require_edit(request, plan)
     with refusals_shown(request):
-        successor = services.plan_start_next_period(plan=plan, actor=request.user)
+        successor = plans_services.plan_start_next_period(plan=plan, actor=request.user)
         messages.success(
             request,
             "Next period's plan started from this one; this plan runs until it is approved.",
@@ -382,7 +390,7 @@ def plan_version_save(request: HttpRequest, pk: int) -> HttpResponse:
     require_edit(request, plan)
     form = VersionNoteForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
-    version = services.plan_version_save(plan=plan, actor=request.user, note=note)
+    version = plans_services.plan_version_save(plan=plan, actor=request.user, note=note)
     messages.success(request, f"Version {version.number} kept.")
     return redirect(plan_url(plan, "versions"))
 
@@ -394,7 +402,7 @@ def plan_version_save(request: HttpRequest, pk: int) -> HttpResponse:
 def plan_versions(request: HttpRequest, pk: int) -> HttpResponse:
     """Every saved version, newest first; pick any two to compare."""
     plan = plan_or_404(request, pk)
-    page_obj = Paginator(selectors.plan_versions(plan), VERSIONS_PAGE_SIZE).get_page(
+    page_obj = Paginator(plans_selectors.plan_versions(plan), VERSIONS_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     return render(request, "plans/plan_versions.html", {"plan": plan, "page_obj": page_obj})
@@ -408,14 +416,15 @@ def plan_compare(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return redirect("plans:plan_versions", pk=plan.pk)
     try:
-        older, newer = selectors.plan_version_pair(
+        older, newer = plans_selectors.plan_version_pair(
             plan, form.cleaned_data["a"], form.cleaned_data["b"]
         )
     except PlanVersion.DoesNotExist:
         raise Http404("No such version.") from None
-    snapshots = selectors.version_snapshots([older, newer])
+    snapshots = plans_selectors.version_snapshots([older, newer])
     parts = parts_diff(
-        selectors.snapshot_parts(snapshots[older.pk]), selectors.snapshot_parts(snapshots[newer.pk])
+        plans_selectors.snapshot_parts(snapshots[older.pk]),
+        plans_selectors.snapshot_parts(snapshots[newer.pk]),
     )
     return render(
         request,

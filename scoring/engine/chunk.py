@@ -15,7 +15,7 @@ Definitions (all figures rounded to cents when stored):
   previous revenue is not positive; clamped to the column's range.
 - share of wallet % = T12 revenue / category spend x 100, NULL without a positive category
   spend; headroom = category spend - T12 revenue, never below 0, NULL without a category spend.
-- DMU coverage % = covered influential contacts / influential contacts x 100 (see rules.py);
+- DMU coverage % = covered influential contacts / influential contacts x 100 (see thresholds.py);
   NULL when the account has no influential contact.
 - satisfaction: the latest `satisfaction` MetricEntry whose quarter starts on or before as_of,
   held to 0-100; NULL when there is none.
@@ -35,7 +35,7 @@ from django.db import connection
 from accounts.models import DMU_MIN_INFLUENCE, Account, Activity, Contact, SalesLine
 from scoring.engine import dialect
 from scoring.engine.rates import RateSegment, rates_cte
-from scoring.engine.rules import KEY_STATUS
+from scoring.engine.thresholds import KEY_STATUS
 from scoring.engine.window import Window, add_months
 from scoring.models import AccountScore, MetricEntry, MetricKind, MetricSnapshot
 

@@ -15,7 +15,7 @@ Selection score:
 Portfolio matrix:
 - relative strength = mean of four 0-100 components, rounded to 2 places: the account's share of
   wallet percentile (PERCENT_RANK x 100 among accounts with a share, else 0), its stage
-  (rules.STAGE_STRENGTH), its satisfaction (missing => 0) and its DMU coverage (missing => 0).
+  (thresholds.STAGE_STRENGTH), its satisfaction (missing => 0) and its DMU coverage (missing => 0).
 - quadrant: attractiveness >= HIGH_ATTRACTIVENESS is high, strength >= HIGH_STRENGTH is high;
   Strategic (high, high), Star (high, low), Status (low, high), Streamline (low, low).
 - rank: RANK() by attractiveness, highest first (ties share a rank).
@@ -36,7 +36,7 @@ from django.db import connection
 
 from accounts.models import Account, Quadrant
 from scoring.engine import dialect
-from scoring.engine.rules import (
+from scoring.engine.thresholds import (
     FOUR_X_FACTOR,
     HIGH_ATTRACTIVENESS,
     HIGH_STRENGTH,

@@ -17,7 +17,7 @@ from django.db.models import (
 from django.db.models.functions import Cast
 
 from accounts.models import Account, AccountStatus, Stage
-from scoring.engine.rules import KAM_MAX_KEY_ACCOUNTS
+from scoring.engine.thresholds import KAM_MAX_KEY_ACCOUNTS
 from scoring.models import AccountScore, ScoringRun
 from scoring.portfolio.base import (
     KEY,

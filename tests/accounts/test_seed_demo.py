@@ -40,7 +40,8 @@ from plans.models import (
     PlanStatus,
     SectionKind,
 )
-from plans.services import commitments_evaluate, plans_mark_under_review
+from plans.services.commitments import commitments_evaluate
+from plans.services.plans import plans_mark_under_review
 from scoring.models import CostRate, Criterion, CriterionKind, MetricEntry, Rating
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import Account, User
-from plans import services
 from plans.models import Commitment, CommitmentStatus, Measurement
+from plans.services import commitments
 from tests import factories
 
 
@@ -45,7 +45,7 @@ def met_delivery_promise(today: dt.date) -> MetPromise:
         period_start=previous_end - dt.timedelta(days=13),
         period_end=previous_end,
     )
-    services.commitments_evaluate()
+    commitments.commitments_evaluate()
     commitment.refresh_from_db()
     assert commitment.status == CommitmentStatus.MET
     return MetPromise(operations, kam, account, commitment, previous_end)

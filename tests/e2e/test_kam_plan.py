@@ -4,8 +4,8 @@ section (the second gets the conflict view with their text intact), operations r
 import pytest
 from playwright.sync_api import expect
 
-from plans import services
 from plans.models import Action, PlanSection
+from plans.services import plans as plans_services
 from tests import factories
 from tests.e2e.conftest import login, screenshot
 from tests.e2e.scenarios import add_graz_line_audit, plan_2026
@@ -63,7 +63,7 @@ def test_two_people_on_one_section_the_second_gets_the_conflict_with_their_text(
     plan = make_plan(kam, name="Acme Brakes GmbH")
     colleague = factories.KamFactory(username="tina-team", first_name="Tina", last_name="Team")
     factories.TeamMembershipFactory(account=plan.account, user=colleague)
-    services.plan_section_save(
+    plans_services.plan_section_save(
         plan=plan, kind="competition", body="Polaris holds 47%.", expected_version=1, actor=kam
     )
 
@@ -108,7 +108,7 @@ def test_two_people_on_one_section_the_second_gets_the_conflict_with_their_text(
 def test_operations_is_refused_the_plan(page):
     kam = factories.KamFactory(username="karl-kam")
     plan = make_plan(kam, name="Acme Brakes GmbH")
-    services.plan_section_save(
+    plans_services.plan_section_save(
         plan=plan, kind="position", body="Confidential strategy", expected_version=1, actor=kam
     )
     operations = factories.OperationsFactory(username="olga-ops")

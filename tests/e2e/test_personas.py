@@ -18,8 +18,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import Contact, Stage, StageChange
-from plans import services as plan_services
 from plans.models import Action, Notification, PlanStatus
+from plans.services.plans import plan_submit
 from scoring import services as scoring_services
 from scoring.models import Criterion, RunStatus, RunTrigger, ScoringRun
 from tests import factories
@@ -166,7 +166,7 @@ def test_sales_director_reviews_the_portfolio_recomputes_and_approves_a_plan(new
         run=scoring_services.run_request(trigger=RunTrigger.COMMAND, as_of=timezone.localdate())
     )
     plan = plan_2026(kam, big[0])
-    plan_services.plan_submit(plan=plan, actor=kam)
+    plan_submit(plan=plan, actor=kam)
     page = network.watch(new_page())
 
     login(page, director)

@@ -4,8 +4,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from plans import services
 from plans.models import ActionFamily
+from plans.services import items
 from tests import factories
 
 
@@ -21,7 +21,7 @@ def line_audit(plan, kam):
     Due on 30 June 2026, the date `action_data` in test_plan_pages posts, so a stale edit there
     differs from it in the title only.
     """
-    return services.action_create(
+    return items.action_create(
         plan=plan,
         actor=kam,
         family=ActionFamily.TECHNICAL_SUPPORT,

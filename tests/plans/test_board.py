@@ -438,7 +438,7 @@ def test_next_due_in_sql_agrees_with_the_status_rule(key_account, team, today, s
 
     from django.utils import timezone
 
-    from plans import selectors
+    from plans.selectors import commitments as commitments_selectors
     from plans.status import commitment_next_due
 
     settings.TIME_ZONE = zone
@@ -464,13 +464,13 @@ def test_next_due_in_sql_agrees_with_the_status_rule(key_account, team, today, s
     factories.MeasurementFactory(commitment=delivered, value=1, period_end=today)
 
     with timezone.override(zone):
-        board = selectors.board_ordered(
-            selectors.commitments_with_latest(Commitment.objects.all()), today=today
+        board = commitments_selectors.board_ordered(
+            commitments_selectors.commitments_with_latest(Commitment.objects.all()), today=today
         )
         found = {c.pk: c.next_due for c in board}
         expected = {
-            c.pk: commitment_next_due(c, selectors.latest_measurement_of(c))
-            for c in selectors.commitments_with_latest(Commitment.objects.all())
+            c.pk: commitment_next_due(c, commitments_selectors.latest_measurement_of(c))
+            for c in commitments_selectors.commitments_with_latest(Commitment.objects.all())
         }
 
     assert found == expected

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from plans import services
 from plans.models import CommitmentStatus, Measurement
+from plans.services import commitments
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -21,14 +21,14 @@ def page_url(commitment):
 def recorded(commitment, operations, today):
     """Two measurements recorded through the service: met, then breached."""
     days = dt.timedelta
-    services.measurement_record(
+    commitments.measurement_record(
         commitment=commitment,
         value=Decimal("99.5"),
         period_start=today - days(20),
         period_end=today - days(11),
         actor=operations,
     )
-    services.measurement_record(
+    commitments.measurement_record(
         commitment=commitment,
         value=Decimal("95"),
         period_start=today - days(10),

@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kam.errors import DomainError, PermissionDenied
-from plans import services
 from plans.models import (
     Commitment,
     CommitmentStatus,
@@ -17,6 +16,7 @@ from plans.models import (
     Comparison,
     PlanStatus,
 )
+from plans.services import commitments
 from tests import factories
 
 
@@ -157,7 +157,7 @@ def propose_quotes_within_24h(account, team, actor, **changes):
         "unit": "h",
         "responsible_team": team,
     }
-    return services.commitment_create(**{**fields, **changes})
+    return commitments.commitment_create(**{**fields, **changes})
 
 
 def test_the_service_refuses_a_target_promise_without_a_target(plan, kam, team):
@@ -267,17 +267,17 @@ def test_who_may_not_withdraw(client, plan, other_kam, operations, team, role, s
 
 def test_withdrawing_twice_is_refused(plan, kam, team):
     commitment = factories.CommitmentFactory(account=plan.account, plan=plan, responsible_team=team)
-    services.commitment_deactivate(commitment=commitment, actor=kam)
+    commitments.commitment_deactivate(commitment=commitment, actor=kam)
 
     with pytest.raises(DomainError, match="already withdrawn"):
-        services.commitment_deactivate(commitment=commitment, actor=kam)
+        commitments.commitment_deactivate(commitment=commitment, actor=kam)
 
 
 def test_a_new_commitment_is_evaluated_at_once(plan, kam, team):
     # Due in 5 days with an at-risk margin of 10 days: 5 < 10, so at risk from the start.
     due = timezone.localdate() + dt.timedelta(days=5)
 
-    commitment = services.commitment_create(
+    commitment = commitments.commitment_create(
         account=plan.account,
         plan=plan,
         actor=kam,

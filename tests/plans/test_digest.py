@@ -6,8 +6,8 @@ import pytest
 from django.conf import settings
 from django.core import mail
 
-from plans import services
 from plans.models import ActionStatus, CommitmentStatus, Notification, PlanStatus
+from plans.services import commitments
 from plans.tasks import send_kam_digests
 from tests import factories
 
@@ -46,7 +46,7 @@ def test_a_kam_gets_overdue_actions_and_risky_commitments_in_one_email(
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        digests = services.kam_digests_send(today=MONDAY)
+        digests = commitments.kam_digests_send(today=MONDAY)
 
     assert [digest.recipient_id for digest in digests] == [kam.pk]
     digest = Notification.objects.get()
@@ -68,11 +68,11 @@ def test_the_digest_goes_out_once_a_week_however_often_the_task_runs(
     factories.ActionFactory(plan=plan, due_date=dt.date(2026, 11, 2))
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.kam_digests_send(today=MONDAY)
+        commitments.kam_digests_send(today=MONDAY)
     with django_capture_on_commit_callbacks(execute=True):
-        again = services.kam_digests_send(today=MONDAY + dt.timedelta(days=3))  # same ISO week
+        again = commitments.kam_digests_send(today=MONDAY + dt.timedelta(days=3))  # same ISO week
     with django_capture_on_commit_callbacks(execute=True):
-        next_week = services.kam_digests_send(today=MONDAY + dt.timedelta(days=7))
+        next_week = commitments.kam_digests_send(today=MONDAY + dt.timedelta(days=7))
 
     assert again == []
     assert len(next_week) == 1
@@ -86,7 +86,7 @@ def test_the_digest_goes_out_once_a_week_however_often_the_task_runs(
 def test_a_kam_with_nothing_overdue_or_at_risk_gets_no_digest(plan, kam):
     factories.ActionFactory(plan=plan, due_date=MONDAY + dt.timedelta(days=30))
 
-    assert services.kam_digests_send(today=MONDAY) == []
+    assert commitments.kam_digests_send(today=MONDAY) == []
     assert Notification.objects.count() == 0
 
 

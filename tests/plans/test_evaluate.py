@@ -9,8 +9,8 @@ import pytest
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 
-from plans import services
 from plans.models import Commitment, CommitmentStatus, CommitmentStatusChange, Notification
+from plans.services import commitments as commitments_services
 from plans.tasks import evaluate_commitments
 from tests import factories
 
@@ -36,7 +36,7 @@ def test_a_breach_is_recorded_with_its_measurement_and_notifies_team_and_kam(
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        result = services.commitments_evaluate(today=TODAY)
+        result = commitments_services.commitments_evaluate(today=TODAY)
 
     commitment.refresh_from_db()
     assert commitment.status == CommitmentStatus.BREACHED
@@ -75,7 +75,7 @@ def test_running_the_evaluation_twice_notifies_once(
     with django_capture_on_commit_callbacks(execute=True):
         evaluate_commitments.delay()
     with django_capture_on_commit_callbacks(execute=True) as second_run:
-        again = services.commitments_evaluate(today=TODAY)
+        again = commitments_services.commitments_evaluate(today=TODAY)
 
     assert again.changes == []
     assert second_run == []  # nothing queued the second time
@@ -90,10 +90,10 @@ def test_the_email_task_retried_for_the_same_change_sends_nothing_more(
 ):
     factories.MeasurementFactory(commitment=commitment, value=Decimal("96"), **OCTOBER)
     with django_capture_on_commit_callbacks(execute=True):
-        result = services.commitments_evaluate(today=TODAY)
+        result = commitments_services.commitments_evaluate(today=TODAY)
     change_ids = [change.pk for change in result.changes]
 
-    resent = services.status_change_emails_send(status_change_ids=change_ids)
+    resent = commitments_services.status_change_emails_send(status_change_ids=change_ids)
 
     assert resent == 0
     assert len(mail.outbox) == 2
@@ -101,7 +101,9 @@ def test_the_email_task_retried_for_the_same_change_sends_nothing_more(
 
 def test_a_failed_send_releases_the_change_so_the_retry_sends_it(commitment, kam, monkeypatch):
     factories.MeasurementFactory(commitment=commitment, value=Decimal("96"), **OCTOBER)
-    result = services.commitments_evaluate(today=TODAY)  # e-mails are not sent: no commit here
+    result = commitments_services.commitments_evaluate(
+        today=TODAY
+    )  # e-mails are not sent: no commit here
     change_ids = [change.pk for change in result.changes]
 
     def refuse(self, messages):
@@ -110,10 +112,10 @@ def test_a_failed_send_releases_the_change_so_the_retry_sends_it(commitment, kam
     with monkeypatch.context() as patched:
         patched.setattr(EmailBackend, "send_messages", refuse)
         with pytest.raises(SMTPException):
-            services.status_change_emails_send(status_change_ids=change_ids)
+            commitments_services.status_change_emails_send(status_change_ids=change_ids)
     assert CommitmentStatusChange.objects.get().notified_at is None
 
-    sent = services.status_change_emails_send(status_change_ids=change_ids)
+    sent = commitments_services.status_change_emails_send(status_change_ids=change_ids)
 
     assert sent == 2
     assert CommitmentStatusChange.objects.get().notified_at is not None
@@ -122,7 +124,7 @@ def test_a_failed_send_releases_the_change_so_the_retry_sends_it(commitment, kam
 def test_a_change_to_met_or_due_notifies_nobody(commitment, kam):
     factories.MeasurementFactory(commitment=commitment, value=Decimal("99.5"), **OCTOBER)
 
-    result = services.commitments_evaluate(today=TODAY)
+    result = commitments_services.commitments_evaluate(today=TODAY)
 
     commitment.refresh_from_db()
     assert commitment.status == CommitmentStatus.MET
@@ -132,10 +134,10 @@ def test_a_change_to_met_or_due_notifies_nobody(commitment, kam):
 
 def test_each_new_change_is_notified_even_back_to_a_status_seen_before(commitment, kam):
     factories.MeasurementFactory(commitment=commitment, value=Decimal("96"), **OCTOBER)
-    services.commitments_evaluate(today=TODAY)
+    commitments_services.commitments_evaluate(today=TODAY)
     november = {"period_start": dt.date(2026, 11, 1), "period_end": dt.date(2026, 11, 14)}
     factories.MeasurementFactory(commitment=commitment, value=Decimal("99.5"), **november)
-    services.commitments_evaluate(today=TODAY)
+    commitments_services.commitments_evaluate(today=TODAY)
     factories.MeasurementFactory(
         commitment=commitment,
         value=Decimal("95"),
@@ -143,7 +145,7 @@ def test_each_new_change_is_notified_even_back_to_a_status_seen_before(commitmen
         period_end=dt.date(2026, 11, 15),
     )
 
-    services.commitments_evaluate(today=TODAY)
+    commitments_services.commitments_evaluate(today=TODAY)
 
     changes = list(
         CommitmentStatusChange.objects.order_by("pk").values_list("from_status", "to_status")
@@ -162,10 +164,10 @@ def test_time_alone_breaches_a_one_off_promise_on_the_hourly_run(key_account, te
         at_risk_margin=Decimal("0"),
     )
 
-    services.commitments_evaluate(today=dt.date(2026, 11, 14))
+    commitments_services.commitments_evaluate(today=dt.date(2026, 11, 14))
     one_off.refresh_from_db()
     assert one_off.status == CommitmentStatus.DUE
-    services.commitments_evaluate(today=TODAY)
+    commitments_services.commitments_evaluate(today=TODAY)
 
     one_off.refresh_from_db()
     assert one_off.status == CommitmentStatus.BREACHED
@@ -176,7 +178,7 @@ def test_inactive_commitments_are_left_alone(commitment):
     factories.MeasurementFactory(commitment=commitment, value=Decimal("96"), **OCTOBER)
     Commitment.objects.filter(pk=commitment.pk).update(active=False)
 
-    result = services.commitments_evaluate(today=TODAY)
+    result = commitments_services.commitments_evaluate(today=TODAY)
 
     assert result.evaluated == 0
     commitment.refresh_from_db()
@@ -187,7 +189,7 @@ def test_a_correction_for_the_same_period_recorded_later_wins(commitment):
     factories.MeasurementFactory(commitment=commitment, value=Decimal("96"), **OCTOBER)
     factories.MeasurementFactory(commitment=commitment, value=Decimal("99.5"), **OCTOBER)
 
-    services.commitments_evaluate(today=TODAY)
+    commitments_services.commitments_evaluate(today=TODAY)
 
     commitment.refresh_from_db()
     assert commitment.status == CommitmentStatus.MET
@@ -202,7 +204,7 @@ def test_an_older_period_recorded_late_does_not_override_the_newest(commitment):
         period_end=dt.date(2026, 9, 30),
     )
 
-    services.commitments_evaluate(today=TODAY)
+    commitments_services.commitments_evaluate(today=TODAY)
 
     commitment.refresh_from_db()
     assert commitment.status == CommitmentStatus.MET
@@ -240,6 +242,6 @@ def test_evaluation_takes_the_same_queries_for_3_and_30_changes(
     )
 
     with django_assert_num_queries(queries):
-        result = services.commitments_evaluate(today=TODAY)
+        result = commitments_services.commitments_evaluate(today=TODAY)
 
     assert len(result.changes) == count

@@ -12,8 +12,9 @@ from django.urls import reverse
 
 from kam import bounds
 from kam.errors import ConflictError, InvalidInput
-from plans import services
 from plans.models import Action, PlanSection, PlanVersion, Solution
+from plans.services import items
+from plans.services import plans as plans_services
 from tests import factories
 from tests.plans.test_plan_pages import action_data
 
@@ -96,7 +97,7 @@ def test_the_section_textarea_stops_typing_at_the_bound(client, plan, kam):
 
 def test_the_section_service_refuses_a_too_long_text(plan, kam):
     with pytest.raises(InvalidInput) as refused:
-        services.plan_section_save(
+        plans_services.plan_section_save(
             plan=plan, kind="needs", body=TOO_LONG, expected_version=1, actor=kam
         )
 
@@ -132,7 +133,7 @@ def test_a_too_long_solution_description_is_a_form_error(client, plan, kam):
 
 def test_the_item_services_refuse_a_too_long_description(plan, kam):
     with pytest.raises(InvalidInput) as refused:
-        services.solution_create(
+        items.solution_create(
             plan=plan, actor=kam, title="Kanban", value_measure="stock", description=TOO_LONG
         )
 
@@ -158,7 +159,9 @@ def test_the_admin_refuses_a_too_long_section(client, admin_user, plan):
 
 def test_a_section_starting_with_a_newline_saved_unchanged_writes_nothing(client, plan, kam):
     text = "\nStarts after a blank line.\n\nEnds with one.\n"
-    services.plan_section_save(plan=plan, kind="needs", body=text, expected_version=1, actor=kam)
+    plans_services.plan_section_save(
+        plan=plan, kind="needs", body=text, expected_version=1, actor=kam
+    )
     client.force_login(kam)
     page = client.get(reverse("plans:plan_detail", args=[plan.pk])).content.decode()
     posted = re.search(r'id="section-needs".*?</section>', page, re.S).group(0)
@@ -172,7 +175,7 @@ def test_a_section_starting_with_a_newline_saved_unchanged_writes_nothing(client
 
 
 def test_a_conflict_keeps_my_text_starting_with_a_newline(client, plan, kam):
-    services.plan_section_save(
+    plans_services.plan_section_save(
         plan=plan, kind="needs", body="Theirs", expected_version=1, actor=kam
     )
     client.force_login(kam)
@@ -186,7 +189,7 @@ def test_a_conflict_keeps_my_text_starting_with_a_newline(client, plan, kam):
 
 def test_an_action_saved_unchanged_from_its_edit_page_writes_nothing(client, plan, kam, line_audit):
     text = "\n  Indented, after a blank line."
-    services.action_update(action=line_audit, expected_version=1, actor=kam, description=text)
+    items.action_update(action=line_audit, expected_version=1, actor=kam, description=text)
     before = versions(plan)
     client.force_login(kam)
     page = client.get(reverse("plans:action_edit", args=[line_audit.pk])).content.decode()
@@ -203,22 +206,22 @@ def test_an_action_saved_unchanged_from_its_edit_page_writes_nothing(client, pla
 
 
 def test_items_saved_unchanged_write_no_version(plan, kam):
-    objective = services.objective_create(
+    objective = items.objective_create(
         plan=plan,
         actor=kam,
         metric="revenue",
         target_value=Decimal("2000000"),
         due_date=dt.date(2026, 12, 31),
     )
-    solution = services.solution_create(
+    solution = items.solution_create(
         plan=plan, actor=kam, title="Kanban", value_measure="stock down"
     )
     before = versions(plan)
 
-    services.objective_update(
+    items.objective_update(
         objective=objective, expected_version=1, actor=kam, target_value=Decimal("2000000.00")
     )
-    services.solution_update(solution=solution, expected_version=1, actor=kam, title="Kanban ")
+    items.solution_update(solution=solution, expected_version=1, actor=kam, title="Kanban ")
 
     objective.refresh_from_db()
     solution.refresh_from_db()
@@ -227,17 +230,17 @@ def test_items_saved_unchanged_write_no_version(plan, kam):
 
 
 def test_an_unchanged_save_against_a_newer_version_still_conflicts(plan, kam):
-    solution = services.solution_create(plan=plan, actor=kam, title="Kanban", value_measure="x")
-    services.solution_update(solution=solution, expected_version=1, actor=kam, title="Milk run")
+    solution = items.solution_create(plan=plan, actor=kam, title="Kanban", value_measure="x")
+    items.solution_update(solution=solution, expected_version=1, actor=kam, title="Milk run")
 
     with pytest.raises(ConflictError):
-        services.solution_update(solution=solution, expected_version=1, actor=kam, title="Milk run")
+        items.solution_update(solution=solution, expected_version=1, actor=kam, title="Milk run")
 
 
 def test_plan_details_saved_unchanged_write_nothing(plan, kam):
     before = versions(plan)
 
-    services.plan_update(
+    plans_services.plan_update(
         plan=plan, expected_version=1, actor=kam, title=plan.title, review_date=plan.review_date
     )
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 
 from kam.errors import PermissionDenied
-from plans import services
 from plans.models import CommitmentStatus, CommitmentStatusChange, Measurement, Notification
+from plans.services import commitments
 from tests import factories
 
 TODAY = dt.date(2026, 11, 15)
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def test_operations_record_a_breaching_measurement_and_the_status_follows_at_once(
     commitment, operations
 ):
-    measurement = services.measurement_record(
+    measurement = commitments.measurement_record(
         commitment=commitment,
         value=Decimal("96.5"),
         note="Two late trucks",
@@ -63,8 +63,10 @@ def test_a_measurement_that_makes_no_sense_is_refused_and_nothing_changes(
 ):
     values = {**values, "value": Decimal(values["value"])}
 
-    with pytest.raises(services.MeasurementRejected) as refused:
-        services.measurement_record(commitment=commitment, actor=operations, today=TODAY, **values)
+    with pytest.raises(commitments.MeasurementRejected) as refused:
+        commitments.measurement_record(
+            commitment=commitment, actor=operations, today=TODAY, **values
+        )
 
     assert refused.value.errors == {field: [message]}
     assert Measurement.objects.count() == 0
@@ -74,7 +76,7 @@ def test_a_measurement_that_makes_no_sense_is_refused_and_nothing_changes(
 
 def test_a_percentage_of_exactly_0_and_100_is_accepted(commitment, operations):
     for value in ("0", "100"):
-        services.measurement_record(
+        commitments.measurement_record(
             commitment=commitment, value=Decimal(value), actor=operations, today=TODAY, **OCTOBER
         )
 
@@ -91,7 +93,7 @@ def test_hours_above_100_are_fine(key_account, team, operations):
         at_risk_margin=Decimal("0"),
     )
 
-    services.measurement_record(
+    commitments.measurement_record(
         commitment=turnaround, value=Decimal("130"), actor=operations, today=TODAY, **OCTOBER
     )
 
@@ -107,11 +109,11 @@ def test_a_one_off_takes_delivered_or_not_yet_only(key_account, team, operations
         due_date=TODAY,
     )
 
-    with pytest.raises(services.MeasurementRejected) as refused:
-        services.measurement_record(
+    with pytest.raises(commitments.MeasurementRejected) as refused:
+        commitments.measurement_record(
             commitment=one_off, value=Decimal("2"), actor=operations, today=TODAY, **OCTOBER
         )
-    services.measurement_record(
+    commitments.measurement_record(
         commitment=one_off,
         value=Decimal("1"),
         period_start=TODAY,
@@ -134,7 +136,7 @@ def test_only_operations_and_admins_may_record(
     actor = request.getfixturevalue(who)
 
     with django_capture_on_commit_callbacks() as queued, pytest.raises(PermissionDenied):
-        services.measurement_record(
+        commitments.measurement_record(
             commitment=commitment, value=Decimal("96"), actor=actor, today=TODAY, **OCTOBER
         )
 
@@ -143,7 +145,7 @@ def test_only_operations_and_admins_may_record(
 
 
 def test_an_admin_may_record(commitment, admin_user):
-    services.measurement_record(
+    commitments.measurement_record(
         commitment=commitment, value=Decimal("99.5"), actor=admin_user, today=TODAY, **OCTOBER
     )
 
@@ -155,8 +157,8 @@ def test_an_inactive_commitment_takes_no_measurements(commitment, operations):
     commitment.active = False
     commitment.save()
 
-    with pytest.raises(services.MeasurementRejected):
-        services.measurement_record(
+    with pytest.raises(commitments.MeasurementRejected):
+        commitments.measurement_record(
             commitment=commitment, value=Decimal("99"), actor=operations, today=TODAY, **OCTOBER
         )
 

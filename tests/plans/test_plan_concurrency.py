@@ -11,8 +11,8 @@ import pytest
 from django.db import connection, connections
 
 from kam.errors import ConflictError
-from plans import services
 from plans.models import PlanSection
+from plans.services import plans as plans_services
 from tests import factories
 
 
@@ -25,7 +25,7 @@ def test_two_simultaneous_saves_of_one_section_cannot_both_win(reference_data):
     guarded UPDATE lets exactly one through; the other gets the conflict."""
     admin = factories.AdminFactory(username="race-admin")
     account = factories.KeyAccountFactory(kam=admin)
-    plan = services.plan_create(
+    plan = plans_services.plan_create(
         account=account,
         title="Race",
         period_start=dt.date(2026, 1, 1),
@@ -39,7 +39,7 @@ def test_two_simultaneous_saves_of_one_section_cannot_both_win(reference_data):
     def save(text: str) -> None:
         try:
             start.wait()
-            services.plan_section_save(
+            plans_services.plan_section_save(
                 plan=plan, kind="needs", body=text, expected_version=1, actor=admin
             )
             outcomes.append("saved")

@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from plans import services
 from plans.models import (
     Action,
     ActionFamily,
@@ -17,6 +16,8 @@ from plans.models import (
     PlanStatus,
     PlanVersion,
 )
+from plans.services import items
+from plans.services import plans as plans_services
 from tests import factories
 from tests.accounts.test_account_list import make_run
 
@@ -138,7 +139,7 @@ def test_a_section_saves_without_javascript_and_redirects_back_to_it(client, pla
 
 def conflicting(plan, kam):
     """Someone saved the section after the user loaded version 1."""
-    services.plan_section_save(
+    plans_services.plan_section_save(
         plan=plan,
         kind="needs",
         body="Line one\nTheir second line",
@@ -259,7 +260,7 @@ def test_an_invalid_action_keeps_what_was_typed(client, plan, kam):
 
 
 def test_a_stale_action_edit_shows_the_fields_side_by_side(client, kam, line_audit):
-    services.action_update(action=line_audit, expected_version=1, actor=kam, title="Their title")
+    items.action_update(action=line_audit, expected_version=1, actor=kam, title="Their title")
     client.force_login(kam)
 
     response = client.post(
@@ -278,7 +279,7 @@ def test_a_stale_action_edit_shows_the_fields_side_by_side(client, kam, line_aud
 
 
 def test_deleting_a_changed_action_asks_first(client, kam, line_audit):
-    services.action_update(action=line_audit, expected_version=1, actor=kam, status="done")
+    items.action_update(action=line_audit, expected_version=1, actor=kam, status="done")
     client.force_login(kam)
 
     stale = client.post(reverse("plans:action_delete", args=[line_audit.pk]), {"version": "1"})
@@ -291,7 +292,7 @@ def test_deleting_a_changed_action_asks_first(client, kam, line_audit):
 
 
 def test_objective_progress_comes_from_the_current_run(client, plan, kam, key_account):
-    services.objective_create(
+    items.objective_create(
         plan=plan,
         actor=kam,
         metric=ObjectiveMetric.REVENUE,
@@ -366,7 +367,7 @@ def test_operations_cannot_reach_any_plan_page(client, plan, operations):
 
 
 def test_a_director_sends_a_plan_back_with_a_reason(client, plan, kam, director):
-    services.plan_submit(plan=plan, actor=kam)
+    plans_services.plan_submit(plan=plan, actor=kam)
     client.force_login(director)
 
     empty = client.post(reverse("plans:plan_return", args=[plan.pk]), {"reason": ""})
@@ -397,7 +398,7 @@ def test_kam_starts_a_plan_from_the_account_page(client, kam):
 
 
 def test_plan_details_conflict_shows_both(client, plan, kam):
-    services.plan_update(plan=plan, expected_version=1, actor=kam, title="Their title")
+    plans_services.plan_update(plan=plan, expected_version=1, actor=kam, title="Their title")
     client.force_login(kam)
 
     response = client.post(
@@ -418,10 +419,10 @@ def test_plan_details_conflict_shows_both(client, plan, kam):
 
 
 def test_two_versions_compare_side_by_side(client, plan, kam):
-    services.plan_section_save(
+    plans_services.plan_section_save(
         plan=plan, kind="needs", body="Cheaper <b>parts</b>", expected_version=1, actor=kam
     )
-    services.plan_section_save(
+    plans_services.plan_section_save(
         plan=plan, kind="needs", body="Reliable <b>parts</b>", expected_version=2, actor=kam
     )
     client.force_login(kam)
@@ -437,7 +438,7 @@ def test_two_versions_compare_side_by_side(client, plan, kam):
 
 
 def test_the_versions_page_lists_every_version(client, plan, kam):
-    services.plan_version_save(plan=plan, actor=kam, note="Before the QBR")
+    plans_services.plan_version_save(plan=plan, actor=kam, note="Before the QBR")
     client.force_login(kam)
 
     html = client.get(reverse("plans:plan_versions", args=[plan.pk])).content.decode()
@@ -447,7 +448,7 @@ def test_the_versions_page_lists_every_version(client, plan, kam):
 
 
 def test_the_printable_view_is_a4_without_navigation(client, plan, kam):
-    services.plan_section_save(
+    plans_services.plan_section_save(
         plan=plan, kind="position", body="Market leader", expected_version=1, actor=kam
     )
     client.force_login(kam)

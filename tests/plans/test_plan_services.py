@@ -7,7 +7,6 @@ import pytest
 
 from accounts.models import Stage
 from kam.errors import ConflictError, DomainError, InvalidInput, PermissionDenied
-from plans import selectors, services
 from plans.models import (
     Action,
     ActionFamily,
@@ -21,6 +20,9 @@ from plans.models import (
     SectionKind,
     Solution,
 )
+from plans.selectors import plans as plans_selectors
+from plans.services import items
+from plans.services import plans as plans_services
 from plans.tasks import mark_plans_under_review
 from tests import factories
 from tests.accounts.test_account_list import make_run
@@ -96,7 +98,7 @@ def test_only_the_accounts_kams_start_a_plan(request, key_account, who):
 
 
 def test_saving_a_section_bumps_its_version_and_writes_a_plan_version(plan, kam):
-    saved = services.plan_section_save(
+    saved = plans_services.plan_section_save(
         plan=plan,
         kind=SectionKind.POSITION,
         body="Leader in\r\nits niche",
@@ -111,12 +113,12 @@ def test_saving_a_section_bumps_its_version_and_writes_a_plan_version(plan, kam)
 
 
 def test_saving_over_a_newer_version_raises_a_conflict_and_writes_nothing(plan, kam):
-    services.plan_section_save(
+    plans_services.plan_section_save(
         plan=plan, kind="needs", body="First writer", expected_version=1, actor=kam
     )
 
     with pytest.raises(ConflictError) as conflict:
-        services.plan_section_save(
+        plans_services.plan_section_save(
             plan=plan, kind="needs", body="Second writer", expected_version=1, actor=kam
         )
 
@@ -126,15 +128,23 @@ def test_saving_over_a_newer_version_raises_a_conflict_and_writes_nothing(plan, 
 
 
 def test_sections_are_versioned_one_by_one_so_two_sections_never_conflict(plan, kam):
-    services.plan_section_save(plan=plan, kind="needs", body="a", expected_version=1, actor=kam)
-    services.plan_section_save(plan=plan, kind="threats", body="b", expected_version=1, actor=kam)
+    plans_services.plan_section_save(
+        plan=plan, kind="needs", body="a", expected_version=1, actor=kam
+    )
+    plans_services.plan_section_save(
+        plan=plan, kind="threats", body="b", expected_version=1, actor=kam
+    )
 
     assert section(plan, "needs").version == section(plan, "threats").version == 2
 
 
 def test_saving_the_same_text_again_writes_no_version(plan, kam):
-    services.plan_section_save(plan=plan, kind="needs", body="a", expected_version=1, actor=kam)
-    services.plan_section_save(plan=plan, kind="needs", body="a", expected_version=2, actor=kam)
+    plans_services.plan_section_save(
+        plan=plan, kind="needs", body="a", expected_version=1, actor=kam
+    )
+    plans_services.plan_section_save(
+        plan=plan, kind="needs", body="a", expected_version=2, actor=kam
+    )
 
     assert section(plan, "needs").version == 2
     assert len(versions(plan)) == 2
@@ -143,13 +153,13 @@ def test_saving_the_same_text_again_writes_no_version(plan, kam):
 def test_a_section_missing_from_an_older_plan_is_created_at_version_zero(kam, key_account):
     plan = factories.PlanFactory(account=key_account)  # made without its sections
 
-    saved = services.plan_section_save(
+    saved = plans_services.plan_section_save(
         plan=plan, kind="needs", body="new", expected_version=0, actor=kam
     )
 
     assert (saved.version, saved.body) == (1, "new")
     with pytest.raises(ConflictError):
-        services.plan_section_save(
+        plans_services.plan_section_save(
             plan=plan, kind="needs", body="late", expected_version=0, actor=kam
         )
 
@@ -157,7 +167,7 @@ def test_a_section_missing_from_an_older_plan_is_created_at_version_zero(kam, ke
 @pytest.mark.parametrize("who", ["other_kam", "director", "operations"])
 def test_only_serving_kams_edit_sections(request, plan, who):
     with pytest.raises(PermissionDenied):
-        services.plan_section_save(
+        plans_services.plan_section_save(
             plan=plan,
             kind="needs",
             body="intrusion",
@@ -172,7 +182,7 @@ def test_team_member_who_is_a_kam_edits_the_plan(plan, key_account):
     member = factories.KamFactory(username="member")
     factories.TeamMembershipFactory(account=key_account, user=member)
 
-    saved = services.plan_section_save(
+    saved = plans_services.plan_section_save(
         plan=plan, kind="needs", body="from the team", expected_version=1, actor=member
     )
 
@@ -180,7 +190,7 @@ def test_team_member_who_is_a_kam_edits_the_plan(plan, key_account):
 
 
 def test_plan_details_change_with_their_own_version(plan, kam):
-    updated = services.plan_update(
+    updated = plans_services.plan_update(
         plan=plan,
         expected_version=1,
         actor=kam,
@@ -191,7 +201,7 @@ def test_plan_details_change_with_their_own_version(plan, kam):
     assert (updated.title, updated.version) == ("Plan 2026, revised", 2)
     assert updated.history.first().history_user == kam
     with pytest.raises(ConflictError) as conflict:
-        services.plan_update(plan=plan, expected_version=1, actor=kam, title="Stale")
+        plans_services.plan_update(plan=plan, expected_version=1, actor=kam, title="Stale")
     assert conflict.value.current_version == 2
     plan.refresh_from_db()
     assert plan.title == "Plan 2026, revised"
@@ -199,19 +209,19 @@ def test_plan_details_change_with_their_own_version(plan, kam):
 
 def test_plan_update_refuses_fields_it_does_not_own(plan, kam):
     with pytest.raises(DomainError, match="status"):
-        services.plan_update(plan=plan, expected_version=1, actor=kam, status="approved")
+        plans_services.plan_update(plan=plan, expected_version=1, actor=kam, status="approved")
 
 
 # --- lifecycle -------------------------------------------------------------------------------
 
 
 def test_submit_then_approve(plan, kam, director):
-    services.plan_submit(plan=plan, actor=kam, today=TODAY)
+    plans_services.plan_submit(plan=plan, actor=kam, today=TODAY)
     plan.refresh_from_db()
     assert plan.status == PlanStatus.SUBMITTED
     assert plan.submitted_at is not None
 
-    services.plan_approve(plan=plan, actor=director, today=TODAY)
+    plans_services.plan_approve(plan=plan, actor=director, today=TODAY)
 
     plan.refresh_from_db()
     assert (plan.status, plan.approved_by) == (PlanStatus.APPROVED, director)
@@ -226,32 +236,32 @@ def test_submit_then_approve(plan, kam, director):
 
 def test_kams_cannot_approve_and_directors_cannot_submit(plan, kam, director):
     with pytest.raises(PermissionDenied):
-        services.plan_submit(plan=plan, actor=director, today=TODAY)
-    services.plan_submit(plan=plan, actor=kam, today=TODAY)
+        plans_services.plan_submit(plan=plan, actor=director, today=TODAY)
+    plans_services.plan_submit(plan=plan, actor=kam, today=TODAY)
     with pytest.raises(PermissionDenied):
-        services.plan_approve(plan=plan, actor=kam, today=TODAY)
+        plans_services.plan_approve(plan=plan, actor=kam, today=TODAY)
     plan.refresh_from_db()
     assert plan.status == PlanStatus.SUBMITTED
 
 
 def test_a_plan_needs_a_future_review_date_to_be_submitted(plan, kam):
     with pytest.raises(DomainError, match="review date"):
-        services.plan_submit(plan=plan, actor=kam, today=dt.date(2026, 7, 1))
+        plans_services.plan_submit(plan=plan, actor=kam, today=dt.date(2026, 7, 1))
     plan.refresh_from_db()
     assert plan.status == PlanStatus.DRAFT
 
 
 def test_only_a_submitted_plan_is_approved(plan, director):
     with pytest.raises(DomainError, match="submitted"):
-        services.plan_approve(plan=plan, actor=director, today=TODAY)
+        plans_services.plan_approve(plan=plan, actor=director, today=TODAY)
 
 
 def test_director_sends_a_plan_back_with_a_reason(plan, kam, director):
-    services.plan_submit(plan=plan, actor=kam, today=TODAY)
+    plans_services.plan_submit(plan=plan, actor=kam, today=TODAY)
     with pytest.raises(DomainError, match="reason"):
-        services.plan_return(plan=plan, reason=" ", actor=director)
+        plans_services.plan_return(plan=plan, reason=" ", actor=director)
 
-    services.plan_return(plan=plan, reason="Objectives lack dates", actor=director)
+    plans_services.plan_return(plan=plan, reason="Objectives lack dates", actor=director)
 
     plan.refresh_from_db()
     assert plan.status == PlanStatus.DRAFT
@@ -275,8 +285,8 @@ def test_approved_plans_past_their_review_date_go_under_review_once(kam, directo
         review_date=dt.date(2026, 1, 1),
     )
 
-    assert services.plans_mark_under_review(today=TODAY) == 1
-    assert services.plans_mark_under_review(today=TODAY) == 0
+    assert plans_services.plans_mark_under_review(today=TODAY) == 1
+    assert plans_services.plans_mark_under_review(today=TODAY) == 0
 
     statuses = dict(Plan.objects.values_list("pk", "status"))
     assert statuses == {
@@ -304,36 +314,36 @@ def test_marking_under_review_runs_a_fixed_number_of_queries(kam, django_assert_
     # version insert (9), inside a savepoint (2: the test holds the transaction); then the
     # empty select that ends the loop, in its own savepoint (3).
     with django_assert_num_queries(14):
-        assert services.plans_mark_under_review(today=TODAY) == plans
+        assert plans_services.plans_mark_under_review(today=TODAY) == plans
 
 
 def test_an_archived_plan_can_no_longer_change(plan, kam):
-    services.plan_archive(plan=plan, actor=kam)
+    plans_services.plan_archive(plan=plan, actor=kam)
 
     with pytest.raises(DomainError, match="archived"):
-        services.plan_section_save(
+        plans_services.plan_section_save(
             plan=plan, kind="needs", body="late", expected_version=1, actor=kam
         )
     with pytest.raises(DomainError, match="archived already"):
-        services.plan_archive(plan=plan, actor=kam)
+        plans_services.plan_archive(plan=plan, actor=kam)
 
 
 def test_operations_cannot_archive(plan, operations):
     with pytest.raises(PermissionDenied):
-        services.plan_archive(plan=plan, actor=operations)
+        plans_services.plan_archive(plan=plan, actor=operations)
 
 
 # --- versions and next period ----------------------------------------------------------------
 
 
 def test_a_named_version_keeps_the_plan_as_it_is(plan, kam):
-    version = services.plan_version_save(plan=plan, actor=kam, note="Before the QBR")
+    version = plans_services.plan_version_save(plan=plan, actor=kam, note="Before the QBR")
 
     assert (version.number, version.note, version.created_by) == (2, "Before the QBR", kam)
 
 
 def test_snapshots_carry_owners_names(plan, kam):
-    services.action_create(
+    items.action_create(
         plan=plan,
         actor=kam,
         family=ActionFamily.PERSONAL_TRUST,
@@ -350,21 +360,21 @@ def test_snapshots_carry_owners_names(plan, kam):
 def test_starting_the_next_period_copies_the_plan_and_archives_the_old_on_approval(
     plan, kam, director, key_account
 ):
-    services.plan_section_save(
+    plans_services.plan_section_save(
         plan=plan, kind="needs", body="Lower scrap", expected_version=1, actor=kam
     )
-    services.objective_create(
+    items.objective_create(
         plan=plan,
         actor=kam,
         metric=ObjectiveMetric.REVENUE,
         target_value=Decimal("2000000"),
         due_date=dt.date(2026, 12, 31),
     )
-    services.solution_create(
+    items.solution_create(
         plan=plan, actor=kam, title="VMI", value_measure="Stock-outs down to zero"
     )
     for title, status in [("Open one", ActionStatus.OPEN), ("Done one", ActionStatus.DONE)]:
-        services.action_create(
+        items.action_create(
             plan=plan,
             actor=kam,
             family=ActionFamily.SERVICE_LEVELS,
@@ -374,10 +384,10 @@ def test_starting_the_next_period_copies_the_plan_and_archives_the_old_on_approv
             status=status,
         )
     make_run({key_account: {"revenue": Decimal("1500000.00")}})
-    services.plan_submit(plan=plan, actor=kam, today=TODAY)
-    services.plan_approve(plan=plan, actor=director, today=TODAY)
+    plans_services.plan_submit(plan=plan, actor=kam, today=TODAY)
+    plans_services.plan_approve(plan=plan, actor=director, today=TODAY)
 
-    successor = services.plan_start_next_period(plan=plan, actor=kam)
+    successor = plans_services.plan_start_next_period(plan=plan, actor=kam)
 
     assert (successor.period_start, successor.period_end) == (
         dt.date(2027, 1, 1),
@@ -394,13 +404,13 @@ def test_starting_the_next_period_copies_the_plan_and_archives_the_old_on_approv
     plan.refresh_from_db()
     assert plan.status == PlanStatus.APPROVED  # still the running plan
     with pytest.raises(DomainError, match="already"):
-        services.plan_start_next_period(plan=plan, actor=kam)
+        plans_services.plan_start_next_period(plan=plan, actor=kam)
 
-    services.plan_section_save(
+    plans_services.plan_section_save(
         plan=successor, kind="position", body="Year two", expected_version=1, actor=kam
     )
-    services.plan_submit(plan=successor, actor=kam, today=TODAY)
-    services.plan_approve(plan=successor, actor=director, today=TODAY)
+    plans_services.plan_submit(plan=successor, actor=kam, today=TODAY)
+    plans_services.plan_approve(plan=successor, actor=director, today=TODAY)
 
     plan.refresh_from_db()
     assert plan.status == PlanStatus.ARCHIVED
@@ -413,7 +423,7 @@ def test_the_next_period_of_a_leap_year_ends_on_its_last_day():
         period_end=dt.date(2027, 12, 31),
         review_date=dt.date(2027, 2, 28),
     )
-    shift = services.PeriodShift.of(plan)
+    shift = plans_services.PeriodShift.of(plan)
 
     assert shift(dt.date(2028, 1, 1)) - dt.timedelta(days=1) == dt.date(2028, 12, 31)
     assert shift(dt.date(2028, 2, 29)) == dt.date(2029, 2, 28)
@@ -447,7 +457,7 @@ def test_the_next_period_past_the_last_accepted_date_is_refused(
         review_date=review_date,
     )
     with pytest.raises(DomainError) as refusal:
-        services.plan_start_next_period(plan=plan, actor=kam)
+        plans_services.plan_start_next_period(plan=plan, actor=kam)
     assert str(refusal.value) == NEXT_PERIOD_OUT_OF_RANGE
     assert list(Plan.objects.values_list("pk", flat=True)) == [plan.pk]
 
@@ -469,13 +479,13 @@ def test_an_objective_due_past_the_range_next_period_refuses_the_next_period(pla
     # 2199-06-30 is accepted; one year on, 2200-06-30, is not.
     factories.ObjectiveFactory(plan=plan, due_date=dt.date(2199, 6, 30))
     with pytest.raises(DomainError) as refusal:
-        services.plan_start_next_period(plan=plan, actor=kam)
+        plans_services.plan_start_next_period(plan=plan, actor=kam)
     assert str(refusal.value) == NEXT_PERIOD_OUT_OF_RANGE
     assert list(Plan.objects.values_list("pk", flat=True)) == [plan.pk]
 
 
 def test_the_next_period_may_end_on_the_last_accepted_date(plan_2198, kam):
-    successor = services.plan_start_next_period(plan=plan_2198, actor=kam)
+    successor = plans_services.plan_start_next_period(plan=plan_2198, actor=kam)
     # 2198 is a calendar year, so the next period is the calendar year 2199.
     assert (successor.period_start, successor.period_end, successor.review_date) == (
         dt.date(2199, 1, 1),
@@ -489,10 +499,10 @@ def test_the_next_period_may_end_on_the_last_accepted_date(plan_2198, kam):
 
 def test_a_stage_objective_needs_a_target_stage(plan, kam):
     with pytest.raises(DomainError, match="target stage"):
-        services.objective_create(
+        items.objective_create(
             plan=plan, actor=kam, metric=ObjectiveMetric.STAGE, due_date=dt.date(2026, 12, 31)
         )
-    objective = services.objective_create(
+    objective = items.objective_create(
         plan=plan,
         actor=kam,
         metric=ObjectiveMetric.STAGE,
@@ -506,7 +516,7 @@ def test_a_stage_objective_needs_a_target_stage(plan, kam):
 @pytest.mark.parametrize("due_date", [dt.date(1, 1, 1), dt.date(9999, 12, 31)])
 def test_an_action_due_outside_the_plausible_range_is_refused(plan, kam, due_date):
     with pytest.raises(InvalidInput) as refusal:
-        services.action_create(
+        items.action_create(
             plan=plan,
             actor=kam,
             family=ActionFamily.SERVICE_LEVELS,
@@ -523,41 +533,41 @@ def test_an_action_due_outside_the_plausible_range_is_refused(plan, kam, due_dat
 
 
 def test_objective_update_and_delete_check_the_version(plan, kam):
-    objective = services.objective_create(
+    objective = items.objective_create(
         plan=plan,
         actor=kam,
         metric=ObjectiveMetric.PROFIT,
         target_value=Decimal("100000"),
         due_date=dt.date(2026, 12, 31),
     )
-    services.objective_update(
+    items.objective_update(
         objective=objective, expected_version=1, actor=kam, target_value=Decimal("120000")
     )
     with pytest.raises(ConflictError):
-        services.objective_delete(objective=objective, expected_version=1, actor=kam)
+        items.objective_delete(objective=objective, expected_version=1, actor=kam)
     assert Objective.objects.filter(pk=objective.pk).exists()
 
-    services.objective_delete(objective=objective, expected_version=2, actor=kam)
+    items.objective_delete(objective=objective, expected_version=2, actor=kam)
 
     assert not Objective.objects.filter(pk=objective.pk).exists()
     assert versions(plan)[-1].note.endswith("deleted")
 
 
 def test_solution_lifecycle(plan, kam):
-    solution = services.solution_create(
+    solution = items.solution_create(
         plan=plan, actor=kam, title="Kanban", value_measure="Line stops down 30%"
     )
-    services.solution_update(solution=solution, expected_version=1, actor=kam, title="Kanban 2")
+    items.solution_update(solution=solution, expected_version=1, actor=kam, title="Kanban 2")
     solution.refresh_from_db()
     assert (solution.title, solution.version) == ("Kanban 2", 2)
-    services.solution_delete(solution=solution, expected_version=2, actor=kam)
+    items.solution_delete(solution=solution, expected_version=2, actor=kam)
     assert not Solution.objects.exists()
 
 
 def test_action_owner_must_be_on_our_side(plan, kam):
     stranger = factories.KamFactory(username="stranger")
     with pytest.raises(DomainError, match="owner"):
-        services.action_create(
+        items.action_create(
             plan=plan,
             actor=kam,
             family=ActionFamily.RISK_REDUCTION,
@@ -569,23 +579,21 @@ def test_action_owner_must_be_on_our_side(plan, kam):
 
 
 def test_marking_an_action_done_stamps_completion_and_reopening_clears_it(kam, line_audit):
-    services.action_update(action=line_audit, expected_version=1, actor=kam, status="done")
+    items.action_update(action=line_audit, expected_version=1, actor=kam, status="done")
     line_audit.refresh_from_db()
     assert line_audit.completed_at is not None
 
-    services.action_update(action=line_audit, expected_version=2, actor=kam, status="open")
+    items.action_update(action=line_audit, expected_version=2, actor=kam, status="open")
     line_audit.refresh_from_db()
     assert line_audit.completed_at is None
     assert line_audit.version == 3
 
 
 def test_stale_action_save_is_refused_and_the_newer_one_kept(kam, line_audit):
-    services.action_update(
-        action=line_audit, expected_version=1, actor=kam, title="Line audit (Q2)"
-    )
+    items.action_update(action=line_audit, expected_version=1, actor=kam, title="Line audit (Q2)")
 
     with pytest.raises(ConflictError) as conflict:
-        services.action_update(action=line_audit, expected_version=1, actor=kam, title="Mine")
+        items.action_update(action=line_audit, expected_version=1, actor=kam, title="Mine")
 
     assert conflict.value.current_version == 2
     line_audit.refresh_from_db()
@@ -594,16 +602,16 @@ def test_stale_action_save_is_refused_and_the_newer_one_kept(kam, line_audit):
 
 def test_director_cannot_edit_actions(director, line_audit):
     with pytest.raises(PermissionDenied):
-        services.action_update(action=line_audit, expected_version=1, actor=director, title="x")
+        items.action_update(action=line_audit, expected_version=1, actor=director, title="x")
     with pytest.raises(PermissionDenied):
-        services.action_delete(action=line_audit, expected_version=1, actor=director)
+        items.action_delete(action=line_audit, expected_version=1, actor=director)
     line_audit.refresh_from_db()
     assert (line_audit.title, line_audit.version) == ("Line audit", 1)
 
 
 def test_version_numbers_follow_each_other(plan, kam):
     for index in range(3):
-        services.plan_section_save(
+        plans_services.plan_section_save(
             plan=plan, kind="needs", body=f"v{index}", expected_version=index + 1, actor=kam
         )
 
@@ -630,4 +638,4 @@ def test_snapshots_from_older_code_compare_equal_to_new_ones(plan):
     older = dict(first.snapshot, investment_budget="16000")  # written without decimals
     newer = dict(first.snapshot, investment_budget="16000.00")
 
-    assert selectors.snapshot_parts(older) == selectors.snapshot_parts(newer)
+    assert plans_selectors.snapshot_parts(older) == plans_selectors.snapshot_parts(newer)

@@ -10,8 +10,10 @@ import pytest
 from django.apps import apps
 from django.urls import reverse
 
-from plans import selectors, services
 from plans.models import PlanText, PlanVersion
+from plans.selectors import plans as plans_selectors
+from plans.services import items
+from plans.services import plans as plans_services
 from tests import factories
 
 # About 50,000 characters, every line different: a large section.
@@ -25,7 +27,7 @@ def plan(key_account, kam):
 
 def save(plan, kam, kind, body):
     section = plan.sections.get(kind=kind)
-    return services.plan_section_save(
+    return plans_services.plan_section_save(
         plan=plan, kind=kind, body=body, expected_version=section.version, actor=kam
     )
 
@@ -52,14 +54,14 @@ def test_one_line_saves_after_a_large_section_do_not_copy_it(plan, kam):
 
 def test_every_version_reads_as_the_plan_was(plan, kam, line_audit):
     save(plan, kam, "position", LARGE)
-    services.action_update(
+    items.action_update(
         action=line_audit, expected_version=1, actor=kam, description="Details. " * 50
     )
     newest = PlanVersion.objects.filter(plan=plan).order_by("-number").first()
 
     assert (
-        selectors.version_snapshots([newest])[newest.pk]
-        == (selectors.plan_snapshots([plan])[plan.pk])
+        plans_selectors.version_snapshots([newest])[newest.pk]
+        == (plans_selectors.plan_snapshots([plan])[plan.pk])
     )
     assert len(PlanText.objects.filter(plan=plan)) == 2  # the section and the description
 
@@ -126,7 +128,7 @@ def test_the_migration_moves_old_versions_texts_out_once_and_back(plan, kam):
     assert PlanText.objects.filter(plan=plan).count() == 3
     assert all(LARGE not in json.dumps(version.snapshot) for version in versions)
     assert versions[0].snapshot["sections"]["needs"] == "Short need"
-    read = selectors.version_snapshots(versions)
+    read = plans_selectors.version_snapshots(versions)
     assert {version.number: read[version.pk] for version in versions} == originals
 
     migration.put_texts_inline(apps, None)
@@ -140,15 +142,15 @@ def test_versions_with_inline_texts_still_read_the_same(plan, kam):
     """The demo's first versions, and any not migrated, hold their texts inline."""
     version = PlanVersion.objects.create(plan=plan, number=99, snapshot=old_snapshot(plan, LARGE))
 
-    assert selectors.version_snapshots([version])[version.pk] == old_snapshot(plan, LARGE)
+    assert plans_selectors.version_snapshots([version])[version.pk] == old_snapshot(plan, LARGE)
 
 
 def test_a_next_period_plan_keeps_its_own_texts(plan, kam, line_audit):
     save(plan, kam, "position", LARGE)
 
-    successor = services.plan_start_next_period(plan=plan, actor=kam)
+    successor = plans_services.plan_start_next_period(plan=plan, actor=kam)
 
     first = PlanVersion.objects.get(plan=successor, number=1)
-    assert selectors.version_snapshots([first])[first.pk]["sections"]["position"] == LARGE
+    assert plans_selectors.version_snapshots([first])[first.pk]["sections"]["position"] == LARGE
     assert [a["title"] for a in first.snapshot["actions"]] == ["Line audit"]
     assert PlanText.objects.filter(plan=successor, body=LARGE).count() == 1

@@ -14,8 +14,8 @@ from django.urls import reverse
 
 from accounts.models import AccountStatus, Stage, StageChange
 from plans.models import ActionStatus, CommitmentStatus, PlanStatus
-from scoring import portfolio
 from scoring.models import AccountScore, MetricSnapshot
+from scoring.portfolio import base, tiles
 from tests import factories
 from tests.portfolio.builders import bulk_accounts, make_run, score
 
@@ -171,7 +171,7 @@ def test_revenue_fall_warning_is_for_more_than_15_percent(
     ],
 )
 def test_portfolio_size_guardrail(key_accounts, level, text):
-    guardrail = portfolio.portfolio_size_guardrail(key_accounts)
+    guardrail = tiles.portfolio_size_guardrail(key_accounts)
 
     assert guardrail.level == level
     assert text in guardrail.message
@@ -211,7 +211,7 @@ def test_filters_narrow_the_figures_to_a_kams_accounts(client, director, four_ac
 
     board = client.get(DASHBOARD, {"kam": other_kam.pk}).context["board"]
 
-    assert board.scope == portfolio.Scope(kam_id=other_kam.pk)
+    assert board.scope == base.Scope(kam_id=other_kam.pk)
     assert board.figures.accounts == 1
     assert board.figures.revenue == Decimal(150)
     # The size guardrail stays about the whole programme; the selection has no key account.
@@ -332,7 +332,7 @@ def test_page_has_a_canvas_table_and_csv_link_per_chart_and_no_inline_script(
 
 
 def portfolio_exports() -> list[str]:
-    from scoring.portfolio_views import EXPORTS
+    from scoring.portfolio.views import EXPORTS
 
     return list(EXPORTS)
 
@@ -392,8 +392,8 @@ def test_dashboard_query_count_does_not_grow_with_the_portfolio(
 
     board = response.context["board"]
     assert board.figures.accounts == count
-    assert len(board.matrix) == min(count, portfolio.MATRIX_MAX_BUBBLES)
-    assert len(board.whale) == min(count, portfolio.CURVE_POINTS)
+    assert len(board.matrix) == min(count, base.MATRIX_MAX_BUBBLES)
+    assert len(board.whale) == min(count, base.CURVE_POINTS)
     assert board.warnings  # every kind of warning has rows at both sizes
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from scoring.models import AccountScore
-from scoring.portfolio_views import EXPORTS
+from scoring.portfolio.views import EXPORTS
 from tests import factories
 from tests.portfolio.builders import make_run, score
 

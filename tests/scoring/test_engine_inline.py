@@ -12,7 +12,8 @@ import threading
 import pytest
 from django.db import connection
 
-from scoring import engine, services
+from scoring import services
+from scoring.engine import chunk, housekeeping
 from scoring.models import AccountScore, CriterionScore, RunStatus, RunTrigger
 from tests.scoring import scenario
 
@@ -23,9 +24,10 @@ def test_in_process_steps_run_side_by_side_on_postgresql_with_the_same_results(
 ):
     scenario.build()
     threads = {"compute_chunk": [], "prune_runs": []}
+    modules = {"compute_chunk": chunk, "prune_runs": housekeeping}
 
     def recording(name):
-        step = getattr(engine, name)
+        step = getattr(modules[name], name)
 
         def recorded(**kwargs):
             threads[name].append(threading.get_ident())
@@ -34,7 +36,7 @@ def test_in_process_steps_run_side_by_side_on_postgresql_with_the_same_results(
         return recorded
 
     for name in threads:
-        monkeypatch.setattr(engine, name, recording(name))
+        monkeypatch.setattr(modules[name], name, recording(name))
     # keep one succeeded run's rows: the second run prunes the first one's
     monkeypatch.setattr(services, "KEEP_SUCCEEDED", 1)
     monkeypatch.setattr(services.os, "cpu_count", lambda: 2)  # one thread per chunk

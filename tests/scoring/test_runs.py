@@ -10,7 +10,9 @@ from django.utils import timezone
 
 from accounts.models import Activity, SalesLine
 from kam.celery import app as celery_app
-from scoring import engine, services, tasks
+from scoring import services, tasks
+from scoring.engine import chunk as chunk_engine
+from scoring.engine import final
 from scoring.models import (
     AccountScore,
     CriterionScore,
@@ -111,7 +113,7 @@ def test_a_chunk_that_fails_once_is_retried_by_celery(
 ):
     # "Recompute now" runs as of today: so does the reference
     reference = results(services.run_recompute(run=services.run_request(trigger="command")))
-    real = engine.compute_chunk
+    real = chunk_engine.compute_chunk
     calls = []
 
     def flaky(**kwargs):
@@ -121,7 +123,7 @@ def test_a_chunk_that_fails_once_is_retried_by_celery(
             raise OperationalError("server closed the connection unexpectedly")
         return written
 
-    monkeypatch.setattr(engine, "compute_chunk", flaky)
+    monkeypatch.setattr(chunk_engine, "compute_chunk", flaky)
     # Inline tasks re-raise a retry when eager exceptions propagate; let Celery retry instead,
     # as a worker does.
     monkeypatch.setitem(celery_app.conf, "task_eager_propagates", False)
@@ -144,7 +146,7 @@ def test_a_chunk_that_keeps_failing_fails_the_run_and_keeps_the_previous_results
     def broken(**kwargs):
         raise ValueError("bad data in range")
 
-    monkeypatch.setattr(engine, "compute_chunk", broken)
+    monkeypatch.setattr(chunk_engine, "compute_chunk", broken)
     with django_capture_on_commit_callbacks(execute=True):
         run = services.run_enqueue(trigger=RunTrigger.MANUAL)
     run.refresh_from_db()
@@ -320,7 +322,7 @@ def test_a_failed_chunk_records_its_accounts_and_the_rows_out_of_range(
     account = portfolio.accounts["A"]
     out_of_range_rows(account)
     far_line = SalesLine.objects.get(erp_document="FAR-1")
-    monkeypatch.setattr(engine, "compute_chunk", year_zero)
+    monkeypatch.setattr(chunk_engine, "compute_chunk", year_zero)
 
     if celery:
         # the failure ends in on_commit's robust callback, which logs it
@@ -352,7 +354,7 @@ def test_a_failed_chunk_records_its_accounts_and_the_rows_out_of_range(
 
 
 def test_a_failed_final_stage_says_so(portfolio, monkeypatch):
-    monkeypatch.setattr(engine, "finalize_scores", year_zero)
+    monkeypatch.setattr(final, "finalize_scores", year_zero)
     with pytest.raises(ValueError):
         services.run_recompute(run=request_run())
     run = ScoringRun.objects.get()
@@ -366,7 +368,7 @@ def test_a_chunk_failing_on_a_worker_records_where_before_the_chords_errback(
     the failure with its place itself."""
     run = request_run()
     plan = services.run_prepare(run_id=run.pk)
-    monkeypatch.setattr(engine, "compute_chunk", year_zero)
+    monkeypatch.setattr(chunk_engine, "compute_chunk", year_zero)
     chunk = plan.chunks[1]
 
     with pytest.raises(ValueError):

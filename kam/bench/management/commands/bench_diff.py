@@ -36,8 +36,8 @@ from django.urls import reverse
 from accounts.models import Account, AccountStatus, User
 from kam import bounds
 from kam import rules as kam_rules
-from plans import services
 from plans.models import PlanSection, PlanVersion, SectionKind
+from plans.services import plans as plans_services
 
 GOAL_MS = 500
 
@@ -146,7 +146,7 @@ class Command(BaseCommand):
             status=AccountStatus.KEY,
             kam=kam,
         )
-        plan = services.plan_create(
+        plan = plans_services.plan_create(
             account=account,
             actor=kam,
             title="Benchmark plan",
@@ -183,7 +183,7 @@ class Command(BaseCommand):
         """Save `body` in each section of `kinds`; the number of the version written last."""
         for kind in kinds:
             section = PlanSection.objects.get(plan=plan, kind=kind)
-            services.plan_section_save(
+            plans_services.plan_section_save(
                 plan=plan, kind=kind, body=body, expected_version=section.version, actor=kam
             )
         return PlanVersion.objects.filter(plan=plan).order_by("-number")[0].number

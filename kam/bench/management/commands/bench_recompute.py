@@ -29,8 +29,9 @@ from django.db import connection, transaction
 
 from accounts.models import Account, Activity, SalesLine
 from kam.bench import start_celery_worker
-from scoring import engine, services
+from scoring import services
 from scoring.engine import dialect
+from scoring.engine import window as window_engine
 from scoring.models import CostRate, RunStatus, RunTrigger, ScoringRun
 
 MARKER = "kam_bench_dataset"
@@ -170,7 +171,7 @@ class Command(BaseCommand):
     # The floor ----------------------------------------------------------------------------
 
     def _floor(self) -> tuple[float, float]:
-        window = engine.Window(ScoringRun.objects.latest("pk").as_of)
+        window = window_engine.Window(ScoringRun.objects.latest("pk").as_of)
         bounds = [window.t12_start, window.t12_end]
         sales = SalesLine._meta.db_table
         activity = Activity._meta.db_table

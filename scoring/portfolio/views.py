@@ -22,10 +22,12 @@ from accounts.services import account_designate
 from kam.errors import DomainError
 from kam.exports import export_response
 from kam.permissions import requires
-from scoring import portfolio, workbench
-from scoring.engine.rules import HIGH_ATTRACTIVENESS, HIGH_STRENGTH
+from scoring import workbench
+from scoring.engine.thresholds import HIGH_ATTRACTIVENESS, HIGH_STRENGTH
 from scoring.forms import DesignationForm, PortfolioFilterSet, WeightsForm, kams_with_load
 from scoring.models import ScoringRun
+from scoring.portfolio import base, charts, overdue, tiles
+from scoring.portfolio import dashboard as dashboard_portfolio
 from scoring.portfolio.warnings import every_warning
 from scoring.selectors import current_run
 
@@ -48,7 +50,7 @@ def _num(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def chart_payload(board: portfolio.Dashboard) -> dict[str, Any]:
+def chart_payload(board: dashboard_portfolio.Dashboard) -> dict[str, Any]:
     """The charts' data as plain JSON for static/js/portfolio.js (json_script, no inline JS)."""
     account_url = reverse("accounts:detail", args=[ACCOUNT_ID_PLACEHOLDER])
     peak = board.whale_peak
@@ -64,7 +66,7 @@ def chart_payload(board: portfolio.Dashboard) -> dict[str, Any]:
                 "y": _num(row["attractiveness"]),
                 "revenue": _num(row["revenue"]),
                 "stage": row["stage"],
-                "key": row["status"] == portfolio.KEY,
+                "key": row["status"] == base.KEY,
             }
             for row in board.matrix
         ],
@@ -106,7 +108,7 @@ def quarter_label(day: dt.date) -> str:
 def dashboard(request: HttpRequest) -> HttpResponse:
     run = current_run()
     filters = _filters(request, run)
-    board = portfolio.portfolio_dashboard(
+    board = dashboard_portfolio.portfolio_dashboard(
         scope=filters.selected_scope(),
         period=filters.selected_period(),
         run=run,
@@ -134,13 +136,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "query": filters.query_string(),
             # The run's tables are rendered once per run and filters, like its results.
             "results_key": (
-                portfolio.run_results_cache_key(run, board.scope, board.period) if run else ""
+                dashboard_portfolio.run_results_cache_key(run, board.scope, board.period)
+                if run
+                else ""
             ),
-            "results_seconds": portfolio.RESULTS_CACHE_SECONDS,
+            "results_seconds": dashboard_portfolio.RESULTS_CACHE_SECONDS,
             "limits": {
-                "typical": (portfolio.TYPICAL_MIN, portfolio.TYPICAL_MAX),
-                "outer": (portfolio.LIMIT_MIN, portfolio.LIMIT_MAX),
-                "too_many": portfolio.TOO_MANY,
+                "typical": (base.TYPICAL_MIN, base.TYPICAL_MAX),
+                "outer": (base.LIMIT_MIN, base.LIMIT_MAX),
+                "too_many": base.TOO_MANY,
             },
         },
     )
@@ -152,21 +156,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 CHUNK = 2000
 
 
-def _matrix_rows(run: ScoringRun, scope: portfolio.Scope) -> Iterator[list[Any]]:
-    rows = portfolio.matrix_scores(run, scope).values_list(*portfolio.MATRIX_FIELDS)
+def _matrix_rows(run: ScoringRun, scope: base.Scope) -> Iterator[list[Any]]:
+    rows = charts.matrix_scores(run, scope).values_list(*charts.MATRIX_FIELDS)
     yield from (list(row) for row in rows.iterator(chunk_size=CHUNK))
 
 
-def _curve_rows(run: ScoringRun, scope: portfolio.Scope, field_name: str) -> Iterator[list[Any]]:
-    figures = portfolio.run_figures(run, scope)
+def _curve_rows(run: ScoringRun, scope: base.Scope, field_name: str) -> Iterator[list[Any]]:
+    figures = tiles.run_figures(run, scope)
     total = figures.revenue if field_name == "revenue" else figures.net_profit
     rows = (
-        portfolio.ranked_cumulative(run, scope, field_name)
+        charts.ranked_cumulative(run, scope, field_name)
         .order_by("position")
         .values_list("position", "account_id", "account__name", field_name, "cumulative")
     )
     for position, account_id, name, value, cumulative in rows.iterator(chunk_size=CHUNK):
-        point = portfolio.curve_point(position, cumulative, n=figures.accounts, total=total)
+        point = charts.curve_point(position, cumulative, n=figures.accounts, total=total)
         yield [
             position,
             account_id,
@@ -178,21 +182,21 @@ def _curve_rows(run: ScoringRun, scope: portfolio.Scope, field_name: str) -> Ite
         ]
 
 
-def _warning_rows(run: ScoringRun | None, scope: portfolio.Scope) -> Iterator[list[Any]]:
+def _warning_rows(run: ScoringRun | None, scope: base.Scope) -> Iterator[list[Any]]:
     for kind, level, warning in every_warning(run, scope, chunk_size=CHUNK):
         account_id = "" if warning.account_id is None else warning.account_id
         yield [kind, level, account_id, warning.account_name, warning.detail]
 
 
-def _overdue_rows(scope: portfolio.Scope, today: dt.date) -> Iterator[list[Any]]:
-    for row in portfolio.overdue_plans(scope, today).values_list(*portfolio.PLAN_FIELDS):
+def _overdue_rows(scope: base.Scope, today: dt.date) -> Iterator[list[Any]]:
+    for row in overdue.overdue_plans(scope, today).values_list(*overdue.PLAN_FIELDS):
         pk, title, review_date, account_id, account_name = row
         yield ["plan overdue for review", pk, title, review_date, account_id, account_name]
-    for row in portfolio.overdue_actions(scope, today).values_list(*portfolio.ACTION_FIELDS):
+    for row in overdue.overdue_actions(scope, today).values_list(*overdue.ACTION_FIELDS):
         pk, title, due_date, _plan_id, account_id, account_name = row
         yield ["action overdue", pk, title, due_date, account_id, account_name]
-    commitments = portfolio.breached_commitments(scope)
-    for row in commitments.values_list(*portfolio.COMMITMENT_FIELDS):
+    commitments = overdue.breached_commitments(scope)
+    for row in commitments.values_list(*overdue.COMMITMENT_FIELDS):
         pk, promise, since, account_id, account_name = row
         yield ["commitment breached", pk, promise, since.date(), account_id, account_name]
 
@@ -208,7 +212,7 @@ class Download:
     `needs_run` is a 404 until a run has finished."""
 
     header: tuple[str, ...]
-    rows: Callable[[Run, portfolio.Scope, portfolio.Period], Iterable[Iterable[Any]]]
+    rows: Callable[[Run, base.Scope, base.Period], Iterable[Iterable[Any]]]
     needs_run: bool = False
 
 
@@ -216,36 +220,36 @@ class Download:
 # then answer as errors); the generators only turn them into lines.
 
 
-def _kam_load_rows(run: Run, scope: portfolio.Scope, period: portfolio.Period) -> Rows:
-    loads = portfolio.kam_loads(scope)
+def _kam_load_rows(run: Run, scope: base.Scope, period: base.Period) -> Rows:
+    loads = tiles.kam_loads(scope)
     return ([x.kam_id, x.name, x.key_accounts, x.accounts, x.overloaded] for x in loads)
 
 
-def _stage_rows(run: Run, scope: portfolio.Scope, period: portfolio.Period) -> Rows:
-    stages = portfolio.stage_distribution(scope)
+def _stage_rows(run: Run, scope: base.Scope, period: base.Period) -> Rows:
+    stages = charts.stage_distribution(scope)
     return ([s["label"], s["key"], s["other"]] for s in stages)
 
 
-def _movement_rows(run: Run, scope: portfolio.Scope, period: portfolio.Period) -> Rows:
-    months = portfolio.stage_movements(scope, period)["months"]
+def _movement_rows(run: Run, scope: base.Scope, period: base.Period) -> Rows:
+    months = charts.stage_movements(scope, period)["months"]
     return ([f"{m['month']:%Y-%m}", m["up"], m["down"]] for m in months)
 
 
-def _transition_rows(run: Run, scope: portfolio.Scope, period: portfolio.Period) -> Rows:
-    transitions = portfolio.stage_movements(scope, period)["transitions"]
+def _transition_rows(run: Run, scope: base.Scope, period: base.Period) -> Rows:
+    transitions = charts.stage_movements(scope, period)["transitions"]
     return ([t["from"], t["to"], t["moves"]] for t in transitions)
 
 
 GROUPS = ("key", "other")  # key accounts against the others
 
 
-def _trend_rows(run: Run, scope: portfolio.Scope, period: portfolio.Period) -> Rows:
-    trends = portfolio.effectiveness_trends(scope, period)
+def _trend_rows(run: Run, scope: base.Scope, period: base.Period) -> Rows:
+    trends = charts.effectiveness_trends(scope, period)
     series = trends["series"]
 
     def line(index: int, quarter: dt.date) -> list[Any]:
         row: list[Any] = [quarter_label(quarter)]
-        for metric, _ in portfolio.TREND_METRICS:
+        for metric, _ in charts.TREND_METRICS:
             for group in GROUPS:
                 value = series[metric][group][index]
                 row.append(None if value is None else round(value, 4))
@@ -304,7 +308,7 @@ EXPORTS: dict[str, Download] = {
     "effectiveness": Download(
         (
             "quarter",
-            *(f"{metric}_{group}" for metric, _ in portfolio.TREND_METRICS for group in GROUPS),
+            *(f"{metric}_{group}" for metric, _ in charts.TREND_METRICS for group in GROUPS),
         ),
         _trend_rows,
     ),
@@ -345,13 +349,13 @@ def export(request: HttpRequest, name: str) -> HttpResponseBase:
 
 
 def _workbench_context(run: ScoringRun | None, form: WeightsForm) -> dict[str, Any]:
-    counts = portfolio.account_counts(portfolio.Scope())
+    counts = tiles.account_counts(base.Scope())
     return {
         "run": run,
         "form": form,
         "can_change": True,
         "key_count": counts.key_all,
-        "guardrail": portfolio.portfolio_size_guardrail(counts.key_all),
+        "guardrail": tiles.portfolio_size_guardrail(counts.key_all),
         "key_accounts": workbench.key_accounts(run),
         "candidates": workbench.candidates(run),
         "kams": list(kams_with_load()),

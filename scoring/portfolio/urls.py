@@ -3,7 +3,7 @@ which KAMs read too (for the accounts they serve)."""
 
 from django.urls import path
 
-from scoring import portfolio_views as views
+from scoring.portfolio import views
 from scoring.score_views import score_list
 
 app_name = "portfolio"
