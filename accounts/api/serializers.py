@@ -24,7 +24,7 @@ from accounts.models import (
     TeamMembership,
     User,
 )
-from kam.api import MAX_ID, StrictModelSerializer, StrictSerializer
+from kam.api import MAX_ID, ScopedCreateMixin, StrictModelSerializer, StrictSerializer
 
 # The largest list one bulk request may carry: bigger loads go through the file import.
 MAX_BULK_LINES = 5000
@@ -118,15 +118,13 @@ class StageChangeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class StageChangeCreateSerializer(StrictSerializer):
+class StageChangeCreateSerializer(ScopedCreateMixin, StrictSerializer):
+    """A move of an account you serve to another relationship stage, with the reason."""
+
+    parent_field = "account"
     account = serializers.PrimaryKeyRelatedField(queryset=Account.objects.none())
     to_stage = serializers.ChoiceField(choices=Stage.choices)
     reason = serializers.CharField(max_length=2000)
-
-    def __init__(self, *args: Any, accounts: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if accounts is not None:
-            self.fields["account"].queryset = accounts
 
 
 class ContactSerializer(serializers.ModelSerializer):
@@ -161,16 +159,14 @@ class ContactUpdateSerializer(StrictModelSerializer):
         extra_kwargs = {"influence": {"min_value": 1, "max_value": 5}}
 
 
-class ContactCreateSerializer(ContactUpdateSerializer):
+class ContactCreateSerializer(ScopedCreateMixin, ContactUpdateSerializer):
+    """A new contact in the decision-making unit of an account whose details you see."""
+
+    parent_field = "account"
     account = serializers.PrimaryKeyRelatedField(queryset=Account.objects.none())
 
     class Meta(ContactUpdateSerializer.Meta):
         fields = ["account", *Contact.EDITABLE_FIELDS]
-
-    def __init__(self, *args: Any, accounts: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if accounts is not None:
-            self.fields["account"].queryset = accounts
 
 
 class TeamMemberSerializer(serializers.ModelSerializer):
@@ -182,15 +178,13 @@ class TeamMemberSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TeamMemberCreateSerializer(StrictSerializer):
+class TeamMemberCreateSerializer(ScopedCreateMixin, StrictSerializer):
+    """A person joining an account's team in one functional role."""
+
+    parent_field = "account"
     account = serializers.PrimaryKeyRelatedField(queryset=Account.objects.none())
     user = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
     functional_role = serializers.ChoiceField(choices=FunctionalRole.choices)
-
-    def __init__(self, *args: Any, accounts: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if accounts is not None:
-            self.fields["account"].queryset = accounts
 
 
 class SalesLineSerializer(serializers.ModelSerializer):

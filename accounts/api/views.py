@@ -110,7 +110,7 @@ class StageChangeViewSet(ReadOnlyKamViewSet):
     )
     def create(self, request: Any) -> Response:
         body = s.StageChangeCreateSerializer(
-            data=request.data, accounts=Account.objects.with_details_visible_to(request.user)
+            data=request.data, parents=Account.objects.with_details_visible_to(request.user)
         )
         body.is_valid(raise_exception=True)
         change = services.account_change_stage(actor=request.user, **body.validated_data)
@@ -157,7 +157,7 @@ class ContactViewSet(VersionedUpdateMixin, VersionedDestroyMixin, ReadOnlyKamVie
     )
     def create(self, request: Any) -> Response:
         body = s.ContactCreateSerializer(
-            data=request.data, accounts=Account.objects.with_details_visible_to(request.user)
+            data=request.data, parents=Account.objects.with_details_visible_to(request.user)
         )
         body.is_valid(raise_exception=True)
         contact = services.contact_create(actor=request.user, **body.validated_data)
@@ -202,7 +202,7 @@ class TeamMemberViewSet(ReadOnlyKamViewSet):
     )
     def create(self, request: Any) -> Response:
         body = s.TeamMemberCreateSerializer(
-            data=request.data, accounts=Account.objects.visible_to(request.user)
+            data=request.data, parents=Account.objects.visible_to(request.user)
         )
         body.is_valid(raise_exception=True)
         membership = services.team_member_add(actor=request.user, **body.validated_data)
