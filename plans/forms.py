@@ -84,7 +84,7 @@ class PlanDetailsForm(VersionedMixin, forms.ModelForm):
 
     class Meta:
         model = Plan
-        fields = ["title", "review_date", "period_end", "investment_budget", "version"]
+        fields = [*Plan.EDITABLE_FIELDS, "version"]
         widgets = {
             "review_date": forms.DateInput(**DATE_WIDGET),
             "period_end": forms.DateInput(**DATE_WIDGET),

@@ -71,6 +71,10 @@ class Plan(models.Model):
     history = HistoricalRecords(excluded_fields=["updated_at"])
     objects = PlanQuerySet.as_manager()
 
+    # What a plan's details edit may change (page, API and service); the rest follows the
+    # lifecycle or is set when the plan starts.
+    EDITABLE_FIELDS = ("title", "review_date", "period_end", "investment_budget")
+
     class Meta:
         constraints = [
             models.UniqueConstraint(

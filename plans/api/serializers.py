@@ -208,7 +208,7 @@ class PlanCreateSerializer(ScopedCreateMixin, StrictSerializer):
 class PlanUpdateSerializer(StrictModelSerializer):
     class Meta:
         model = Plan
-        fields = ["title", "review_date", "period_end", "investment_budget"]
+        fields = list(Plan.EDITABLE_FIELDS)
 
 
 class PlanReturnSerializer(StrictSerializer):

@@ -73,7 +73,7 @@ from plans.models import (
 from plans.selectors import plans as plans_selectors
 from plans.selectors.plans import ACTUAL_OF
 
-PLAN_FIELDS = frozenset({"title", "review_date", "period_end", "investment_budget"})
+PLAN_FIELDS = frozenset(Plan.EDITABLE_FIELDS)
 SUBMITTABLE = (PlanStatus.DRAFT, PlanStatus.APPROVED, PlanStatus.UNDER_REVIEW)
 # The daily sweep works in fixed batches: short locks, flat memory on a large portfolio.
 REVIEW_BATCH_SIZE = 500
