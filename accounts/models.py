@@ -401,6 +401,18 @@ class SalesLine(models.Model):
     erp_document = models.CharField(max_length=40)
     erp_line = models.PositiveIntegerField()
 
+    # Every field of a line as the ERP sends it (the API, the demo's bulk load).
+    FIELDS = (
+        "account",
+        "date",
+        "product_category",
+        "quantity",
+        "revenue",
+        "cost_of_goods",
+        "erp_document",
+        "erp_line",
+    )
+
     class Meta:
         constraints = [
             models.UniqueConstraint(

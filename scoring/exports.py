@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import F, FilteredRelation, Q
 
 from accounts.models import Account, AccountStatus, GeographicScope, Quadrant, Stage
-from scoring.models import ScoringRun
+from scoring.models import AccountScore, ScoringRun
 
 STATUS = dict(AccountStatus.choices)
 STAGE = dict(Stage.choices)
@@ -40,12 +40,7 @@ SCORE_FIELDS = (
     "net_profit",
     "share_of_wallet_pct",
     "headroom",
-    "dmu_coverage_pct",
-    "satisfaction",
-    "is_pareto",
-    "is_4x",
-    "is_misclassified",
-    "kam_overloaded",
+    *AccountScore.RELATIONSHIP_AND_FLAG_FIELDS,
 )
 
 

@@ -224,6 +224,17 @@ class AccountScore(models.Model):
     is_misclassified = models.BooleanField(default=False)
     kam_overloaded = models.BooleanField(default=False)
 
+    # The relationship figures and flags every listing of a score row ends with (the API, the
+    # portfolio download), in this order.
+    RELATIONSHIP_AND_FLAG_FIELDS = (
+        "dmu_coverage_pct",
+        "satisfaction",
+        "is_pareto",
+        "is_4x",
+        "is_misclassified",
+        "kam_overloaded",
+    )
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["run", "account"], name="account_score_once_per_run"),

@@ -190,17 +190,7 @@ class TeamMemberCreateSerializer(ScopedCreateMixin, StrictSerializer):
 class SalesLineSerializer(serializers.ModelSerializer):
     class Meta:
         model = SalesLine
-        fields = [
-            "id",
-            "account",
-            "date",
-            "product_category",
-            "quantity",
-            "revenue",
-            "cost_of_goods",
-            "erp_document",
-            "erp_line",
-        ]
+        fields = ["id", *SalesLine.FIELDS]
         read_only_fields = fields
 
 

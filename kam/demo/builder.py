@@ -141,16 +141,7 @@ def _build(options: DemoOptions, progress: _Progress) -> DemoResult:
     )
     volumes.write_rows(
         SalesLine,
-        [
-            "account",
-            "date",
-            "product_category",
-            "quantity",
-            "revenue",
-            "cost_of_goods",
-            "erp_document",
-            "erp_line",
-        ],
+        list(SalesLine.FIELDS),
         rows,
     )
     last_day = window.anchor - dt.timedelta(days=1)

@@ -121,12 +121,7 @@ SCORE_FIELDS = [
     "rank",
     "stage",
     "status",
-    "dmu_coverage_pct",
-    "satisfaction",
-    "is_pareto",
-    "is_4x",
-    "is_misclassified",
-    "kam_overloaded",
+    *AccountScore.RELATIONSHIP_AND_FLAG_FIELDS,
 ]
 
 
