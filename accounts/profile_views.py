@@ -1,4 +1,5 @@
-"""The profile page: who you are, and your personal API tokens (create, shown once; revoke)."""
+"""The profile page: who you are, your password (change it: every other session ends), and your
+personal API tokens (create, shown once; revoke)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.views import PasswordChangeView
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -17,6 +20,7 @@ from accounts.models import ApiToken
 from accounts.services import user_sessions_end_elsewhere
 from kam import rules as kam_rules
 from kam.errors import DomainError
+from kam.forms import style
 
 app_name = "profile"
 
@@ -30,13 +34,25 @@ class TokenForm(forms.Form):
     )
 
 
-def _render(request: HttpRequest, form: TokenForm, new_token: str | None = None) -> HttpResponse:
+def _password_form(request: HttpRequest) -> PasswordChangeForm:
+    form = PasswordChangeForm(user=request.user)
+    style(form)
+    return form
+
+
+def _render(
+    request: HttpRequest,
+    form: TokenForm,
+    new_token: str | None = None,
+    password_form: PasswordChangeForm | None = None,
+) -> HttpResponse:
     user_tokens = ApiToken.objects.filter(user=request.user).order_by("-created_at", "-pk")
     return render(
         request,
         "accounts/profile.html",
         {
             "form": form,
+            "password_form": password_form or _password_form(request),
             "tokens": user_tokens,
             "active_tokens": sum(1 for token in user_tokens if token.is_active),
             "new_token": new_token,
@@ -61,6 +77,32 @@ def profile(request: HttpRequest) -> HttpResponse:
         return _render(request, form)
     messages.success(request, f"Token “{token.name}” created. Copy it now: it is shown only once.")
     return _render(request, TokenForm(), new_token=raw)
+
+
+class PasswordChange(PasswordChangeView):
+    """Django's password change (old password, the new one twice, AUTH_PASSWORD_VALIDATORS), on
+    the profile page. The session hash includes the password, so every other session of the
+    user ends; the view keeps this one (update_session_auth_hash)."""
+
+    http_method_names = ["post"]
+    success_url = reverse_lazy("profile:index")
+
+    def get_form(self, form_class: type | None = None) -> PasswordChangeForm:
+        form = super().get_form(form_class)
+        style(form)
+        return form
+
+    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
+        response = super().form_valid(form)
+        messages.success(
+            self.request,
+            "Password changed. Every other browser and device where you were logged in is "
+            "logged out; your API tokens keep working.",
+        )
+        return response
+
+    def form_invalid(self, form: PasswordChangeForm) -> HttpResponse:
+        return _render(self.request, TokenForm(), password_form=form)
 
 
 @login_required
@@ -92,6 +134,7 @@ def logout_elsewhere(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("", profile, name="index"),
+    path("password/", PasswordChange.as_view(), name="password_change"),
     path("logout-elsewhere/", logout_elsewhere, name="logout_elsewhere"),
     path("tokens/<int:pk>/revoke/", token_revoke, name="token_revoke"),
 ]

@@ -9,23 +9,13 @@ from django.urls import reverse
 from accounts.api.tokens import api_token_create
 from accounts.models import ApiToken, User
 from tests import factories
+from tests.browsers import logged_in, still_in
 
 pytestmark = pytest.mark.django_db
 
 
 def api_status(raw: str) -> int:
     return Client().get(reverse("api:account-list"), HTTP_AUTHORIZATION=f"Bearer {raw}").status_code
-
-
-def logged_in(user: User) -> Client:
-    browser = Client()
-    browser.force_login(user)
-    assert browser.get(reverse("profile:index")).status_code == 200
-    return browser
-
-
-def still_in(browser: Client) -> bool:
-    return browser.get(reverse("profile:index")).status_code == 200
 
 
 def test_log_out_everywhere_offers_to_revoke_the_tokens_too(client):
