@@ -34,7 +34,6 @@ seed: migrate
 	$(BIN)/python manage.py seed_demo --if-empty --recompute
 
 run: seed
-	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: install-test

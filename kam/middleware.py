@@ -70,3 +70,19 @@ def _record_with_context(*args: object, **kwargs: object) -> logging.LogRecord:
 
 
 logging.setLogRecordFactory(_record_with_context)
+
+
+class ClientErrorsOnOneLine(logging.Filter):
+    """A refused request (4xx, e.g. "Forbidden (Permission denied)") is the client's answer, not
+    a bug: Django logs it with the exception's traceback; this keeps one line, with the reason."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", None)
+        if record.exc_info and status is not None and 400 <= status < 500:
+            reason = str(record.exc_info[1]) if record.exc_info[1] is not None else ""
+            record.exc_info = None
+            record.exc_text = None
+            if reason:
+                record.msg = f"{record.msg} (%s)"
+                record.args = (*record.args, reason.encode("unicode_escape").decode("ascii"))
+        return True

@@ -319,7 +319,10 @@ LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_context": {"()": "kam.middleware.RequestContextFilter"}},
+    "filters": {
+        "request_context": {"()": "kam.middleware.RequestContextFilter"},
+        "client_errors_on_one_line": {"()": "kam.middleware.ClientErrorsOnOneLine"},
+    },
     "formatters": {
         "plain": {
             "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(user)s] %(message)s"
@@ -338,7 +341,11 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # A 403 is one line with its reason, not a traceback.
+        "django.request": {"filters": ["client_errors_on_one_line"]},
+    },
 }
 
 # Data imports (accounts/imports): the largest file accepted (checked before reading it), what an
