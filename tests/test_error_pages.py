@@ -31,7 +31,7 @@ def test_a_missing_page_is_the_404_page_with_the_navigation(client, director):
     assert response.status_code == 404
     html = response.content.decode()
     assert "<title>Page not found · KAM</title>" in html
-    assert "<code>/scoring/no-such-page/</code>" in html
+    assert "There is no page at this address" in html
     assert 'aria-label="Main navigation"' in html
     assert f'href="{reverse("portfolio:dashboard")}">Portfolio</a>' in html
     assert 'data-testid="current-user"' in html
