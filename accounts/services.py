@@ -123,10 +123,16 @@ def account_designate(
 def team_member_add(
     *, account: Account, user: User, functional_role: str, actor: User
 ) -> TeamMembership:
-    """Put a person on the account's cross-functional team in one functional role."""
+    """Put a person on the account's cross-functional team in one functional role: someone
+    who may be on a team (kam/rules.py `may_join_a_team`), not the KAM, once."""
     require(actor, "accounts.change_team", account)
     if functional_role not in FunctionalRole.values:
         raise DomainError(f"Unknown functional role {functional_role!r}.")
+    if not kam_rules.may_join_a_team(user):
+        raise DomainError(
+            f"{user} cannot be on an account team: only active functional staff, key account "
+            "managers and sales directors can."
+        )
     if user.pk == account.kam_id:
         raise DomainError(f"{user} is the account's KAM, who leads the team already.")
     already = DomainError(f"{user} is already on this account's team.")

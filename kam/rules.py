@@ -42,6 +42,24 @@ def roles_of(user: Any) -> frozenset[str]:
     return cached
 
 
+# Who may sit on an account's team: the functional staff (no role: they read only the accounts
+# whose teams they are on), key account managers (backing up another KAM) and sales directors
+# (executive sponsors). Not operations, who read account basics and commitments and nothing else
+# (a team place would open the account's details and plan to them), nor administrators, who keep
+# the system rather than serve a customer. Inactive people are on no new team.
+TEAM_GROUPS = (KAM_GROUP, DIRECTOR_GROUP)
+TEAM_ROLES = frozenset(ROLE_BY_GROUP[group] for group in TEAM_GROUPS)
+
+
+def may_join_a_team(user: Any) -> bool:
+    """Whether `user` may be put on an account's team (the picker lists the same people:
+    accounts.selectors `team_candidates`)."""
+    if not user.is_active:
+        return False
+    roles = roles_of(user)
+    return not roles or bool(roles & TEAM_ROLES)
+
+
 def sees_whole_portfolio(user: Any) -> bool:
     """Directors and administrators read every account and everything on it."""
     return bool(roles_of(user) & {"director", "admin"})

@@ -14,7 +14,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import CharField, DecimalField, F, FilteredRelation, Q, QuerySet, Value
+from django.db.models import (
+    CharField,
+    DecimalField,
+    Exists,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
 
 from accounts.models import Account, Contact, DesignationChange, StageChange, TeamMembership, User
 from accounts.selectors.history import PAGE_HISTORY_ENTRIES, HistoryEntry, account_history
@@ -97,12 +107,17 @@ def account_facets(*, user: Any) -> AccountFacets:
 
 
 def team_candidates(account: Account) -> list[User]:
-    """Active people who could join the account's team: not its KAM, not on it already."""
+    """The people who may join the account's team (kam/rules.py `may_join_a_team`: active, and
+    functional staff without a role, KAMs or directors), less its KAM and its members."""
+    in_groups = User.groups.through.objects.filter(user_id=OuterRef("pk"))
+    team_role = Exists(in_groups.filter(group__name__in=kam_rules.TEAM_GROUPS))
+    any_role = Exists(in_groups.filter(group__name__in=kam_rules.ROLE_BY_GROUP))
     return list(
         User.objects.filter(is_active=True)
+        .filter(team_role | (~any_role & Q(is_superuser=False)))
         .exclude(pk=account.kam_id)
         .exclude(team_memberships__account=account)
-        .order_by("last_name", "first_name", "username")
+        .order_by("last_name", "first_name", "username", "pk")
     )
 
 
