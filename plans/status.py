@@ -1,7 +1,8 @@
 """The status rule of a service commitment: one pure function, used everywhere.
 
 `commitment_status` decides met / at risk / breached / due from the commitment and its latest
-measurement; `commitment_next_due` says when the next measurement (or the delivery) is expected.
+measurement; `commitment_next_due` says when the next measurement (or the delivery) is expected;
+`last_complete_period` is the period a new measurement most likely covers.
 The bulk evaluator (`plans.services.commitments_evaluate`) stores the result on the commitment, so
 the board, the account page, the notifications and the hourly task all show the same status.
 Nothing here touches the database.
@@ -53,6 +54,39 @@ def commitment_next_due(
     return latest_measurement.period_end + cadence
 
 
+# Cadences that name a calendar period: weekly (Monday to Sunday), monthly, quarterly, yearly.
+WEEKLY_DAYS = 7
+MONTHLY_DAYS = range(28, 32)
+QUARTERLY_DAYS = range(89, 93)
+YEARLY_DAYS = (365, 366)
+
+
+def last_complete_period(cadence_days: int, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The latest period of the cadence that has fully ended before `today` (today is not over):
+    a cadence of 7 days is the last Monday-to-Sunday week, 28-31 days the last calendar month,
+    89-92 the last calendar quarter, 365-366 the last calendar year; any other cadence the
+    `cadence_days` days up to yesterday."""
+    yesterday = today - dt.timedelta(days=1)
+    if cadence_days == WEEKLY_DAYS:
+        end = today - dt.timedelta(days=today.weekday() + 1)
+        return end - dt.timedelta(days=6), end
+    if cadence_days in MONTHLY_DAYS:
+        end = today.replace(day=1) - dt.timedelta(days=1)
+        return end.replace(day=1), end
+    if cadence_days in QUARTERLY_DAYS:
+        quarter_start = today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1)
+        end = quarter_start - dt.timedelta(days=1)
+        return end.replace(month=(end.month - 1) // 3 * 3 + 1, day=1), end
+    if cadence_days in YEARLY_DAYS:
+        return dt.date(today.year - 1, 1, 1), dt.date(today.year - 1, 12, 31)
+    return yesterday - dt.timedelta(days=cadence_days - 1), yesterday
+
+
+def period_label(start: dt.date, end: dt.date) -> str:
+    """A measured period in words: one day, or "1 Nov 2026 to 30 Nov 2026"."""
+    return _day(end) if start == end else f"{_day(start)} to {_day(end)}"
+
+
 def is_due_soon(next_due: dt.date | None, today: dt.date) -> bool:
     return next_due is not None and next_due <= today + dt.timedelta(days=DUE_SOON_DAYS)
 
@@ -98,7 +132,8 @@ def commitment_status(
     value = latest_measurement.value
     target = commitment.target_value
     margin = commitment.at_risk_margin
-    latest = f"{_qty(value, commitment.unit)} ({_period(latest_measurement)})"
+    period = period_label(latest_measurement.period_start, latest_measurement.period_end)
+    latest = f"{_qty(value, commitment.unit)} ({period})"
     wanted = f"the target of {_target(commitment)}"
     if commitment.comparison == Comparison.AT_LEAST:
         breached, headroom = value < target, value - target
@@ -172,9 +207,3 @@ def _days_left(count: int) -> str:
     if count == 0:
         return "that is today"
     return "1 day left" if count == 1 else f"{count} days left"
-
-
-def _period(measurement: Measurement) -> str:
-    if measurement.period_start == measurement.period_end:
-        return _day(measurement.period_end)
-    return f"{_day(measurement.period_start)} to {_day(measurement.period_end)}"

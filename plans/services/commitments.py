@@ -48,7 +48,7 @@ from plans.models import (
     ServiceTeam,
 )
 from plans.selectors import commitments as commitments_selectors
-from plans.status import commitment_status
+from plans.status import commitment_status, period_label
 
 logger = logging.getLogger(__name__)
 
@@ -309,6 +309,31 @@ def measurement_validate(
     return dict(errors)
 
 
+def _refuse_a_measured_period(
+    commitment: Commitment, period_start: dt.date, period_end: dt.date
+) -> None:
+    """A period is measured once: a second figure for it would leave two truths, and the
+    status takes only one. An administrator corrects a wrong figure (Django admin)."""
+    existing = (
+        Measurement.objects.filter(
+            commitment=commitment, period_start=period_start, period_end=period_end
+        )
+        .select_related("recorded_by")
+        .order_by("-recorded_at", "-pk")
+        .first()
+    )
+    if existing is None:
+        return
+    value = f"{existing.value.normalize():f} {commitment.unit}".strip()
+    by = f" by {existing.recorded_by}" if existing.recorded_by else ""
+    when = timezone.localtime(existing.recorded_at).date().isoformat()
+    message = (
+        f"{period_label(period_start, period_end)} is measured already: {value}, recorded{by} "
+        f"on {when}. A period is measured once; to correct a wrong figure, ask an administrator."
+    )
+    raise MeasurementRejected({"__all__": [message]})
+
+
 @transaction.atomic
 def measurement_record(
     *,
@@ -323,8 +348,9 @@ def measurement_record(
     """Record a measurement of an active commitment and re-evaluate its status at once.
 
     Only those with `plans.record_measurement` (operations, administrators) may record; the
-    values must pass `measurement_validate`. The commitment's status, its change history and
-    any notification follow from `commitments_evaluate` for this one commitment.
+    values must pass `measurement_validate`, and a period already measured is refused. The
+    commitment's status, its change history and any notification follow from
+    `commitments_evaluate` for this one commitment.
     """
     require(
         actor,
@@ -344,6 +370,9 @@ def measurement_record(
     )
     if errors:
         raise MeasurementRejected(errors)
+    # The row lock orders two recordings of one commitment: the second sees the first.
+    Commitment.objects.select_for_update().filter(pk=commitment.pk).exists()
+    _refuse_a_measured_period(commitment, period_start, period_end)
     measurement = Measurement.objects.create(
         commitment=commitment,
         value=value,

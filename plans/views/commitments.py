@@ -7,7 +7,6 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,7 +25,12 @@ from plans.forms import MeasurementForm
 from plans.models import Commitment, Comparison, Measurement
 from plans.selectors import commitments
 from plans.services import commitments as commitments_services
-from plans.status import commitment_next_due, commitment_status
+from plans.status import (
+    commitment_next_due,
+    commitment_status,
+    last_complete_period,
+    period_label,
+)
 from plans.tables import COMMITMENTS
 
 PAGE_SIZE = 50
@@ -228,17 +232,21 @@ def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _new_form(
     commitment: Commitment, latest: Measurement | None, today: dt.date
 ) -> MeasurementForm:
-    """An empty form with the period that most likely comes next already filled in."""
-    one_day = dt.timedelta(days=1)
-    initial: dict[str, Any] = {}
+    """An empty form for the last complete period of the commitment's cadence (a one-off:
+    delivered today), unless that period is measured already: then the dates are left to type."""
     if commitment.comparison == Comparison.BY_DATE:
         initial = {"value": "1", "period_start": today, "period_end": today}
-    else:
-        start = latest.period_end + one_day if latest else today - commitment.cadence_days * one_day
-        end = min(start + (commitment.cadence_days - 1) * one_day, today)
-        if start <= end:
-            initial = {"period_start": start, "period_end": end}
-    return MeasurementForm(commitment=commitment, initial=initial)
+        return MeasurementForm(commitment=commitment, initial=initial)
+    start, end = last_complete_period(commitment.cadence_days, today)
+    if latest is None or latest.period_end < end:
+        return MeasurementForm(
+            commitment=commitment, initial={"period_start": start, "period_end": end}
+        )
+    form = MeasurementForm(commitment=commitment)
+    form.fields[
+        "period_start"
+    ].help_text = f"{period_label(start, end)}, the last complete period, is measured already."
+    return form
 
 
 @login_required

@@ -390,13 +390,9 @@ def test_excel_export_has_the_filtered_board(client, commitment, operations):
     assert [row[4] for row in rows[1:]] == ["'-5% scrap"]
 
 
-def test_without_javascript_the_record_link_opens_a_form_page_with_the_next_period(
+def test_without_javascript_the_record_link_opens_a_form_page_with_the_last_complete_period(
     client, commitment, operations, today
 ):
-    start, end = last_month(today)
-    Measurement.objects.create(
-        commitment=commitment, value=Decimal("99"), period_start=start, period_end=end
-    )
     client.force_login(operations)
 
     response = client.get(record_url(commitment), {"next": BOARD})
@@ -404,8 +400,24 @@ def test_without_javascript_the_record_link_opens_a_form_page_with_the_next_peri
     assert response.status_code == 200
     assert "<html" in response.text
     form = response.context["form"]
-    # The next period starts the day after the last one ended and cannot end after today.
-    assert form.initial == {"period_start": today, "period_end": today}
+    # Measured monthly (cadence 30): the last calendar month that is over.
+    end = today.replace(day=1) - dt.timedelta(days=1)
+    assert form.initial == {"period_start": end.replace(day=1), "period_end": end}
+
+
+def test_when_the_last_complete_period_is_measured_the_form_says_so_and_leaves_the_dates(
+    client, commitment, operations, today
+):
+    end = today.replace(day=1) - dt.timedelta(days=1)
+    Measurement.objects.create(
+        commitment=commitment, value=Decimal("99"), period_start=end.replace(day=1), period_end=end
+    )
+    client.force_login(operations)
+
+    response = client.get(record_url(commitment), {"next": BOARD})
+
+    assert response.context["form"].initial == {}
+    assert "the last complete period, is measured already." in response.text
 
 
 def test_a_one_off_promise_is_recorded_as_delivered_or_not_yet(

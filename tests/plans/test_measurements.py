@@ -12,6 +12,7 @@ from tests import factories
 
 TODAY = dt.date(2026, 11, 15)
 OCTOBER = {"period_start": dt.date(2026, 10, 1), "period_end": dt.date(2026, 10, 31)}
+SEPTEMBER = {"period_start": dt.date(2026, 9, 1), "period_end": dt.date(2026, 9, 30)}
 
 pytestmark = pytest.mark.django_db
 
@@ -75,9 +76,9 @@ def test_a_measurement_that_makes_no_sense_is_refused_and_nothing_changes(
 
 
 def test_a_percentage_of_exactly_0_and_100_is_accepted(commitment, operations):
-    for value in ("0", "100"):
+    for value, period in (("0", SEPTEMBER), ("100", OCTOBER)):
         commitments.measurement_record(
-            commitment=commitment, value=Decimal(value), actor=operations, today=TODAY, **OCTOBER
+            commitment=commitment, value=Decimal(value), actor=operations, today=TODAY, **period
         )
 
     assert Measurement.objects.count() == 2
