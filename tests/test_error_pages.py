@@ -1,4 +1,4 @@
-"""KAM's own 403, 404 and 500 pages, with the navigation, in every environment (the local
+"""KAM's own 400, 403 (an expired form too), 404 and 500 pages, with the navigation, in every
 default included), and a refused request logged on one line, not with a traceback."""
 
 import logging
@@ -118,3 +118,26 @@ def test_the_local_default_shows_the_branded_404_and_still_serves_static_files()
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["False 404 True", '200 text/css; charset="utf-8"']
+
+
+@pytest.mark.django_db
+def test_an_expired_form_is_the_branded_csrf_page_and_saves_nothing(director):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(director)
+
+    response = browser.post(reverse("profile:index"), {"name": "BI export"})
+
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "<title>Form expired · KAM</title>" in html
+    assert "Nothing was saved." in html
+    assert 'aria-label="Main navigation"' in html
+    assert not director.api_tokens.exists()
+
+
+@pytest.mark.django_db
+def test_a_malformed_request_is_the_branded_400_page():
+    response = Client().get("/login/", HTTP_HOST="bad host name")
+
+    assert response.status_code == 400
+    assert "<title>Bad request · KAM</title>" in response.content.decode()
