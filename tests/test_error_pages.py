@@ -1,5 +1,6 @@
 """KAM's own 400, 403 (an expired form too), 404 and 500 pages, with the navigation, in every
-default included), and a refused request logged on one line, not with a traceback."""
+environment (the local default included), and a refused request logged on one line, not with a
+traceback."""
 
 import logging
 import os
