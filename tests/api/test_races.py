@@ -1,7 +1,8 @@
 """Races answer like single requests: two requests sent at the same moment (threads, each with
 its own database connection, released together by a barrier) on PostgreSQL. A double "Start
-plan" or "Add to team", on the API or the page, gives one row and a refusal, never a 500; an
-edit racing a delete of the same contact, objective or action gives 404/412, never a 500."""
+plan", "Add to team" or measurement of one period, on the API or the page, gives one row and a
+refusal, never a 500; an edit racing a delete of the same contact, objective or action gives
+404/412, never a 500."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.models import Contact, FunctionalRole, TeamMembership
-from plans.models import Action, Objective, Plan
+from plans.models import Action, Measurement, Objective, Plan
 from tests import factories
 from tests.api.conftest import token_for
 
@@ -112,6 +113,25 @@ def test_a_double_add_to_team_adds_once():
         )
         no_server_error(statuses)
         assert TeamMembership.objects.filter(account=account, user=person).count() == 1
+
+
+def test_a_double_measurement_of_one_period_records_it_once():
+    operations = factories.OperationsFactory()
+    for _round in range(ROUNDS):
+        commitment = factories.CommitmentFactory()
+        period = {"period_start": "2026-10-01", "period_end": "2026-10-31"}
+        body = {"commitment": commitment.pk, "value": "99.000", **period}
+        api, page = api_client(operations), browser(operations)
+        statuses = at_once(
+            lambda api=api, body=body: api.post(
+                reverse("api:measurement-list"), body, format="json"
+            ),
+            lambda page=page, commitment=commitment, period=period: page.post(
+                reverse("plans:measurement_create", args=[commitment.pk]), {"value": "98", **period}
+            ),
+        )
+        no_server_error(statuses)
+        assert Measurement.objects.filter(commitment=commitment).count() == 1
 
 
 @pytest.mark.parametrize(
