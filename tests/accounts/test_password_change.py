@@ -27,8 +27,10 @@ def test_the_profile_page_offers_the_password_change_with_the_rules():
 
     assert 'action="/profile/password/"' in html
     assert 'autocomplete="current-password"' in html
-    # Django's validators explain themselves under the new password.
+    # Django's validators explain themselves under the new password, tied to its input.
     assert "at least 8 characters" in html
+    assert 'aria-describedby="id_new_password1_helptext"' in html
+    assert 'id="id_new_password1_helptext"' in html
 
 
 def test_changing_the_password_keeps_this_session_and_ends_the_others():

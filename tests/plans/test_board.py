@@ -418,6 +418,9 @@ def test_when_the_last_complete_period_is_measured_the_form_says_so_and_leaves_t
 
     assert response.context["form"].initial == {}
     assert "the last complete period, is measured already." in response.text
+    helptext = f"id_m{commitment.pk}_period_start_helptext"
+    assert f'aria-describedby="{helptext}"' in response.text
+    assert f'id="{helptext}"' in response.text
 
 
 def test_a_one_off_promise_is_recorded_as_delivered_or_not_yet(
