@@ -82,7 +82,7 @@ class ClientErrorsOnOneLine(logging.Filter):
             reason = str(record.exc_info[1]) if record.exc_info[1] is not None else ""
             record.exc_info = None
             record.exc_text = None
-            if reason:
+            if reason and isinstance(record.args, tuple):
                 record.msg = f"{record.msg} (%s)"
                 record.args = (*record.args, reason.encode("unicode_escape").decode("ascii"))
         return True
