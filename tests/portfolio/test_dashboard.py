@@ -115,6 +115,35 @@ def test_warnings_name_the_guardrail_misclassified_accounts_and_revenue_falls(
     assert "Gamma: not a key account, but in the top decile of scores (rank 1 of 4)." in html
 
 
+def test_the_data_quality_tile_lists_category_spends_below_our_revenue(
+    client, director, four_accounts, other_kam
+):
+    alpha, gamma = four_accounts["alpha"], four_accounts["gamma"]
+    four_accounts["delta"].kam = other_kam
+    four_accounts["delta"].save()
+    for account, spend in ((alpha, 500), (gamma, 100)):
+        account.category_spend = Decimal(spend)
+        account.save(update_fields=["category_spend"])
+    AccountScore.objects.filter(account__in=[alpha, gamma]).update(spend_below_revenue=True)
+    client.force_login(director)
+
+    response = client.get(DASHBOARD)
+
+    flagged = response.context["board"].results.spend_below_revenue
+    # largest revenue first: Alpha 600 (spend 500), Gamma 150 (spend 100)
+    assert [(r["account__name"], r["revenue"], r["account__category_spend"]) for r in flagged.rows] == [
+        ("Alpha", Decimal(600), Decimal(500)),
+        ("Gamma", Decimal(150), Decimal(100)),
+    ]
+    assert flagged.total == 2
+    html = response.content.decode()
+    assert "2 accounts: category spend below our revenue: update it." in html
+    assert f"{reverse('portfolio:scores')}?spend_below_revenue=true&amp;" in html
+    # the tile follows the filters: the other KAM's Delta has no such problem
+    html = client.get(DASHBOARD, {"kam": other_kam.pk}).content.decode()
+    assert 'data-testid="no-data-problems"' in html
+
+
 def test_run_figures_are_as_of_the_run_and_the_key_count_is_live(
     client, director, four_accounts, kam
 ):
@@ -348,7 +377,7 @@ def _seed(count: int, kam) -> None:
     AccountScore.objects.bulk_create(
         score(run, account, rank=i + 1, revenue=10_000 - i, revenue_prev=20_000,
               net_profit=500 - i, is_pareto=i < count // 5, is_4x=i < 3,
-              is_misclassified=i < 6 or i % 7 == 0)
+              is_misclassified=i < 6 or i % 7 == 0, spend_below_revenue=i % 5 == 0)
         for i, account in enumerate(accounts)
     )  # fmt: skip
     MetricSnapshot.objects.bulk_create(
@@ -373,8 +402,9 @@ LIVE_QUERIES = 11
 # Cached for a few minutes: the filters' industries, regions and KAMs.
 FACET_QUERIES = 3
 # Once per run and filters, then cached: run sums (1), top ten (1), misclassified (1), revenue
-# falls (1), matrix (1), whale and Pareto curves (2), trends (1).
-RESULT_QUERIES = 8
+# falls (1), category spend below revenue (1), matrix (1), whale and Pareto curves (2),
+# trends (1).
+RESULT_QUERIES = 9
 DASHBOARD_QUERIES = LIVE_QUERIES + FACET_QUERIES + RESULT_QUERIES
 
 
