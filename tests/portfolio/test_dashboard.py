@@ -131,7 +131,8 @@ def test_the_data_quality_tile_lists_category_spends_below_our_revenue(
 
     flagged = response.context["board"].results.spend_below_revenue
     # largest revenue first: Alpha 600 (spend 500), Gamma 150 (spend 100)
-    assert [(r["account__name"], r["revenue"], r["account__category_spend"]) for r in flagged.rows] == [
+    rows = [(r["account__name"], r["revenue"], r["account__category_spend"]) for r in flagged.rows]
+    assert rows == [
         ("Alpha", Decimal(600), Decimal(500)),
         ("Gamma", Decimal(150), Decimal(100)),
     ]
