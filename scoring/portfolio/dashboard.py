@@ -132,6 +132,12 @@ class Dashboard:
         return self.results.pareto if self.results else []
 
     @property
+    def whale_in_money(self) -> bool:
+        """A selection that loses money overall (or breaks even) has no positive total to take
+        percentages of: its whale curve is drawn in money, from 0 down to the negative total."""
+        return self.figures is not None and self.figures.net_profit <= 0
+
+    @property
     def whale_peak(self) -> CurvePoint | None:
         """The top of the whale curve: after the last account with a positive net profit."""
         if self.figures is None or not self.figures.profitable_accounts:

@@ -136,7 +136,10 @@
     });
   }
 
-  function curve(canvas, points, label, colour, reference, peak) {
+  /* A cumulative curve in % of the total (reference line at `reference`), or in money
+   * (`inMoney`: the total is not positive, so the curve is drawn against 0). */
+  function curve(canvas, points, label, colour, reference, peak, inMoney) {
+    var show = inMoney ? function (value) { return number.format(value); } : percent;
     var datasets = [
       {
         label: label,
@@ -153,7 +156,7 @@
     ];
     if (peak) {
       datasets.push({
-        label: "Peak " + percent(peak[1]),
+        label: "Peak " + show(peak[1]),
         data: [{ x: peak[0], y: peak[1] }],
         borderColor: "#dc3545",
         backgroundColor: "#dc3545",
@@ -174,19 +177,19 @@
             max: 100,
             title: { display: true, text: "% of accounts, largest first" }
           },
-          y: { title: { display: true, text: "% of total" } }
+          y: { beginAtZero: true, title: { display: true, text: inMoney ? "Cumulative net profit" : "% of total" } }
         },
         plugins: {
           tooltip: {
             callbacks: {
               label: function (context) {
-                return percent(context.parsed.y) + " at " + percent(context.parsed.x) + " of accounts";
+                return show(context.parsed.y) + " at " + percent(context.parsed.x) + " of accounts";
               }
             }
           }
         }
       },
-      plugins: [guideLines([{ axis: "y", value: reference }])]
+      plugins: [guideLines([{ axis: "y", value: inMoney ? 0 : reference }])]
     });
   }
 
@@ -219,10 +222,11 @@
   var draw = {
     matrix: matrix,
     whale: function (canvas) {
-      return curve(canvas, data.whale, "Cumulative net profit %", "#198754", 100, data.whalePeak);
+      var label = data.whaleInMoney ? "Cumulative net profit" : "Cumulative net profit %";
+      return curve(canvas, data.whale, label, "#198754", 100, data.whalePeak, data.whaleInMoney);
     },
     pareto: function (canvas) {
-      return curve(canvas, data.pareto, "Cumulative revenue %", "#0d6efd", 80, null);
+      return curve(canvas, data.pareto, "Cumulative revenue %", "#0d6efd", 80, null, false);
     },
     stages: function (canvas) {
       var d = data.stageDistribution;

@@ -92,6 +92,50 @@ def test_whale_curve_peaks_after_the_profitable_accounts(client, director, four_
     assert [p.cumulative_pct for p in board.pareto] == [60.0, 80.0, 95.0, 100.0]
 
 
+def test_a_segment_that_loses_money_draws_its_whale_curve_in_money(client, director):
+    run = make_run()
+    accounts = [factories.AccountFactory(name=n, industry="Loss") for n in ("Up", "Mid", "Low")]
+    factories.AccountFactory(name="Elsewhere", industry="Other")
+    AccountScore.objects.bulk_create(
+        score(run, account, rank=i + 1, revenue=100, net_profit=profit)
+        for i, (account, profit) in enumerate(zip(accounts, (40, -30, -60), strict=True))
+    )
+    client.force_login(director)
+
+    response = client.get(DASHBOARD, {"industry": "Loss"})
+
+    board = response.context["board"]
+    # By profit: 40, 40 - 30 = 10, 10 - 60 = -50; a total of -50 has no percentages.
+    assert board.whale_in_money
+    assert [(p.position, p.cumulative, p.cumulative_pct) for p in board.whale] == [
+        (1, Decimal(40), None),
+        (2, Decimal(10), None),
+        (3, Decimal(-50), None),
+    ]
+    data = response.context["charts"]
+    assert data["whaleInMoney"] is True
+    assert [y for _, y in data["whale"]] == [40.0, 10.0, -50.0]
+    assert data["whalePeak"] == [pytest.approx(100 / 3), 40.0]
+    peak = re.sub(r"\s+", " ", response.content.decode().split('data-testid="whale-peak">')[1])
+    assert peak.startswith(" <strong>This selection loses money overall: net profit -50.00")
+    # the profitable account earns 40; the others give away 40 - (-50) = 90
+    assert "The 1 profitable accounts (33.3%) earn 40.00" in peak
+    assert "give away 90.00" in peak
+
+
+def test_a_segment_without_a_profitable_account_says_so(client, director):
+    run = make_run()
+    account = factories.AccountFactory(name="Only", industry="Loss")
+    AccountScore.objects.bulk_create([score(run, account, rank=1, net_profit=-5)])
+    client.force_login(director)
+
+    response = client.get(DASHBOARD, {"industry": "Loss"})
+
+    assert response.context["charts"]["whale"] == [[100.0, -5.0]]
+    assert response.context["charts"]["whalePeak"] is None
+    assert "No account in it makes a profit." in response.content.decode()
+
+
 def test_warnings_name_the_guardrail_misclassified_accounts_and_revenue_falls(
     client, director, four_accounts
 ):
