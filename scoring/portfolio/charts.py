@@ -26,7 +26,7 @@ from django.db.models.expressions import RowRange
 from django.db.models.functions import RowNumber, TruncMonth
 from django.utils import timezone
 
-from accounts.models import STAGE_ORDER, AccountStatus, Stage, StageChange
+from accounts.models import STAGE_ORDER, AccountStatus, Quadrant, Stage, StageChange
 from scoring.models import AccountScore, MetricSnapshot, ScoringRun
 from scoring.portfolio.base import CURVE_POINTS, KEY, MATRIX_MAX_BUBBLES, Period, Scope, add_months
 from scoring.portfolio.tiles import account_census, scores_in_scope, share
@@ -42,6 +42,16 @@ MATRIX_FIELDS = (
     "revenue",
     "is_4x",
     "is_pareto",
+)
+
+
+# Where each quadrant sits on the matrix (x = relative strength, y = attractiveness), as the
+# engine places accounts (scoring/engine/final.py): the chart writes the names in its corners.
+MATRIX_QUADRANTS = (
+    (Quadrant.STAR, "low", "high"),
+    (Quadrant.STRATEGIC, "high", "high"),
+    (Quadrant.STREAMLINE, "low", "low"),
+    (Quadrant.STATUS, "high", "low"),
 )
 
 
@@ -243,12 +253,19 @@ def effectiveness_trends(scope: Scope, period: Period) -> dict[str, Any]:
         value = row[TREND_COLUMNS[metric]]
         return None if value is None else float(value)
 
-    series = {
-        metric: {
+    series = {}
+    for metric, label in TREND_METRICS:
+        key = [point(found.get((quarter, True)), metric) for quarter in quarters]
+        other = [point(found.get((quarter, False)), metric) for quarter in quarters]
+        series[metric] = {
             "label": label,
-            "key": [point(found.get((quarter, True)), metric) for quarter in quarters],
-            "other": [point(found.get((quarter, False)), metric) for quarter in quarters],
+            "key": key,
+            "other": other,
+            # A group without a single value is left out of the chart's legend and named here.
+            "without_data": [
+                group
+                for group, values in (("Key accounts", key), ("Other accounts", other))
+                if all(value is None for value in values)
+            ],
         }
-        for metric, label in TREND_METRICS
-    }
     return {"quarters": quarters, "series": series}

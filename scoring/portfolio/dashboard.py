@@ -53,7 +53,7 @@ class RunResults:
 
 
 # Bump when RunResults or what it holds changes shape, so no stale pickle is read back.
-RESULTS_CACHE_VERSION = 2
+RESULTS_CACHE_VERSION = 3
 RESULTS_CACHE_SECONDS = 24 * 60 * 60
 
 

@@ -64,6 +64,9 @@ def chart_payload(board: dashboard_portfolio.Dashboard) -> dict[str, Any]:
         "accountUrl": account_url.replace(str(ACCOUNT_ID_PLACEHOLDER), "{id}"),
         # Where the quadrants split (the scoring engine's rule).
         "quadrantLines": {"x": HIGH_STRENGTH, "y": HIGH_ATTRACTIVENESS},
+        "quadrants": [
+            {"label": quadrant.label, "x": x, "y": y} for quadrant, x, y in charts.MATRIX_QUADRANTS
+        ],
         "matrix": [
             {
                 "id": row["account_id"],

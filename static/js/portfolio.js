@@ -61,6 +61,33 @@
     };
   }
 
+  /* The quadrants' names, each in its outer corner of the matrix. */
+  function quadrantNames(quadrants) {
+    return {
+      id: "quadrantNames",
+      afterDatasetsDraw: function (chart) {
+        var ctx = chart.ctx;
+        var area = chart.chartArea;
+        var pad = 6;
+        ctx.save();
+        ctx.fillStyle = "rgba(33, 37, 41, 0.6)";
+        ctx.font = "600 12px system-ui, sans-serif";
+        quadrants.forEach(function (quadrant) {
+          var right = quadrant.x === "high";
+          var top = quadrant.y === "high";
+          ctx.textAlign = right ? "right" : "left";
+          ctx.textBaseline = top ? "top" : "bottom";
+          ctx.fillText(
+            quadrant.label,
+            right ? area.right - pad : area.left + pad,
+            top ? area.top + pad : area.bottom - pad
+          );
+        });
+        ctx.restore();
+      }
+    };
+  }
+
   function matrix(canvas) {
     var biggest = data.matrix.reduce(function (max, bubble) {
       return Math.max(max, bubble.revenue || 0);
@@ -131,7 +158,8 @@
         guideLines([
           { axis: "x", value: data.quadrantLines.x },
           { axis: "y", value: data.quadrantLines.y }
-        ])
+        ]),
+        quadrantNames(data.quadrants)
       ]
     });
   }
@@ -201,20 +229,29 @@
     });
   }
 
+  /* A series with at least one value: only those are drawn and named in a legend. */
+  function hasData(values) {
+    return values.some(function (value) {
+      return value !== null && value !== undefined;
+    });
+  }
+
+  /* Key accounts against the others per quarter; the Y axis starts at zero (never zoomed). */
   function trend(canvas) {
     var series = data.trends.series[canvas.dataset.metric];
+    var datasets = [
+      { label: "Key accounts", data: series.key, borderColor: KEY_COLOUR, backgroundColor: KEY_COLOUR },
+      { label: "Other accounts", data: series.other, borderColor: OTHER_COLOUR, backgroundColor: OTHER_COLOUR }
+    ].filter(function (dataset) {
+      return hasData(dataset.data);
+    });
     return new Chart(canvas, {
       type: "line",
-      data: {
-        labels: data.trends.labels,
-        datasets: [
-          { label: "Key accounts", data: series.key, borderColor: KEY_COLOUR, backgroundColor: KEY_COLOUR },
-          { label: "Other accounts", data: series.other, borderColor: OTHER_COLOUR, backgroundColor: OTHER_COLOUR }
-        ]
-      },
+      data: { labels: data.trends.labels, datasets: datasets },
       options: {
         spanGaps: true,
-        plugins: { title: { display: true, text: series.label } }
+        plugins: { title: { display: true, text: series.label } },
+        scales: { y: { beginAtZero: true } }
       }
     });
   }

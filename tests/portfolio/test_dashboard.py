@@ -365,6 +365,34 @@ def test_effectiveness_trends_compare_key_accounts_with_the_others(client, direc
     assert series["satisfaction"]["other"][-1] == 60.0  # the account without a value is left out
     assert series["retention"]["other"][-1] is None
     assert series["revenue_per_account"]["key"][0] is None
+    # no other account has a retention figure: not drawn (nor in the legend), and said so
+    assert series["retention"]["without_data"] == ["Other accounts"]
+    assert series["satisfaction"]["without_data"] == []
+    assert series["share_of_wallet_pct"]["without_data"] == ["Key accounts", "Other accounts"]
+    html = client.get(DASHBOARD).content.decode()
+    assert html.count('data-testid="trend-without-data"') == 2
+    assert "Not drawn, no figures in these quarters: other accounts." in html
+    assert "Not drawn, no figures in these quarters: key accounts, other accounts." in html
+
+
+def test_the_matrix_names_its_quadrants_and_hhi_its_scale(client, director, four_accounts):
+    client.force_login(director)
+
+    response = client.get(DASHBOARD)
+
+    # x = relative strength, y = attractiveness; high on both is Strategic (the engine's rule)
+    assert response.context["charts"]["quadrants"] == [
+        {"label": "Star", "x": "low", "y": "high"},
+        {"label": "Strategic", "x": "high", "y": "high"},
+        {"label": "Streamline", "x": "low", "y": "low"},
+        {"label": "Status", "x": "high", "y": "low"},
+    ]
+    html = response.content.decode()
+    assert (
+        '<span data-testid="matrix-quadrants">Star top left, Strategic top right, '
+        "Streamline bottom left, Status bottom right</span>" in html
+    )
+    assert '</abbr> <span class="text-body-secondary">(0-10,000)</span></dt>' in html
 
 
 def test_overdue_plans_actions_and_breached_commitments_are_counted(client, director, kam):
