@@ -15,6 +15,8 @@ from django.db.models import (
     Count,
     F,
     IntegerField,
+    Max,
+    Min,
     Q,
     QuerySet,
     Sum,
@@ -23,7 +25,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.expressions import RowRange
-from django.db.models.functions import RowNumber, TruncMonth
+from django.db.models.functions import ExtractYear, RowNumber, TruncMonth
 from django.utils import timezone
 
 from accounts.models import STAGE_ORDER, AccountStatus, Quadrant, Stage, StageChange
@@ -161,6 +163,30 @@ def stage_direction(from_stage: str, to_stage: str) -> int:
 
 def _aware(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def data_years() -> tuple[int, int] | None:
+    """The first and last calendar year with what the period changes: a stage movement or a
+    quarterly snapshot (None when there is neither). One query: each table's MIN and MAX,
+    which their indexes answer."""
+
+    def span(queryset: QuerySet, field_name: str) -> QuerySet:
+        return (
+            queryset.order_by()
+            .annotate(whole=Value(1, output_field=IntegerField()))
+            .values("whole")
+            .annotate(first=ExtractYear(Min(field_name)), last=ExtractYear(Max(field_name)))
+            .values("first", "last")
+        )
+
+    moves = StageChange.objects.exclude(from_stage="")
+    rows = span(MetricSnapshot.objects.all(), "period_start").union(
+        span(moves, "changed_at"), all=True
+    )
+    spans = [(row["first"], row["last"]) for row in rows if row["first"] is not None]
+    if not spans:
+        return None
+    return min(first for first, _ in spans), max(last for _, last in spans)
 
 
 def stage_movements(scope: Scope, period: Period) -> dict[str, Any]:

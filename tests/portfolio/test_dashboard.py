@@ -331,6 +331,52 @@ def test_period_picks_the_months_of_stage_movements(client, director, kam):
     }
 
 
+def test_the_period_offers_only_years_with_data(client, director, kam):
+    account = factories.KeyAccountFactory(kam=kam)
+    make_run(as_of=dt.date(2026, 6, 30))
+    # a move in 2024 and a snapshot in 2025; 2023 and 2022 have nothing, and an account's
+    # first stage (no from-stage) is not a movement
+    StageChange.objects.bulk_create(
+        [
+            StageChange(account=account, from_stage=Stage.TACTICAL, to_stage=Stage.COOPERATIVE,
+                        reason="r", changed_at=dt.datetime(2024, 5, 1, tzinfo=dt.UTC)),
+            StageChange(account=account, from_stage="", to_stage=Stage.TACTICAL,
+                        reason="r", changed_at=dt.datetime(2022, 5, 1, tzinfo=dt.UTC)),
+        ]
+    )  # fmt: skip
+    MetricSnapshot.objects.create(account=account, period_start=dt.date(2025, 4, 1))
+    client.force_login(director)
+
+    response = client.get(DASHBOARD)
+
+    period = response.context["filter"].form.fields["period"]
+    assert [value for value, _ in period.choices] == ["t12m", "2025", "2024"]
+    # a year without data is refused like any unknown choice: the last 12 months are shown
+    response = client.get(DASHBOARD, {"period": "2023"})
+    assert response.context["board"].period.label == "Last 12 months"
+    assert "period" in response.context["filter"].form.errors
+
+
+def test_every_tile_that_ignores_the_period_says_its_window(client, director, four_accounts):
+    client.force_login(director)
+
+    html = client.get(DASHBOARD, {"period": "2025"}).content.decode()
+
+    run_window = (
+        "Trailing 12 months to 30 Jun 2026 (the scoring run): the period does not change it."
+    )
+    live_window = "As of today: the period does not change it."
+    # three share tiles, concentration, data quality, matrix, whale and Pareto curves
+    assert html.count(run_window) == 8
+    # key accounts, KAM loads, stages, overdue items
+    assert html.count(live_window) == 4
+    assert "Every other tile and chart says its own window." in html
+    assert (
+        "Misclassified accounts and revenue falls: trailing 12 months to 30 Jun 2026 (the "
+        "scoring run); the size guardrail and KAM loads: as of today." in html
+    )
+
+
 def months_with_moves(movements: dict) -> set[tuple[dt.date, int, int]]:
     return {(m["month"], m["up"], m["down"]) for m in movements["months"] if m["up"] or m["down"]}
 
@@ -472,8 +518,9 @@ def _seed(count: int, kam) -> None:
 # run (1), account counts and stages (1), KAM loads (1), stage movements (1), overdue plans,
 # actions, commitments (3), the navigation's unread notification count (1).
 LIVE_QUERIES = 11
-# Cached for a few minutes: the filters' industries, regions and KAMs.
-FACET_QUERIES = 3
+# Cached for a few minutes: the filters' industries, regions and KAMs (3), and the years with
+# data the period offers (1).
+FACET_QUERIES = 4
 # Once per run and filters, then cached: run sums (1), top ten (1), misclassified (1), revenue
 # falls (1), category spend below revenue (1), matrix (1), whale and Pareto curves (2),
 # trends (1).
