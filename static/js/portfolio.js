@@ -265,12 +265,25 @@
     pareto: function (canvas) {
       return curve(canvas, data.pareto, "Cumulative revenue %", "#0d6efd", 80, null, false);
     },
+    /* Key accounts on their own (right) axis: a few dozen bars beside thousands of other
+     * accounts would otherwise be invisible. */
     stages: function (canvas) {
       var d = data.stageDistribution;
       return bars(canvas, d.labels, [
-        { label: "Key accounts", data: d.key, backgroundColor: KEY_COLOUR },
-        { label: "Other accounts", data: d.other, backgroundColor: OTHER_COLOUR }
-      ], { scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } });
+        { label: "Key accounts (right axis)", data: d.key, backgroundColor: KEY_COLOUR, yAxisID: "key" },
+        { label: "Other accounts (left axis)", data: d.other, backgroundColor: OTHER_COLOUR, yAxisID: "y" }
+      ], {
+        scales: {
+          y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: "Other accounts" } },
+          key: {
+            position: "right",
+            beginAtZero: true,
+            ticks: { precision: 0 },
+            grid: { drawOnChartArea: false },
+            title: { display: true, text: "Key accounts" }
+          }
+        }
+      });
     },
     movements: function (canvas) {
       var d = data.stageMovements;

@@ -79,6 +79,20 @@ def test_the_dashboard_charts_say_what_they_show(page):
     assert whale["yMin"] <= -50
     expect(page.get_by_test_id("whale-peak")).to_contain_text("This selection loses money")
 
+    # key accounts on their own axis beside the others'
+    stages = page.evaluate(
+        """() => {
+            const chart = Chart.getChart(document.getElementById("chart-stages"));
+            return chart.data.datasets.map(
+                (d) => [d.label, d.yAxisID, chart.scales[d.yAxisID].min]
+            );
+        }"""
+    )
+    assert stages == [
+        ["Key accounts (right axis)", "key", 0],
+        ["Other accounts (left axis)", "y", 0],
+    ]
+
     matrix_texts = page.evaluate("() => window.canvasTexts['chart-matrix']")
     assert {"Star", "Strategic", "Streamline", "Status"} <= set(matrix_texts)
 

@@ -421,7 +421,9 @@ def test_effectiveness_trends_compare_key_accounts_with_the_others(client, direc
     assert "Not drawn, no figures in these quarters: key accounts, other accounts." in html
 
 
-def test_the_matrix_names_its_quadrants_and_hhi_its_scale(client, director, four_accounts):
+def test_the_matrix_names_its_quadrants_hhi_its_scale_and_stages_their_axes(
+    client, director, four_accounts
+):
     client.force_login(director)
 
     response = client.get(DASHBOARD)
@@ -439,6 +441,7 @@ def test_the_matrix_names_its_quadrants_and_hhi_its_scale(client, director, four
         "Streamline bottom left, Status bottom right</span>" in html
     )
     assert '</abbr> <span class="text-body-secondary">(0-10,000)</span></dt>' in html
+    assert "Key accounts are counted on the right axis, the other accounts on the left" in html
 
 
 def test_overdue_plans_actions_and_breached_commitments_are_counted(client, director, kam):
