@@ -213,6 +213,7 @@ def test_a_category_spend_below_our_revenue_is_flagged_and_earns_nothing():
     }
     # A quarter against a quarter of the yearly spend: 4 x 120,000 = 480,000 is more than
     # 300,000 (unknown) and 48% of 1,000,000.
+    assert run.counts["spend_below_revenue"] == 2  # the run page lists the count
     quarter = dt.date(2026, 1, 1)
     shares = dict(
         MetricSnapshot.objects.filter(period_start=quarter).values_list(
