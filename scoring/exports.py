@@ -81,6 +81,7 @@ PORTFOLIO_COLUMNS = [
     ("Monthly business >= 4x average", "score_is_4x"),
     ("Flagged for review", "score_is_misclassified"),
     ("KAM overloaded", "score_kam_overloaded"),
+    ("Category spend below our revenue", "score_spend_below_revenue"),
 ]
 
 

@@ -60,6 +60,7 @@ class ScoreFilterSet(SortableFilterSet):
     four_x = _flag_filter("is_4x")
     misclassified = _flag_filter("is_misclassified")
     kam_overloaded = _flag_filter("kam_overloaded")
+    spend_below_revenue = _flag_filter("spend_below_revenue")
     score_min = django_filters.NumberFilter(
         field_name="attractiveness",
         lookup_expr="gte",
@@ -88,6 +89,7 @@ class ScoreFilterSet(SortableFilterSet):
             "four_x",
             "misclassified",
             "kam_overloaded",
+            "spend_below_revenue",
             "score_min",
             "score_max",
             "ordering",

@@ -20,6 +20,7 @@ from kam.forms import RejectionsMixin, style
 from kam.listing import FilterForm, bootstrap
 from scoring.models import Criterion
 from scoring.portfolio.base import TRAILING, Period, Scope, period_choices, resolve_period
+from scoring.portfolio.charts import data_years
 from scoring.ratings import RATING_VALUES
 
 MAX_TOP_N = 1000
@@ -28,6 +29,19 @@ MAX_TOP_N = 1000
 # The filter choices change only when an import brings a new industry, region or KAM.
 FACETS_CACHE_SECONDS = 300
 FACETS_CACHE_KEY = "portfolio:facets:v1"
+
+
+PERIOD_YEARS_CACHE_KEY = "portfolio:period-years:v1"
+
+
+def period_data_years() -> tuple[int, int] | None:
+    """The years the period filter may offer (see charts.data_years), cached like the other
+    choices: a new year of data arrives with an import or a run."""
+    years = cache.get(PERIOD_YEARS_CACHE_KEY, "missing")
+    if years == "missing":
+        years = data_years()
+        cache.set(PERIOD_YEARS_CACHE_KEY, years, FACETS_CACHE_SECONDS)
+    return years
 
 
 def portfolio_facets(user: Any) -> AccountFacets:
@@ -68,7 +82,7 @@ class PortfolioFilterSet(django_filters.FilterSet):
         self.filters["industry"].extra["choices"] = [(v, v) for v in facets.industries]
         self.filters["region"].extra["choices"] = [(v, v) for v in facets.regions]
         self.filters["kam"].extra["choices"] = [(str(kam.pk), str(kam)) for kam in facets.kams]
-        self.filters["period"].extra["choices"] = period_choices(today)
+        self.filters["period"].extra["choices"] = period_choices(today, period_data_years())
 
     def keep(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
         """The period does not filter accounts; `selected_period()` reads it."""

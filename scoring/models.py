@@ -223,6 +223,9 @@ class AccountScore(models.Model):
     is_4x = models.BooleanField("monthly business >= 4x the average", default=False)
     is_misclassified = models.BooleanField(default=False)
     kam_overloaded = models.BooleanField(default=False)
+    # A data-quality flag: our T12 revenue exceeds the customer's stated category spend, so
+    # the spend is wrong; share of wallet and headroom are then unknown (NULL), not > 100%/0.
+    spend_below_revenue = models.BooleanField("category spend below our revenue", default=False)
 
     # The relationship figures and flags every listing of a score row ends with (the API, the
     # portfolio download), in this order.
@@ -233,6 +236,7 @@ class AccountScore(models.Model):
         "is_4x",
         "is_misclassified",
         "kam_overloaded",
+        "spend_below_revenue",
     )
 
     class Meta:

@@ -27,7 +27,11 @@ FLAG_LABELS = {
     "is_4x": "4x average",
     "is_misclassified": "Misclassified",
     "kam_overloaded": "KAM overloaded",
+    "spend_below_revenue": "Category spend below our revenue",
 }
+# Data-quality flags: a figure the run could not trust (it is unknown until the data is
+# corrected); the page shows them as warnings that say what to do.
+DATA_QUALITY_ACTIONS = {"spend_below_revenue": "update it"}
 # Rows read per query when a download streams the list, and explained per query.
 EXPORT_BATCH = 1000
 
@@ -46,9 +50,25 @@ def score_rows(*, user: Any, run: ScoringRun | None) -> QuerySet[AccountScore]:
     ).select_related("account", "account__kam")
 
 
-def flags_of(score: AccountScore) -> list[str]:
-    """The labels of the flags the run raised on a score."""
-    return [label for field, label in FLAG_LABELS.items() if getattr(score, field)]
+@dataclass(frozen=True)
+class Flag:
+    """A flag the run raised on a score, as the page shows it."""
+
+    label: str
+    data_quality: bool = False
+
+
+def flags_of(score: AccountScore) -> list[Flag]:
+    """The flags the run raised on a score; a data-quality flag says what to do."""
+    flags = []
+    for field, label in FLAG_LABELS.items():
+        if not getattr(score, field):
+            continue
+        if action := DATA_QUALITY_ACTIONS.get(field):
+            flags.append(Flag(f"{label}: {action}", data_quality=True))
+        else:
+            flags.append(Flag(label))
+    return flags
 
 
 def run_criteria(run: ScoringRun | None) -> list[Criterion]:

@@ -320,6 +320,7 @@ def _finalize_in_transaction(run: ScoringRun, *, chunks_wall: float) -> None:
             four_x=Count("pk", filter=Q(is_4x=True)),
             misclassified=Count("pk", filter=Q(is_misclassified=True)),
             kam_overloaded=Count("pk", filter=Q(kam_overloaded=True)),
+            spend_below_revenue=Count("pk", filter=Q(spend_below_revenue=True)),
         )
         chunk_counts = run.counts.get("chunks", {}).values()
         run.counts.update(

@@ -90,8 +90,9 @@ SCORES = Table(
     # has a true/false column for each.
     Column(
         "Flags",
-        cell='<td>{% for flag in row.flags %}<span class="badge text-bg-light border">'
-        "{{ flag }}</span> {% endfor %}</td>",
+        cell='<td>{% for flag in row.flags %}<span class="badge {% if flag.data_quality %}'
+        'text-bg-warning text-wrap{% else %}text-bg-light border{% endif %}">'
+        "{{ flag.label }}</span> {% endfor %}</td>",
     ),
     *[Column(label, export=field) for field, label in FLAG_LABELS.items()],
     filename="scores",

@@ -26,6 +26,7 @@ COUNT_LABELS = {
     "four_x": "4x the average account",
     "misclassified": "Flagged as misclassified",
     "kam_overloaded": "With an overloaded KAM",
+    "spend_below_revenue": "Category spend below our revenue (update it)",
     "unrated_activities": "Activities without a cost rate (T12)",
     "overlapping_cost_rates": "Overlapping cost rate periods",
     "snapshots_written": "Snapshots written or changed",

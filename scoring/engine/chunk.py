@@ -13,14 +13,19 @@ Definitions (all figures rounded to cents when stored):
 - gross margin = revenue - cost of goods; net profit = revenue - cost of goods - cost to serve.
 - revenue growth % = (T12 revenue - previous 12 months' revenue) / previous x 100, NULL when the
   previous revenue is not positive; clamped to the column's range.
+- spend below revenue (a data-quality flag): the account has a category spend and our T12
+  revenue exceeds it, so the stated spend is wrong. Then share of wallet and headroom are
+  unknown (NULL), never an impossible share above 100% or a headroom clamped to 0.
 - share of wallet % = T12 revenue / category spend x 100, NULL without a positive category
-  spend; headroom = category spend - T12 revenue, never below 0, NULL without a category spend.
+  spend or with the flag; headroom = category spend - T12 revenue, NULL without a category
+  spend or with the flag.
 - DMU coverage % = covered influential contacts / influential contacts x 100 (see thresholds.py);
   NULL when the account has no influential contact.
 - satisfaction: the latest `satisfaction` MetricEntry whose quarter starts on or before as_of,
   held to 0-100; NULL when there is none.
 Quarterly snapshots: the same sums per calendar quarter, plus revenue growth against the same
-quarter a year before, share of wallet against a quarter of the yearly category spend, cost to
+quarter a year before, share of wallet against a quarter of the yearly category spend (NULL
+when the quarter's revenue exceeds that quarter of the spend, as for the T12 share), cost to
 serve / gross margin / net margin as % of revenue (NULL unless revenue is positive), and the
 entered measures of that quarter. `is_key` is the account's status when the run computes it.
 """
@@ -52,6 +57,9 @@ FIGURES = "scoring_chunk_figures"
 # Largest absolute values the percentage columns hold (max_digits - decimal_places digits).
 GROWTH_LIMIT = "9999999.99"
 SHARE_LIMIT = "99999.99"
+# Our T12 revenue exceeds the account's stated category spend: the spend is wrong (FALSE, never
+# NULL, without a spend).
+SPEND_BELOW_REVENUE = "category_spend IS NOT NULL AND revenue > category_spend"
 
 
 @dataclass(frozen=True)
@@ -153,7 +161,7 @@ INSERT INTO {SCORE} (
     run_id, account_id, revenue, revenue_prev, cost_of_goods, cost_to_serve, gross_margin,
     net_profit, revenue_growth_pct, share_of_wallet_pct, headroom, attractiveness,
     relative_strength, quadrant, "rank", stage, status, dmu_coverage_pct, satisfaction,
-    is_pareto, is_4x, is_misclassified, kam_overloaded
+    is_pareto, is_4x, is_misclassified, kam_overloaded, spend_below_revenue
 )
 WITH sums AS (
     SELECT account_id,
@@ -206,11 +214,12 @@ SELECT %(run)s, account_id, revenue, revenue_prev, cogs, cts,
        {money("revenue - cogs")},
        {money("revenue - cogs - cts")},
        {pct("revenue - revenue_prev", "revenue_prev", GROWTH_LIMIT)},
-       {pct("revenue", "category_spend", SHARE_LIMIT)},
-       CASE WHEN category_spend IS NULL THEN NULL
-            WHEN category_spend > revenue THEN {money("category_spend - revenue")}
-            ELSE 0 END,
-       0, 0, '', 0, stage, status, dmu, satisfaction, FALSE, FALSE, FALSE, FALSE
+       CASE WHEN {SPEND_BELOW_REVENUE} THEN NULL
+            ELSE {pct("revenue", "category_spend", SHARE_LIMIT)} END,
+       CASE WHEN category_spend IS NULL OR {SPEND_BELOW_REVENUE} THEN NULL
+            ELSE {money("category_spend - revenue")} END,
+       0, 0, '', 0, stage, status, dmu, satisfaction, FALSE, FALSE, FALSE, FALSE,
+       ({SPEND_BELOW_REVENUE})
 FROM base
 """
 
@@ -330,7 +339,9 @@ computed AS (
            f.gross AS gross_margin, f.net AS net_profit,
            {pct("f.revenue - f.revenue_year_before", "f.revenue_year_before", GROWTH_LIMIT)}
                AS revenue_growth_pct,
-           {pct("4 * f.revenue", "f.category_spend", SHARE_LIMIT)} AS share_of_wallet_pct,
+           CASE WHEN 4 * f.revenue > f.category_spend THEN NULL
+                ELSE {pct("4 * f.revenue", "f.category_spend", SHARE_LIMIT)}
+           END AS share_of_wallet_pct,
            {pct("f.cts", "f.revenue", GROWTH_LIMIT)} AS cost_to_serve_pct,
            {pct("f.gross", "f.revenue", GROWTH_LIMIT)} AS gross_margin_pct,
            {pct("f.net", "f.revenue", GROWTH_LIMIT)} AS net_margin_pct,

@@ -5,7 +5,8 @@ Selection score:
   row or the account (revenue, contribution = net profit, revenue growth %, turnover, category
   spend, headroom, market growth %); rated criteria read the newest Rating of the account and
   criterion made on or before as_of. No rating, or no data (e.g. growth without previous revenue)
-  => raw NULL.
+  => raw NULL. A category spend below our revenue (the spend_below_revenue flag) is wrong data:
+  its category spend and headroom are NULL, so they earn nothing rather than a silent score.
 - normalised = PERCENT_RANK() x 100 over the accounts with a raw value, per criterion, rounded to
   4 places: the lowest value gets 0, the highest 100, ties the same value, and one outlier cannot
   flatten the rest. A NULL raw value normalises to 0: no evidence earns no credit.
@@ -14,7 +15,8 @@ Selection score:
   up to the stored score exactly (0 for every account when all weights are 0).
 Portfolio matrix:
 - relative strength = mean of four 0-100 components, rounded to 2 places: the account's share of
-  wallet percentile (PERCENT_RANK x 100 among accounts with a share, else 0), its stage
+  wallet percentile (PERCENT_RANK x 100 among accounts with a share, else 0: a share is unknown
+  when the category spend is below our revenue), its stage
   (thresholds.STAGE_STRENGTH), its satisfaction (missing => 0) and its DMU coverage (missing => 0).
 - quadrant: attractiveness >= HIGH_ATTRACTIVENESS is high, strength >= HIGH_STRENGTH is high;
   Strategic (high, high), Star (high, low), Status (low, high), Streamline (low, low).
@@ -60,7 +62,8 @@ COMPUTED_RAW = {
     CriterionSource.CONTRIBUTION: "s.net_profit",
     CriterionSource.REVENUE_GROWTH: "s.revenue_growth_pct",
     CriterionSource.TURNOVER: "a.turnover",
-    CriterionSource.CATEGORY_SPEND: "a.category_spend",
+    CriterionSource.CATEGORY_SPEND: "CASE WHEN s.spend_below_revenue THEN NULL "
+    "ELSE a.category_spend END",
     CriterionSource.HEADROOM: "s.headroom",
     CriterionSource.MARKET_GROWTH: "a.market_growth_pct",
 }

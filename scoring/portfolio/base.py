@@ -93,10 +93,17 @@ def quarter_start(day: dt.date) -> dt.date:
 TRAILING = "t12m"
 
 
-def period_choices(today: dt.date, years: int = 4) -> list[tuple[str, str]]:
-    """The trailing 12 months, then the last `years` full calendar years."""
+def period_choices(
+    today: dt.date, data_years: tuple[int, int] | None, years: int = 4
+) -> list[tuple[str, str]]:
+    """The trailing 12 months, then those of the last `years` full calendar years that have
+    data (`data_years`: the first and last year with any, None for none): a year without
+    data would show empty charts."""
+    first, last = data_years or (today.year, today.year - 1)
     return [(TRAILING, "Last 12 months")] + [
-        (str(year), str(year)) for year in range(today.year - 1, today.year - 1 - years, -1)
+        (str(year), str(year))
+        for year in range(today.year - 1, today.year - 1 - years, -1)
+        if first <= year <= last
     ]
 
 

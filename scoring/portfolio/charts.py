@@ -15,6 +15,8 @@ from django.db.models import (
     Count,
     F,
     IntegerField,
+    Max,
+    Min,
     Q,
     QuerySet,
     Sum,
@@ -23,10 +25,10 @@ from django.db.models import (
     Window,
 )
 from django.db.models.expressions import RowRange
-from django.db.models.functions import RowNumber, TruncMonth
+from django.db.models.functions import ExtractYear, RowNumber, TruncMonth
 from django.utils import timezone
 
-from accounts.models import STAGE_ORDER, AccountStatus, Stage, StageChange
+from accounts.models import STAGE_ORDER, AccountStatus, Quadrant, Stage, StageChange
 from scoring.models import AccountScore, MetricSnapshot, ScoringRun
 from scoring.portfolio.base import CURVE_POINTS, KEY, MATRIX_MAX_BUBBLES, Period, Scope, add_months
 from scoring.portfolio.tiles import account_census, scores_in_scope, share
@@ -42,6 +44,16 @@ MATRIX_FIELDS = (
     "revenue",
     "is_4x",
     "is_pareto",
+)
+
+
+# Where each quadrant sits on the matrix (x = relative strength, y = attractiveness), as the
+# engine places accounts (scoring/engine/final.py): the chart writes the names in its corners.
+MATRIX_QUADRANTS = (
+    (Quadrant.STAR, "low", "high"),
+    (Quadrant.STRATEGIC, "high", "high"),
+    (Quadrant.STREAMLINE, "low", "low"),
+    (Quadrant.STATUS, "high", "low"),
 )
 
 
@@ -153,6 +165,30 @@ def _aware(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
+def data_years() -> tuple[int, int] | None:
+    """The first and last calendar year with what the period changes: a stage movement or a
+    quarterly snapshot (None when there is neither). One query: each table's MIN and MAX,
+    which their indexes answer."""
+
+    def span(queryset: QuerySet, field_name: str) -> QuerySet:
+        return (
+            queryset.order_by()
+            .annotate(whole=Value(1, output_field=IntegerField()))
+            .values("whole")
+            .annotate(first=ExtractYear(Min(field_name)), last=ExtractYear(Max(field_name)))
+            .values("first", "last")
+        )
+
+    moves = StageChange.objects.exclude(from_stage="")
+    rows = span(MetricSnapshot.objects.all(), "period_start").union(
+        span(moves, "changed_at"), all=True
+    )
+    spans = [(row["first"], row["last"]) for row in rows if row["first"] is not None]
+    if not spans:
+        return None
+    return min(first for first, _ in spans), max(last for _, last in spans)
+
+
 def stage_movements(scope: Scope, period: Period) -> dict[str, Any]:
     """Moves up and down the ladder per month of the period, and each from -> to count.
 
@@ -243,12 +279,19 @@ def effectiveness_trends(scope: Scope, period: Period) -> dict[str, Any]:
         value = row[TREND_COLUMNS[metric]]
         return None if value is None else float(value)
 
-    series = {
-        metric: {
+    series = {}
+    for metric, label in TREND_METRICS:
+        key = [point(found.get((quarter, True)), metric) for quarter in quarters]
+        other = [point(found.get((quarter, False)), metric) for quarter in quarters]
+        series[metric] = {
             "label": label,
-            "key": [point(found.get((quarter, True)), metric) for quarter in quarters],
-            "other": [point(found.get((quarter, False)), metric) for quarter in quarters],
+            "key": key,
+            "other": other,
+            # A group without a single value is left out of the chart's legend and named here.
+            "without_data": [
+                group
+                for group, values in (("Key accounts", key), ("Other accounts", other))
+                if all(value is None for value in values)
+            ],
         }
-        for metric, label in TREND_METRICS
-    }
     return {"quarters": quarters, "series": series}

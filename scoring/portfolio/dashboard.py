@@ -34,6 +34,7 @@ from scoring.portfolio.warnings import (
     build_warnings,
     misclassified,
     revenue_falls,
+    spend_below_revenue,
 )
 
 
@@ -44,6 +45,7 @@ class RunResults:
     figures: RunFigures
     misclassified: Bounded
     revenue_falls: Bounded
+    spend_below_revenue: Bounded  # the data-quality tile
     matrix: list[dict[str, Any]]
     whale: list[CurvePoint]
     pareto: list[CurvePoint]
@@ -51,7 +53,7 @@ class RunResults:
 
 
 # Bump when RunResults or what it holds changes shape, so no stale pickle is read back.
-RESULTS_CACHE_VERSION = 1
+RESULTS_CACHE_VERSION = 3
 RESULTS_CACHE_SECONDS = 24 * 60 * 60
 
 
@@ -64,12 +66,13 @@ def run_results_cache_key(run: ScoringRun, scope: Scope, period: Period) -> str:
 
 
 def compute_run_results(run: ScoringRun, scope: Scope, period: Period) -> RunResults:
-    """Eight queries over the run's scores and the quarterly snapshots."""
+    """Nine queries over the run's scores and the quarterly snapshots."""
     figures = run_figures(run, scope)
     return RunResults(
         figures=figures,
         misclassified=misclassified(run, scope),
         revenue_falls=revenue_falls(run, scope),
+        spend_below_revenue=spend_below_revenue(run, scope),
         matrix=matrix_bubbles(run, scope),
         whale=cumulative_curve(
             run,
@@ -127,6 +130,12 @@ class Dashboard:
     @property
     def pareto(self) -> list[CurvePoint]:
         return self.results.pareto if self.results else []
+
+    @property
+    def whale_in_money(self) -> bool:
+        """A selection that loses money overall (or breaks even) has no positive total to take
+        percentages of: its whale curve is drawn in money, from 0 down to the negative total."""
+        return self.figures is not None and self.figures.net_profit <= 0
 
     @property
     def whale_peak(self) -> CurvePoint | None:

@@ -50,6 +50,12 @@ def _num(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
+def _whale_y(board: dashboard_portfolio.Dashboard, point: charts.CurvePoint) -> float | None:
+    """A whale point's height: % of the total net profit, or money when the total is not
+    positive (see Dashboard.whale_in_money)."""
+    return float(point.cumulative) if board.whale_in_money else point.cumulative_pct
+
+
 def chart_payload(board: dashboard_portfolio.Dashboard) -> dict[str, Any]:
     """The charts' data as plain JSON for static/js/portfolio.js (json_script, no inline JS)."""
     account_url = reverse("accounts:detail", args=[ACCOUNT_ID_PLACEHOLDER])
@@ -58,6 +64,9 @@ def chart_payload(board: dashboard_portfolio.Dashboard) -> dict[str, Any]:
         "accountUrl": account_url.replace(str(ACCOUNT_ID_PLACEHOLDER), "{id}"),
         # Where the quadrants split (the scoring engine's rule).
         "quadrantLines": {"x": HIGH_STRENGTH, "y": HIGH_ATTRACTIVENESS},
+        "quadrants": [
+            {"label": quadrant.label, "x": x, "y": y} for quadrant, x, y in charts.MATRIX_QUADRANTS
+        ],
         "matrix": [
             {
                 "id": row["account_id"],
@@ -71,8 +80,9 @@ def chart_payload(board: dashboard_portfolio.Dashboard) -> dict[str, Any]:
             for row in board.matrix
         ],
         "stages": [{"value": s["stage"], "label": s["label"]} for s in board.stages],
-        "whale": [[p.accounts_pct, p.cumulative_pct] for p in board.whale],
-        "whalePeak": [peak.accounts_pct, peak.cumulative_pct] if peak else None,
+        "whale": [[p.accounts_pct, _whale_y(board, p)] for p in board.whale],
+        "whalePeak": [peak.accounts_pct, _whale_y(board, peak)] if peak else None,
+        "whaleInMoney": board.whale_in_money,
         "pareto": [[p.accounts_pct, p.cumulative_pct] for p in board.pareto],
         "stageDistribution": {
             "labels": [s["label"] for s in board.stages],

@@ -91,6 +91,23 @@ def revenue_falls(run: ScoringRun, scope: Scope) -> Bounded:
     return bounded(revenue_fall_scores(run, scope), SCORE_ROW_FIELDS)
 
 
+def spend_below_revenue_scores(run: ScoringRun, scope: Scope) -> QuerySet[AccountScore]:
+    """Accounts whose stated category spend is below our T12 revenue (a data-quality flag the
+    run raises; their share of wallet and headroom are unknown), largest revenue first."""
+    return (
+        scores_in_scope(run, scope)
+        .filter(spend_below_revenue=True)
+        .order_by("-revenue", "account_id")
+    )
+
+
+def spend_below_revenue(run: ScoringRun, scope: Scope) -> Bounded:
+    return bounded(
+        spend_below_revenue_scores(run, scope),
+        ("account_id", "account__name", "revenue", "account__category_spend"),
+    )
+
+
 @dataclass(frozen=True)
 class PortfolioWarning:
     """One warning: what is wrong (`detail`) and, for an account's warning, which account."""

@@ -61,6 +61,33 @@
     };
   }
 
+  /* The quadrants' names, each in its outer corner of the matrix. */
+  function quadrantNames(quadrants) {
+    return {
+      id: "quadrantNames",
+      afterDatasetsDraw: function (chart) {
+        var ctx = chart.ctx;
+        var area = chart.chartArea;
+        var pad = 6;
+        ctx.save();
+        ctx.fillStyle = "rgba(33, 37, 41, 0.6)";
+        ctx.font = "600 12px system-ui, sans-serif";
+        quadrants.forEach(function (quadrant) {
+          var right = quadrant.x === "high";
+          var top = quadrant.y === "high";
+          ctx.textAlign = right ? "right" : "left";
+          ctx.textBaseline = top ? "top" : "bottom";
+          ctx.fillText(
+            quadrant.label,
+            right ? area.right - pad : area.left + pad,
+            top ? area.top + pad : area.bottom - pad
+          );
+        });
+        ctx.restore();
+      }
+    };
+  }
+
   function matrix(canvas) {
     var biggest = data.matrix.reduce(function (max, bubble) {
       return Math.max(max, bubble.revenue || 0);
@@ -131,12 +158,16 @@
         guideLines([
           { axis: "x", value: data.quadrantLines.x },
           { axis: "y", value: data.quadrantLines.y }
-        ])
+        ]),
+        quadrantNames(data.quadrants)
       ]
     });
   }
 
-  function curve(canvas, points, label, colour, reference, peak) {
+  /* A cumulative curve in % of the total (reference line at `reference`), or in money
+   * (`inMoney`: the total is not positive, so the curve is drawn against 0). */
+  function curve(canvas, points, label, colour, reference, peak, inMoney) {
+    var show = inMoney ? function (value) { return number.format(value); } : percent;
     var datasets = [
       {
         label: label,
@@ -153,7 +184,7 @@
     ];
     if (peak) {
       datasets.push({
-        label: "Peak " + percent(peak[1]),
+        label: "Peak " + show(peak[1]),
         data: [{ x: peak[0], y: peak[1] }],
         borderColor: "#dc3545",
         backgroundColor: "#dc3545",
@@ -174,19 +205,19 @@
             max: 100,
             title: { display: true, text: "% of accounts, largest first" }
           },
-          y: { title: { display: true, text: "% of total" } }
+          y: { beginAtZero: true, title: { display: true, text: inMoney ? "Cumulative net profit" : "% of total" } }
         },
         plugins: {
           tooltip: {
             callbacks: {
               label: function (context) {
-                return percent(context.parsed.y) + " at " + percent(context.parsed.x) + " of accounts";
+                return show(context.parsed.y) + " at " + percent(context.parsed.x) + " of accounts";
               }
             }
           }
         }
       },
-      plugins: [guideLines([{ axis: "y", value: reference }])]
+      plugins: [guideLines([{ axis: "y", value: inMoney ? 0 : reference }])]
     });
   }
 
@@ -198,20 +229,29 @@
     });
   }
 
+  /* A series with at least one value: only those are drawn and named in a legend. */
+  function hasData(values) {
+    return values.some(function (value) {
+      return value !== null && value !== undefined;
+    });
+  }
+
+  /* Key accounts against the others per quarter; the Y axis starts at zero (never zoomed). */
   function trend(canvas) {
     var series = data.trends.series[canvas.dataset.metric];
+    var datasets = [
+      { label: "Key accounts", data: series.key, borderColor: KEY_COLOUR, backgroundColor: KEY_COLOUR },
+      { label: "Other accounts", data: series.other, borderColor: OTHER_COLOUR, backgroundColor: OTHER_COLOUR }
+    ].filter(function (dataset) {
+      return hasData(dataset.data);
+    });
     return new Chart(canvas, {
       type: "line",
-      data: {
-        labels: data.trends.labels,
-        datasets: [
-          { label: "Key accounts", data: series.key, borderColor: KEY_COLOUR, backgroundColor: KEY_COLOUR },
-          { label: "Other accounts", data: series.other, borderColor: OTHER_COLOUR, backgroundColor: OTHER_COLOUR }
-        ]
-      },
+      data: { labels: data.trends.labels, datasets: datasets },
       options: {
         spanGaps: true,
-        plugins: { title: { display: true, text: series.label } }
+        plugins: { title: { display: true, text: series.label } },
+        scales: { y: { beginAtZero: true } }
       }
     });
   }
@@ -219,17 +259,31 @@
   var draw = {
     matrix: matrix,
     whale: function (canvas) {
-      return curve(canvas, data.whale, "Cumulative net profit %", "#198754", 100, data.whalePeak);
+      var label = data.whaleInMoney ? "Cumulative net profit" : "Cumulative net profit %";
+      return curve(canvas, data.whale, label, "#198754", 100, data.whalePeak, data.whaleInMoney);
     },
     pareto: function (canvas) {
-      return curve(canvas, data.pareto, "Cumulative revenue %", "#0d6efd", 80, null);
+      return curve(canvas, data.pareto, "Cumulative revenue %", "#0d6efd", 80, null, false);
     },
+    /* Key accounts on their own (right) axis: a few dozen bars beside thousands of other
+     * accounts would otherwise be invisible. */
     stages: function (canvas) {
       var d = data.stageDistribution;
       return bars(canvas, d.labels, [
-        { label: "Key accounts", data: d.key, backgroundColor: KEY_COLOUR },
-        { label: "Other accounts", data: d.other, backgroundColor: OTHER_COLOUR }
-      ], { scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } });
+        { label: "Key accounts (right axis)", data: d.key, backgroundColor: KEY_COLOUR, yAxisID: "key" },
+        { label: "Other accounts (left axis)", data: d.other, backgroundColor: OTHER_COLOUR, yAxisID: "y" }
+      ], {
+        scales: {
+          y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: "Other accounts" } },
+          key: {
+            position: "right",
+            beginAtZero: true,
+            ticks: { precision: 0 },
+            grid: { drawOnChartArea: false },
+            title: { display: true, text: "Key accounts" }
+          }
+        }
+      });
     },
     movements: function (canvas) {
       var d = data.stageMovements;

@@ -35,15 +35,22 @@
       type: "line",
       data: {
         labels: data.labels,
-        datasets: chart.series.map(function (series, index) {
-          return {
-            label: series.label,
-            data: series.data,
-            borderColor: COLOURS[index % COLOURS.length],
-            backgroundColor: COLOURS[index % COLOURS.length],
-            spanGaps: true
-          };
-        })
+        // A series without a single value is not drawn, so the legend never names it.
+        datasets: chart.series
+          .map(function (series, index) {
+            return {
+              label: series.label,
+              data: series.data,
+              borderColor: COLOURS[index % COLOURS.length],
+              backgroundColor: COLOURS[index % COLOURS.length],
+              spanGaps: true
+            };
+          })
+          .filter(function (dataset) {
+            return dataset.data.some(function (value) {
+              return value !== null && value !== undefined;
+            });
+          })
       },
       options: {
         plugins: {
@@ -56,7 +63,10 @@
             }
           }
         },
-        scales: { y: { ticks: { callback: function (value) { return number.format(value); } } } }
+        // Money and percentages from zero: a zoomed axis would exaggerate a change.
+        scales: {
+          y: { beginAtZero: true, ticks: { callback: function (value) { return number.format(value); } } }
+        }
       }
     });
     canvas.dataset.drawn = "true";

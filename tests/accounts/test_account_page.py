@@ -229,6 +229,27 @@ def test_director_sees_contacts_figures_explanation_history_plans_and_commitment
         assert text in html, text
 
 
+def test_a_category_spend_below_our_revenue_is_flagged_not_shown_as_a_share(
+    client, director, account
+):
+    account.category_spend = Decimal("1000000.00")
+    account.save(update_fields=["category_spend"])
+    run = scored(account)
+    run.scores.filter(account=account).update(
+        share_of_wallet_pct=None, headroom=None, spend_below_revenue=True
+    )
+
+    html = get(client, director, account).content.decode()
+
+    # the glance card and the current figures
+    assert html.count('data-testid="spend-below-revenue"') == 2
+    assert "Category spend below our revenue: update it" in html
+    assert "below our T12M revenue of 1,234,567.89 EUR: update it" in html
+    assert "Data: category spend below our revenue" in html
+    assert "so spend in our category and headroom count as unknown (0) until it is updated" in html
+    assert " %</" not in html.split('id="figures-heading"')[1].split("</dl>")[0]
+
+
 def test_explanation_total_is_the_sum_of_the_contributions(client, director, account):
     scored(account)
 

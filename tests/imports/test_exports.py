@@ -129,6 +129,7 @@ def succeeded_run(accounts) -> ScoringRun:
             stage=account.stage,
             status=account.status,
             is_pareto=rank == 1,
+            spend_below_revenue=rank == 2,
         )
     return run
 
@@ -159,6 +160,8 @@ def test_the_portfolio_export_has_one_row_per_account_with_the_current_runs_figu
     )
     assert (alpha_row["Quadrant"], alpha_row["In the 80% revenue set"]) == ("Strategic", "true")
     assert (alpha_row["Status"], alpha_row["KAM"]) == ("Key account", alpha.kam.get_full_name())
+    assert alpha_row["Category spend below our revenue"] == "false"
+    assert beta_row["Category spend below our revenue"] == "true"
     assert (beta_row["Rank"], beta_row["Net profit"], beta_row["Attractiveness"]) == (
         "2",
         "-5001.00",  # -2500.50 * 2

@@ -92,6 +92,50 @@ def test_whale_curve_peaks_after_the_profitable_accounts(client, director, four_
     assert [p.cumulative_pct for p in board.pareto] == [60.0, 80.0, 95.0, 100.0]
 
 
+def test_a_segment_that_loses_money_draws_its_whale_curve_in_money(client, director):
+    run = make_run()
+    accounts = [factories.AccountFactory(name=n, industry="Loss") for n in ("Up", "Mid", "Low")]
+    factories.AccountFactory(name="Elsewhere", industry="Other")
+    AccountScore.objects.bulk_create(
+        score(run, account, rank=i + 1, revenue=100, net_profit=profit)
+        for i, (account, profit) in enumerate(zip(accounts, (40, -30, -60), strict=True))
+    )
+    client.force_login(director)
+
+    response = client.get(DASHBOARD, {"industry": "Loss"})
+
+    board = response.context["board"]
+    # By profit: 40, 40 - 30 = 10, 10 - 60 = -50; a total of -50 has no percentages.
+    assert board.whale_in_money
+    assert [(p.position, p.cumulative, p.cumulative_pct) for p in board.whale] == [
+        (1, Decimal(40), None),
+        (2, Decimal(10), None),
+        (3, Decimal(-50), None),
+    ]
+    data = response.context["charts"]
+    assert data["whaleInMoney"] is True
+    assert [y for _, y in data["whale"]] == [40.0, 10.0, -50.0]
+    assert data["whalePeak"] == [pytest.approx(100 / 3), 40.0]
+    peak = re.sub(r"\s+", " ", response.content.decode().split('data-testid="whale-peak">')[1])
+    assert peak.startswith(" <strong>This selection loses money overall: net profit -50.00")
+    # the profitable account earns 40; the others give away 40 - (-50) = 90
+    assert "The 1 profitable accounts (33.3%) earn 40.00" in peak
+    assert "give away 90.00" in peak
+
+
+def test_a_segment_without_a_profitable_account_says_so(client, director):
+    run = make_run()
+    account = factories.AccountFactory(name="Only", industry="Loss")
+    AccountScore.objects.bulk_create([score(run, account, rank=1, net_profit=-5)])
+    client.force_login(director)
+
+    response = client.get(DASHBOARD, {"industry": "Loss"})
+
+    assert response.context["charts"]["whale"] == [[100.0, -5.0]]
+    assert response.context["charts"]["whalePeak"] is None
+    assert "No account in it makes a profit." in response.content.decode()
+
+
 def test_warnings_name_the_guardrail_misclassified_accounts_and_revenue_falls(
     client, director, four_accounts
 ):
@@ -113,6 +157,36 @@ def test_warnings_name_the_guardrail_misclassified_accounts_and_revenue_falls(
     html = response.content.decode()
     assert "Beta: revenue down 20.0% on the previous 12 months." in html
     assert "Gamma: not a key account, but in the top decile of scores (rank 1 of 4)." in html
+
+
+def test_the_data_quality_tile_lists_category_spends_below_our_revenue(
+    client, director, four_accounts, other_kam
+):
+    alpha, gamma = four_accounts["alpha"], four_accounts["gamma"]
+    four_accounts["delta"].kam = other_kam
+    four_accounts["delta"].save()
+    for account, spend in ((alpha, 500), (gamma, 100)):
+        account.category_spend = Decimal(spend)
+        account.save(update_fields=["category_spend"])
+    AccountScore.objects.filter(account__in=[alpha, gamma]).update(spend_below_revenue=True)
+    client.force_login(director)
+
+    response = client.get(DASHBOARD)
+
+    flagged = response.context["board"].results.spend_below_revenue
+    # largest revenue first: Alpha 600 (spend 500), Gamma 150 (spend 100)
+    rows = [(r["account__name"], r["revenue"], r["account__category_spend"]) for r in flagged.rows]
+    assert rows == [
+        ("Alpha", Decimal(600), Decimal(500)),
+        ("Gamma", Decimal(150), Decimal(100)),
+    ]
+    assert flagged.total == 2
+    html = response.content.decode()
+    assert "2 accounts: category spend below our revenue: update it." in html
+    assert f"{reverse('portfolio:scores')}?spend_below_revenue=true&amp;" in html
+    # the tile follows the filters: the other KAM's Delta has no such problem
+    html = client.get(DASHBOARD, {"kam": other_kam.pk}).content.decode()
+    assert 'data-testid="no-data-problems"' in html
 
 
 def test_run_figures_are_as_of_the_run_and_the_key_count_is_live(
@@ -257,6 +331,52 @@ def test_period_picks_the_months_of_stage_movements(client, director, kam):
     }
 
 
+def test_the_period_offers_only_years_with_data(client, director, kam):
+    account = factories.KeyAccountFactory(kam=kam)
+    make_run(as_of=dt.date(2026, 6, 30))
+    # a move in 2024 and a snapshot in 2025; 2023 and 2022 have nothing, and an account's
+    # first stage (no from-stage) is not a movement
+    StageChange.objects.bulk_create(
+        [
+            StageChange(account=account, from_stage=Stage.TACTICAL, to_stage=Stage.COOPERATIVE,
+                        reason="r", changed_at=dt.datetime(2024, 5, 1, tzinfo=dt.UTC)),
+            StageChange(account=account, from_stage="", to_stage=Stage.TACTICAL,
+                        reason="r", changed_at=dt.datetime(2022, 5, 1, tzinfo=dt.UTC)),
+        ]
+    )  # fmt: skip
+    MetricSnapshot.objects.create(account=account, period_start=dt.date(2025, 4, 1))
+    client.force_login(director)
+
+    response = client.get(DASHBOARD)
+
+    period = response.context["filter"].form.fields["period"]
+    assert [value for value, _ in period.choices] == ["t12m", "2025", "2024"]
+    # a year without data is refused like any unknown choice: the last 12 months are shown
+    response = client.get(DASHBOARD, {"period": "2023"})
+    assert response.context["board"].period.label == "Last 12 months"
+    assert "period" in response.context["filter"].form.errors
+
+
+def test_every_tile_that_ignores_the_period_says_its_window(client, director, four_accounts):
+    client.force_login(director)
+
+    html = client.get(DASHBOARD, {"period": "2025"}).content.decode()
+
+    run_window = (
+        "Trailing 12 months to 30 Jun 2026 (the scoring run): the period does not change it."
+    )
+    live_window = "As of today: the period does not change it."
+    # three share tiles, concentration, data quality, matrix, whale and Pareto curves
+    assert html.count(run_window) == 8
+    # key accounts, KAM loads, stages, overdue items
+    assert html.count(live_window) == 4
+    assert "Every other tile and chart says its own window." in html
+    assert (
+        "Misclassified accounts and revenue falls: trailing 12 months to 30 Jun 2026 (the "
+        "scoring run); the size guardrail and KAM loads: as of today." in html
+    )
+
+
 def months_with_moves(movements: dict) -> set[tuple[dt.date, int, int]]:
     return {(m["month"], m["up"], m["down"]) for m in movements["months"] if m["up"] or m["down"]}
 
@@ -291,6 +411,37 @@ def test_effectiveness_trends_compare_key_accounts_with_the_others(client, direc
     assert series["satisfaction"]["other"][-1] == 60.0  # the account without a value is left out
     assert series["retention"]["other"][-1] is None
     assert series["revenue_per_account"]["key"][0] is None
+    # no other account has a retention figure: not drawn (nor in the legend), and said so
+    assert series["retention"]["without_data"] == ["Other accounts"]
+    assert series["satisfaction"]["without_data"] == []
+    assert series["share_of_wallet_pct"]["without_data"] == ["Key accounts", "Other accounts"]
+    html = client.get(DASHBOARD).content.decode()
+    assert html.count('data-testid="trend-without-data"') == 2
+    assert "Not drawn, no figures in these quarters: other accounts." in html
+    assert "Not drawn, no figures in these quarters: key accounts, other accounts." in html
+
+
+def test_the_matrix_names_its_quadrants_hhi_its_scale_and_stages_their_axes(
+    client, director, four_accounts
+):
+    client.force_login(director)
+
+    response = client.get(DASHBOARD)
+
+    # x = relative strength, y = attractiveness; high on both is Strategic (the engine's rule)
+    assert response.context["charts"]["quadrants"] == [
+        {"label": "Star", "x": "low", "y": "high"},
+        {"label": "Strategic", "x": "high", "y": "high"},
+        {"label": "Streamline", "x": "low", "y": "low"},
+        {"label": "Status", "x": "high", "y": "low"},
+    ]
+    html = response.content.decode()
+    assert (
+        '<span data-testid="matrix-quadrants">Star top left, Strategic top right, '
+        "Streamline bottom left, Status bottom right</span>" in html
+    )
+    assert '</abbr> <span class="text-body-secondary">(0-10,000)</span></dt>' in html
+    assert "Key accounts are counted on the right axis, the other accounts on the left" in html
 
 
 def test_overdue_plans_actions_and_breached_commitments_are_counted(client, director, kam):
@@ -348,7 +499,7 @@ def _seed(count: int, kam) -> None:
     AccountScore.objects.bulk_create(
         score(run, account, rank=i + 1, revenue=10_000 - i, revenue_prev=20_000,
               net_profit=500 - i, is_pareto=i < count // 5, is_4x=i < 3,
-              is_misclassified=i < 6 or i % 7 == 0)
+              is_misclassified=i < 6 or i % 7 == 0, spend_below_revenue=i % 5 == 0)
         for i, account in enumerate(accounts)
     )  # fmt: skip
     MetricSnapshot.objects.bulk_create(
@@ -370,11 +521,13 @@ def _seed(count: int, kam) -> None:
 # run (1), account counts and stages (1), KAM loads (1), stage movements (1), overdue plans,
 # actions, commitments (3), the navigation's unread notification count (1).
 LIVE_QUERIES = 11
-# Cached for a few minutes: the filters' industries, regions and KAMs.
-FACET_QUERIES = 3
+# Cached for a few minutes: the filters' industries, regions and KAMs (3), and the years with
+# data the period offers (1).
+FACET_QUERIES = 4
 # Once per run and filters, then cached: run sums (1), top ten (1), misclassified (1), revenue
-# falls (1), matrix (1), whale and Pareto curves (2), trends (1).
-RESULT_QUERIES = 8
+# falls (1), category spend below revenue (1), matrix (1), whale and Pareto curves (2),
+# trends (1).
+RESULT_QUERIES = 9
 DASHBOARD_QUERIES = LIVE_QUERIES + FACET_QUERIES + RESULT_QUERIES
 
 

@@ -127,6 +127,7 @@ def portfolio(kam, other_kam):
                     "net_profit": 5,
                     "cost_to_serve": 10,
                     "quadrant": Quadrant.STREAMLINE,
+                    "spend_below_revenue": True,
                 },
             ),
         ],
@@ -234,6 +235,22 @@ def test_a_row_shows_the_figures_and_the_flags(client, director, portfolio, sett
     assert "Pareto (80% of revenue)</span>" in html
     assert "KAM overloaded</span>" in html
     assert "Misclassified</span>" not in html
+    assert "update it</span>" not in html
+
+
+def test_a_category_spend_below_our_revenue_is_a_data_quality_warning(client, director, portfolio):
+    html = get(client, director, q="Team Key").content.decode()
+    assert (
+        '<span class="badge text-bg-warning text-wrap">'
+        "Category spend below our revenue: update it</span>" in html
+    )
+
+
+def test_the_download_has_the_category_spend_flag(client, director, portfolio):
+    client.force_login(director)
+    rows = {row["Account"]: row for row in download(client)}
+    assert rows["Team Key"]["Category spend below our revenue"] == "true"
+    assert rows["Own Key"]["Category spend below our revenue"] == "false"
 
 
 # --- filters -----------------------------------------------------------------------------
@@ -253,6 +270,7 @@ def test_a_row_shows_the_figures_and_the_flags(client, director, portfolio, sett
         ({"four_x": "true"}, ["Other Key"]),
         ({"misclassified": "true"}, ["Candidate Co"]),
         ({"kam_overloaded": "true"}, ["Own Key"]),
+        ({"spend_below_revenue": "true"}, ["Team Key"]),
         # Attractiveness 91, 80, 40, 10: from 40 to 80 keeps the middle two, bounds included.
         ({"score_min": "40", "score_max": "80"}, ["Candidate Co", "Own Key"]),
         ({"score_min": "90.5"}, ["Other Key"]),

@@ -159,6 +159,7 @@ def dump(run) -> dict:
                 "is_4x",
                 "is_misclassified",
                 "kam_overloaded",
+                "spend_below_revenue",
             ]
         }
         for s in AccountScore.objects.filter(run=run).select_related("account")

@@ -45,6 +45,9 @@ def test_sqlite_and_postgresql_give_the_same_results(tmp_path):
 
     assert len(on_postgresql["scores"]) == 60
     assert len(on_postgresql["lines"]) == 60 * 13
+    # both sides of the category-spend rule are in the comparison
+    flags = [score["spend_below_revenue"] for score in on_postgresql["scores"].values()]
+    assert 0 < flags.count("True") < len(flags)
     for part in ("scores", "lines", "snapshots"):
         assert on_sqlite[part].keys() == on_postgresql[part].keys(), part
         differences = {

@@ -6,10 +6,11 @@ from decimal import Decimal
 
 import pytest
 
+from accounts.models import Stage
 from scoring import services
 from scoring.engine.rates import RateSegment, segments_from
 from scoring.engine.window import Window, add_months
-from scoring.models import AccountScore, CriterionScore, RunTrigger
+from scoring.models import AccountScore, CriterionScore, MetricSnapshot, RunTrigger
 from tests import factories
 from tests.scoring.conftest import use_weights
 
@@ -149,3 +150,75 @@ def test_the_window_of_any_stored_date_is_computed_without_error(
     assert window.dmu_since < window.as_of < window.ratings_until.date()
     assert add_months(dt.date.min, -12) == dt.date(1949, 1, 1)
     assert add_months(dt.date.max, 1) == dt.date(2200, 1, 1)
+
+
+@pytest.mark.django_db
+def test_a_category_spend_below_our_revenue_is_flagged_and_earns_nothing():
+    use_weights({"category_spend": Decimal(10), "headroom": Decimal(10)})
+    revenue = Decimal("120000")
+    spends = {
+        "over": Decimal("100000"),  # we sell 120% of what the customer says it spends
+        "zero": Decimal("0"),
+        "exact": revenue,
+        "under": Decimal("300000"),
+        "seasonal": Decimal("1000000"),
+        "unknown": None,
+    }
+    accounts = {
+        name: factories.AccountFactory(category_spend=spend, stage=Stage.EXPLORATORY)
+        for name, spend in spends.items()
+    }
+    for account in accounts.values():
+        factories.SalesLineFactory(account=account, date=dt.date(2026, 1, 5), revenue=revenue,
+                                   cost_of_goods=Decimal("0"))  # fmt: skip
+    run = services.run_recompute(
+        run=services.run_request(trigger=RunTrigger.COMMAND, as_of=dt.date(2026, 7, 15))
+    )
+    scores = {
+        name: AccountScore.objects.get(run=run, account=account)
+        for name, account in accounts.items()
+    }
+    figures = {
+        name: (score.spend_below_revenue, score.share_of_wallet_pct, score.headroom)
+        for name, score in scores.items()
+    }
+    assert figures == {
+        "over": (True, None, None),
+        "zero": (True, None, None),
+        "exact": (False, Decimal("100.00"), Decimal("0.00")),
+        "under": (False, Decimal("40.00"), Decimal("180000.00")),  # 120,000 / 300,000
+        "seasonal": (False, Decimal("12.00"), Decimal("880000.00")),
+        "unknown": (False, None, None),
+    }
+    raw = {
+        (line.account_id, line.criterion.key): line.raw
+        for line in CriterionScore.objects.filter(run=run).select_related("criterion")
+    }
+    for name in ("over", "zero"):
+        assert raw[accounts[name].pk, "category_spend"] is None
+        assert raw[accounts[name].pk, "headroom"] is None
+        assert scores[name].attractiveness == Decimal("0.00")
+    assert raw[accounts["under"].pk, "category_spend"] == Decimal("300000")
+    # Share-of-wallet percentile over the three known shares (12, 40, 100): 0, 50, 100; the
+    # stage, satisfaction and DMU components are 0, so strength is a quarter of it. The
+    # flagged 120% earns nothing (it would have topped the ranking).
+    strength = {name: score.relative_strength for name, score in scores.items()}
+    assert strength == {
+        "over": Decimal("0.00"),
+        "zero": Decimal("0.00"),
+        "exact": Decimal("25.00"),
+        "under": Decimal("12.50"),
+        "seasonal": Decimal("0.00"),
+        "unknown": Decimal("0.00"),
+    }
+    # A quarter against a quarter of the yearly spend: 4 x 120,000 = 480,000 is more than
+    # 300,000 (unknown) and 48% of 1,000,000.
+    assert run.counts["spend_below_revenue"] == 2  # the run page lists the count
+    quarter = dt.date(2026, 1, 1)
+    shares = dict(
+        MetricSnapshot.objects.filter(period_start=quarter).values_list(
+            "account_id", "share_of_wallet_pct"
+        )
+    )
+    assert shares[accounts["under"].pk] is None
+    assert shares[accounts["seasonal"].pk] == Decimal("48.00")

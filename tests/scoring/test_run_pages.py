@@ -88,6 +88,8 @@ def test_recompute_now_runs_and_shows_the_run(client, director, django_capture_o
     assert run.trigger == RunTrigger.MANUAL
     assert run.started_by == director
     assert run.accounts_count == 1
+    page = client.get(response.url).content.decode()
+    assert "Category spend below our revenue (update it)" in page  # 0 of them, but counted
 
 
 def test_recompute_now_while_a_run_is_in_progress_says_so(

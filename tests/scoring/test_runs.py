@@ -31,6 +31,7 @@ SCORE_FIELDS = [
     "net_profit", "revenue_growth_pct", "share_of_wallet_pct", "headroom", "attractiveness",
     "relative_strength", "quadrant", "rank", "stage", "status", "dmu_coverage_pct",
     "satisfaction", "is_pareto", "is_4x", "is_misclassified", "kam_overloaded",
+    "spend_below_revenue",
 ]  # fmt: skip
 LINE_FIELDS = ["account_id", "criterion_id", "raw", "normalised", "weight", "contribution"]
 SNAPSHOT_FIELDS = [f.attname for f in MetricSnapshot._meta.fields if f.name not in {"id", "run"}]
