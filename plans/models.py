@@ -24,6 +24,8 @@ class PlanStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     SUBMITTED = "submitted", "Submitted"
     APPROVED = "approved", "Approved"
+    # Changed since its last approval: the account still runs by the approved version.
+    REVISED = "revised", "Revised: needs re-approval"
     UNDER_REVIEW = "under_review", "Under review"
     ARCHIVED = "archived", "Archived"
 
@@ -64,6 +66,14 @@ class Plan(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     approved_at = models.DateTimeField(null=True, blank=True)
+    approved_version = models.ForeignKey(
+        "PlanVersion",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The version the last approval approved: a revision is compared with it",
+    )
     archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -158,6 +168,9 @@ class PlanVersion(models.Model):
     number = models.PositiveIntegerField()
     snapshot = models.JSONField()
     note = models.CharField(max_length=200, blank=True)
+    comment = models.TextField(
+        blank=True, help_text="What the director said approving or sending back, or why archived"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -462,6 +475,8 @@ class Notification(models.Model):
     dedupe_key = models.CharField(max_length=120)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Set when its e-mail is claimed for sending (notification_emails_send): sent at most once.
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

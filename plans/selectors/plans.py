@@ -38,7 +38,8 @@ from plans.models import (
 
 OPEN_ACTION_STATUSES = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
 # A plan in one of these statuses is the one the account is being run by.
-RUNNING_STATUSES = (PlanStatus.APPROVED, PlanStatus.UNDER_REVIEW)
+# A revised plan still runs by its approved version until the revision is approved.
+RUNNING_STATUSES = (PlanStatus.APPROVED, PlanStatus.UNDER_REVIEW, PlanStatus.REVISED)
 PLAN_PAGE_VERSIONS = 10
 ONE_DECIMAL = Decimal("0.1")
 
@@ -51,7 +52,9 @@ def plan_for_page(*, user: Any, pk: int) -> Plan:
     """A plan the user may read, with its account and people; Plan.DoesNotExist otherwise."""
     return (
         visible_plans(user)
-        .select_related("account", "account__kam", "created_by", "approved_by", "previous")
+        .select_related(
+            "account", "account__kam", "created_by", "approved_by", "previous", "approved_version"
+        )
         .get(pk=pk)
     )
 

@@ -317,20 +317,23 @@ def test_marking_under_review_runs_a_fixed_number_of_queries(kam, django_assert_
         assert plans_services.plans_mark_under_review(today=TODAY) == plans
 
 
-def test_an_archived_plan_can_no_longer_change(plan, kam):
-    plans_services.plan_archive(plan=plan, actor=kam)
+def test_an_archived_plan_can_no_longer_change(plan, kam, director):
+    plans_services.plan_archive(plan=plan, reason="Account lost", actor=director)
 
     with pytest.raises(DomainError, match="archived"):
         plans_services.plan_section_save(
             plan=plan, kind="needs", body="late", expected_version=1, actor=kam
         )
     with pytest.raises(DomainError, match="archived already"):
-        plans_services.plan_archive(plan=plan, actor=kam)
+        plans_services.plan_archive(plan=plan, reason="Again", actor=director)
 
 
-def test_operations_cannot_archive(plan, operations):
+@pytest.mark.parametrize("who", ["operations", "kam"])
+def test_neither_operations_nor_kams_archive(request, plan, who):
     with pytest.raises(PermissionDenied):
-        plans_services.plan_archive(plan=plan, actor=operations)
+        plans_services.plan_archive(plan=plan, reason="Tidy up", actor=request.getfixturevalue(who))
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.DRAFT
 
 
 # --- versions and next period ----------------------------------------------------------------
