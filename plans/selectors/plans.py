@@ -25,6 +25,8 @@ from plans.models import (
     ActionFamily,
     ActionStatus,
     Commitment,
+    CommitmentCategory,
+    Comparison,
     Objective,
     ObjectiveMetric,
     Plan,
@@ -95,7 +97,8 @@ def _text(value: Any) -> str | None:
 
 def plan_snapshots(plans: list[Plan]) -> dict[int, dict[str, Any]]:
     """The JSON snapshot of each plan (fields, sections, objectives, solutions, actions with
-    their owners' names), in four queries however many plans and rows there are."""
+    their owners' names, the service commitments proposed in it and not withdrawn), in five
+    queries however many plans and rows there are."""
     ids = [plan.pk for plan in plans]
     sections: dict[int, dict[str, str]] = defaultdict(dict)
     for section in PlanSection.objects.filter(plan_id__in=ids).order_by("plan_id", "kind"):
@@ -137,6 +140,18 @@ def plan_snapshots(plans: list[Plan]) -> dict[int, dict[str, Any]]:
                 "status": a.status,
             }
         )
+    commitments: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for c in Commitment.objects.filter(plan_id__in=ids, active=True).order_by("plan_id", "pk"):
+        commitments[c.plan_id].append(
+            {
+                "category": c.category,
+                "promise": c.promise,
+                "comparison": c.comparison,
+                "target_value": _text(c.target_value),
+                "unit": c.unit,
+                "due_date": c.due_date.isoformat() if c.due_date else None,
+            }
+        )
     return {
         plan.pk: {
             "title": plan.title,
@@ -149,6 +164,7 @@ def plan_snapshots(plans: list[Plan]) -> dict[int, dict[str, Any]]:
             "objectives": objectives[plan.pk],
             "solutions": solutions[plan.pk],
             "actions": actions[plan.pk],
+            "commitments": commitments[plan.pk],
         }
         for plan in plans
     }
@@ -282,6 +298,18 @@ def snapshot_parts(snapshot: dict[str, Any]) -> list[tuple[str, str]]:
             f"due {a.get('due_date', '')}, {_label(ActionStatus, a.get('status', ''))}"
         )
     parts.append(("Relationship-building actions", "\n".join(actions)))
+    # Snapshots written before commitments were kept have none: an empty part, as today's
+    # plan without commitments.
+    promises = []
+    for c in snapshot.get("commitments", []):
+        if c.get("comparison") == Comparison.BY_DATE:
+            target = f"delivered by {c.get('due_date', '')}"
+        else:
+            comparison = _label(Comparison, c.get("comparison", ""))
+            target = f"{comparison} {_amount(c.get('target_value'))} {c.get('unit', '')}".strip()
+        category = _label(CommitmentCategory, c.get("category", ""))
+        promises.append(f"[{category}] {c.get('promise', '')}: {target}")
+    parts.append(("Service commitments", "\n".join(promises)))
     return parts
 
 

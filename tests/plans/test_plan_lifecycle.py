@@ -251,6 +251,15 @@ def test_the_approval_comment_is_kept_with_the_version_and_shown_in_the_history(
         assert "Ambitious but sound.<br>Go." in page, name
 
 
+def test_the_accounts_history_shows_the_approval_comment(client, plan, kam, director):
+    approved(plan, kam, director, comment="Well argued.")
+    client.force_login(kam)
+
+    page = client.get(reverse("accounts:detail", args=[plan.account_id])).content.decode()
+
+    assert f"Approved by {director}: Well argued." in page
+
+
 def test_sending_back_keeps_the_comment_and_notifies_the_kam_once(
     plan, kam, director, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -330,6 +339,22 @@ def test_a_revised_plan_links_to_its_changes_since_the_approved_version(
     assert compare in page
     diff = client.get(compare.replace("&amp;", "&")).content.decode()
     assert "Shorter lead times." in diff and "VMI" in diff
+
+
+def test_a_proposed_commitment_shows_in_the_changes_since_the_approval(
+    client, plan, kam, director, team
+):
+    approved(plan, kam, director)
+    _commitment(plan, kam, team)
+    client.force_login(director)
+    first, last = plan.approved_version.number, newest(plan).number
+
+    diff = client.get(
+        reverse("plans:plan_compare", args=[plan.pk]), {"a": first, "b": last}
+    ).content.decode()
+
+    assert "Service commitments" in diff
+    assert "[Delivery reliability] 98 % on time: at least (&gt;=) 98.00 %" in diff
 
 
 def test_the_link_stays_while_the_revision_waits_for_approval(client, plan, kam, director):

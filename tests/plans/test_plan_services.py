@@ -310,10 +310,10 @@ def test_marking_under_review_runs_a_fixed_number_of_queries(kam, django_assert_
             review_date=dt.date(2026, 1, 1),
         )
 
-    # One batch: select, update, history insert, version numbers, four snapshot reads and the
-    # version insert (9), inside a savepoint (2: the test holds the transaction); then the
-    # empty select that ends the loop, in its own savepoint (3).
-    with django_assert_num_queries(14):
+    # One batch: select, update, history insert, version numbers, five snapshot reads (the
+    # commitments too) and the version insert (10), inside a savepoint (2: the test holds the
+    # transaction); then the empty select that ends the loop, in its own savepoint (3).
+    with django_assert_num_queries(15):
         assert plans_services.plans_mark_under_review(today=TODAY) == plans
 
 
