@@ -482,3 +482,34 @@ def test_the_admin_cannot_change_a_plans_status_or_content(client, plan, kam, di
     assert (changed.status_code, edited.status_code) == (403, 403)
     assert status_of(plan) == PlanStatus.APPROVED
     assert plan.sections.get(kind="needs").body == ""
+
+
+# --- The account page warns of a key account without a current plan ---------------------------
+
+
+def account_page(client, user, account):
+    client.force_login(user)
+    return client.get(reverse("accounts:detail", args=[account.pk])).content.decode()
+
+
+def test_a_key_account_whose_plan_is_archived_warns_that_it_has_no_current_plan(
+    client, plan, kam, director
+):
+    plans_services.plan_archive(plan=plan, reason="Customer merged", actor=director)
+
+    page = account_page(client, kam, plan.account)
+
+    assert 'data-testid="no-current-plan"' in page
+    assert "This key account has no current plan" in page
+    assert "Start one below." in page  # its KAM may start one here
+
+
+def test_a_key_account_with_a_plan_gives_no_warning(client, plan, director):
+    page = account_page(client, director, plan.account)
+    assert 'data-testid="no-current-plan"' not in page
+    assert 'data-testid="current-plan"' in page
+
+
+def test_an_account_that_is_not_key_needs_no_plan(client, director):
+    page = account_page(client, director, factories.AccountFactory())
+    assert 'data-testid="no-current-plan"' not in page
