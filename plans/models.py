@@ -26,7 +26,9 @@ class PlanStatus(models.TextChoices):
     APPROVED = "approved", "Approved"
     # Changed since its last approval: the account still runs by the approved version.
     REVISED = "revised", "Revised: needs re-approval"
-    UNDER_REVIEW = "under_review", "Under review"
+    # The review date has passed and the periodic review is due (the value stays, for the API
+    # and stored data; the label must not read as "waiting for the director": that is submitted).
+    UNDER_REVIEW = "under_review", "Review overdue"
     ARCHIVED = "archived", "Archived"
 
 

@@ -45,5 +45,5 @@ def send_kam_digests() -> int:
 
 @shared_task(autoretry_for=DATABASE_ERRORS, **RETRY)
 def mark_plans_under_review() -> int:
-    """Daily (beat): approved plans whose review date has passed go under review."""
+    """Daily (beat): approved plans whose review date has passed are marked review overdue."""
     return plans_services.plans_mark_under_review()

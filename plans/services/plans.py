@@ -23,8 +23,9 @@ Decisions, in one place:
   them): draft -> submitted (by its KAM, with a review date in the future) -> approved (by a
   director, with an optional comment) -> revised (any change of its content: a section, the
   details, an objective, a solution, an action, a commitment proposed or withdrawn in it) ->
-  submitted -> approved ... An approved plan whose review date has passed goes under review
-  (the daily task); changing it (its next review date, at least) makes it revised too. A
+  submitted -> approved ... An approved plan whose review date has passed is marked "review
+  overdue" (PlanStatus.UNDER_REVIEW, by the daily task); changing it (its next review date, at
+  least) makes it revised too. A
   director sends a submitted plan back with a comment (to draft, or to revised when it was
   approved before), and its KAM is notified with the comment. Approval records the version it
   approved (`Plan.approved_version`), so a revised plan is compared with exactly that.
@@ -165,9 +166,9 @@ def locked_editable(plan: Plan, actor: User) -> Plan:
 
 
 def content_changed(plan: Plan, *, actor: User | None) -> None:
-    """The (locked) plan's content has just changed: an approved plan (or one under review) is
-    now revised and needs approval again; in other statuses nothing follows. Called before the
-    change's version is written, so that version carries the new status."""
+    """The (locked) plan's content has just changed: an approved plan (or one whose review is
+    overdue) is now revised and needs approval again; in other statuses nothing follows. Called
+    before the change's version is written, so that version carries the new status."""
     if plan.status not in APPROVED_STATUSES:
         return
     Plan.objects.filter(pk=plan.pk).update(
@@ -259,6 +260,22 @@ def _plan_taken() -> InvalidInput:
     return InvalidInput({"__all__": ["This account already has an active plan for that period."]})
 
 
+def _check_dates(plan: Plan) -> None:
+    """The period ends after it starts, and the next review falls on or after its start (a
+    review before the period begins reviews nothing of it). Dates not given are left to the
+    model's validation."""
+    start, end, review = plan.period_start, plan.period_end, plan.review_date
+    errors: dict[str, list[str]] = {}
+    if start and end and end <= start:
+        errors["period_end"] = ["The period must end after it starts."]
+    if start and review and review < start:
+        errors["review_date"] = [
+            f"The review date must fall on or after the period's start, {start:%d %b %Y}."
+        ]
+    if errors:
+        raise InvalidInput(errors)
+
+
 @transaction.atomic
 def plan_create(
     *,
@@ -272,13 +289,12 @@ def plan_create(
     """Start a key account's plan for a period, as a draft with every section empty.
 
     Only key accounts have plans, one active (not archived) plan per account and period start;
-    the period ends after it starts. Version 1 is written.
+    the period ends after it starts and is first reviewed on or after its start
+    (`_check_dates`). Version 1 is written.
     """
     require(actor, "plans.change_plan", account, "Only the account's KAMs start its plan.")
     if account.status != AccountStatus.KEY:
         raise DomainError("Only key accounts have account plans.")
-    if period_start and period_end and period_end <= period_start:
-        raise InvalidInput({"period_end": ["The period must end after it starts."]})
     plan = Plan(
         account=account,
         title=(title or "").strip(),
@@ -287,6 +303,7 @@ def plan_create(
         review_date=review_date,
         created_by=actor,
     )
+    _check_dates(plan)
     validated(plan, exclude=["created_by", "previous", "approved_by", "approved_version"])
     plan._history_user = actor
     plan._change_reason = "Plan started"
@@ -314,8 +331,7 @@ def plan_update(*, plan: Plan, expected_version: int, actor: User, **fields: Any
         return locked
     for name, value in fields.items():
         setattr(locked, name, value)
-    if locked.period_end <= locked.period_start:
-        raise InvalidInput({"period_end": ["The period must end after it starts."]})
+    _check_dates(locked)
     validated(
         locked, exclude=["account", "created_by", "previous", "approved_by", "approved_version"]
     )
@@ -575,8 +591,8 @@ def notification_emails_enqueue(notification_ids: list[int]) -> None:
 
 
 def plans_mark_under_review(*, today: dt.date | None = None) -> int:
-    """Daily: every approved plan whose review date has passed (is before today) goes under
-    review, with a history row and a version each. Returns how many plans changed.
+    """Daily: every approved plan whose review date has passed (is before today) is marked
+    review overdue, with a history row and a version each. Returns how many plans changed.
 
     Set-based in fixed batches, each one transaction with a fixed number of queries; it
     filters on the state it changes, so a second run the same day finds nothing to do.
@@ -596,7 +612,7 @@ def plans_mark_under_review(*, today: dt.date | None = None) -> int:
             for plan in batch:
                 plan.status = PlanStatus.UNDER_REVIEW
                 plan.version += 1
-            reason = "Under review: the review date has passed"
+            reason = "Review overdue: the review date has passed"
             Plan.history.bulk_history_create(
                 batch, update=True, default_change_reason=reason, default_date=now
             )

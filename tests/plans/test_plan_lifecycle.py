@@ -513,3 +513,48 @@ def test_a_key_account_with_a_plan_gives_no_warning(client, plan, director):
 def test_an_account_that_is_not_key_needs_no_plan(client, director):
     page = account_page(client, director, factories.AccountFactory())
     assert 'data-testid="no-current-plan"' not in page
+
+
+# --- Review dates -----------------------------------------------------------------------------
+
+
+def test_a_passed_review_reads_review_overdue_never_as_waiting_for_the_director(
+    client, plan, kam, director
+):
+    approved(plan, kam, director)
+    Plan.objects.filter(pk=plan.pk).update(review_date=dt.date(2026, 7, 1))
+    plans_services.plans_mark_under_review(today=dt.date(2026, 7, 2))
+    client.force_login(kam)
+
+    page = client.get(reverse("plans:plan_detail", args=[plan.pk])).content.decode()
+
+    assert status_of(plan) == PlanStatus.UNDER_REVIEW
+    assert (
+        '<span class="badge plan-under_review" data-testid="plan-status">Review overdue</span>'
+        in page
+    )
+    assert "Under review" not in page
+
+
+def test_a_review_date_before_the_period_starts_is_refused(key_account, kam, plan):
+    with pytest.raises(InvalidInput) as refused:
+        factories.started_plan(
+            key_account,
+            kam,
+            period_start=dt.date(2027, 1, 1),
+            period_end=dt.date(2027, 12, 31),
+            review_date=dt.date(2026, 12, 31),
+        )
+    assert refused.value.errors == {
+        "review_date": ["The review date must fall on or after the period's start, 01 Jan 2027."]
+    }
+    with pytest.raises(InvalidInput, match="on or after the period's start"):
+        plans_services.plan_update(
+            plan=plan, expected_version=plan.version, actor=kam, review_date=dt.date(2025, 12, 31)
+        )
+    plan.refresh_from_db()
+    assert plan.review_date == FAR
+    # The first day of the period is a valid review date.
+    plans_services.plan_update(
+        plan=plan, expected_version=plan.version, actor=kam, review_date=dt.date(2026, 1, 1)
+    )

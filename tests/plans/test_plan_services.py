@@ -296,7 +296,7 @@ def test_approved_plans_past_their_review_date_go_under_review_once(kam, directo
     }
     due.refresh_from_db()
     assert due.version == 2
-    assert due.history.first().history_change_reason.startswith("Under review")
+    assert due.history.first().history_change_reason.startswith("Review overdue")
     [version] = versions(due)
     assert (version.number, version.snapshot["status"]) == (1, "under_review")
 
