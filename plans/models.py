@@ -173,6 +173,9 @@ class PlanVersion(models.Model):
     comment = models.TextField(
         blank=True, help_text="What the director said approving or sending back, or why archived"
     )
+    # A milestone (a lifecycle step, a named version, the start) is always kept as it is; a
+    # content save is not, and the same person's next save soon after folds into it.
+    milestone = models.BooleanField(default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

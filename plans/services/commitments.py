@@ -48,7 +48,7 @@ from plans.models import (
     ServiceTeam,
 )
 from plans.selectors import commitments as commitments_selectors
-from plans.services.plans import content_changed, locked_for_content, write_version
+from plans.services.plans import content_changed, locked_for_content, save_version
 from plans.status import commitment_status
 
 logger = logging.getLogger(__name__)
@@ -449,7 +449,7 @@ def commitment_create(
     commitment.refresh_from_db(fields=["status", "status_changed_at"])
     if plan is not None:
         content_changed(plan, actor=actor)
-        write_version(plan, actor=actor, note=f"Commitment “{commitment.promise}” proposed")
+        save_version(plan, actor=actor, note=f"Commitment “{commitment.promise}” proposed")
     return commitment
 
 
@@ -473,7 +473,7 @@ def commitment_deactivate(*, commitment: Commitment, actor: User) -> Commitment:
     locked.save(update_fields=["active", "updated_at"])
     if plan is not None:
         content_changed(plan, actor=actor)
-        write_version(plan, actor=actor, note=f"Commitment “{locked.promise}” withdrawn")
+        save_version(plan, actor=actor, note=f"Commitment “{locked.promise}” withdrawn")
     return locked
 
 

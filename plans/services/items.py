@@ -15,7 +15,7 @@ from accounts.models import TeamMembership, User
 from kam.errors import InvalidInput
 from kam.records import current, known_fields, validated, versioned_update
 from plans.models import Action, ActionStatus, Objective, ObjectiveMetric, Plan, Solution
-from plans.services.plans import content_changed, locked_editable, write_version
+from plans.services.plans import content_changed, locked_editable, save_version
 
 OBJECTIVE_FIELDS = frozenset(
     {"metric", "description", "baseline_value", "target_value", "target_stage", "due_date"}
@@ -92,7 +92,7 @@ def _item_create(kind: ItemKind, plan: Plan, actor: User, fields: dict[str, Any]
         raise InvalidInput({"owner": ["An action needs an owner."]})
     item.save()
     content_changed(locked, actor=actor)
-    write_version(locked, actor=actor, note=f"{kind.describe(item)} added")
+    save_version(locked, actor=actor, note=f"{kind.describe(item)} added")
     return item
 
 
@@ -119,7 +119,7 @@ def _item_update(
     )
     item.refresh_from_db()
     content_changed(locked, actor=actor)
-    write_version(locked, actor=actor, note=f"{kind.describe(item)} changed")
+    save_version(locked, actor=actor, note=f"{kind.describe(item)} changed")
     return item
 
 
@@ -130,7 +130,7 @@ def _item_delete(kind: ItemKind, item: Any, expected_version: int, actor: User) 
     description = kind.describe(item)
     kind.model.objects.filter(pk=item.pk).delete()
     content_changed(locked, actor=actor)
-    write_version(locked, actor=actor, note=f"{description} deleted")
+    save_version(locked, actor=actor, note=f"{description} deleted")
 
 
 @transaction.atomic

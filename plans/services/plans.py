@@ -94,6 +94,9 @@ SUBMITTED_REFUSAL = (
 )
 ARCHIVED_REFUSAL = "This plan is archived and can no longer change."
 REVISED_REASON = "Revised: needs re-approval"
+# Consecutive content saves by one person, each within this long of the last, fold into one
+# version: a session's work, not every save. Milestones are never folded into.
+FOLD_WINDOW = dt.timedelta(minutes=30)
 # The daily sweep works in fixed batches: short locks, flat memory on a large portfolio.
 REVIEW_BATCH_SIZE = 500
 
@@ -179,7 +182,7 @@ def content_changed(plan: Plan, *, actor: User | None) -> None:
 
 
 def _write_versions(
-    plans: list[Plan], *, actor: User | None, note: str, comment: str = ""
+    plans: list[Plan], *, actor: User | None, note: str, comment: str = "", milestone: bool = True
 ) -> list[PlanVersion]:
     """A snapshot version of each (locked) plan, numbered after its newest one. Its long
     texts are stored once per plan (PlanText): a save adds only the texts it changed."""
@@ -204,6 +207,7 @@ def _write_versions(
             snapshot=stored[plan.pk],
             note=note[:200],
             comment=comment,
+            milestone=milestone,
             created_by=actor,
             created_at=now,
         )
@@ -235,11 +239,41 @@ def write_version(plan: Plan, *, actor: User | None, note: str, comment: str = "
     return _write_versions([plan], actor=actor, note=note, comment=comment)[0]
 
 
+def save_version(plan: Plan, *, actor: User, note: str) -> PlanVersion:
+    """The version of a change of the (locked) plan's content. It folds into the plan's newest
+    version when that one is a content save (not a milestone) by the same person less than
+    FOLD_WINDOW ago: that version then holds the plan as it is now, the time of this save and
+    both notes. Otherwise it is a new version."""
+    newest = PlanVersion.objects.filter(plan=plan).defer("snapshot").order_by("-number").first()
+    now = timezone.now()
+    if (
+        newest is None
+        or newest.milestone
+        or newest.created_by_id != actor.pk
+        or now - newest.created_at >= FOLD_WINDOW
+    ):
+        return _write_versions([plan], actor=actor, note=note, milestone=False)[0]
+    snapshot = plans_selectors.plan_snapshots([plan])[plan.pk]
+    newest.snapshot, texts = plans_selectors.snapshot_text_refs(snapshot)
+    _store_texts({(plan.pk, digest): body for digest, body in texts.items()})
+    newest.note = _folded_note(newest.note, note)
+    newest.created_at = now
+    newest.save(update_fields=["snapshot", "note", "created_at"])
+    return newest
+
+
+def _folded_note(before: str, after: str) -> str:
+    if before == after or before.endswith(f"; {after}"):
+        return before
+    joined = f"{before}; {after}"
+    return joined if len(joined) <= 200 else f"Several changes, the last: {after}"[:200]
+
+
 def _plan_step(
     plan: Plan, *, actor: User | None, reason: str, comment: str = "", **values: Any
 ) -> PlanVersion:
-    """Change the locked plan at the version just read, with its history row and a version
-    (which keeps `comment`, the director's words, whole)."""
+    """Change the locked plan at the version just read, with its history row and a milestone
+    version (which keeps `comment`, the director's words, whole)."""
     versioned_update(Plan, plan.pk, plan.version, "plan", updated_at=timezone.now(), **values)
     plan.refresh_from_db()
     history_record(plan, actor=actor, reason=reason)
@@ -339,7 +373,11 @@ def plan_update(*, plan: Plan, expected_version: int, actor: User, **fields: Any
     if locked.status in APPROVED_STATUSES:
         fields["status"] = PlanStatus.REVISED
         reason = f"{reason} ({REVISED_REASON.lower()})"
-    return _plan_write(locked, actor=actor, reason=reason, **fields)
+    versioned_update(Plan, locked.pk, locked.version, "plan", updated_at=timezone.now(), **fields)
+    locked.refresh_from_db()
+    history_record(locked, actor=actor, reason=reason)
+    save_version(locked, actor=actor, note=reason)
+    return locked
 
 
 @transaction.atomic
@@ -389,7 +427,7 @@ def plan_section_save(
         )
         section.refresh_from_db()
     content_changed(locked, actor=actor)
-    write_version(locked, actor=actor, note=f"{label} saved")
+    save_version(locked, actor=actor, note=f"{label} saved")
     return section
 
 

@@ -326,6 +326,7 @@ def test_a_revised_plan_links_to_its_changes_since_the_approved_version(
     approved(plan, kam, director)
     approved_number = plan.approved_version.number
     _section(plan, kam)
+    factories.saved_a_while_ago(plan)
     _solution(plan, kam)
     client.force_login(director)
 
@@ -558,3 +559,65 @@ def test_a_review_date_before_the_period_starts_is_refused(key_account, kam, pla
     plans_services.plan_update(
         plan=plan, expected_version=plan.version, actor=kam, review_date=dt.date(2026, 1, 1)
     )
+
+
+# --- Versions are milestones: a session's saves fold into one ---------------------------------
+
+
+def test_one_persons_saves_in_a_session_fold_into_one_version(plan, kam):
+    _section(plan, kam)
+    folded = newest(plan)
+    _solution(plan, kam)
+    _solution(plan, kam)  # the same note twice reads once
+
+    versions = list(PlanVersion.objects.filter(plan=plan).order_by("number"))
+    assert [v.number for v in versions] == [1, 2]
+    assert versions[1].pk == folded.pk
+    assert versions[1].note == "Customer needs and success factors saved; Solution “VMI” added"
+    assert versions[1].snapshot["sections"]["needs"] == "Shorter lead times."
+    assert [s["title"] for s in versions[1].snapshot["solutions"]] == ["VMI", "VMI"]
+    assert versions[1].milestone is False
+
+
+def test_another_person_or_a_pause_starts_a_new_version(plan, key_account, kam):
+    colleague = factories.KamFactory()
+    factories.TeamMembershipFactory(account=key_account, user=colleague)
+    _section(plan, kam)
+    _solution(plan, colleague)
+    factories.saved_a_while_ago(plan)
+    _solution(plan, colleague)
+
+    assert list(
+        PlanVersion.objects.filter(plan=plan).order_by("number").values_list("number", "note")
+    ) == [
+        (1, "Plan started"),
+        (2, "Customer needs and success factors saved"),
+        (3, "Solution “VMI” added"),
+        (4, "Solution “VMI” added"),
+    ]
+
+
+def test_milestones_are_never_folded_into(plan, kam, director):
+    plans_services.plan_version_save(plan=plan, actor=kam, note="Before the QBR")
+    _section(plan, kam)
+    approved(plan, kam, director)
+    _solution(plan, kam)
+    plans_services.plan_submit(plan=plan, actor=kam)
+    plans_services.plan_return(plan=plan, reason="Not yet", actor=director)
+    _objective(plan, kam)
+
+    notes = list(
+        PlanVersion.objects.filter(plan=plan).order_by("number").values_list("note", flat=True)
+    )
+    assert notes == [
+        "Plan started",
+        "Before the QBR",
+        "Customer needs and success factors saved",
+        "Submitted for approval",
+        f"Approved by {director}",
+        "Solution “VMI” added",
+        "Submitted for approval",
+        "Sent back: Not yet",
+        "Objective “Revenue by 31 Dec 2026” added",
+    ]
+    assert plan.approved_version.note == f"Approved by {director}"

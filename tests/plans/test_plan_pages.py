@@ -422,6 +422,7 @@ def test_two_versions_compare_side_by_side(client, plan, kam):
     plans_services.plan_section_save(
         plan=plan, kind="needs", body="Cheaper <b>parts</b>", expected_version=1, actor=kam
     )
+    factories.saved_a_while_ago(plan)
     plans_services.plan_section_save(
         plan=plan, kind="needs", body="Reliable <b>parts</b>", expected_version=2, actor=kam
     )

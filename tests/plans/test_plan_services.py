@@ -614,6 +614,7 @@ def test_director_cannot_edit_actions(director, line_audit):
 
 def test_version_numbers_follow_each_other(plan, kam):
     for index in range(3):
+        factories.saved_a_while_ago(plan)
         plans_services.plan_section_save(
             plan=plan, kind="needs", body=f"v{index}", expected_version=index + 1, actor=kam
         )
