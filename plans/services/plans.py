@@ -12,13 +12,15 @@ Decisions, in one place:
   raises ConflictError and writes nothing. Sections are versioned one by one, so two people
   writing different sections never conflict. A section never saved has version 0.
 - Versions: every successful save that changes something (section, plan details, objective,
-  solution, action; saving unchanged content writes nothing) and every lifecycle step writes a
-  new, immutable PlanVersion: a JSON snapshot of the whole plan with the
-  action owners' names, numbered 1, 2, 3... per plan. Its long texts (sections, descriptions)
-  are PlanTexts kept once per plan and named by digest, so a save stores the texts it changed
-  and a small skeleton, never a copy of every section. Saves are explicit (nothing autosaves), so
-  there is nothing to coalesce and "every saved version is kept" holds literally. The plan row is
-  locked while a version is numbered, so concurrent saves on one plan get distinct numbers.
+  solution, action, commitment; saving unchanged content writes nothing) and every lifecycle
+  step is kept in a PlanVersion: a JSON snapshot of the whole plan with the action owners'
+  names, numbered 1, 2, 3... per plan. A version is a milestone, not every save: one person's
+  content saves less than FOLD_WINDOW apart fold into one version (`save_version`); the start,
+  the lifecycle steps and named versions are milestones, never changed afterwards. Its long
+  texts (sections, descriptions) are PlanTexts kept once per plan and named by digest, so a
+  save stores the texts it changed and a small skeleton, never a copy of every section. The
+  plan row is locked while a version is written, so concurrent saves on one plan get distinct
+  numbers.
 - Lifecycle, one state machine (these services; the pages, the API and the admin only call
   them): draft -> submitted (by its KAM, with a review date in the future) -> approved (by a
   director, with an optional comment) -> revised (any change of its content: a section, the
