@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 
 from accounts.models import STAGE_ORDER, Account, Stage, User
 from accounts.runs import account_score
@@ -502,6 +502,11 @@ def plan_page(*, plan: Plan, run: Any, today: dt.date) -> PlanPage:
         score=score,
         today=today,
     )
+
+
+def newest_version_number(plan: Plan) -> int:
+    """The number of the plan's newest version (0 before the first)."""
+    return PlanVersion.objects.filter(plan=plan).aggregate(newest=Max("number"))["newest"] or 0
 
 
 def plan_versions(plan: Plan) -> QuerySet[PlanVersion]:

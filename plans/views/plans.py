@@ -325,7 +325,12 @@ def section_save(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     if request.htmx:
         row = plans_selectors.SectionRow(kind, str(label), section)
         return _section_response(
-            request, plan, row, announcement=f"Saved (version {section.version})."
+            request,
+            plan,
+            row,
+            # The plan's version number, the one counter the page shows (a section's own
+            # version only guards against lost updates).
+            announcement=f"Saved: plan version {plans_selectors.newest_version_number(plan)}.",
         )
     messages.success(request, f"“{label}” saved.")
     return redirect(plan_url(plan, f"section-{kind}"))
