@@ -30,10 +30,19 @@ class StageChangeForm(RejectionsMixin, forms.Form):
 
     def __init__(self, *args: Any, current: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The form starts at the current stage, so a careless save moves nothing.
+        self.current = current
         self.fields["to_stage"].choices = [
-            (value, label) for value, label in Stage.choices if value != current
+            (value, f"{label} (current)" if value == current else label)
+            for value, label in Stage.choices
         ]
+        self.fields["to_stage"].initial = current
         style(self, small=True)
+
+    def clean_to_stage(self) -> str:
+        if self.cleaned_data["to_stage"] == self.current:
+            raise forms.ValidationError("Choose the stage the account moves to.")
+        return self.cleaned_data["to_stage"]
 
 
 class ContactForm(VersionedMixin, forms.ModelForm):
@@ -55,9 +64,10 @@ class ContactForm(VersionedMixin, forms.ModelForm):
         self.fields["relationship_owner"] = PeopleChoiceField(
             people, required=False, label="Our relationship owner"
         )
+        # No value preselected: an influence nobody chose would read as a judgement.
         self.fields["influence"] = forms.TypedChoiceField(
             label="Influence (1-5)",
-            choices=[(value, str(value)) for value in INFLUENCE_VALUES],
+            choices=[("", "Choose…"), *((value, str(value)) for value in INFLUENCE_VALUES)],
             coerce=int,
         )
         self.fields["version"].required = self.instance.pk is not None

@@ -19,12 +19,23 @@ from plans.models import (
     Solution,
 )
 
+
+class PlanContent(ViewOnly):
+    """A plan's sections, objectives, solutions and actions: read here, changed only on the plan
+    page or the API, whose services keep the lifecycle (an approved plan that changes is
+    revised and needs approval again) and write its version."""
+
+
 PLAN_SEARCH = ["plan__title", "plan__account__name", "=plan__account__erp_code"]
 COMMITMENT_SEARCH = ["commitment__promise", "commitment__account__name"]
 
 
 @admin.register(Plan)
-class PlanAdmin(AdministratorOnly, SimpleHistoryAdmin):
+class PlanAdmin(PlanContent, SimpleHistoryAdmin):
+    """Read only: the lifecycle is plans.services' state machine (submit, approve, send back,
+    archive, restore are steps on the plan page and the API), and so is every change of content;
+    an edit here would move a plan's status, or change an approved plan, behind its back."""
+
     list_display = [
         "title",
         "account",
@@ -37,19 +48,15 @@ class PlanAdmin(AdministratorOnly, SimpleHistoryAdmin):
     list_filter = ["status"]
     search_fields = ["title", *ACCOUNT_SEARCH]
     list_select_related = ["account"]
-    autocomplete_fields = ["account", "previous", "created_by", "approved_by"]
-    readonly_fields = ["version", "created_at", "updated_at"]
     date_hierarchy = "review_date"
 
 
 @admin.register(PlanSection)
-class PlanSectionAdmin(AdministratorOnly, admin.ModelAdmin):
+class PlanSectionAdmin(PlanContent, admin.ModelAdmin):
     list_display = ["plan", "kind", "version", "updated_by", "updated_at"]
     list_filter = ["kind"]
     search_fields = [*PLAN_SEARCH, "body"]
     list_select_related = ["plan", "updated_by"]
-    autocomplete_fields = ["plan", "updated_by"]
-    readonly_fields = ["version"]
 
 
 @admin.register(PlanVersion)
@@ -68,33 +75,27 @@ class PlanTextAdmin(ViewOnly, admin.ModelAdmin):
 
 
 @admin.register(Objective)
-class ObjectiveAdmin(AdministratorOnly, admin.ModelAdmin):
+class ObjectiveAdmin(PlanContent, admin.ModelAdmin):
     list_display = ["plan", "metric", "target_value", "target_stage", "due_date"]
     list_filter = ["metric"]
     search_fields = [*PLAN_SEARCH, "description"]
     list_select_related = ["plan"]
-    autocomplete_fields = ["plan"]
-    readonly_fields = ["version"]
     date_hierarchy = "due_date"
 
 
 @admin.register(Solution)
-class SolutionAdmin(AdministratorOnly, admin.ModelAdmin):
+class SolutionAdmin(PlanContent, admin.ModelAdmin):
     list_display = ["title", "plan", "value_measure", "value_amount"]
     search_fields = ["title", *PLAN_SEARCH]
     list_select_related = ["plan"]
-    autocomplete_fields = ["plan"]
-    readonly_fields = ["version"]
 
 
 @admin.register(Action)
-class ActionAdmin(AdministratorOnly, admin.ModelAdmin):
+class ActionAdmin(PlanContent, admin.ModelAdmin):
     list_display = ["title", "plan", "family", "owner", "due_date", "status"]
     list_filter = ["family", "status"]
     search_fields = ["title", *PLAN_SEARCH, "owner__username", "owner__last_name"]
     list_select_related = ["plan", "owner"]
-    autocomplete_fields = ["plan", "owner"]
-    readonly_fields = ["version"]
     date_hierarchy = "due_date"
 
 

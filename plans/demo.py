@@ -9,6 +9,7 @@ from decimal import Decimal
 from itertools import pairwise
 
 from django.conf import settings
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -153,6 +154,12 @@ def create_plans(
             for plan in created
         ],
         batch_size=500,
+    )
+    # An approved plan (or one under review) was approved as version 1.
+    Plan.objects.filter(pk__in=[plan.pk for plan in created], approved_at__isnull=False).update(
+        approved_version=Subquery(
+            PlanVersion.objects.filter(plan=OuterRef("pk"), number=1).values("pk")[:1]
+        )
     )
     return by_index
 

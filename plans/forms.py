@@ -215,13 +215,16 @@ class CommitmentForm(RejectionsMixin, forms.ModelForm):
         """Validation is the service's (a target or a due date, the plan's account)."""
 
 
-class ReturnForm(forms.Form):
-    reason = forms.CharField(
-        label="What the plan needs", widget=forms.Textarea(attrs={"rows": 3}), max_length=180
-    )
+class ReasonForm(forms.Form):
+    """The words a lifecycle step keeps with its version: a director's comment approving or
+    sending back, the reason for archiving or restoring. `required` and the label per step."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+    def __init__(self, *args: Any, label: str, required: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["reason"].label = label
+        self.fields["reason"].required = required
         style(self)
 
 

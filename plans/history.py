@@ -41,7 +41,15 @@ def version_entries(account: Account, limit: int, loaded: dict[str, Any]) -> lis
             who=version.created_by,
             subject=f"Plan “{version.plan.title}”",
             action=f"version {version.number} saved",
-            note=version.note,
+            note=_with_comment(version),
         )
         for version in versions
     ]
+
+
+def _with_comment(version: PlanVersion) -> str:
+    """The version's note and the director's comment (approving, sending back, archiving),
+    unless the note holds it whole already."""
+    if not version.comment or version.comment in version.note:
+        return version.note
+    return f"{version.note}: {version.comment}"

@@ -24,7 +24,11 @@ class PlanStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     SUBMITTED = "submitted", "Submitted"
     APPROVED = "approved", "Approved"
-    UNDER_REVIEW = "under_review", "Under review"
+    # Changed since its last approval: the account still runs by the approved version.
+    REVISED = "revised", "Revised: needs re-approval"
+    # The review date has passed and the periodic review is due (the value stays, for the API
+    # and stored data; the label must not read as "waiting for the director": that is submitted).
+    UNDER_REVIEW = "under_review", "Review overdue"
     ARCHIVED = "archived", "Archived"
 
 
@@ -64,6 +68,14 @@ class Plan(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     approved_at = models.DateTimeField(null=True, blank=True)
+    approved_version = models.ForeignKey(
+        "PlanVersion",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The version the last approval approved: a revision is compared with it",
+    )
     archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -158,6 +170,12 @@ class PlanVersion(models.Model):
     number = models.PositiveIntegerField()
     snapshot = models.JSONField()
     note = models.CharField(max_length=200, blank=True)
+    comment = models.TextField(
+        blank=True, help_text="What the director said approving or sending back, or why archived"
+    )
+    # A milestone (a lifecycle step, a named version, the start) is always kept as it is; a
+    # content save is not, and the same person's next save soon after folds into it.
+    milestone = models.BooleanField(default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -462,6 +480,8 @@ class Notification(models.Model):
     dedupe_key = models.CharField(max_length=120)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Set when its e-mail is claimed for sending (notification_emails_send): sent at most once.
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -31,6 +31,12 @@ def send_status_change_emails(status_change_ids: list[int]) -> int:
     return commitments.status_change_emails_send(status_change_ids=status_change_ids)
 
 
+@shared_task(autoretry_for=DATABASE_ERRORS + MAIL_ERRORS, **RETRY)
+def send_notification_emails(notification_ids: list[int]) -> int:
+    """E-mail these notifications (a plan sent back), each at most once."""
+    return commitments.notification_emails_send(notification_ids=notification_ids)
+
+
 @shared_task(autoretry_for=DATABASE_ERRORS, **RETRY)
 def send_kam_digests() -> int:
     """Weekly (beat): each KAM's digest of overdue actions and commitments at risk."""
@@ -39,5 +45,5 @@ def send_kam_digests() -> int:
 
 @shared_task(autoretry_for=DATABASE_ERRORS, **RETRY)
 def mark_plans_under_review() -> int:
-    """Daily (beat): approved plans whose review date has passed go under review."""
+    """Daily (beat): approved plans whose review date has passed are marked review overdue."""
     return plans_services.plans_mark_under_review()

@@ -202,9 +202,10 @@ class DesignationForm(forms.Form):
 
 class RatingForm(RejectionsMixin, forms.Form):
     criterion = forms.ChoiceField(label="Criterion")
+    # No value preselected: a rating nobody chose would still count in the score.
     value = forms.TypedChoiceField(
         label="Rating (1 low, 5 high)",
-        choices=[(value, str(value)) for value in RATING_VALUES],
+        choices=[("", "Choose…"), *((value, str(value)) for value in RATING_VALUES)],
         coerce=int,
     )
     comment = forms.CharField(label="Why", required=False, max_length=2000)

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth.models import Group
+from django.db.models import F
 
 from accounts.models import (
     Account,
@@ -31,10 +32,11 @@ from plans.models import (
     ObjectiveMetric,
     Plan,
     PlanSection,
+    PlanVersion,
     SectionKind,
     ServiceTeam,
 )
-from plans.services.plans import plan_create
+from plans.services.plans import FOLD_WINDOW, plan_create
 from scoring.models import CostRate, Criterion, Rating
 
 
@@ -192,6 +194,14 @@ class PlanFactory(factory.django.DjangoModelFactory):
     period_start = dt.date(2026, 1, 1)
     period_end = dt.date(2026, 12, 31)
     review_date = dt.date(2026, 7, 1)
+
+
+def saved_a_while_ago(plan):
+    """Move the plan's versions back past the fold window, as if its last save was a while
+    ago: the next content save writes a version of its own instead of folding into it."""
+    PlanVersion.objects.filter(plan=plan).update(
+        created_at=F("created_at") - FOLD_WINDOW - dt.timedelta(seconds=1)
+    )
 
 
 def started_plan(account, actor, **changes):

@@ -26,10 +26,13 @@ from accounts.models import (
 )
 from kam import rules as kam_rules
 from plans.models import (
+    Action,
     Commitment,
     CommitmentStatusChange,
     Notification,
+    Objective,
     Plan,
+    PlanSection,
     PlanText,
     PlanVersion,
     Solution,
@@ -59,6 +62,12 @@ VIEW_ONLY = {
     PlanVersion,
     PlanText,
     CommitmentStatusChange,
+    # A plan and its content change only through plans.services, which keep the lifecycle.
+    Plan,
+    PlanSection,
+    Objective,
+    Solution,
+    Action,
 }
 WITH_HISTORY = {"Account", "Contact", "Plan", "Commitment", "CostRate", "Criterion"}
 # Tables that grow with the business: a plain <select> of them would list every row.

@@ -30,6 +30,7 @@ MATRIX = {
     "plans.view_plan": {"own_kam", "team_kam", "director", "admin"},
     "plans.change_plan": {"own_kam", "team_kam", "admin"},
     "plans.approve_plan": {"director", "admin"},
+    "plans.archive_plan": {"director", "admin"},
     "plans.view_commitment": {"own_kam", "team_kam", "director", "operations", "admin"},
     "plans.change_commitment": {"own_kam", "team_kam", "director", "admin"},
     "plans.record_measurement": {"operations", "admin"},

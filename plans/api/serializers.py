@@ -169,6 +169,7 @@ PLAN_FIELDS = [
     "submitted_at",
     "approved_by",
     "approved_at",
+    "approved_version",
     "archived_at",
     "created_at",
     "updated_at",
@@ -177,6 +178,13 @@ PLAN_FIELDS = [
 
 class PlanSerializer(serializers.ModelSerializer):
     account_name = serializers.CharField(source="account.name", read_only=True)
+    approved_version = serializers.IntegerField(
+        source="approved_version_number",
+        read_only=True,
+        allow_null=True,
+        help_text="The number of the version the last approval approved (null: never "
+        "approved); a revised plan is compared with it",
+    )
 
     class Meta:
         model = Plan
@@ -212,7 +220,29 @@ class PlanUpdateSerializer(StrictModelSerializer):
 
 
 class PlanReturnSerializer(StrictSerializer):
-    reason = serializers.CharField(max_length=2000)
+    reason = serializers.CharField(
+        max_length=2000, help_text="What the plan needs: kept with the version, sent to the KAM"
+    )
+
+
+class PlanApproveSerializer(StrictSerializer):
+    comment = serializers.CharField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The director's comment, kept with the approved version",
+    )
+
+
+class PlanArchiveSerializer(StrictSerializer):
+    reason = serializers.CharField(max_length=2000, help_text="Why the plan is archived")
+
+
+class PlanRestoreSerializer(StrictSerializer):
+    reason = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default="", help_text="Why (optional)"
+    )
 
 
 class CommitmentSerializer(serializers.ModelSerializer):

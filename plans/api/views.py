@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -154,12 +154,18 @@ class PlanViewSet(VersionedUpdateMixin, ReadOnlyKamViewSet):
         "submit": CHANGE_PLAN,
         "approve": "plans.approve_plan",
         "send_back": "plans.approve_plan",
+        "archive": "plans.archive_plan",
+        "restore": "plans.archive_plan",
     }
 
     def get_queryset(self) -> QuerySet[Plan]:
         if self.is_schema_generation():
             return Plan.objects.none()
-        plans = visible_plans(self.request.user).select_related("account")
+        plans = (
+            visible_plans(self.request.user)
+            .select_related("account")
+            .annotate(approved_version_number=F("approved_version__number"))
+        )
         if self.action == "retrieve":
             plans = plans.prefetch_related(
                 # Sections in the order the plan reads (created in SectionKind order).
@@ -197,8 +203,12 @@ class PlanViewSet(VersionedUpdateMixin, ReadOnlyKamViewSet):
         )
         return self.get_queryset().get(pk=obj.pk)
 
-    def _lifecycle(self, step: Any, **kwargs: Any) -> Response:
-        plan = step(plan=self.get_object(), actor=self.request.user, **kwargs)
+    def _lifecycle(self, step: Any, body: type = EmptySerializer) -> Response:
+        """One lifecycle step: the body's fields (a comment, a reason) are the service's
+        keyword arguments, checked before anything is read."""
+        values = body(data=self.request.data)
+        values.is_valid(raise_exception=True)
+        plan = step(plan=self.get_object(), actor=self.request.user, **values.validated_data)
         plan = self.get_queryset().get(pk=plan.pk)
         return with_etag(Response(s.PlanSerializer(plan).data), plan)
 
@@ -209,39 +219,44 @@ class PlanViewSet(VersionedUpdateMixin, ReadOnlyKamViewSet):
     )
     @action(detail=True, methods=["post"])
     def submit(self, request: Any, pk: str | None = None) -> Response:
-        EmptySerializer(data=request.data).is_valid(raise_exception=True)
         return self._lifecycle(plans_services.plan_submit)
 
     @extend_schema(
-        summary="Approve a submitted plan (directors)",
-        request=EmptySerializer,
+        summary="Approve a submitted plan, with an optional comment (directors)",
+        request=s.PlanApproveSerializer,
         responses=s.PlanSerializer,
     )
     @action(detail=True, methods=["post"])
     def approve(self, request: Any, pk: str | None = None) -> Response:
-        EmptySerializer(data=request.data).is_valid(raise_exception=True)
-        return self._lifecycle(plans_services.plan_approve)
+        return self._lifecycle(plans_services.plan_approve, s.PlanApproveSerializer)
 
     @extend_schema(
-        summary="Send a submitted plan back to draft, with a reason (directors)",
+        summary="Send a submitted plan back to its KAM, with a reason (directors); it returns "
+        "to draft, or to revised when it was approved before",
         request=s.PlanReturnSerializer,
         responses=s.PlanSerializer,
     )
     @action(detail=True, methods=["post"], url_path="send-back")
     def send_back(self, request: Any, pk: str | None = None) -> Response:
-        body = s.PlanReturnSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        return self._lifecycle(plans_services.plan_return, reason=body.validated_data["reason"])
+        return self._lifecycle(plans_services.plan_return, s.PlanReturnSerializer)
 
     @extend_schema(
-        summary="Archive a plan (its KAMs or a director)",
-        request=EmptySerializer,
+        summary="Archive a plan, with a reason (directors and administrators)",
+        request=s.PlanArchiveSerializer,
         responses=s.PlanSerializer,
     )
     @action(detail=True, methods=["post"])
     def archive(self, request: Any, pk: str | None = None) -> Response:
-        EmptySerializer(data=request.data).is_valid(raise_exception=True)
-        return self._lifecycle(plans_services.plan_archive)
+        return self._lifecycle(plans_services.plan_archive, s.PlanArchiveSerializer)
+
+    @extend_schema(
+        summary="Restore an archived plan to the status it had (directors and administrators)",
+        request=s.PlanRestoreSerializer,
+        responses=s.PlanSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def restore(self, request: Any, pk: str | None = None) -> Response:
+        return self._lifecycle(plans_services.plan_restore, s.PlanRestoreSerializer)
 
 
 @extend_schema_view(

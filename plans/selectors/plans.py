@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 
 from accounts.models import STAGE_ORDER, Account, Stage, User
 from accounts.runs import account_score
@@ -25,6 +25,8 @@ from plans.models import (
     ActionFamily,
     ActionStatus,
     Commitment,
+    CommitmentCategory,
+    Comparison,
     Objective,
     ObjectiveMetric,
     Plan,
@@ -38,7 +40,8 @@ from plans.models import (
 
 OPEN_ACTION_STATUSES = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
 # A plan in one of these statuses is the one the account is being run by.
-RUNNING_STATUSES = (PlanStatus.APPROVED, PlanStatus.UNDER_REVIEW)
+# A revised plan still runs by its approved version until the revision is approved.
+RUNNING_STATUSES = (PlanStatus.APPROVED, PlanStatus.UNDER_REVIEW, PlanStatus.REVISED)
 PLAN_PAGE_VERSIONS = 10
 ONE_DECIMAL = Decimal("0.1")
 
@@ -51,7 +54,9 @@ def plan_for_page(*, user: Any, pk: int) -> Plan:
     """A plan the user may read, with its account and people; Plan.DoesNotExist otherwise."""
     return (
         visible_plans(user)
-        .select_related("account", "account__kam", "created_by", "approved_by", "previous")
+        .select_related(
+            "account", "account__kam", "created_by", "approved_by", "previous", "approved_version"
+        )
         .get(pk=pk)
     )
 
@@ -92,7 +97,8 @@ def _text(value: Any) -> str | None:
 
 def plan_snapshots(plans: list[Plan]) -> dict[int, dict[str, Any]]:
     """The JSON snapshot of each plan (fields, sections, objectives, solutions, actions with
-    their owners' names), in four queries however many plans and rows there are."""
+    their owners' names, the service commitments proposed in it and not withdrawn), in five
+    queries however many plans and rows there are."""
     ids = [plan.pk for plan in plans]
     sections: dict[int, dict[str, str]] = defaultdict(dict)
     for section in PlanSection.objects.filter(plan_id__in=ids).order_by("plan_id", "kind"):
@@ -134,6 +140,18 @@ def plan_snapshots(plans: list[Plan]) -> dict[int, dict[str, Any]]:
                 "status": a.status,
             }
         )
+    commitments: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for c in Commitment.objects.filter(plan_id__in=ids, active=True).order_by("plan_id", "pk"):
+        commitments[c.plan_id].append(
+            {
+                "category": c.category,
+                "promise": c.promise,
+                "comparison": c.comparison,
+                "target_value": _text(c.target_value),
+                "unit": c.unit,
+                "due_date": c.due_date.isoformat() if c.due_date else None,
+            }
+        )
     return {
         plan.pk: {
             "title": plan.title,
@@ -146,6 +164,7 @@ def plan_snapshots(plans: list[Plan]) -> dict[int, dict[str, Any]]:
             "objectives": objectives[plan.pk],
             "solutions": solutions[plan.pk],
             "actions": actions[plan.pk],
+            "commitments": commitments[plan.pk],
         }
         for plan in plans
     }
@@ -279,6 +298,18 @@ def snapshot_parts(snapshot: dict[str, Any]) -> list[tuple[str, str]]:
             f"due {a.get('due_date', '')}, {_label(ActionStatus, a.get('status', ''))}"
         )
     parts.append(("Relationship-building actions", "\n".join(actions)))
+    # Snapshots written before commitments were kept have none: an empty part, as today's
+    # plan without commitments.
+    promises = []
+    for c in snapshot.get("commitments", []):
+        if c.get("comparison") == Comparison.BY_DATE:
+            target = f"delivered by {c.get('due_date', '')}"
+        else:
+            comparison = _label(Comparison, c.get("comparison", ""))
+            target = f"{comparison} {_amount(c.get('target_value'))} {c.get('unit', '')}".strip()
+        category = _label(CommitmentCategory, c.get("category", ""))
+        promises.append(f"[{category}] {c.get('promise', '')}: {target}")
+    parts.append(("Service commitments", "\n".join(promises)))
     return parts
 
 
@@ -471,6 +502,11 @@ def plan_page(*, plan: Plan, run: Any, today: dt.date) -> PlanPage:
         score=score,
         today=today,
     )
+
+
+def newest_version_number(plan: Plan) -> int:
+    """The number of the plan's newest version (0 before the first)."""
+    return PlanVersion.objects.filter(plan=plan).aggregate(newest=Max("number"))["newest"] or 0
 
 
 def plan_versions(plan: Plan) -> QuerySet[PlanVersion]:

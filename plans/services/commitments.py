@@ -48,6 +48,7 @@ from plans.models import (
     ServiceTeam,
 )
 from plans.selectors import commitments as commitments_selectors
+from plans.services.plans import content_changed, locked_for_content, save_version
 from plans.status import commitment_status, period_label
 
 logger = logging.getLogger(__name__)
@@ -250,6 +251,25 @@ def status_change_emails_send(*, status_change_ids: Iterable[int]) -> int:
         raise
 
 
+def notification_emails_send(*, notification_ids: Iterable[int]) -> int:
+    """E-mail these notifications, each at most once (a plan sent back, say); returns messages
+    sent. Claimed (`emailed_at`) before sending, released if sending fails, as above."""
+    with transaction.atomic():
+        claimed = list(
+            Notification.objects.filter(pk__in=list(notification_ids), emailed_at__isnull=True)
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)
+        )
+        if not claimed:
+            return 0
+        Notification.objects.filter(pk__in=claimed).update(emailed_at=timezone.now())
+    try:
+        return _email_notifications(Notification.objects.filter(pk__in=claimed))
+    except Exception:
+        Notification.objects.filter(pk__in=claimed).update(emailed_at=None)
+        raise
+
+
 def _email_body(notification: Notification) -> str:
     """The notification's text and, when it has one, the full address of its page."""
     if not notification.url:
@@ -415,7 +435,8 @@ def commitment_create(
     Only those with `plans.change_commitment` on the account (its serving KAMs, directors,
     administrators) may. The promise is said in words; a target to reach or stay under (gte,
     lte) has a target value, a one-off promise (due) a due date; a plan must be the account's
-    own and not archived. Its status then comes from `commitments_evaluate`, like every other.
+    own and open to changes (neither submitted nor archived), and an approved one becomes
+    revised. Its status then comes from `commitments_evaluate`, like every other.
     """
     _require_change(actor, account)
     promise = promise.strip()
@@ -428,8 +449,11 @@ def commitment_create(
         errors["due_date"].append("A one-off promise needs the date it is due.")
     if plan is not None and plan.account_id != account.pk:
         errors["__all__"].append("The plan belongs to another account.")
-    elif plan is not None and plan.status == PlanStatus.ARCHIVED:
-        errors["__all__"].append("An archived plan no longer changes: use the current plan.")
+    elif plan is not None:
+        try:
+            plan = locked_for_content(plan)
+        except DomainError as refusal:
+            errors["__all__"].append(str(refusal))
     if errors:
         raise InvalidInput(dict(errors))
     commitment = Commitment(
@@ -452,6 +476,9 @@ def commitment_create(
     commitment.save()
     commitments_evaluate(commitment_ids=[commitment.pk], actor=actor)
     commitment.refresh_from_db(fields=["status", "status_changed_at"])
+    if plan is not None:
+        content_changed(plan, actor=actor)
+        save_version(plan, actor=actor, note=f"Commitment “{commitment.promise}” proposed")
     return commitment
 
 
@@ -459,14 +486,23 @@ def commitment_create(
 def commitment_deactivate(*, commitment: Commitment, actor: User) -> Commitment:
     """Withdraw a commitment (a mistaken or dropped proposal): it leaves the board, the
     evaluation and the digests, and its measurements and history stay. Same permission as
-    proposing one; withdrawing twice is refused."""
+    proposing one; withdrawing twice is refused. Withdrawn from a plan, it is a change of the
+    plan's content (refused while the plan is submitted; an approved plan becomes revised)."""
     _require_change(actor, commitment)
+    # Withdrawing it changes its plan's content, unless that plan is archived: a commitment
+    # outlives the plan that proposed it, and the archived plan stays as it was.
+    plan = None
+    if commitment.plan_id is not None and commitment.plan.status != PlanStatus.ARCHIVED:
+        plan = locked_for_content(commitment.plan)
     locked = Commitment.objects.select_for_update().get(pk=commitment.pk)
     if not locked.active:
         raise DomainError("This commitment was already withdrawn.")
     locked.active = False
     locked._history_user = actor
     locked.save(update_fields=["active", "updated_at"])
+    if plan is not None:
+        content_changed(plan, actor=actor)
+        save_version(plan, actor=actor, note=f"Commitment “{locked.promise}” withdrawn")
     return locked
 
 

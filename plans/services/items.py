@@ -15,7 +15,7 @@ from accounts.models import TeamMembership, User
 from kam.errors import InvalidInput
 from kam.records import current, known_fields, validated, versioned_update
 from plans.models import Action, ActionStatus, Objective, ObjectiveMetric, Plan, Solution
-from plans.services.plans import locked_editable, write_version
+from plans.services.plans import content_changed, locked_editable, save_version
 
 OBJECTIVE_FIELDS = frozenset(
     {"metric", "description", "baseline_value", "target_value", "target_stage", "due_date"}
@@ -91,7 +91,8 @@ def _item_create(kind: ItemKind, plan: Plan, actor: User, fields: dict[str, Any]
     if kind is ACTION and item.owner_id is None:
         raise InvalidInput({"owner": ["An action needs an owner."]})
     item.save()
-    write_version(locked, actor=actor, note=f"{kind.describe(item)} added")
+    content_changed(locked, actor=actor)
+    save_version(locked, actor=actor, note=f"{kind.describe(item)} added")
     return item
 
 
@@ -117,7 +118,8 @@ def _item_update(
         kind.model, item.pk, expected_version, kind.noun, updated_at=timezone.now(), **values
     )
     item.refresh_from_db()
-    write_version(locked, actor=actor, note=f"{kind.describe(item)} changed")
+    content_changed(locked, actor=actor)
+    save_version(locked, actor=actor, note=f"{kind.describe(item)} changed")
     return item
 
 
@@ -127,7 +129,8 @@ def _item_delete(kind: ItemKind, item: Any, expected_version: int, actor: User) 
     versioned_update(kind.model, item.pk, expected_version, kind.noun)
     description = kind.describe(item)
     kind.model.objects.filter(pk=item.pk).delete()
-    write_version(locked, actor=actor, note=f"{description} deleted")
+    content_changed(locked, actor=actor)
+    save_version(locked, actor=actor, note=f"{description} deleted")
 
 
 @transaction.atomic

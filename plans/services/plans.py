@@ -12,19 +12,29 @@ Decisions, in one place:
   raises ConflictError and writes nothing. Sections are versioned one by one, so two people
   writing different sections never conflict. A section never saved has version 0.
 - Versions: every successful save that changes something (section, plan details, objective,
-  solution, action; saving unchanged content writes nothing) and every lifecycle step writes a
-  new, immutable PlanVersion: a JSON snapshot of the whole plan with the
-  action owners' names, numbered 1, 2, 3... per plan. Its long texts (sections, descriptions)
-  are PlanTexts kept once per plan and named by digest, so a save stores the texts it changed
-  and a small skeleton, never a copy of every section. Saves are explicit (nothing autosaves), so
-  there is nothing to coalesce and "every saved version is kept" holds literally. The plan row is
-  locked while a version is numbered, so concurrent saves on one plan get distinct numbers.
-- Lifecycle: draft -> submitted (by its KAM, with a review date in the future) -> approved (by a
-  director) -> under review (the daily task, once the review date has passed) -> submitted again
-  after the review -> approved ... A director may send a submitted plan back to draft with a
-  reason. Any plan that is not archived may be archived. The content stays editable (it is a
-  living plan) in every status but archived; the version written at approval shows exactly
-  what was approved, and any later version can be compared with it.
+  solution, action, commitment; saving unchanged content writes nothing) and every lifecycle
+  step is kept in a PlanVersion: a JSON snapshot of the whole plan with the action owners'
+  names, numbered 1, 2, 3... per plan. A version is a milestone, not every save: one person's
+  content saves less than FOLD_WINDOW apart fold into one version (`save_version`); the start,
+  the lifecycle steps and named versions are milestones, never changed afterwards. Its long
+  texts (sections, descriptions) are PlanTexts kept once per plan and named by digest, so a
+  save stores the texts it changed and a small skeleton, never a copy of every section. The
+  plan row is locked while a version is written, so concurrent saves on one plan get distinct
+  numbers.
+- Lifecycle, one state machine (these services; the pages, the API and the admin only call
+  them): draft -> submitted (by its KAM, with a review date in the future) -> approved (by a
+  director, with an optional comment) -> revised (any change of its content: a section, the
+  details, an objective, a solution, an action, a commitment proposed or withdrawn in it) ->
+  submitted -> approved ... An approved plan whose review date has passed is marked "review
+  overdue" (PlanStatus.UNDER_REVIEW, by the daily task); changing it (its next review date, at
+  least) makes it revised too. A
+  director sends a submitted plan back with a comment (to draft, or to revised when it was
+  approved before), and its KAM is notified with the comment. Approval records the version it
+  approved (`Plan.approved_version`), so a revised plan is compared with exactly that.
+- Edits to a submitted plan are refused: the director decides on exactly what was submitted,
+  and a plan that needs changes is sent back. An archived plan never changes either.
+- Archive and restore: only directors and administrators (`plans.archive_plan`), archiving with
+  a reason; restoring puts the plan back in the status it had before it was archived.
 - Next period: `plan_start_next_period` copies the sections, the open actions, the objectives
   (due dates moved by one period, baselines set to today's actuals where computed) and the
   solutions into a new draft for the period that follows. The current plan keeps running until
@@ -42,13 +52,14 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Account, AccountStatus, User
 from accounts.runs import current_run
 from kam import bounds
 from kam.diffing import normalise_text
-from kam.errors import ConflictError, DomainError, InvalidInput, PermissionDenied
+from kam.errors import ConflictError, DomainError, InvalidInput
 from kam.permissions import require
 from kam.records import (
     conflict_error,
@@ -60,6 +71,7 @@ from kam.records import (
 )
 from plans.models import (
     Action,
+    Notification,
     Objective,
     ObjectiveMetric,
     Plan,
@@ -74,7 +86,19 @@ from plans.selectors import plans as plans_selectors
 from plans.selectors.plans import ACTUAL_OF
 
 PLAN_FIELDS = frozenset(Plan.EDITABLE_FIELDS)
-SUBMITTABLE = (PlanStatus.DRAFT, PlanStatus.APPROVED, PlanStatus.UNDER_REVIEW)
+SUBMITTABLE = (PlanStatus.DRAFT, PlanStatus.REVISED)
+# A change of content in these statuses makes the plan revised: what was approved differs now.
+APPROVED_STATUSES = (PlanStatus.APPROVED, PlanStatus.UNDER_REVIEW)
+FROZEN = (PlanStatus.SUBMITTED, PlanStatus.ARCHIVED)
+SUBMITTED_REFUSAL = (
+    "This plan is waiting for a director's decision and cannot change meanwhile: the director "
+    "approves exactly what was submitted. If it needs changes, the director sends it back."
+)
+ARCHIVED_REFUSAL = "This plan is archived and can no longer change."
+REVISED_REASON = "Revised: needs re-approval"
+# Consecutive content saves by one person, each within this long of the last, fold into one
+# version: a session's work, not every save. Milestones are never folded into.
+FOLD_WINDOW = dt.timedelta(minutes=30)
 # The daily sweep works in fixed batches: short locks, flat memory on a large portfolio.
 REVIEW_BATCH_SIZE = 500
 
@@ -84,8 +108,9 @@ def _require_edit(actor: User, plan: Plan) -> None:
 
 
 def plan_is_editable(plan: Plan) -> bool:
-    """Content may change in every status but archived (the plan is living)."""
-    return plan.status != PlanStatus.ARCHIVED
+    """Content may change in every status but submitted (the director is deciding on it) and
+    archived."""
+    return plan.status not in FROZEN
 
 
 @dataclass(frozen=True)
@@ -96,22 +121,27 @@ class PlanAbilities:
     edit: bool
     approve: bool
     archive: bool
+    restore: bool
     submit: bool
     decide: bool  # approve or send back a submitted plan
     commit: bool  # propose and withdraw the account's service commitments in this plan
 
 
 def plan_abilities(*, user: User, plan: Plan) -> PlanAbilities:
-    """`plans.change_plan` edits a living plan and submits it from SUBMITTABLE; `approve_plan`
-    decides on a submitted one; either archives a living plan; `plans.change_commitment` on
-    the account proposes commitments in a living plan."""
+    """`plans.change_plan` edits a plan that is neither submitted nor archived and submits it
+    from SUBMITTABLE; `approve_plan` decides on a submitted one; `archive_plan` archives a plan
+    and restores an archived one; `plans.change_commitment` on the account proposes
+    commitments in a plan whose content may change."""
     changes = user.has_perm("plans.change_plan", plan)
     approves = user.has_perm("plans.approve_plan", plan)
+    archives = user.has_perm("plans.archive_plan", plan)
     live = plan_is_editable(plan)
+    archived = plan.status == PlanStatus.ARCHIVED
     return PlanAbilities(
         edit=changes and live,
         approve=approves,
-        archive=(changes or approves) and live,
+        archive=archives and not archived,
+        restore=archives and archived,
         submit=changes and plan.status in SUBMITTABLE,
         decide=approves and plan.status == PlanStatus.SUBMITTED,
         commit=user.has_perm("plans.change_commitment", plan.account) and live,
@@ -123,15 +153,39 @@ def _locked(plan: Plan) -> Plan:
     return Plan.objects.select_for_update().select_related("account").get(pk=plan.pk)
 
 
-def locked_editable(plan: Plan, actor: User) -> Plan:
-    _require_edit(actor, plan)
+def locked_for_content(plan: Plan) -> Plan:
+    """The plan, locked, for a change of its content: refused while it is submitted or
+    archived (DomainError). Pair each such change with `content_changed`."""
     locked = _locked(plan)
-    if not plan_is_editable(locked):
-        raise DomainError("This plan is archived and can no longer change.")
+    if locked.status == PlanStatus.SUBMITTED:
+        raise DomainError(SUBMITTED_REFUSAL)
+    if locked.status == PlanStatus.ARCHIVED:
+        raise DomainError(ARCHIVED_REFUSAL)
     return locked
 
 
-def _write_versions(plans: list[Plan], *, actor: User | None, note: str) -> list[PlanVersion]:
+def locked_editable(plan: Plan, actor: User) -> Plan:
+    """`locked_for_content` for one of the plan's KAMs (`plans.change_plan`)."""
+    _require_edit(actor, plan)
+    return locked_for_content(plan)
+
+
+def content_changed(plan: Plan, *, actor: User | None) -> None:
+    """The (locked) plan's content has just changed: an approved plan (or one whose review is
+    overdue) is now revised and needs approval again; in other statuses nothing follows. Called
+    before the change's version is written, so that version carries the new status."""
+    if plan.status not in APPROVED_STATUSES:
+        return
+    Plan.objects.filter(pk=plan.pk).update(
+        status=PlanStatus.REVISED, version=models.F("version") + 1, updated_at=timezone.now()
+    )
+    plan.refresh_from_db()
+    history_record(plan, actor=actor, reason=REVISED_REASON)
+
+
+def _write_versions(
+    plans: list[Plan], *, actor: User | None, note: str, comment: str = "", milestone: bool = True
+) -> list[PlanVersion]:
     """A snapshot version of each (locked) plan, numbered after its newest one. Its long
     texts are stored once per plan (PlanText): a save adds only the texts it changed."""
     newest = dict(
@@ -154,6 +208,8 @@ def _write_versions(plans: list[Plan], *, actor: User | None, note: str) -> list
             number=newest.get(plan.pk, 0) + 1,
             snapshot=stored[plan.pk],
             note=note[:200],
+            comment=comment,
+            milestone=milestone,
             created_by=actor,
             created_at=now,
         )
@@ -181,16 +237,53 @@ def _store_texts(texts: dict[tuple[int, str], str]) -> None:
     )
 
 
-def write_version(plan: Plan, *, actor: User | None, note: str) -> PlanVersion:
-    return _write_versions([plan], actor=actor, note=note)[0]
+def write_version(plan: Plan, *, actor: User | None, note: str, comment: str = "") -> PlanVersion:
+    return _write_versions([plan], actor=actor, note=note, comment=comment)[0]
 
 
-def _plan_write(plan: Plan, *, actor: User | None, reason: str, **values: Any) -> Plan:
-    """Change the locked plan at the version just read, with its history row and a version."""
+def save_version(plan: Plan, *, actor: User, note: str) -> PlanVersion:
+    """The version of a change of the (locked) plan's content. It folds into the plan's newest
+    version when that one is a content save (not a milestone) by the same person less than
+    FOLD_WINDOW ago: that version then holds the plan as it is now, the time of this save and
+    both notes. Otherwise it is a new version."""
+    newest = PlanVersion.objects.filter(plan=plan).defer("snapshot").order_by("-number").first()
+    now = timezone.now()
+    if (
+        newest is None
+        or newest.milestone
+        or newest.created_by_id != actor.pk
+        or now - newest.created_at >= FOLD_WINDOW
+    ):
+        return _write_versions([plan], actor=actor, note=note, milestone=False)[0]
+    snapshot = plans_selectors.plan_snapshots([plan])[plan.pk]
+    newest.snapshot, texts = plans_selectors.snapshot_text_refs(snapshot)
+    _store_texts({(plan.pk, digest): body for digest, body in texts.items()})
+    newest.note = _folded_note(newest.note, note)
+    newest.created_at = now
+    newest.save(update_fields=["snapshot", "note", "created_at"])
+    return newest
+
+
+def _folded_note(before: str, after: str) -> str:
+    if before == after or before.endswith(f"; {after}"):
+        return before
+    joined = f"{before}; {after}"
+    return joined if len(joined) <= 200 else f"Several changes, the last: {after}"[:200]
+
+
+def _plan_step(
+    plan: Plan, *, actor: User | None, reason: str, comment: str = "", **values: Any
+) -> PlanVersion:
+    """Change the locked plan at the version just read, with its history row and a milestone
+    version (which keeps `comment`, the director's words, whole)."""
     versioned_update(Plan, plan.pk, plan.version, "plan", updated_at=timezone.now(), **values)
     plan.refresh_from_db()
     history_record(plan, actor=actor, reason=reason)
-    write_version(plan, actor=actor, note=reason)
+    return write_version(plan, actor=actor, note=reason, comment=comment)
+
+
+def _plan_write(plan: Plan, *, actor: User | None, reason: str, **values: Any) -> Plan:
+    _plan_step(plan, actor=actor, reason=reason, **values)
     return plan
 
 
@@ -201,6 +294,22 @@ def _plan_taken() -> InvalidInput:
     """What a second "Start plan" for the same period gets, checked by the model's constraint
     or raced past it (a double submit)."""
     return InvalidInput({"__all__": ["This account already has an active plan for that period."]})
+
+
+def _check_dates(plan: Plan) -> None:
+    """The period ends after it starts, and the next review falls on or after its start (a
+    review before the period begins reviews nothing of it). Dates not given are left to the
+    model's validation."""
+    start, end, review = plan.period_start, plan.period_end, plan.review_date
+    errors: dict[str, list[str]] = {}
+    if start and end and end <= start:
+        errors["period_end"] = ["The period must end after it starts."]
+    if start and review and review < start:
+        errors["review_date"] = [
+            f"The review date must fall on or after the period's start, {start:%d %b %Y}."
+        ]
+    if errors:
+        raise InvalidInput(errors)
 
 
 @transaction.atomic
@@ -216,13 +325,12 @@ def plan_create(
     """Start a key account's plan for a period, as a draft with every section empty.
 
     Only key accounts have plans, one active (not archived) plan per account and period start;
-    the period ends after it starts. Version 1 is written.
+    the period ends after it starts and is first reviewed on or after its start
+    (`_check_dates`). Version 1 is written.
     """
     require(actor, "plans.change_plan", account, "Only the account's KAMs start its plan.")
     if account.status != AccountStatus.KEY:
         raise DomainError("Only key accounts have account plans.")
-    if period_start and period_end and period_end <= period_start:
-        raise InvalidInput({"period_end": ["The period must end after it starts."]})
     plan = Plan(
         account=account,
         title=(title or "").strip(),
@@ -231,7 +339,8 @@ def plan_create(
         review_date=review_date,
         created_by=actor,
     )
-    validated(plan, exclude=["created_by", "previous", "approved_by"])
+    _check_dates(plan)
+    validated(plan, exclude=["created_by", "previous", "approved_by", "approved_version"])
     plan._history_user = actor
     plan._change_reason = "Plan started"
     with refused_if_taken("plan_one_active_per_account_and_period", _plan_taken()):
@@ -258,10 +367,19 @@ def plan_update(*, plan: Plan, expected_version: int, actor: User, **fields: Any
         return locked
     for name, value in fields.items():
         setattr(locked, name, value)
-    if locked.period_end <= locked.period_start:
-        raise InvalidInput({"period_end": ["The period must end after it starts."]})
-    validated(locked, exclude=["account", "created_by", "previous", "approved_by"])
-    return _plan_write(locked, actor=actor, reason="Plan details changed", **fields)
+    _check_dates(locked)
+    validated(
+        locked, exclude=["account", "created_by", "previous", "approved_by", "approved_version"]
+    )
+    reason = "Plan details changed"
+    if locked.status in APPROVED_STATUSES:
+        fields["status"] = PlanStatus.REVISED
+        reason = f"{reason} ({REVISED_REASON.lower()})"
+    versioned_update(Plan, locked.pk, locked.version, "plan", updated_at=timezone.now(), **fields)
+    locked.refresh_from_db()
+    history_record(locked, actor=actor, reason=reason)
+    save_version(locked, actor=actor, note=reason)
+    return locked
 
 
 @transaction.atomic
@@ -310,7 +428,8 @@ def plan_section_save(
             updated_at=timezone.now(),
         )
         section.refresh_from_db()
-    write_version(locked, actor=actor, note=f"{label} saved")
+    content_changed(locked, actor=actor)
+    save_version(locked, actor=actor, note=f"{label} saved")
     return section
 
 
@@ -319,12 +438,13 @@ def plan_section_save(
 
 @transaction.atomic
 def plan_submit(*, plan: Plan, actor: User, today: dt.date | None = None) -> Plan:
-    """Send the plan to the directors for approval: a draft, or an approved plan being revised
-    (after its review, say). Its next review date must lie in the future."""
-    locked = locked_editable(plan, actor)
+    """Send the plan to the directors for approval: a draft, or a revised plan (an approved one
+    that changed since). Its next review date must lie in the future."""
+    _require_edit(actor, plan)
+    locked = _locked(plan)
     today = today or timezone.localdate()
     if locked.status not in SUBMITTABLE:
-        raise DomainError(f"A plan that is {locked.get_status_display().lower()} cannot be sent.")
+        raise DomainError(_not_submittable(locked))
     if locked.review_date <= today:
         raise DomainError("Set the next review date to a day after today before submitting.")
     return _plan_write(
@@ -336,11 +456,31 @@ def plan_submit(*, plan: Plan, actor: User, today: dt.date | None = None) -> Pla
     )
 
 
+def _not_submittable(plan: Plan) -> str:
+    if plan.status in APPROVED_STATUSES:
+        return "This plan is approved as it stands: change it first, then submit the revision."
+    return f"A plan that is {plan.get_status_display().lower()} cannot be submitted."
+
+
+def _comment(text: str | None) -> str:
+    comment = normalise_text(text or "").strip()
+    try:
+        bounds.validate_text_length(comment)
+    except ValidationError as refusal:
+        raise InvalidInput({"comment": refusal.messages}) from None
+    return comment
+
+
 @transaction.atomic
-def plan_approve(*, plan: Plan, actor: User, today: dt.date | None = None) -> Plan:
-    """A director approves a submitted plan. The plan it continues (the previous period's)
-    is archived at the same moment: an account runs by one approved plan."""
+def plan_approve(
+    *, plan: Plan, actor: User, comment: str = "", today: dt.date | None = None
+) -> Plan:
+    """A director approves a submitted plan, optionally with a comment (kept with the version
+    it approved, which the plan records: a later revision is compared with it). The plan it
+    continues (the previous period's) is archived at the same moment: an account runs by one
+    approved plan."""
     require(actor, "plans.approve_plan", plan, "Only a sales director approves plans.")
+    comment = _comment(comment)
     locked = _locked(plan)
     today = today or timezone.localdate()
     if locked.status != PlanStatus.SUBMITTED:
@@ -350,62 +490,149 @@ def plan_approve(*, plan: Plan, actor: User, today: dt.date | None = None) -> Pl
             "The plan's review date has passed: send it back so its KAM sets the next one."
         )
     now = timezone.now()
-    approved = _plan_write(
+    version = _plan_step(
         locked,
         actor=actor,
         reason=f"Approved by {actor}",
+        comment=comment,
         status=PlanStatus.APPROVED,
         approved_by=actor,
         approved_at=now,
     )
+    Plan.objects.filter(pk=locked.pk).update(approved_version=version)
+    locked.approved_version = version
     if locked.previous_id is not None:
         previous = Plan.objects.select_for_update().get(pk=locked.previous_id)
         if previous.status != PlanStatus.ARCHIVED:
             _plan_write(
                 previous,
                 actor=actor,
-                reason=f"Archived: superseded by “{approved.title}”",
+                reason=f"Archived: superseded by “{locked.title}”",
                 status=PlanStatus.ARCHIVED,
                 archived_at=now,
             )
-    return approved
+    return locked
+
+
+def sent_back_dedupe_key(version_id: int) -> str:
+    return f"plan-sent-back:{version_id}"
 
 
 @transaction.atomic
 def plan_return(*, plan: Plan, reason: str, actor: User) -> Plan:
-    """A director sends a submitted plan back to draft, saying why (kept in its history)."""
+    """A director sends a submitted plan back, saying what it needs: to draft, or to revised
+    when it was approved before (the account still runs by that approval). The comment is kept
+    with the version, and the account's KAM is notified with it (in the app and by e-mail)."""
     require(actor, "plans.approve_plan", plan, "Only a sales director sends plans back.")
-    reason = (reason or "").strip()
+    reason = _comment(reason)
     if not reason:
         raise InvalidInput({"reason": ["Say what the plan needs: a reason is required."]})
     locked = _locked(plan)
     if locked.status != PlanStatus.SUBMITTED:
         raise DomainError("Only a submitted plan can be sent back.")
-    return _plan_write(locked, actor=actor, reason=f"Sent back: {reason}", status=PlanStatus.DRAFT)
+    status = PlanStatus.REVISED if locked.approved_version_id else PlanStatus.DRAFT
+    version = _plan_step(
+        locked, actor=actor, reason=f"Sent back: {reason}", comment=reason, status=status
+    )
+    kam = locked.account.kam
+    if kam is not None and kam.is_active:
+        notification = Notification.objects.create(
+            recipient=kam,
+            subject=f"{locked.account.name}: plan sent back by {actor}"[:200],
+            body=f"{actor} sent the plan “{locked.title}” back: {reason}",
+            url=reverse("plans:plan_detail", args=[locked.pk]),
+            dedupe_key=sent_back_dedupe_key(version.pk),
+        )
+        notification_emails_enqueue([notification.pk])
+    return locked
 
 
 @transaction.atomic
-def plan_archive(*, plan: Plan, actor: User) -> Plan:
-    """Archive a plan (its KAMs or a director): it becomes read-only and stays in history."""
-    if not (
-        actor.has_perm("plans.change_plan", plan) or actor.has_perm("plans.approve_plan", plan)
-    ):
-        raise PermissionDenied("Only the account's KAMs or a director archive its plan.")
+def plan_archive(*, plan: Plan, reason: str, actor: User) -> Plan:
+    """A director or an administrator archives a plan, saying why: it becomes read-only and
+    stays in history, and `plan_restore` can bring it back."""
+    require(
+        actor,
+        "plans.archive_plan",
+        plan,
+        "Only a sales director or an administrator archives a plan.",
+    )
+    reason = _comment(reason)
+    if not reason:
+        raise InvalidInput({"reason": ["Say why the plan is archived: a reason is required."]})
     locked = _locked(plan)
     if locked.status == PlanStatus.ARCHIVED:
         raise DomainError("This plan is archived already.")
-    return _plan_write(
+    _plan_step(
         locked,
         actor=actor,
-        reason="Archived",
+        reason=f"Archived: {reason}",
+        comment=reason,
         status=PlanStatus.ARCHIVED,
         archived_at=timezone.now(),
     )
+    return locked
+
+
+@transaction.atomic
+def plan_restore(*, plan: Plan, actor: User, reason: str = "") -> Plan:
+    """A director or an administrator restores an archived plan to the status it had before
+    it was archived. Refused while the plan that continues it is current (it superseded this
+    one), or when the account has another active plan for the same period."""
+    require(
+        actor,
+        "plans.archive_plan",
+        plan,
+        "Only a sales director or an administrator restores a plan.",
+    )
+    reason = _comment(reason)
+    locked = _locked(plan)
+    if locked.status != PlanStatus.ARCHIVED:
+        raise DomainError("Only an archived plan can be restored.")
+    successor = Plan.objects.filter(previous=locked).exclude(status=PlanStatus.ARCHIVED).first()
+    if successor is not None:
+        raise DomainError(
+            f"“{successor.title}” continues this plan: archive it first to run by this one again."
+        )
+    status = (
+        locked.versions.exclude(snapshot__status=PlanStatus.ARCHIVED)
+        .order_by("-number")
+        .values_list("snapshot__status", flat=True)
+        .first()
+    )
+    if status not in PlanStatus.values or status == PlanStatus.ARCHIVED:
+        status = PlanStatus.REVISED if locked.approved_version_id else PlanStatus.DRAFT
+    taken = Plan.objects.filter(
+        account_id=locked.account_id, period_start=locked.period_start
+    ).exclude(status=PlanStatus.ARCHIVED)
+    if taken.exists():
+        raise _plan_taken()
+    with refused_if_taken("plan_one_active_per_account_and_period", _plan_taken()):
+        _plan_step(
+            locked,
+            actor=actor,
+            reason=f"Restored: {reason}" if reason else "Restored",
+            comment=reason,
+            status=status,
+            archived_at=None,
+        )
+    return locked
+
+
+def notification_emails_enqueue(notification_ids: list[int]) -> None:
+    """E-mail these notifications once the transaction commits (plans.tasks)."""
+
+    def enqueue() -> None:
+        from plans.tasks import send_notification_emails  # tasks import this module
+
+        send_notification_emails.delay(notification_ids)
+
+    transaction.on_commit(enqueue)
 
 
 def plans_mark_under_review(*, today: dt.date | None = None) -> int:
-    """Daily: every approved plan whose review date has passed (is before today) goes under
-    review, with a history row and a version each. Returns how many plans changed.
+    """Daily: every approved plan whose review date has passed (is before today) is marked
+    review overdue, with a history row and a version each. Returns how many plans changed.
 
     Set-based in fixed batches, each one transaction with a fixed number of queries; it
     filters on the state it changes, so a second run the same day finds nothing to do.
@@ -425,7 +652,7 @@ def plans_mark_under_review(*, today: dt.date | None = None) -> int:
             for plan in batch:
                 plan.status = PlanStatus.UNDER_REVIEW
                 plan.version += 1
-            reason = "Under review: the review date has passed"
+            reason = "Review overdue: the review date has passed"
             Plan.history.bulk_history_create(
                 batch, update=True, default_change_reason=reason, default_date=now
             )
@@ -501,7 +728,10 @@ def plan_start_next_period(*, plan: Plan, actor: User) -> Plan:
     """Start the next period's plan from this one, as a draft: sections, open actions,
     objectives (moved one period on, baselines from today's actuals where computed) and
     solutions are copied. This plan stays as it is until the new one is approved."""
-    locked = locked_editable(plan, actor)
+    _require_edit(actor, plan)
+    locked = _locked(plan)
+    if locked.status == PlanStatus.ARCHIVED:
+        raise DomainError(ARCHIVED_REFUSAL)
     if Plan.objects.filter(previous=locked).exclude(status=PlanStatus.ARCHIVED).exists():
         raise DomainError("The next period's plan has been started already.")
     objectives = list(locked.objectives.order_by("pk"))

@@ -17,6 +17,7 @@ group) get a 403 on any write.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -42,7 +43,7 @@ from plans.forms import (
     ObjectiveForm,
     PlanCreateForm,
     PlanDetailsForm,
-    ReturnForm,
+    ReasonForm,
     SectionForm,
     SolutionForm,
     VersionNoteForm,
@@ -324,7 +325,12 @@ def section_save(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     if request.htmx:
         row = plans_selectors.SectionRow(kind, str(label), section)
         return _section_response(
-            request, plan, row, announcement=f"Saved (version {section.version})."
+            request,
+            plan,
+            row,
+            # The plan's version number, the one counter the page shows (a section's own
+            # version only guards against lost updates).
+            announcement=f"Saved: plan version {plans_selectors.newest_version_number(plan)}.",
         )
     messages.success(request, f"“{label}” saved.")
     return redirect(plan_url(plan, f"section-{kind}"))
@@ -333,39 +339,101 @@ def section_save(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 # --- Lifecycle -----------------------------------------------------------------------------
 
 
-LIFECYCLE: dict[str, tuple[Callable[..., Any], str]] = {
-    "submit": (plans_services.plan_submit, "Plan submitted for approval."),
-    "approve": (plans_services.plan_approve, "Plan approved."),
-    "archive": (plans_services.plan_archive, "Plan archived."),
+@login_required
+@require_POST
+def plan_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Submit the plan for approval; the service says who may and when."""
+    plan = plan_or_404(request, pk)
+    with refusals_shown(request):
+        plans_services.plan_submit(plan=plan, actor=request.user)
+        messages.success(request, "Plan submitted for approval.")
+    return redirect(plan_url(plan))
+
+
+@dataclass(frozen=True)
+class Step:
+    """A lifecycle step taken with words kept in the plan's history: its service (called with
+    plan, actor and reason), who may, and what its confirmation page says."""
+
+    service: Callable[..., Any]
+    perm: str
+    refusal: str
+    title: str
+    label: str
+    required: bool
+    button: str
+    css: str
+    done: str
+    explanation: str = ""
+
+
+STEPS = {
+    "approve": Step(
+        lambda *, reason, **kw: plans_services.plan_approve(comment=reason, **kw),
+        "plans.approve_plan",
+        "Only a sales director approves plans.",
+        "Approve the plan",
+        "Comment for the KAM (optional, kept with the approved version)",
+        False,
+        "Approve",
+        "btn-success",
+        "Plan approved.",
+    ),
+    "send_back": Step(
+        plans_services.plan_return,
+        "plans.approve_plan",
+        "Only a sales director sends plans back.",
+        "Send the plan back to its KAM",
+        "What the plan needs (kept with the version; the KAM is notified)",
+        True,
+        "Send back",
+        "btn-danger",
+        "Plan sent back to its KAM.",
+    ),
+    "archive": Step(
+        plans_services.plan_archive,
+        "plans.archive_plan",
+        "Only a sales director or an administrator archives a plan.",
+        "Archive the plan",
+        "Why it is archived",
+        True,
+        "Archive",
+        "btn-danger",
+        "Plan archived.",
+        "An archived plan no longer changes and no longer counts as the account's plan. "
+        "A director or an administrator can restore it.",
+    ),
+    "restore": Step(
+        plans_services.plan_restore,
+        "plans.archive_plan",
+        "Only a sales director or an administrator restores a plan.",
+        "Restore the plan",
+        "Why it is restored (optional)",
+        False,
+        "Restore",
+        "btn-primary",
+        "Plan restored.",
+        "The plan returns to the status it had before it was archived.",
+    ),
 }
 
 
 @login_required
-@require_POST
-def plan_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
-    """Submit, approve or archive; the service says who may and when."""
+def plan_decide(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    """Approve, send back, archive or restore, each confirmed on a page of its own with the
+    comment or reason it keeps; the service says who may and when."""
     plan = plan_or_404(request, pk)
-    service, done = LIFECYCLE[step]
-    with refusals_shown(request):
-        service(plan=plan, actor=request.user)
-        messages.success(request, done)
-    return redirect(plan_url(plan))
-
-
-@login_required
-def plan_return(request: HttpRequest, pk: int) -> HttpResponse:
-    """A director sends a submitted plan back to its KAM, saying what it needs."""
-    plan = plan_or_404(request, pk)
-    require(request.user, "plans.approve_plan", plan, "Only a sales director sends plans back.")
-    form = ReturnForm(request.POST or None)
+    spec = STEPS[step]
+    require(request.user, spec.perm, plan, spec.refusal)
+    # Bound on every POST, even an empty one: approving needs no comment.
+    data = request.POST if request.method == "POST" else None
+    form = ReasonForm(data, label=spec.label, required=spec.required)
     if request.method == "POST" and form.is_valid():
         with refusals_on(form):
-            plans_services.plan_return(
-                plan=plan, reason=form.cleaned_data["reason"], actor=request.user
-            )
-            messages.success(request, "Plan sent back to its KAM.")
+            spec.service(plan=plan, reason=form.cleaned_data["reason"], actor=request.user)
+            messages.success(request, spec.done)
             return redirect(plan_url(plan))
-    return render(request, "plans/plan_return.html", {"plan": plan, "form": form})
+    return render(request, "plans/plan_decide.html", {"plan": plan, "form": form, "step": spec})
 
 
 @login_required

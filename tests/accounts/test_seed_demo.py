@@ -330,6 +330,9 @@ def test_each_key_account_has_one_complete_current_plan_with_version_one():
     assert plans_mark_under_review(today=dt.date(2026, 6, 30)) == 0
     approved = plans.filter(status__in=[PlanStatus.APPROVED, PlanStatus.UNDER_REVIEW])
     assert set(approved.values_list("approved_by__username", flat=True)) == {"director"}
+    # Approved as version 1, so a revision is compared with it; the others were never approved.
+    assert set(approved.values_list("approved_version__number", flat=True)) == {1}
+    assert not plans.exclude(pk__in=approved).filter(approved_version__isnull=False).exists()
     for plan in plans:
         assert set(plan.sections.values_list("kind", flat=True)) == set(SectionKind.values)
         assert not plan.sections.filter(body="").exists()

@@ -116,6 +116,10 @@ def submitted(world: World) -> None:
     Plan.objects.filter(pk=world.objects["plan"].pk).update(status=PlanStatus.SUBMITTED)
 
 
+def archived(world: World) -> None:
+    Plan.objects.filter(pk=world.objects["plan"].pk).update(status=PlanStatus.ARCHIVED)
+
+
 def pk(world: World, name: str) -> int:
     return world.objects[name].pk
 
@@ -242,10 +246,20 @@ MATRIX: dict[tuple[str, str], Op] = {
     ),
     ("plan", "archive"): Op(
         200,
-        DETAIL_READERS,
+        DIRECTORS,
         hidden=SIGNED_IN - DETAIL_READERS,
+        refused=PEOPLE,
+        target="plan",
+        body=lambda w: {"reason": "Customer merged"},
+    ),
+    ("plan", "restore"): Op(
+        200,
+        DIRECTORS,
+        hidden=SIGNED_IN - DETAIL_READERS,
+        refused=PEOPLE,
         target="plan",
         body=lambda w: {},
+        prepare=archived,
     ),
     ("plansection", "list"): read_list(),
     ("plansection", "retrieve"): read_detail("section", DETAIL_READERS),

@@ -42,8 +42,6 @@ def test_every_operation_has_a_summary_and_a_typed_success_response(openapi):
 
 # The actions whose request is the action itself: no body (any field sent is refused).
 BODILESS = {
-    ("post", "/api/v1/plans/{id}/approve/"),
-    ("post", "/api/v1/plans/{id}/archive/"),
     ("post", "/api/v1/plans/{id}/submit/"),
     ("post", "/api/v1/scoring-runs/"),
 }

@@ -37,7 +37,7 @@ def test_kam_edits_a_section_and_adds_an_action_then_sees_both_after_a_reload(pa
     needs = section(page, "Customer needs and success factors")
     needs.get_by_role("textbox").fill("Zero line stoppages; certified quality")
     needs.get_by_role("button", name="Save").click()
-    expect(needs.get_by_role("status")).to_have_text("Saved (version 2).")
+    expect(needs.get_by_role("status")).to_have_text("Saved: plan version 2.")
     expect(threats.get_by_role("textbox")).to_have_value("Polaris undercuts us by 8%")
     screenshot(page, "kam-saved-a-section-in-place")
 
@@ -79,7 +79,8 @@ def test_two_people_on_one_section_the_second_gets_the_conflict_with_their_text(
     mine = section(first, "Competitive environment")
     mine.get_by_role("textbox").fill("Polaris holds 47%.\nNordFast is second source.")
     mine.get_by_role("button", name="Save").click()
-    expect(mine.get_by_role("status")).to_have_text("Saved (version 3).")
+    # Karl's save follows his own of a moment ago: it folds into plan version 2.
+    expect(mine.get_by_role("status")).to_have_text("Saved: plan version 2.")
 
     theirs = section(second, "Competitive environment")
     theirs.get_by_role("textbox").fill("Polaris holds 52% since the spring.")
@@ -100,7 +101,7 @@ def test_two_people_on_one_section_the_second_gets_the_conflict_with_their_text(
         "Polaris holds 52% since the spring.\nNordFast is second source."
     )
     theirs.get_by_role("button", name="Save my text over the current one").click()
-    expect(theirs.get_by_role("status")).to_have_text("Saved (version 4).")
+    expect(theirs.get_by_role("status")).to_have_text("Saved: plan version 3.")
     stored.refresh_from_db()
     assert stored.body == "Polaris holds 52% since the spring.\nNordFast is second source."
 

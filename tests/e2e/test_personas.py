@@ -118,7 +118,7 @@ def test_key_account_manager_moves_the_stage_edits_the_plan_and_records_a_contac
     needs = page.get_by_role("region", name="Customer needs and success factors", exact=True)
     needs.get_by_role("textbox").fill("Zero line stoppages; certified quality")
     needs.get_by_role("button", name="Save").click()
-    expect(needs.get_by_role("status")).to_have_text("Saved (version 2).")
+    expect(needs.get_by_role("status")).to_have_text("Saved: plan version 2.")
     journey.step(page, "plan-section-saved")
 
     actions = page.get_by_role("region", name="Relationship-building actions")

@@ -233,7 +233,7 @@ def test_no_form_on_an_archived_plan(client, kam, team):
 
     assert "Propose a commitment" not in client.get(plan_url(archived)).content.decode()
     response = client.post(propose_url(archived), proposal(team))
-    assert "An archived plan no longer changes" in response.content.decode()
+    assert "This plan is archived and can no longer change." in response.content.decode()
     assert not Commitment.objects.exists()
 
 

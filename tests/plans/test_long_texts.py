@@ -140,20 +140,6 @@ def test_the_item_services_refuse_a_too_long_description(plan, kam):
     assert MESSAGE in refused.value.errors["description"][0]
 
 
-def test_the_admin_refuses_a_too_long_section(client, admin_user, plan):
-    stored = section(plan)
-    client.force_login(admin_user)
-
-    response = client.post(
-        reverse("admin:plans_plansection_change", args=[stored.pk]),
-        {"plan": plan.pk, "kind": stored.kind, "body": TOO_LONG, "updated_by": ""},
-    )
-
-    assert response.status_code == 200
-    assert MESSAGE in response.content.decode()
-    assert section(plan).body == ""
-
-
 # --- Saving unchanged text changes nothing ----------------------------------------------------
 
 

@@ -124,7 +124,7 @@ def test_a_section_saves_in_place_with_htmx(client, plan, kam):
     assert html.lstrip().startswith('<section id="section-needs"')
     assert "<html" not in html  # just the section: nothing else on the page is replaced
     assert 'name="version" value="2"' in html
-    assert "Saved (version 2)." in html
+    assert "Saved: plan version 2." in html  # the plan's counter, as in its header
     assert body_of(plan) == "Buys on total cost"
 
 
@@ -422,6 +422,7 @@ def test_two_versions_compare_side_by_side(client, plan, kam):
     plans_services.plan_section_save(
         plan=plan, kind="needs", body="Cheaper <b>parts</b>", expected_version=1, actor=kam
     )
+    factories.saved_a_while_ago(plan)
     plans_services.plan_section_save(
         plan=plan, kind="needs", body="Reliable <b>parts</b>", expected_version=2, actor=kam
     )

@@ -296,7 +296,7 @@ def test_approved_plans_past_their_review_date_go_under_review_once(kam, directo
     }
     due.refresh_from_db()
     assert due.version == 2
-    assert due.history.first().history_change_reason.startswith("Under review")
+    assert due.history.first().history_change_reason.startswith("Review overdue")
     [version] = versions(due)
     assert (version.number, version.snapshot["status"]) == (1, "under_review")
 
@@ -310,27 +310,30 @@ def test_marking_under_review_runs_a_fixed_number_of_queries(kam, django_assert_
             review_date=dt.date(2026, 1, 1),
         )
 
-    # One batch: select, update, history insert, version numbers, four snapshot reads and the
-    # version insert (9), inside a savepoint (2: the test holds the transaction); then the
-    # empty select that ends the loop, in its own savepoint (3).
-    with django_assert_num_queries(14):
+    # One batch: select, update, history insert, version numbers, five snapshot reads (the
+    # commitments too) and the version insert (10), inside a savepoint (2: the test holds the
+    # transaction); then the empty select that ends the loop, in its own savepoint (3).
+    with django_assert_num_queries(15):
         assert plans_services.plans_mark_under_review(today=TODAY) == plans
 
 
-def test_an_archived_plan_can_no_longer_change(plan, kam):
-    plans_services.plan_archive(plan=plan, actor=kam)
+def test_an_archived_plan_can_no_longer_change(plan, kam, director):
+    plans_services.plan_archive(plan=plan, reason="Account lost", actor=director)
 
     with pytest.raises(DomainError, match="archived"):
         plans_services.plan_section_save(
             plan=plan, kind="needs", body="late", expected_version=1, actor=kam
         )
     with pytest.raises(DomainError, match="archived already"):
-        plans_services.plan_archive(plan=plan, actor=kam)
+        plans_services.plan_archive(plan=plan, reason="Again", actor=director)
 
 
-def test_operations_cannot_archive(plan, operations):
+@pytest.mark.parametrize("who", ["operations", "kam"])
+def test_neither_operations_nor_kams_archive(request, plan, who):
     with pytest.raises(PermissionDenied):
-        plans_services.plan_archive(plan=plan, actor=operations)
+        plans_services.plan_archive(plan=plan, reason="Tidy up", actor=request.getfixturevalue(who))
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.DRAFT
 
 
 # --- versions and next period ----------------------------------------------------------------
@@ -611,6 +614,7 @@ def test_director_cannot_edit_actions(director, line_audit):
 
 def test_version_numbers_follow_each_other(plan, kam):
     for index in range(3):
+        factories.saved_a_while_ago(plan)
         plans_services.plan_section_save(
             plan=plan, kind="needs", body=f"v{index}", expected_version=index + 1, actor=kam
         )

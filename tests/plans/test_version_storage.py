@@ -26,6 +26,8 @@ def plan(key_account, kam):
 
 
 def save(plan, kam, kind, body):
+    """A save of its own: the last one was a while ago, so it does not fold into it."""
+    factories.saved_a_while_ago(plan)
     section = plan.sections.get(kind=kind)
     return plans_services.plan_section_save(
         plan=plan, kind=kind, body=body, expected_version=section.version, actor=kam
