@@ -20,7 +20,7 @@ from django.db.models import CharField, F, IntegerField, OuterRef, Q, QuerySet, 
 from django.utils import timezone
 
 from accounts.models import Account, DesignationChange, StageChange, User
-from kam.history import HISTORY_ACTIONS, TRACKED, Change, Names, Tracked
+from kam.history import HISTORY_ACTIONS, TRACKED, Change, Names, Tracked, changed_only
 
 AUDIT_PAGE_SIZE = 50
 # Rows per query when the CSV export walks the whole filtered log.
@@ -278,10 +278,10 @@ def _describe_move(entry: AuditEntry, change: Any, names: Names) -> None:
         entry.changes = [Change("Stage", before, change.get_to_stage_display())]
         return
     entry.subject, entry.action = "Designation", "changed"
-    entry.changes = [
+    entry.changes = changed_only(
         Change("Status", change.get_from_status_display(), change.get_to_status_display()),
         Change("KAM", _kam_name(names, change.from_kam_id), _kam_name(names, change.to_kam_id)),
-    ]
+    )
 
 
 def audit_entries(rows: list[dict[str, Any]]) -> list[AuditEntry]:

@@ -26,6 +26,12 @@ class Change:
     after: str
 
 
+def changed_only(*changes: Change) -> list[Change]:
+    """The changes whose value really changed: a designation that keeps its KAM says nothing
+    of the KAM (no "KAM: Anna -> Anna")."""
+    return [change for change in changes if change.before != change.after]
+
+
 @dataclass(frozen=True)
 class HistoryEntry:
     """One line of the account's history: when, who, what changed, and why if said."""

@@ -17,6 +17,7 @@ from kam.history import (
     Names,
     Tracked,
     account_tracked,
+    changed_only,
     historical_rows,
     history_entries,
     referenced_ids,
@@ -116,10 +117,10 @@ def account_history(
             who=change.changed_by,
             subject="Designation",
             action="changed",
-            changes=[
+            changes=changed_only(
                 Change("Status", change.get_from_status_display(), change.get_to_status_display()),
                 Change("KAM", str(change.from_kam or "none"), str(change.to_kam or "none")),
-            ],
+            ),
             note=change.reason,
         )
         for change in designation_changes[:limit]

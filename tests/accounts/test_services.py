@@ -121,3 +121,31 @@ def test_team_kam_cannot_change_the_team(key_account):
             functional_role="it",
             actor=team_kam,
         )
+
+
+def test_a_designation_line_lists_only_what_changed(director, kam):
+    from accounts.audit import AuditFilters, audit_entries, audit_rows
+    from accounts.selectors.history import account_history
+
+    account = factories.AccountFactory()
+    account_designate(
+        account=account,
+        status=AccountStatus.CANDIDATE,
+        kam=kam,
+        reason="Shortlisted",
+        actor=director,
+    )
+    account_designate(
+        account=account, status=AccountStatus.KEY, kam=kam, reason="Approved", actor=director
+    )
+
+    lines = [e for e in account_history(account=account, limit=10) if e.subject == "Designation"]
+    logged = [
+        e for e in audit_entries(list(audit_rows(AuditFilters()))) if e.subject == "Designation"
+    ]
+    for entries in (lines, logged):
+        newest, first = entries[0], entries[1]
+        assert [(c.label, c.before, c.after) for c in newest.changes] == [
+            ("Status", "Candidate", "Key account")
+        ]
+        assert [c.label for c in first.changes] == ["Status", "KAM"]
