@@ -8,7 +8,7 @@ from typing import Any
 import django_filters
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
-from drf_spectacular.plumbing import get_manager
+from drf_spectacular.plumbing import get_manager, get_view_model
 from rest_framework import exceptions
 
 BOOLEAN_WORDS = {"true": True, "false": False}
@@ -45,12 +45,9 @@ class StrictFilterSchema(DjangoFilterExtension):
 
     def get_schema_operation_parameters(self, auto_schema: Any, *args: Any, **kwargs: Any) -> Any:
         parameters = super().get_schema_operation_parameters(auto_schema, *args, **kwargs)
-        model = getattr(getattr(auto_schema.view, "queryset", None), "model", None)
+        model = get_view_model(auto_schema.view)  # as drf-spectacular's own extension finds it
         if model is None:
-            try:
-                model = auto_schema.view.get_queryset().model
-            except Exception:  # schema generation must not fail on a view's queryset
-                return parameters
+            return parameters
         filterset_class = self.target.get_filterset_class(
             auto_schema.view, get_manager(model).none()
         )
