@@ -73,7 +73,10 @@ def test_a_formula_without_a_calculated_value_is_an_error_not_a_blank(customer):
 def test_a_formula_with_a_calculated_value_imports_that_value_and_says_so(customer):
     content = rewrite_sheet(
         customers_xlsx("=B7*1000").opener().read(),
-        lambda xml: xml.replace("<f>B7*1000</f><v />", "<f>B7*1000</f><v>7500000</v>"),
+        # an empty value is written <v /> or <v></v>, depending on whether lxml is installed
+        lambda xml: re.sub(
+            r"<f>B7\*1000</f><v ?/>|<f>B7\*1000</f><v></v>", "<f>B7*1000</f><v>7500000</v>", xml
+        ),
     )
     report = run("customers", Source.from_bytes("customers.xlsx", content))
 
