@@ -75,3 +75,32 @@ def test_an_approval_comment_of_the_wrong_type_is_a_400(world, api):
     response = step(api("director"), plan, "approve", {"comment": {"nested": 1}})
     assert response.status_code == 400
     assert status_of(plan) == PlanStatus.SUBMITTED
+
+
+def test_the_directors_comments_are_in_the_plans_versions_and_the_approval_on_the_plan(world, api):
+    plan = world.objects["plan"]
+    kam, director = api("own_kam"), api("director")
+    url = reverse("api:plan-detail", args=[plan.pk])
+    assert kam.post(f"{url}submit/", {}, format="json").status_code == 200
+    sent_back = director.post(
+        f"{url}send-back/", {"reason": "Add a revenue objective."}, format="json"
+    )
+    assert sent_back.status_code == 200
+    assert kam.post(f"{url}submit/", {}, format="json").status_code == 200
+    approve = director.post(f"{url}approve/", {"comment": "Good, go."}, format="json")
+    assert approve.status_code == 200
+
+    assert kam.get(url).json()["approval_comment"] == "Good, go."
+    versions = kam.get(reverse("api:planversion-list"), {"plan": plan.pk}).json()["results"]
+    # Newest first; the world's plan starts with a version of its own ("Needs dates").
+    said = [(v["status"], v["comment"]) for v in versions if v["comment"]]
+    assert said[:2] == [("approved", "Good, go."), ("draft", "Add a revenue objective.")]
+    assert versions[0]["created_by_name"] == str(world.users["director"])
+    assert "snapshot" not in versions[0]
+
+
+def test_another_kam_reads_no_version_of_the_plan(world, api):
+    plan = world.objects["plan"]
+    listed = api("other_kam").get(reverse("api:planversion-list"), {"plan": plan.pk}).json()
+
+    assert listed["results"] == []
