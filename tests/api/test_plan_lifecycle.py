@@ -104,3 +104,29 @@ def test_another_kam_reads_no_version_of_the_plan(world, api):
     listed = api("other_kam").get(reverse("api:planversion-list"), {"plan": plan.pk}).json()
 
     assert listed["results"] == []
+
+
+def test_a_review_date_before_the_period_starts_is_a_400(world, api):
+    plan = world.objects["plan"]
+    client = api("own_kam")
+    url = reverse("api:plan-detail", args=[plan.pk])
+    etag = client.get(url)["ETag"]
+
+    response = client.patch(url, {"review_date": "2025-12-31"}, format="json", HTTP_IF_MATCH=etag)
+
+    assert response.status_code == 400
+    assert "on or after the period's start" in response.json()["review_date"][0]
+    assert Plan.objects.get(pk=plan.pk).review_date == plan.review_date
+    created = client.post(
+        reverse("api:plan-list"),
+        {
+            "account": world.objects["account"].pk,
+            "title": "Plan 2028",
+            "period_start": "2028-01-01",
+            "period_end": "2028-12-31",
+            "review_date": "2027-06-30",
+        },
+        format="json",
+    )
+    assert created.status_code == 400
+    assert "review_date" in created.json()
