@@ -29,7 +29,8 @@ Decisions, in one place:
   overdue" (PlanStatus.UNDER_REVIEW, by the daily task); changing it (its next review date, at
   least) makes it revised too. A
   director sends a submitted plan back with a comment (to draft, or to revised when it was
-  approved before), and its KAM is notified with the comment. Approval records the version it
+  approved before), and its KAM is notified with the comment. Submitting notifies the sales
+  directors (in the app and by e-mail), once per submission. Approval records the version it
   approved (`Plan.approved_version`), so a revised plan is compared with exactly that.
 - Edits to a submitted plan are refused: the director decides on exactly what was submitted,
   and a plan that needs changes is sent back. An archived plan never changes either.
