@@ -188,7 +188,7 @@ def _plan_kams(request: Any) -> QuerySet[User]:
     return queue.plan_kams(getattr(request, "user", None))
 
 
-class PlanFilterSet(SortableFilterSet):
+class PlanListFilterSet(SortableFilterSet):
     """Search, filters and sorting for the current plans a user may see (the plans list).
 
     Without a queryset, `plans.selectors.queue.plan_rows` gives the request's user's plans; the

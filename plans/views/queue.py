@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from kam.permissions import requires
-from plans.filters import PlanFilterSet
+from plans.filters import PlanListFilterSet
 from plans.tables import days_waiting
 
 PAGE_SIZE = 50
@@ -22,7 +22,7 @@ PAGE_SIZE = 50
 def plan_list(request: HttpRequest) -> HttpResponseBase:
     """The longest waiting for approval first. Directors see every plan, KAMs those of the
     accounts they serve."""
-    filterset = PlanFilterSet(request.GET, request=request)
+    filterset = PlanListFilterSet(request.GET, request=request)
     if fmt := request.GET.get("export"):
         return filterset.bound_table.export(filterset.qs.iterator(chunk_size=2000), fmt)
     today = timezone.localdate()
