@@ -50,6 +50,10 @@ def roles_of(user: Any) -> frozenset[str]:
 TEAM_GROUPS = (KAM_GROUP, DIRECTOR_GROUP)
 TEAM_ROLES = frozenset(ROLE_BY_GROUP[group] for group in TEAM_GROUPS)
 
+# Who is told that a plan waits for approval: the sales directors (administrators may approve
+# too, but the programme's approvals are the directors' work).
+PLAN_APPROVER_GROUPS = (DIRECTOR_GROUP,)
+
 
 def may_join_a_team(user: Any) -> bool:
     """Whether `user` may be put on an account's team (the picker lists the same people:
@@ -183,6 +187,8 @@ rules.add_perm("plans.change_commitment", reads_everything | kam_serving)
 rules.add_perm("plans.record_measurement", is_admin | is_operations)
 # The lists of the navigation: every action of the user's plans; every commitment they may see.
 rules.add_perm("plans.view_action_list", reads_everything | is_kam)
+# The plans list (the directors' approval queue; a KAM's own plans and their states).
+rules.add_perm("plans.view_plan_list", reads_everything | is_kam)
 rules.add_perm("plans.view_commitment_board", has_a_role)
 
 # Scoring: directors own selection; KAMs rate the accounts they serve and see their scores.

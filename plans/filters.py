@@ -1,5 +1,5 @@
-"""The filters of the commitments board (shared by the HTML board, its exports and the API) and
-of the actions list (its page and its exports)."""
+"""The filters of the commitments board (shared by the HTML board, its exports and the API), of
+the actions list and of the plans list (their pages and their exports)."""
 
 from __future__ import annotations
 
@@ -20,10 +20,12 @@ from plans.models import (
     Commitment,
     CommitmentCategory,
     CommitmentStatus,
+    Plan,
+    PlanStatus,
     ServiceTeam,
 )
-from plans.selectors import actions, commitments
-from plans.tables import ACTIONS
+from plans.selectors import actions, commitments, queue
+from plans.tables import ACTIONS, PLANS
 
 
 def _accounts_with_commitments(request: Any) -> QuerySet[Account]:
@@ -180,3 +182,61 @@ class ActionFilterSet(SortableFilterSet):
 
     def only_overdue(self, queryset: QuerySet[Action], name: str, value: bool) -> QuerySet[Action]:
         return queryset.filter(actions.overdue_condition(self.today)) if value else queryset
+
+
+def _plan_kams(request: Any) -> QuerySet[User]:
+    return queue.plan_kams(getattr(request, "user", None))
+
+
+class PlanListFilterSet(SortableFilterSet):
+    """Search, filters and sorting for the current plans a user may see (the plans list).
+
+    Without a queryset, `plans.selectors.queue.plan_rows` gives the request's user's plans; the
+    longest waiting for approval come first. Columns and orderings are `plans.tables.PLANS`.
+    """
+
+    q = django_filters.CharFilter(
+        label="Search", method="search", help_text="Plan title, account name or ERP code contains"
+    )
+    status = django_filters.ChoiceFilter(
+        label="State",
+        choices=[
+            (value, label) for value, label in PlanStatus.choices if value != PlanStatus.ARCHIVED
+        ],
+        empty_label="Any state",
+    )
+    kam = django_filters.ModelChoiceFilter(
+        label="Key account manager",
+        field_name="account__kam",
+        queryset=_plan_kams,
+        empty_label="Any KAM",
+        widget=QuickSelect,
+    )
+    waiting = django_filters.BooleanFilter(
+        label="Waiting for approval", method="only_waiting", widget=forms.CheckboxInput
+    )
+
+    table = PLANS
+
+    class Meta:
+        model = Plan
+        fields = ["q", "status", "kam", "waiting", "ordering"]
+        form = FilterForm
+
+    def __init__(
+        self,
+        data: Any = None,
+        queryset: QuerySet[Plan] | None = None,
+        *,
+        request: Any,
+        prefix: str | None = None,
+    ) -> None:
+        if queryset is None:
+            queryset = queue.plan_rows(user=request.user)
+        super().__init__(data, queryset, request=request, prefix=prefix)
+
+    def search(self, queryset: QuerySet[Plan], name: str, value: str) -> QuerySet[Plan]:
+        return contains_any(queryset, value, ["title", "account__name", "account__erp_code"])
+
+    def only_waiting(self, queryset: QuerySet[Plan], name: str, value: bool) -> QuerySet[Plan]:
+        return queue.waiting_for_approval(queryset) if value else queryset

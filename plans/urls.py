@@ -1,12 +1,13 @@
 from django.urls import path
 
-from plans.views import actions, commitments, items
+from plans.views import actions, commitments, items, queue
 from plans.views import plans as plans_views
 from plans.views.plans import commitment_propose, commitment_withdraw
 
 app_name = "plans"
 
 urlpatterns = [
+    path("", queue.plan_list, name="list"),
     path("actions/", actions.action_list, name="actions"),
     path("commitments/", commitments.board, name="board"),
     path("commitments/export.csv", commitments.board_export, name="board_export"),

@@ -22,6 +22,7 @@ from plans.models import (
     Objective,
     Plan,
     PlanSection,
+    PlanVersion,
 )
 
 
@@ -170,6 +171,7 @@ PLAN_FIELDS = [
     "approved_by",
     "approved_at",
     "approved_version",
+    "approval_comment",
     "archived_at",
     "created_at",
     "updated_at",
@@ -184,6 +186,13 @@ class PlanSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="The number of the version the last approval approved (null: never "
         "approved); a revised plan is compared with it",
+    )
+    approval_comment = serializers.CharField(
+        source="approved_version_comment",
+        read_only=True,
+        allow_null=True,
+        help_text="What the director said approving that version (null: never approved); "
+        "every comment, sending back included, is in plan-versions",
     )
 
     class Meta:
@@ -201,6 +210,35 @@ class PlanDetailSerializer(PlanSerializer):
 
     class Meta(PlanSerializer.Meta):
         fields = [*PLAN_FIELDS, "sections", "objectives", "actions"]
+        read_only_fields = fields
+
+
+class PlanVersionSerializer(serializers.ModelSerializer):
+    """A version of a plan without its snapshot: its number, what it records and the words
+    kept with it (the director's comment approving or sending back, the reason for archiving
+    or restoring)."""
+
+    status = serializers.CharField(
+        source="snapshot_status",
+        read_only=True,
+        help_text="The plan's status in this version (after the step it records)",
+    )
+    created_by_name = person("created_by")
+
+    class Meta:
+        model = PlanVersion
+        fields = [
+            "id",
+            "plan",
+            "number",
+            "status",
+            "note",
+            "comment",
+            "milestone",
+            "created_by",
+            "created_by_name",
+            "created_at",
+        ]
         read_only_fields = fields
 
 

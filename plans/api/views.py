@@ -1,5 +1,6 @@
-"""API of the plans app: plans with their sections, objectives and actions; service
-commitments and their measurements; the user's notifications.
+"""API of the plans app: plans with their sections, objectives and actions, and their versions
+(with the directors' comments); service commitments and their measurements; the user's
+notifications.
 
 A plan and everything in it is visible only to the account's people, directors and
 administrators (`Plan.objects.visible_to`); commitments also to operations
@@ -13,6 +14,7 @@ from typing import Any
 
 import django_filters
 from django.db.models import F, Prefetch, QuerySet
+from django.db.models.fields.json import KT
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -43,6 +45,7 @@ from plans.models import (
     Plan,
     PlanSection,
     PlanStatus,
+    PlanVersion,
 )
 from plans.selectors import commitments
 from plans.services import commitments as commitments_services
@@ -64,6 +67,14 @@ class PlanFilterSet(django_filters.FilterSet):
     class Meta:
         model = Plan
         fields = ["account", "status", "q", "review_before"]
+
+
+class PlanVersionFilterSet(django_filters.FilterSet):
+    plan = IdFilter(field_name="plan_id")
+
+    class Meta:
+        model = PlanVersion
+        fields = ["plan", "milestone"]
 
 
 class PlanPartFilterSet(django_filters.FilterSet):
@@ -164,7 +175,10 @@ class PlanViewSet(VersionedUpdateMixin, ReadOnlyKamViewSet):
         plans = (
             visible_plans(self.request.user)
             .select_related("account")
-            .annotate(approved_version_number=F("approved_version__number"))
+            .annotate(
+                approved_version_number=F("approved_version__number"),
+                approved_version_comment=F("approved_version__comment"),
+            )
         )
         if self.action == "retrieve":
             plans = plans.prefetch_related(
@@ -257,6 +271,32 @@ class PlanViewSet(VersionedUpdateMixin, ReadOnlyKamViewSet):
     @action(detail=True, methods=["post"])
     def restore(self, request: Any, pk: str | None = None) -> Response:
         return self._lifecycle(plans_services.plan_restore, s.PlanRestoreSerializer)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Versions of the plans you may see, newest first, with the comments kept "
+        "with them (approve, send back, archive, restore)"
+    ),
+    retrieve=extend_schema(summary="One version of a plan, without its snapshot"),
+)
+class PlanVersionViewSet(ReadOnlyKamViewSet):
+    """A plan's versions: who kept each and when, what it records and the director's words."""
+
+    serializer_class = s.PlanVersionSerializer
+    filterset_class = PlanVersionFilterSet
+    ordering_fields = ["number", "created_at", "id"]
+
+    def get_queryset(self) -> QuerySet[PlanVersion]:
+        if self.is_schema_generation():
+            return PlanVersion.objects.none()
+        return (
+            PlanVersion.objects.filter(plan__in=visible_plans(self.request.user))
+            .select_related("created_by")
+            .defer("snapshot")
+            .annotate(snapshot_status=KT("snapshot__status"))
+            .order_by("-created_at", "-pk")
+        )
 
 
 @extend_schema_view(
@@ -489,6 +529,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, KamV
 
 def register(router: BaseRouter) -> None:
     router.register("plans", PlanViewSet, basename="plan")
+    router.register("plan-versions", PlanVersionViewSet, basename="planversion")
     router.register("plan-sections", PlanSectionViewSet, basename="plansection")
     router.register("objectives", ObjectiveViewSet, basename="objective")
     router.register("actions", ActionViewSet, basename="action")

@@ -29,7 +29,8 @@ Decisions, in one place:
   overdue" (PlanStatus.UNDER_REVIEW, by the daily task); changing it (its next review date, at
   least) makes it revised too. A
   director sends a submitted plan back with a comment (to draft, or to revised when it was
-  approved before), and its KAM is notified with the comment. Approval records the version it
+  approved before), and its KAM is notified with the comment. Submitting notifies the sales
+  directors (in the app and by e-mail), once per submission. Approval records the version it
   approved (`Plan.approved_version`), so a revised plan is compared with exactly that.
 - Edits to a submitted plan are refused: the director decides on exactly what was submitted,
   and a plan that needs changes is sent back. An archived plan never changes either.
@@ -58,6 +59,7 @@ from django.utils import timezone
 from accounts.models import Account, AccountStatus, User
 from accounts.runs import current_run
 from kam import bounds
+from kam import rules as kam_rules
 from kam.diffing import normalise_text
 from kam.errors import ConflictError, DomainError, InvalidInput
 from kam.permissions import require
@@ -439,7 +441,8 @@ def plan_section_save(
 @transaction.atomic
 def plan_submit(*, plan: Plan, actor: User, today: dt.date | None = None) -> Plan:
     """Send the plan to the directors for approval: a draft, or a revised plan (an approved one
-    that changed since). Its next review date must lie in the future."""
+    that changed since). Its next review date must lie in the future. Every sales director is
+    notified, in the app and by e-mail."""
     _require_edit(actor, plan)
     locked = _locked(plan)
     today = today or timezone.localdate()
@@ -447,13 +450,47 @@ def plan_submit(*, plan: Plan, actor: User, today: dt.date | None = None) -> Pla
         raise DomainError(_not_submittable(locked))
     if locked.review_date <= today:
         raise DomainError("Set the next review date to a day after today before submitting.")
-    return _plan_write(
+    revision = locked.status == PlanStatus.REVISED
+    version = _plan_step(
         locked,
         actor=actor,
         reason="Submitted for approval",
         status=PlanStatus.SUBMITTED,
         submitted_at=timezone.now(),
     )
+    _notify_approvers(locked, version, actor=actor, revision=revision)
+    return locked
+
+
+def submitted_dedupe_key(version_id: int) -> str:
+    return f"plan-submitted:{version_id}"
+
+
+def _notify_approvers(plan: Plan, version: PlanVersion, *, actor: User, revision: bool) -> None:
+    """Tell every active sales director (kam.rules.PLAN_APPROVER_GROUPS) but the submitter that
+    the plan waits for approval, in the app and by e-mail, once per submission."""
+    approvers = (
+        User.objects.filter(groups__name__in=kam_rules.PLAN_APPROVER_GROUPS, is_active=True)
+        .exclude(pk=actor.pk)
+        .distinct()
+        .order_by("pk")
+    )
+    what = "A revision of the plan" if revision else "The plan"
+    notifications = Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient=approver,
+                subject=f"{plan.account.name}: plan waiting for approval"[:200],
+                body=f"{actor} submitted “{plan.title}” for approval. {what} waits for your "
+                "decision: approve it or send it back with a comment.",
+                url=reverse("plans:plan_detail", args=[plan.pk]),
+                dedupe_key=submitted_dedupe_key(version.pk),
+            )
+            for approver in approvers
+        ]
+    )
+    if notifications:
+        notification_emails_enqueue([notification.pk for notification in notifications])
 
 
 def _not_submittable(plan: Plan) -> str:

@@ -27,6 +27,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.models import Account
@@ -428,12 +429,26 @@ def plan_decide(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     # Bound on every POST, even an empty one: approving needs no comment.
     data = request.POST if request.method == "POST" else None
     form = ReasonForm(data, label=spec.label, required=spec.required)
+    back = _next_url(request)
     if request.method == "POST" and form.is_valid():
         with refusals_on(form):
             spec.service(plan=plan, reason=form.cleaned_data["reason"], actor=request.user)
             messages.success(request, spec.done)
-            return redirect(plan_url(plan))
-    return render(request, "plans/plan_decide.html", {"plan": plan, "form": form, "step": spec})
+            return redirect(back or plan_url(plan))
+    return render(
+        request,
+        "plans/plan_decide.html",
+        {"plan": plan, "form": form, "step": spec, "next": back},
+    )
+
+
+def _next_url(request: HttpRequest) -> str:
+    """Where a step taken from another page (the plans list) returns: a path of this site."""
+    url = request.POST.get("next") or request.GET.get("next") or ""
+    safe = url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return url if safe else ""
 
 
 @login_required
@@ -499,6 +514,7 @@ def plan_compare(request: HttpRequest, pk: int) -> HttpResponse:
         "plans/plan_compare.html",
         {
             "plan": plan,
+            "can": plan_abilities(user=request.user, plan=plan),
             "older": older,
             "newer": newer,
             "parts": parts,

@@ -17,7 +17,7 @@ from scoring.portfolio.charts import (
     matrix_bubbles,
     stage_movements,
 )
-from scoring.portfolio.overdue import Overdue, overdue
+from scoring.portfolio.overdue import Overdue, overdue, waiting_for_approval
 from scoring.portfolio.tiles import (
     AccountCounts,
     Guardrail,
@@ -33,6 +33,7 @@ from scoring.portfolio.warnings import (
     WarningGroup,
     build_warnings,
     misclassified,
+    no_current_plan,
     revenue_falls,
     spend_below_revenue,
 )
@@ -112,6 +113,7 @@ class Dashboard:
     movements: dict[str, Any]
     trends: dict[str, Any]
     overdue: Overdue
+    waiting: Bounded  # plans waiting for approval, the oldest first
     warnings: list[WarningGroup]
     results: RunResults | None = None
 
@@ -165,12 +167,14 @@ def portfolio_dashboard(
         movements=stage_movements(scope, period),
         trends=results.trends if results else effectiveness_trends(scope, period),
         overdue=overdue(scope, today),
+        waiting=waiting_for_approval(scope),
         warnings=build_warnings(
             guardrail=guardrail,
             loads=loads,
             misclassified_rows=results.misclassified if results else None,
             fall_rows=results.revenue_falls if results else None,
             run_accounts=results.figures.run_accounts if results else 0,
+            no_plan_rows=no_current_plan(scope),
         ),
         results=results,
     )

@@ -1,4 +1,5 @@
-"""Plans, actions and commitments that are late, listed beside their chart."""
+"""Plans, actions and commitments that are late, listed beside their chart, and the plans
+waiting for a director's approval (their tile)."""
 
 from __future__ import annotations
 
@@ -63,3 +64,22 @@ def overdue(scope: Scope, today: dt.date) -> Overdue:
         actions=bounded(overdue_actions(scope, today), ACTION_FIELDS, OVERDUE_LIMIT),
         commitments=bounded(breached_commitments(scope), COMMITMENT_FIELDS, OVERDUE_LIMIT),
     )
+
+
+def waiting_plans(scope: Scope) -> QuerySet[Plan]:
+    """Submitted plans, waiting for a director's decision: the longest waiting first."""
+    return (
+        Plan.objects.filter(status=PlanStatus.SUBMITTED)
+        .filter(scope.q("account"))
+        .order_by("submitted_at", "pk")
+    )
+
+
+WAITING_FIELDS = ("pk", "title", "submitted_at", "account_id", "account__name")
+# The oldest plans waiting for approval the tile lists (the plans list has them all).
+WAITING_LIMIT = 5
+
+
+def waiting_for_approval(scope: Scope) -> Bounded:
+    """One query: the oldest waiting plans and how many wait in all."""
+    return bounded(waiting_plans(scope), WAITING_FIELDS, WAITING_LIMIT)

@@ -1,5 +1,5 @@
-"""The dashboard's warnings: guardrails broken, misclassified accounts, overloaded KAMs and
-key accounts whose revenue fell."""
+"""The dashboard's warnings: guardrails broken, misclassified accounts, overloaded KAMs, key
+accounts whose revenue fell and key accounts without a current plan."""
 
 from __future__ import annotations
 
@@ -9,14 +9,18 @@ from typing import Any
 
 from django.db.models import (
     Count,
+    Exists,
     F,
     FloatField,
+    OuterRef,
     Q,
     QuerySet,
     Window,
 )
 from django.db.models.functions import Cast
 
+from accounts.models import Account
+from plans.models import Plan, PlanStatus
 from scoring.engine.thresholds import KAM_MAX_KEY_ACCOUNTS
 from scoring.models import AccountScore, ScoringRun
 from scoring.portfolio.base import KEY, LIST_LIMIT, REVENUE_FALL_WARNING, Scope
@@ -108,6 +112,22 @@ def spend_below_revenue(run: ScoringRun, scope: Scope) -> Bounded:
     )
 
 
+def without_current_plan(scope: Scope) -> QuerySet[Account]:
+    """Key accounts (live) with no plan but archived ones: not managed to a plan (the account
+    page says the same), by name."""
+    current = Plan.objects.filter(account=OuterRef("pk")).exclude(status=PlanStatus.ARCHIVED)
+    return (
+        Account.objects.filter(status=KEY)
+        .filter(scope.q())
+        .exclude(Exists(current))
+        .order_by("name", "pk")
+    )
+
+
+def no_current_plan(scope: Scope) -> Bounded:
+    return bounded(without_current_plan(scope), ("pk", "name"))
+
+
 @dataclass(frozen=True)
 class PortfolioWarning:
     """One warning: what is wrong (`detail`) and, for an account's warning, which account."""
@@ -128,7 +148,7 @@ class PortfolioWarning:
 class WarningGroup:
     """Warnings of one kind; `total` counts them all when only the first are listed."""
 
-    kind: str  # guardrail, kam_load, misclassified, revenue_fall
+    kind: str  # guardrail, kam_load, misclassified, revenue_fall, no_plan
     title: str
     level: str  # "warning" or "danger"
     warnings: list[PortfolioWarning]
@@ -140,7 +160,13 @@ class WarningGroup:
 KAM_LOAD_TITLE = f"KAMs with more than {KAM_MAX_KEY_ACCOUNTS} key accounts"
 MISCLASSIFIED_TITLE = "Misclassified: key accounts in the bottom half, others in the top decile"
 REVENUE_FALL_TITLE = "Key accounts whose revenue fell more than 15% year on year"
-LEVELS = {"kam_load": "warning", "misclassified": "warning", "revenue_fall": "danger"}
+NO_PLAN_TITLE = "Key accounts without a current plan"
+LEVELS = {
+    "kam_load": "warning",
+    "misclassified": "warning",
+    "revenue_fall": "danger",
+    "no_plan": "warning",
+}
 
 
 def kam_load_warning(load: KamLoad) -> PortfolioWarning:
@@ -168,6 +194,12 @@ def revenue_fall_warning(row: dict[str, Any]) -> PortfolioWarning:
     )
 
 
+def no_plan_warning(row: dict[str, Any]) -> PortfolioWarning:
+    return PortfolioWarning(
+        "key account without a current plan: it is not managed to one.", row["pk"], row["name"]
+    )
+
+
 def build_warnings(
     *,
     guardrail: Guardrail,
@@ -175,6 +207,7 @@ def build_warnings(
     misclassified_rows: Bounded | None,
     fall_rows: Bounded | None,
     run_accounts: int,
+    no_plan_rows: Bounded,
 ) -> list[WarningGroup]:
     """The dashboard's warnings, grouped, in the order a director reads them; empty groups
     are left out."""
@@ -205,6 +238,13 @@ def build_warnings(
             [revenue_fall_warning(row) for row in (fall_rows.rows if fall_rows else [])],
             fall_rows.total if fall_rows else 0,
         ),
+        WarningGroup(
+            "no_plan",
+            NO_PLAN_TITLE,
+            LEVELS["no_plan"],
+            [no_plan_warning(row) for row in no_plan_rows.rows],
+            no_plan_rows.total,
+        ),
     ]
     return [group for group in groups if group.total]
 
@@ -220,6 +260,8 @@ def every_warning(
     for load in kam_loads(scope):
         if load.overloaded:
             yield "kam_load", LEVELS["kam_load"], kam_load_warning(load)
+    for row in without_current_plan(scope).values("pk", "name").iterator(chunk_size):
+        yield "no_plan", LEVELS["no_plan"], no_plan_warning(row)
     if run is None:
         return
     run_accounts = run_figures(run, scope).run_accounts

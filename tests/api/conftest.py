@@ -17,7 +17,7 @@ from django.contrib.auth.models import AnonymousUser
 from rest_framework.test import APIClient
 
 from accounts.api.tokens import api_token_create
-from plans.models import Notification, SectionKind
+from plans.models import Notification, PlanVersion, SectionKind
 from scoring.models import (
     AccountScore,
     Criterion,
@@ -131,6 +131,9 @@ def world(db) -> World:
         "standard_account": factories.AccountFactory(name="Walk-in Customer"),
         "plan": plan,
         "other_plan": other_plan,
+        "version": PlanVersion.objects.create(
+            plan=plan, number=1, snapshot={"status": "draft"}, comment="Needs dates"
+        ),
         "section": plan.sections.get(kind=SectionKind.POSITION),
         "objective": factories.ObjectiveFactory(plan=plan),
         "action": factories.ActionFactory(plan=plan),

@@ -261,6 +261,8 @@ MATRIX: dict[tuple[str, str], Op] = {
         body=lambda w: {},
         prepare=archived,
     ),
+    ("planversion", "list"): read_list(),
+    ("planversion", "retrieve"): read_detail("version", DETAIL_READERS),
     ("plansection", "list"): read_list(),
     ("plansection", "retrieve"): read_detail("section", DETAIL_READERS),
     ("plansection", "update"): edit(200, "section", lambda w: {"body": "Buys on TCO."}),

@@ -75,3 +75,58 @@ def test_an_approval_comment_of_the_wrong_type_is_a_400(world, api):
     response = step(api("director"), plan, "approve", {"comment": {"nested": 1}})
     assert response.status_code == 400
     assert status_of(plan) == PlanStatus.SUBMITTED
+
+
+def test_the_directors_comments_are_in_the_plans_versions_and_the_approval_on_the_plan(world, api):
+    plan = world.objects["plan"]
+    kam, director = api("own_kam"), api("director")
+    url = reverse("api:plan-detail", args=[plan.pk])
+    assert kam.post(f"{url}submit/", {}, format="json").status_code == 200
+    sent_back = director.post(
+        f"{url}send-back/", {"reason": "Add a revenue objective."}, format="json"
+    )
+    assert sent_back.status_code == 200
+    assert kam.post(f"{url}submit/", {}, format="json").status_code == 200
+    approve = director.post(f"{url}approve/", {"comment": "Good, go."}, format="json")
+    assert approve.status_code == 200
+
+    assert kam.get(url).json()["approval_comment"] == "Good, go."
+    versions = kam.get(reverse("api:planversion-list"), {"plan": plan.pk}).json()["results"]
+    # Newest first; the world's plan starts with a version of its own ("Needs dates").
+    said = [(v["status"], v["comment"]) for v in versions if v["comment"]]
+    assert said[:2] == [("approved", "Good, go."), ("draft", "Add a revenue objective.")]
+    assert versions[0]["created_by_name"] == str(world.users["director"])
+    assert "snapshot" not in versions[0]
+
+
+def test_another_kam_reads_no_version_of_the_plan(world, api):
+    plan = world.objects["plan"]
+    listed = api("other_kam").get(reverse("api:planversion-list"), {"plan": plan.pk}).json()
+
+    assert listed["results"] == []
+
+
+def test_a_review_date_before_the_period_starts_is_a_400(world, api):
+    plan = world.objects["plan"]
+    client = api("own_kam")
+    url = reverse("api:plan-detail", args=[plan.pk])
+    etag = client.get(url)["ETag"]
+
+    response = client.patch(url, {"review_date": "2025-12-31"}, format="json", HTTP_IF_MATCH=etag)
+
+    assert response.status_code == 400
+    assert "on or after the period's start" in response.json()["review_date"][0]
+    assert Plan.objects.get(pk=plan.pk).review_date == plan.review_date
+    created = client.post(
+        reverse("api:plan-list"),
+        {
+            "account": world.objects["account"].pk,
+            "title": "Plan 2028",
+            "period_start": "2028-01-01",
+            "period_end": "2028-12-31",
+            "review_date": "2027-06-30",
+        },
+        format="json",
+    )
+    assert created.status_code == 400
+    assert "review_date" in created.json()

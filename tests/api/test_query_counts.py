@@ -38,6 +38,7 @@ from plans.models import (
     Objective,
     Plan,
     PlanSection,
+    PlanVersion,
     SectionKind,
 )
 from scoring.models import (
@@ -137,6 +138,12 @@ def build(basename: str, n: int, kam: User, account: Account, reader: User) -> N
             )
     elif basename == "plan":
         Plan.objects.bulk_create(_plans(n, account))
+    elif basename == "planversion":
+        plan = Plan.objects.bulk_create(_plans(1, account))[0]
+        PlanVersion.objects.bulk_create(
+            PlanVersion(plan=plan, number=i + 1, snapshot={"status": "draft"}, created_by=kam)
+            for i in range(n)
+        )
     elif basename == "plansection":
         plans = Plan.objects.bulk_create(_plans(-(-n // len(SectionKind)), account))
         sections = [PlanSection(plan=plan, kind=kind) for plan in plans for kind in SectionKind]

@@ -30,7 +30,7 @@ def test_bench_times_every_main_page_and_ends_with_the_worst(director, kam):
 
     timed = r" +p50= *[\d.]+ ms  p95= *[\d.]+ ms  queries= *\d+  /"
     pages = ["dashboard", "account list", "account page", "workbench", "workbench preview"]
-    for page in [*pages, "scores list", "actions list"]:
+    for page in [*pages, "scores list", "actions list", "plans list", "approval queue"]:
         assert any(re.match(page + timed, line) for line in lines), page
     assert re.fullmatch(r"worst_p95_ms=\d+ worst_queries=\d+", lines[-1])
 

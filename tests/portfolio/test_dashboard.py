@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
 from decimal import Decimal
 
@@ -11,9 +13,11 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import AccountStatus, Stage, StageChange
-from plans.models import ActionStatus, CommitmentStatus, PlanStatus
+from plans.models import ActionStatus, CommitmentStatus, Plan, PlanStatus
+from plans.services import plans as plans_services
 from scoring.models import AccountScore, MetricSnapshot
 from scoring.portfolio import base, tiles
 from tests import factories
@@ -144,7 +148,8 @@ def test_warnings_name_the_guardrail_misclassified_accounts_and_revenue_falls(
     response = client.get(DASHBOARD)
 
     groups = {group.kind: group for group in response.context["board"].warnings}
-    assert set(groups) == {"guardrail", "misclassified", "revenue_fall"}
+    # (the key accounts have no plans: no_plan, tested below)
+    assert set(groups) == {"guardrail", "misclassified", "revenue_fall", "no_plan"}
     assert groups["guardrail"].level == "danger"
     assert "below the outer limit of 5" in groups["guardrail"].warnings[0].message
     # Flagged by the run, best rank first.
@@ -368,8 +373,8 @@ def test_every_tile_that_ignores_the_period_says_its_window(client, director, fo
     live_window = "As of today: the period does not change it."
     # three share tiles, concentration, data quality, matrix, whale and Pareto curves
     assert html.count(run_window) == 8
-    # key accounts, KAM loads, stages, overdue items
-    assert html.count(live_window) == 4
+    # key accounts, KAM loads, plans waiting for approval, stages, overdue items
+    assert html.count(live_window) == 5
     assert "Every other tile and chart says its own window." in html
     assert (
         "Misclassified accounts and revenue falls: trailing 12 months to 30 Jun 2026 (the "
@@ -519,8 +524,9 @@ def _seed(count: int, kam) -> None:
 
 # On every request: session and user (2), the user's groups for the role check (1), current
 # run (1), account counts and stages (1), KAM loads (1), stage movements (1), overdue plans,
-# actions, commitments (3), the navigation's unread notification count (1).
-LIVE_QUERIES = 11
+# actions, commitments (3), plans waiting for approval (1), key accounts without a current plan
+# (1), the navigation's unread notification count (1).
+LIVE_QUERIES = 13
 # Cached for a few minutes: the filters' industries, regions and KAMs (3), and the years with
 # data the period offers (1).
 FACET_QUERIES = 4
@@ -589,3 +595,76 @@ def test_anonymous_is_sent_to_log_in(client, db):
 
     assert response.status_code == 302
     assert response.url == f"{reverse('login')}?next={DASHBOARD}"
+
+
+# --- Plans: waiting for approval, key accounts without a current plan ----------------------
+
+
+def _submitted(account, kam, days_ago):
+    plan = factories.started_plan(account, kam, review_date=dt.date(2099, 7, 1))
+    plans_services.plan_submit(plan=plan, actor=kam)
+    Plan.objects.filter(pk=plan.pk).update(
+        submitted_at=timezone.now() - dt.timedelta(days=days_ago)
+    )
+    return plan
+
+
+def test_the_plans_waiting_tile_counts_them_lists_the_oldest_and_links_the_queue(
+    client, director, kam
+):
+    old = _submitted(factories.KeyAccountFactory(name="Oldest", kam=kam), kam, 9)
+    _submitted(factories.KeyAccountFactory(name="Newer", kam=kam), kam, 2)
+    factories.started_plan(factories.KeyAccountFactory(name="Drafting", kam=kam), kam)
+    client.force_login(director)
+
+    response = client.get(DASHBOARD)
+
+    waiting = response.context["board"].waiting
+    assert waiting.total == 2
+    assert [row["account__name"] for row in waiting.rows] == ["Oldest", "Newer"]
+    html = response.content.decode()
+    assert 'data-testid="plans-waiting-count">2<' in html
+    assert f'href="{reverse("plans:plan_detail", args=[old.pk])}">Oldest</a>, waiting 1' in html
+    assert f'href="{reverse("plans:list")}?waiting=on"' in html
+
+
+def test_from_the_dashboard_a_plan_is_approved_in_two_clicks(client, director, kam):
+    """Click 1: the tile's link to the queue; click 2: the row's Approve button."""
+    plan = _submitted(factories.KeyAccountFactory(name="Acme", kam=kam), kam, 1)
+    client.force_login(director)
+    html = client.get(DASHBOARD).content.decode()
+    queue_url = f"{reverse('plans:list')}?waiting=on"
+    assert f'href="{queue_url}"' in html
+
+    queue = client.get(queue_url).content.decode()
+    approve = reverse("plans:plan_approve", args=[plan.pk])
+    assert f'action="{approve}"' in queue
+    response = client.post(approve, {"reason": "", "next": queue_url})
+
+    assert response["Location"] == queue_url
+    assert Plan.objects.get(pk=plan.pk).status == PlanStatus.APPROVED
+
+
+def test_key_accounts_without_a_current_plan_are_warned_of(client, director, kam):
+    factories.KeyAccountFactory(name="Planless", kam=kam)
+    archived = factories.KeyAccountFactory(name="Archived only", kam=kam)
+    plan = factories.started_plan(archived, kam)
+    plans_services.plan_archive(plan=plan, actor=director, reason="Superseded elsewhere")
+    planned = factories.KeyAccountFactory(name="Planned", kam=kam)
+    factories.started_plan(planned, kam)
+    factories.AccountFactory(name="Standard, no plan needed")
+    client.force_login(director)
+
+    response = client.get(DASHBOARD)
+
+    groups = {group.kind: group for group in response.context["board"].warnings}
+    assert groups["no_plan"].total == 2
+    assert [w.account_name for w in groups["no_plan"].warnings] == ["Archived only", "Planless"]
+    assert "Key accounts without a current plan: 2" in response.content.decode()
+    rows = list(csv.reader(io.StringIO(_download(client, "warnings"))))
+    assert sorted(row[3] for row in rows if row[0] == "no_plan") == ["Archived only", "Planless"]
+
+
+def _download(client, name):
+    response = client.get(reverse("portfolio:export", args=[name]))
+    return b"".join(response.streaming_content).decode("utf-8-sig")

@@ -46,6 +46,10 @@ def _url(name: str, *args: object) -> str | None:
         return None
 
 
+def _with_query(url: str | None, query: str) -> str | None:
+    return f"{url}?{query}" if url else None
+
+
 def _host() -> str:
     """A host the settings accept, for the test client's requests."""
     for host in settings.ALLOWED_HOSTS:
@@ -139,6 +143,13 @@ class Command(BaseCommand):
             Page("ops board", _url("plans:board"), get, "no ops board URL (plans:board) yet"),
             Page("scores list", _url("portfolio:scores"), get, "no scores list URL"),
             Page("actions list", _url("plans:actions"), get, "no actions list URL"),
+            Page("plans list", _url("plans:list"), get, "no plans list URL"),
+            Page(
+                "approval queue",
+                _with_query(_url("plans:list"), "waiting=on"),
+                get,
+                "no plans list URL",
+            ),
         ]
         return pages
 
