@@ -205,14 +205,15 @@ def test_figures_say_not_yet_computed_without_a_run(client, kam, key_account):
 
 def test_the_kam_gets_the_forms_the_director_only_some(client, kam, director, key_account):
     kam_html = page_of(client, kam, key_account).content.decode()
-    for form in ["Move the stage", "Add a contact", "Add a team member", "Save rating"]:
+    for form in ["Move the stage", "Add a contact", "Add a team member", "Rate the criteria"]:
         assert form in kam_html, form
     assert "Start a plan" in kam_html
 
     director_html = page_of(client, director, key_account).content.decode()
     assert "Add a team member" in director_html  # directors set teams
-    for form in ["Move the stage", "Add a contact", "Save rating", "Start a plan"]:
+    for form in ["Move the stage", "Add a contact", "Rate the criteria", "Start a plan"]:
         assert form not in director_html, form
+    assert "The ratings and their scales" in director_html
 
 
 def workspace(account, kam, rows):

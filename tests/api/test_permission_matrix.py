@@ -336,7 +336,10 @@ MATRIX: dict[tuple[str, str], Op] = {
         200,
         DIRECTORS,
         refused=SIGNED_IN - DIRECTORS,
-        body=lambda w: {"weights": [{"criterion": pk(w, "criterion"), "weight": "7.50"}]},
+        body=lambda w: {
+            "weights": [{"criterion": pk(w, "criterion"), "weight": "7.50"}],
+            "reason": "Test",
+        },
     ),
     ("rating", "list"): read_list(),
     ("rating", "retrieve"): read_detail("rating", DETAIL_READERS),
