@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Attitude, Stage
+from accounts.models import Attitude, Interaction, InteractionKind, Stage
 from accounts.services import account_change_stage, contact_create, contact_update
 from plans.models import ActionStatus, PlanStatus
 from scoring.models import Criterion, MetricSnapshot, Rating
@@ -230,14 +230,25 @@ def workspace(account, kam, rows):
             account=account, criterion=Criterion.objects.get(key="geographic_fit"), value=3
         )
     MetricSnapshot.objects.create(account=account, period_start=dt.date(2026, 1, 1))
+    contacts = list(account.contacts.all())
+    for index in range(rows):
+        interaction = Interaction.objects.create(
+            account=account,
+            occurred_on=dt.date(2026, 1, 1) + dt.timedelta(days=index),
+            kind=InteractionKind.MEETING,
+            subject=f"Meeting {index}",
+        )
+        interaction.contacts.set(contacts[:3])
+        interaction.our_people.set([kam])
     make_run({account: {}})
 
 
 # The KAM's page: session, user, groups, the account, current run, team, commitments, contacts,
 # stage changes, designation changes, score, criterion scores, plans, open actions, rated
 # criteria, newest ratings, rating history, snapshots, four history tables, plan versions,
-# the people who could join the team, and the unread-notification count.
-KAM_PAGE_QUERIES = 25
+# the people who could join the team, the newest interactions with their contacts and our
+# people (3), and the unread-notification count.
+KAM_PAGE_QUERIES = 28
 
 
 @pytest.mark.parametrize("rows", [5, 200])

@@ -219,7 +219,8 @@ def test_the_ratings_page_reads_a_fixed_number_of_queries(
     client.get(url(key_account))  # the session and the user, once
 
     # session, user, groups, account, criteria, newest ratings, in-flight run, current run;
-    # the navigation's model permissions (2) and unread notifications
+    # the model permissions behind `scoring.start_run` (2: rules say no, then Django's own
+    # backend is asked) and unread notifications
     with django_assert_num_queries(11):
         response = client.get(url(key_account))
 
