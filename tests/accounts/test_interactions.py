@@ -292,3 +292,55 @@ def test_the_interactions_page_reads_a_fixed_number_of_queries(
 
     assert response.status_code == 200
     assert response.content.decode().count('data-testid="interaction"') == rows
+
+
+def api_for(user):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(user)
+    return api
+
+
+def test_the_api_records_an_interaction_with_its_activity(kam, key_account, dmu, visit):
+    day = timezone.localdate() - dt.timedelta(days=1)
+    body = {
+        "account": key_account.pk,
+        "occurred_on": day.isoformat(),
+        "kind": "visit",
+        "subject": "Plant visit",
+        "contacts": [dmu["omar"].pk],
+        "our_people": [kam.pk],
+        "activity_type": visit.pk,
+        "activity_quantity": "2",
+    }
+
+    response = api_for(kam).post(reverse("api:interaction-list"), body, format="json")
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["contacts"] == [dmu["omar"].pk]
+    activity = Activity.objects.get()
+    assert (activity.quantity, activity.date) == (Decimal(2), day)
+    assert response.json()["activity"] == activity.pk
+    assert Contact.objects.get(pk=dmu["omar"].pk).last_contact_on == day
+    listed = api_for(kam).get(reverse("api:interaction-list"), {"contact": dmu["omar"].pk})
+    assert [row["subject"] for row in listed.json()["results"]] == ["Plant visit"]
+
+
+def test_the_api_refuses_a_contact_of_another_account(kam, key_account, dmu):
+    stranger = factories.ContactFactory()
+    body = {
+        "account": key_account.pk,
+        "occurred_on": timezone.localdate().isoformat(),
+        "kind": "call",
+        "subject": "Call",
+        "contacts": [dmu["petra"].pk, stranger.pk],
+        "our_people": [kam.pk],
+    }
+
+    response = api_for(kam).post(reverse("api:interaction-list"), body, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"contacts": [f"Not contacts of this account: [{stranger.pk}]."]}
+    assert not Interaction.objects.exists()
+    assert Contact.objects.get(pk=dmu["petra"].pk).last_contact_on is None
