@@ -172,3 +172,22 @@ def test_the_anchors_service_refuses_a_kam_and_computed_criteria(kam, director):
         workbench.criteria_anchors_save(anchors={geo.pk: ("a", "b")}, actor=kam)
     with pytest.raises(Exception, match="Only rated criteria have anchors"):
         workbench.criteria_anchors_save(anchors={revenue.pk: ("a", "b")}, actor=director)
+
+
+@pytest.mark.parametrize("extra", [0, 10])
+def test_the_anchors_page_reads_a_fixed_number_of_queries(
+    client, director, extra, django_assert_num_queries
+):
+    for index in range(extra):
+        Criterion.objects.create(
+            key=f"extra_{index}", label=f"Extra {index}", kind=CriterionKind.RATED, weight=1
+        )
+    client.force_login(director)
+    client.get(ANCHORS)
+
+    # session, user, groups, the rated criteria, unread notifications
+    with django_assert_num_queries(5):
+        response = client.get(ANCHORS)
+
+    assert response.status_code == 200
+    assert response.content.decode().count("<fieldset") == 6 + extra
