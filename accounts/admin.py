@@ -19,6 +19,7 @@ from accounts.models import (
     Contact,
     DesignationChange,
     ImportJob,
+    Interaction,
     SalesLine,
     StageChange,
     TeamMembership,
@@ -169,6 +170,18 @@ class DesignationChangeAdmin(ViewOnly, admin.ModelAdmin):
     search_fields = [*ACCOUNT_SEARCH, "reason"]
     list_select_related = ["account", "to_kam", "changed_by"]
     date_hierarchy = "changed_at"
+
+
+@admin.register(Interaction)
+class InteractionAdmin(ViewOnly, admin.ModelAdmin):
+    """Recorded through accounts.interactions, which also moves the contacts' last contact
+    date and records the activity: the admin reads them."""
+
+    list_display = ["account", "occurred_on", "kind", "subject", "recorded_by"]
+    list_filter = ["kind"]
+    search_fields = [*ACCOUNT_SEARCH, "subject"]
+    list_select_related = ["account", "recorded_by"]
+    date_hierarchy = "occurred_on"
 
 
 @admin.register(TeamMembership)

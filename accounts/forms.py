@@ -1,5 +1,5 @@
-"""Forms of the account workspace: stage moves, contacts and the team (the rating form is
-scoring's).
+"""Forms of the account workspace: stage moves, contacts, the team and interactions (the
+ratings form is scoring's).
 
 They parse and show what was typed; the rules are the services' (accounts.services), whose
 refusals are put back on the form with the typed values kept."""
@@ -7,11 +7,21 @@ refusals are put back on the form with the typed values kept."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 
-from accounts.models import INFLUENCE_VALUES, Contact, FunctionalRole, Stage, User
+from accounts.models import (
+    INFLUENCE_VALUES,
+    ActivityType,
+    Contact,
+    FunctionalRole,
+    InteractionKind,
+    Stage,
+    User,
+)
+from kam.bounds import MAX_NOTE
 from kam.forms import (
     DATE_WIDGET,
     PeopleChoiceField,
@@ -91,3 +101,74 @@ class TeamMemberForm(RejectionsMixin, forms.Form):
 
     def clean_user(self) -> User:
         return self.candidates[self.cleaned_data["user"]]
+
+
+class InteractionForm(RejectionsMixin, forms.Form):
+    """A meeting or call: the day, its type, who met (contacts of the account, our people
+    among the KAM and team, as checkboxes of people already loaded), notes, next steps and,
+    optionally, the cost-to-serve activity to record with it."""
+
+    occurred_on = forms.DateField(label="Date", widget=forms.DateInput(**DATE_WIDGET))
+    kind = forms.ChoiceField(label="Type", choices=[("", "Choose…"), *InteractionKind.choices])
+    subject = forms.CharField(label="Subject", max_length=200)
+    contacts = forms.MultipleChoiceField(
+        label="Their people (contacts)", widget=forms.CheckboxSelectMultiple
+    )
+    our_people = forms.MultipleChoiceField(label="Our people", widget=forms.CheckboxSelectMultiple)
+    notes = forms.CharField(
+        label="Notes", required=False, max_length=MAX_NOTE, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    next_steps = forms.CharField(
+        label="Next steps",
+        required=False,
+        max_length=MAX_NOTE,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    activity_type = forms.ChoiceField(label="Cost-to-serve activity", required=False)
+    activity_quantity = forms.DecimalField(
+        label="Quantity (driver units)",
+        required=False,
+        min_value=Decimal("0.001"),
+        max_digits=12,
+        decimal_places=3,
+        help_text="Empty: 1",
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        contacts: Iterable[Contact],
+        people: Iterable[User],
+        activity_types: Iterable[ActivityType],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.contact_choices = {str(c.pk): c for c in contacts}
+        self.people = {str(p.pk): p for p in people}
+        self.activity_types = {str(t.pk): t for t in activity_types}
+        self.fields["contacts"].choices = [
+            (pk, f"{c.name}{f', {c.title}' if c.title else ''}")
+            for pk, c in self.contact_choices.items()
+        ]
+        self.fields["our_people"].choices = [(pk, str(p)) for pk, p in self.people.items()]
+        self.fields["activity_type"].choices = [
+            ("", "None"),
+            *((pk, f"{t.name} (per {t.driver_unit})") for pk, t in self.activity_types.items()),
+        ]
+        style(self, small=True)
+        for name in ("contacts", "our_people"):
+            self.fields[name].widget.attrs["class"] = "form-check-input"
+
+    def service_values(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "occurred_on": data["occurred_on"],
+            "kind": data["kind"],
+            "subject": data["subject"],
+            "contacts": [self.contact_choices[pk] for pk in data["contacts"]],
+            "our_people": [self.people[pk] for pk in data["our_people"]],
+            "notes": data["notes"],
+            "next_steps": data["next_steps"],
+            "activity_type": self.activity_types.get(data["activity_type"] or ""),
+            "activity_quantity": data["activity_quantity"],
+        }

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -16,7 +16,7 @@ from django.utils.crypto import salted_hmac
 from simple_history.models import HistoricalRecords
 
 from kam import rules as kam_rules
-from kam.bounds import validate_in_range
+from kam.bounds import MAX_NOTE, validate_in_range
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 ZERO = Decimal("0.00")
@@ -480,6 +480,51 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.activity_type_id} x{self.quantity} on {self.date}"
+
+
+class InteractionKind(models.TextChoices):
+    MEETING = "meeting", "Meeting"
+    VISIT = "visit", "Visit at the customer"
+    CALL = "call", "Phone call"
+    VIDEO_CALL = "video_call", "Video call"
+    EVENT = "event", "Event or trade show"
+
+
+class Interaction(models.Model):
+    """A meeting or call with DMU contacts of an account: who met whom, what was said, what
+    comes next. Recording one sets each contact's last contact date (DMU coverage) and may
+    record the matching cost-to-serve activity (`activity`). Append-only, like a diary."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="interactions")
+    occurred_on = models.DateField("date", validators=[validate_in_range])
+    kind = models.CharField("type", max_length=12, choices=InteractionKind)
+    subject = models.CharField(max_length=200)
+    contacts = models.ManyToManyField(Contact, related_name="interactions")
+    our_people = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="interactions", verbose_name="our people"
+    )
+    notes = models.TextField(blank=True, validators=[MaxLengthValidator(MAX_NOTE)])
+    next_steps = models.TextField(
+        "next steps", blank=True, validators=[MaxLengthValidator(MAX_NOTE)]
+    )
+    activity = models.OneToOneField(
+        Activity,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="interaction",
+        help_text="The cost-to-serve activity recorded with it",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "-occurred_on", "-id"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.occurred_on}: {self.subject}"
 
 
 class ImportKind(models.TextChoices):

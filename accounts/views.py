@@ -134,6 +134,7 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "change_team": user.has_perm("accounts.change_team", account),
         "rate": user.has_perm("scoring.rate_account", account),
         "change_plan": user.has_perm("plans.change_plan", account),
+        "record_interaction": user.has_perm("accounts.record_interaction", account),
     }
     today = timezone.localdate()
     page = accounts_selectors.account_page(

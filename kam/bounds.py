@@ -83,3 +83,10 @@ class TextLengthValidator(MaxLengthValidator):
 
 
 validate_text_length = TextLengthValidator()
+
+
+# An interaction (a meeting or call with the customer's people) names at most this many of the
+# account's contacts and as many of our people: a meeting has a handful, and the bound keeps a
+# form or an API body from naming thousands. Its notes and next steps are short texts.
+MAX_PARTICIPANTS = 30
+MAX_NOTE = 5_000

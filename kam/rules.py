@@ -173,6 +173,11 @@ rules.add_perm("accounts.change_salesline", is_admin)
 rules.add_perm("accounts.view_activity", reads_everything | serves)
 rules.add_perm("accounts.change_activity", is_admin)
 rules.add_perm("accounts.import_data", is_admin | is_director)
+# Interactions (meetings and calls with the DMU): read like contacts; recorded by the people who
+# meet the customer, the account's KAM and team (whatever their role), and administrators.
+# Operations sit on no team (may_join_a_team), so they never record one.
+rules.add_perm("accounts.view_interaction", reads_everything | serves)
+rules.add_perm("accounts.record_interaction", is_admin | serves)
 
 # Plans: never seen outside the account's people and the directors.
 rules.add_perm("plans.view_plan", reads_everything | serves)

@@ -1,20 +1,17 @@
 """What scoring adds to the account page: the current run's score of the account and its
 criteria, the ratings (the newest of each rated criterion, and their history) and the quarterly
-trend; and the rating form. Registered in `ScoringConfig.ready`.
+trend (the ratings page is scoring/rating_views.py). Registered in `ScoringConfig.ready`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 
 from accounts.models import Account
 from accounts.selectors.accounts import AccountPage
-from scoring.forms import RatingForm
 from scoring.models import (
     AccountScore,
     Criterion,
@@ -99,13 +96,3 @@ def load_section(page: AccountPage) -> None:
     page.rating_history = rating_history(account)
     page.snapshots = trend_snapshots(account)
     page.history_loaded["ratings"] = page.rating_history
-
-
-def page_forms(
-    page: AccountPage, *, shows: dict[str, bool], can: dict[str, bool], today: dt.date
-) -> dict[str, Any]:
-    """The rating form, for who may rate the account's rated criteria."""
-    if can["rate"] and page.ratings:
-        criteria = [row.criterion for row in page.ratings]
-        return {"rating_form": RatingForm(criteria=criteria, auto_id="id_rating_%s")}
-    return {}

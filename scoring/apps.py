@@ -8,7 +8,6 @@ class ScoringConfig(AppConfig):
     def ready(self) -> None:
         from accounts import runs
         from accounts.selectors.accounts import add_page_section
-        from accounts.views import add_page_forms
         from kam.history import add_account_entries, track
         from kam.imports.kinds import register
         from scoring import account_page
@@ -21,4 +20,3 @@ class ScoringConfig(AppConfig):
         add_account_entries(rating_entries)
         runs.plug(current_run=current_run, account_score=account_score)
         add_page_section(account_page.load_section)
-        add_page_forms(account_page.page_forms)

@@ -16,12 +16,13 @@ from django.db.models import Count, Q, QuerySet
 from accounts.models import Account, AccountStatus, User
 from accounts.selectors.accounts import AccountFacets, account_facets
 from kam import rules as kam_rules
-from kam.forms import RejectionsMixin, style
+from kam.forms import RejectionsMixin
 from kam.listing import FilterForm, bootstrap
 from scoring.models import Criterion
 from scoring.portfolio.base import TRAILING, Period, Scope, period_choices, resolve_period
 from scoring.portfolio.charts import data_years
-from scoring.ratings import RATING_VALUES
+from scoring.ratings import MAX_RATING_COMMENT, RATING_VALUES
+from scoring.workbench import MAX_REASON, effective_shares
 
 MAX_TOP_N = 1000
 
@@ -108,10 +109,12 @@ class PortfolioFilterSet(django_filters.FilterSet):
         return urlencode({name: value for name, value in self._cleaned().items() if value})
 
 
-class WeightsForm(forms.Form):
+class WeightsForm(RejectionsMixin, forms.Form):
     """One weight per active criterion, and the N of the top-N preview.
 
-    Field names are `weight_<criterion pk>`; `weights()` gives {criterion pk: weight}."""
+    Field names are `weight_<criterion pk>`; `weights()` gives {criterion pk: weight}. The
+    weights are relative (the engine divides each by their total), so the form shows their
+    total and each criterion's effective share rather than asking for 100."""
 
     top_n = forms.IntegerField(
         label="Top N",
@@ -120,11 +123,13 @@ class WeightsForm(forms.Form):
         max_value=MAX_TOP_N,
         help_text="Empty: the current number of key accounts",
     )
+    # Required to save a change (the service says so), not to preview one: the what-if posts
+    # the same form as you type.
     reason = forms.CharField(
         label="Why the change",
         required=False,
-        max_length=200,
-        help_text="Kept in the criteria's history",
+        max_length=MAX_REASON,
+        help_text="Needed to save a change; kept in the criteria's history",
     )
 
     def __init__(self, *args: Any, criteria: list[Criterion], **kwargs: Any) -> None:
@@ -149,6 +154,25 @@ class WeightsForm(forms.Form):
 
     def weight_fields(self) -> list[tuple[Criterion, forms.BoundField]]:
         return [(criterion, self[self.field_name(criterion)]) for criterion in self.criteria]
+
+    def shown_weights(self) -> dict[int, Decimal]:
+        """The weights as the form shows them (typed, else stored; unreadable ones as 0)."""
+        shown = {}
+        for criterion, field in self.weight_fields():
+            try:
+                value = Decimal(str(field.value() or 0))
+                shown[criterion.pk] = value if value.is_finite() and value > 0 else Decimal(0)
+            except ArithmeticError:
+                shown[criterion.pk] = Decimal(0)
+        return shown
+
+    def weight_rows(self) -> list[tuple[Criterion, forms.BoundField, Decimal | None]]:
+        """Each criterion with its field and effective share (% of the score) as shown."""
+        shares = effective_shares(self.shown_weights())
+        return [(c, field, shares[c.pk]) for c, field in self.weight_fields()]
+
+    def shown_total(self) -> Decimal:
+        return sum(self.shown_weights().values(), Decimal(0))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -200,23 +224,81 @@ class DesignationForm(forms.Form):
         bootstrap(self)
 
 
-class RatingForm(RejectionsMixin, forms.Form):
-    criterion = forms.ChoiceField(label="Criterion")
-    # No value preselected: a rating nobody chose would still count in the score.
-    value = forms.TypedChoiceField(
-        label="Rating (1 low, 5 high)",
-        choices=[("", "Choose…"), *((value, str(value)) for value in RATING_VALUES)],
-        coerce=int,
-    )
-    comment = forms.CharField(label="Why", required=False, max_length=2000)
+class RatingsForm(RejectionsMixin, forms.Form):
+    """Every active rated criterion of an account on one form: a 1-5 choice per criterion
+    (field name: the criterion's key) and an optional reason (`<key>_why`).
+
+    Nothing is preselected, not even the current rating: a value nobody chose would count in
+    the score as someone's judgement. A criterion left empty keeps its current rating."""
 
     def __init__(self, *args: Any, criteria: Iterable[Criterion], **kwargs: Any) -> None:
-        self.criteria = {str(criterion.pk): criterion for criterion in criteria}
         super().__init__(*args, **kwargs)
-        self.fields["criterion"].choices = [
-            (pk, criterion.label) for pk, criterion in self.criteria.items()
-        ]
-        style(self, small=True)
+        self.criteria = list(criteria)
+        for criterion in self.criteria:
+            self.fields[criterion.key] = forms.TypedChoiceField(
+                label=criterion.label,
+                choices=[(value, str(value)) for value in RATING_VALUES],
+                coerce=int,
+                empty_value=None,
+                required=False,
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+            )
+            self.fields[self.why(criterion)] = forms.CharField(
+                label=f"Why (optional) · {criterion.label}",
+                required=False,
+                max_length=MAX_RATING_COMMENT,
+                widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+            )
 
-    def clean_criterion(self) -> Criterion:
-        return self.criteria[self.cleaned_data["criterion"]]
+    @staticmethod
+    def why(criterion: Criterion) -> str:
+        return f"{criterion.key}_why"
+
+    def rows(self) -> list[tuple[Criterion, forms.BoundField, forms.BoundField]]:
+        return [(c, self[c.key], self[self.why(c)]) for c in self.criteria]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if not self.errors and not self.values():
+            raise forms.ValidationError("Choose a rating (1-5) for at least one criterion.")
+        return cleaned
+
+    def values(self) -> dict[str, int]:
+        data = getattr(self, "cleaned_data", {})
+        return {c.key: data[c.key] for c in self.criteria if data.get(c.key) is not None}
+
+    def comments(self) -> dict[str, str]:
+        return {key: self.cleaned_data.get(f"{key}_why", "") for key in self.values()}
+
+
+class AnchorsForm(RejectionsMixin, forms.Form):
+    """What 1 and 5 mean for each rated criterion (`anchor_low_<pk>`, `anchor_high_<pk>`)."""
+
+    reason = forms.CharField(
+        label="Why the change",
+        required=False,
+        max_length=MAX_REASON,
+        help_text="Kept in the history",
+    )
+
+    def __init__(self, *args: Any, criteria: Iterable[Criterion], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.criteria = list(criteria)
+        for criterion in self.criteria:
+            for end, label in (("low", "1 means"), ("high", "5 means")):
+                self.fields[f"anchor_{end}_{criterion.pk}"] = forms.CharField(
+                    label=f"{label} · {criterion.label}",
+                    required=False,
+                    max_length=200,
+                    initial=getattr(criterion, f"anchor_{end}"),
+                )
+        bootstrap(self)
+
+    def rows(self) -> list[tuple[Criterion, forms.BoundField, forms.BoundField]]:
+        return [(c, self[f"anchor_low_{c.pk}"], self[f"anchor_high_{c.pk}"]) for c in self.criteria]
+
+    def anchors(self) -> dict[int, tuple[str, str]]:
+        data = self.cleaned_data
+        return {
+            c.pk: (data[f"anchor_low_{c.pk}"], data[f"anchor_high_{c.pk}"]) for c in self.criteria
+        }

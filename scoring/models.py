@@ -86,6 +86,10 @@ class Criterion(models.Model):
     )
     active = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0)
+    # A rated criterion's scale in words, shown beside the 1-5 choice so that two KAMs mean
+    # the same by a 4: what 1 means and what 5 means (directors write them).
+    anchor_low = models.CharField("1 means", max_length=200, blank=True)
+    anchor_high = models.CharField("5 means", max_length=200, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])

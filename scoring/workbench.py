@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, F, FilteredRelation, Q, QuerySet, Window
 
 from accounts.models import Account, AccountStatus, User
-from kam.errors import DomainError
+from kam.errors import DomainError, InvalidInput
 from kam.permissions import require
-from scoring.models import AccountScore, Criterion, CriterionScore, ScoringRun
+from scoring.models import AccountScore, Criterion, CriterionKind, CriterionScore, ScoringRun
 from scoring.portfolio.tiles import Guardrail, portfolio_size_guardrail, share
 
 KEY = AccountStatus.KEY.value
@@ -215,14 +216,21 @@ def weights_preview(
     return preview
 
 
+REASON_REQUIRED = "Say why the weights change: the reason is kept in the criteria's history."
+# django-simple-history keeps a change reason of at most 100 characters.
+MAX_REASON = 100
+
+
 @transaction.atomic
 def criteria_weights_save(
     *, weights: Mapping[int, Decimal], actor: User, reason: str = ""
 ) -> list[Criterion]:
     """Set selection criteria weights. Only directors and admins (`scoring.change_criterion`);
     weights are >= 0 and at least one active criterion keeps a weight above zero, so a score
-    can still be computed. Each changed criterion gets a history row with the actor and reason;
-    the next recompute reads the new weights. Returns the criteria that changed."""
+    can still be computed. The weights need not sum to 100: the engine counts each active
+    criterion by its share of their total (`effective_shares`). A change needs a reason; each
+    changed criterion gets a history row with the actor and the reason; the next recompute
+    reads the new weights. Returns the criteria that changed (none: nothing is written)."""
     require(
         actor,
         "scoring.change_criterion",
@@ -237,17 +245,69 @@ def criteria_weights_save(
     proposed = {pk: weights.get(pk, c.weight) for pk, c in criteria.items()}
     if not any(proposed[pk] > 0 for pk, c in criteria.items() if c.active):
         raise DomainError("At least one criterion needs a weight above zero.")
-    note = (reason or "").strip() or "Weights changed in the selection workbench"
-    changed = []
-    for pk in sorted(weights):
-        criterion = criteria[pk]
-        if criterion.weight == weights[pk]:
-            continue
-        criterion.weight = weights[pk]
+    changed = [criteria[pk] for pk in sorted(weights) if criteria[pk].weight != weights[pk]]
+    if not changed:
+        return []
+    note = (reason or "").strip()
+    if not note:
+        raise InvalidInput({"reason": [REASON_REQUIRED]})
+    if len(note) > MAX_REASON:
+        raise InvalidInput({"reason": [f"A reason holds at most {MAX_REASON} characters."]})
+    for criterion in changed:
+        criterion.weight = weights[criterion.pk]
         criterion._change_reason = note
         criterion._history_user = actor
         criterion.save(update_fields=["weight", "updated_at"])
+    return changed
+
+
+def effective_shares(weights: Mapping[int, Decimal]) -> dict[int, Decimal | None]:
+    """{criterion pk: its share of the score in %} under `weights` (the active criteria's):
+    weight / total x 100, as the engine weighs them (scoring/engine/final.py); None for all
+    when the total is zero (no score can be computed)."""
+    total = sum(weights.values(), Decimal(0))
+    if total <= 0:
+        return dict.fromkeys(weights)
+    return {pk: (weight * 100 / total).quantize(Decimal("0.1")) for pk, weight in weights.items()}
+
+
+@transaction.atomic
+def criteria_anchors_save(
+    *, anchors: Mapping[int, tuple[str, str]], actor: User, reason: str = ""
+) -> list[Criterion]:
+    """Set what 1 and 5 mean for rated criteria ({criterion pk: (1 means, 5 means)}), shown
+    beside every rating. Only those who set the criteria (`scoring.change_criterion`); only
+    rated criteria have anchors; each is at most 200 characters. Each changed criterion gets a
+    history row with the actor and reason. Returns the criteria that changed."""
+    require(
+        actor,
+        "scoring.change_criterion",
+        message="You are not allowed to change the selection criteria.",
+    )
+    criteria = Criterion.objects.select_for_update().in_bulk(list(anchors))
+    errors: dict[str, list[str]] = {}
+    changed = []
+    for pk, (low, high) in sorted(anchors.items()):
+        criterion = criteria.get(pk)
+        if criterion is None or criterion.kind != CriterionKind.RATED:
+            raise DomainError("Only rated criteria have anchors: reload the page and try again.")
+        low, high = (low or "").strip(), (high or "").strip()
+        if (low, high) == (criterion.anchor_low, criterion.anchor_high):
+            continue
+        criterion.anchor_low, criterion.anchor_high = low, high
+        try:
+            criterion.full_clean()
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                errors[f"{name}_{pk}"] = messages
         changed.append(criterion)
+    if errors:
+        raise InvalidInput(errors)
+    note = (reason or "").strip()[:MAX_REASON] or "Rating anchors changed"
+    for criterion in changed:
+        criterion._change_reason = note
+        criterion._history_user = actor
+        criterion.save(update_fields=["anchor_low", "anchor_high", "updated_at"])
     return changed
 
 

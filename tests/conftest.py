@@ -53,7 +53,8 @@ def people(key_account, kam, other_kam, director, operations, admin_user):
 
 def restore_reference_data() -> None:
     """Put back what the migrations create (content types, permissions, role groups, default
-    criteria): a transactional test's flush empties every table, and later tests need them."""
+    criteria and their rating anchors): a transactional test's flush empties every table, and
+    later tests need them."""
     import importlib
 
     from django.apps import apps
@@ -62,6 +63,8 @@ def restore_reference_data() -> None:
     emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
     importlib.import_module("accounts.migrations.0002_role_groups").create_groups(apps, None)
     importlib.import_module("scoring.migrations.0002_default_criteria").create_criteria(apps, None)
+    anchors = importlib.import_module("scoring.migrations.0009_default_rating_anchors")
+    anchors.set_anchors(apps, None)
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from accounts.models import (
     Contact,
     DesignationChange,
     ImportJob,
+    Interaction,
     SalesLine,
     Stage,
     StageChange,
@@ -59,6 +60,7 @@ VIEW_ONLY = {
     MetricSnapshot,
     StageChange,
     DesignationChange,
+    Interaction,
     PlanVersion,
     PlanText,
     CommitmentStatusChange,
@@ -153,6 +155,9 @@ def one_of_everything(kam):
     MetricSnapshot.objects.create(account=account, period_start=dt.date(2026, 4, 1), run=run)
     ImportJob.objects.create(kind="customers", file_name="customers.csv", content=b"SECRET-BYTES")
     ApiToken.objects.create(user=kam, name="BI export", prefix="kam_abcdefgh", digest="0" * 64)
+    Interaction.objects.create(
+        account=account, occurred_on=dt.date(2026, 4, 2), kind="call", subject="Forecast"
+    ).contacts.set(account.contacts.all())
     return account
 
 

@@ -17,6 +17,7 @@ from accounts.models import (
     AccountStatus,
     Activity,
     Contact,
+    Interaction,
     Quadrant,
     SalesLine,
     Stage,
@@ -81,6 +82,16 @@ class TeamMemberFilterSet(AccountScopedFilterSet):
     class Meta:
         model = TeamMembership
         fields = ["account", "user", "functional_role"]
+
+
+class InteractionFilterSet(AccountScopedFilterSet):
+    contact = IdFilter(field_name="contacts", help_text="Contact id: the interactions with them")
+    occurred_from = django_filters.DateFilter(field_name="occurred_on", lookup_expr="gte")
+    occurred_to = django_filters.DateFilter(field_name="occurred_on", lookup_expr="lte")
+
+    class Meta:
+        model = Interaction
+        fields = ["account", "contact", "kind", "occurred_from", "occurred_to"]
 
 
 class DatedFilterSet(AccountScopedFilterSet):

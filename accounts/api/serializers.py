@@ -17,6 +17,8 @@ from accounts.models import (
     ActivityType,
     Contact,
     FunctionalRole,
+    Interaction,
+    InteractionKind,
     Quadrant,
     SalesLine,
     Stage,
@@ -25,6 +27,7 @@ from accounts.models import (
     User,
 )
 from kam.api import MAX_ID, ScopedCreateMixin, StrictModelSerializer, StrictSerializer
+from kam.bounds import MAX_NOTE, MAX_PARTICIPANTS
 
 # The largest list one bulk request may carry: bigger loads go through the file import.
 MAX_BULK_LINES = 5000
@@ -244,3 +247,77 @@ class ActivitySerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+
+class InteractionSerializer(serializers.ModelSerializer):
+    """A meeting or call with contacts of an account: who took part, notes, next steps, and the
+    cost-to-serve activity recorded with it (null when none was)."""
+
+    contacts = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    our_people = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    recorded_by_name = person("recorded_by")
+
+    class Meta:
+        model = Interaction
+        fields = [
+            "id",
+            "account",
+            "occurred_on",
+            "kind",
+            "subject",
+            "contacts",
+            "our_people",
+            "notes",
+            "next_steps",
+            "activity",
+            "recorded_by",
+            "recorded_by_name",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+def ids(help_text: str) -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        min_length=1,
+        max_length=MAX_PARTICIPANTS,
+        help_text=help_text,
+    )
+
+
+class InteractionCreateSerializer(ScopedCreateMixin, StrictSerializer):
+    """A meeting or call to record with an account whose details you see; it sets the
+    contacts' last contact date and, with `activity_type`, records that cost-to-serve activity
+    on the same day (`activity_quantity` driver units, default 1)."""
+
+    parent_field = "account"
+    account = serializers.PrimaryKeyRelatedField(queryset=Account.objects.none())
+    occurred_on = serializers.DateField()
+    kind = serializers.ChoiceField(choices=InteractionKind.choices)
+    subject = serializers.CharField(max_length=200)
+    contacts = ids("Ids of the account's contacts who took part")
+    our_people = ids("User ids of our people who took part: the KAM or team members")
+    notes = serializers.CharField(max_length=MAX_NOTE, allow_blank=True, required=False)
+    next_steps = serializers.CharField(max_length=MAX_NOTE, allow_blank=True, required=False)
+    activity_type = serializers.PrimaryKeyRelatedField(
+        queryset=ActivityType.objects.all(), required=False, allow_null=True
+    )
+    activity_quantity = serializers.DecimalField(
+        max_digits=12, decimal_places=3, min_value=0, required=False, allow_null=True
+    )
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The ids as the account's contacts and as users (a contact of another account is
+        not one of this account's, whatever its id)."""
+        contact_ids, people_ids = set(data["contacts"]), set(data["our_people"])
+        contacts = list(Contact.objects.filter(account=data["account"], pk__in=contact_ids))
+        people = list(User.objects.filter(pk__in=people_ids, is_active=True))
+        errors = {}
+        if missing := sorted(contact_ids - {c.pk for c in contacts}):
+            errors["contacts"] = [f"Not contacts of this account: {missing}."]
+        if missing := sorted(people_ids - {p.pk for p in people}):
+            errors["our_people"] = [f"No such active user: {missing}."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return {**data, "contacts": contacts, "our_people": people}

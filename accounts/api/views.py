@@ -23,18 +23,21 @@ from accounts.api import filters
 from accounts.api import serializers as s
 from accounts.imports.layouts import SALES_LINES
 from accounts.imports.services import import_file
+from accounts.interactions import interaction_record
 from accounts.models import (
     Account,
     Activity,
     ActivityType,
     Contact,
     ImportKind,
+    Interaction,
     SalesLine,
     StageChange,
     TeamMembership,
 )
 from accounts.runs import current_run
 from accounts.selectors import accounts as accounts_selectors
+from accounts.selectors.interactions import visible_interactions
 from accounts.tables import ACCOUNTS
 from kam.api import (
     CursorPage,
@@ -214,6 +217,42 @@ class TeamMemberViewSet(ReadOnlyKamViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema_view(
+    list=extend_schema(summary="Interactions with the DMU of the accounts whose details you see"),
+    retrieve=extend_schema(summary="One interaction"),
+)
+class InteractionViewSet(ReadOnlyKamViewSet):
+    """Meetings and calls with the customer's contacts, most recent first: read like
+    contacts, recorded by the account's KAM and team (and administrators)."""
+
+    serializer_class = s.InteractionSerializer
+    filterset_class = filters.InteractionFilterSet
+    ordering_fields = ["occurred_on", "created_at", "id"]
+
+    def get_queryset(self) -> QuerySet[Interaction]:
+        if self.is_schema_generation():
+            return Interaction.objects.none()
+        return (
+            visible_interactions(self.request.user)
+            .select_related("recorded_by")
+            .prefetch_related("contacts", "our_people")
+            .order_by("-occurred_on", "-created_at", "-pk")
+        )
+
+    @extend_schema(
+        summary="Record a meeting or call (sets the contacts' last contact date)",
+        request=s.InteractionCreateSerializer,
+        responses={201: s.InteractionSerializer},
+    )
+    def create(self, request: Any) -> Response:
+        body = s.InteractionCreateSerializer(
+            data=request.data, parents=Account.objects.with_details_visible_to(request.user)
+        )
+        body.is_valid(raise_exception=True)
+        interaction = interaction_record(actor=request.user, **body.validated_data)
+        return Response(self.get_serializer(interaction).data, status=status.HTTP_201_CREATED)
+
+
 DECIMALS = {"quantity", "revenue", "cost_of_goods"}
 
 
@@ -361,6 +400,7 @@ def register(router: BaseRouter) -> None:
     router.register("stage-changes", StageChangeViewSet, basename="stagechange")
     router.register("contacts", ContactViewSet, basename="contact")
     router.register("team-members", TeamMemberViewSet, basename="teammember")
+    router.register("interactions", InteractionViewSet, basename="interaction")
     router.register("sales-lines", SalesLineViewSet, basename="salesline")
     router.register("activity-types", ActivityTypeViewSet, basename="activitytype")
     router.register("activities", ActivityViewSet, basename="activity")

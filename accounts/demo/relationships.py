@@ -22,6 +22,8 @@ from accounts.models import (
     Contact,
     DesignationChange,
     FunctionalRole,
+    Interaction,
+    InteractionKind,
     Stage,
     StageChange,
     TeamMembership,
@@ -355,3 +357,56 @@ def create_contacts(
             )
     bulk_create_with_history(rows, Contact, batch_size=2000, default_change_reason=HISTORY_REASON)
     return len(rows)
+
+
+INTERACTION_SUBJECTS = [
+    ("Quarterly business review", "Reviewed volumes and service levels; no open escalations."),
+    ("Forecast call", "Walked through next quarter's forecast and the order plan."),
+    ("Plant visit", "Toured the line; two ideas to cut changeover time."),
+    ("Technical follow-up", "Answered the tolerance questions raised by their engineers."),
+    ("Pricing discussion", "They asked for index-linked pricing; we will propose a model."),
+]
+NEXT_STEPS = ["Send the minutes and the action list.", "Propose dates for a joint workshop.", ""]
+
+
+def create_interactions(rng: random.Random) -> int:
+    """The meeting or call behind each owned contact's last contact date: on that day, with
+    that contact and its owner on our side, so the timeline and DMU coverage agree."""
+    contacts = Contact.objects.filter(
+        relationship_owner__isnull=False, last_contact_on__isnull=False
+    ).order_by("pk")
+    interactions, met = [], []
+    for contact in contacts:
+        subject, notes = rng.choice(INTERACTION_SUBJECTS)
+        interactions.append(
+            Interaction(
+                account_id=contact.account_id,
+                occurred_on=contact.last_contact_on,
+                kind=rng.choice(
+                    [InteractionKind.MEETING, InteractionKind.CALL, InteractionKind.VISIT]
+                ),
+                subject=subject,
+                notes=notes,
+                next_steps=rng.choice(NEXT_STEPS),
+                recorded_by_id=contact.relationship_owner_id,
+            )
+        )
+        met.append(contact)
+    Interaction.objects.bulk_create(interactions, batch_size=2000)
+    Interaction.contacts.through.objects.bulk_create(
+        [
+            Interaction.contacts.through(interaction_id=row.pk, contact_id=contact.pk)
+            for row, contact in zip(interactions, met, strict=True)
+        ],
+        batch_size=2000,
+    )
+    Interaction.our_people.through.objects.bulk_create(
+        [
+            Interaction.our_people.through(
+                interaction_id=row.pk, user_id=contact.relationship_owner_id
+            )
+            for row, contact in zip(interactions, met, strict=True)
+        ],
+        batch_size=2000,
+    )
+    return len(interactions)

@@ -28,6 +28,7 @@ from django.db.models import (
 
 from accounts.models import Account, Contact, DesignationChange, StageChange, TeamMembership, User
 from accounts.selectors.history import PAGE_HISTORY_ENTRIES, HistoryEntry, account_history
+from accounts.selectors.interactions import TIMELINE_ON_THE_PAGE, timeline
 from accounts.selectors.workspace import (
     DmuCoverage,
     DmuRow,
@@ -163,6 +164,7 @@ class AccountPage:
     rating_history: list[Any] = field(default_factory=list)
     snapshots: list[Any] = field(default_factory=list)
     history: list[HistoryEntry] = field(default_factory=list)
+    interactions: list[Any] = field(default_factory=list)  # the newest, most recent first
     current_plan: Any = None
     action_counts: Any = None
     # What the sections loaded that the history reuses: lists by name, people and teams by model.
@@ -254,6 +256,7 @@ def account_page(
             .select_related("from_kam", "to_kam", "changed_by")
             .order_by("-changed_at", "-pk")
         )
+        page.interactions = list(timeline(account=account)[:TIMELINE_ON_THE_PAGE])
     for load in PAGE_SECTIONS:
         load(page)
     if include_details:

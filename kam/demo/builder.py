@@ -166,10 +166,11 @@ def _build(options: DemoOptions, progress: _Progress) -> DemoResult:
     contacts = relationships.create_contacts(rng, keys, teams, cast, window)
     ratings = scoring_demo.create_ratings(rng, base, cast, window)
     entries = scoring_demo.create_metric_entries(rng, keys, cast, window)
+    interactions = relationships.create_interactions(_rng(options, "interactions"))
     progress(
         "relationships",
         f"{sum(len(t) for t in teams.values())} team members, {contacts} contacts, "
-        f"{ratings} ratings, {entries} metric entries",
+        f"{interactions} interactions, {ratings} ratings, {entries} metric entries",
     )
 
     rng = _rng(options, "plans")

@@ -54,6 +54,8 @@ class CriterionSerializer(serializers.ModelSerializer):
             "weight",
             "active",
             "position",
+            "anchor_low",
+            "anchor_high",
             "updated_at",
         ]
         read_only_fields = fields
@@ -66,7 +68,9 @@ class WeightSerializer(StrictSerializer):
 
 class WeightsSerializer(StrictSerializer):
     weights = WeightSerializer(many=True, min_length=1, max_length=200)
-    reason = serializers.CharField(max_length=100, allow_blank=True, required=False, default="")
+    reason = serializers.CharField(
+        max_length=100, help_text="Why the weights change; kept in the criteria's history"
+    )
 
     def validate_weights(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
         ids = [item["criterion"] for item in value]

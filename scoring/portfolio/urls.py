@@ -15,5 +15,6 @@ urlpatterns = [
     path("workbench/", views.workbench_page, name="workbench"),
     path("workbench/preview/", views.weights_preview, name="preview"),
     path("workbench/weights/", views.weights_save, name="weights_save"),
+    path("workbench/anchors/", views.anchors, name="anchors"),
     path("workbench/accounts/<int:pk>/designate/", views.designate, name="designate"),
 ]

@@ -19,12 +19,20 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Account
 from accounts.services import account_designate
+from kam.editing import call_service
 from kam.errors import DomainError
 from kam.exports import export_response
-from kam.permissions import requires
+from kam.permissions import require, requires
 from scoring import workbench
+from scoring.account_page import rated_criteria
 from scoring.engine.thresholds import HIGH_ATTRACTIVENESS, HIGH_STRENGTH
-from scoring.forms import DesignationForm, PortfolioFilterSet, WeightsForm, kams_with_load
+from scoring.forms import (
+    AnchorsForm,
+    DesignationForm,
+    PortfolioFilterSet,
+    WeightsForm,
+    kams_with_load,
+)
 from scoring.models import ScoringRun
 from scoring.portfolio import base, charts, overdue, tiles
 from scoring.portfolio import dashboard as dashboard_portfolio
@@ -422,13 +430,13 @@ def weights_save(request: HttpRequest) -> HttpResponse:
     run = current_run()
     form = WeightsForm(request.POST, criteria=workbench.active_criteria())
     if form.is_valid():
-        try:
-            changed = workbench.criteria_weights_save(
+        changed = call_service(
+            form,
+            lambda: workbench.criteria_weights_save(
                 weights=form.weights(), actor=request.user, reason=form.cleaned_data["reason"]
-            )
-        except DomainError as exc:
-            form.add_error(None, str(exc))
-        else:
+            ),
+        )
+        if changed is not None:
             if changed:
                 names = ", ".join(c.label for c in changed)
                 messages.success(
@@ -439,6 +447,31 @@ def weights_save(request: HttpRequest) -> HttpResponse:
             return redirect("portfolio:workbench")
     context = _workbench_context(run, form)
     return render(request, "portfolio/workbench.html", context, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+@requires("scoring.view_portfolio")
+def anchors(request: HttpRequest) -> HttpResponse:
+    """What 1 and 5 mean for each rated criterion: the words beside every rating."""
+    can_change = request.user.has_perm("scoring.change_criterion")
+    if request.method == "POST":
+        require(request.user, "scoring.change_criterion")
+    form = AnchorsForm(request.POST or None, criteria=rated_criteria())
+    if request.method == "POST" and form.is_valid():
+        changed = call_service(
+            form,
+            lambda: workbench.criteria_anchors_save(
+                anchors=form.anchors(), actor=request.user, reason=form.cleaned_data["reason"]
+            ),
+        )
+        if changed is not None:
+            if changed:
+                names = ", ".join(c.label for c in changed)
+                messages.success(request, f"Rating anchors saved ({names}).")
+            else:
+                messages.info(request, "The rating anchors are unchanged.")
+            return redirect("portfolio:anchors")
+    return render(request, "portfolio/anchors.html", {"form": form, "can_change": can_change})
 
 
 @require_http_methods(["GET", "POST"])

@@ -15,6 +15,8 @@ from accounts.models import (
     DesignationChange,
     FunctionalRole,
     GeographicScope,
+    Interaction,
+    InteractionKind,
     Quadrant,
     Stage,
     StageChange,
@@ -29,9 +31,11 @@ from tests.accounts.test_account_list import make_run
 # commitments, contacts, stage changes, designation changes, the account's score, its criterion
 # scores, plans, the current plan's open actions, rated criteria, their newest ratings, rating
 # history, quarterly snapshots, four history tables (account, contacts, plans, commitments),
-# plan versions, the people who could join the team (directors change teams), and the
+# plan versions, the people who could join the team (directors change teams), the newest
+# interactions with their contacts and our people (3), the team check of
+# `accounts.record_interaction` (directors record only on a team they are on) and the
 # navigation's unread-notification count.
-DIRECTOR_PAGE_QUERIES = 25
+DIRECTOR_PAGE_QUERIES = 29
 
 
 def url(account):
@@ -322,6 +326,14 @@ def test_director_page_query_count_is_fixed(
         factories.ContactFactory(account=account)
         factories.TeamMembershipFactory(account=account, user=factories.UserFactory())
         factories.CommitmentFactory(account=account, promise=f"Promise {i}")
+        interaction = Interaction.objects.create(
+            account=account,
+            occurred_on=dt.date(2026, 1, 1) + dt.timedelta(days=i),
+            kind=InteractionKind.CALL,
+            subject=f"Call {i}",
+        )
+        interaction.contacts.set(account.contacts.all()[:3])
+        interaction.our_people.set([account.kam])
     scored(account)
     client.force_login(director)
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from accounts.forms import StageChangeForm
 from accounts.models import Stage
-from scoring.forms import RatingForm
+from scoring.forms import RatingsForm
 from scoring.models import Criterion
 from tests import factories
 
@@ -39,16 +39,18 @@ def test_the_pages_preselect_no_rating_and_no_influence_and_the_current_stage(cl
     client.force_login(kam)
 
     html = client.get(reverse("accounts:detail", args=[account.pk])).content.decode()
+    ratings = client.get(reverse("accounts:rate", args=[account.pk])).content.decode()
     contact = client.get(reverse("accounts:contact_create", args=[account.pk])).content.decode()
 
-    assert selected(html, "value") == [""]  # the "Choose…" placeholder
+    assert 'type="radio"' in ratings
+    assert "checked" not in ratings  # no 1-5 chosen in advance, for any criterion
     assert selected(html, "to_stage") == [Stage.TACTICAL]
     assert selected(contact, "influence") == [""]
 
 
-def test_a_rating_without_a_chosen_value_is_refused(db):
+def test_ratings_without_a_chosen_value_are_refused(db):
     criterion = Criterion.objects.get(key="strategic_value")
 
-    form = RatingForm({"criterion": str(criterion.pk), "value": ""}, criteria=[criterion])
+    form = RatingsForm({"strategic_value": ""}, criteria=[criterion])
 
-    assert form.errors == {"value": ["This field is required."]}
+    assert form.errors == {"__all__": ["Choose a rating (1-5) for at least one criterion."]}

@@ -314,6 +314,18 @@ def test_key_accounts_have_team_history_contacts_ratings_and_metrics():
         )
 
 
+def test_the_demo_timelines_match_the_last_contact_dates_and_anchors_are_set():
+    seed()
+
+    owned = Contact.objects.filter(relationship_owner__isnull=False, last_contact_on__isnull=False)
+    assert owned.exists()
+    for contact in owned:
+        newest = contact.interactions.order_by("-occurred_on").first()
+        assert newest is not None and newest.occurred_on == contact.last_contact_on
+        assert list(newest.our_people.all()) == [contact.relationship_owner]
+    assert not Criterion.objects.filter(kind=CriterionKind.RATED, anchor_low="").exists()
+
+
 def test_each_key_account_has_one_complete_current_plan_with_version_one():
     seed()
 

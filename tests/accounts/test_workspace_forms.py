@@ -218,11 +218,11 @@ def test_who_rates(client, people, key_account, role):
         client,
         people[role],
         reverse("accounts:rate", args=[key_account.pk]),
-        {"criterion": str(criterion.pk), "value": "4", "comment": "Reference customer"},
+        {criterion.key: "4", f"{criterion.key}_why": "Reference customer"},
     )
 
     allowed = {"own_kam", "team_kam", "admin"}
-    assert response.status_code == expected(role, allowed, sees=ACCOUNT_SEERS)
+    assert response.status_code == expected(role, allowed, sees=DETAIL_SEERS)
     assert Rating.objects.filter(account=key_account).exists() == (role in allowed)
 
 
@@ -231,9 +231,10 @@ def test_a_computed_criterion_cannot_be_rated_through_the_form(client, kam, key_
 
     response = client.post(
         reverse("accounts:rate", args=[key_account.pk]),
-        {"criterion": str(Criterion.objects.get(key="revenue").pk), "value": "4"},
+        {"revenue": "4", "strategic_value": ""},
     )
 
+    # The form has no field for a computed criterion: the value is ignored, nothing is rated.
     assert response.status_code == 200
-    assert "Select a valid choice." in response.content.decode()
+    assert "Choose a rating (1-5) for at least one criterion." in response.content.decode()
     assert not Rating.objects.exists()

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Attitude, Stage
+from accounts.models import Attitude, Interaction, InteractionKind, Stage
 from accounts.services import account_change_stage, contact_create, contact_update
 from plans.models import ActionStatus, PlanStatus
 from scoring.models import Criterion, MetricSnapshot, Rating
@@ -205,14 +205,15 @@ def test_figures_say_not_yet_computed_without_a_run(client, kam, key_account):
 
 def test_the_kam_gets_the_forms_the_director_only_some(client, kam, director, key_account):
     kam_html = page_of(client, kam, key_account).content.decode()
-    for form in ["Move the stage", "Add a contact", "Add a team member", "Save rating"]:
+    for form in ["Move the stage", "Add a contact", "Add a team member", "Rate the criteria"]:
         assert form in kam_html, form
     assert "Start a plan" in kam_html
 
     director_html = page_of(client, director, key_account).content.decode()
     assert "Add a team member" in director_html  # directors set teams
-    for form in ["Move the stage", "Add a contact", "Save rating", "Start a plan"]:
+    for form in ["Move the stage", "Add a contact", "Rate the criteria", "Start a plan"]:
         assert form not in director_html, form
+    assert "The ratings and their scales" in director_html
 
 
 def workspace(account, kam, rows):
@@ -229,14 +230,25 @@ def workspace(account, kam, rows):
             account=account, criterion=Criterion.objects.get(key="geographic_fit"), value=3
         )
     MetricSnapshot.objects.create(account=account, period_start=dt.date(2026, 1, 1))
+    contacts = list(account.contacts.all())
+    for index in range(rows):
+        interaction = Interaction.objects.create(
+            account=account,
+            occurred_on=dt.date(2026, 1, 1) + dt.timedelta(days=index),
+            kind=InteractionKind.MEETING,
+            subject=f"Meeting {index}",
+        )
+        interaction.contacts.set(contacts[:3])
+        interaction.our_people.set([kam])
     make_run({account: {}})
 
 
 # The KAM's page: session, user, groups, the account, current run, team, commitments, contacts,
 # stage changes, designation changes, score, criterion scores, plans, open actions, rated
 # criteria, newest ratings, rating history, snapshots, four history tables, plan versions,
-# the people who could join the team, and the unread-notification count.
-KAM_PAGE_QUERIES = 25
+# the people who could join the team, the newest interactions with their contacts and our
+# people (3), and the unread-notification count.
+KAM_PAGE_QUERIES = 28
 
 
 @pytest.mark.parametrize("rows", [5, 200])

@@ -17,6 +17,7 @@ from django.contrib.auth.models import AnonymousUser
 from rest_framework.test import APIClient
 
 from accounts.api.tokens import api_token_create
+from accounts.models import Interaction
 from plans.models import Notification, PlanVersion, SectionKind
 from scoring.models import (
     AccountScore,
@@ -157,6 +158,12 @@ def world(db) -> World:
         "commitment": commitment,
         "measurement": factories.MeasurementFactory(commitment=commitment),
     }
+    interaction = Interaction.objects.create(
+        account=account, occurred_on=dt.date(2026, 5, 4), kind="call", subject="Forecast call"
+    )
+    interaction.contacts.set([world.objects["contact"]])
+    interaction.our_people.set([own_kam])
+    world.objects["interaction"] = interaction
     world.objects["notification"] = {
         role: Notification.objects.create(
             recipient=user, subject=f"For {role}", dedupe_key=f"test:{role}"

@@ -161,6 +161,21 @@ MATRIX: dict[tuple[str, str], Op] = {
     ),
     ("contact", "partial_update"): edit(200, "contact", lambda w: {"influence": 2}),
     ("contact", "destroy"): edit(204, "contact"),
+    ("interaction", "list"): read_list(),
+    ("interaction", "retrieve"): read_detail("interaction", DETAIL_READERS),
+    # Recorded by the account's KAM and team and administrators; directors read them.
+    ("interaction", "create"): create_in(
+        lambda w: {
+            "account": pk(w, "account"),
+            "occurred_on": "2026-06-01",
+            "kind": "meeting",
+            "subject": "Business review",
+            "contacts": [pk(w, "contact")],
+            "our_people": [w.users["own_kam"].pk],
+        },
+        EDITORS,
+        DETAIL_READERS,
+    ),
     ("teammember", "list"): read_list(),
     ("teammember", "retrieve"): read_detail("team_member", BASICS_READERS),
     ("teammember", "create"): Op(
@@ -338,7 +353,10 @@ MATRIX: dict[tuple[str, str], Op] = {
         200,
         DIRECTORS,
         refused=SIGNED_IN - DIRECTORS,
-        body=lambda w: {"weights": [{"criterion": pk(w, "criterion"), "weight": "7.50"}]},
+        body=lambda w: {
+            "weights": [{"criterion": pk(w, "criterion"), "weight": "7.50"}],
+            "reason": "Test",
+        },
     ),
     ("rating", "list"): read_list(),
     ("rating", "retrieve"): read_detail("rating", DETAIL_READERS),

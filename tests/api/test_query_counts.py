@@ -25,6 +25,7 @@ from accounts.models import (
     ActivityType,
     ApiToken,
     Contact,
+    Interaction,
     SalesLine,
     StageChange,
     TeamMembership,
@@ -63,8 +64,9 @@ ROLE_FREE = {"activitytype", "criterion", "notification"}
 PAGE = 1
 COUNT = 1
 CURSOR_LISTS = {"account", "salesline", "activity"}
-# Lists that read one thing more: the current scoring run (accounts' figures, the scores shown).
-EXTRA = {"account": 1, "score": 1}
+# Lists that read more: the current scoring run (accounts' figures, the scores shown).
+# Interactions: their contacts and our people (two prefetches).
+EXTRA = {"account": 1, "score": 1, "interaction": 2}
 # Reference lists every role reads whole (not scoped to the reader's accounts).
 PORTFOLIO_ONLY = {"scoringrun", "costrate"}
 
@@ -97,6 +99,20 @@ def build(basename: str, n: int, kam: User, account: Account, reader: User) -> N
         Contact.objects.bulk_create(
             Contact(account=account, name=f"C{i}", buying_role="user", influence=3)
             for i in range(n)
+        )
+    elif basename == "interaction":
+        contact = Contact.objects.create(
+            account=account, name="Met", buying_role="user", influence=3
+        )
+        rows = Interaction.objects.bulk_create(
+            Interaction(account=account, occurred_on=day, kind="call", subject=f"Call {i}")
+            for i in range(n)
+        )
+        Interaction.contacts.through.objects.bulk_create(
+            Interaction.contacts.through(interaction=row, contact=contact) for row in rows
+        )
+        Interaction.our_people.through.objects.bulk_create(
+            Interaction.our_people.through(interaction=row, user=kam) for row in rows
         )
     elif basename == "teammember":
         users = User.objects.bulk_create(User(username=f"member{i}") for i in range(n))

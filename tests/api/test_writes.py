@@ -125,6 +125,7 @@ def test_a_director_sets_weights_and_gets_every_criterion_back(world, api):
 
 def test_weights_that_leave_no_criterion_above_zero_are_refused(world, api):
     body = {"weights": [{"criterion": c.pk, "weight": "0"} for c in Criterion.objects.all()]}
+    body["reason"] = "Nothing left"
     response = api("director").post(reverse("api:criterion-weights"), body, format="json")
     assert response.status_code == 400
     assert response.json() == {"detail": "At least one criterion needs a weight above zero."}
