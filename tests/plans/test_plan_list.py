@@ -90,7 +90,7 @@ def test_a_kam_sees_the_current_plans_of_the_accounts_they_serve(client, kam, pl
 
 
 @pytest.mark.parametrize("role", ["operations"])
-def test_operations_may_not_open_the_plans_list(client, request, role):
+def test_operations_may_not_open_the_plans_list(client, db, request, role):
     response = get_as(client, request.getfixturevalue(role), URL)
 
     assert response.status_code == 403
