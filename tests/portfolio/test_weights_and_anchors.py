@@ -154,7 +154,7 @@ def test_an_anchor_over_200_characters_is_refused(client, director):
 
 
 @pytest.mark.parametrize(("role", "status"), [("kam", 403), ("operations", 403)])
-def test_only_directors_edit_anchors(client, request, role, status):
+def test_only_directors_edit_anchors(client, db, request, role, status):
     client.force_login(request.getfixturevalue(role))
 
     assert client.get(ANCHORS).status_code == status
