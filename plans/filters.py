@@ -23,7 +23,7 @@ from plans.models import (
     ServiceTeam,
 )
 from plans.selectors import actions, commitments
-from plans.tables import ACTIONS
+from plans.tables import ACTIONS, MY_ACTIONS
 
 
 def _accounts_with_commitments(request: Any) -> QuerySet[Account]:
@@ -180,3 +180,25 @@ class ActionFilterSet(SortableFilterSet):
 
     def only_overdue(self, queryset: QuerySet[Action], name: str, value: bool) -> QuerySet[Action]:
         return queryset.filter(actions.overdue_condition(self.today)) if value else queryset
+
+
+class MyActionFilterSet(ActionFilterSet):
+    """The actions list's filters on the actions the request's user owns
+    (`plans.selectors.actions.my_action_rows`), overdue first, then by due date; columns and
+    orderings are `plans.tables.MY_ACTIONS`. They are all the user's, so no owner filter."""
+
+    table = MY_ACTIONS
+
+    def __init__(
+        self,
+        data: Any = None,
+        queryset: QuerySet[Action] | None = None,
+        *,
+        request: Any,
+        today: dt.date,
+        prefix: str | None = None,
+    ) -> None:
+        if queryset is None:
+            queryset = actions.my_action_rows(user=request.user, today=today)
+        super().__init__(data, queryset, request=request, today=today, prefix=prefix)
+        del self.filters["owner"]
