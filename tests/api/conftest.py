@@ -17,7 +17,7 @@ from django.contrib.auth.models import AnonymousUser
 from rest_framework.test import APIClient
 
 from accounts.api.tokens import api_token_create
-from plans.models import Notification, SectionKind
+from plans.models import ActionNote, Notification, SectionKind
 from scoring.models import (
     AccountScore,
     Criterion,
@@ -154,6 +154,9 @@ def world(db) -> World:
         "commitment": commitment,
         "measurement": factories.MeasurementFactory(commitment=commitment),
     }
+    world.objects["action_note"] = ActionNote.objects.create(
+        action=world.objects["action"], author=own_kam, text="Agenda sent"
+    )
     world.objects["notification"] = {
         role: Notification.objects.create(
             recipient=user, subject=f"For {role}", dedupe_key=f"test:{role}"
