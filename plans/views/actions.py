@@ -76,13 +76,13 @@ def _action_or_404(request: HttpRequest, pk: int) -> Action:
         raise Http404("No action found.") from None
 
 
-def _my_row(request: HttpRequest, pk: int, announcement: str) -> HttpResponse:
+def _my_row(request: HttpRequest, pk: int, announcement: str, *, short: str) -> HttpResponse:
     """One row of "My actions" as it is now (htmx swaps it in place), saying what happened."""
     row = actions.my_action_rows(user=request.user, today=timezone.localdate()).filter(pk=pk)
     row = row.first()
     if row is None:  # not on the user's list (another's action, an archived plan's)
         return HttpResponse(status=204)
-    row.announcement = announcement
+    row.announcement, row.announcement_short = announcement, short
     return render(
         request,
         "plans/_my_action_row.html",
@@ -123,7 +123,8 @@ def action_done(request: HttpRequest, pk: int) -> HttpResponse:
         verb = "done" if updated.status == ActionStatus.DONE else "open again"
         said, ok = f"“{updated.title}” is {verb}.", True
     if request.htmx:
-        return _my_row(request, pk, said)
+        # In the narrow Done column a success reads short; screen readers hear the sentence.
+        return _my_row(request, pk, said, short=f"{verb.capitalize()}." if ok else said)
     (messages.success if ok else messages.error)(request, said)
     return redirect(_list_url(request))
 
