@@ -12,7 +12,6 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from kam import errors
@@ -24,6 +23,7 @@ from plans.models import Action, ActionStatus
 from plans.selectors import actions
 from plans.services import items
 from plans.tables import MY_ACTIONS
+from plans.views.commitments import safe_next
 
 PAGE_SIZE = 50
 
@@ -46,12 +46,7 @@ def action_list(request: HttpRequest) -> HttpResponseBase:
 def _list_url(request: HttpRequest) -> str:
     """The page to come back to after a change: the submitted `next` when it is this site's,
     else "My actions"."""
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return reverse("plans:my_actions")
+    return safe_next(request, reverse("plans:my_actions"))
 
 
 @login_required
