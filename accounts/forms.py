@@ -21,7 +21,7 @@ from accounts.models import (
     Stage,
     User,
 )
-from kam.bounds import MAX_NOTE
+from kam.bounds import MAX_INTERACTION_NOTE
 from kam.forms import (
     DATE_WIDGET,
     PeopleChoiceField,
@@ -116,12 +116,12 @@ class InteractionForm(RejectionsMixin, forms.Form):
     )
     our_people = forms.MultipleChoiceField(label="Our people", widget=forms.CheckboxSelectMultiple)
     notes = forms.CharField(
-        label="Notes", required=False, max_length=MAX_NOTE, widget=forms.Textarea(attrs={"rows": 4})
+        label="Notes", required=False, max_length=MAX_INTERACTION_NOTE, widget=forms.Textarea(attrs={"rows": 4})
     )
     next_steps = forms.CharField(
         label="Next steps",
         required=False,
-        max_length=MAX_NOTE,
+        max_length=MAX_INTERACTION_NOTE,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     activity_type = forms.ChoiceField(label="Cost-to-serve activity", required=False)

@@ -16,7 +16,7 @@ from django.utils.crypto import salted_hmac
 from simple_history.models import HistoricalRecords
 
 from kam import rules as kam_rules
-from kam.bounds import MAX_NOTE, validate_in_range
+from kam.bounds import MAX_INTERACTION_NOTE, validate_in_range
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 ZERO = Decimal("0.00")
@@ -503,9 +503,9 @@ class Interaction(models.Model):
     our_people = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="interactions", verbose_name="our people"
     )
-    notes = models.TextField(blank=True, validators=[MaxLengthValidator(MAX_NOTE)])
+    notes = models.TextField(blank=True, validators=[MaxLengthValidator(MAX_INTERACTION_NOTE)])
     next_steps = models.TextField(
-        "next steps", blank=True, validators=[MaxLengthValidator(MAX_NOTE)]
+        "next steps", blank=True, validators=[MaxLengthValidator(MAX_INTERACTION_NOTE)]
     )
     activity = models.OneToOneField(
         Activity,

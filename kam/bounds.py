@@ -12,6 +12,8 @@ services' `full_clean` check it); plain form and serializer fields and the impor
 call it or `out_of_range_message`. Code that reads dates the database already holds (rows
 written before the range existed, or past validation) uses `clamp`.
 
+A progress note on an action holds at most MAX_NOTE characters (`validate_note_length`).
+
 Long texts (a plan section, a solution's or an action's description) are diffed on the
 conflict page and the version comparison; kam.diffing's work is bounded for texts of this
 length. The model fields carry `validate_text_length` (so the admin, ModelSerializers and the
@@ -29,6 +31,8 @@ from django.core.validators import MaxLengthValidator
 from django.utils.deconstruct import deconstructible
 
 MAX_TEXT = 50_000
+# A progress note on an action: a few lines of what happened, not a document.
+MAX_NOTE = 2_000
 
 EARLIEST = dt.date(1950, 1, 1)
 LATEST = dt.date(2199, 12, 31)
@@ -56,29 +60,30 @@ def clamp(day: dt.date) -> dt.date:
     return min(max(day, EARLIEST), LATEST)
 
 
-def text_too_long_message(length: int | None = None) -> str:
-    """What to tell the user about a text longer than MAX_TEXT (with its length when given)."""
+def text_too_long_message(length: int | None = None, limit: int = MAX_TEXT) -> str:
+    """What to tell the user about a text longer than `limit` (with its length when given)."""
     has = f" (this one has {length:,})" if length is not None else ""
     return (
-        f"This text is too long: at most {MAX_TEXT:,} characters are kept{has}. "
+        f"This text is too long: at most {limit:,} characters are kept{has}. "
         "Shorten it, or keep the detail in a linked document."
     )
 
 
 @deconstructible
 class TextLengthValidator(MaxLengthValidator):
-    """MaxLengthValidator(MAX_TEXT) with KAM's message (an instance of it, so the API schema
-    reads maxLength from it)."""
+    """MaxLengthValidator(MAX_TEXT, or `limit`) with KAM's message (an instance of it, so the
+    API schema reads maxLength from it)."""
 
-    def __init__(self) -> None:
-        super().__init__(MAX_TEXT)
+    def __init__(self, limit: int = MAX_TEXT) -> None:
+        super().__init__(limit)
 
     def __call__(self, value: str) -> None:
-        if len(value) > MAX_TEXT:
+        limit = self.limit_value
+        if len(value) > limit:
             raise ValidationError(
-                text_too_long_message(len(value)),
+                text_too_long_message(len(value), limit),
                 code="text_too_long",
-                params={"limit_value": MAX_TEXT, "show_value": len(value), "value": value},
+                params={"limit_value": limit, "show_value": len(value), "value": value},
             )
 
 
@@ -89,4 +94,5 @@ validate_text_length = TextLengthValidator()
 # account's contacts and as many of our people: a meeting has a handful, and the bound keeps a
 # form or an API body from naming thousands. Its notes and next steps are short texts.
 MAX_PARTICIPANTS = 30
-MAX_NOTE = 5_000
+MAX_INTERACTION_NOTE = 5_000
+validate_note_length = TextLengthValidator(MAX_NOTE)

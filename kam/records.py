@@ -7,6 +7,7 @@ rows for set-based writes. The actor's permission is asked with kam.permissions.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -93,6 +94,11 @@ def conflict_error(what: str, expected_version: int, current_version: int) -> Co
 def history_record(instance: models.Model, *, actor: Any | None, reason: str) -> None:
     """Write a "changed" history row of `instance` as it is now, attributed to `actor`: for
     writes that bypass save() (set-based updates) or change something the row does not hold."""
+    # simple-history prefers what an earlier save() left on the object (its user, reason and
+    # date) to the defaults: a copy without them says this change's.
+    row = copy.copy(instance)
+    for stale in ("_history_user", "_change_reason", "_history_date"):
+        row.__dict__.pop(stale, None)
     get_history_manager_for_model(type(instance)).bulk_history_create(
-        [instance], update=True, default_user=actor, default_change_reason=reason[:100]
+        [row], update=True, default_user=actor, default_change_reason=reason[:100]
     )

@@ -152,6 +152,12 @@ def is_accounts_kam(user: Any, obj: Any) -> bool:
     return account is not None and account.kam_id == user.pk
 
 
+@rules.predicate
+def owns_action(user: Any, obj: Any) -> bool:
+    """The user is the action's owner (`obj` an Action: anything with an `owner_id`)."""
+    return obj is not None and getattr(obj, "owner_id", None) == user.pk
+
+
 reads_everything = is_admin | is_director
 kam_serving = is_kam & serves
 has_a_role = is_admin | is_director | is_kam | is_operations
@@ -185,6 +191,9 @@ rules.add_perm("plans.change_plan", is_admin | kam_serving)
 rules.add_perm("plans.approve_plan", reads_everything)
 # Archiving takes a plan out of the programme: directors and administrators, never its KAMs.
 rules.add_perm("plans.archive_plan", reads_everything)
+# An action's progress (status, due date, a progress note): its KAMs, and its owner while they
+# serve the account, a team member without the KAM role too; nothing else of the plan.
+rules.add_perm("plans.progress_action", is_admin | kam_serving | (owns_action & serves))
 
 # Commitments: operations read all and record measurements; KAMs propose; directors set.
 rules.add_perm("plans.view_commitment", reads_everything | is_operations | serves)

@@ -6,6 +6,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from accounts.admin import ACCOUNT_SEARCH, AdministratorOnly, ViewOnly
 from plans.models import (
     Action,
+    ActionNote,
     Commitment,
     CommitmentStatusChange,
     Measurement,
@@ -91,12 +92,26 @@ class SolutionAdmin(PlanContent, admin.ModelAdmin):
 
 
 @admin.register(Action)
-class ActionAdmin(PlanContent, admin.ModelAdmin):
+class ActionAdmin(PlanContent, SimpleHistoryAdmin):
+    """Read only, with its history: its owner and KAMs change its progress on "My actions",
+    its progress page and the API (plans.services.items.action_progress), its KAMs the rest on
+    the plan page."""
+
     list_display = ["title", "plan", "family", "owner", "due_date", "status"]
     list_filter = ["family", "status"]
     search_fields = ["title", *PLAN_SEARCH, "owner__username", "owner__last_name"]
     list_select_related = ["plan", "owner"]
     date_hierarchy = "due_date"
+
+
+@admin.register(ActionNote)
+class ActionNoteAdmin(ViewOnly, admin.ModelAdmin):
+    """Progress notes are kept as written (append-only)."""
+
+    list_display = ["action", "author", "created_at"]
+    search_fields = ["action__title", "text", "author__username", "author__last_name"]
+    list_select_related = ["action", "author"]
+    date_hierarchy = "created_at"
 
 
 @admin.register(ServiceTeam)

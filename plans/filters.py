@@ -25,7 +25,7 @@ from plans.models import (
     ServiceTeam,
 )
 from plans.selectors import actions, commitments, queue
-from plans.tables import ACTIONS, PLANS
+from plans.tables import ACTIONS, MY_ACTIONS, PLANS
 
 
 def _accounts_with_commitments(request: Any) -> QuerySet[Account]:
@@ -240,3 +240,25 @@ class PlanListFilterSet(SortableFilterSet):
 
     def only_waiting(self, queryset: QuerySet[Plan], name: str, value: bool) -> QuerySet[Plan]:
         return queue.waiting_for_approval(queryset) if value else queryset
+
+
+class MyActionFilterSet(ActionFilterSet):
+    """The actions list's filters on the actions the request's user owns
+    (`plans.selectors.actions.my_action_rows`), overdue first, then by due date; columns and
+    orderings are `plans.tables.MY_ACTIONS`. They are all the user's, so no owner filter."""
+
+    table = MY_ACTIONS
+
+    def __init__(
+        self,
+        data: Any = None,
+        queryset: QuerySet[Action] | None = None,
+        *,
+        request: Any,
+        today: dt.date,
+        prefix: str | None = None,
+    ) -> None:
+        if queryset is None:
+            queryset = actions.my_action_rows(user=request.user, today=today)
+        super().__init__(data, queryset, request=request, today=today, prefix=prefix)
+        del self.filters["owner"]

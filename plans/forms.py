@@ -24,6 +24,7 @@ from kam.forms import (
 )
 from plans.models import (
     Action,
+    ActionStatus,
     Commitment,
     Comparison,
     Objective,
@@ -155,7 +156,7 @@ class ObjectiveForm(PlanItemForm):
         labels = {
             "target_value": "Target value (revenue, profit or share of wallet %)",
             "target_stage": "Target stage (stage objectives)",
-            "baseline_value": "Baseline (where it started)",
+            "baseline_value": "Baseline (where it started; blank: the current run's figure)",
         }
 
 
@@ -183,6 +184,26 @@ class ActionForm(PlanItemForm):
         self.rebuild_kwargs = {"people": people}
         self.fields["owner"] = PeopleChoiceField(people, label="Owner")
         style(self, small=True)  # the owner field is new
+
+
+class ActionProgressForm(VersionedMixin, forms.Form):
+    """What an action's owner changes: its status, its due date, a progress note
+    (plans.services.items.action_progress holds the rules)."""
+
+    status = forms.ChoiceField(choices=ActionStatus.choices)
+    due_date = forms.DateField(label="Due", widget=forms.DateInput(**DATE_WIDGET))
+    note = forms.CharField(
+        label="Progress note (optional)",
+        required=False,
+        max_length=bounds.MAX_NOTE,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    version = version_field()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.rebuild_kwargs = {}
+        super().__init__(*args, **kwargs)
+        style(self)
 
 
 class CommitmentForm(RejectionsMixin, forms.ModelForm):

@@ -1,5 +1,5 @@
 """What plans adds to the history of an account and to the audit log: its tracked models
-(plans, commitments) and the saved plan versions (registered in `PlansConfig.ready`)."""
+(plans, actions, commitments) and the saved plan versions (registered in `PlansConfig.ready`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from accounts.models import Account
 from kam.history import HistoryEntry, Tracked
-from plans.models import Commitment, Plan, PlanVersion
+from plans.models import Action, Commitment, Plan, PlanVersion
 
 PLAN = Tracked(
     "plan",
@@ -16,6 +16,15 @@ PLAN = Tracked(
     ("title", "period_start", "period_end", "status", "review_date", "investment_budget"),
     lambda row: f"Plan “{row.title}”",
     "account_id",
+)
+# An action's history: its status and due date as its owner or its KAMs move them.
+ACTION = Tracked(
+    "action",
+    "Action",
+    Action,
+    ("title", "owner", "due_date", "status"),
+    lambda row: f"Action “{row.title}”",
+    "plan__account_id",
 )
 COMMITMENT = Tracked(
     "commitment",

@@ -13,7 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import MONEY, Account, Stage
 from kam import rules as kam_rules
-from kam.bounds import validate_in_range, validate_text_length
+from kam.bounds import validate_in_range, validate_note_length, validate_text_length
 
 
 def _served_account_ids(user: Any) -> models.QuerySet:
@@ -277,6 +277,13 @@ class Action(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Every change (by its KAM or its owner) is kept, with who and why (plans.history.ACTION).
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    # What an action's owner may change (plans.services.items.action_progress), besides adding
+    # a progress note: how far it has come and when it will be done, nothing else of the plan.
+    PROGRESS_FIELDS = ("status", "due_date")
+
     class Meta:
         indexes = [
             models.Index(fields=["plan", "due_date"]),
@@ -286,6 +293,21 @@ class Action(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ActionNote(models.Model):
+    """A progress note on an action, by its owner or a KAM: kept, never edited."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    text = models.TextField(validators=[validate_note_length])
+
+    class Meta:
+        indexes = [models.Index(fields=["action", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.action_id}: {self.text[:40]}"
 
 
 class ServiceTeam(models.Model):

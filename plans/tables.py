@@ -1,7 +1,7 @@
 """The plans app's lists, each described once (kam.listing.Table): the plans list (the directors'
 approval queue), `PLANS`; the actions list, whose page (headers, cells, orderings), download and
-API ordering fields all come from `ACTIONS`; and the commitments board's page and download,
-`COMMITMENTS`."""
+API ordering fields all come from `ACTIONS`; "My actions", `MY_ACTIONS`, from the same columns
+with the done checkbox; and the commitments board's page and download, `COMMITMENTS`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import datetime as dt
 from typing import Any
 
 import rules
-from django.db.models import Case, F, When
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from kam.listing import Column, Table, choice_column, person_column
@@ -114,62 +114,125 @@ PLANS = Table(
     row_attrs=' data-testid="plan-row"',
 )
 
-ACTIONS = Table(
-    Column(
-        "Account",
-        cell="<td><a href=\"{% url 'accounts:detail' row.plan.account_id %}\">"
-        "{{ row.plan.account.name }}</a></td>",
-        key="account",
-        order_by=(F("plan__account__name"),),
-        export="plan.account.name",
-    ),
-    Column("ERP code", export="plan.account.erp_code"),
-    Column(
-        "Plan",
-        cell='<td class="wrap"><a href="{% url \'plans:plan_detail\' row.plan_id %}">'
-        "{{ row.plan.title }}</a>\n"
-        '    <div class="small text-body-secondary">{{ row.plan.period_start|date:"j M Y" }}'
-        ' \u2013 {{ row.plan.period_end|date:"j M Y" }}</div></td>',
-        key="plan",
-        order_by=(F("plan__period_start"), F("plan__title")),
-        export="plan.title",
-    ),
+ACCOUNT = Column(
+    "Account",
+    cell="<td><a href=\"{% url 'accounts:detail' row.plan.account_id %}\">"
+    "{{ row.plan.account.name }}</a></td>",
+    key="account",
+    order_by=(F("plan__account__name"),),
+    export="plan.account.name",
+)
+ERP_CODE = Column("ERP code", export="plan.account.erp_code")
+PLAN = Column(
+    "Plan",
+    cell='<td class="wrap"><a href="{% url \'plans:plan_detail\' row.plan_id %}">'
+    "{{ row.plan.title }}</a>\n"
+    '    <div class="small text-body-secondary">{{ row.plan.period_start|date:"j M Y" }}'
+    ' \u2013 {{ row.plan.period_end|date:"j M Y" }}</div></td>',
+    key="plan",
+    order_by=(F("plan__period_start"), F("plan__title")),
+    export="plan.title",
+)
+PLAN_EXPORTS = (
     Column("Plan period start", export="plan.period_start"),
     Column("Plan period end", export="plan.period_end"),
     Column("Plan status", export=lambda action: action.plan.get_status_display()),
-    choice_column("Family", "family", ActionFamily, cell="<td>{{ row.get_family_display }}</td>"),
-    Column(
-        "Action",
-        cell='<th scope="row" class="fw-normal wrap">{{ row.title }}{% if row.description %}'
-        '<div class="small text-body-secondary">{{ row.description|linebreaksbr }}</div>'
-        "{% endif %}</th>",
-        key="title",
-        export="title",
-    ),
-    Column("Description", export="description"),
+)
+FAMILY = choice_column(
+    "Family", "family", ActionFamily, cell="<td>{{ row.get_family_display }}</td>"
+)
+TITLE = Column(
+    "Action",
+    cell='<th scope="row" class="fw-normal wrap">{{ row.title }}{% if row.description %}'
+    '<div class="small text-body-secondary">{{ row.description|linebreaksbr }}</div>'
+    "{% endif %}</th>",
+    key="title",
+    export="title",
+)
+DESCRIPTION = Column("Description", export="description")
+DUE_CELL = (
+    '<td>{{ row.due_date|date:"j M Y" }}{% if row.is_overdue %} '
+    '<span class="badge text-bg-danger">overdue</span>{% endif %}</td>'
+)
+STATUS = choice_column(
+    "Status",
+    "status",
+    ActionStatus,
+    cell='<td><span class="action-{{ row.status }}">{{ row.get_status_display }}</span></td>',
+    api="status",
+)
+DONE_EXPORTS = (
+    Column("Overdue", export="is_overdue"),
+    Column("Completed at", export="completed_at"),
+)
+
+ACTIONS = Table(
+    ACCOUNT,
+    ERP_CODE,
+    PLAN,
+    *PLAN_EXPORTS,
+    FAMILY,
+    TITLE,
+    DESCRIPTION,
     person_column("Owner", "owner", cell="<td>{{ row.owner }}</td>"),
     Column(
         "Due",
-        cell='<td>{{ row.due_date|date:"j M Y" }}{% if row.is_overdue %} '
-        '<span class="badge text-bg-danger">overdue</span>{% endif %}</td>',
+        cell=DUE_CELL,
         key="due_date",
         export="due_date",
         export_label="Due date",
         api="due_date",
     ),
-    choice_column(
-        "Status",
-        "status",
-        ActionStatus,
-        cell='<td><span class="action-{{ row.status }}">{{ row.get_status_display }}</span></td>',
-        api="status",
-    ),
-    Column("Overdue", export="is_overdue"),
-    Column("Completed at", export="completed_at"),
+    STATUS,
+    *DONE_EXPORTS,
     filename="actions",
     default_ordering="due_date",
     tiebreak=("due_date",),
     row_attrs=' data-testid="action-row"',
+)
+
+# "My actions": the actions a user owns, overdue first, then by due date (then the primary
+# key). Each row is a <tr id="my-action-N"> that the done checkbox's htmx swaps in place
+# (plans/_action_done.html); the cells read `list_url`, the page to come back to.
+OVERDUE_FIRST = Case(When(is_overdue=True, then=Value(0)), default=Value(1))
+MY_ACTIONS = Table(
+    Column("Done", cell='{% include "plans/_action_done.html" %}'),
+    Column(
+        "Action",
+        cell='<th scope="row" class="fw-normal wrap">'
+        "<a href=\"{% url 'plans:action_progress' row.pk %}?next={{ list_url|urlencode }}\">"
+        "{{ row.title }}</a>{% if row.description %}"
+        '<div class="small text-body-secondary">{{ row.description|linebreaksbr }}</div>'
+        "{% endif %}</th>",
+        key="title",
+        export="title",
+    ),
+    ACCOUNT,
+    ERP_CODE,
+    PLAN,
+    *PLAN_EXPORTS,
+    FAMILY,
+    DESCRIPTION,
+    Column(
+        "Due",
+        cell=DUE_CELL,
+        key="due",
+        order_by=(OVERDUE_FIRST, F("due_date")),
+        export="due_date",
+        export_label="Due date",
+    ),
+    STATUS,
+    *DONE_EXPORTS,
+    Column(
+        "Update",
+        cell='<td><a class="btn btn-link btn-sm" href="{% url \'plans:action_progress\' row.pk %}'
+        '?next={{ list_url|urlencode }}">Update<span class="visually-hidden"> “{{ row.title }}”'
+        "</span></a></td>",
+        header_hidden=True,
+    ),
+    filename="my-actions",
+    default_ordering="due",
+    row_attrs=' id="my-action-{{ row.pk }}" data-testid="my-action-row"',
 )
 
 

@@ -9,6 +9,9 @@ app_name = "plans"
 urlpatterns = [
     path("", queue.plan_list, name="list"),
     path("actions/", actions.action_list, name="actions"),
+    path("actions/mine/", actions.my_actions, name="my_actions"),
+    path("actions/<int:pk>/done/", actions.action_done, name="action_done"),
+    path("actions/<int:pk>/progress/", actions.action_progress, name="action_progress"),
     path("commitments/", commitments.board, name="board"),
     path("commitments/export.csv", commitments.board_export, name="board_export"),
     path(

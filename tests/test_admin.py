@@ -28,6 +28,7 @@ from accounts.models import (
 from kam import rules as kam_rules
 from plans.models import (
     Action,
+    ActionNote,
     Commitment,
     CommitmentStatusChange,
     Notification,
@@ -64,6 +65,7 @@ VIEW_ONLY = {
     PlanVersion,
     PlanText,
     CommitmentStatusChange,
+    ActionNote,
     # A plan and its content change only through plans.services, which keep the lifecycle.
     Plan,
     PlanSection,
@@ -71,7 +73,7 @@ VIEW_ONLY = {
     Solution,
     Action,
 }
-WITH_HISTORY = {"Account", "Contact", "Plan", "Commitment", "CostRate", "Criterion"}
+WITH_HISTORY = {"Account", "Contact", "Plan", "Action", "Commitment", "CostRate", "Criterion"}
 # Tables that grow with the business: a plain <select> of them would list every row.
 BIG_TABLES = {Account, SalesLine, User, Plan, Commitment, Contact}
 
@@ -102,7 +104,8 @@ def one_of_everything(kam):
     plan = factories.PlanFactory(account=account)
     factories.PlanSectionFactory(plan=plan)
     factories.ObjectiveFactory(plan=plan)
-    factories.ActionFactory(plan=plan)
+    action = factories.ActionFactory(plan=plan)
+    ActionNote.objects.create(action=action, author=kam, text="Booked the workshop")
     Solution.objects.create(plan=plan, title="Vendor-managed inventory", value_measure="days")
     PlanVersion.objects.create(plan=plan, number=1, snapshot={"title": plan.title})
     PlanText.objects.create(plan=plan, digest="0" * 64, body="A long text of a version")

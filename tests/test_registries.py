@@ -41,6 +41,7 @@ def test_every_model_with_history_is_in_the_audit_log_once():
         "account",
         "contact",
         "plan",
+        "action",
         "commitment",
         "cost_rate",
         "criterion",

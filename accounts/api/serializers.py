@@ -27,7 +27,7 @@ from accounts.models import (
     User,
 )
 from kam.api import MAX_ID, ScopedCreateMixin, StrictModelSerializer, StrictSerializer
-from kam.bounds import MAX_NOTE, MAX_PARTICIPANTS
+from kam.bounds import MAX_INTERACTION_NOTE, MAX_PARTICIPANTS
 
 # The largest list one bulk request may carry: bigger loads go through the file import.
 MAX_BULK_LINES = 5000
@@ -298,8 +298,8 @@ class InteractionCreateSerializer(ScopedCreateMixin, StrictSerializer):
     subject = serializers.CharField(max_length=200)
     contacts = ids("Ids of the account's contacts who took part")
     our_people = ids("User ids of our people who took part: the KAM or team members")
-    notes = serializers.CharField(max_length=MAX_NOTE, allow_blank=True, required=False)
-    next_steps = serializers.CharField(max_length=MAX_NOTE, allow_blank=True, required=False)
+    notes = serializers.CharField(max_length=MAX_INTERACTION_NOTE, allow_blank=True, required=False)
+    next_steps = serializers.CharField(max_length=MAX_INTERACTION_NOTE, allow_blank=True, required=False)
     activity_type = serializers.PrimaryKeyRelatedField(
         queryset=ActivityType.objects.all(), required=False, allow_null=True
     )

@@ -16,6 +16,8 @@ from kam.api import ScopedCreateMixin, StrictModelSerializer, StrictSerializer
 from kam.diffing import normalise_text
 from plans.models import (
     Action,
+    ActionNote,
+    ActionStatus,
     Commitment,
     Measurement,
     Notification,
@@ -152,6 +154,30 @@ class ActionCreateSerializer(ScopedCreateMixin, ActionUpdateSerializer):
 
     class Meta(ActionUpdateSerializer.Meta):
         fields = ["plan", *ACTION_WRITABLE]
+
+
+class ActionProgressSerializer(StrictSerializer):
+    """What an action's owner may change (plans.services.items.action_progress): its status,
+    its due date and a progress note; each optional."""
+
+    status = serializers.ChoiceField(choices=ActionStatus.choices, required=False)
+    due_date = serializers.DateField(required=False)
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=bounds.MAX_NOTE,
+        help_text="A progress note, kept with its author and time",
+    )
+
+
+class ActionNoteSerializer(serializers.ModelSerializer):
+    author_name = person("author")
+
+    class Meta:
+        model = ActionNote
+        fields = ["id", "action", "author", "author_name", "created_at", "text"]
+        read_only_fields = fields
 
 
 PLAN_FIELDS = [

@@ -29,6 +29,7 @@ from kam.api import (
     ReadOnlyKamViewSet,
     VersionedDestroyMixin,
     VersionedUpdateMixin,
+    expected_version,
     versioned_schema,
     with_etag,
 )
@@ -37,6 +38,7 @@ from plans.filters import CommitmentFilterSet
 from plans.models import (
     Action,
     ActionFamily,
+    ActionNote,
     ActionStatus,
     Commitment,
     Measurement,
@@ -102,6 +104,14 @@ class ActionFilterSet(PlanPartFilterSet):
     class Meta:
         model = Action
         fields = ["plan", "owner", "family", "status", "due_before"]
+
+
+class ActionNoteFilterSet(django_filters.FilterSet):
+    action = IdFilter(field_name="action_id")
+
+    class Meta:
+        model = ActionNote
+        fields = ["action"]
 
 
 class CommitmentApiFilterSet(CommitmentFilterSet):
@@ -434,6 +444,47 @@ class ActionViewSet(PlanPartViewSet):
     create_service = staticmethod(items.action_create)
     update_service = staticmethod(items.action_update)
     delete_service = staticmethod(items.action_delete)
+    object_perms = {**PlanPartViewSet.object_perms, "progress": "plans.progress_action"}
+
+    @extend_schema(
+        summary="Update an action's progress: its status, its due date, a progress note "
+        "(its owner, a team member too, or the account's KAMs; If-Match: its ETag)",
+        request=s.ActionProgressSerializer,
+        responses=s.ActionSerializer,
+    )
+    @action(detail=True, methods=["patch"])
+    def progress(self, request: Any, pk: str | None = None) -> Response:
+        obj = self.get_object()
+        version = expected_version(request, obj)
+        body = s.ActionProgressSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        items.action_progress(
+            action=obj, expected_version=version, actor=request.user, **body.validated_data
+        )
+        obj = self.get_queryset().get(pk=obj.pk)
+        return with_etag(Response(self.get_serializer(obj).data), obj)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Progress notes on the actions of the plans you may see"),
+    retrieve=extend_schema(summary="One progress note"),
+)
+class ActionNoteViewSet(ReadOnlyKamViewSet):
+    """Progress notes on actions, newest first: kept as written, with their author and time
+    (added with `PATCH actions/{id}/progress/`)."""
+
+    serializer_class = s.ActionNoteSerializer
+    filterset_class = ActionNoteFilterSet
+    ordering_fields = ["created_at", "id"]
+
+    def get_queryset(self) -> QuerySet[ActionNote]:
+        if self.is_schema_generation():
+            return ActionNote.objects.none()
+        return (
+            ActionNote.objects.filter(action__plan__in=visible_plans(self.request.user))
+            .select_related("author")
+            .order_by("-created_at", "-pk")
+        )
 
 
 @extend_schema_view(
@@ -533,6 +584,7 @@ def register(router: BaseRouter) -> None:
     router.register("plan-sections", PlanSectionViewSet, basename="plansection")
     router.register("objectives", ObjectiveViewSet, basename="objective")
     router.register("actions", ActionViewSet, basename="action")
+    router.register("action-notes", ActionNoteViewSet, basename="actionnote")
     router.register("commitments", CommitmentViewSet, basename="commitment")
     router.register("measurements", MeasurementViewSet, basename="measurement")
     router.register("notifications", NotificationViewSet, basename="notification")

@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 
 from accounts.models import Account, User
-from plans.models import Action
+from plans.models import Action, ActionNote, PlanStatus
 from plans.selectors.plans import OPEN_ACTION_STATUSES, visible_plans
 
 
@@ -54,4 +54,34 @@ def action_owners(user: Any) -> QuerySet[User]:
         User.objects.filter(pk__in=visible_actions(user).values("owner_id"))
         .only("pk", "first_name", "last_name", "username")  # what a choice shows (User.__str__)
         .order_by("last_name", "first_name", "username")
+    )
+
+
+def my_action_rows(*, user: Any, today: dt.date) -> QuerySet[Action]:
+    """The actions `user` owns in the plans they may see, as `action_rows` reads them; an
+    archived plan's actions are no one's work any more (one query for a page)."""
+    return (
+        action_rows(user=user, today=today)
+        .filter(owner_id=user.pk)
+        .exclude(plan__status=PlanStatus.ARCHIVED)
+    )
+
+
+def action_for_progress(*, user: Any, pk: int) -> Action:
+    """An action of a plan the user may see, with its plan, account and owner;
+    Action.DoesNotExist otherwise."""
+    return visible_actions(user).select_related("plan__account", "owner").get(pk=pk)
+
+
+def action_notes(action: Action) -> QuerySet[ActionNote]:
+    """An action's progress notes, newest first, with their authors."""
+    return action.notes.select_related("author").order_by("-created_at", "-pk")
+
+
+def action_history(action: Action, limit: int = 50) -> list[Any]:
+    """The action's newest `limit` history rows (django-simple-history), with who made them."""
+    return list(
+        Action.history.filter(id=action.pk)
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")[:limit]
     )

@@ -318,7 +318,12 @@ def snapshot_parts(snapshot: dict[str, Any]) -> list[tuple[str, str]]:
 
 @dataclass(frozen=True)
 class Progress:
-    """How far an objective has come, from actual data (never typed)."""
+    """How far an objective has come, from actual data (never typed).
+
+    A reached objective says by how much it passed its target (`over`: above it for growth,
+    below it for a reduction; `steps_over` for a stage), never "505.9 % of the way"; one that
+    went backwards says how far behind its baseline it is (`behind_baseline`), never a negative
+    percentage."""
 
     computed: bool
     actual: Decimal | None = None
@@ -326,13 +331,27 @@ class Progress:
     percent: Decimal | None = None
     reached: bool = False
     note: str = ""
+    over: Decimal | None = None
+    reduction: bool = False
+    behind_baseline: Decimal | None = None
+    steps_over: int = 0
+
+    @property
+    def shown_percent(self) -> Decimal | None:
+        """The percentage of the way while not reached: 0 to 99.9 (rounding never says 100)."""
+        if self.percent is None:
+            return None
+        if self.reached:
+            return Decimal(100)
+        return min(max(self.percent, Decimal(0)), Decimal("99.9"))
 
     @property
     def bar_percent(self) -> int:
         """The percentage clamped to 0-100 for a progress bar."""
-        if self.percent is None:
-            return 0
-        return int(min(max(self.percent, Decimal(0)), Decimal(100)))
+        if self.reached:
+            return 100
+        shown = self.shown_percent
+        return 0 if shown is None else int(shown)
 
 
 ACTUAL_OF = {
@@ -342,12 +361,21 @@ ACTUAL_OF = {
 }
 
 
+def ladder_rank(stage: str) -> int:
+    """A stage's place on the ladder; disengaging sits below exploratory (a relationship in
+    decline is further from strategic than a courtship)."""
+    return -1 if stage == Stage.DISENGAGING else STAGE_ORDER[stage]
+
+
 def objective_progress(objective: Objective, *, score: Any, stage: str) -> Progress:
     """Progress of an objective: revenue, net profit and share of wallet from the current run's
     score of the account (trailing 12 months), the stage from the account itself.
 
     % of the way = (actual - baseline) / (target - baseline) x 100 when a baseline is set, else
-    actual / target x 100. A target below its baseline is a reduction: reached at or below it.
+    actual / target x 100 (for a positive target). Reached at or above the target; a reached
+    objective shows how far past it, not a percentage over 100. Objectives are growth
+    objectives (plans.services.items refuses a target below the baseline); one stored with a
+    target below its baseline before that rule is read as a reduction, reached at or below it.
     """
     if objective.metric == ObjectiveMetric.STAGE:
         target = objective.target_stage
@@ -355,7 +383,9 @@ def objective_progress(objective: Objective, *, score: Any, stage: str) -> Progr
             return Progress(True, actual_stage=stage, note="The relationship is disengaging.")
         steps = STAGE_ORDER[target] - STAGE_ORDER[stage]
         if steps <= 0:
-            return Progress(True, actual_stage=stage, percent=Decimal(100), reached=True)
+            return Progress(
+                True, actual_stage=stage, percent=Decimal(100), reached=True, steps_over=-steps
+            )
         note = f"{steps} step{'' if steps == 1 else 's'} to go"
         return Progress(True, actual_stage=stage, note=note)
     if score is None:
@@ -364,16 +394,28 @@ def objective_progress(objective: Objective, *, score: Any, stage: str) -> Progr
     if actual is None:
         return Progress(False, note="Not known: the customer's category spend is not recorded.")
     target, baseline = objective.target_value, objective.baseline_value
+    reduction = baseline is not None and target < baseline
     percent = None
     if baseline is not None and target != baseline:
         percent = (actual - baseline) / (target - baseline) * 100
-    elif baseline is None and target:
+    elif baseline is None and target > 0:
         percent = actual / target * 100
     if percent is not None:
         percent = percent.quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
-    reduction = baseline is not None and target < baseline
     reached = actual <= target if reduction else actual >= target
-    return Progress(True, actual=actual, percent=percent, reached=reached)
+    behind = None
+    if not reached and baseline is not None:
+        went_back = actual > baseline if reduction else actual < baseline
+        behind = abs(actual - baseline) if went_back else None
+    return Progress(
+        True,
+        actual=actual,
+        percent=percent,
+        reached=reached,
+        over=abs(actual - target) if reached else None,
+        reduction=reduction,
+        behind_baseline=behind,
+    )
 
 
 # --- The plan page -------------------------------------------------------------------------
@@ -452,9 +494,12 @@ def section_rows(plan: Plan) -> list[SectionRow]:
 
 
 def plan_actions(plan: Plan) -> list[Action]:
-    return list(
+    actions = list(
         Action.objects.filter(plan=plan).select_related("owner").order_by("due_date", "title", "pk")
     )
+    for action in actions:
+        action.plan = plan  # loaded already: asking who may change an action reads its account
+    return actions
 
 
 def action_groups(actions: list[Action]) -> list[ActionGroup]:

@@ -55,6 +55,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from accounts.models import Account, AccountStatus, User
 from accounts.runs import current_run
@@ -105,7 +106,7 @@ FOLD_WINDOW = dt.timedelta(minutes=30)
 REVIEW_BATCH_SIZE = 500
 
 
-def _require_edit(actor: User, plan: Plan) -> None:
+def require_edit(actor: User, plan: Plan) -> None:
     require(actor, "plans.change_plan", plan, "Only the KAMs serving this account edit its plan.")
 
 
@@ -155,12 +156,28 @@ def _locked(plan: Plan) -> Plan:
     return Plan.objects.select_for_update().select_related("account").get(pk=plan.pk)
 
 
+def refuse_content_change(plan: Plan) -> None:
+    """A change of the plan's content is refused while it is submitted or archived."""
+    if plan.status == PlanStatus.SUBMITTED:
+        raise DomainError(SUBMITTED_REFUSAL)
+    if plan.status == PlanStatus.ARCHIVED:
+        raise DomainError(ARCHIVED_REFUSAL)
+
+
 def locked_for_content(plan: Plan) -> Plan:
     """The plan, locked, for a change of its content: refused while it is submitted or
     archived (DomainError). Pair each such change with `content_changed`."""
     locked = _locked(plan)
-    if locked.status == PlanStatus.SUBMITTED:
-        raise DomainError(SUBMITTED_REFUSAL)
+    refuse_content_change(locked)
+    return locked
+
+
+def locked_for_execution(plan: Plan) -> Plan:
+    """The plan, locked, for a change of how its actions are going (an action's status, a
+    progress note): execution, not content, so refused only once the plan is archived. A
+    submitted plan's actions go on while the director decides, and an approved plan stays
+    approved (DOMAIN.md, "Actions: execution is not content")."""
+    locked = _locked(plan)
     if locked.status == PlanStatus.ARCHIVED:
         raise DomainError(ARCHIVED_REFUSAL)
     return locked
@@ -168,7 +185,7 @@ def locked_for_content(plan: Plan) -> Plan:
 
 def locked_editable(plan: Plan, actor: User) -> Plan:
     """`locked_for_content` for one of the plan's KAMs (`plans.change_plan`)."""
-    _require_edit(actor, plan)
+    require_edit(actor, plan)
     return locked_for_content(plan)
 
 
@@ -443,7 +460,7 @@ def plan_submit(*, plan: Plan, actor: User, today: dt.date | None = None) -> Pla
     """Send the plan to the directors for approval: a draft, or a revised plan (an approved one
     that changed since). Its next review date must lie in the future. Every sales director is
     notified, in the app and by e-mail."""
-    _require_edit(actor, plan)
+    require_edit(actor, plan)
     locked = _locked(plan)
     today = today or timezone.localdate()
     if locked.status not in SUBMITTABLE:
@@ -703,7 +720,7 @@ def plans_mark_under_review(*, today: dt.date | None = None) -> int:
 @transaction.atomic
 def plan_version_save(*, plan: Plan, actor: User, note: str = "") -> PlanVersion:
     """Keep the plan as it is now as a named version (before a meeting, say)."""
-    _require_edit(actor, plan)
+    require_edit(actor, plan)
     locked = _locked(plan)
     return write_version(locked, actor=actor, note=(note or "").strip() or "Saved by hand")
 
@@ -765,7 +782,7 @@ def plan_start_next_period(*, plan: Plan, actor: User) -> Plan:
     """Start the next period's plan from this one, as a draft: sections, open actions,
     objectives (moved one period on, baselines from today's actuals where computed) and
     solutions are copied. This plan stays as it is until the new one is approved."""
-    _require_edit(actor, plan)
+    require_edit(actor, plan)
     locked = _locked(plan)
     if locked.status == PlanStatus.ARCHIVED:
         raise DomainError(ARCHIVED_REFUSAL)
@@ -824,26 +841,36 @@ def plan_start_next_period(*, plan: Plan, actor: User) -> Plan:
         )
         for solution in locked.solutions.order_by("pk")
     )
-    Action.objects.bulk_create(
-        Action(
-            plan=successor,
-            family=action.family,
-            title=action.title,
-            description=action.description,
-            owner_id=action.owner_id,
-            due_date=action.due_date,
-            status=action.status,
-        )
-        for action in locked.actions.filter(
-            status__in=plans_selectors.OPEN_ACTION_STATUSES
-        ).order_by("pk")
+    bulk_create_with_history(
+        [
+            Action(
+                plan=successor,
+                family=action.family,
+                title=action.title,
+                description=action.description,
+                owner_id=action.owner_id,
+                due_date=action.due_date,
+                status=action.status,
+            )
+            for action in locked.actions.filter(
+                status__in=plans_selectors.OPEN_ACTION_STATUSES
+            ).order_by("pk")
+        ],
+        Action,
+        default_user=actor,
+        default_change_reason=f"Copied from “{locked.title}”"[:100],
     )
     write_version(successor, actor=actor, note=f"Started from “{locked.title}”")
     return successor
 
 
 def _baseline(objective: Objective, score: Any) -> Decimal | None:
+    """The copied objective's baseline: today's actual, unless that is unknown or already past
+    the target (the copy keeps the old baseline then: a growth objective must not turn into a
+    reduction; it shows reached until its KAM raises the target)."""
     if objective.metric == ObjectiveMetric.STAGE or score is None:
         return objective.baseline_value
     actual = getattr(score, ACTUAL_OF[objective.metric])
-    return objective.baseline_value if actual is None else actual
+    if actual is None or (objective.target_value is not None and actual > objective.target_value):
+        return objective.baseline_value
+    return actual

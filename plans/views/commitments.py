@@ -100,7 +100,8 @@ def board_lines(rows: Iterable[commitments.BoardRow]) -> list[BoardLine]:
     ]
 
 
-def _safe_next(request: HttpRequest, default: str) -> str:
+def safe_next(request: HttpRequest, default: str) -> str:
+    """The submitted `next` (POST or GET) when it points at this site, else `default`."""
     candidate = request.POST.get("next") or request.GET.get("next") or ""
     if candidate and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -181,7 +182,7 @@ def _row_response(
             "form": form,
             "announcement": announcement,
             "table": COMMITMENTS.for_user(request.user),
-            "board_url": _safe_next(request, reverse("plans:board")),
+            "board_url": safe_next(request, reverse("plans:board")),
         },
     )
 
@@ -190,7 +191,7 @@ def _row_response(
 def commitment_row(request: HttpRequest, pk: int) -> HttpResponse:
     """One board row (htmx: after "Cancel"); without htmx, the board itself."""
     if not request.htmx:
-        return redirect(_safe_next(request, reverse("plans:board")))
+        return redirect(safe_next(request, reverse("plans:board")))
     return _row_response(request, _visible_row(request, pk))
 
 
@@ -277,7 +278,7 @@ def measurement_create(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(
                     request, f"Measurement recorded for “{commitment.promise}”; status: {status}."
                 )
-                return redirect(_safe_next(request, default_next))
+                return redirect(safe_next(request, default_next))
     else:
         form = _new_form(commitment, line.row.latest, timezone.localdate())
     if request.htmx:
@@ -289,7 +290,7 @@ def measurement_create(request: HttpRequest, pk: int) -> HttpResponse:
             "line": line,
             "commitment": commitment,
             "form": form,
-            "next_url": _safe_next(request, default_next),
+            "next_url": safe_next(request, default_next),
         },
     )
 
@@ -307,7 +308,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark one of the user's notifications read, then go to `next` (its page, or the list)."""
     commitments_services.notifications_mark_read(user=request.user, notification_ids=[pk])
-    return redirect(_safe_next(request, reverse("plans:notifications")))
+    return redirect(safe_next(request, reverse("plans:notifications")))
 
 
 @login_required

@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 
 from accounts.api.tokens import api_token_create
 from accounts.models import Interaction
-from plans.models import Notification, PlanVersion, SectionKind
+from plans.models import ActionNote, Notification, PlanVersion, SectionKind
 from scoring.models import (
     AccountScore,
     Criterion,
@@ -164,6 +164,9 @@ def world(db) -> World:
     interaction.contacts.set([world.objects["contact"]])
     interaction.our_people.set([own_kam])
     world.objects["interaction"] = interaction
+    world.objects["action_note"] = ActionNote.objects.create(
+        action=world.objects["action"], author=own_kam, text="Agenda sent"
+    )
     world.objects["notification"] = {
         role: Notification.objects.create(
             recipient=user, subject=f"For {role}", dedupe_key=f"test:{role}"

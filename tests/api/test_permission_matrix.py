@@ -327,6 +327,14 @@ MATRIX: dict[tuple[str, str], Op] = {
     ),
     ("action", "partial_update"): edit(200, "action", lambda w: {"status": "done"}),
     ("action", "destroy"): edit(204, "action"),
+    # The owner (own_kam) and the team's KAM (who edits the plan anyway) and admins; directors
+    # see it and are refused; the owner who is a team member without the KAM role is a story
+    # in tests/plans/test_action_progress.py.
+    ("action", "progress"): edit(
+        200, "action", lambda w: {"status": "in_progress", "note": "Workshop booked"}
+    ),
+    ("actionnote", "list"): read_list(),
+    ("actionnote", "retrieve"): read_detail("action_note", DETAIL_READERS),
     ("commitment", "list"): read_list(),
     ("commitment", "retrieve"): read_detail("commitment", BASICS_READERS),
     ("measurement", "list"): read_list(),

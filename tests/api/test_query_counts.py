@@ -33,6 +33,7 @@ from accounts.models import (
 )
 from plans.models import (
     Action,
+    ActionNote,
     Commitment,
     Measurement,
     Notification,
@@ -164,17 +165,24 @@ def build(basename: str, n: int, kam: User, account: Account, reader: User) -> N
         plans = Plan.objects.bulk_create(_plans(-(-n // len(SectionKind)), account))
         sections = [PlanSection(plan=plan, kind=kind) for plan in plans for kind in SectionKind]
         PlanSection.objects.bulk_create(sections[:n])
-    elif basename in ("objective", "action"):
+    elif basename in ("objective", "action", "actionnote"):
         plan = Plan.objects.bulk_create(_plans(1, account))[0]
         if basename == "objective":
             Objective.objects.bulk_create(
                 Objective(plan=plan, metric="revenue", target_value=1, due_date=day)
                 for _ in range(n)
             )
-        else:
+        elif basename == "action":
             Action.objects.bulk_create(
                 Action(plan=plan, family="personal_trust", title="a", owner=kam, due_date=day)
                 for _ in range(n)
+            )
+        else:
+            action = Action.objects.create(
+                plan=plan, family="personal_trust", title="a", owner=kam, due_date=day
+            )
+            ActionNote.objects.bulk_create(
+                ActionNote(action=action, author=kam, text=f"Note {i}") for i in range(n)
             )
     elif basename in ("commitment", "measurement"):
         team = factories.ServiceTeamFactory()
