@@ -116,7 +116,10 @@ class InteractionForm(RejectionsMixin, forms.Form):
     )
     our_people = forms.MultipleChoiceField(label="Our people", widget=forms.CheckboxSelectMultiple)
     notes = forms.CharField(
-        label="Notes", required=False, max_length=MAX_INTERACTION_NOTE, widget=forms.Textarea(attrs={"rows": 4})
+        label="Notes",
+        required=False,
+        max_length=MAX_INTERACTION_NOTE,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     next_steps = forms.CharField(
         label="Next steps",

@@ -299,7 +299,9 @@ class InteractionCreateSerializer(ScopedCreateMixin, StrictSerializer):
     contacts = ids("Ids of the account's contacts who took part")
     our_people = ids("User ids of our people who took part: the KAM or team members")
     notes = serializers.CharField(max_length=MAX_INTERACTION_NOTE, allow_blank=True, required=False)
-    next_steps = serializers.CharField(max_length=MAX_INTERACTION_NOTE, allow_blank=True, required=False)
+    next_steps = serializers.CharField(
+        max_length=MAX_INTERACTION_NOTE, allow_blank=True, required=False
+    )
     activity_type = serializers.PrimaryKeyRelatedField(
         queryset=ActivityType.objects.all(), required=False, allow_null=True
     )
