@@ -134,6 +134,9 @@ PROBE = """() => {
   const cells = [];
   for (const cell of document.querySelectorAll('th, td')) {
     if (!cell.checkVisibility({visibilityProperty: true, opacityProperty: true})) continue;
+    // A sticky cell (the board's "Record" button on a phone) floats over the cells that
+    // scroll under it by design: it is opaque and always in reach.
+    if (getComputedStyle(cell).position === 'sticky') continue;
     const box = seen(cell);
     if (box.right - box.left > 1 && box.bottom - box.top > 1) cells.push([cell, box]);
   }
