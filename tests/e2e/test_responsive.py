@@ -243,7 +243,7 @@ def test_the_probe_sees_a_page_that_scrolls_sideways_and_cells_that_overlap(new_
         <div style="width:600px">wide</div>
         <table><tr><td style="position:relative;left:40px">one</td><td>two</td></tr></table>
         <div class="table-responsive" style="overflow-x:auto;position:relative">
-          <table><tr><td style="width:900px">long</td><td>beside</td></tr></table></div>
+          <table><tr><td><div style="width:900px">long</div></td><td>beside</td></tr></table></div>
         </body>"""
     )
     found = page.evaluate(PROBE)
