@@ -131,6 +131,18 @@ PROBE = """() => {
     wide.push(`${name(el)} ends at ${Math.round(r.right)} px`);
     if (wide.length === 5) break;
   }
+  // An absolutely positioned box escapes a scroll container that is not positioned (its
+  // containing block lies outside it), such as a visually hidden label in a scrolling table.
+  for (const el of document.body.querySelectorAll('*')) {
+    if (wide.length === 5) break;
+    const position = getComputedStyle(el).position;
+    const r = el.getBoundingClientRect();
+    if ((position === 'absolute' || position === 'fixed') && r.right > width + 0.5
+        && !wide.some((line) => line.startsWith(name(el)))) {
+      wide.push(`${name(el)} (position: ${position}, class "${el.className}") ends at `
+        + `${Math.round(r.right)} px`);
+    }
+  }
   const cells = [];
   for (const cell of document.querySelectorAll('th, td')) {
     if (!cell.checkVisibility({visibilityProperty: true, opacityProperty: true})) continue;
