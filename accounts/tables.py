@@ -28,11 +28,12 @@ ACCOUNTS = Table(
     Column("ERP code", export="erp_code"),
     Column(
         "Name",
-        cell='<th scope="row" class="fw-normal">'
+        cell='<th scope="row" class="fw-normal wrap">'
         "<a href=\"{% url 'accounts:detail' row.pk %}\">{{ row.name }}</a></th>",
         key="name",
         export="name",
         api="name",
+        always_shown=True,
     ),
     Column("ERP code", cell="<td>{{ row.erp_code }}</td>", key="erp_code", api="erp_code"),
     choice_column(
@@ -44,8 +45,11 @@ ACCOUNTS = Table(
     ),
     choice_column("Stage", "stage", Stage, cell="<td>{{ row.get_stage_display }}</td>"),
     person_column("KAM", "kam", cell='<td>{{ row.kam|default:"" }}</td>'),
-    Column("Industry", cell="<td>{{ row.industry }}</td>", export="industry"),
-    Column("Country", cell="<td>{{ row.country }}</td>", export="country"),
+    # Behind the list's "Columns" control, so that the list fits a 1366 px laptop.
+    Column(
+        "Industry", cell="<td>{{ row.industry }}</td>", export="industry", shown_by_default=False
+    ),
+    Column("Country", cell="<td>{{ row.country }}</td>", export="country", shown_by_default=False),
     Column("Region", export="region"),
     # The current run's figures, for those whose lists carry scores (not operations).
     Column(

@@ -9,6 +9,13 @@ the API's `ordering` sorts it by, and who may see it. From that one description 
 sortable headers and rows, the orderings the "Sort by" field accepts, the CSV/XLSX download and
 the API's ordering fields; adding a column to a list is one `Column(...)`.
 
+A long list chooses its columns: a column `shown_by_default=False` is on the page only when the
+person asks for it with the list's "Columns" control (`includes/column_control.html`), and an
+`always_shown` column (the row's name) cannot be hidden. The choice travels in the query string
+(`columns=<slug>` for each column shown, with `columns_chosen=1`), so a link or a bookmark shows
+what the person saw, and is kept in the session per list, so the list keeps it on the next
+visit; `columns_reset` goes back to the defaults. The download always has every column.
+
 A sortable column's key is offered ascending and descending ("-key"); anything else is a form
 error and the default ordering applies. Rows without a value sort last either way, then the
 table's tie-breakers and always the primary key, so every ordering is unique and pages never
@@ -18,7 +25,7 @@ overlap.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 import django_filters
@@ -29,6 +36,7 @@ from django.db.models import Case, Choices, F, OrderBy, Q, QuerySet, Value, When
 from django.http import HttpResponseBase
 from django.template import engines
 from django.template.base import Template
+from django.utils.text import slugify
 
 from kam.exports import Accessor, export_response
 from kam.exports import Columns as ExportColumns
@@ -116,10 +124,17 @@ class Column:
     export_label: str = ""
     api: str | None = None
     shown_to: Callable[[Any], bool] | None = None
+    shown_by_default: bool = True  # on the page until the person chooses otherwise
+    always_shown: bool = False  # on the page whatever the person chooses (the row's name)
 
     @property
     def ascending(self) -> tuple[Any, ...]:
         return self.order_by or (F(self.key),)
+
+    @property
+    def slug(self) -> str:
+        """The column's name in the query string of the columns control."""
+        return self.key or slugify(self.label)
 
 
 def _related(row: Any, path: list[str]) -> Any:
@@ -177,6 +192,11 @@ class Table:
             raise ImproperlyConfigured(f"Columns of the {filename} list share an ordering key.")
         if default_ordering and default_ordering.removeprefix("-") not in sortable:
             raise ImproperlyConfigured(f"{default_ordering!r} is no ordering of {filename}.")
+        page_columns = [column for column in columns if column.cell]
+        if len({column.slug for column in page_columns}) != len(page_columns):
+            raise ImproperlyConfigured(f"Columns of the {filename} list share a name (slug).")
+        if any(column.always_shown and not column.shown_by_default for column in columns):
+            raise ImproperlyConfigured(f"An always shown column of {filename} is hidden at first.")
         self.columns = columns
         self._sortable = sortable
         self.filename = filename
@@ -223,10 +243,39 @@ class Table:
 
 @dataclass(frozen=True)
 class BoundTable:
-    """A table as one user sees it: headers, cells, orderings and download."""
+    """A table as one user sees it: headers, cells, orderings and download. `chosen` holds the
+    slugs of the page columns the person chose to see (None: each column's default); the
+    download and the orderings keep every column the user may see."""
 
     table: Table
     columns: tuple[Column, ...]
+    chosen: frozenset[str] | None = None
+
+    def is_shown(self, column: Column) -> bool:
+        """Whether `column` (one of the page's) is drawn on the page."""
+        if column.always_shown:
+            return True
+        if self.chosen is None:
+            return column.shown_by_default
+        return column.slug in self.chosen
+
+    @property
+    def choosable(self) -> tuple[Column, ...]:
+        """The columns the page can show, shown or not, in the table's order."""
+        return tuple(column for column in self.columns if column.cell)
+
+    @property
+    def page_columns(self) -> tuple[Column, ...]:
+        """The columns drawn on the page."""
+        return tuple(column for column in self.choosable if self.is_shown(column))
+
+    def choose(self, slugs: Iterable[str] | None) -> BoundTable:
+        """The table with the page columns of `slugs` (names it does not have are ignored);
+        None keeps each column's default."""
+        if slugs is None:
+            return replace(self, chosen=None)
+        known = {column.slug for column in self.choosable}
+        return replace(self, chosen=frozenset(slug for slug in slugs if slug in known))
 
     @property
     def orderings(self) -> Orderings:
@@ -235,13 +284,13 @@ class BoundTable:
         }
 
     def headers(self, current: str = "") -> list[ColumnHeader]:
-        return column_headers([column for column in self.columns if column.cell], current)
+        return column_headers(self.page_columns, current)
 
     @property
     def row(self) -> Template:
         """The template of a row on the page, given the row as `row`
         (`templates/includes/sorted_table.html`)."""
-        return self.table.row_template(self.columns)
+        return self.table.row_template(self.page_columns)
 
     @property
     def export_columns(self) -> list[tuple[str, Accessor]]:
@@ -295,12 +344,15 @@ class SortableFilterSet(django_filters.FilterSet):
 
     def page_context(self, page: Page) -> dict[str, Any]:
         """What a list page's template needs of the list: the filters (`filter`), the page's
-        rows (`page_obj`) and the table they are drawn with (`includes/sorted_table.html`)."""
+        rows (`page_obj`), the table they are drawn with (`includes/sorted_table.html`) in the
+        columns the person chose, and the columns control (`columns`)."""
+        table = self.bound_table.choose(chosen_columns(self.request, self.table))
         return {
             "filter": self,
             "page_obj": page,
-            "table": self.bound_table,
-            "headers": self.headers,
+            "table": table,
+            "headers": table.headers(self.current_ordering),
+            "columns": ColumnControl.of(table, self.request),
         }
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
@@ -308,6 +360,77 @@ class SortableFilterSet(django_filters.FilterSet):
         if not self.form.cleaned_data.get("ordering"):
             queryset = self.order(queryset, "ordering", self.table.default_ordering)
         return queryset
+
+
+# The query-string parameters of the columns control.
+COLUMNS = "columns"  # one per column shown
+COLUMNS_CHOSEN = "columns_chosen"  # present when the person chose (none checked is a choice)
+COLUMNS_RESET = "columns_reset"  # back to the defaults
+_CONTROL_PARAMETERS = frozenset({COLUMNS, COLUMNS_CHOSEN, COLUMNS_RESET, "page", "export"})
+
+
+def _session_key(table: Table) -> str:
+    return f"kam.listing.columns:{table.filename}"
+
+
+def chosen_columns(request: Any, table: Table) -> list[str] | None:
+    """The slugs of the page columns the person chose for `table`: from the query string (and
+    then remembered in the session), else the session's, else None (the defaults)."""
+    if request is None:
+        return None
+    session = getattr(request, "session", None)
+    key = _session_key(table)
+    query = request.GET
+    if query.get(COLUMNS_RESET):
+        if session is not None and key in session:
+            del session[key]
+        return None
+    if query.get(COLUMNS_CHOSEN) or COLUMNS in query:
+        slugs = sorted(set(query.getlist(COLUMNS)))
+        if session is not None and session.get(key) != slugs:
+            session[key] = slugs
+        return slugs
+    return session.get(key) if session is not None else None
+
+
+@dataclass(frozen=True)
+class ColumnOption:
+    slug: str
+    label: str
+    shown: bool
+    locked: bool  # always shown: the checkbox is checked and cannot be unchecked
+
+
+@dataclass(frozen=True)
+class ColumnControl:
+    """The "Columns" control of a list page: a checkbox per page column and, as hidden fields,
+    the rest of the query string (filters, ordering), which choosing columns keeps."""
+
+    options: tuple[ColumnOption, ...]
+    keep: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def of(cls, table: BoundTable, request: Any) -> ColumnControl:
+        options = tuple(
+            ColumnOption(column.slug, column.label, table.is_shown(column), column.always_shown)
+            for column in table.choosable
+        )
+        query = request.GET if request is not None else {}
+        keep = tuple(
+            (name, value)
+            for name, values in (query.lists() if query else ())
+            if name not in _CONTROL_PARAMETERS
+            for value in values
+        )
+        return cls(options, keep)
+
+    @property
+    def shown(self) -> int:
+        return sum(1 for option in self.options if option.shown)
+
+    @property
+    def total(self) -> int:
+        return len(self.options)
 
 
 @dataclass(frozen=True)

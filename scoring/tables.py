@@ -25,11 +25,12 @@ SCORES = Table(
     Column("ERP code", export="account.erp_code"),
     Column(
         "Account",
-        cell='<th scope="row" class="fw-normal">'
+        cell='<th scope="row" class="fw-normal wrap">'
         "<a href=\"{% url 'accounts:detail' row.account_id %}\">{{ row.account.name }}</a></th>",
         key="name",
         order_by=(F("account__name"),),
         export="account.name",
+        always_shown=True,
     ),
     choice_column(
         "Status",
@@ -39,8 +40,20 @@ SCORES = Table(
         "label=row.account.get_status_display %}</td>",
     ),
     person_column("KAM", "account__kam", cell='<td>{{ row.account.kam|default:"" }}</td>'),
-    Column("Industry", cell="<td>{{ row.account.industry }}</td>", export="account.industry"),
-    Column("Region", cell="<td>{{ row.account.region }}</td>", export="account.region"),
+    # Columns `shown_by_default=False` are behind the list's "Columns" control, so that the list
+    # fits a 1366 px laptop; the download has them all.
+    Column(
+        "Industry",
+        cell="<td>{{ row.account.industry }}</td>",
+        export="account.industry",
+        shown_by_default=False,
+    ),
+    Column(
+        "Region",
+        cell="<td>{{ row.account.region }}</td>",
+        export="account.region",
+        shown_by_default=False,
+    ),
     Column(
         "Attractiveness",
         cell=score_cell("attractiveness"),
@@ -78,6 +91,7 @@ SCORES = Table(
         numeric=True,
         export="net_profit",
         api="net_profit",
+        shown_by_default=False,
     ),
     Column(
         "Cost to serve",
@@ -85,13 +99,15 @@ SCORES = Table(
         key="cost_to_serve",
         numeric=True,
         export="cost_to_serve",
+        shown_by_default=False,
     ),
     # On the page the flags of a row share a cell (`row.flags`, set by the view); the download
     # has a true/false column for each.
     Column(
         "Flags",
-        cell='<td>{% for flag in row.flags %}<span class="badge {% if flag.data_quality %}'
-        'text-bg-warning text-wrap{% else %}text-bg-light border{% endif %}">'
+        cell='<td class="wrap">{% for flag in row.flags %}'
+        '<span class="badge {% if flag.data_quality %}'
+        'text-bg-warning text-wrap{% else %}text-bg-light border text-wrap{% endif %}">'
         "{{ flag.label }}</span> {% endfor %}</td>",
     ),
     *[Column(label, export=field) for field, label in FLAG_LABELS.items()],

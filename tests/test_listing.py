@@ -3,6 +3,8 @@ ordering, columns hidden from who may not see them everywhere at once) and what 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
@@ -161,3 +163,104 @@ def test_the_download_keeps_the_declared_order_and_headers(client, director):
         "ERP code,Name,Status,Stage,KAM,Industry,Country,Region,"
         "T12M revenue,Attractiveness,Quadrant"
     )
+
+
+# The "Columns" control of a long list (issue 16): some columns start hidden, the person
+# chooses, the choice stays in the address and in the session, the download keeps every column.
+
+COLUMN_HEADER = re.compile(
+    r'<th scope="col"[^>]*>\s*(?:<a[^>]*>)?\s*(?:<span class="visually-hidden">)?([^<]+)'
+)
+
+
+def page_headers(response) -> list[str]:
+    return [label.strip() for label in COLUMN_HEADER.findall(response.content.decode())]
+
+
+def test_a_column_hidden_by_default_is_behind_the_columns_control_but_in_the_download(
+    client, director
+):
+    factories.AccountFactory(name="Alpha", industry="Brewing", country="Austria")
+    client.force_login(director)
+
+    response = client.get(reverse("accounts:list"))
+
+    headers = page_headers(response)
+    assert "Name" in headers and "Industry" not in headers and "Country" not in headers
+    html = response.content.decode()
+    assert "<td>Brewing</td>" not in html
+    assert re.search(r'name="columns" value="industry" id="column-industry">', html)
+    assert "Columns <span" in html and "(8 of 10 shown)" in html
+    body = b"".join(client.get(reverse("accounts:list"), {"export": "csv"})).decode("utf-8-sig")
+    assert "Industry" in body.splitlines()[0] and "Brewing" in body
+
+
+def test_the_chosen_columns_come_from_the_address_and_stay_for_the_next_visit(client, director):
+    factories.AccountFactory(name="Alpha", industry="Brewing")
+    client.force_login(director)
+    url = reverse("accounts:list")
+
+    chosen = client.get(url, {"columns_chosen": "1", "columns": ["industry", "stage"]})
+    assert page_headers(chosen) == ["Name", "Stage", "Industry"]
+    assert "<td>Brewing</td>" in chosen.content.decode()
+
+    again = client.get(url)  # no choice in the address: the session's
+    assert page_headers(again) == ["Name", "Stage", "Industry"]
+
+    reset = client.get(url, {"columns_reset": "1"})
+    assert "Industry" not in page_headers(reset) and "Status" in page_headers(reset)
+    assert "Industry" not in page_headers(client.get(url))
+
+
+def test_the_name_column_cannot_be_hidden_and_unknown_columns_are_ignored(client, director):
+    factories.AccountFactory(name="Alpha")
+    client.force_login(director)
+
+    response = client.get(
+        reverse("accounts:list"), {"columns_chosen": "1", "columns": ["no-such-column"]}
+    )
+
+    assert response.status_code == 200
+    assert page_headers(response) == ["Name"]
+    html = response.content.decode()
+    assert 'value="name" id="column-name" checked disabled' in html
+    assert "(always shown)" in html
+
+
+def test_the_columns_form_keeps_the_filters_and_the_ordering(client, director):
+    factories.AccountFactory(name="Alpha")
+    client.force_login(director)
+
+    html = client.get(
+        reverse("accounts:list"), {"q": "Alp", "ordering": "-name", "page": "1"}
+    ).content.decode()
+
+    form = html[html.index('aria-label="Columns of the accounts list"') :]
+    form = form[: form.index("</form>")]
+    assert '<input type="hidden" name="q" value="Alp">' in form
+    assert '<input type="hidden" name="ordering" value="-name">' in form
+    assert 'name="page"' not in form
+    assert '<legend class="small mb-1">Columns shown on the page' in form
+
+
+def test_the_scores_list_starts_with_the_columns_that_fit_a_laptop():
+    shown = [column.label for column in SCORES.for_user(None).page_columns]
+    everything = [column.label for column in SCORES.for_user(None).choosable]
+
+    assert shown == [
+        "Rank", "Account", "Status", "KAM", "Attractiveness", "Relative strength", "Quadrant",
+        "T12M revenue", "Flags",
+    ]  # fmt: skip
+    assert set(everything) - set(shown) == {"Industry", "Region", "Net profit", "Cost to serve"}
+    exported = [label for label, _ in SCORES.for_user(None).export_columns]
+    assert {"Industry", "Region", "Net profit", "Cost to serve"} <= set(exported)
+
+
+def test_columns_of_a_page_need_distinct_names_and_a_name_column_shows_from_the_start():
+    with pytest.raises(ImproperlyConfigured, match="share a name"):
+        Table(Column("A b", cell="<td></td>"), Column("A-b", cell="<td></td>"), filename="broken")
+    with pytest.raises(ImproperlyConfigured, match="always shown"):
+        Table(
+            Column("A", cell="<td></td>", always_shown=True, shown_by_default=False),
+            filename="broken",
+        )
