@@ -31,8 +31,7 @@ from scoring.portfolio import dashboard as dashboard_portfolio
 from scoring.portfolio.warnings import every_warning
 from scoring.selectors import current_run
 
-# Accounts listed as entering or leaving in the what-if (the counts are always complete).
-PREVIEW_ROWS = 100
+PREVIEW_ROWS = workbench.PREVIEW_ROWS
 # The id placeholder of the account URL pattern handed to the charts' script.
 ACCOUNT_ID_PLACEHOLDER = 987654321
 
