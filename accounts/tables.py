@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 from django.db.models import F
 
-from accounts.models import AccountStatus, Stage
+from accounts.models import AccountStatus, Quadrant, Stage
 from accounts.selectors.accounts import list_shows_scores
-from kam.listing import Column, Table, choice_column, person_column
+from kam.listing import Column, Table, choice_column, label_of, person_column
 
 if TYPE_CHECKING:  # the audit log's engine reads every app; the list only needs its rows' shape
     from accounts.audit import AuditEntry
@@ -81,7 +81,7 @@ ACCOUNTS = Table(
             "</td>",
             numeric=False,
         ),
-        export="score_quadrant",
+        export=label_of("score_quadrant", Quadrant),
         shown_to=list_shows_scores,
     ),
     filename="accounts",

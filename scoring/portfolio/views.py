@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import Account
+from accounts.models import Account, AccountStatus, Quadrant, Stage
 from accounts.services import account_designate
 from kam.errors import DomainError
 from kam.exports import export_response
@@ -28,7 +28,7 @@ from scoring.forms import DesignationForm, PortfolioFilterSet, WeightsForm, kams
 from scoring.models import ScoringRun
 from scoring.portfolio import base, charts, overdue, tiles
 from scoring.portfolio import dashboard as dashboard_portfolio
-from scoring.portfolio.warnings import every_warning
+from scoring.portfolio.warnings import KIND_LABELS, every_warning
 from scoring.selectors import current_run
 
 PREVIEW_ROWS = workbench.PREVIEW_ROWS
@@ -165,9 +165,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 CHUNK = 2000
 
 
+# The matrix download names status, stage and quadrant by their labels, as the page does.
+MATRIX_LABELS = {
+    charts.MATRIX_FIELDS.index("status"): dict(AccountStatus.choices),
+    charts.MATRIX_FIELDS.index("stage"): dict(Stage.choices),
+    charts.MATRIX_FIELDS.index("quadrant"): dict(Quadrant.choices),
+}
+
+
 def _matrix_rows(run: ScoringRun, scope: base.Scope) -> Iterator[list[Any]]:
     rows = charts.matrix_scores(run, scope).values_list(*charts.MATRIX_FIELDS)
-    yield from (list(row) for row in rows.iterator(chunk_size=CHUNK))
+    for row in rows.iterator(chunk_size=CHUNK):
+        values = list(row)
+        for index, labels in MATRIX_LABELS.items():
+            values[index] = labels.get(values[index], values[index] or "")
+        yield values
 
 
 def _curve_rows(run: ScoringRun, scope: base.Scope, field_name: str) -> Iterator[list[Any]]:
@@ -194,7 +206,13 @@ def _curve_rows(run: ScoringRun, scope: base.Scope, field_name: str) -> Iterator
 def _warning_rows(run: ScoringRun | None, scope: base.Scope) -> Iterator[list[Any]]:
     for kind, level, warning in every_warning(run, scope, chunk_size=CHUNK):
         account_id = "" if warning.account_id is None else warning.account_id
-        yield [kind, level, account_id, warning.account_name, warning.detail]
+        yield [
+            KIND_LABELS[kind],
+            level.capitalize(),
+            account_id,
+            warning.account_name,
+            warning.detail,
+        ]
 
 
 def _overdue_rows(scope: base.Scope, today: dt.date) -> Iterator[list[Any]]:

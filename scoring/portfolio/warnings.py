@@ -130,6 +130,14 @@ class WarningGroup:
 # dashboard lists the first of each kind, the warnings download every one, in the same words.
 KAM_LOAD_TITLE = f"KAMs with more than {KAM_MAX_KEY_ACCOUNTS} key accounts"
 REVENUE_FALL_TITLE = "Key accounts whose revenue fell more than 15% year on year"
+# How the warnings download names each kind.
+KIND_LABELS = {
+    "guardrail": "Portfolio size",
+    "kam_load": "KAM load",
+    "would_enter": "Would enter the top N",
+    "would_leave": "Would leave the top N",
+    "revenue_fall": "Revenue fall",
+}
 LEVELS = {
     "kam_load": "warning",
     "would_enter": "warning",

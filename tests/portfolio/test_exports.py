@@ -75,9 +75,9 @@ def test_warnings_csv_lists_every_warning(client, director, scored):
     rows = download(client, "warnings")
 
     kinds = [(row[0], row[3]) for row in rows[1:]]
-    assert ("guardrail", "") in kinds
+    assert ("Portfolio size", "") in kinds
     # One key account (N = 1): the account ranked first would enter the top 1.
-    assert ("would_enter", '\'=HYPERLINK("http://evil")') in kinds
+    assert ("Would enter the top N", '\'=HYPERLINK("http://evil")') in kinds
 
 
 @pytest.mark.parametrize("name", EXPORTS)

@@ -109,5 +109,5 @@ def test_the_warnings_download_lists_every_mover(client, director, ranked):
     response = client.get(reverse("portfolio:export", args=["warnings"]))
     text = b"".join(response.streaming_content).decode("utf-8-sig")
 
-    assert "would_enter,warning" in text and "Gamma" in text
-    assert "would_leave,warning" in text and "Beta" in text
+    assert "Would enter the top N,Warning" in text and "Gamma" in text
+    assert "Would leave the top N,Warning" in text and "Beta" in text
