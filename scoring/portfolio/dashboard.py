@@ -52,7 +52,7 @@ class RunResults:
 
 
 # Bump when RunResults or what it holds changes shape, so no stale pickle is read back.
-RESULTS_CACHE_VERSION = 4
+RESULTS_CACHE_VERSION = 5
 RESULTS_CACHE_SECONDS = 24 * 60 * 60
 
 
@@ -83,7 +83,7 @@ def compute_run_results(run: ScoringRun, scope: Scope, period: Period) -> RunRes
         pareto=cumulative_curve(
             run, scope, field_name="revenue", n=figures.accounts, total=figures.revenue
         ),
-        trends=effectiveness_trends(scope, period),
+        trends=effectiveness_trends(scope, period, run),
     )
 
 
@@ -163,7 +163,7 @@ def portfolio_dashboard(
         loads=loads,
         stages=stages,
         movements=stage_movements(scope, period),
-        trends=results.trends if results else effectiveness_trends(scope, period),
+        trends=results.trends if results else effectiveness_trends(scope, period, run),
         overdue=overdue(scope, today),
         warnings=build_warnings(
             guardrail=guardrail,

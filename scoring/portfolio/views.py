@@ -29,6 +29,7 @@ from scoring.models import ScoringRun
 from scoring.portfolio import base, charts, overdue, tiles
 from scoring.portfolio import dashboard as dashboard_portfolio
 from scoring.portfolio.warnings import KIND_LABELS, every_warning
+from scoring.quarters import Quarter
 from scoring.selectors import current_run
 
 PREVIEW_ROWS = workbench.PREVIEW_ROWS
@@ -94,7 +95,8 @@ def chart_payload(board: dashboard_portfolio.Dashboard) -> dict[str, Any]:
             "down": [m["down"] for m in board.movements["months"]],
         },
         "trends": {
-            "labels": [quarter_label(q) for q in board.trends["quarters"]],
+            "labels": [quarter.shown for quarter in board.trends["quarters"]],
+            "partial": [quarter.partial for quarter in board.trends["quarters"]],
             "series": board.trends["series"],
         },
         "overdue": {
@@ -106,10 +108,6 @@ def chart_payload(board: dashboard_portfolio.Dashboard) -> dict[str, Any]:
             ],
         },
     }
-
-
-def quarter_label(day: dt.date) -> str:
-    return f"{day.year} Q{(day.month - 1) // 3 + 1}"
 
 
 @require_GET
@@ -125,7 +123,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
     trend_rows = [
         {
-            "quarter": quarter_label(quarter),
+            "quarter": quarter.shown,
+            "partial": quarter.partial,
             "values": [
                 (series["key"][index], series["other"][index])
                 for series in board.trends["series"].values()
@@ -271,11 +270,11 @@ GROUPS = ("key", "other")  # key accounts against the others
 
 
 def _trend_rows(run: Run, scope: base.Scope, period: base.Period) -> Rows:
-    trends = charts.effectiveness_trends(scope, period)
+    trends = charts.effectiveness_trends(scope, period, run)
     series = trends["series"]
 
-    def line(index: int, quarter: dt.date) -> list[Any]:
-        row: list[Any] = [quarter_label(quarter)]
+    def line(index: int, quarter: Quarter) -> list[Any]:
+        row: list[Any] = [quarter.label, quarter.months]
         for metric, _ in charts.TREND_METRICS:
             for group in GROUPS:
                 value = series[metric][group][index]
@@ -335,6 +334,7 @@ EXPORTS: dict[str, Download] = {
     "effectiveness": Download(
         (
             "quarter",
+            "months_of_data",
             *(f"{metric}_{group}" for metric, _ in charts.TREND_METRICS for group in GROUPS),
         ),
         _trend_rows,

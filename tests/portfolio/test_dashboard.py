@@ -399,8 +399,8 @@ def test_effectiveness_trends_compare_key_accounts_with_the_others(client, direc
 
     trends = client.get(DASHBOARD).context["board"].trends
 
-    assert trends["quarters"][0] == dt.date(2023, 7, 1)
-    assert trends["quarters"][-1] == quarter
+    assert trends["quarters"][0].start == dt.date(2023, 7, 1)
+    assert trends["quarters"][-1].start == quarter
     series = trends["series"]
     assert series["revenue_per_account"]["key"][-1] == 1000.0
     assert series["revenue_per_account"]["other"][-1] == 200.0  # (300 + 100) / 2
