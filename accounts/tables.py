@@ -49,7 +49,7 @@ ACCOUNTS = Table(
     Column("Region", export="region"),
     # The current run's figures, for those whose lists carry scores (not operations).
     Column(
-        "T12M revenue",
+        "Revenue, last 12 months",
         cell=current_figure(
             '{% load kam_format %}<td class="num">{% if row.score_revenue is not None %}'
             "{% money row.score_revenue %}{% else %}"
@@ -98,7 +98,7 @@ def changes_text(entry: AuditEntry) -> str:
 # The audit log (administrators), newest first: its page and its download. Its rows are
 # accounts.audit.AuditEntry.
 AUDIT = Table(
-    Column("When", cell='<td>{{ row.when|date:"j M Y H:i" }}</td>', export="when"),
+    Column("When", cell='<td>{{ row.when|date:"DATETIME_FORMAT" }}</td>', export="when"),
     Column(
         "Who",
         cell='<td>{{ row.who|default:"System" }}</td>',

@@ -25,8 +25,8 @@ ACTIONS = Table(
         "Plan",
         cell='<td class="wrap"><a href="{% url \'plans:plan_detail\' row.plan_id %}">'
         "{{ row.plan.title }}</a>\n"
-        '    <div class="small text-body-secondary">{{ row.plan.period_start|date:"j M Y" }}'
-        ' \u2013 {{ row.plan.period_end|date:"j M Y" }}</div></td>',
+        '    <div class="small text-body-secondary">{{ row.plan.period_start|date }}'
+        " \u2013 {{ row.plan.period_end|date }}</div></td>",
         key="plan",
         order_by=(F("plan__period_start"), F("plan__title")),
         export="plan.title",
@@ -47,7 +47,7 @@ ACTIONS = Table(
     person_column("Owner", "owner", cell="<td>{{ row.owner }}</td>"),
     Column(
         "Due",
-        cell='<td>{{ row.due_date|date:"j M Y" }}{% if row.is_overdue %} '
+        cell="<td>{{ row.due_date|date }}{% if row.is_overdue %} "
         '<span class="badge text-bg-danger">overdue</span>{% endif %}</td>',
         key="due_date",
         export="due_date",
@@ -111,7 +111,7 @@ COMMITMENTS = Table(
         "Latest",
         cell='{% load kam_format %}<td class="num">{% if row.latest %}'
         "{{ row.latest.value|compact }}{% if commitment.unit %} {{ commitment.unit }}{% endif %}"
-        '<div class="small text-body-secondary">to {{ row.latest.period_end|date:"j M Y" }}'
+        '<div class="small text-body-secondary">to {{ row.latest.period_end|date }}'
         '</div>{% else %}<span class="text-body-secondary">none yet</span>{% endif %}</td>',
         numeric=True,
         export=lambda row: row.latest.value if row.latest else None,
@@ -135,7 +135,7 @@ COMMITMENTS = Table(
     ),
     Column(
         "Next due",
-        cell='<td>{% if row.next_due %}{{ row.next_due|date:"j M Y" }}{% if row.due_soon %} '
+        cell="<td>{% if row.next_due %}{{ row.next_due|date }}{% if row.due_soon %} "
         '<span class="badge text-bg-light border">due soon</span>{% endif %}{% else %}'
         '<span class="text-body-secondary">—</span>{% endif %}</td>',
         export="next_due",

@@ -37,6 +37,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kam.errors import Busy
+from kam.formats import moment
 from scoring import selectors
 from scoring.engine import chunk as chunk_engine
 from scoring.engine import final, housekeeping, rates
@@ -69,7 +70,7 @@ class RunInProgress(Busy):
             message = "A scoring run is in progress."
         else:
             who = str(run.started_by) if run.started_by else run.get_trigger_display().lower()
-            when = timezone.localtime(run.started_at or run.created_at).strftime("%Y-%m-%d %H:%M")
+            when = moment(run.started_at or run.created_at)
             message = (
                 f"A scoring run is in progress (run {run.pk}, started {when} by {who}, "
                 f"{run.progress_pct}% done)."

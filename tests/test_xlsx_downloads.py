@@ -99,7 +99,7 @@ def test_the_account_list_names_status_stage_and_quadrant_by_label(
     assert key[headers.index("Stage")] == "Strategic"
     assert key[headers.index("Quadrant")] == "Strategic"
     assert rows["Other Co"][headers.index("Quadrant")] == "Streamline"
-    revenue = sheet.cell(2, headers.index("T12M revenue") + 1)
+    revenue = sheet.cell(2, headers.index("Revenue, last 12 months") + 1)
     assert revenue.number_format == "#,##0.00"
 
 

@@ -4,10 +4,13 @@ row, column, value and message. The browser, the command and the Celery task sho
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+
+from kam.formats import day
 
 # Long values are cut in the report: the row number and column already point at the cell.
 VALUE_SHOWN = 120
@@ -18,11 +21,11 @@ BLANK = "(blank)"
 
 
 def shown(value: Any) -> str:
-    """A value as the report lists it: dates in ISO (the files' format), blanks named."""
+    """A value as the report lists it: dates in the app's format, blanks named."""
     if value is None or value == "":
         return BLANK
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
+    if isinstance(value, dt.date):
+        return day(value)
     text = storable(str(value))
     return text if len(text) <= VALUE_SHOWN else text[: VALUE_SHOWN - 1] + "…"
 

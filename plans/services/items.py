@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import TeamMembership, User
 from kam.errors import InvalidInput
+from kam.formats import day
 from kam.records import current, known_fields, validated, versioned_update
 from plans.models import Action, ActionStatus, Objective, ObjectiveMetric, Plan, Solution
 from plans.services.plans import content_changed, locked_editable, save_version
@@ -65,7 +66,7 @@ OBJECTIVE = ItemKind(
     Objective,
     OBJECTIVE_FIELDS,
     "objective",
-    lambda o: f"Objective “{o.get_metric_display()} by {o.due_date:%d %b %Y}”",
+    lambda o: f"Objective “{o.get_metric_display()} by {day(o.due_date)}”",
     _prepare_objective,
 )
 SOLUTION = ItemKind(

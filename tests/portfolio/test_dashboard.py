@@ -351,7 +351,7 @@ def test_the_period_offers_only_years_with_data(client, director, kam):
     assert [value for value, _ in period.choices] == ["t12m", "2025", "2024"]
     # a year without data is refused like any unknown choice: the last 12 months are shown
     response = client.get(DASHBOARD, {"period": "2023"})
-    assert response.context["board"].period.label == "Last 12 months"
+    assert response.context["board"].period.trailing
     assert "period" in response.context["filter"].form.errors
 
 
@@ -361,7 +361,8 @@ def test_every_tile_that_ignores_the_period_says_its_window(client, director, fo
     html = client.get(DASHBOARD, {"period": "2025"}).content.decode()
 
     run_window = (
-        "Trailing 12 months to 30 Jun 2026 (the scoring run): the period does not change it."
+        # The run's as-of date is 30 Jun 2026: its last 12 complete months are Jun 2025 - May 2026.
+        "Last 12 months (Jun 2025 - May 2026), from the scoring run: the period does not change it."
     )
     live_window = "As of today: the period does not change it."
     # three share tiles, concentration, data quality, matrix, whale and Pareto curves
@@ -371,8 +372,8 @@ def test_every_tile_that_ignores_the_period_says_its_window(client, director, fo
     assert "Every other tile and chart says its own window." in html
     assert (
         "Would enter or leave the top N: the scoring run's ranks (30 Jun 2026) against the key "
-        "accounts as of today; revenue falls: the scoring run's figures; the size guardrail and "
-        "KAM loads: as of today." in html
+        "accounts as of today; revenue falls: the last 12 months (Jun 2025 - May 2026), from the "
+        "scoring run; the size guardrail and KAM loads: as of today." in html
     )
 
 
