@@ -563,6 +563,10 @@ class ImportJob(models.Model):
     file_size = models.PositiveBigIntegerField(default=0)
     content = models.BinaryField(blank=True, default=b"")
     estimated_rows = models.PositiveIntegerField(default=0)
+    blank_clears = models.BooleanField(
+        default=False,
+        help_text="Blank optional cells clear stored values (default: they keep them)",
+    )
     report = models.JSONField(default=dict, blank=True)
     progress_pct = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(100)])
     error = models.TextField(blank=True, help_text="An unexpected failure, for the administrator")

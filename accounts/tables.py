@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 from django.db.models import F
 
-from accounts.models import AccountStatus, Stage
+from accounts.models import AccountStatus, Quadrant, Stage
 from accounts.selectors.accounts import list_shows_scores
-from kam.listing import Column, Table, choice_column, person_column
+from kam.listing import Column, Table, choice_column, label_of, person_column
 
 if TYPE_CHECKING:  # the audit log's engine reads every app; the list only needs its rows' shape
     from accounts.audit import AuditEntry
@@ -53,7 +53,7 @@ ACCOUNTS = Table(
     Column("Region", export="region"),
     # The current run's figures, for those whose lists carry scores (not operations).
     Column(
-        "T12M revenue",
+        "Revenue, last 12 months",
         cell=current_figure(
             '{% load kam_format %}<td class="num">{% if row.score_revenue is not None %}'
             "{% money row.score_revenue %}{% else %}"
@@ -85,7 +85,7 @@ ACCOUNTS = Table(
             "</td>",
             numeric=False,
         ),
-        export="score_quadrant",
+        export=label_of("score_quadrant", Quadrant),
         shown_to=list_shows_scores,
     ),
     filename="accounts",
@@ -102,7 +102,7 @@ def changes_text(entry: AuditEntry) -> str:
 # The audit log (administrators), newest first: its page and its download. Its rows are
 # accounts.audit.AuditEntry.
 AUDIT = Table(
-    Column("When", cell='<td>{{ row.when|date:"j M Y H:i" }}</td>', export="when"),
+    Column("When", cell='<td>{{ row.when|date:"DATETIME_FORMAT" }}</td>', export="when"),
     Column(
         "Who",
         cell='<td>{{ row.who|default:"System" }}</td>',

@@ -80,10 +80,9 @@ def metric_chart_data(page: accounts_selectors.AccountPage) -> dict[str, Any]:
         ]
 
     return {
-        "labels": [
-            f"{snapshot.period_start.year} Q{(snapshot.period_start.month - 1) // 3 + 1}"
-            for snapshot in page.snapshots
-        ],
+        # Each snapshot's quarter (set by scoring's section) names a partial quarter as such.
+        "labels": [snapshot.quarter.shown for snapshot in page.snapshots],
+        "partial": [snapshot.quarter.partial for snapshot in page.snapshots],
         "charts": [
             {
                 "id": "money",

@@ -22,6 +22,7 @@ from django.http import HttpRequest
 from kam import errors
 from kam.diffing import FieldDiff, field_diffs
 from kam.errors import InvalidInput
+from kam.formats import day, moment
 from kam.forms import RejectionsMixin
 
 
@@ -65,13 +66,16 @@ def call_service(form: Any, call: Callable[[], Any]) -> Any:
 
 
 def display(field: forms.Field, value: Any) -> str:
-    """A value as the user reads it: a choice's label, a person's name, an ISO date."""
+    """A value as the user reads it: a choice's label, a person's name, a date in the app's
+    format."""
     if value is None or value == "":
         return "—"
     if isinstance(value, models.Model):
         return str(value)
+    if isinstance(value, dt.datetime):
+        return moment(value)
     if isinstance(value, dt.date):
-        return value.isoformat()
+        return day(value)
     if isinstance(value, Decimal):
         return f"{value.normalize():f}"
     choices = getattr(field, "choices", None)

@@ -16,6 +16,8 @@ from django.db import models
 from django.db.models import F, Q, Window
 from django.db.models.functions import Lag
 
+from kam.formats import day, moment
+
 HISTORY_ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 
 
@@ -130,6 +132,10 @@ class Names:
             return str(dict(field.flatchoices).get(value, value))
         if isinstance(value, bool):
             return "yes" if value else "no"
+        if isinstance(value, dt.datetime):
+            return moment(value)
+        if isinstance(value, dt.date):
+            return day(value)
         return str(value)
 
 

@@ -38,7 +38,7 @@ from django.template import engines
 from django.template.base import Template
 from django.utils.text import slugify
 
-from kam.exports import Accessor, export_response
+from kam.exports import Accessor, cell, export_response
 from kam.exports import Columns as ExportColumns
 
 Orderings = dict[str, tuple[str, tuple[Any, ...]]]
@@ -141,6 +141,18 @@ def _related(row: Any, path: list[str]) -> Any:
     for part in path:
         row = getattr(row, part) if row is not None else None
     return row
+
+
+def label_of(accessor: Accessor, choices: type[Choices]) -> Callable[[Any], str]:
+    """A download value that names a choice by its label ("Streamline", not `streamline`):
+    `accessor` reads the stored code of the row (blank when there is none)."""
+    labels = dict(choices.choices)
+
+    def label(row: Any) -> str:
+        code = cell(row, accessor)
+        return "" if code in (None, "") else str(labels.get(code, code))
+
+    return label
 
 
 def choice_column(label: str, field: str, choices: type[Choices], **kwargs: Any) -> Column:

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from kam.formats import day
 from plans.models import Commitment, CommitmentStatus, Comparison, Measurement
 
 # "Due soon" on the board: the next measurement or delivery is expected within this many days.
@@ -199,8 +200,8 @@ def _target(commitment: Commitment) -> str:
     return f"{sign} {_qty(commitment.target_value, commitment.unit)}"
 
 
-def _day(day: dt.date) -> str:
-    return f"{day.day} {day:%b %Y}"
+def _day(value: dt.date) -> str:
+    return day(value)
 
 
 def _days_left(count: int) -> str:

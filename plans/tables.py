@@ -58,8 +58,8 @@ PLANS = Table(
     person_column("KAM", "account__kam", cell='<td>{{ row.account.kam|default:"" }}</td>'),
     Column(
         "Period",
-        cell='<td class="text-nowrap">{{ row.period_start|date:"j M Y" }} \u2013 '
-        '{{ row.period_end|date:"j M Y" }}</td>',
+        cell='<td class="text-nowrap">{{ row.period_start|date }} \u2013 '
+        '{{ row.period_end|date }}</td>',
         key="period",
         order_by=(F("period_start"), F("period_end")),
         export="period_start",
@@ -68,7 +68,7 @@ PLANS = Table(
     Column("Period end", export="period_end"),
     Column(
         "Last approved",
-        cell='<td>{% if row.approved_at %}{{ row.approved_at|date:"j M Y" }}'
+        cell='<td>{% if row.approved_at %}{{ row.approved_at|date }}'
         '{% if row.approved_number %}<div class="small text-body-secondary">version '
         "{{ row.approved_number }}</div>{% endif %}{% else %}"
         '<span class="text-body-secondary">never</span>{% endif %}</td>',
@@ -83,7 +83,7 @@ PLANS = Table(
     Column(
         "Waiting since",
         cell='<td data-testid="waiting">{% if row.days_waiting is not None %}'
-        '{{ row.submitted_at|date:"j M Y" }}<div class="small">{{ row.days_waiting }} '
+        '{{ row.submitted_at|date }}<div class="small">{{ row.days_waiting }} '
         "day{{ row.days_waiting|pluralize }} waiting</div>{% else %}"
         '<span class="text-body-secondary">not submitted</span>{% endif %}</td>',
         key="waiting",
@@ -96,7 +96,7 @@ PLANS = Table(
     Column("Days waiting", export=days_waiting),
     Column(
         "Review due",
-        cell='<td class="text-nowrap">{{ row.review_date|date:"j M Y" }}'
+        cell='<td class="text-nowrap">{{ row.review_date|date }}'
         '{% if row.review_date < today %} <span class="badge text-bg-warning">passed</span>'
         "{% endif %}</td>",
         key="review_date",
@@ -127,8 +127,8 @@ PLAN = Column(
     "Plan",
     cell='<td class="wrap"><a href="{% url \'plans:plan_detail\' row.plan_id %}">'
     "{{ row.plan.title }}</a>\n"
-    '    <div class="small text-body-secondary">{{ row.plan.period_start|date:"j M Y" }}'
-    ' \u2013 {{ row.plan.period_end|date:"j M Y" }}</div></td>',
+    '    <div class="small text-body-secondary">{{ row.plan.period_start|date }}'
+    ' \u2013 {{ row.plan.period_end|date }}</div></td>',
     key="plan",
     order_by=(F("plan__period_start"), F("plan__title")),
     export="plan.title",
@@ -151,7 +151,7 @@ TITLE = Column(
 )
 DESCRIPTION = Column("Description", export="description")
 DUE_CELL = (
-    '<td>{{ row.due_date|date:"j M Y" }}{% if row.is_overdue %} '
+    '<td>{{ row.due_date|date }}{% if row.is_overdue %} '
     '<span class="badge text-bg-danger">overdue</span>{% endif %}</td>'
 )
 STATUS = choice_column(
@@ -277,7 +277,7 @@ COMMITMENTS = Table(
         "Latest",
         cell='{% load kam_format %}<td class="num">{% if row.latest %}'
         "{{ row.latest.value|compact }}{% if commitment.unit %} {{ commitment.unit }}{% endif %}"
-        '<div class="small text-body-secondary">to {{ row.latest.period_end|date:"j M Y" }}'
+        '<div class="small text-body-secondary">to {{ row.latest.period_end|date }}'
         '</div>{% else %}<span class="text-body-secondary">none yet</span>{% endif %}</td>',
         numeric=True,
         export=lambda row: row.latest.value if row.latest else None,
@@ -301,7 +301,7 @@ COMMITMENTS = Table(
     ),
     Column(
         "Next due",
-        cell='<td>{% if row.next_due %}{{ row.next_due|date:"j M Y" }}{% if row.due_soon %} '
+        cell="<td>{% if row.next_due %}{{ row.next_due|date }}{% if row.due_soon %} "
         '<span class="badge text-bg-light border">due soon</span>{% endif %}{% else %}'
         '<span class="text-body-secondary">—</span>{% endif %}</td>',
         export="next_due",

@@ -20,6 +20,7 @@ from scoring.models import (
     MetricSnapshot,
     Rating,
 )
+from scoring.quarters import data_from, quarter
 
 RATING_HISTORY_ENTRIES = 50
 # Three years of quarters for the trend charts.
@@ -95,4 +96,8 @@ def load_section(page: AccountPage) -> None:
     page.ratings = rating_rows(account, rated_criteria())
     page.rating_history = rating_history(account)
     page.snapshots = trend_snapshots(account)
+    first_day = data_from(run)
+    for snapshot in page.snapshots:
+        # The chart and table label, "(partial: 1 of 3 months)" on a quarter with less data.
+        snapshot.quarter = quarter(snapshot.period_start, first_day)
     page.history_loaded["ratings"] = page.rating_history

@@ -66,7 +66,7 @@ PORTFOLIO_COLUMNS = [
     ("Attractiveness", "score_attractiveness"),
     ("Relative strength", "score_relative_strength"),
     ("Quadrant", lambda row: QUADRANT.get(row.get("score_quadrant"), "")),
-    ("Revenue (T12M)", "score_revenue"),
+    ("Revenue, last 12 months", "score_revenue"),
     ("Revenue (previous 12 months)", "score_revenue_prev"),
     ("Revenue growth %", "score_revenue_growth_pct"),
     ("Cost of goods", "score_cost_of_goods"),

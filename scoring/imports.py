@@ -198,13 +198,14 @@ class Ratings(Kind):
         ).order_by("rated_at", "pk"):
             newest[(rating.account_id, rating.criterion_id)] = rating
         creates = []
-        for item in values:
+        for row, item in zip(rows, values, strict=True):
             current = newest.get((item["account_id"], item["criterion_id"]))
             if current is None or (current.value, current.comment) != (
                 item["value"],
                 item["comment"],
             ):
                 creates.append(item)
+                self.list_create(report, row, item)
         return creates, []
 
     def on_create(self, context: WriteContext) -> dict[str, Any]:

@@ -13,6 +13,8 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import MONEY, Account, ActivityType, Quadrant, Stage
 from kam.bounds import validate_in_range
+from kam.formats import last_12_months
+from scoring.engine.window import Window
 
 
 class CostRate(models.Model):
@@ -194,6 +196,13 @@ class ScoringRun(models.Model):
 
     def __str__(self) -> str:
         return f"Run {self.pk} ({self.status})"
+
+    @property
+    def t12(self) -> str:
+        """The run's trailing 12 months in the app's one wording, with their months:
+        "last 12 months (Dec 2025 - Nov 2026)" (the window: scoring/engine/window.py)."""
+        window = Window(self.as_of)
+        return last_12_months(window.t12_start, window.t12_end)
 
 
 class AccountScore(models.Model):

@@ -37,6 +37,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kam.errors import Busy
+from kam.formats import moment
 from scoring import selectors
 from scoring.engine import chunk as chunk_engine
 from scoring.engine import final, housekeeping, rates
@@ -69,7 +70,7 @@ class RunInProgress(Busy):
             message = "A scoring run is in progress."
         else:
             who = str(run.started_by) if run.started_by else run.get_trigger_display().lower()
-            when = timezone.localtime(run.started_at or run.created_at).strftime("%Y-%m-%d %H:%M")
+            when = moment(run.started_at or run.created_at)
             message = (
                 f"A scoring run is in progress (run {run.pk}, started {when} by {who}, "
                 f"{run.progress_pct}% done)."
@@ -196,7 +197,7 @@ def run_prepare(*, run_id: int, full_history: bool = False) -> RunPlan:
             }
         window = window_engine.Window(run.as_of)
         bounds = housekeeping.chunk_bounds(chunk_count())
-        snapshot_from = housekeeping.snapshot_start(window, full_history=full_history)
+        snapshot_from, data_from = housekeeping.snapshot_start(window, full_history=full_history)
         run.status = RunStatus.RUNNING
         run.started_at = run.started_at or begun
         run.heartbeat_at = timezone.now()
@@ -205,7 +206,12 @@ def run_prepare(*, run_id: int, full_history: bool = False) -> RunPlan:
         run.chunks_total = len(bounds)
         run.chunks_done = 0
         run.error = ""
-        run.counts = {"snapshots_from": snapshot_from.isoformat(), "chunks": {}}
+        run.counts = {
+            "snapshots_from": snapshot_from.isoformat(),
+            # The first day of business data: the trend charts mark its quarter as partial.
+            "data_from": data_from.isoformat() if data_from else None,
+            "chunks": {},
+        }
         run.stage_durations = {"prepare": round(time.monotonic() - started, 3)}
         run.save()
     chunks = [ChunkSpec(index, lo, hi) for index, (lo, hi) in enumerate(bounds)]

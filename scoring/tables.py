@@ -77,7 +77,7 @@ SCORES = Table(
         cell='<td>{% include "includes/quadrant_badge.html" with quadrant=row.quadrant %}</td>',
     ),
     Column(
-        "T12M revenue",
+        "Revenue, last 12 months",
         cell=money_cell("revenue"),
         key="revenue",
         numeric=True,

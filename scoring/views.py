@@ -31,6 +31,7 @@ COUNT_LABELS = {
     "overlapping_cost_rates": "Overlapping cost rate periods",
     "snapshots_written": "Snapshots written or changed",
     "snapshots_from": "Snapshots recomputed from",
+    "data_from": "First day of sales or activity data",
 }
 
 

@@ -21,17 +21,20 @@ from kam.errors import DomainError, InvalidInput
 from kam.permissions import require
 from scoring.models import AccountScore, Criterion, CriterionKind, CriterionScore, ScoringRun
 from scoring.portfolio.tiles import Guardrail, portfolio_size_guardrail, share
+from scoring.portfolio.top_n import Driver, criterion_drivers, leading
 
 KEY = AccountStatus.KEY.value
 CANDIDATE_LIMIT = 50
 KEY_ACCOUNT_LIMIT = 100
+# Accounts listed as entering or leaving in the what-if, with their why (counts are complete).
+PREVIEW_ROWS = 100
 
 ACCOUNT = Account._meta.db_table
 SCORE = AccountScore._meta.db_table
 CRITERION_SCORE = CriterionScore._meta.db_table
 
 
-@dataclass(frozen=True)
+@dataclass
 class PreviewRow:
     account_id: int
     name: str
@@ -41,6 +44,9 @@ class PreviewRow:
     old_score: Decimal
     new_rank: int
     new_score: float
+    # Why, under the proposed weights: the criteria where it wins (entering) or loses (leaving)
+    # the most points; set for the rows the preview lists.
+    drivers: list[Driver] = field(default_factory=list)
 
 
 @dataclass
@@ -151,7 +157,11 @@ def _fetch_without_jit(sql: str, params: list[Any]) -> list[tuple]:
 
 
 def weights_preview(
-    *, run: ScoringRun, weights: Mapping[int, Decimal], top_n: int | None = None
+    *,
+    run: ScoringRun,
+    weights: Mapping[int, Decimal],
+    top_n: int | None = None,
+    listed_rows: int = PREVIEW_ROWS,
 ) -> Preview:
     """Rank every account of `run` under the proposed `weights` ({criterion pk: weight}) and
     compare the top N (default: as many as there are key accounts now) with the key accounts.
@@ -161,7 +171,9 @@ def weights_preview(
     every criterion. The guardrails use the scoring run's thresholds: a key account is
     misplaced in the bottom half (2 x rank > n + 1), another account in the top decile
     (rank <= ceil(n / 10)). Two queries (the run's weights, then one statement; plus a SET
-    LOCAL on PostgreSQL), whatever the portfolio size; nothing is written."""
+    LOCAL on PostgreSQL), whatever the portfolio size, and one for the why of the first
+    `listed_rows` of each list (their criteria under the proposed weights); nothing is
+    written."""
     total_weight = sum(weights.values(), Decimal(0))
     if total_weight <= 0:
         raise DomainError("At least one criterion needs a weight above zero.")
@@ -213,6 +225,11 @@ def weights_preview(
             keys_in_top_decile += 1
     preview.others_in_top_decile = min(decile, total) - keys_in_top_decile
     preview.top_revenue_pct = share(top_revenue, total_revenue)
+    listed = preview.entering[:listed_rows] + preview.leaving[:listed_rows]
+    if listed:
+        drivers = criterion_drivers(run, [row.account_id for row in listed], weights)
+        for row in listed:
+            row.drivers = leading(drivers.get(row.account_id, []), losing=row.is_key)
     return preview
 
 

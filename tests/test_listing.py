@@ -161,7 +161,7 @@ def test_the_download_keeps_the_declared_order_and_headers(client, director):
 
     assert body.splitlines()[0] == (
         "ERP code,Name,Status,Stage,KAM,Industry,Country,Region,"
-        "T12M revenue,Attractiveness,Quadrant"
+        '"Revenue, last 12 months",Attractiveness,Quadrant'
     )
 
 

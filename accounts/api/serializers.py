@@ -214,6 +214,13 @@ class SalesLineWriteSerializer(StrictSerializer):
 
 class SalesLineBulkSerializer(StrictSerializer):
     lines = SalesLineWriteSerializer(many=True, min_length=1, max_length=MAX_BULK_LINES)
+    blank_clears = serializers.BooleanField(
+        default=False,
+        help_text=(
+            "False (default): a blank optional field (product_category) of a line that updates "
+            "a stored one keeps the stored value. True: it clears it."
+        ),
+    )
 
 
 class ImportResultSerializer(serializers.Serializer):

@@ -328,7 +328,11 @@ class SalesLineViewSet(ReadOnlyKamViewSet):
             return Response({"lines": unknown}, status=status.HTTP_400_BAD_REQUEST)
         source = Source.from_bytes("api-sales-lines.csv", sales_lines_csv(lines, erp_codes))
         report = import_file(
-            kind=ImportKind.SALES_LINES, source=source, dry_run=False, actor=request.user
+            kind=ImportKind.SALES_LINES,
+            source=source,
+            dry_run=False,
+            actor=request.user,
+            blank_clears=body.validated_data["blank_clears"],
         )
         if not report.ok:
             return Response(_line_errors(report, len(lines)), status=status.HTTP_400_BAD_REQUEST)

@@ -16,6 +16,18 @@ class UploadForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(EXTENSIONS)}),
     )
 
+    blanks = forms.ChoiceField(
+        label="Blank cells",
+        choices=[
+            ("keep", "Keep the stored value (a partial file changes only what it fills in)"),
+            ("clear", "Clear the stored value (the file is the whole truth)"),
+        ],
+        initial="keep",
+        widget=forms.RadioSelect,
+        required=False,
+        help_text="For rows that update a stored record; a new record's blank cells are blank.",
+    )
+
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if extension_of(upload.name) not in EXTENSIONS:

@@ -177,6 +177,7 @@ class Contacts(Kind):
                 by_email[(contact.account_id, contact.email.lower())] = contact
             by_name[(contact.account_id, contact.name.lower())].append(contact)
         creates, updates = [], []
+        listed = []
         for row, item in zip(rows, values, strict=True):
             account, email = item["account_id"], item["email"]
             same_name = by_name[(account, item["name"].lower())]
@@ -196,13 +197,16 @@ class Contacts(Kind):
                 continue
             if not candidates:
                 creates.append(item)
+                self.list_create(report, row, item)
                 continue
             contact = candidates[0]
             if (first := claimed.setdefault(contact.pk, row.number)) != row.number:
                 self._refuse(report, row, f"Matches the same stored contact as row {first}.")
                 continue
-            if self.differs(contact, item):
+            item = self.kept(contact, item, row)
+            if changes := self.changes(contact, item):
                 updates.append((contact, item))
+                listed.append((row, contact, changes))
                 if not contact.email:
                     report.add_note(
                         f"Row {row.number} updates {contact.name} (contact {contact.pk}), "
@@ -213,6 +217,7 @@ class Contacts(Kind):
                         f"Row {row.number} updates {contact.name} (contact {contact.pk}), "
                         f"matched by e-mail: the name becomes {item['name']}."
                     )
+        self.list_updates(report, listed)
         return creates, updates
 
     def _refuse(self, report: ImportReport, row: Row, message: str) -> None:

@@ -67,7 +67,10 @@ CUSTOMERS = Layout(
     ),
     key=("erp_code",),
     key_help="erp_code",
-    rules=("A blank optional cell clears the field: the file is the ERP's current truth.",),
+    rules=(
+        "A blank optional cell keeps the stored value of an existing customer (a partial file "
+        "changes only what it fills in), unless the upload asks for blank cells to clear.",
+    ),
 )
 
 SALES_LINES = Layout(

@@ -52,6 +52,7 @@ def import_file(
     actor: User | None = None,
     progress: Callable[[float], None] | None = None,
     fast: bool | None = None,
+    blank_clears: bool = False,
 ) -> ImportReport:
     """Check every row of `source` against the `kind`'s layout and what is stored, then (unless
     `dry_run`) write all rows in one transaction, or none if any row has an error.
@@ -59,12 +60,17 @@ def import_file(
     Rows are matched on their natural key: a row equal to what is stored is skipped, so the same
     file imported twice changes nothing; a corrected file updates. `fast` forces the COPY path
     on or off (default: on for the kinds that have it, on PostgreSQL).
+
+    A blank optional cell of a row that updates a stored record keeps the stored value (a
+    partial ERP file never wipes data); `blank_clears` makes blank cells clear those fields.
     """
     if kind not in KINDS:
         raise DomainError(f"Unknown import kind {kind!r}.")
     handler = KINDS[kind]
     report = ImportReport(kind=kind, file_name=source.name, dry_run=dry_run)
-    context = WriteContext(actor=actor, file_name=source.name, now=timezone.now())
+    context = WriteContext(
+        actor=actor, file_name=source.name, now=timezone.now(), blank_clears=blank_clears
+    )
     use_copy = uses_copy(kind) if fast is None else fast
     try:
         with transaction.atomic():
@@ -99,9 +105,12 @@ def progress_key(job_id: int) -> str:
     return f"kam:import-progress:{job_id}"
 
 
-def import_job_create(*, kind: str, upload: UploadedFile, actor: User) -> ImportJob:
-    """Keep an upload for its dry run and import. Files over the size limit are refused before
-    they are read; the upload is stored in the job row so any worker can read it."""
+def import_job_create(
+    *, kind: str, upload: UploadedFile, actor: User, blank_clears: bool = False
+) -> ImportJob:
+    """Keep an upload for its dry run and import, with how blank cells are read (kept for
+    both). Files over the size limit are refused before they are read; the upload is stored in
+    the job row so any worker can read it."""
     _require(actor)
     if kind not in ImportKind.values:
         raise DomainError(f"Unknown import kind {kind!r}.")
@@ -117,6 +126,7 @@ def import_job_create(*, kind: str, upload: UploadedFile, actor: User) -> Import
             Source.from_bytes(upload.name, content), enough=settings.KAM_IMPORT_INLINE_MAX_ROWS
         ),
         created_by=actor,
+        blank_clears=blank_clears,
     )
     return job
 
@@ -176,13 +186,19 @@ def import_job_run(*, job_id: int, commit: bool) -> ImportJob:
     try:
         with transaction.atomic():
             report = import_file(
-                kind=job.kind, source=source, dry_run=not commit, actor=actor, progress=progress
+                kind=job.kind,
+                source=source,
+                dry_run=not commit,
+                actor=actor,
+                progress=progress,
+                blank_clears=job.blank_clears,
             )
             job.report = report.to_dict()
             job.progress_pct = 100
             changed = ["report", "progress_pct", "status", "updated_at"]
             if not commit:
-                job.status = ImportStatus.VALIDATED
+                # A check that found errors rejects the file: it can only be uploaded again.
+                job.status = ImportStatus.VALIDATED if report.ok else ImportStatus.REJECTED
             elif report.committed:
                 job.status = ImportStatus.IMPORTED
                 job.imported_at = timezone.now()

@@ -11,4 +11,5 @@ urlpatterns = [
     path("jobs/<int:pk>/", views.job_detail, name="job"),
     path("jobs/<int:pk>/progress/", views.job_progress, name="job_progress"),
     path("jobs/<int:pk>/import/", views.job_commit, name="job_commit"),
+    path("jobs/<int:pk>/errors.csv", views.job_errors, name="job_errors"),
 ]

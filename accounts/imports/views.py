@@ -93,7 +93,10 @@ def _upload(request: HttpRequest, handler: SizeLimitUploadHandler) -> HttpRespon
         return _index_page(request, form, status=400)
     try:
         job = services.import_job_create(
-            kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"], actor=request.user
+            kind=form.cleaned_data["kind"],
+            upload=form.cleaned_data["file"],
+            actor=request.user,
+            blank_clears=form.cleaned_data["blanks"] == "clear",
         )
         job = services.import_job_start(job=job, commit=False, actor=request.user)
     except DomainError as error:
@@ -143,6 +146,24 @@ def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
         "imports/_progress.html",
         {"job": job, "progress": services.import_job_progress(job)},
     )
+
+
+ERROR_COLUMNS = [
+    ("row", lambda error: error.get("row") or "file"),
+    ("column", lambda error: error.get("column", "")),
+    ("value", lambda error: error.get("value", "")),
+    ("problem", lambda error: error.get("message", "")),
+]
+
+
+@require_GET
+@requires(IMPORT_PERMISSION)
+def job_errors(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """The check's errors as CSV (the ones the report keeps), to fix the file beside it."""
+    job = _job(pk)
+    errors = (job.report or {}).get("errors", [])
+    stem = job.file_name.rsplit(".", 1)[0] or "import"
+    return export_response(errors, ERROR_COLUMNS, f"{stem}-errors", "csv")
 
 
 @require_POST

@@ -224,6 +224,10 @@ class Row:
     values: dict[str, Any]
     refs: dict[str, int] = field(default_factory=dict)
     key: tuple | None = None
+    # The optional columns left blank; an update keeps their stored values unless the import
+    # was asked to let blank cells clear fields (keeps_blanks False).
+    blanks: frozenset[str] = frozenset()
+    keeps_blanks: bool = True
 
 
 @dataclass(frozen=True)
@@ -231,6 +235,9 @@ class WriteContext:
     actor: Any
     file_name: str
     now: dt.datetime
+    # False (the default): a blank optional cell keeps the stored value of an updated row, so
+    # a partial file never wipes data; True: the file is the whole truth and blanks clear.
+    blank_clears: bool = False
 
     @property
     def reason(self) -> str:
@@ -247,6 +254,13 @@ def to_values(layout: Layout, cells: list[str | None]) -> dict[str, Any]:
         else:
             values[column.name] = column.type.to_python(cell)
     return values
+
+
+def blank_columns(layout: Layout, cells: list[str | None]) -> frozenset[str]:
+    """The optional columns a row leaves blank."""
+    return frozenset(
+        column.name for column, cell in zip(layout.columns, cells, strict=True) if cell == ""
+    )
 
 
 def add_duplicate(report: ImportReport, kind: Kind, number: int, key: tuple, first: int) -> None:
@@ -276,7 +290,16 @@ def run_rows(
     state: dict[str, Any] = {}
     codes: dict[str, dict[Any, int | None]] = {ref.column: {} for ref in kind.references}
     for batch in itertools.batched(reader, BATCH):
-        rows = [Row(number, ok, to_values(layout, cells)) for number, ok, cells in batch]
+        rows = [
+            Row(
+                number,
+                ok,
+                to_values(layout, cells),
+                blanks=blank_columns(layout, cells),
+                keeps_blanks=not context.blank_clears,
+            )
+            for number, ok, cells in batch
+        ]
         for row in rows:
             for column, message in kind.check_row(row.values):
                 report.add_error(

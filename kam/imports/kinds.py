@@ -17,7 +17,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from kam.imports.engine import BATCH, Row, WriteContext
 from kam.imports.layouts import Layout
-from kam.imports.report import ImportReport
+from kam.imports.report import ROWS_SHOWN, ImportReport
 
 
 @dataclass(frozen=True)
@@ -99,20 +99,97 @@ class Kind:
         self, rows: list[Row], report: ImportReport, state: dict[str, Any]
     ) -> tuple[list[dict[str, Any]], list[tuple[models.Model, dict[str, Any]]]]:
         """Split good rows into values to create and (instance, values) to update; a row equal
-        to what is stored is neither (skipped)."""
+        to what is stored is neither (skipped). Blank optional cells keep the stored values
+        unless the import lets them clear (see `kept`)."""
         values = [self.fields(row) for row in rows]
         stored = self.existing([tuple(item[name] for name in self.model_key) for item in values])
         creates, updates = [], []
-        for item in values:
+        listed: list[tuple[Row, models.Model, list[tuple[str, Any, Any]]]] = []
+        for row, item in zip(rows, values, strict=True):
             instance = stored.get(tuple(item[name] for name in self.model_key))
             if instance is None:
                 creates.append(item)
-            elif self.differs(instance, item):
+                self.list_create(report, row, item)
+                continue
+            item = self.kept(instance, item, row)
+            if changes := self.changes(instance, item):
                 updates.append((instance, item))
+                listed.append((row, instance, changes))
+        self.list_updates(report, listed)
         return creates, updates
 
-    def differs(self, instance: models.Model, values: dict[str, Any]) -> bool:
-        return any(getattr(instance, name) != values[name] for name in self.compare)
+    def column_of(self, name: str) -> str | None:
+        """The layout column a model field comes from (None: computed, e.g. a rate)."""
+        names = self.layout.names
+        if name in names:
+            return name
+        if name.endswith("_id") and name[:-3] in names:
+            return name[:-3]
+        return None
+
+    def kept(self, instance: models.Model, item: dict[str, Any], row: Row) -> dict[str, Any]:
+        """The row's values with the stored value of each field whose cell was left blank: a
+        partial file (only some columns filled) never wipes data unless asked to."""
+        if not (row.keeps_blanks and row.blanks):
+            return item
+        kept = {
+            name: getattr(instance, name)
+            for name in self.compare
+            if self.column_of(name) in row.blanks
+        }
+        return {**item, **kept} if kept else item
+
+    def changes(self, instance: models.Model, values: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+        """(field, stored, new) for each compared field the row changes."""
+        return [
+            (name, getattr(instance, name), values[name])
+            for name in self.compare
+            if getattr(instance, name) != values[name]
+        ]
+
+    def list_create(self, report: ImportReport, row: Row, item: dict[str, Any]) -> None:
+        """List a row to create in the report (the first ROWS_SHOWN): its filled cells."""
+        values = [
+            (column.name, row.values[column.name])
+            for column in self.layout.columns
+            if column.name not in row.blanks and row.values[column.name] is not None
+        ]
+        report.add_create(row.number, self.key_value(row.key or ()), values)
+
+    def list_updates(
+        self,
+        report: ImportReport,
+        listed: list[tuple[Row, models.Model, list[tuple[str, Any, Any]]]],
+    ) -> None:
+        """List rows to update in the report (the first ROWS_SHOWN), each changed column with
+        its stored and new values; a code's stored value is shown as its code (one query per
+        reference whose stored ids are named)."""
+        room = max(0, ROWS_SHOWN - len(report.updates))
+        listed = listed[:room]
+        if not listed:
+            return
+        references = {ref.column: ref for ref in self.references}
+        codes: dict[str, dict[int, Any]] = {}
+        for column, ref in references.items():
+            ids = {
+                before
+                for _, _, changes in listed
+                for name, before, _ in changes
+                if self.column_of(name) == column and before is not None
+            }
+            if ids:
+                codes[column] = dict(
+                    ref.model._default_manager.filter(pk__in=ids).values_list("pk", ref.field)
+                )
+        for row, _, changes in listed:
+            shown = []
+            for name, before, after in changes:
+                column = self.column_of(name) or name
+                if column in references:
+                    before = codes.get(column, {}).get(before, before)
+                    after = row.values[column]
+                shown.append((column, before, after))
+            report.add_update(row.number, self.key_value(row.key or ()), shown)
 
     def on_create(self, context: WriteContext) -> dict[str, Any]:
         return {}
@@ -121,6 +198,27 @@ class Kind:
         """Set what an update changes beyond `compare` (timestamps, versions); their names."""
         return []
 
+    def record_stored_state(self, instances: list[models.Model], context: WriteContext) -> None:
+        """Before an update, give each instance that has no history row yet (created in bulk
+        without one: the demo, an older import) a row of its stored values, so the update's
+        history line shows the real before -> after, not blank -> after. One query to find
+        them (per batch of ids), one insert."""
+        missing: set[int] = set()
+        for start in range(0, len(instances), BATCH):
+            pks = [instance.pk for instance in instances[start : start + BATCH]]
+            missing |= _without_history(self.model, pks)
+        if not missing:
+            return
+        rows = [instance for instance in instances if instance.pk in missing]
+        for instance in rows:
+            # Dated when the record was made where it says so, else just before this change.
+            instance._history_date = getattr(instance, "created_at", None) or context.now
+        self.model.history.bulk_history_create(  # type: ignore[attr-defined]
+            rows, batch_size=BATCH, default_change_reason=BEFORE_HISTORY
+        )
+        for instance in rows:
+            del instance._history_date
+
     def write(
         self,
         creates: list[dict[str, Any]],
@@ -128,6 +226,8 @@ class Kind:
         context: WriteContext,
     ) -> None:
         new = [self.model(**values, **self.on_create(context)) for values in creates]
+        if self.history and updates:
+            self.record_stored_state([instance for instance, _ in updates], context)
         changed, extra = [], []
         for instance, values in updates:
             for name in self.compare:
@@ -152,6 +252,17 @@ class Kind:
             manager.bulk_create(new, batch_size=BATCH)
         if changed:
             manager.bulk_update(changed, update_fields, batch_size=BATCH)
+
+
+BEFORE_HISTORY = "Stored before the first recorded change (no history had been kept)"
+
+
+def _without_history(model: type[models.Model], pks: list[int]) -> set[int]:
+    historical = model.history.model  # type: ignore[attr-defined]
+    kept = set(
+        historical.objects.filter(id__in=pks).values_list("id", flat=True).distinct().order_by()
+    )
+    return set(pks) - kept
 
 
 # Every registered kind, and its layout, by the kind's name.

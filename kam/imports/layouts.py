@@ -26,6 +26,17 @@ class Column:
     example: Any
     help: str = ""
 
+    @property
+    def example_text(self) -> str:
+        """The example as a file writes it, in the form the importer reads (ISO dates, a
+        decimal point, a choice's stored value): the layouts page shows this."""
+        value = self.example
+        if hasattr(value, "isoformat"):
+            return value.isoformat()
+        if isinstance(value, Decimal):
+            return f"{value:f}"
+        return str(getattr(value, "value", value))
+
 
 @dataclass(frozen=True)
 class Layout:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from django.db import connection
 
 from kam.imports.engine import RowReader, WriteContext, add_duplicate
-from kam.imports.report import ImportReport
+from kam.imports.report import ROWS_SHOWN, ImportReport
 
 if TYPE_CHECKING:
     from kam.imports.kinds import Kind
@@ -38,7 +38,7 @@ def quote(name: str) -> str:
 class Merge:
     """The SQL of one kind's merge, built from its CopySpec and layout."""
 
-    def __init__(self, kind: Kind) -> None:
+    def __init__(self, kind: Kind, *, blank_clears: bool = False) -> None:
         spec = kind.copy
         assert spec is not None
         self.kind = kind
@@ -60,13 +60,30 @@ class Merge:
         self.conflict = spec.conflict
         self.on_create = spec.on_create
         self.changing = [name for name in spec.columns if name not in spec.conflict]
+        self.references = {
+            attname: references[column]
+            for attname, column in spec.columns.items()
+            if column in references
+        }
+        # A blank optional cell keeps the stored value unless blanks clear (see Kind.kept).
+        layout = {column.name: column for column in kind.layout.columns}
+        self.kept = (
+            set()
+            if blank_clears
+            else {
+                attname
+                for attname, column in spec.columns.items()
+                if not layout[column].required and attname not in self.references
+            }
+        )
 
     def _row(self, prefix: str, names: list[str]) -> str:
         return "(" + ", ".join(f"{prefix}{quote(name)}" for name in names) + ")"
 
     def _staged(self) -> str:
-        """The staged rows without errors, as the model's columns."""
+        """The staged rows without errors, as the model's columns (and their row number)."""
         values = ", ".join(f"{source} AS {quote(name)}" for name, source in self.sources.items())
+        values += ", s.row_no AS kam_row_no"
         return f"SELECT {values} FROM {STAGE} s {' '.join(self.joins)} WHERE s.ok"
 
     def _matching(self, stored: str, staged: str) -> str:
@@ -74,10 +91,46 @@ class Merge:
             f"{stored}.{quote(name)} = {staged}.{quote(name)}" for name in self.conflict
         )
 
+    def _new(self, stored: str, staged: str, name: str) -> str:
+        """The value an update writes: the staged one, or the stored one for a kept blank."""
+        if name in self.kept:
+            return f"COALESCE(NULLIF({staged}.{quote(name)}, ''), {stored}.{quote(name)})"
+        return f"{staged}.{quote(name)}"
+
     def _differs(self, stored: str, staged: str) -> str:
+        new = ", ".join(self._new(stored, staged, name) for name in self.changing)
+        return f"{self._row(stored + '.', self.changing)} IS DISTINCT FROM ({new})"
+
+    def _shown(self, alias: str, name: str) -> str:
+        """A column as the report lists it: a reference as its code."""
+        if (ref := self.references.get(name)) is None:
+            return f"{alias}.{quote(name)}"
         return (
-            f"{self._row(stored + '.', self.changing)} IS DISTINCT FROM "
-            f"{self._row(staged + '.', self.changing)}"
+            f"(SELECT r.{quote(ref.field)} FROM {quote(ref.model._meta.db_table)} r "
+            f"WHERE r.{quote(ref.model._meta.pk.column)} = {alias}.{quote(name)})"
+        )
+
+    def created_sql(self) -> str:
+        """The first rows to create, as the file has them."""
+        return (
+            f"SELECT v.kam_row_no, {', '.join(self._shown('v', n) for n in self.sources)} "
+            f"FROM ({self._staged()}) v WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {self.table} t WHERE {self._matching('t', 'v')}) "
+            f"ORDER BY v.kam_row_no LIMIT {ROWS_SHOWN}"
+        )
+
+    def updated_sql(self) -> str:
+        """The first rows to update: key, then each changing column stored and new."""
+        keys = ", ".join(f"v.{quote(name)}" for name in self.conflict)
+        pairs = ", ".join(
+            f"{self._shown('t', name)}, {self._shown('v', name)}, "
+            f"{self._new('t', 'v', name)} IS DISTINCT FROM t.{quote(name)}"
+            for name in self.changing
+        )
+        return (
+            f"SELECT v.kam_row_no, {keys}, {pairs} FROM ({self._staged()}) v "
+            f"JOIN {self.table} t ON {self._matching('t', 'v')} "
+            f"WHERE {self._differs('t', 'v')} ORDER BY v.kam_row_no LIMIT {ROWS_SHOWN}"
         )
 
     def plan_sql(self) -> str:
@@ -116,7 +169,9 @@ class Merge:
 
     def update_sql(self) -> str:
         """Update the stored rows the file changes; equal rows are left alone."""
-        updates = ", ".join(f"{quote(name)} = v.{quote(name)}" for name in self.changing)
+        updates = ", ".join(
+            f"{quote(name)} = {self._new('t', 'v', name)}" for name in self.changing
+        )
         return (
             f"UPDATE {self.table} t SET {updates} FROM ({self._staged()}) v "
             f"WHERE {self._matching('t', 'v')} AND {self._differs('t', 'v')}"
@@ -134,7 +189,7 @@ def run_copy(
     """Stage, check and (when `write` and the file has no error) merge, inside the caller's
     transaction; the staging table is dropped at the end so a caller may import again."""
     layout = kind.layout
-    merge = Merge(kind)
+    merge = Merge(kind, blank_clears=context.blank_clears)
     cells = ", ".join(f"{quote(column.name)} {column.type.sql_type}" for column in layout.columns)
     with connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
@@ -148,6 +203,7 @@ def run_copy(
         cursor.execute(f"ANALYZE {STAGE}")
         _check_references(cursor, kind, report)
         _check_duplicates(cursor, kind, report)
+        _list_rows(cursor, merge, report)
         if write and report.ok:
             params = {"actor": getattr(context.actor, "pk", None), "now": context.now}
             _merge(cursor, merge, report, params)
@@ -175,6 +231,33 @@ def _merge(cursor, merge: Merge, report: ImportReport, params: dict) -> None:
         cursor.execute(merge.update_sql())
         report.updated = cursor.rowcount
     report.unchanged = staged - report.created - report.updated
+
+
+BLANKS = (None, "")
+
+
+def _list_rows(cursor, merge: Merge, report: ImportReport) -> None:
+    """The first rows to create and to update, with the changed columns, in the report (two
+    queries, before anything is written)."""
+    kind = merge.kind
+    columns = kind.copy.columns  # type: ignore[union-attr]
+    cursor.execute(merge.created_sql())
+    names = list(merge.sources)
+    for number, *values in cursor.fetchall():
+        by_name = dict(zip(names, values, strict=True))
+        key = kind.key_value(tuple(by_name[name] for name in merge.conflict))
+        shown = [(columns[name], value) for name, value in by_name.items() if value not in BLANKS]
+        report.add_create(number, key, shown)
+    cursor.execute(merge.updated_sql())
+    width = len(merge.conflict)
+    for number, *rest in cursor.fetchall():
+        key, triples = tuple(rest[:width]), rest[width:]
+        changes = [
+            (columns[name], triples[3 * index], triples[3 * index + 1])
+            for index, name in enumerate(merge.changing)
+            if triples[3 * index + 2]
+        ]
+        report.add_update(number, kind.key_value(key), changes)
 
 
 def _flag(cursor, rows: list[int]) -> None:

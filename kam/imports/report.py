@@ -4,14 +4,30 @@ row, column, value and message. The browser, the command and the Celery task sho
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 
+from kam.formats import day
+
 # Long values are cut in the report: the row number and column already point at the cell.
 VALUE_SHOWN = 120
 NOTES_SHOWN = 100
+# Rows to create and to update listed with their values (the counts are always complete).
+ROWS_SHOWN = 100
+BLANK = "(blank)"
+
+
+def shown(value: Any) -> str:
+    """A value as the report lists it: dates in the app's format, blanks named."""
+    if value is None or value == "":
+        return BLANK
+    if isinstance(value, dt.date):
+        return day(value)
+    text = storable(str(value))
+    return text if len(text) <= VALUE_SHOWN else text[: VALUE_SHOWN - 1] + "…"
 
 
 def storable(text: str) -> str:
@@ -55,6 +71,10 @@ class ImportReport:
     # Remarks on how the file was read that are not errors (formulas read as their values).
     notes: list[str] = field(default_factory=list)
     note_count: int = 0
+    # The first ROWS_SHOWN rows to create ({row, key, values: [[column, value]]}) and to update
+    # ({row, key, changes: [[column, before, after]]}).
+    creates: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def max_errors(self) -> int:
@@ -84,6 +104,28 @@ class ImportReport:
         if self.note_count > NOTES_SHOWN:
             self.notes[NOTES_SHOWN] = f"… and {self.note_count - NOTES_SHOWN} more such rows."
 
+    def add_create(self, row: int, key: str, values: list[tuple[str, Any]]) -> None:
+        if len(self.creates) < ROWS_SHOWN:
+            self.creates.append(
+                {
+                    "row": row,
+                    "key": storable(key),
+                    "values": [[column, shown(value)] for column, value in values],
+                }
+            )
+
+    def add_update(self, row: int, key: str, changes: list[tuple[str, Any, Any]]) -> None:
+        if len(self.updates) < ROWS_SHOWN:
+            self.updates.append(
+                {
+                    "row": row,
+                    "key": storable(key),
+                    "changes": [
+                        [column, shown(before), shown(after)] for column, before, after in changes
+                    ],
+                }
+            )
+
     def reject_file(self, message: str, *, row: int | None = None, column: str = "") -> None:
         """The file itself is unusable: the report holds this one error and no counts, whatever
         rows were read before, so every path reports the same thing for the same file."""
@@ -92,6 +134,8 @@ class ImportReport:
         self.error_count = 1
         self.committed = False
         self.notes = []
+        self.creates = []
+        self.updates = []
 
     def _trim(self) -> None:
         self.errors.sort()
@@ -135,4 +179,6 @@ class ImportReport:
             "committed": self.committed,
             "errors": [error.to_dict() for error in self.errors],
             "notes": list(self.notes),
+            "creates": list(self.creates),
+            "updates": list(self.updates),
         }

@@ -139,6 +139,16 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+# One date and one date-time format across the app (3 Dec 2026, 3 Dec 2026 15:31): the locale
+# files in kam/formats/ win over Django's (whose en-gb times read "3:31 p.m."); these are the
+# same, for any locale without a file there.
+FORMAT_MODULE_PATH = ["kam.formats"]
+DATE_FORMAT = "j M Y"
+DATETIME_FORMAT = "j M Y H:i"
+TIME_FORMAT = "H:i"
+YEAR_MONTH_FORMAT = "M Y"
+SHORT_DATE_FORMAT = "j M Y"
+SHORT_DATETIME_FORMAT = "j M Y H:i"
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -20,6 +20,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from accounts.models import STAGE_ORDER, Account, Stage, User
 from accounts.runs import account_score
 from accounts.selectors.accounts import plan_team
+from kam.formats import day
 from plans.models import (
     Action,
     ActionFamily,
@@ -248,6 +249,16 @@ def _amount(value: Any) -> str:
         return str(value)
 
 
+def _day(value: str | None) -> str:
+    """A snapshot's ISO date in the app's format (as stored when not a date)."""
+    if not value:
+        return ""
+    try:
+        return day(dt.date.fromisoformat(value))
+    except (TypeError, ValueError):
+        return str(value)
+
+
 def _one_line(text: str) -> str:
     return " / ".join(line.strip() for line in (text or "").splitlines() if line.strip())
 
@@ -259,8 +270,8 @@ def snapshot_parts(snapshot: dict[str, Any]) -> list[tuple[str, str]]:
         [
             f"Title: {snapshot.get('title', '')}",
             f"Status: {_label(PlanStatus, snapshot.get('status', ''))}",
-            f"Period: {snapshot.get('period_start', '')} to {snapshot.get('period_end', '')}",
-            f"Review date: {snapshot.get('review_date', '')}",
+            f"Period: {_day(snapshot.get('period_start'))} to {_day(snapshot.get('period_end'))}",
+            f"Review date: {_day(snapshot.get('review_date'))}",
             f"Investment required: {_amount(snapshot.get('investment_budget')) or 'not set'}",
         ]
     )
@@ -276,7 +287,7 @@ def snapshot_parts(snapshot: dict[str, Any]) -> list[tuple[str, str]]:
         line = f"{_label(ObjectiveMetric, o.get('metric', ''))}: target {target}"
         if o.get("baseline_value"):
             line += f" from baseline {_amount(o['baseline_value'])}"
-        line += f" by {o.get('due_date', '')}"
+        line += f" by {_day(o.get('due_date'))}"
         if o.get("description"):
             line += f" ({_one_line(o['description'])})"
         objectives.append(line)
@@ -295,7 +306,7 @@ def snapshot_parts(snapshot: dict[str, Any]) -> list[tuple[str, str]]:
         owner = a.get("owner_name") or a.get("owner", "")
         actions.append(
             f"[{_label(ActionFamily, a.get('family', ''))}] {a.get('title', '')}: {owner}, "
-            f"due {a.get('due_date', '')}, {_label(ActionStatus, a.get('status', ''))}"
+            f"due {_day(a.get('due_date'))}, {_label(ActionStatus, a.get('status', ''))}"
         )
     parts.append(("Relationship-building actions", "\n".join(actions)))
     # Snapshots written before commitments were kept have none: an empty part, as today's
@@ -303,7 +314,7 @@ def snapshot_parts(snapshot: dict[str, Any]) -> list[tuple[str, str]]:
     promises = []
     for c in snapshot.get("commitments", []):
         if c.get("comparison") == Comparison.BY_DATE:
-            target = f"delivered by {c.get('due_date', '')}"
+            target = f"delivered by {_day(c.get('due_date'))}"
         else:
             comparison = _label(Comparison, c.get("comparison", ""))
             target = f"{comparison} {_amount(c.get('target_value'))} {c.get('unit', '')}".strip()

@@ -31,6 +31,7 @@ from django.utils import timezone
 from accounts.models import Account, User
 from kam import bounds
 from kam.errors import DomainError, InvalidInput
+from kam.formats import day
 from kam.permissions import require
 from kam.records import validated
 from plans.models import (
@@ -312,9 +313,9 @@ def measurement_validate(
     negative, a percentage is at most 100, and a one-off promise takes 1 (delivered, on the
     period end) or 0 (not yet)."""
     errors: dict[str, list[str]] = defaultdict(list)
-    for name, day in (("period_start", period_start), ("period_end", period_end)):
-        if not bounds.in_range(day):
-            errors[name].append(bounds.out_of_range_message(day))
+    for name, when in (("period_start", period_start), ("period_end", period_end)):
+        if not bounds.in_range(when):
+            errors[name].append(bounds.out_of_range_message(when))
     if period_end < period_start:
         errors["period_end"].append("The period must end on or after its start.")
     if period_end > today:
@@ -346,7 +347,7 @@ def _refuse_a_measured_period(
         return
     value = f"{existing.value.normalize():f} {commitment.unit}".strip()
     by = f" by {existing.recorded_by}" if existing.recorded_by else ""
-    when = timezone.localtime(existing.recorded_at).date().isoformat()
+    when = day(timezone.localtime(existing.recorded_at).date())
     message = (
         f"{period_label(period_start, period_end)} is measured already: {value}, recorded{by} "
         f"on {when}. A period is measured once; to correct a wrong figure, ask an administrator."
@@ -587,7 +588,7 @@ def _digest_body(actions: list[Action], commitments: list[Commitment]) -> str:
         lines.append(f"Overdue actions ({len(actions)}):")
         lines.extend(
             f"- {action.plan.account.name}: {action.title} (owner {action.owner}, "
-            f"due {action.due_date:%d %b %Y}, {action.get_status_display().lower()})"
+            f"due {day(action.due_date)}, {action.get_status_display().lower()})"
             for action in actions
         )
     if commitments:

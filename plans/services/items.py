@@ -32,6 +32,7 @@ from accounts.runs import account_score, current_run
 from kam import bounds
 from kam.diffing import normalise_text
 from kam.errors import InvalidInput
+from kam.formats import day
 from kam.permissions import require
 from kam.records import current, history_record, known_fields, validated, versioned_update
 from plans.models import (
@@ -155,7 +156,7 @@ OBJECTIVE = ItemKind(
     Objective,
     OBJECTIVE_FIELDS,
     "objective",
-    lambda o: f"Objective “{o.get_metric_display()} by {o.due_date:%d %b %Y}”",
+    lambda o: f"Objective “{o.get_metric_display()} by {day(o.due_date)}”",
     _prepare_objective,
     _check_objective,
 )

@@ -63,6 +63,7 @@ from kam import bounds
 from kam import rules as kam_rules
 from kam.diffing import normalise_text
 from kam.errors import ConflictError, DomainError, InvalidInput
+from kam.formats import day
 from kam.permissions import require
 from kam.records import (
     conflict_error,
@@ -325,7 +326,7 @@ def _check_dates(plan: Plan) -> None:
         errors["period_end"] = ["The period must end after it starts."]
     if start and review and review < start:
         errors["review_date"] = [
-            f"The review date must fall on or after the period's start, {start:%d %b %Y}."
+            f"The review date must fall on or after the period's start, {day(start)}."
         ]
     if errors:
         raise InvalidInput(errors)
@@ -771,7 +772,7 @@ def _next_period_dates(plan: Plan, due_dates: list[dt.date]) -> list[dt.date]:
     if not dates or not all(bounds.in_range(day) for day in dates):
         raise DomainError(
             "The next period's plan cannot be started: its dates would fall after "
-            f"{bounds.LATEST:%d %b %Y}, the last date KAM accepts. Correct this plan's period, "
+            f"{day(bounds.LATEST)}, the last date KAM accepts. Correct this plan's period, "
             "review date and objective due dates first."
         )
     return dates
@@ -797,7 +798,7 @@ def plan_start_next_period(*, plan: Plan, actor: User) -> Plan:
         .exclude(status=PlanStatus.ARCHIVED)
         .exists()
     ):
-        raise DomainError(f"This account already has a plan starting {start:%d %b %Y}.")
+        raise DomainError(f"This account already has a plan starting {day(start)}.")
     account = locked.account
     successor = Plan(
         account=account,

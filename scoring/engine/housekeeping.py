@@ -30,20 +30,24 @@ def chunk_bounds(chunks: int) -> list[tuple[int, int]]:
         return [(int(lo), int(hi)) for lo, hi in cursor.fetchall()]
 
 
-def snapshot_start(window: Window, *, full_history: bool) -> dt.date:
+def snapshot_start(window: Window, *, full_history: bool) -> tuple[dt.date, dt.date | None]:
     """The first quarter this run (re)computes snapshots for: normally the recent window; the
     first quarter with any data (from kam.bounds.EARLIEST on) when asked for, or when older
-    quarters have never been snapshotted yet (first run, history imported later). One query."""
+    quarters have never been snapshotted yet (first run, history imported later). With it, the
+    first day of business data (a sales line or an activity; None without any): the quarter
+    that contains it has only part of its months of data when that day is not in its first
+    month (see scoring/quarters.py). One query."""
     firsts = _first_dates()
     data_start = min((day for day in firsts[:3] if day is not None), default=None)
+    business_from = min((day for day in firsts[:2] if day is not None), default=None)
     recent = window.snapshot_recent_start
     if data_start is None:
-        return recent
+        return recent, business_from
     data_quarter = quarter_start(data_start)
     first_snapshot = firsts[3]
     if full_history or first_snapshot is None or first_snapshot > data_quarter:
-        return min(data_quarter, recent)
-    return recent
+        return min(data_quarter, recent), business_from
+    return recent, business_from
 
 
 def _first_dates() -> tuple:

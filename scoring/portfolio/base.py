@@ -10,8 +10,10 @@ from decimal import Decimal
 from django.db.models import (
     Q,
 )
+from django.utils.text import capfirst
 
 from accounts.models import AccountStatus
+from kam.formats import last_12_months, month
 
 KEY = AccountStatus.KEY.value
 
@@ -68,10 +70,19 @@ class Period:
     start: dt.date
     end: dt.date
     label: str
+    trailing: bool = False  # the last 12 months (its label says its months)
 
     @property
     def last_day(self) -> dt.date:
         return self.end - dt.timedelta(days=1)
+
+    @property
+    def described(self) -> str:
+        """The period with its months: "Last 12 months (Aug 2025 - Jul 2026)", "2025 (Jan 2025 -
+        Dec 2025)"."""
+        if self.trailing:
+            return self.label
+        return f"{self.label} ({month(self.start)} - {month(self.last_day)})"
 
     @property
     def trend_quarters(self) -> list[dt.date]:
@@ -100,7 +111,7 @@ def period_choices(
     data (`data_years`: the first and last year with any, None for none): a year without
     data would show empty charts."""
     first, last = data_years or (today.year, today.year - 1)
-    return [(TRAILING, "Last 12 months")] + [
+    return [(TRAILING, resolve_period(TRAILING, today=today).label)] + [
         (str(year), str(year))
         for year in range(today.year - 1, today.year - 1 - years, -1)
         if first <= year <= last
@@ -113,4 +124,5 @@ def resolve_period(value: str | None, *, today: dt.date) -> Period:
         year = int(value)
         return Period(dt.date(year, 1, 1), dt.date(year + 1, 1, 1), value)
     end = add_months(today, 1)
-    return Period(add_months(end, -12), end, "Last 12 months")
+    start = add_months(end, -12)
+    return Period(start, end, capfirst(last_12_months(start, end)), trailing=True)

@@ -32,6 +32,7 @@ from accounts.models import STAGE_ORDER, AccountStatus, Quadrant, Stage, StageCh
 from scoring.models import AccountScore, MetricSnapshot, ScoringRun
 from scoring.portfolio.base import CURVE_POINTS, KEY, MATRIX_MAX_BUBBLES, Period, Scope, add_months
 from scoring.portfolio.tiles import account_census, scores_in_scope, share
+from scoring.quarters import quarters as quarters_shown
 
 MATRIX_FIELDS = (
     "account_id",
@@ -245,8 +246,12 @@ TREND_COLUMNS = {
 }
 
 
-def effectiveness_trends(scope: Scope, period: Period) -> dict[str, Any]:
-    """Quarterly effectiveness of key accounts against the others over three years. One query.
+def effectiveness_trends(
+    scope: Scope, period: Period, run: ScoringRun | None = None
+) -> dict[str, Any]:
+    """Quarterly effectiveness of key accounts against the others over three years, each
+    quarter a `scoring.quarters.Quarter` (partial ones marked, from the run's first day of
+    data). One query.
 
     Revenue is per account (the two groups differ in size), margin and cost to serve are
     ratios of sums (revenue-weighted), share of wallet, satisfaction and retention are means
@@ -294,4 +299,4 @@ def effectiveness_trends(scope: Scope, period: Period) -> dict[str, Any]:
                 if all(value is None for value in values)
             ],
         }
-    return {"quarters": quarters, "series": series}
+    return {"quarters": quarters_shown(quarters, run), "series": series}

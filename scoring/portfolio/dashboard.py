@@ -28,11 +28,11 @@ from scoring.portfolio.tiles import (
     portfolio_size_guardrail,
     run_figures,
 )
+from scoring.portfolio.top_n import top_n_check
 from scoring.portfolio.warnings import (
     Bounded,
     WarningGroup,
     build_warnings,
-    misclassified,
     no_current_plan,
     revenue_falls,
     spend_below_revenue,
@@ -44,7 +44,6 @@ class RunResults:
     """What the dashboard reads from one finished run: it never changes, so it is cached."""
 
     figures: RunFigures
-    misclassified: Bounded
     revenue_falls: Bounded
     spend_below_revenue: Bounded  # the data-quality tile
     matrix: list[dict[str, Any]]
@@ -54,7 +53,7 @@ class RunResults:
 
 
 # Bump when RunResults or what it holds changes shape, so no stale pickle is read back.
-RESULTS_CACHE_VERSION = 3
+RESULTS_CACHE_VERSION = 5
 RESULTS_CACHE_SECONDS = 24 * 60 * 60
 
 
@@ -67,11 +66,10 @@ def run_results_cache_key(run: ScoringRun, scope: Scope, period: Period) -> str:
 
 
 def compute_run_results(run: ScoringRun, scope: Scope, period: Period) -> RunResults:
-    """Nine queries over the run's scores and the quarterly snapshots."""
+    """Eight queries over the run's scores and the quarterly snapshots."""
     figures = run_figures(run, scope)
     return RunResults(
         figures=figures,
-        misclassified=misclassified(run, scope),
         revenue_falls=revenue_falls(run, scope),
         spend_below_revenue=spend_below_revenue(run, scope),
         matrix=matrix_bubbles(run, scope),
@@ -86,7 +84,7 @@ def compute_run_results(run: ScoringRun, scope: Scope, period: Period) -> RunRes
         pareto=cumulative_curve(
             run, scope, field_name="revenue", n=figures.accounts, total=figures.revenue
         ),
-        trends=effectiveness_trends(scope, period),
+        trends=effectiveness_trends(scope, period, run),
     )
 
 
@@ -156,6 +154,8 @@ def portfolio_dashboard(
     guardrail = portfolio_size_guardrail(counts.key_all)
     loads = kam_loads(scope)
     results = run_results(run, scope, period) if run is not None else None
+    # Live (designations since the run count at once): two queries.
+    movers = top_n_check(run, scope, counts.key_all) if run is not None else None
     return Dashboard(
         scope=scope,
         period=period,
@@ -165,13 +165,13 @@ def portfolio_dashboard(
         loads=loads,
         stages=stages,
         movements=stage_movements(scope, period),
-        trends=results.trends if results else effectiveness_trends(scope, period),
+        trends=results.trends if results else effectiveness_trends(scope, period, run),
         overdue=overdue(scope, today),
         waiting=waiting_for_approval(scope),
         warnings=build_warnings(
             guardrail=guardrail,
             loads=loads,
-            misclassified_rows=results.misclassified if results else None,
+            top_n=movers,
             fall_rows=results.revenue_falls if results else None,
             run_accounts=results.figures.run_accounts if results else 0,
             no_plan_rows=no_current_plan(scope),

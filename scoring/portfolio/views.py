@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import Account
+from accounts.models import Account, AccountStatus, Quadrant, Stage
 from accounts.services import account_designate
 from kam.editing import call_service
 from kam.errors import DomainError
@@ -36,11 +36,11 @@ from scoring.forms import (
 from scoring.models import ScoringRun
 from scoring.portfolio import base, charts, overdue, tiles
 from scoring.portfolio import dashboard as dashboard_portfolio
-from scoring.portfolio.warnings import every_warning
+from scoring.portfolio.warnings import KIND_LABELS, every_warning
+from scoring.quarters import Quarter
 from scoring.selectors import current_run
 
-# Accounts listed as entering or leaving in the what-if (the counts are always complete).
-PREVIEW_ROWS = 100
+PREVIEW_ROWS = workbench.PREVIEW_ROWS
 # The id placeholder of the account URL pattern handed to the charts' script.
 ACCOUNT_ID_PLACEHOLDER = 987654321
 
@@ -103,7 +103,8 @@ def chart_payload(board: dashboard_portfolio.Dashboard) -> dict[str, Any]:
             "down": [m["down"] for m in board.movements["months"]],
         },
         "trends": {
-            "labels": [quarter_label(q) for q in board.trends["quarters"]],
+            "labels": [quarter.shown for quarter in board.trends["quarters"]],
+            "partial": [quarter.partial for quarter in board.trends["quarters"]],
             "series": board.trends["series"],
         },
         "overdue": {
@@ -115,10 +116,6 @@ def chart_payload(board: dashboard_portfolio.Dashboard) -> dict[str, Any]:
             ],
         },
     }
-
-
-def quarter_label(day: dt.date) -> str:
-    return f"{day.year} Q{(day.month - 1) // 3 + 1}"
 
 
 @require_GET
@@ -134,7 +131,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
     trend_rows = [
         {
-            "quarter": quarter_label(quarter),
+            "quarter": quarter.shown,
+            "partial": quarter.partial,
             "values": [
                 (series["key"][index], series["other"][index])
                 for series in board.trends["series"].values()
@@ -174,9 +172,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 CHUNK = 2000
 
 
+# The matrix download names status, stage and quadrant by their labels, as the page does.
+MATRIX_LABELS = {
+    charts.MATRIX_FIELDS.index("status"): dict(AccountStatus.choices),
+    charts.MATRIX_FIELDS.index("stage"): dict(Stage.choices),
+    charts.MATRIX_FIELDS.index("quadrant"): dict(Quadrant.choices),
+}
+
+
 def _matrix_rows(run: ScoringRun, scope: base.Scope) -> Iterator[list[Any]]:
     rows = charts.matrix_scores(run, scope).values_list(*charts.MATRIX_FIELDS)
-    yield from (list(row) for row in rows.iterator(chunk_size=CHUNK))
+    for row in rows.iterator(chunk_size=CHUNK):
+        values = list(row)
+        for index, labels in MATRIX_LABELS.items():
+            values[index] = labels.get(values[index], values[index] or "")
+        yield values
 
 
 def _curve_rows(run: ScoringRun, scope: base.Scope, field_name: str) -> Iterator[list[Any]]:
@@ -203,7 +213,13 @@ def _curve_rows(run: ScoringRun, scope: base.Scope, field_name: str) -> Iterator
 def _warning_rows(run: ScoringRun | None, scope: base.Scope) -> Iterator[list[Any]]:
     for kind, level, warning in every_warning(run, scope, chunk_size=CHUNK):
         account_id = "" if warning.account_id is None else warning.account_id
-        yield [kind, level, account_id, warning.account_name, warning.detail]
+        yield [
+            KIND_LABELS[kind],
+            level.capitalize(),
+            account_id,
+            warning.account_name,
+            warning.detail,
+        ]
 
 
 def _overdue_rows(scope: base.Scope, today: dt.date) -> Iterator[list[Any]]:
@@ -262,11 +278,11 @@ GROUPS = ("key", "other")  # key accounts against the others
 
 
 def _trend_rows(run: Run, scope: base.Scope, period: base.Period) -> Rows:
-    trends = charts.effectiveness_trends(scope, period)
+    trends = charts.effectiveness_trends(scope, period, run)
     series = trends["series"]
 
-    def line(index: int, quarter: dt.date) -> list[Any]:
-        row: list[Any] = [quarter_label(quarter)]
+    def line(index: int, quarter: Quarter) -> list[Any]:
+        row: list[Any] = [quarter.label, quarter.months]
         for metric, _ in charts.TREND_METRICS:
             for group in GROUPS:
                 value = series[metric][group][index]
@@ -326,6 +342,7 @@ EXPORTS: dict[str, Download] = {
     "effectiveness": Download(
         (
             "quarter",
+            "months_of_data",
             *(f"{metric}_{group}" for metric, _ in charts.TREND_METRICS for group in GROUPS),
         ),
         _trend_rows,

@@ -1,5 +1,6 @@
-"""The dashboard's warnings: guardrails broken, misclassified accounts, overloaded KAMs, key
-accounts whose revenue fell and key accounts without a current plan."""
+"""The dashboard's warnings: guardrails broken, overloaded KAMs, accounts on the wrong side of
+the top N (N = the key accounts now: see top_n.py), key accounts whose revenue fell and key
+accounts without a current plan."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ from scoring.portfolio.tiles import (
     run_figures,
     scores_in_scope,
 )
+from scoring.portfolio.top_n import Mover, TopN, every_mover
 
 
 @dataclass(frozen=True)
@@ -59,16 +61,6 @@ SCORE_ROW_FIELDS = (
     "revenue",
     "revenue_prev",
 )
-
-
-def misclassified_scores(run: ScoringRun, scope: Scope) -> QuerySet[AccountScore]:
-    """Accounts the run flagged: key accounts ranked in the bottom half, others in the top
-    decile (the rule lives in the scoring engine), best rank first."""
-    return scores_in_scope(run, scope).filter(is_misclassified=True).order_by("rank", "account_id")
-
-
-def misclassified(run: ScoringRun, scope: Scope) -> Bounded:
-    return bounded(misclassified_scores(run, scope), SCORE_ROW_FIELDS)
 
 
 def revenue_fall_condition() -> Q:
@@ -148,7 +140,7 @@ class PortfolioWarning:
 class WarningGroup:
     """Warnings of one kind; `total` counts them all when only the first are listed."""
 
-    kind: str  # guardrail, kam_load, misclassified, revenue_fall, no_plan
+    kind: str  # guardrail, kam_load, would_enter, would_leave, revenue_fall, no_plan
     title: str
     level: str  # "warning" or "danger"
     warnings: list[PortfolioWarning]
@@ -158,15 +150,32 @@ class WarningGroup:
 # Each kind's rule is its queryset or flag above; its wording is the function below. The
 # dashboard lists the first of each kind, the warnings download every one, in the same words.
 KAM_LOAD_TITLE = f"KAMs with more than {KAM_MAX_KEY_ACCOUNTS} key accounts"
-MISCLASSIFIED_TITLE = "Misclassified: key accounts in the bottom half, others in the top decile"
 REVENUE_FALL_TITLE = "Key accounts whose revenue fell more than 15% year on year"
 NO_PLAN_TITLE = "Key accounts without a current plan"
+# How the warnings download names each kind.
+KIND_LABELS = {
+    "guardrail": "Portfolio size",
+    "kam_load": "KAM load",
+    "would_enter": "Would enter the top N",
+    "would_leave": "Would leave the top N",
+    "revenue_fall": "Revenue fall",
+    "no_plan": "No current plan",
+}
 LEVELS = {
     "kam_load": "warning",
-    "misclassified": "warning",
+    "would_enter": "warning",
+    "would_leave": "warning",
     "revenue_fall": "danger",
     "no_plan": "warning",
 }
+
+
+def would_enter_title(n: int) -> str:
+    return f"Not key accounts, but in the top {n} by score (N = {n} key accounts): would enter"
+
+
+def would_leave_title(n: int) -> str:
+    return f"Key accounts ranked below the top {n} by score: would leave"
 
 
 def kam_load_warning(load: KamLoad) -> PortfolioWarning:
@@ -175,14 +184,11 @@ def kam_load_warning(load: KamLoad) -> PortfolioWarning:
     )
 
 
-def misclassified_warning(row: dict[str, Any], run_accounts: int) -> PortfolioWarning:
-    if row["status"] == KEY:
-        text = "key account in the bottom half of scores"
-    else:
-        text = "not a key account, but in the top decile of scores"
-    return PortfolioWarning(
-        f"{text} (rank {row['rank']} of {run_accounts}).", row["account_id"], row["account__name"]
-    )
+def mover_warning(mover: Mover, run_accounts: int) -> PortfolioWarning:
+    """An account on the wrong side of the top N, with why: score, rank and its drivers."""
+    text = "key account" if mover.is_key else "not a key account"
+    why = mover.why.replace(f"rank {mover.rank}", f"rank {mover.rank} of {run_accounts}", 1)
+    return PortfolioWarning(f"{text}, {why}.", mover.account_id, mover.name)
 
 
 def revenue_fall_warning(row: dict[str, Any]) -> PortfolioWarning:
@@ -204,7 +210,7 @@ def build_warnings(
     *,
     guardrail: Guardrail,
     loads: list[KamLoad],
-    misclassified_rows: Bounded | None,
+    top_n: TopN | None,
     fall_rows: Bounded | None,
     run_accounts: int,
     no_plan_rows: Bounded,
@@ -221,15 +227,25 @@ def build_warnings(
             int(guardrail.broken),
         ),
         WarningGroup("kam_load", KAM_LOAD_TITLE, LEVELS["kam_load"], overloaded, len(overloaded)),
-        WarningGroup(
-            "misclassified",
-            MISCLASSIFIED_TITLE,
-            LEVELS["misclassified"],
+        *(
             [
-                misclassified_warning(row, run_accounts)
-                for row in (misclassified_rows.rows if misclassified_rows else [])
-            ],
-            misclassified_rows.total if misclassified_rows else 0,
+                WarningGroup(
+                    "would_enter",
+                    would_enter_title(top_n.n),
+                    LEVELS["would_enter"],
+                    [mover_warning(mover, run_accounts) for mover in top_n.entering],
+                    top_n.entering_total,
+                ),
+                WarningGroup(
+                    "would_leave",
+                    would_leave_title(top_n.n),
+                    LEVELS["would_leave"],
+                    [mover_warning(mover, run_accounts) for mover in top_n.leaving],
+                    top_n.leaving_total,
+                ),
+            ]
+            if top_n
+            else []
         ),
         WarningGroup(
             "revenue_fall",
@@ -254,7 +270,8 @@ def every_warning(
 ) -> Iterator[tuple[str, str, PortfolioWarning]]:
     """Every warning the dashboard lists the first of, as (kind, level, warning), read in
     chunks: the download. Without a run only the guardrail and the KAM loads."""
-    guardrail = portfolio_size_guardrail(account_counts(scope).key_all)
+    key_all = account_counts(scope).key_all
+    guardrail = portfolio_size_guardrail(key_all)
     if guardrail.broken:
         yield "guardrail", guardrail.level, PortfolioWarning(guardrail.message)
     for load in kam_loads(scope):
@@ -265,8 +282,8 @@ def every_warning(
     if run is None:
         return
     run_accounts = run_figures(run, scope).run_accounts
-    rows = misclassified_scores(run, scope).values(*SCORE_ROW_FIELDS).iterator(chunk_size)
-    for row in rows:
-        yield "misclassified", LEVELS["misclassified"], misclassified_warning(row, run_accounts)
+    for mover in every_mover(run, scope, key_all, chunk_size=chunk_size):
+        kind = "would_leave" if mover.is_key else "would_enter"
+        yield kind, LEVELS[kind], mover_warning(mover, run_accounts)
     for row in revenue_fall_scores(run, scope).values(*SCORE_ROW_FIELDS).iterator(chunk_size):
         yield "revenue_fall", LEVELS["revenue_fall"], revenue_fall_warning(row)

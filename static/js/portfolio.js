@@ -239,9 +239,26 @@
   /* Key accounts against the others per quarter; the Y axis starts at zero (never zoomed). */
   function trend(canvas) {
     var series = data.trends.series[canvas.dataset.metric];
+    var partial = data.trends.partial || [];
+    /* A partial quarter (fewer than three months of data): a hollow point and a dashed line to
+     * it, so it never reads as a full quarter (its label says "partial" too). */
+    function line(label, values, colour) {
+      return {
+        label: label,
+        data: values,
+        borderColor: colour,
+        backgroundColor: colour,
+        pointBackgroundColor: partial.map(function (p) { return p ? "#fff" : colour; }),
+        segment: {
+          borderDash: function (ctx) {
+            return partial[ctx.p0DataIndex] || partial[ctx.p1DataIndex] ? [4, 4] : undefined;
+          }
+        }
+      };
+    }
     var datasets = [
-      { label: "Key accounts", data: series.key, borderColor: KEY_COLOUR, backgroundColor: KEY_COLOUR },
-      { label: "Other accounts", data: series.other, borderColor: OTHER_COLOUR, backgroundColor: OTHER_COLOUR }
+      line("Key accounts", series.key, KEY_COLOUR),
+      line("Other accounts", series.other, OTHER_COLOUR)
     ].filter(function (dataset) {
       return hasData(dataset.data);
     });

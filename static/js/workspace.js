@@ -18,6 +18,7 @@
     return;
   }
   var data = JSON.parse(source.textContent);
+  var partial = data.partial || [];
   var COLOURS = ["#0d6efd", "#dc3545", "#198754", "#6f42c1"];
   var number = new Intl.NumberFormat(document.documentElement.lang || "en", {
     maximumFractionDigits: 1
@@ -38,12 +39,21 @@
         // A series without a single value is not drawn, so the legend never names it.
         datasets: chart.series
           .map(function (series, index) {
+            var colour = COLOURS[index % COLOURS.length];
             return {
               label: series.label,
               data: series.data,
-              borderColor: COLOURS[index % COLOURS.length],
-              backgroundColor: COLOURS[index % COLOURS.length],
-              spanGaps: true
+              borderColor: colour,
+              backgroundColor: colour,
+              spanGaps: true,
+              // A partial quarter (fewer than three months of data): a hollow point, and the
+              // line to it dashed, so it never reads as a full quarter.
+              pointBackgroundColor: partial.map(function (p) { return p ? "#fff" : colour; }),
+              segment: {
+                borderDash: function (ctx) {
+                  return partial[ctx.p0DataIndex] || partial[ctx.p1DataIndex] ? [4, 4] : undefined;
+                }
+              }
             };
           })
           .filter(function (dataset) {

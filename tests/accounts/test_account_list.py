@@ -260,7 +260,7 @@ def test_sorted_column_header_carries_aria_sort_and_reverses_on_click(client, di
 
     html = get(client, director, ordering="-revenue", industry="Automotive").content.decode()
 
-    assert sorted_headers(html) == [("descending", "T12M revenue")]
+    assert sorted_headers(html) == [("descending", "Revenue, last 12 months")]
     assert 'href="?ordering=revenue&amp;industry=Automotive"' in html
 
 
@@ -348,7 +348,7 @@ def test_operations_list_carries_no_scores(client, operations):
 
     assert names_on_page(response) == ["Scored account"]  # the quadrant filter does not exist
     assert "777,777.00" not in html
-    assert "T12M revenue" not in html
+    assert "Revenue, last 12 months" not in html
     assert "quadrant-star" not in html
     assert "quadrant" not in response.context["filter"].form.fields
     assert "ordering" in response.context["filter"].form.errors

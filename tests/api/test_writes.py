@@ -52,6 +52,21 @@ def test_a_changed_sales_line_is_updated_by_its_key(world, api):
     assert SalesLine.objects.get(erp_document="INV-2026-0042").revenue == Decimal("1300.00")
 
 
+def test_a_blank_product_category_keeps_the_stored_one_unless_blank_clears(world, api):
+    client = api("admin")
+    url = reverse("api:salesline-list")
+    client.post(url, {"lines": [line(world, 1)]}, format="json")
+    blank = {"lines": [line(world, 1, product_category="", revenue="1300.00")]}
+
+    assert client.post(url, blank, format="json").json()["updated"] == 1
+    stored = SalesLine.objects.get(erp_document="INV-2026-0042")
+    assert (stored.product_category, stored.revenue) == ("Fasteners, stainless", Decimal("1300"))
+
+    response = client.post(url, {**blank, "blank_clears": True}, format="json")
+    assert response.json()["updated"] == 1
+    assert SalesLine.objects.get(erp_document="INV-2026-0042").product_category == ""
+
+
 def test_one_bad_line_writes_no_line_and_is_reported_on_its_index(world, api):
     before = SalesLine.objects.count()
     body = {"lines": [line(world, 1), line(world, 1), line(world, 3, date="2026-13-01")]}

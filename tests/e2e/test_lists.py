@@ -52,8 +52,8 @@ def test_a_kam_filters_sorts_and_downloads_scores_and_actions(page):
     table = page.locator("table.score-list")
     expect(table).to_contain_text("Kira Customer 1")
     expect(table).not_to_contain_text("Olaf Customer")
-    page.get_by_role("link", name=re.compile(r"^T12M revenue")).click()
-    header = table.locator("th", has_text="T12M revenue")
+    page.get_by_role("link", name=re.compile(r"^Revenue, last 12 months")).click()
+    header = table.locator("th", has_text="Revenue, last 12 months")
     expect(header).to_have_attribute("aria-sort", re.compile(r"ascending|descending"))
     # revenue: Customer 2 100,000 < Customer 3 200,000 < Customer 1 300,000
     order = ["Kira Customer 2", "Kira Customer 3", "Kira Customer 1"]

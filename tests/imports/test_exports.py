@@ -153,7 +153,7 @@ def test_the_portfolio_export_has_one_row_per_account_with_the_current_runs_figu
 
     assert {code: row["Name"] for code, row in rows.items()} == {"A1": "Alpha", "B1": "'=Beta"}
     alpha_row, beta_row = rows["A1"], rows["B1"]
-    assert (alpha_row["Rank"], alpha_row["Revenue (T12M)"], alpha_row["Net profit"]) == (
+    assert (alpha_row["Rank"], alpha_row["Revenue, last 12 months"], alpha_row["Net profit"]) == (
         "1",
         "1000000.00",
         "-2500.50",
@@ -173,7 +173,7 @@ def test_before_the_first_run_the_portfolio_export_has_empty_figures(client, dir
     client.force_login(director)
     rows = portfolio_csv(client)
     assert len(rows) == 2
-    assert {row["Revenue (T12M)"] for row in rows} == {""}
+    assert {row["Revenue, last 12 months"] for row in rows} == {""}
     assert {row["Quadrant"] for row in rows} == {""}
 
 

@@ -54,9 +54,10 @@ def test_a_customer_update_keeps_status_kam_and_stage(director, kam):
 
     assert counts(report) == (1, 0, 1, 0, 0)
     account.refresh_from_db()
+    # A blank optional cell keeps the stored value (the default; see test_partial_files.py).
     assert (account.name, account.industry, account.status, account.kam) == (
         "Alpha GmbH",
-        "",
+        "Old",
         AccountStatus.KEY,
         kam,
     )

@@ -50,6 +50,7 @@ def pages(job_pk: int) -> list[tuple[str, str]]:
         ("get", reverse("imports:job", args=[job_pk])),
         ("get", reverse("imports:job_progress", args=[job_pk])),
         ("post", reverse("imports:job_commit", args=[job_pk])),
+        ("get", reverse("imports:job_errors", args=[job_pk])),
     ]
 
 

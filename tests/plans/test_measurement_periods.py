@@ -20,7 +20,7 @@ TODAY = dt.date(2026, 11, 15)
 OCTOBER = {"period_start": dt.date(2026, 10, 1), "period_end": dt.date(2026, 10, 31)}
 REFUSAL = (
     "1 Oct 2026 to 31 Oct 2026 is measured already: 99.5 %, recorded by Olga Berg on "
-    "2026-11-02. A period is measured once; to correct a wrong figure, ask an administrator."
+    "2 Nov 2026. A period is measured once; to correct a wrong figure, ask an administrator."
 )
 
 

@@ -547,7 +547,7 @@ def test_a_review_date_before_the_period_starts_is_refused(key_account, kam, pla
             review_date=dt.date(2026, 12, 31),
         )
     assert refused.value.errors == {
-        "review_date": ["The review date must fall on or after the period's start, 01 Jan 2027."]
+        "review_date": ["The review date must fall on or after the period's start, 1 Jan 2027."]
     }
     with pytest.raises(InvalidInput, match="on or after the period's start"):
         plans_services.plan_update(

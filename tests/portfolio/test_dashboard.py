@@ -140,7 +140,7 @@ def test_a_segment_without_a_profitable_account_says_so(client, director):
     assert "No account in it makes a profit." in response.content.decode()
 
 
-def test_warnings_name_the_guardrail_misclassified_accounts_and_revenue_falls(
+def test_warnings_name_the_guardrail_the_top_n_movers_and_revenue_falls(
     client, director, four_accounts
 ):
     client.force_login(director)
@@ -149,19 +149,17 @@ def test_warnings_name_the_guardrail_misclassified_accounts_and_revenue_falls(
 
     groups = {group.kind: group for group in response.context["board"].warnings}
     # (the key accounts have no plans: no_plan, tested below)
-    assert set(groups) == {"guardrail", "misclassified", "revenue_fall", "no_plan"}
+    assert set(groups) == {"guardrail", "would_enter", "would_leave", "revenue_fall", "no_plan"}
     assert groups["guardrail"].level == "danger"
     assert "below the outer limit of 5" in groups["guardrail"].warnings[0].message
-    # Flagged by the run, best rank first.
-    assert [w.account_id for w in groups["misclassified"].warnings] == [
-        four_accounts["gamma"].pk,
-        four_accounts["beta"].pk,
-    ]
+    # Two key accounts, so N = 2: Gamma (rank 1) is in the top 2, Beta (rank 3) is not.
+    assert [w.account_id for w in groups["would_enter"].warnings] == [four_accounts["gamma"].pk]
+    assert [w.account_id for w in groups["would_leave"].warnings] == [four_accounts["beta"].pk]
     # Beta: 200 against 250 is down 20%; Alpha: 600 against 650 is down 7.7%.
     assert [w.account_id for w in groups["revenue_fall"].warnings] == [four_accounts["beta"].pk]
     html = response.content.decode()
     assert "Beta: revenue down 20.0% on the previous 12 months." in html
-    assert "Gamma: not a key account, but in the top decile of scores (rank 1 of 4)." in html
+    assert "Gamma: not a key account, score 50.00, rank 1 of 4." in html
 
 
 def test_the_data_quality_tile_lists_category_spends_below_our_revenue(
@@ -358,7 +356,7 @@ def test_the_period_offers_only_years_with_data(client, director, kam):
     assert [value for value, _ in period.choices] == ["t12m", "2025", "2024"]
     # a year without data is refused like any unknown choice: the last 12 months are shown
     response = client.get(DASHBOARD, {"period": "2023"})
-    assert response.context["board"].period.label == "Last 12 months"
+    assert response.context["board"].period.trailing
     assert "period" in response.context["filter"].form.errors
 
 
@@ -368,7 +366,8 @@ def test_every_tile_that_ignores_the_period_says_its_window(client, director, fo
     html = client.get(DASHBOARD, {"period": "2025"}).content.decode()
 
     run_window = (
-        "Trailing 12 months to 30 Jun 2026 (the scoring run): the period does not change it."
+        # The run's as-of date is 30 Jun 2026: its last 12 complete months are Jun 2025 - May 2026.
+        "Last 12 months (Jun 2025 - May 2026), from the scoring run: the period does not change it."
     )
     live_window = "As of today: the period does not change it."
     # three share tiles, concentration, data quality, matrix, whale and Pareto curves
@@ -377,8 +376,9 @@ def test_every_tile_that_ignores_the_period_says_its_window(client, director, fo
     assert html.count(live_window) == 5
     assert "Every other tile and chart says its own window." in html
     assert (
-        "Misclassified accounts and revenue falls: trailing 12 months to 30 Jun 2026 (the "
-        "scoring run); the size guardrail and KAM loads: as of today." in html
+        "Would enter or leave the top N: the scoring run's ranks (30 Jun 2026) against the key "
+        "accounts as of today; revenue falls: the last 12 months (Jun 2025 - May 2026), from the "
+        "scoring run; the size guardrail and KAM loads: as of today." in html
     )
 
 
@@ -405,8 +405,8 @@ def test_effectiveness_trends_compare_key_accounts_with_the_others(client, direc
 
     trends = client.get(DASHBOARD).context["board"].trends
 
-    assert trends["quarters"][0] == dt.date(2023, 7, 1)
-    assert trends["quarters"][-1] == quarter
+    assert trends["quarters"][0].start == dt.date(2023, 7, 1)
+    assert trends["quarters"][-1].start == quarter
     series = trends["series"]
     assert series["revenue_per_account"]["key"][-1] == 1000.0
     assert series["revenue_per_account"]["other"][-1] == 200.0  # (300 + 100) / 2
@@ -498,9 +498,11 @@ def _seed(count: int, kam) -> None:
     rows, and most sections have more rows than they list."""
     run = make_run()
     accounts = bulk_accounts(count)
-    for account in accounts[:6]:
+    # Six key accounts (N = 6), three of them ranked last: three others would enter the top 6.
+    key = accounts[:3] + accounts[-3:]
+    for account in key:
         account.status, account.kam = AccountStatus.KEY, kam
-    type(accounts[0]).objects.bulk_update(accounts[:6], ["status", "kam"])
+    type(accounts[0]).objects.bulk_update(key, ["status", "kam"])
     AccountScore.objects.bulk_create(
         score(run, account, rank=i + 1, revenue=10_000 - i, revenue_prev=20_000,
               net_profit=500 - i, is_pareto=i < count // 5, is_4x=i < 3,
@@ -525,15 +527,15 @@ def _seed(count: int, kam) -> None:
 # On every request: session and user (2), the user's groups for the role check (1), current
 # run (1), account counts and stages (1), KAM loads (1), stage movements (1), overdue plans,
 # actions, commitments (3), plans waiting for approval (1), key accounts without a current plan
-# (1), the navigation's unread notification count (1).
-LIVE_QUERIES = 13
+# (1), the navigation's unread notification count (1), the accounts on the wrong side of the
+# top N (1) and their criteria (1).
+LIVE_QUERIES = 15
 # Cached for a few minutes: the filters' industries, regions and KAMs (3), and the years with
 # data the period offers (1).
 FACET_QUERIES = 4
-# Once per run and filters, then cached: run sums (1), top ten (1), misclassified (1), revenue
-# falls (1), category spend below revenue (1), matrix (1), whale and Pareto curves (2),
-# trends (1).
-RESULT_QUERIES = 9
+# Once per run and filters, then cached: run sums (1), top ten (1), revenue falls (1), category
+# spend below revenue (1), matrix (1), whale and Pareto curves (2), trends (1).
+RESULT_QUERIES = 8
 DASHBOARD_QUERIES = LIVE_QUERIES + FACET_QUERIES + RESULT_QUERIES
 
 

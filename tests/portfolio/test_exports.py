@@ -31,8 +31,8 @@ def scored(kam):
     plain = factories.AccountFactory(name="Plain Ltd", industry="Chemicals")
     AccountScore.objects.bulk_create(
         [
-            score(run, key, rank=1, revenue=600, net_profit=100),
-            score(run, formula, rank=2, revenue=300, net_profit=-40, is_misclassified=True),
+            score(run, key, rank=2, revenue=600, net_profit=100),
+            score(run, formula, rank=1, revenue=300, net_profit=-40, is_misclassified=True),
             score(run, plain, rank=3, revenue=100, net_profit=20),
         ]
     )
@@ -75,8 +75,9 @@ def test_warnings_csv_lists_every_warning(client, director, scored):
     rows = download(client, "warnings")
 
     kinds = [(row[0], row[3]) for row in rows[1:]]
-    assert ("guardrail", "") in kinds
-    assert ("misclassified", '\'=HYPERLINK("http://evil")') in kinds
+    assert ("Portfolio size", "") in kinds
+    # One key account (N = 1): the account ranked first would enter the top 1.
+    assert ("Would enter the top N", '\'=HYPERLINK("http://evil")') in kinds
 
 
 @pytest.mark.parametrize("name", EXPORTS)

@@ -364,7 +364,7 @@ def test_sort_by_kam_puts_accounts_without_one_last(client, director, portfolio,
 
 def test_sorted_header_carries_aria_sort_and_keeps_the_filters(client, director, portfolio):
     html = get(client, director, ordering="-revenue", industry="Food").content.decode()
-    assert sorted_headers(html) == [("descending", "T12M revenue")]
+    assert sorted_headers(html) == [("descending", "Revenue, last 12 months")]
     assert 'href="?ordering=revenue&amp;industry=Food"' in html
 
 
@@ -419,7 +419,7 @@ def test_csv_has_what_is_filtered_with_each_criterion_explained(client, director
     assert own_row["ERP code"] == "K1"
     assert own_row["Status"] == "Key account"
     assert own_row["Quadrant"] == "Status"
-    assert own_row["T12M revenue"] == "500.00"
+    assert own_row["Revenue, last 12 months"] == "500.00"
     assert own_row["Attractiveness"] == "40.00"
     assert own_row["Pareto (80% of revenue)"] == "true"
     assert own_row["Misclassified"] == "false"

@@ -150,6 +150,18 @@ def test_preview_adds_only_the_changed_criteria_to_the_stored_scores(scored_with
     assert preview.top_revenue_pct == pytest.approx(80.0)  # Alpha 500 + Beta 300 of 1,000
 
 
+def test_each_account_entering_or_leaving_says_why_under_the_proposed_weights(scored):
+    preview = workbench.weights_preview(
+        run=scored["run"], weights=weights_only(revenue=1, strategic_value=3)
+    )
+
+    # Weights 1 and 3 of 4: revenue gives at most 25 points, strategic value 75.
+    (gamma,) = preview.entering
+    assert [d.text for d in gamma.drivers] == ["Strategic and reference value 75.0 of 75.0 pts"]
+    (alpha,) = preview.leaving  # full marks on revenue: it only loses on strategic value
+    assert [d.text for d in alpha.drivers] == ["Strategic and reference value 0.0 of 75.0 pts"]
+
+
 def test_preview_refuses_all_zero_weights(scored):
     with pytest.raises(DomainError):
         workbench.weights_preview(run=scored["run"], weights=weights_only())
@@ -163,9 +175,9 @@ def test_preview_endpoint_renders_the_partial_in_a_fixed_number_of_queries(
     client.force_login(director)
     data = form_data(weights_only(revenue=1, strategic_value=3))
     # Session, user, groups, current run, active criteria, (the run's weights when it
-    # recorded them,) the what-if statement; on PostgreSQL also its transaction's savepoint,
-    # release and SET LOCAL jit = off.
-    expected = 6 + with_weights + (3 if connection.vendor == "postgresql" else 0)
+    # recorded them,) the what-if statement, the listed accounts' criteria (their why); on
+    # PostgreSQL also its transaction's savepoint, release and SET LOCAL jit = off.
+    expected = 7 + with_weights + (3 if connection.vendor == "postgresql" else 0)
 
     with django_assert_num_queries(expected):
         response = client.post(PREVIEW, data, HTTP_HX_REQUEST="true")
@@ -175,6 +187,7 @@ def test_preview_endpoint_renders_the_partial_in_a_fixed_number_of_queries(
     assert "<html" not in html
     assert 'data-entering="1" data-leaving="1"' in html
     assert "Gamma" in html and "Alpha" in html
+    assert html.count('data-testid="why"') == 2  # each listed account says why
     assert Criterion.objects.get(key="revenue").weight == Decimal("15.00")  # nothing saved
 
 

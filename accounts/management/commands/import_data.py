@@ -45,13 +45,23 @@ class Command(BaseCommand):
             action="store_true",
             help="check the file and show what would change, writing nothing",
         )
+        parser.add_argument(
+            "--blank-clears",
+            action="store_true",
+            help="blank optional cells clear stored values (default: they keep them)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             source = Source.from_path(options["file"])
         except FileRejected as rejected:
             raise CommandError(rejected.message) from None
-        report = import_file(kind=options["kind"], source=source, dry_run=options["dry_run"])
+        report = import_file(
+            kind=options["kind"],
+            source=source,
+            dry_run=options["dry_run"],
+            blank_clears=options["blank_clears"],
+        )
         for line in report_lines(report):
             self.stdout.write(line)
         if not report.ok:

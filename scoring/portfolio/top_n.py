@@ -1,0 +1,187 @@
+"""The actionable misclassification check: with N = the number of key accounts now, which
+accounts that are not key rank in the run's top N (they would enter it) and which key accounts
+rank below it (they would leave it), best rank first, each with the why: its score, its rank and
+the criteria that drive it (for one entering, its largest contributions; for one leaving, the
+criteria where it loses the most points).
+
+Status is read live from the account, so a designation made since the run counts at once; the
+ranks are the run's. The run's own review flag (`is_misclassified`: key accounts in the bottom
+half, others in the top decile) stays on the account page and the scores list.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+
+from scoring.models import AccountScore, CriterionScore, ScoringRun
+from scoring.portfolio.base import KEY, LIST_LIMIT, Scope
+from scoring.portfolio.tiles import scores_in_scope
+
+# Criteria named as the why of one account.
+DRIVERS_SHOWN = 3
+ROW_FIELDS = ("account_id", "account__name", "rank", "attractiveness", "revenue", "is_key_now")
+
+
+@dataclass(frozen=True)
+class Driver:
+    """One criterion of an account's score: its points against the most it could give."""
+
+    label: str
+    normalised: Decimal
+    points: float
+    possible: float
+
+    @property
+    def text(self) -> str:
+        return f"{self.label} {self.points:.1f} of {self.possible:.1f} pts"
+
+
+@dataclass(frozen=True)
+class Mover:
+    account_id: int
+    name: str
+    rank: int
+    score: Decimal
+    revenue: Decimal
+    is_key: bool
+    drivers: list[Driver] = field(default_factory=list)
+
+    @property
+    def why(self) -> str:
+        """The account's case in one line, as the dashboard and the download say it."""
+        lead = "strongest" if not self.is_key else "weakest"
+        criteria = ", ".join(driver.text for driver in self.drivers)
+        return f"score {self.score:.2f}, rank {self.rank}" + (
+            f"; {lead}: {criteria}" if criteria else ""
+        )
+
+
+@dataclass(frozen=True)
+class TopN:
+    """The top-N check of one run and scope: N, the first LIST_LIMIT of each side, the totals."""
+
+    n: int
+    entering: list[Mover]
+    leaving: list[Mover]
+    entering_total: int
+    leaving_total: int
+
+    @property
+    def total(self) -> int:
+        return self.entering_total + self.leaving_total
+
+
+def movers_queryset(run: ScoringRun, scope: Scope, n: int) -> QuerySet[AccountScore]:
+    """The run's scores in scope on the wrong side of N: others ranked <= N, key accounts
+    ranked > N (live status), each side best rank first."""
+    key_now = Q(account__status=KEY)
+    return (
+        scores_in_scope(run, scope)
+        .filter((Q(rank__lte=n) & ~key_now) | (Q(rank__gt=n) & key_now))
+        .annotate(is_key_now=ExpressionWrapper(key_now, output_field=BooleanField()))
+    )
+
+
+def _mover(row: Mapping[str, Any]) -> Mover:
+    return Mover(
+        account_id=row["account_id"],
+        name=row["account__name"],
+        rank=row["rank"],
+        score=row["attractiveness"],
+        revenue=row["revenue"],
+        is_key=bool(row["is_key_now"]),
+    )
+
+
+def criterion_drivers(
+    run: ScoringRun, account_ids: Iterable[int], weights: Mapping[int, Decimal] | None = None
+) -> dict[int, list[Driver]]:
+    """Each account's criteria as drivers, from the run's criterion scores (one query). With
+    `weights` ({criterion pk: weight}, the workbench's proposal) the points are those the
+    proposed weights would give; otherwise the run's."""
+    rows = CriterionScore.objects.filter(run=run, account_id__in=list(account_ids)).values_list(
+        "account_id", "criterion_id", "criterion__label", "normalised", "weight"
+    )
+    by_account: dict[int, list[tuple[str, Decimal, Decimal]]] = defaultdict(list)
+    for account_id, criterion_id, label, normalised, weight in rows:
+        if weights is not None:
+            weight = weights.get(criterion_id, Decimal(0))
+        by_account[account_id].append((label, normalised, weight))
+    drivers: dict[int, list[Driver]] = {}
+    for account_id, criteria in by_account.items():
+        total = float(sum((weight for *_, weight in criteria), Decimal(0)))
+        drivers[account_id] = [
+            Driver(label, normalised, possible * float(normalised) / 100, possible)
+            for label, normalised, weight in criteria
+            if total > 0 and weight > 0
+            for possible in (float(weight) / total * 100,)
+        ]
+    return drivers
+
+
+def leading(drivers: list[Driver], *, losing: bool) -> list[Driver]:
+    """The criteria that make an account's case: for one that would leave, where it loses the
+    most points; for one that would enter, where it wins the most."""
+    if losing:
+        lost = [d for d in drivers if d.possible - d.points > 0]
+        ordered = sorted(lost, key=lambda d: (-(d.possible - d.points), d.label))
+    else:
+        won = [d for d in drivers if d.points > 0]
+        ordered = sorted(won, key=lambda d: (-d.points, d.label))
+    return ordered[:DRIVERS_SHOWN]
+
+
+def drivers_of(run: ScoringRun, movers: Iterable[Mover]) -> list[Mover]:
+    """The movers with their leading drivers (one query; none for no mover)."""
+    movers = list(movers)
+    if not movers:
+        return []
+    drivers = criterion_drivers(run, [mover.account_id for mover in movers])
+    return [
+        replace(mover, drivers=leading(drivers.get(mover.account_id, []), losing=mover.is_key))
+        for mover in movers
+    ]
+
+
+def top_n_check(run: ScoringRun, scope: Scope, n: int, limit: int = LIST_LIMIT) -> TopN:
+    """Both sides' first `limit` rows and totals in ONE query (a row number and a count per
+    side), then their drivers in one more."""
+    side = {"partition_by": [F("is_key_now")]}
+    rows = list(
+        movers_queryset(run, scope, n)
+        .annotate(
+            position=Window(RowNumber(), order_by=[F("rank"), F("account_id")], **side),
+            side_total=Window(Count("pk"), **side),
+        )
+        .filter(position__lte=limit)
+        .order_by("rank", "account_id")
+        .values(*ROW_FIELDS, "side_total")
+    )
+    movers = drivers_of(run, [_mover(row) for row in rows])
+    totals = {bool(row["is_key_now"]): row["side_total"] for row in rows}
+    return TopN(
+        n=n,
+        entering=[mover for mover in movers if not mover.is_key],
+        leaving=[mover for mover in movers if mover.is_key],
+        entering_total=totals.get(False, 0),
+        leaving_total=totals.get(True, 0),
+    )
+
+
+def every_mover(run: ScoringRun, scope: Scope, n: int, *, chunk_size: int) -> Iterator[Mover]:
+    """Every account of the check, entering first, with its drivers (one query per chunk)."""
+    ordered = movers_queryset(run, scope, n).order_by("is_key_now", "rank", "account_id")
+    chunk: list[Mover] = []
+    for row in ordered.values(*ROW_FIELDS).iterator(chunk_size=chunk_size):
+        chunk.append(_mover(row))
+        if len(chunk) == chunk_size:
+            yield from drivers_of(run, chunk)
+            chunk = []
+    yield from drivers_of(run, chunk)
