@@ -34,6 +34,7 @@ urlpatterns = [
         "plans/",
         include(([*plans.urls.urlpatterns, *scoring.urls.plan_urlpatterns], plans.urls.app_name)),
     ),
+    path("shared/", include("plans.shared_urls")),
     path("scoring/", include("scoring.urls")),
     path("portfolio/", include("scoring.portfolio.urls")),
     path(

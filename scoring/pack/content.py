@@ -24,6 +24,8 @@ from django.utils.timesince import timesince
 from accounts.models import Contact, Stage
 from kam.templatetags.kam_format import NOT_AVAILABLE, compact, grouped
 from plans.models import (
+    CUSTOMER_HIDDEN_METRICS,
+    CUSTOMER_SECTIONS,
     ActionStatus,
     Comparison,
     Measurement,
@@ -46,8 +48,6 @@ MEASUREMENTS_PER_COMMITMENT = 8
 NEXT_STEPS = 12
 DONE_ACTIONS = 25
 DUE_ACTIONS = 40
-# Objectives the customer-facing pack leaves out: their progress is our profit.
-INTERNAL_METRICS = frozenset({ObjectiveMetric.PROFIT})
 
 
 def date_text(day: dt.date | dt.datetime | None) -> str:
@@ -391,7 +391,7 @@ def pack_content(*, plan: Plan, run: Any, audience: str, today: dt.date) -> Pack
     content.objectives = [
         _objective_line(row)
         for row in page.objectives
-        if internal or row.objective.metric not in INTERNAL_METRICS
+        if internal or row.objective.metric not in CUSTOMER_HIDDEN_METRICS
     ]
     content.solutions = [
         SolutionLine(s.title, s.description, s.value_measure, money_text(s.value_amount))
@@ -423,8 +423,3 @@ def pack_content(*, plan: Plan, run: Any, audience: str, today: dt.date) -> Pack
             for c in Contact.objects.filter(account=account).order_by("-influence", "name", "pk")
         ]
     return content
-
-
-# The plan's sections a customer reads: their position, needs, and how they see us; never our
-# SWOT, competition analysis or resources.
-CUSTOMER_SECTIONS = frozenset({"position", "needs", "perception"})

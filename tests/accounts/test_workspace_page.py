@@ -235,8 +235,9 @@ def workspace(account, kam, rows):
 # The KAM's page: session, user, groups, the account, current run, team, commitments, contacts,
 # stage changes, designation changes, score, criterion scores, plans, open actions, rated
 # criteria, newest ratings, rating history, snapshots, four history tables, plan versions,
-# the people who could join the team, and the unread-notification count.
-KAM_PAGE_QUERIES = 25
+# the plan's links shared with the customer and their answers (2), the people who could join
+# the team, and the unread-notification count.
+KAM_PAGE_QUERIES = 27
 
 
 @pytest.mark.parametrize("rows", [5, 200])
