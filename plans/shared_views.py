@@ -6,7 +6,8 @@ on it. A guessed, expired or revoked link, and one whose plan is archived, gets 
 that names no account. Wrong tokens are rate limited per address (a cache counter: after
 MISSES_ALLOWED misses in MISS_WINDOW seconds every link from that address answers 429 until the
 window passes). The page's CSP allows nothing but this site's stylesheet and forms posting
-back to it; it sends no referrer, so the token in its address leaves with no request.
+back to it; its referrer policy is same-origin, so the token in its address goes to no other
+host.
 """
 
 from __future__ import annotations
@@ -59,7 +60,9 @@ def _missed(request: HttpRequest) -> None:
 
 def _private(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    # same-origin, not no-referrer: a browser sends "Origin: null" with a form under
+    # no-referrer, which the CSRF check refuses; no other origin ever gets the address.
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 

@@ -210,7 +210,7 @@ def test_the_shared_page_has_a_strict_csp_and_no_third_party_request(client, wor
     assert "form-action 'self'" in policy
     assert "frame-ancestors 'none'" in policy
     assert "script-src" not in policy  # default-src 'none': no script at all
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "no-store" in response["Cache-Control"]
     page = response.content.decode()
     assert "<script" not in page
