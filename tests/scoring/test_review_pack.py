@@ -225,3 +225,44 @@ def test_zip_is_for_directors_only(client, kam):
         client.post("/scoring/packs/start/", {"audience": "internal", "fmt": "pdf"}).status_code
         == 403
     )
+
+
+def test_the_zip_task_reports_its_progress_as_it_goes(director, world, monkeypatch):
+    from scoring.pack import exports
+
+    for _ in range(3):
+        factories.PlanFactory()
+    export = PackExport.objects.create(audience="customer", fmt="pptx", created_by=director)
+    seen = []
+    made = exports.pack_file
+
+    def spying(**kwargs):
+        row = PackExport.objects.get(pk=export.pk)
+        seen.append((row.status, row.done, row.total))
+        return made(**kwargs)
+
+    monkeypatch.setattr(exports, "PROGRESS_EVERY", 1)
+    monkeypatch.setattr(exports, "pack_file", spying)
+    exports.pack_export_build(export_id=export.pk)
+    assert seen == [("running", n, 4) for n in range(4)]
+    export.refresh_from_db()
+    assert (export.status, export.done, export.progress_pct) == ("done", 4, 100)
+    # A redelivered task finds the export done and builds nothing again.
+    exports.pack_export_build(export_id=export.pk)
+    assert len(seen) == 4
+
+
+def test_a_failing_pack_fails_the_zip_with_the_reason(director, world, monkeypatch):
+    from scoring.pack import exports
+
+    export = PackExport.objects.create(audience="internal", fmt="pdf", created_by=director)
+
+    def broken(**kwargs):
+        raise ValueError("font missing")
+
+    monkeypatch.setattr(exports, "pack_file", broken)
+    exports.pack_export_build(export_id=export.pk)
+    export.refresh_from_db()
+    assert export.status == PackExportStatus.FAILED
+    assert "font missing" in export.error
+    assert bytes(export.content) == b""
