@@ -18,6 +18,7 @@ from plans.models import (
     PlanSection,
     PlanShare,
     PlanShareResponse,
+    ResponseKind,
     SectionKind,
 )
 from plans.selectors.commitments import measurement_series
@@ -89,7 +90,7 @@ def shared_page(*, share: PlanShare, run: Any, today: dt.date) -> SharedPage:
     acknowledged: set[int] = set()
     comments: dict[int, list[PlanShareResponse]] = {}
     for response in PlanShareResponse.objects.filter(share=share).order_by("created_at", "pk"):
-        if response.kind == "ack":
+        if response.kind == ResponseKind.ACKNOWLEDGED:
             acknowledged.add(response.action_id)
         else:
             comments.setdefault(response.action_id, []).append(response)

@@ -27,10 +27,12 @@ from plans.models import (
     CUSTOMER_HIDDEN_METRICS,
     CUSTOMER_SECTIONS,
     ActionStatus,
+    CommitmentStatus,
     Comparison,
     Measurement,
     ObjectiveMetric,
     Plan,
+    PlanStatus,
 )
 from plans.selectors.plans import OPEN_ACTION_STATUSES, newest_version_number, plan_page
 from scoring.account_page import trend_snapshots
@@ -323,15 +325,15 @@ def _warnings(page: Any, commitments: list[Any]) -> list[str]:
             warnings.append("Data: the customer's category spend is below our revenue.")
         if score.net_profit is not None and score.net_profit < 0:
             warnings.append("The account loses money: net profit is negative.")
-    breached = sum(1 for c in commitments if c.status == "breached")
-    at_risk = sum(1 for c in commitments if c.status == "at_risk")
+    breached = sum(1 for c in commitments if c.status == CommitmentStatus.BREACHED)
+    at_risk = sum(1 for c in commitments if c.status == CommitmentStatus.AT_RISK)
     if breached:
         warnings.append(f"{breached} service commitment(s) breached.")
     if at_risk:
         warnings.append(f"{at_risk} service commitment(s) at risk.")
     if page.overdue_actions:
         warnings.append(f"{page.overdue_actions} action(s) overdue.")
-    if page.plan.review_date < page.today and page.plan.status != "archived":
+    if page.plan.review_date < page.today and page.plan.status != PlanStatus.ARCHIVED:
         warnings.append("The plan's review date has passed.")
     return warnings
 

@@ -210,7 +210,8 @@ def _cover(pdf: PackPDF, c: PackContent) -> None:
         0, 9, latin("Business review: " + c.plan_title), new_x=XPos.LMARGIN, new_y=YPos.NEXT
     )
     pdf.ln(6)
-    pdf.para(f"Plan period {c.period} · status {c.plan_status} · next review {c.review_date}", 12)
+    status = f" · status {c.plan_status}" if c.internal else ""
+    pdf.para(f"Plan period {c.period}{status} · next review {c.review_date}", 12)
     pdf.para(f"Key account manager: {c.kam}", 12)
     pdf.ln(8)
     pdf.para(
