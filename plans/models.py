@@ -123,9 +123,9 @@ class SectionKind(models.TextChoices):
 
 
 # What of a plan a customer may read (the customer-facing review pack and the shared plan):
-# their position, their needs and how they see us; never our SWOT, the competition or the
-# resources. Objectives on our profit or our share of their wallet stay internal too.
-CUSTOMER_SECTIONS = (SectionKind.POSITION, SectionKind.NEEDS, SectionKind.PERCEPTION)
+# their position and their needs; never our SWOT, the competition, how we think they see us or
+# the resources. Objectives on our profit or our share of their wallet stay internal too.
+CUSTOMER_SECTIONS = (SectionKind.POSITION, SectionKind.NEEDS)
 
 
 class PlanSection(models.Model):

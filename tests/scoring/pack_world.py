@@ -21,6 +21,7 @@ TODAY = dt.date(2026, 6, 1)
 COST_TO_SERVE = "123,456.00 EUR"
 NET_PROFIT = "765,432.00 EUR"
 SECRET_SECTION = "Our secret weakness: the Leipzig plant runs at 96 % capacity."
+PERCEPTION = "They think we are expensive but reliable."
 
 
 def build(kam):
@@ -30,6 +31,7 @@ def build(kam):
         plan=plan, kind=SectionKind.POSITION, body="Brandt buys on total cost of ownership."
     )
     factories.PlanSectionFactory(plan=plan, kind=SectionKind.WEAKNESSES, body=SECRET_SECTION)
+    factories.PlanSectionFactory(plan=plan, kind=SectionKind.PERCEPTION, body=PERCEPTION)
     factories.ObjectiveFactory(
         plan=plan, metric=ObjectiveMetric.REVENUE, description="Grow the spindle business"
     )

@@ -16,7 +16,13 @@ from scoring.pack.content import Audience, pack_content
 from scoring.pack.exports import pack_file
 from tests import factories
 from tests.scoring import pack_world
-from tests.scoring.pack_world import COST_TO_SERVE, NET_PROFIT, SECRET_SECTION, TODAY
+from tests.scoring.pack_world import (
+    COST_TO_SERVE,
+    NET_PROFIT,
+    PERCEPTION,
+    SECRET_SECTION,
+    TODAY,
+)
 
 # What the customer-facing pack must never carry, as it would read in the pack.
 INTERNAL_WORDS = (
@@ -40,6 +46,7 @@ INTERNAL_WORDS = (
     "123,456",
     "81.50",
     SECRET_SECTION,
+    PERCEPTION,
     "Decision-making unit",
 )
 
@@ -94,6 +101,8 @@ def test_internal_pdf_holds_every_part(world):
         "Plant visit done",
         "Service commitments and measured results",
         "97.5 %",
+        SECRET_SECTION,
+        PERCEPTION,
         "Decision-making unit",
         "Dr. Ines Brandt",
         "Detractor",
