@@ -192,3 +192,23 @@ def test_share_pages_are_for_the_accounts_kams(client, world, other_kam, directo
     assert client.get(f"/plans/{world['plan'].pk}/shares/").status_code == 404
     client.force_login(director)
     assert client.get(f"/plans/{world['plan'].pk}/shares/").status_code == 403
+
+
+@pytest.mark.parametrize("extra", [0, 15])
+def test_shared_page_and_links_page_read_a_fixed_number_of_queries(
+    client, world, kam, extra, django_assert_num_queries
+):
+    actions = [factories.ActionFactory(plan=world["plan"]) for _ in range(extra)]
+    share, raw = make_share(world, action_ids=[world["shown"].pk, *(a.pk for a in actions)])
+    for action in actions:
+        sharing.share_respond(share=share, action_id=action.pk, kind="comment", body="Fine")
+        sharing.share_respond(share=share, action_id=action.pk, kind="ack")
+    # The share, the opening's insert, the current run, the sections, objectives, actions,
+    # commitments, the answers and the measurements (the score only when a run exists).
+    with django_assert_num_queries(9):
+        assert client.get(f"/shared/{raw}/").status_code == 200
+    client.force_login(kam)
+    # Session, user, groups; the plan; the links and their answers; the unread count; the
+    # form's choices (contacts, objectives, actions, commitments).
+    with django_assert_num_queries(11):
+        assert client.get(f"/plans/{world['plan'].pk}/shares/").status_code == 200
