@@ -69,15 +69,6 @@ def share_entries(account: Account, limit: int, loaded: dict[str, Any]) -> list[
     shares = (
         PlanShare.objects.filter(plan__account=account)
         .select_related("contact", "created_by", "revoked_by", "plan")
-        .only(
-            "created_at",
-            "revoked_at",
-            "expires_at",
-            "contact__name",
-            "plan__title",
-            "created_by",
-            "revoked_by",
-        )
         .order_by("-created_at", "-pk")[:limit]
     )
     for share in shares:

@@ -40,8 +40,13 @@ STRICT_CSP = {
 }
 
 
+def miss_key(address: str) -> str:
+    """The cache key counting one address's wrong tokens."""
+    return f"plan-share-miss:{address}"
+
+
 def _client_key(request: HttpRequest) -> str:
-    return f"plan-share-miss:{request.META.get('REMOTE_ADDR', '')}"
+    return miss_key(request.META.get("REMOTE_ADDR", ""))
 
 
 def _throttled(request: HttpRequest) -> bool:

@@ -24,6 +24,15 @@ from plans.services import sharing
 from tests import factories
 
 
+@pytest.fixture(autouse=True)
+def no_misses_counted():
+    from django.core.cache import cache
+
+    from plans.shared_views import miss_key
+
+    cache.delete(miss_key("127.0.0.1"))
+
+
 @pytest.fixture
 def world(kam):
     account = factories.KeyAccountFactory(kam=kam, name="Hollander Pumps")

@@ -22,11 +22,19 @@ LOGIN_PAGES = ("/login/", "/admin/login/")
 SECRET_NAMES = ("Zeller Hydraulik", "Zeller plan 2026", "Anja Zeller", "Internal weakness W")
 
 
+ADDRESSES = ("127.0.0.1", "10.0.0.9")
+
+
+def forget_misses():
+    # Only this limit's keys: the cache may be the Redis that Celery uses too.
+    cache.delete_many([shared_views.miss_key(address) for address in ADDRESSES])
+
+
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    cache.clear()
+    forget_misses()
     yield
-    cache.clear()
+    forget_misses()
 
 
 @pytest.fixture
@@ -198,7 +206,7 @@ def test_wrong_tokens_are_rate_limited_even_for_a_right_one_after(client, world)
     assert "Anja Zeller" not in blocked.content.decode()
     other_address = client.get(f"/shared/{world['raw']}/", REMOTE_ADDR="10.0.0.9")
     assert other_address.status_code == 200
-    cache.clear()
+    forget_misses()  # as the window passing would
     assert client.get(f"/shared/{world['raw']}/").status_code == 200
 
 
