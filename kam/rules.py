@@ -195,6 +195,9 @@ rules.add_perm("plans.archive_plan", reads_everything)
 # serve the account, a team member without the KAM role too; nothing else of the plan.
 rules.add_perm("plans.progress_action", is_admin | kam_serving | (owns_action & serves))
 
+# The plan shared with the customer: a personal link per DMU contact, made by the plan's KAMs.
+rules.add_perm("plans.share_plan", is_admin | kam_serving)
+
 # Commitments: operations read all and record measurements; KAMs propose; directors set.
 rules.add_perm("plans.view_commitment", reads_everything | is_operations | serves)
 rules.add_perm("plans.change_commitment", reads_everything | kam_serving)
@@ -214,3 +217,9 @@ rules.add_perm("scoring.change_criterion", reads_everything)
 rules.add_perm("scoring.start_run", reads_everything)
 rules.add_perm("scoring.view_costrate", reads_everything)
 rules.add_perm("scoring.change_costrate", is_admin)
+# The business review pack: the customer-facing one for whoever reads the plan; the internal
+# one (cost to serve, net profit, scores, warnings, the DMU's attitudes) only for who sees the
+# account's economics; every key account's packs at once for who reads the whole portfolio.
+rules.add_perm("scoring.make_review_pack", reads_everything | serves)
+rules.add_perm("scoring.make_internal_pack", reads_everything | serves)
+rules.add_perm("scoring.export_all_packs", reads_everything)

@@ -10,6 +10,7 @@ from drf_spectacular.views import (
 import accounts.audit_views
 import accounts.imports.urls
 import accounts.urls
+import plans.urls
 import scoring.urls
 from kam import health, views
 from kam.api import not_found as api_not_found
@@ -29,7 +30,11 @@ urlpatterns = [
         ),
     ),
     path("audit/", accounts.audit_views.audit_log, name="audit"),
-    path("plans/", include("plans.urls")),
+    path(
+        "plans/",
+        include(([*plans.urls.urlpatterns, *scoring.urls.plan_urlpatterns], plans.urls.app_name)),
+    ),
+    path("shared/", include("plans.shared_urls")),
     path("scoring/", include("scoring.urls")),
     path("portfolio/", include("scoring.portfolio.urls")),
     path(

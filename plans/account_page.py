@@ -33,6 +33,8 @@ def load_section(page: AccountPage) -> None:
     page.action_counts = ActionCounts(0, 0)
     if page.include_plans:
         page.plans = list(Plan.objects.filter(account=account).order_by("-period_start", "-pk"))
+        for plan in page.plans:
+            plan.account = account  # the page's permission questions need no query for it
         page.current_plan = current_plan(page.plans, today)
         page.action_counts = open_action_counts(page.current_plan, today)
 

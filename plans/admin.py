@@ -14,6 +14,9 @@ from plans.models import (
     Objective,
     Plan,
     PlanSection,
+    PlanShare,
+    PlanShareOpening,
+    PlanShareResponse,
     PlanText,
     PlanVersion,
     ServiceTeam,
@@ -167,4 +170,32 @@ class NotificationAdmin(AdministratorOnly, admin.ModelAdmin):
     search_fields = ["subject", "recipient__username", "=dedupe_key"]
     list_select_related = ["recipient"]
     autocomplete_fields = ["recipient"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(PlanShare)
+class PlanShareAdmin(ViewOnly, admin.ModelAdmin):
+    """Links to a plan shared with the customer: read here (the digest is not shown), made and
+    revoked on the plan's sharing page by its KAMs."""
+
+    list_display = ["plan", "contact", "created_by", "created_at", "expires_at", "revoked_at"]
+    search_fields = [*PLAN_SEARCH, "contact__name"]
+    list_select_related = ["plan", "contact", "created_by"]
+    exclude = ["digest"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(PlanShareOpening)
+class PlanShareOpeningAdmin(ViewOnly, admin.ModelAdmin):
+    list_display = ["share", "opened_at"]
+    search_fields = ["share__plan__title", "share__plan__account__name", "share__contact__name"]
+    list_select_related = ["share"]
+    date_hierarchy = "opened_at"
+
+
+@admin.register(PlanShareResponse)
+class PlanShareResponseAdmin(ViewOnly, admin.ModelAdmin):
+    list_display = ["share", "action", "kind", "created_at"]
+    search_fields = ["share__plan__account__name", "share__contact__name", "action__title", "body"]
+    list_select_related = ["share", "action"]
     date_hierarchy = "created_at"

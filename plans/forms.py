@@ -260,3 +260,64 @@ class VersionNoteForm(forms.Form):
 class CompareForm(forms.Form):
     a = forms.IntegerField(min_value=1, label="Older version")
     b = forms.IntegerField(min_value=1, label="Newer version")
+
+
+class PlanShareForm(RejectionsMixin, forms.Form):
+    """Share the plan's customer-facing view with one contact: what to show and for how long.
+    Choices are the account's contacts and the plan's customer-facing parts (the service
+    checks them again)."""
+
+    contact = forms.ModelChoiceField(queryset=None, empty_label="Choose a contact")
+    sections = forms.MultipleChoiceField(
+        choices=(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    objectives = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    actions = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    commitments = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    days = forms.IntegerField(label="Link valid for (days)", min_value=1, max_value=90, initial=30)
+
+    def __init__(self, *args: Any, plan: Plan, **kwargs: Any) -> None:
+        from accounts.models import Contact
+        from plans.models import CUSTOMER_HIDDEN_METRICS, CUSTOMER_SECTIONS
+
+        super().__init__(*args, **kwargs)
+        self.fields["contact"].queryset = Contact.objects.filter(account=plan.account_id).order_by(
+            "name", "pk"
+        )
+        self.fields["contact"].label = "DMU contact"
+        self.fields["sections"].choices = [(k.value, k.label) for k in CUSTOMER_SECTIONS]
+        self.fields["objectives"].queryset = (
+            Objective.objects.filter(plan=plan)
+            .exclude(metric__in=CUSTOMER_HIDDEN_METRICS)
+            .order_by("due_date", "pk")
+        )
+        self.fields["actions"].queryset = Action.objects.filter(plan=plan).order_by(
+            "due_date", "title", "pk"
+        )
+        self.fields["commitments"].queryset = Commitment.objects.filter(
+            plan=plan, active=True
+        ).order_by("category", "pk")
+        self.fields["objectives"].label_from_instance = lambda o: (
+            f"{o.get_metric_display()}: {o.description or 'due ' + o.due_date.isoformat()}"
+        )
+        style(self, small=True)
+        for name in ("sections", "objectives", "actions", "commitments"):
+            self.fields[name].widget.attrs["class"] = "form-check-input"
+
+
+class ShareResponseForm(forms.Form):
+    """The customer's answer to an action: acknowledge, or a comment (plain text, bounded)."""
+
+    kind = forms.ChoiceField(choices=(("ack", "Acknowledge"), ("comment", "Comment")))
+    body = forms.CharField(
+        label="Your comment",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 2000}),
+    )

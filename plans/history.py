@@ -7,7 +7,15 @@ from typing import Any
 
 from accounts.models import Account
 from kam.history import HistoryEntry, Tracked
-from plans.models import Action, Commitment, Plan, PlanVersion
+from plans.models import (
+    Action,
+    Commitment,
+    Plan,
+    PlanShare,
+    PlanShareResponse,
+    PlanVersion,
+    ResponseKind,
+)
 
 PLAN = Tracked(
     "plan",
@@ -62,3 +70,51 @@ def _with_comment(version: PlanVersion) -> str:
     if not version.comment or version.comment in version.note:
         return version.note
     return f"{version.note}: {version.comment}"
+
+
+def share_entries(account: Account, limit: int, loaded: dict[str, Any]) -> list[HistoryEntry]:
+    """The plan shared with the customer, in the account's history: links made and revoked,
+    and what the customer answered on an action (kept as typed, shown escaped); two queries."""
+    entries = []
+    shares = (
+        PlanShare.objects.filter(plan__account=account)
+        .select_related("contact", "created_by", "revoked_by", "plan")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+    for share in shares:
+        subject = f"Plan “{share.plan.title}”"
+        entries.append(
+            HistoryEntry(
+                when=share.created_at,
+                who=share.created_by,
+                subject=subject,
+                action=f"shared with {share.contact.name}",
+                note=f"link valid until {share.expires_at:%d %b %Y}",
+            )
+        )
+        if share.revoked_at is not None:
+            entries.append(
+                HistoryEntry(
+                    when=share.revoked_at,
+                    who=share.revoked_by,
+                    subject=subject,
+                    action=f"link for {share.contact.name} revoked",
+                )
+            )
+    responses = (
+        PlanShareResponse.objects.filter(share__plan__account=account)
+        .select_related("share__contact", "action")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+    for response in responses:
+        verb = "acknowledged" if response.kind == ResponseKind.ACKNOWLEDGED else "commented on"
+        entries.append(
+            HistoryEntry(
+                when=response.created_at,
+                who=f"{response.share.contact.name} (customer)",
+                subject=f"Action “{response.action.title}”",
+                action=f"{verb} through the shared plan",
+                note=response.body,
+            )
+        )
+    return entries

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from accounts.models import MONEY, Account, Stage
+from accounts.models import MONEY, Account, Contact, Stage
 from kam import rules as kam_rules
 from kam.bounds import validate_in_range, validate_note_length, validate_text_length
 
@@ -122,6 +122,12 @@ class SectionKind(models.TextChoices):
     RESOURCES = "resources", "Resources and investment required"
 
 
+# What of a plan a customer may read (the customer-facing review pack and the shared plan):
+# their position and their needs; never our SWOT, the competition, how we think they see us or
+# the resources. Objectives on our profit or our share of their wallet stay internal too.
+CUSTOMER_SECTIONS = (SectionKind.POSITION, SectionKind.NEEDS)
+
+
 class PlanSection(models.Model):
     """A free-text section; `version` guards against lost updates."""
 
@@ -195,6 +201,9 @@ class ObjectiveMetric(models.TextChoices):
     PROFIT = "profit", "Net profit"
     SHARE_OF_WALLET = "share_of_wallet", "Share of wallet %"
     STAGE = "stage", "Relationship stage"
+
+
+CUSTOMER_HIDDEN_METRICS = frozenset({ObjectiveMetric.PROFIT, ObjectiveMetric.SHARE_OF_WALLET})
 
 
 class Objective(models.Model):
@@ -515,3 +524,83 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+# --- The plan shared with the customer -------------------------------------------------------
+
+
+class PlanShare(models.Model):
+    """A personal link to the customer-facing view of a plan, for one DMU contact: only the
+    SHA-256 digest of its random token is stored (as API tokens), it expires, and it can be
+    revoked. It shows only what the KAM selected."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="shares")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="plan_shares")
+    digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the token, hex")
+    sections = models.JSONField(default=list, blank=True, help_text="The section kinds shown")
+    objectives = models.ManyToManyField(Objective, blank=True, related_name="+")
+    actions = models.ManyToManyField(Action, blank=True, related_name="+")
+    commitments = models.ManyToManyField(Commitment, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["plan", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"Plan {self.plan_id} shared with {self.contact_id}"
+
+    def is_open(self, now: Any = None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and self.expires_at > now
+
+
+class PlanShareOpening(models.Model):
+    """One opening of a shared plan's link: when, and (through the link) by which contact."""
+
+    share = models.ForeignKey(PlanShare, on_delete=models.CASCADE, related_name="openings")
+    opened_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["share", "-opened_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.share_id} opened {self.opened_at:%Y-%m-%d %H:%M}"
+
+
+class ResponseKind(models.TextChoices):
+    ACKNOWLEDGED = "ack", "Acknowledged"
+    COMMENT = "comment", "Comment"
+
+
+class PlanShareResponse(models.Model):
+    """A customer contact's answer to an action of a shared plan: an acknowledgement or a
+    comment (plain text, bounded, shown escaped); notified to the KAM, kept in the history."""
+
+    MAX_COMMENT = 2000
+
+    share = models.ForeignKey(PlanShare, on_delete=models.CASCADE, related_name="responses")
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="customer_responses")
+    kind = models.CharField(max_length=8, choices=ResponseKind)
+    body = models.TextField(blank=True, validators=[MaxLengthValidator(MAX_COMMENT)])
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["share", "action"],
+                condition=Q(kind="ack"),
+                name="plan_share_ack_once_per_action",
+            )
+        ]
+        indexes = [models.Index(fields=["share", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.share_id}: {self.kind} on {self.action_id}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from plans.views import actions, commitments, items, queue
+from plans.views import actions, commitments, items, queue, sharing
 from plans.views import plans as plans_views
 from plans.views.plans import commitment_propose, commitment_withdraw
 
@@ -46,6 +46,8 @@ urlpatterns = [
     path("<int:pk>/next-period/", plans_views.plan_next_period, name="plan_next_period"),
     path("<int:pk>/commitments/new/", commitment_propose, name="plan_commitment_propose"),
     path("commitments/<int:pk>/withdraw/", commitment_withdraw, name="commitment_withdraw"),
+    path("<int:pk>/shares/", sharing.plan_shares, name="plan_shares"),
+    path("shares/<int:pk>/revoke/", sharing.plan_share_revoke, name="plan_share_revoke"),
     path("<int:pk>/versions/", plans_views.plan_versions, name="plan_versions"),
     path("<int:pk>/versions/new/", plans_views.plan_version_save, name="plan_version_save"),
     path("<int:pk>/versions/compare/", plans_views.plan_compare, name="plan_compare"),

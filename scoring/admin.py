@@ -15,6 +15,7 @@ from scoring.models import (
     CriterionScore,
     MetricEntry,
     MetricSnapshot,
+    PackExport,
     Rating,
     ScoringRun,
 )
@@ -126,3 +127,15 @@ class MetricSnapshotAdmin(ViewOnly, SearchThroughAccounts, admin.ModelAdmin):
     list_select_related = ["account"]
     date_hierarchy = "period_start"
     show_full_result_count = False
+
+
+@admin.register(PackExport)
+class PackExportAdmin(ViewOnly, admin.ModelAdmin):
+    """ZIPs of every key account's review pack: read here (without the file), made on the
+    review packs page."""
+
+    list_display = ["created_by", "created_at", "audience", "fmt", "status", "done", "total"]
+    search_fields = ["created_by__username", "=status"]
+    list_select_related = ["created_by"]
+    exclude = ["content"]
+    date_hierarchy = "created_at"

@@ -395,3 +395,43 @@ class MetricSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.period_start}"
+
+
+class PackExportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Building"
+    DONE = "done", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class PackExport(models.Model):
+    """Every key account's review pack in one ZIP, built by a Celery task that reports its
+    progress here (scoring.pack.exports); the file is kept in the row, as import uploads are,
+    so the worker and the web process need no shared disk."""
+
+    status = models.CharField(
+        max_length=10, choices=PackExportStatus, default=PackExportStatus.QUEUED
+    )
+    audience = models.CharField(max_length=10)
+    fmt = models.CharField("format", max_length=4)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    content = models.BinaryField(blank=True, default=b"")
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_by", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"Review packs {self.pk} ({self.status})"
+
+    @property
+    def progress_pct(self) -> int:
+        if self.status == PackExportStatus.DONE:
+            return 100
+        return int(self.done * 100 / self.total) if self.total else 0

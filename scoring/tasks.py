@@ -19,6 +19,7 @@ from django.db import InterfaceError, OperationalError
 from kam.middleware import bind_log_context
 from scoring import services
 from scoring.models import RunTrigger
+from scoring.pack import exports
 
 logger = logging.getLogger(__name__)
 
@@ -109,3 +110,9 @@ def run_failed(request, exc, traceback, run_id: int) -> None:
     """Errback of the chord: a chunk or the final stage failed for good."""
     bind_log_context(request_id=f"run-{run_id}")
     services.run_fail(run_id=run_id, error=services.failure_message(exc))
+
+
+@shared_task(name="scoring.tasks.build_pack_export", **RETRY)
+def build_pack_export(export_id: int) -> str:
+    """Every key account's review pack as one ZIP (scoring.pack.exports); returns the status."""
+    return exports.pack_export_build(export_id=export_id).status

@@ -35,6 +35,9 @@ from plans.models import (
     Objective,
     Plan,
     PlanSection,
+    PlanShare,
+    PlanShareOpening,
+    PlanShareResponse,
     PlanText,
     PlanVersion,
     Solution,
@@ -46,6 +49,7 @@ from scoring.models import (
     MetricEntry,
     MetricKind,
     MetricSnapshot,
+    PackExport,
     ScoringRun,
 )
 from tests import factories
@@ -66,6 +70,10 @@ VIEW_ONLY = {
     PlanText,
     CommitmentStatusChange,
     ActionNote,
+    PackExport,
+    PlanShare,
+    PlanShareOpening,
+    PlanShareResponse,
     # A plan and its content change only through plans.services, which keep the lifecycle.
     Plan,
     PlanSection,
@@ -113,6 +121,13 @@ def one_of_everything(kam):
     factories.MeasurementFactory(commitment=commitment)
     CommitmentStatusChange.objects.create(commitment=commitment, from_status="due", to_status="met")
     Notification.objects.create(recipient=kam, subject="Commitment met", dedupe_key="k-1")
+    contact = factories.ContactFactory(account=account)
+    share = PlanShare.objects.create(
+        plan=plan, contact=contact, digest="1" * 64, created_by=kam, expires_at=timezone.now()
+    )
+    PlanShareOpening.objects.create(share=share)
+    PlanShareResponse.objects.create(share=share, action=plan.actions.get(), kind="ack")
+    PackExport.objects.create(audience="customer", fmt="pdf", created_by=kam, content=b"ZIP")
     StageChange.objects.create(
         account=account, from_stage=Stage.TACTICAL, to_stage=Stage.COOPERATIVE, reason="r"
     )

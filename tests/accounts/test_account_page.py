@@ -31,11 +31,11 @@ from tests.accounts.test_account_list import make_run
 # commitments, contacts, stage changes, designation changes, the account's score, its criterion
 # scores, plans, the current plan's open actions, rated criteria, their newest ratings, rating
 # history, quarterly snapshots, five history tables (account, contacts, plans, actions,
-# commitments), plan versions, the people who could join the team (directors change teams),
-# the newest interactions with their contacts and our people (3), the team check of
-# `accounts.record_interaction` (directors record only on a team they are on) and the
-# navigation's unread-notification count.
-DIRECTOR_PAGE_QUERIES = 30
+# commitments), plan versions, the plan's links shared with the customer and their answers (2),
+# the people who could join the team (directors change teams), the newest interactions with
+# their contacts and our people (3), the team check of `accounts.record_interaction`
+# (directors record only on a team they are on) and the navigation's unread-notification count.
+DIRECTOR_PAGE_QUERIES = 32
 
 
 def url(account):

@@ -246,9 +246,10 @@ def workspace(account, kam, rows):
 # The KAM's page: session, user, groups, the account, current run, team, commitments, contacts,
 # stage changes, designation changes, score, criterion scores, plans, open actions, rated
 # criteria, newest ratings, rating history, snapshots, five history tables (account, contact,
-# plan, action, commitment), plan versions, the people who could join the team, the newest
-# interactions with their contacts and our people (3), and the unread-notification count.
-KAM_PAGE_QUERIES = 29
+# plan, action, commitment), plan versions, the plan's links shared with the customer and their
+# answers (2), the people who could join the team, the newest interactions with their contacts
+# and our people (3), and the unread-notification count.
+KAM_PAGE_QUERIES = 31
 
 
 @pytest.mark.parametrize("rows", [5, 200])

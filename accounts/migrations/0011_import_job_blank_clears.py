@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0009_contact_email_unique_per_account"),
+        ("accounts", "0010_interaction"),
     ]
 
     operations = [
