@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Account, User
+from accounts.services import refuse_member
 from kam.errors import DomainError
 from kam.permissions import require
 from scoring.models import Criterion, CriterionKind, Rating
@@ -27,6 +28,7 @@ def rating_record(
     it, administrators) may; computed criteria take their value from data, never a rating.
     """
     require(actor, "scoring.rate_account", account, "You may not rate this account.")
+    refuse_member(account, "rating")
     if criterion.kind != CriterionKind.RATED or not criterion.active:
         raise DomainError(f"“{criterion.label}” is not an active rated criterion.")
     if isinstance(value, bool) or value not in RATING_VALUES:
