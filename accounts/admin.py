@@ -140,7 +140,6 @@ class TeamMembershipInline(AdministratorOnly, admin.TabularInline):
     extra = 0
 
 
-@admin.register(Account)
 class AccountAdminForm(forms.ModelForm):
     """The group (parent) is checked with the service's own refusals, so the form shows them
     as errors; the move itself is `account_move` (AccountAdmin.save_model)."""
@@ -170,6 +169,7 @@ class MoveToGroupForm(ActionForm):
     )
 
 
+@admin.register(Account)
 class AccountAdmin(AdministratorOnly, SimpleHistoryAdmin):
     list_display = [
         "name",
