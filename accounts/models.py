@@ -99,11 +99,12 @@ class AccountQuerySet(models.QuerySet):
         return self.served_by(user)
 
     def served_by(self, user: Any) -> AccountQuerySet:
+        """The accounts the user serves as KAM or team member, and every member of those
+        groups at any depth (the group's people serve its entities and plants)."""
         # A UNION of two index lookups: "kam = me OR id IN (my teams)" made PostgreSQL scan
-        # every account (80 ms at 50,000 accounts against 0.3 ms for this form).
-        own = Account.objects.filter(kam_id=user.pk).values("pk")
-        team = TeamMembership.objects.filter(user_id=user.pk).values("account_id")
-        return self.filter(pk__in=own.union(team))
+        # every account (80 ms at 50,000 accounts against 0.3 ms for this form); the members
+        # below them are walked down the parent index.
+        return self.filter(pk__in=RawSQL(SERVED_SQL, [user.pk, user.pk]))
 
     def key(self) -> AccountQuerySet:
         return self.filter(status=AccountStatus.KEY)
@@ -130,6 +131,16 @@ WITH RECURSIVE subtree(id) AS (
     SELECT child.id FROM {ACCOUNT_TABLE} child JOIN subtree ON child.parent_id = subtree.id
 )
 SELECT id FROM subtree
+"""
+SERVED_SQL = f"""
+WITH RECURSIVE served(id) AS (
+    SELECT id FROM {ACCOUNT_TABLE} WHERE kam_id = %s
+    UNION
+    SELECT account_id FROM accounts_teammembership WHERE user_id = %s
+    UNION
+    SELECT child.id FROM {ACCOUNT_TABLE} child JOIN served ON child.parent_id = served.id
+)
+SELECT id FROM served
 """
 # The chain above an account, nearest first, with each ancestor's depth above it (1 = parent).
 ANCESTORS_SQL = f"""

@@ -229,8 +229,13 @@ def _team_history(account: Account, *, actor: User, reason: str) -> None:
 
 
 def _check_owner(account: Account, owner: User | None) -> None:
-    """A relationship owner is on our side of the account: its KAM or a team member."""
-    if owner is None or owner.pk == account.kam_id:
+    """A relationship owner is on our side of the account: its KAM or a team member (of the
+    group, for a member: the team belongs to the unit of selection)."""
+    if owner is None:
+        return
+    if account.parent_id is not None:
+        account = Account.objects.get(pk=ancestor_ids(account.pk)[-1])
+    if owner.pk == account.kam_id:
         return
     if not TeamMembership.objects.filter(account=account, user=owner).exists():
         raise InvalidInput(

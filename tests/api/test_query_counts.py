@@ -62,8 +62,9 @@ ROLE_FREE = {"activitytype", "criterion", "notification"}
 PAGE = 1
 COUNT = 1
 CURSOR_LISTS = {"account", "salesline", "activity"}
-# Lists that read one thing more: the current scoring run (accounts' figures, the scores shown).
-EXTRA = {"account": 1, "score": 1}
+# Lists that read more: the current scoring run (accounts' figures, the scores shown), and the
+# accounts' members (one prefetch).
+EXTRA = {"account": 2, "score": 1}
 # Reference lists every role reads whole (not scoped to the reader's accounts).
 PORTFOLIO_ONLY = {"scoringrun", "costrate"}
 
