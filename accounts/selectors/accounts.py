@@ -20,6 +20,7 @@ from django.db.models import (
     Exists,
     F,
     FilteredRelation,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -42,6 +43,7 @@ SCORE_FIELDS = {
     "score_revenue": DecimalField(max_digits=16, decimal_places=2),
     "score_attractiveness": DecimalField(max_digits=5, decimal_places=2),
     "score_quadrant": CharField(max_length=10),
+    "score_members": IntegerField(),
 }
 
 
@@ -61,6 +63,7 @@ def with_current_scores(queryset: QuerySet[Account], run: Any) -> QuerySet[Accou
         score_revenue=F("current_score__revenue"),
         score_attractiveness=F("current_score__attractiveness"),
         score_quadrant=F("current_score__quadrant"),
+        score_members=F("current_score__members"),
     )
 
 
@@ -74,7 +77,7 @@ def list_shows_scores(user: Any) -> bool:
 
 def accounts_for_list(*, user: Any, run: Any) -> QuerySet[Account]:
     """The accounts `user` may see, with their KAM and, where allowed, current-run figures."""
-    visible = Account.objects.visible_to(user).select_related("kam")
+    visible = Account.objects.visible_to(user).select_related("kam", "parent")
     return with_current_scores(visible, run if list_shows_scores(user) else None)
 
 
