@@ -29,9 +29,9 @@ from tests.accounts.test_account_list import make_run
 # commitments, contacts, stage changes, designation changes, the account's score, its criterion
 # scores, plans, the current plan's open actions, rated criteria, their newest ratings, rating
 # history, quarterly snapshots, four history tables (account, contacts, plans, commitments),
-# plan versions, the people who could join the team (directors change teams), and the
-# navigation's unread-notification count.
-DIRECTOR_PAGE_QUERIES = 25
+# plan versions, the people who could join the team (directors change teams), the
+# navigation's unread-notification count, and the account's subtree (its group's tree).
+DIRECTOR_PAGE_QUERIES = 26
 
 
 def url(account):

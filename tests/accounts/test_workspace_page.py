@@ -235,8 +235,8 @@ def workspace(account, kam, rows):
 # The KAM's page: session, user, groups, the account, current run, team, commitments, contacts,
 # stage changes, designation changes, score, criterion scores, plans, open actions, rated
 # criteria, newest ratings, rating history, snapshots, four history tables, plan versions,
-# the people who could join the team, and the unread-notification count.
-KAM_PAGE_QUERIES = 25
+# the people who could join the team, the unread-notification count, and the subtree.
+KAM_PAGE_QUERIES = 26
 
 
 @pytest.mark.parametrize("rows", [5, 200])
