@@ -1,5 +1,8 @@
 """The final stage, once per run after every chunk: percentiles, scores, matrix, flags.
 
+Over the units of selection only (AccountScore.is_unit: groups, rolled up by groups.py, and
+standalone accounts); a group's members are neither normalised, scored, ranked nor flagged.
+
 Selection score:
 - Each active criterion's raw value per account: computed criteria read the run's AccountScore
   row or the account (revenue, contribution = net profit, revenue growth %, turnover, category
