@@ -13,6 +13,7 @@ from scoring.models import (
     CostRate,
     Criterion,
     CriterionScore,
+    GroupSnapshot,
     MetricEntry,
     MetricSnapshot,
     Rating,
@@ -126,3 +127,8 @@ class MetricSnapshotAdmin(ViewOnly, SearchThroughAccounts, admin.ModelAdmin):
     list_select_related = ["account"]
     date_hierarchy = "period_start"
     show_full_result_count = False
+
+
+@admin.register(GroupSnapshot)
+class GroupSnapshotAdmin(MetricSnapshotAdmin):
+    list_display = [*MetricSnapshotAdmin.list_display, "members"]

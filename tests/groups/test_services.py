@@ -112,3 +112,32 @@ def test_stage_and_team_of_a_member_are_refused(tree, admin_user):
             functional_role=FunctionalRole.SALES,
             actor=admin_user,
         )
+
+
+def test_the_admin_action_moves_accounts_through_the_service(client, tree, admin_user):
+    _group, entity, _plant = tree
+    other = factories.AccountFactory(erp_code="O", name="Other")
+    client.force_login(admin_user)
+    url = "/admin/accounts/account/"
+
+    def act(code, *accounts):
+        return client.post(
+            url,
+            {
+                "action": "move_to_group",
+                "_selected_action": [a.pk for a in accounts],
+                "group_erp_code": code,
+            },
+            follow=True,
+        )
+
+    moved = act("O", entity)
+    assert "1 account(s) moved." in moved.content.decode()
+    entity.refresh_from_db()
+    assert entity.parent == other
+    assert entity.history.order_by("-history_id").first().history_user == admin_user
+
+    refused = act("P", other)  # Other under the plant, which is below it now: a cycle
+    assert "would make a cycle" in refused.content.decode()
+    other.refresh_from_db()
+    assert other.parent is None
