@@ -20,8 +20,10 @@ from scoring.models import (
     Criterion,
     CriterionKind,
     CriterionScore,
+    GroupSnapshot,
     MetricSnapshot,
     Rating,
+    SnapshotFigures,
 )
 
 RATING_HISTORY_ENTRIES = 50
@@ -74,11 +76,11 @@ def rating_history(account: Account, *, limit: int = RATING_HISTORY_ENTRIES) -> 
 # --- Metrics ---------------------------------------------------------------------------------
 
 
-def trend_snapshots(account: Account) -> list[MetricSnapshot]:
-    """The account's last twelve quarterly snapshots (three years), oldest first."""
-    newest = MetricSnapshot.objects.filter(account=account).order_by("-period_start")[
-        :TREND_QUARTERS
-    ]
+def trend_snapshots(account: Account, *, group: bool = False) -> list[SnapshotFigures]:
+    """The account's last twelve quarterly snapshots (three years), oldest first: a group's
+    roll-up (GroupSnapshot) for the top of a group, else the account's own."""
+    model = GroupSnapshot if group else MetricSnapshot
+    newest = model.objects.filter(account=account).order_by("-period_start")[:TREND_QUARTERS]
     return list(reversed(list(newest)))
 
 
@@ -97,7 +99,7 @@ def load_section(page: AccountPage) -> None:
         )
     page.ratings = rating_rows(account, rated_criteria())
     page.rating_history = rating_history(account)
-    page.snapshots = trend_snapshots(account)
+    page.snapshots = trend_snapshots(account, group=page.is_group)
     page.history_loaded["ratings"] = page.rating_history
 
 

@@ -78,3 +78,23 @@ def test_the_list_shows_groups_by_default_entities_on_request_and_search_finds_m
     assert names(level="entities") == ["Entity", "Holding", "Plant", "Standalone"]
     assert names(q="Plant") == ["Plant"]
     assert "in group Entity" in client.get(url, {"q": "Plant"}).content.decode()
+
+
+def test_a_groups_trends_are_its_group_snapshots_and_a_members_its_own(client, group):
+    import datetime as dt
+
+    from scoring.models import GroupSnapshot, MetricSnapshot
+
+    g, _e, p = group
+    quarter = dt.date(2026, 1, 1)
+    GroupSnapshot.objects.create(account=g, period_start=quarter, revenue=Decimal(900), members=2)
+    MetricSnapshot.objects.create(account=g, period_start=quarter, revenue=Decimal(0))
+    MetricSnapshot.objects.create(account=p, period_start=quarter, revenue=Decimal(600))
+    client.force_login(factories.DirectorFactory())
+
+    def trend(account):
+        page = client.get(reverse("accounts:detail", args=[account.pk])).context["page"]
+        return [(type(s).__name__, s.revenue) for s in page.snapshots]
+
+    assert trend(g) == [("GroupSnapshot", Decimal("900.00"))]
+    assert trend(p) == [("MetricSnapshot", Decimal("600.00"))]

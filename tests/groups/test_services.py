@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import Account, AccountStatus, FunctionalRole, Stage, ancestor_ids
+from accounts.selectors.history import account_history
 from accounts.services import (
     account_change_stage,
     account_designate,
@@ -141,3 +142,16 @@ def test_the_admin_action_moves_accounts_through_the_service(client, tree, admin
     assert "would make a cycle" in refused.content.decode()
     other.refresh_from_db()
     assert other.parent is None
+
+
+def test_a_move_is_a_line_of_the_accounts_history_with_both_groups(tree, director):
+    group, entity, _plant = tree
+    other = factories.AccountFactory(erp_code="O", name="Other group")
+    account_move(account=entity, parent=other, reason="sold to Other", actor=director)
+
+    newest = account_history(account=entity, limit=5)[0]
+
+    assert newest.who == director
+    assert [(c.label, c.before, c.after) for c in newest.changes] == [
+        ("Group (parent account)", str(group), str(other))
+    ]
