@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
@@ -24,8 +26,15 @@ from accounts.models import (
     StageChange,
     TeamMembership,
     User,
+    ancestor_ids,
 )
-from accounts.services import user_access_end
+from accounts.services import (
+    account_move,
+    cycle_refusal,
+    designated_member_refusal,
+    user_access_end,
+)
+from kam.errors import DomainError
 
 ACCOUNT_SEARCH = ["account__name", "=account__erp_code"]
 
@@ -132,6 +141,35 @@ class TeamMembershipInline(AdministratorOnly, admin.TabularInline):
     extra = 0
 
 
+class AccountAdminForm(forms.ModelForm):
+    """The group (parent) is checked with the service's own refusals, so the form shows them
+    as errors; the move itself is `account_move` (AccountAdmin.save_model)."""
+
+    class Meta:
+        model = Account
+        # the admin's own fieldsets decide what the form shows; these two are what clean reads
+        fields = ["parent", "status"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        parent, account = data.get("parent"), self.instance
+        if (
+            parent is not None
+            and account.pk is not None
+            and (parent.pk == account.pk or account.pk in ancestor_ids(parent.pk))
+        ):
+            self.add_error("parent", cycle_refusal(account.name, parent.name))
+        elif parent is not None and data.get("status", "standard") != "standard":
+            self.add_error("parent", designated_member_refusal(account))
+        return data
+
+
+class MoveToGroupForm(ActionForm):
+    group_erp_code = forms.CharField(
+        label="Group's ERP code (blank: top level)", required=False, max_length=40
+    )
+
+
 @admin.register(Account)
 class AccountAdmin(AdministratorOnly, SimpleHistoryAdmin):
     list_display = [
@@ -148,10 +186,44 @@ class AccountAdmin(AdministratorOnly, SimpleHistoryAdmin):
     list_filter = ["status", "stage", "tier", "geographic_scope", "region", "industry"]
     search_fields = ["name", "=erp_code"]
     list_select_related = ["kam"]
-    autocomplete_fields = ["kam"]
+    autocomplete_fields = ["kam", "parent"]
     readonly_fields = ["created_at", "updated_at"]
     inlines = [TeamMembershipInline]
     ordering = ["name"]
+    form = AccountAdminForm
+    action_form = MoveToGroupForm
+    actions = ["move_to_group"]
+
+    def get_list_display(self, request: HttpRequest) -> list[str]:
+        return [*super().get_list_display(request), "parent"]
+
+    def save_model(self, request: Any, obj: Account, form: Any, change: bool) -> None:
+        if not change or "parent" not in form.changed_data:
+            super().save_model(request, obj, form, change)
+            return
+        parent = obj.parent
+        obj.parent_id = form.initial.get("parent")
+        super().save_model(request, obj, form, change)
+        account_move(account=obj, parent=parent, reason="Moved in the admin", actor=request.user)
+
+    @admin.action(description="Move to the group named below (blank: top level)")
+    def move_to_group(self, request: HttpRequest, queryset: QuerySet[Account]) -> None:
+        code = (request.POST.get("group_erp_code") or "").strip()
+        parent = Account.objects.filter(erp_code=code).first() if code else None
+        if code and parent is None:
+            self.message_user(request, f"No account has the ERP code {code}.", messages.ERROR)
+            return
+        moved = 0
+        for account in queryset.order_by("pk"):
+            try:
+                account_move(
+                    account=account, parent=parent, reason="Moved in the admin", actor=request.user
+                )
+                moved += 1
+            except DomainError as error:
+                self.message_user(request, f"{account}: {error}", messages.ERROR)
+        if moved:
+            self.message_user(request, f"{moved} account(s) moved.", messages.SUCCESS)
 
 
 @admin.register(StageChange)

@@ -18,6 +18,8 @@ from kam.listing import (
 )
 
 _UNSET: Any = object()
+GROUPS, ENTITIES = "groups", "entities"
+LEVELS = [(GROUPS, "Groups and standalone accounts"), (ENTITIES, "Every entity")]
 
 
 def search_accounts(queryset: QuerySet[Account], name: str, value: str) -> QuerySet[Account]:
@@ -55,13 +57,41 @@ class AccountFilterSet(SortableFilterSet):
     )
     industry = django_filters.ChoiceFilter(empty_label="Any industry")
     region = django_filters.ChoiceFilter(empty_label="Any region")
+    level = django_filters.ChoiceFilter(
+        label="Show",
+        choices=LEVELS,
+        empty_label=None,
+        method="at_level",
+        help_text="Groups: units of selection (a search finds members too)",
+    )
 
     table = ACCOUNTS
 
     class Meta:
         model = Account
-        fields = ["q", "status", "stage", "kam", "quadrant", "industry", "region", "ordering"]
+        fields = [
+            "q",
+            "level",
+            "status",
+            "stage",
+            "kam",
+            "quadrant",
+            "industry",
+            "region",
+            "ordering",
+        ]
         form = FilterForm
+
+    def filter_queryset(self, queryset: QuerySet[Account]) -> QuerySet[Account]:
+        # "groups" is the default: the list shows units of selection unless asked for
+        # entities, and a search finds members too (each shows its group).
+        level = self.form.cleaned_data.get("level") or GROUPS
+        if level == GROUPS and not self.form.cleaned_data.get("q"):
+            queryset = queryset.filter(parent__isnull=True)
+        return super().filter_queryset(queryset)
+
+    def at_level(self, queryset: QuerySet[Account], name: str, value: str) -> QuerySet[Account]:
+        return queryset  # applied in filter_queryset, with the search
 
     def __init__(
         self,

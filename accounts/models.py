@@ -8,8 +8,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -98,14 +99,68 @@ class AccountQuerySet(models.QuerySet):
         return self.served_by(user)
 
     def served_by(self, user: Any) -> AccountQuerySet:
+        """The accounts the user serves as KAM or team member, and every member of those
+        groups at any depth (the group's people serve its entities and plants)."""
         # A UNION of two index lookups: "kam = me OR id IN (my teams)" made PostgreSQL scan
-        # every account (80 ms at 50,000 accounts against 0.3 ms for this form).
-        own = Account.objects.filter(kam_id=user.pk).values("pk")
-        team = TeamMembership.objects.filter(user_id=user.pk).values("account_id")
-        return self.filter(pk__in=own.union(team))
+        # every account (80 ms at 50,000 accounts against 0.3 ms for this form); the members
+        # below them are walked down the parent index.
+        return self.filter(pk__in=RawSQL(SERVED_SQL, [user.pk, user.pk]))
 
     def key(self) -> AccountQuerySet:
         return self.filter(status=AccountStatus.KEY)
+
+    def units(self) -> AccountQuerySet:
+        """Units of selection: the tops of the trees (groups and standalone accounts)."""
+        return self.filter(parent__isnull=True)
+
+    def subtree(self, root_id: int) -> AccountQuerySet:
+        """The account `root_id` and every account below it, at any depth, in one query (a
+        recursive CTE, on PostgreSQL and SQLite alike)."""
+        return self.filter(pk__in=RawSQL(SUBTREE_SQL, [root_id]))
+
+
+ACCOUNT_TABLE = "accounts_account"
+# No limit a real group reaches (group -> region -> country -> entity -> plant is 5): it only
+# bounds a walk up should a cycle ever be stored behind the services' back.
+MAX_DEPTH = 100
+# The ids of a subtree, root included: one recursive CTE that both databases run as written.
+SUBTREE_SQL = f"""
+WITH RECURSIVE subtree(id) AS (
+    SELECT id FROM {ACCOUNT_TABLE} WHERE id = %s
+    UNION
+    SELECT child.id FROM {ACCOUNT_TABLE} child JOIN subtree ON child.parent_id = subtree.id
+)
+SELECT id FROM subtree
+"""
+SERVED_SQL = f"""
+WITH RECURSIVE served(id) AS (
+    SELECT id FROM {ACCOUNT_TABLE} WHERE kam_id = %s
+    UNION
+    SELECT account_id FROM accounts_teammembership WHERE user_id = %s
+    UNION
+    SELECT child.id FROM {ACCOUNT_TABLE} child JOIN served ON child.parent_id = served.id
+)
+SELECT id FROM served
+"""
+# The chain above an account, nearest first, with each ancestor's depth above it (1 = parent).
+ANCESTORS_SQL = f"""
+WITH RECURSIVE chain(id, parent_id, up) AS (
+    SELECT id, parent_id, 0 FROM {ACCOUNT_TABLE} WHERE id = %s
+    UNION
+    SELECT a.id, a.parent_id, chain.up + 1
+    FROM {ACCOUNT_TABLE} a JOIN chain ON a.id = chain.parent_id
+    WHERE chain.up < {MAX_DEPTH}
+)
+SELECT id FROM chain WHERE up > 0 ORDER BY up
+"""
+
+
+def ancestor_ids(account_id: int) -> list[int]:
+    """The accounts above `account_id`, its parent first and the top of its tree last (one
+    query). MAX_DEPTH ends the walk should a cycle ever be stored."""
+    with connection.cursor() as cursor:
+        cursor.execute(ANCESTORS_SQL, [account_id])
+        return [row[0] for row in cursor.fetchall()]
 
 
 class Account(models.Model):
@@ -146,6 +201,17 @@ class Account(models.Model):
     stage_since = models.DateTimeField(default=timezone.now)
     designated_at = models.DateTimeField(null=True, blank=True)
     notes = models.TextField(blank=True)
+    # The group this account belongs to (group -> region -> country entity -> plant); blank at
+    # the top of a tree. The top is the unit of selection: designation, KAM, team, stage,
+    # ratings and the plan belong to it (accounts/services.py `account_move`).
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="group (parent account)",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -176,6 +242,11 @@ class Account(models.Model):
                 name="account_turnover_non_negative",
             ),
             models.CheckConstraint(
+                condition=Q(parent__isnull=True) | ~Q(parent=models.F("id")),
+                name="account_not_its_own_parent",
+                violation_error_message="An account cannot be its own group.",
+            ),
+            models.CheckConstraint(
                 condition=Q(category_spend__isnull=True) | Q(category_spend__gte=0),
                 name="account_category_spend_non_negative",
             ),
@@ -195,6 +266,10 @@ class Account(models.Model):
     @property
     def is_key(self) -> bool:
         return self.status == AccountStatus.KEY
+
+    @property
+    def is_member(self) -> bool:
+        return self.parent_id is not None
 
 
 class StageChange(models.Model):

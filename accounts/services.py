@@ -27,6 +27,7 @@ from accounts.models import (
     StageChange,
     TeamMembership,
     User,
+    ancestor_ids,
 )
 from kam import rules as kam_rules
 from kam.errors import DomainError, InvalidInput
@@ -43,6 +44,64 @@ from kam.records import (
 CONTACT_FIELDS = frozenset(Contact.EDITABLE_FIELDS)
 
 
+def member_refusal(account: Account, what: str) -> str | None:
+    """Why `what` (designation, stage, team, rating, plan) cannot be given to a member of a
+    group, naming the group (the top of its tree): it belongs to the unit of selection."""
+    if account.parent_id is None:
+        return None
+    top = Account.objects.get(pk=ancestor_ids(account.pk)[-1])
+    return (
+        f"{account.name} belongs to the group {top.name} ({top.erp_code}): {what} belongs to "
+        "the group, the unit of selection. Open the group's page instead."
+    )
+
+
+def refuse_member(account: Account, what: str) -> None:
+    if (message := member_refusal(account, what)) is not None:
+        raise DomainError(message)
+
+
+def cycle_refusal(account_name: str, parent_name: str) -> str:
+    return (
+        f"{parent_name} is {account_name} itself or one of its members: putting {account_name} "
+        "under it would make a cycle."
+    )
+
+
+def designated_member_refusal(account: Account) -> str:
+    return (
+        f"{account.name} is {account.get_status_display().lower()}: designation belongs to the "
+        "top of a group. Set it back to standard before moving it into a group."
+    )
+
+
+@transaction.atomic
+def account_move(*, account: Account, parent: Account | None, reason: str, actor: User) -> Account:
+    """Put an account under a group (parent), move it to another one or make it top level
+    (parent None), with a reason kept in its history. Refused: a parent that is the account
+    itself or below it (a cycle), and a designated account (key or candidate) as a member,
+    since designation, KAM, team, stage and plan belong to the unit of selection (the top)."""
+    require(actor, "accounts.change_account", account)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Say why the account moves: a reason is required.")
+    account = Account.objects.select_for_update().get(pk=account.pk)
+    if (parent.pk if parent else None) == account.parent_id:
+        raise DomainError("Nothing changes: the account is already there.")
+    if parent is not None:
+        if parent.pk == account.pk or account.pk in ancestor_ids(parent.pk):
+            raise DomainError(cycle_refusal(account.name, parent.name))
+        if account.status != AccountStatus.STANDARD:
+            raise DomainError(designated_member_refusal(account))
+    before = account.parent.name if account.parent_id else "top level"
+    after = parent.name if parent else "top level"
+    account.parent = parent
+    account._change_reason = f"Group: {before} -> {after}: {reason}"[:100]
+    account._history_user = actor
+    account.save(update_fields=["parent", "updated_at"])
+    return account
+
+
 @transaction.atomic
 def account_change_stage(
     *, account: Account, to_stage: str, reason: str, actor: User
@@ -50,6 +109,7 @@ def account_change_stage(
     """Move an account on the relationship ladder. A stage is the KAM's recorded judgement:
     it needs a reason, records who and when, and restarts the time-in-stage clock."""
     require(actor, "accounts.change_stage", account)
+    refuse_member(account, "the relationship stage")
     if to_stage not in Stage.values:
         raise DomainError(f"Unknown stage {to_stage!r}.")
     reason = (reason or "").strip()
@@ -86,6 +146,7 @@ def account_designate(
     status keeps the KAM only for candidates. The change is kept as DesignationChange history.
     """
     require(actor, "accounts.designate_account", account)
+    refuse_member(account, "designation")
     if status not in AccountStatus.values:
         raise DomainError(f"Unknown status {status!r}.")
     reason = (reason or "").strip()
@@ -126,6 +187,7 @@ def team_member_add(
     """Put a person on the account's cross-functional team in one functional role: someone
     who may be on a team (kam/rules.py `may_join_a_team`), not the KAM, once."""
     require(actor, "accounts.change_team", account)
+    refuse_member(account, "the account team")
     if functional_role not in FunctionalRole.values:
         raise DomainError(f"Unknown functional role {functional_role!r}.")
     if not kam_rules.may_join_a_team(user):
@@ -167,8 +229,13 @@ def _team_history(account: Account, *, actor: User, reason: str) -> None:
 
 
 def _check_owner(account: Account, owner: User | None) -> None:
-    """A relationship owner is on our side of the account: its KAM or a team member."""
-    if owner is None or owner.pk == account.kam_id:
+    """A relationship owner is on our side of the account: its KAM or a team member (of the
+    group, for a member: the team belongs to the unit of selection)."""
+    if owner is None:
+        return
+    if account.parent_id is not None:
+        account = Account.objects.get(pk=ancestor_ids(account.pk)[-1])
+    if owner.pk == account.kam_id:
         return
     if not TeamMembership.objects.filter(account=account, user=owner).exists():
         raise InvalidInput(

@@ -29,7 +29,11 @@ ACCOUNTS = Table(
     Column(
         "Name",
         cell='<th scope="row" class="fw-normal wrap">'
-        "<a href=\"{% url 'accounts:detail' row.pk %}\">{{ row.name }}</a></th>",
+        "<a href=\"{% url 'accounts:detail' row.pk %}\">{{ row.name }}</a>"
+        '{% if row.parent_id %}<br><small class="text-body-secondary">in group '
+        "{{ row.parent.name }}</small>{% endif %}"
+        '{% if row.score_members %}<br><small class="text-body-secondary">group of '
+        "{{ row.score_members }}</small>{% endif %}</th>",
         key="name",
         export="name",
         api="name",

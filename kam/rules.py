@@ -108,7 +108,8 @@ def account_of(obj: Any) -> Any:
 
 
 def serves_account(user: Any, account: Any) -> bool:
-    """True when the user is the account's KAM or a member of its team."""
+    """True when the user is the account's KAM or a member of its team, or of the team of a
+    group above it."""
     if account is None or not getattr(user, "is_authenticated", False):
         return False
     if account.kam_id == user.pk:
@@ -117,7 +118,12 @@ def serves_account(user: Any, account: Any) -> bool:
     if cache is None:
         cache = user._kam_served = {}
     if account.pk not in cache:
-        cache[account.pk] = account.team_memberships.filter(user_id=user.pk).exists()
+        if getattr(account, "parent_id", None) is None:
+            cache[account.pk] = account.team_memberships.filter(user_id=user.pk).exists()
+        else:
+            # a member of a group is served by the people of the groups above it
+            served = type(account)._default_manager.served_by(user)
+            cache[account.pk] = served.filter(pk=account.pk).exists()
     return cache[account.pk]
 
 

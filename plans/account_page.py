@@ -25,8 +25,9 @@ def load_section(page: AccountPage) -> None:
     account, today = page.account, page.today or dt.date.today()
     if page.include_commitments:
         page.commitments = list(
-            Commitment.objects.filter(account=account, active=True)
-            .select_related("responsible_team")
+            # a group's page shows the commitments of all its members too
+            Commitment.objects.filter(account_id__in=page.subtree_ids, active=True)
+            .select_related("responsible_team", "account")
             .order_by("category", "pk")
         )
     page.known[ServiceTeam] = {c.responsible_team_id: c.responsible_team for c in page.commitments}

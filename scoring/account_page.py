@@ -17,8 +17,10 @@ from scoring.models import (
     Criterion,
     CriterionKind,
     CriterionScore,
+    GroupSnapshot,
     MetricSnapshot,
     Rating,
+    SnapshotFigures,
 )
 from scoring.quarters import data_from, quarter
 
@@ -72,11 +74,11 @@ def rating_history(account: Account, *, limit: int = RATING_HISTORY_ENTRIES) -> 
 # --- Metrics ---------------------------------------------------------------------------------
 
 
-def trend_snapshots(account: Account) -> list[MetricSnapshot]:
-    """The account's last twelve quarterly snapshots (three years), oldest first."""
-    newest = MetricSnapshot.objects.filter(account=account).order_by("-period_start")[
-        :TREND_QUARTERS
-    ]
+def trend_snapshots(account: Account, *, group: bool = False) -> list[SnapshotFigures]:
+    """The account's last twelve quarterly snapshots (three years), oldest first: a group's
+    roll-up (GroupSnapshot) for the top of a group, else the account's own."""
+    model = GroupSnapshot if group else MetricSnapshot
+    newest = model.objects.filter(account=account).order_by("-period_start")[:TREND_QUARTERS]
     return list(reversed(list(newest)))
 
 
@@ -95,7 +97,7 @@ def load_section(page: AccountPage) -> None:
         )
     page.ratings = rating_rows(account, rated_criteria())
     page.rating_history = rating_history(account)
-    page.snapshots = trend_snapshots(account)
+    page.snapshots = trend_snapshots(account, group=page.is_group)
     first_day = data_from(run)
     for snapshot in page.snapshots:
         # The chart and table label, "(partial: 1 of 3 months)" on a quarter with less data.

@@ -13,6 +13,7 @@ from scoring.models import (
     CostRate,
     Criterion,
     CriterionScore,
+    GroupSnapshot,
     MetricEntry,
     MetricSnapshot,
     PackExport,
@@ -139,3 +140,8 @@ class PackExportAdmin(ViewOnly, admin.ModelAdmin):
     list_select_related = ["created_by"]
     exclude = ["content"]
     date_hierarchy = "created_at"
+
+
+@admin.register(GroupSnapshot)
+class GroupSnapshotAdmin(MetricSnapshotAdmin):
+    list_display = [*MetricSnapshotAdmin.list_display, "members"]

@@ -239,6 +239,18 @@ class AccountScore(models.Model):
     # A data-quality flag: our T12 revenue exceeds the customer's stated category spend, so
     # the spend is wrong; share of wallet and headroom are then unknown (NULL), not > 100%/0.
     spend_below_revenue = models.BooleanField("category spend below our revenue", default=False)
+    # Groups (DOMAIN.md "units of selection"): the top of a tree (a group, or a standalone
+    # account) is a unit of selection; its row holds the roll-up of its subtree (`members`
+    # accounts below it) and alone is normalised, scored, ranked and flagged. A member's row
+    # keeps its own figures, names its group's top in `group`, and is never scored or flagged.
+    is_unit = models.BooleanField("unit of selection", default=True)
+    group = models.ForeignKey(
+        Account, on_delete=models.CASCADE, null=True, related_name="+", db_index=False
+    )
+    members = models.PositiveIntegerField("accounts below it", default=0)
+    # The customer's turnover and category spend as scored: the account's, summed for a group.
+    turnover = models.DecimalField(null=True, **MONEY)
+    category_spend = models.DecimalField(null=True, **MONEY)
 
     # The relationship figures and flags every listing of a score row ends with (the API, the
     # portfolio download), in this order.
@@ -269,6 +281,7 @@ class AccountScore(models.Model):
             models.Index(fields=["run", "-net_profit"]),
             models.Index(fields=["run", "-revenue"]),
             models.Index(fields=["account", "run"]),
+            models.Index(fields=["run", "group"]),
         ]
 
     def __str__(self) -> str:
@@ -362,10 +375,9 @@ class MetricEntry(models.Model):
         return f"{self.account_id} {self.metric} {self.period_start}: {self.value}"
 
 
-class MetricSnapshot(models.Model):
-    """Effectiveness of one account in one calendar quarter, written by the scoring run."""
+class SnapshotFigures(models.Model):
+    """The figures of a quarter's effectiveness snapshot (an account's or a group's)."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="snapshots")
     period_start = models.DateField(help_text="First day of the calendar quarter")
     run = models.ForeignKey(ScoringRun, on_delete=models.SET_NULL, null=True, related_name="+")
     is_key = models.BooleanField(default=False, help_text="Key account when computed")
@@ -384,6 +396,16 @@ class MetricSnapshot(models.Model):
     retention = models.DecimalField(max_digits=5, decimal_places=2, null=True)
     advocacy = models.DecimalField(max_digits=5, decimal_places=2, null=True)
     shared_investment = models.DecimalField(null=True, **MONEY)
+
+    class Meta:
+        abstract = True
+
+
+class MetricSnapshot(SnapshotFigures):
+    """Effectiveness of one account (entity) in one calendar quarter, from its own rows,
+    written by the scoring run."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="snapshots")
 
     class Meta:
         constraints = [
@@ -435,3 +457,27 @@ class PackExport(models.Model):
         if self.status == PackExportStatus.DONE:
             return 100
         return int(self.done * 100 / self.total) if self.total else 0
+
+
+class GroupSnapshot(SnapshotFigures):
+    """A group's effectiveness in one calendar quarter: the roll-up of its subtree's
+    MetricSnapshot rows (sums; growth, shares and margins from the sums; the entered measures
+    are the top's own), written by the run for every group (scoring/engine/groups.py)."""
+
+    account = models.ForeignKey(
+        Account,
+        on_delete=models.CASCADE,
+        related_name="group_snapshots",
+        help_text="The top of the group",
+    )
+    members = models.PositiveIntegerField("accounts below it", default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "period_start"], name="group_snapshot_once_per_period"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"group {self.account_id} {self.period_start}"

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Account, User
+from accounts.services import refuse_member
 from kam.errors import DomainError, InvalidInput
 from kam.permissions import require
 from scoring.models import Criterion, CriterionKind, Rating
@@ -45,6 +46,7 @@ def ratings_record(
     The refusals name the criteria they concern (InvalidInput keyed by criterion key). All the
     ratings of one save carry the same time, so the history shows them as one judgement."""
     require(actor, "scoring.rate_account", account, "You may not rate this account.")
+    refuse_member(account, "rating")
     comments = comments or {}
     if not values:
         raise DomainError("Choose a rating for at least one criterion.")

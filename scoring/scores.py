@@ -41,12 +41,13 @@ def may_read_scores(user: Any) -> bool:
 
 
 def score_rows(*, user: Any, run: ScoringRun | None) -> QuerySet[AccountScore]:
-    """The run's scores of the accounts `user` may see, with each account and its KAM (one
-    query for a page); none before the first run."""
+    """The run's scores of the units of selection `user` may see (groups and standalone
+    accounts: members are not scored), with each account and its KAM (one query for a page);
+    none before the first run."""
     if run is None:
         return AccountScore.objects.none()
     return AccountScore.objects.filter(
-        run=run, account__in=Account.objects.visible_to(user).values("pk")
+        run=run, is_unit=True, account__in=Account.objects.visible_to(user).values("pk")
     ).select_related("account", "account__kam")
 
 

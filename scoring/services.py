@@ -36,11 +36,13 @@ from django.db.models import Count, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accounts.models import AccountStatus
 from kam.errors import Busy
 from kam.formats import moment
 from scoring import selectors
 from scoring.engine import chunk as chunk_engine
 from scoring.engine import final, housekeeping, rates
+from scoring.engine import groups as groups_engine
 from scoring.engine import window as window_engine
 from scoring.models import AccountScore, Criterion, RunStatus, ScoringRun
 
@@ -316,9 +318,14 @@ def _finalize_in_transaction(run: ScoringRun, *, chunks_wall: float) -> None:
             .order_by("position", "key")
             .values_list("pk", "key", "source")
         ]
-        written = final.finalize_scores(
-            run_id=run.pk, window=window_engine.Window(run.as_of), criteria=criteria
+        window = window_engine.Window(run.as_of)
+        rolled_up = groups_engine.roll_up_groups(
+            run_id=run.pk,
+            window=window,
+            snapshot_from=dt.date.fromisoformat(run.counts["snapshots_from"]),
+            key_status=AccountStatus.KEY,
         )
+        written = final.finalize_scores(run_id=run.pk, window=window, criteria=criteria)
         summary = AccountScore.objects.filter(run_id=run.pk).aggregate(
             accounts=Count("pk"),
             key_accounts=Count("pk", filter=Q(status="key")),
@@ -327,11 +334,13 @@ def _finalize_in_transaction(run: ScoringRun, *, chunks_wall: float) -> None:
             misclassified=Count("pk", filter=Q(is_misclassified=True)),
             kam_overloaded=Count("pk", filter=Q(kam_overloaded=True)),
             spend_below_revenue=Count("pk", filter=Q(spend_below_revenue=True)),
+            units=Count("pk", filter=Q(is_unit=True)),
         )
         chunk_counts = run.counts.get("chunks", {}).values()
         run.counts.update(
             {
                 **summary,
+                **rolled_up,
                 "criterion_scores": written["criterion_scores"],
                 "snapshots_written": sum(c["snapshots_written"] for c in chunk_counts),
                 "unrated_activities": sum(c["unrated_activities"] for c in chunk_counts),

@@ -378,7 +378,7 @@ def candidates(run: ScoringRun | None) -> AccountList:
     candidate_ids = Account.objects.filter(status=AccountStatus.CANDIDATE).values("pk")
     key_ids = Account.objects.filter(status=KEY).values("pk")
     flagged = (
-        AccountScore.objects.filter(run=run)
+        AccountScore.objects.filter(run=run, is_unit=True)
         .filter(Q(is_4x=True) | Q(is_pareto=True) | Q(account_id__in=candidate_ids))
         .exclude(account_id__in=key_ids)
     )

@@ -46,6 +46,7 @@ from scoring.models import (
     AccountScore,
     Criterion,
     CriterionScore,
+    GroupSnapshot,
     MetricEntry,
     MetricKind,
     MetricSnapshot,
@@ -63,6 +64,7 @@ VIEW_ONLY = {
     AccountScore,
     CriterionScore,
     MetricSnapshot,
+    GroupSnapshot,
     StageChange,
     DesignationChange,
     Interaction,
@@ -171,6 +173,7 @@ def one_of_everything(kam):
         value=Decimal("80"),
     )
     MetricSnapshot.objects.create(account=account, period_start=dt.date(2026, 4, 1), run=run)
+    GroupSnapshot.objects.create(account=account, period_start=dt.date(2026, 4, 1), run=run)
     ImportJob.objects.create(kind="customers", file_name="customers.csv", content=b"SECRET-BYTES")
     ApiToken.objects.create(user=kam, name="BI export", prefix="kam_abcdefgh", digest="0" * 64)
     Interaction.objects.create(

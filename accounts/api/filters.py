@@ -8,6 +8,8 @@ the cursor pagination's (`ordering`), on unique keys only.
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from django.db.models import Q, QuerySet
 
@@ -40,10 +42,31 @@ class AccountApiFilterSet(django_filters.FilterSet):
         field_name="score_quadrant",
         help_text="In the current scoring run (no account matches for those who see no scores)",
     )
+    subtree = IdFilter(
+        method="in_subtree",
+        help_text="An account id: that account and every account below it in its group",
+    )
+    top_level = django_filters.BooleanFilter(
+        field_name="parent", lookup_expr="isnull", help_text="Only units of selection (tops)"
+    )
 
     class Meta:
         model = Account
-        fields = ["q", "status", "stage", "kam", "industry", "region", "country", "quadrant"]
+        fields = [
+            "q",
+            "status",
+            "stage",
+            "kam",
+            "industry",
+            "region",
+            "country",
+            "quadrant",
+            "subtree",
+            "top_level",
+        ]
+
+    def in_subtree(self, queryset: Any, name: str, value: int) -> Any:
+        return queryset.filter(pk__in=Account.objects.subtree(value).values("pk"))
 
 
 class AccountScopedFilterSet(django_filters.FilterSet):

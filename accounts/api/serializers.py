@@ -61,6 +61,13 @@ class AccountSerializer(serializers.ModelSerializer):
         choices=Quadrant.choices, read_only=True, allow_null=True
     )
 
+    members = serializers.PrimaryKeyRelatedField(
+        many=True,
+        read_only=True,
+        help_text="The ids of the accounts directly below this one in its group "
+        "(?subtree=<id> lists the whole subtree)",
+    )
+
     class Meta:
         model = Account
         fields = [
@@ -68,6 +75,8 @@ class AccountSerializer(serializers.ModelSerializer):
             "erp_code",
             "name",
             *Account.PROFILE_FIELDS,
+            "parent",
+            "members",
             "status",
             "tier",
             "kam",

@@ -11,7 +11,7 @@ import csv
 import io
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
@@ -67,7 +67,12 @@ class AccountViewSet(ReadOnlyKamViewSet):
     def get_queryset(self) -> QuerySet[Account]:
         if self.is_schema_generation():
             return Account.objects.none()
-        return accounts_selectors.accounts_for_list(user=self.request.user, run=current_run())
+        members = Prefetch(
+            "members", queryset=Account.objects.only("pk", "parent_id").order_by("pk")
+        )
+        return accounts_selectors.accounts_for_list(
+            user=self.request.user, run=current_run()
+        ).prefetch_related(members)
 
     @extend_schema(
         summary="Set an account's status (standard, candidate, key) and KAM, with a reason",

@@ -151,6 +151,37 @@ def plan_timelines(
     return timelines
 
 
+# A demo group: a top and four members, two entities under the top and two plants under the
+# first entity (depth 2).
+GROUP_MEMBERS = 4
+
+
+def create_groups(rng: random.Random, customers: list[Customer], share: float) -> int:
+    """Put about `share` of the customers into groups of companies: each group is a top (a
+    key account first, every other one, then standard customers) with GROUP_MEMBERS standard
+    customers below it, two entities and two plants under the first entity. Members are
+    standard customers only (designation belongs to the top). One bulk update; the number of
+    groups."""
+    members_wanted = int(len(customers) * share)
+    groups = members_wanted // GROUP_MEMBERS
+    if groups == 0:
+        return 0
+    standard = [c for c in customers if c.status == AccountStatus.STANDARD]
+    rng.shuffle(standard)
+    keys = [c for c in customers if c.status == AccountStatus.KEY][::2]
+    tops = keys[:groups]
+    pool = iter(standard)
+    tops += [next(pool) for _ in range(groups - len(tops))]
+    moved = []
+    for top in tops:
+        first, second, *plants = [next(pool, None) for _ in range(GROUP_MEMBERS)]
+        for member, parent in [(first, top), (second, top), *((plant, first) for plant in plants)]:
+            if member is not None and parent is not None:
+                moved.append(Account(pk=member.pk, parent_id=parent.pk))
+    Account.objects.bulk_update(moved, ["parent"], batch_size=2000)
+    return len(tops)
+
+
 def create_accounts(
     rng: random.Random,
     customers: list[Customer],

@@ -13,10 +13,11 @@ from collections import defaultdict
 from typing import Any
 
 from django.db import models
+from simple_history.utils import bulk_update_with_history
 
 from accounts.imports import layouts
-from accounts.models import Account, Activity, ActivityType, Contact, SalesLine, User
-from kam.imports.engine import Row, WriteContext
+from accounts.models import Account, AccountStatus, Activity, ActivityType, Contact, SalesLine, User
+from kam.imports.engine import BATCH, Row, WriteContext
 from kam.imports.kinds import CopySpec, Kind, Reference
 from kam.imports.report import ImportReport
 
@@ -33,6 +34,10 @@ ACTIVITY_TYPE = Reference(
 
 
 class Customers(Kind):
+    """Customers and their groups: `parent_erp_code` links a row to its group, which may be
+    a row anywhere in the file or a stored customer. The links are checked and written once
+    the whole file is in (`finish`), so a file may define a tree in any row order."""
+
     layout = layouts.CUSTOMERS
     model = Account
     model_key = ("erp_code",)
@@ -42,9 +47,127 @@ class Customers(Kind):
     def fields(self, row: Row) -> dict[str, Any]:
         return {name: row.values[name] for name in ("erp_code", *self.compare)}
 
+    def plan(self, rows, report, state):
+        creates, updates = super().plan(rows, report, state)
+        parents = state.setdefault("parents", {})
+        for row in rows:
+            parents[row.values["erp_code"]] = (row.number, row.values["parent_erp_code"] or None)
+        state.setdefault("written", set()).update(
+            [item["erp_code"] for item in creates]
+            + [item["erp_code"] for _instance, item in updates]
+        )
+        return creates, updates
+
     def on_update(self, instance: models.Model, context: WriteContext) -> list[str]:
         instance.updated_at = context.now
         return ["updated_at"]
+
+    def finish(self, report, state, *, write, context):
+        parents: dict[str, tuple[int, str | None]] = state.get("parents", {})
+        if not parents:
+            return
+        # Every stored link (members are few next to the accounts), with the file's rows over
+        # them: the tree as it would be after this import.
+        links: dict[str, str | None] = dict(
+            Account.objects.filter(parent__isnull=False).values_list("erp_code", "parent__erp_code")
+        )
+        stored_links = dict(links)
+        links.update({code: parent for code, (_number, parent) in parents.items()})
+        wanted = set(parents) | {parent for _n, parent in parents.values() if parent}
+        stored = _accounts_by_code(wanted)
+        position = self.layout.position("parent_erp_code")
+        moved = []
+        for code, (number, parent) in parents.items():
+            if parent is None:
+                if code in stored_links:
+                    moved.append(code)
+                continue
+            if parent not in parents and parent not in stored:
+                report.add_error(number, position, "parent_erp_code", parent, UNKNOWN_GROUP)
+                continue
+            if (cycle := _cycle(code, links)) is not None:
+                report.add_error(
+                    number,
+                    position,
+                    "parent_erp_code",
+                    parent,
+                    f"A cycle: {' -> '.join(cycle)}. A group cannot be below its own member.",
+                )
+                continue
+            account = stored.get(code)
+            if account is not None and account[1] != AccountStatus.STANDARD:
+                report.add_error(
+                    number,
+                    position,
+                    "parent_erp_code",
+                    parent,
+                    f"{code} is a {AccountStatus(account[1]).label.lower()}: designation "
+                    "belongs to the top of a group. Set it back to standard before moving it "
+                    "into a group.",
+                )
+                continue
+            if account is not None and stored_links.get(code) != parent:
+                moved.append(code)
+        # A row whose only change is its group was counted unchanged by the plan.
+        also_updated = sum(1 for code in moved if code not in state.get("written", set()))
+        report.updated += also_updated
+        report.unchanged -= also_updated
+        if not (write and report.ok):
+            return
+        ids = {code: pk for code, (pk, _status) in _accounts_by_code(wanted).items()}
+        changed = []
+        for start in range(0, len(parents), BATCH):
+            codes = list(parents)[start : start + BATCH]
+            for account in Account.objects.filter(erp_code__in=codes):
+                parent = parents[account.erp_code][1]
+                parent_id = ids[parent] if parent else None
+                if account.parent_id != parent_id:
+                    account.parent_id = parent_id
+                    account.updated_at = context.now
+                    changed.append(account)
+        if changed:
+            bulk_update_with_history(
+                changed,
+                Account,
+                ["parent", "updated_at"],
+                batch_size=BATCH,
+                default_user=context.actor,
+                default_change_reason=context.reason,
+                default_date=context.now,
+            )
+
+
+UNKNOWN_GROUP = (
+    "Unknown group: no customer of the file or of KAM has this ERP code (add the group's row)."
+)
+
+
+def _accounts_by_code(codes: set[str]) -> dict[str, tuple[int, str]]:
+    """(id, status) of the stored accounts with these ERP codes, in batches."""
+    ordered = sorted(codes)
+    found: dict[str, tuple[int, str]] = {}
+    for start in range(0, len(ordered), BATCH):
+        found.update(
+            (code, (pk, status))
+            for code, pk, status in Account.objects.filter(
+                erp_code__in=ordered[start : start + BATCH]
+            ).values_list("erp_code", "pk", "status")
+        )
+    return found
+
+
+def _cycle(code: str, links: dict[str, str | None]) -> list[str] | None:
+    """The codes of the cycle `code` would be on (it first and last), or None."""
+    chain, seen, current = [code], {code}, links.get(code)
+    while current is not None:
+        chain.append(current)
+        if current == code:
+            return chain
+        if current in seen:
+            return None  # a cycle above, not through this row: that row reports it
+        seen.add(current)
+        current = links.get(current)
+    return None
 
 
 class SalesLines(Kind):

@@ -64,12 +64,22 @@ CUSTOMERS = Layout(
             Decimal("2500000.00"),
             "The customer's total spend in our category.",
         ),
+        Column(
+            "parent_erp_code",
+            Text(40),
+            False,
+            "G000001",
+            "The ERP code of the group it belongs to (its parent); blank: top level.",
+        ),
     ),
     key=("erp_code",),
     key_help="erp_code",
     rules=(
         "A blank optional cell keeps the stored value of an existing customer (a partial file "
         "changes only what it fills in), unless the upload asks for blank cells to clear.",
+        "parent_erp_code names a customer of the file (in any row) or one already stored; "
+        "a group may have any depth, never a cycle, and a key account or candidate cannot be "
+        "a member: designation belongs to the top of its group.",
     ),
 )
 

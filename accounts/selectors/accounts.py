@@ -20,13 +20,22 @@ from django.db.models import (
     Exists,
     F,
     FilteredRelation,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Value,
 )
 
-from accounts.models import Account, Contact, DesignationChange, StageChange, TeamMembership, User
+from accounts.models import (
+    Account,
+    Contact,
+    DesignationChange,
+    StageChange,
+    TeamMembership,
+    User,
+    ancestor_ids,
+)
 from accounts.selectors.history import PAGE_HISTORY_ENTRIES, HistoryEntry, account_history
 from accounts.selectors.interactions import TIMELINE_ON_THE_PAGE, timeline
 from accounts.selectors.workspace import (
@@ -43,6 +52,7 @@ SCORE_FIELDS = {
     "score_revenue": DecimalField(max_digits=16, decimal_places=2),
     "score_attractiveness": DecimalField(max_digits=5, decimal_places=2),
     "score_quadrant": CharField(max_length=10),
+    "score_members": IntegerField(),
 }
 
 
@@ -62,6 +72,7 @@ def with_current_scores(queryset: QuerySet[Account], run: Any) -> QuerySet[Accou
         score_revenue=F("current_score__revenue"),
         score_attractiveness=F("current_score__attractiveness"),
         score_quadrant=F("current_score__quadrant"),
+        score_members=F("current_score__members"),
     )
 
 
@@ -75,7 +86,7 @@ def list_shows_scores(user: Any) -> bool:
 
 def accounts_for_list(*, user: Any, run: Any) -> QuerySet[Account]:
     """The accounts `user` may see, with their KAM and, where allowed, current-run figures."""
-    visible = Account.objects.visible_to(user).select_related("kam")
+    visible = Account.objects.visible_to(user).select_related("kam", "parent")
     return with_current_scores(visible, run if list_shows_scores(user) else None)
 
 
@@ -138,6 +149,76 @@ def plan_team(account: Account) -> list[User]:
 
 
 @dataclass
+class TreeRow:
+    """One account of a group's tree on the group's page: its depth below the top, its own
+    current-run figures (the top's own = the group's roll-up less its members') and its shares
+    of the group's revenue and net profit (None without figures or a positive group total)."""
+
+    account: Account
+    depth: int
+    revenue: Decimal | None = None
+    net_profit: Decimal | None = None
+    cost_to_serve: Decimal | None = None
+    revenue_share: Decimal | None = None
+    profit_share: Decimal | None = None
+    total: TreeRow | None = None  # on the top's row: the group's roll-up
+
+
+def _share(part: Decimal | None, total: Decimal | None) -> Decimal | None:
+    if part is None or not total or total <= 0:
+        return None
+    return (100 * part / total).quantize(Decimal("0.1"))
+
+
+def group_tree(account: Account, run: Any, *, with_figures: bool) -> list[TreeRow]:
+    """The account and everything below it, depth first (children by name), with each one's
+    own figures from `run` when asked (one query)."""
+    queryset = Account.objects.subtree(account.pk).only("pk", "name", "erp_code", "parent_id")
+    if with_figures and run is not None:
+        queryset = queryset.annotate(
+            in_run=FilteredRelation("scores", condition=Q(scores__run=run)),
+            run_revenue=F("in_run__revenue"),
+            run_net_profit=F("in_run__net_profit"),
+            run_cost_to_serve=F("in_run__cost_to_serve"),
+        )
+    nodes = list(queryset.order_by("name", "pk"))
+    children: dict[int | None, list[Account]] = defaultdict(list)
+    for node in nodes:
+        children[node.parent_id].append(node)
+    rows: list[TreeRow] = []
+    top = next(node for node in nodes if node.pk == account.pk)
+    stack = [(top, 0)]
+    while stack:
+        node, depth = stack.pop()
+        rows.append(
+            TreeRow(
+                node,
+                depth,
+                getattr(node, "run_revenue", None),
+                getattr(node, "run_net_profit", None),
+                getattr(node, "run_cost_to_serve", None),
+            )
+        )
+        stack.extend((child, depth + 1) for child in reversed(children[node.pk]))
+    if len(rows) > 1 and rows[0].revenue is not None:
+        total = rows[0]
+        members = rows[1:]
+        own = TreeRow(total.account, 0)
+        for name in ("revenue", "net_profit", "cost_to_serve"):
+            setattr(
+                own,
+                name,
+                getattr(total, name) - sum((getattr(m, name) or 0 for m in members), Decimal(0)),
+            )
+        for row in [own, *members]:
+            row.revenue_share = _share(row.revenue, total.revenue)
+            row.profit_share = _share(row.net_profit, total.net_profit)
+        own.total = total
+        rows[0] = own
+    return rows
+
+
+@dataclass
 class AccountPage:
     """Everything the account page shows; sections the user may not see stay empty/None.
 
@@ -170,6 +251,22 @@ class AccountPage:
     # What the sections loaded that the history reuses: lists by name, people and teams by model.
     history_loaded: dict[str, Any] = field(default_factory=dict)
     known: dict[type, dict[int, Any]] = field(default_factory=dict)
+    # Groups: the accounts above this one (its group's top first), and its subtree (itself
+    # first; more than one row for a group), whose ids the contacts and commitments read.
+    ancestors: list[Account] = field(default_factory=list)
+    tree: list[TreeRow] = field(default_factory=list)
+
+    @property
+    def subtree_ids(self) -> list[int]:
+        return [row.account.pk for row in self.tree] or [self.account.pk]
+
+    @property
+    def is_group(self) -> bool:
+        return len(self.tree) > 1
+
+    @property
+    def group_total(self) -> TreeRow | None:
+        return self.tree[0].total if self.is_group else None
 
     @property
     def score_total(self) -> Decimal:
@@ -238,11 +335,19 @@ def account_page(
         run=run,
         today=today,
     )
+    if account.parent_id is not None:
+        above = ancestor_ids(account.pk)
+        by_id = Account.objects.in_bulk(above)
+        page.ancestors = [by_id[pk] for pk in reversed(above) if pk in by_id]
+    page.tree = group_tree(account, run, with_figures=include_details)
     if include_details:
-        page.contacts = list(
-            Contact.objects.filter(account=account)
-            .select_related("relationship_owner")
-            .order_by("-influence", "name", "pk")
+        # a group's DMU spans its members: grouped by member, in the tree's order
+        position = {pk: index for index, pk in enumerate(page.subtree_ids)}
+        page.contacts = sorted(
+            Contact.objects.filter(account_id__in=page.subtree_ids)
+            .select_related("relationship_owner", "account")
+            .order_by("-influence", "name", "pk"),
+            key=lambda contact: position[contact.account_id],
         )
         for contact in page.contacts:
             contact.is_covered = is_covered(contact, today)

@@ -38,6 +38,7 @@ ACCOUNT = Tracked(
         "status",
         "tier",
         "kam",
+        "parent",
         "stage",
         "notes",
     ),

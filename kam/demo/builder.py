@@ -44,6 +44,7 @@ class DemoOptions:
     sales_lines: int | None = None  # target total; default from accounts x years
     activities: int | None = None  # target total; default from accounts x years
     anchor: dt.date | None = None  # default: first day of the current month
+    grouped_share: float = 0.1  # the share of the customers that are members of a group
 
     @property
     def sales_line_target(self) -> int:
@@ -125,6 +126,8 @@ def _build(options: DemoOptions, progress: _Progress) -> DemoResult:
 
     timelines = relationships.plan_timelines(_rng(options, "history"), base, window, kams)
     relationships.create_accounts(_rng(options, "accounts"), base, timelines, cast, window)
+    groups = relationships.create_groups(_rng(options, "groups"), base, options.grouped_share)
+    progress("groups", f"{groups:,} groups of companies")
     stage_changes, designations = relationships.create_histories(
         _rng(options, "account-history"), base, timelines, cast
     )

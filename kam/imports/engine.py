@@ -339,3 +339,4 @@ def run_rows(
         report.unchanged += len(good) - len(creates) - len(updates)
         if write and report.ok:
             kind.write(creates, updates, context)
+    kind.finish(report, state, write=write and report.ok, context=context)

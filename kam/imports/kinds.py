@@ -194,6 +194,13 @@ class Kind:
     def on_create(self, context: WriteContext) -> dict[str, Any]:
         return {}
 
+    def finish(
+        self, report: ImportReport, state: dict[str, Any], *, write: bool, context: WriteContext
+    ) -> None:
+        """Rules and writes across the whole file, once every batch is planned (and written
+        when `write`): e.g. links between rows that may come in any order. Adds its errors to
+        the report; the caller's transaction is rolled back on any."""
+
     def on_update(self, instance: models.Model, context: WriteContext) -> list[str]:
         """Set what an update changes beyond `compare` (timestamps, versions); their names."""
         return []

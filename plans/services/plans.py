@@ -59,6 +59,7 @@ from simple_history.utils import bulk_create_with_history
 
 from accounts.models import Account, AccountStatus, User
 from accounts.runs import current_run
+from accounts.services import refuse_member
 from kam import bounds
 from kam import rules as kam_rules
 from kam.diffing import normalise_text
@@ -349,6 +350,7 @@ def plan_create(
     (`_check_dates`). Version 1 is written.
     """
     require(actor, "plans.change_plan", account, "Only the account's KAMs start its plan.")
+    refuse_member(account, "the account plan")
     if account.status != AccountStatus.KEY:
         raise DomainError("Only key accounts have account plans.")
     plan = Plan(

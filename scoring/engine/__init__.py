@@ -5,11 +5,13 @@ A run is three stages, each a fixed number of SQL statements whatever the number
    snapshot quarters (housekeeping.snapshot_start);
 2. chunks (one per id range, in any order, on any worker): trailing-12-month figures and
    quarterly snapshots of the range's accounts (chunk.compute_chunk);
-3. final (once, after every chunk): percentiles, contributions, scores, strength, quadrants,
-   ranks and flags over all accounts (final.finalize_scores); old runs' rows are pruned
+3. groups (once, after every chunk, in the final transaction): every group's subtree rolled
+   up into its top's row, members marked, group snapshots written (groups.roll_up_groups);
+4. final (same transaction): percentiles, contributions, scores, strength, quadrants, ranks
+   and flags over the units of selection (final.finalize_scores); old runs' rows are pruned
    meanwhile (housekeeping.prune_runs).
-The definitions of every figure are in the docstrings of chunk.py, final.py, window.py and
-rates.py; the thresholds in thresholds.py; the SQL differences between PostgreSQL and SQLite in
-dialect.py. The run's lifecycle (locking, progress, status) is in scoring.services. Import each
-name from the module that defines it.
+The definitions of every figure are in the docstrings of chunk.py, groups.py, final.py,
+window.py and rates.py; the thresholds in thresholds.py; the SQL differences between
+PostgreSQL and SQLite in dialect.py. The run's lifecycle (locking, progress, status) is in
+scoring.services. Import each name from the module that defines it.
 """

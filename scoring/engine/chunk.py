@@ -161,7 +161,8 @@ INSERT INTO {SCORE} (
     run_id, account_id, revenue, revenue_prev, cost_of_goods, cost_to_serve, gross_margin,
     net_profit, revenue_growth_pct, share_of_wallet_pct, headroom, attractiveness,
     relative_strength, quadrant, "rank", stage, status, dmu_coverage_pct, satisfaction,
-    is_pareto, is_4x, is_misclassified, kam_overloaded, spend_below_revenue
+    is_pareto, is_4x, is_misclassified, kam_overloaded, spend_below_revenue,
+    turnover, category_spend, is_unit, members
 )
 WITH sums AS (
     SELECT account_id,
@@ -194,7 +195,8 @@ satisfaction AS (
     WHERE newest = 1
 ),
 base AS (
-    SELECT acc.id AS account_id, acc.stage, acc.status, acc.category_spend,
+    SELECT acc.id AS account_id, acc.stage, acc.status, acc.category_spend, acc.turnover,
+           acc.parent_id,
            {money("COALESCE(s.revenue, 0)")} AS revenue,
            {money("COALESCE(s.revenue_prev, 0)")} AS revenue_prev,
            {money("COALESCE(s.cogs, 0)")} AS cogs,
@@ -219,7 +221,8 @@ SELECT %(run)s, account_id, revenue, revenue_prev, cogs, cts,
        CASE WHEN category_spend IS NULL OR {SPEND_BELOW_REVENUE} THEN NULL
             ELSE {money("category_spend - revenue")} END,
        0, 0, '', 0, stage, status, dmu, satisfaction, FALSE, FALSE, FALSE, FALSE,
-       ({SPEND_BELOW_REVENUE})
+       ({SPEND_BELOW_REVENUE}),
+       turnover, category_spend, (parent_id IS NULL), 0
 FROM base
 """
 

@@ -1,5 +1,8 @@
 """The final stage, once per run after every chunk: percentiles, scores, matrix, flags.
 
+Over the units of selection only (AccountScore.is_unit: groups, rolled up by groups.py, and
+standalone accounts); a group's members are neither normalised, scored, ranked nor flagged.
+
 Selection score:
 - Each active criterion's raw value per account: computed criteria read the run's AccountScore
   row or the account (revenue, contribution = net profit, revenue growth %, turnover, category
@@ -61,9 +64,9 @@ COMPUTED_RAW = {
     CriterionSource.REVENUE: "s.revenue",
     CriterionSource.CONTRIBUTION: "s.net_profit",
     CriterionSource.REVENUE_GROWTH: "s.revenue_growth_pct",
-    CriterionSource.TURNOVER: "a.turnover",
+    CriterionSource.TURNOVER: "s.turnover",
     CriterionSource.CATEGORY_SPEND: "CASE WHEN s.spend_below_revenue THEN NULL "
-    "ELSE a.category_spend END",
+    "ELSE s.category_spend END",
     CriterionSource.HEADROOM: "s.headroom",
     CriterionSource.MARKET_GROWTH: "a.market_growth_pct",
 }
@@ -123,7 +126,7 @@ raw AS (
     CROSS JOIN crit c
     LEFT JOIN latest_rating r ON r.account_id = s.account_id AND r.criterion_id = c.criterion_id
                              AND c.source = ''
-    WHERE s.run_id = %(run)s
+    WHERE s.run_id = %(run)s AND s.is_unit
 ),
 ranked AS (
     -- only the values there are get ranked (sorted); no value normalises to 0. product is
@@ -213,7 +216,7 @@ base AS (
     JOIN {ACCOUNT} a ON a.id = s.account_id
     LEFT JOIN contributions c ON c.account_id = s.account_id
     LEFT JOIN kam_load k ON k.kam_id = a.kam_id
-    WHERE s.run_id = %(run)s
+    WHERE s.run_id = %(run)s AND s.is_unit
 ),
 ranked AS (
     SELECT b.*,

@@ -178,8 +178,15 @@ class RunFigures:
         return self.revenue_squares / float(self.revenue) ** 2 * 10_000
 
 
+def unit_scores(run: ScoringRun) -> QuerySet[AccountScore]:
+    """The run's rows of the units of selection (groups, rolled up, and standalone accounts):
+    what every portfolio figure, curve, guardrail and chart counts. A group's members have
+    rows of their own figures for drill-down (the group's account page), never counted here."""
+    return AccountScore.objects.filter(run=run, is_unit=True)
+
+
 def scores_in_scope(run: ScoringRun, scope: Scope) -> QuerySet[AccountScore]:
-    return AccountScore.objects.filter(run=run).filter(scope.q("account"))
+    return unit_scores(run).filter(scope.q("account"))
 
 
 def run_figures(run: ScoringRun, scope: Scope) -> RunFigures:
@@ -206,7 +213,7 @@ def run_figures(run: ScoringRun, scope: Scope) -> RunFigures:
         "four_x_accounts": Count("pk", filter=in_scope & Q(is_4x=True)),
     }
     # Aliases must not shadow the model's fields, or later aggregates would read them.
-    row = AccountScore.objects.filter(run=run).aggregate(
+    row = unit_scores(run).aggregate(
         **{f"total_{name}": aggregate for name, aggregate in aggregates.items()}
     )
     figures = {name: row[f"total_{name}"] for name in aggregates}

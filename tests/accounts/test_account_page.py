@@ -34,8 +34,9 @@ from tests.accounts.test_account_list import make_run
 # commitments), plan versions, the plan's links shared with the customer and their answers (2),
 # the people who could join the team (directors change teams), the newest interactions with
 # their contacts and our people (3), the team check of `accounts.record_interaction`
-# (directors record only on a team they are on) and the navigation's unread-notification count.
-DIRECTOR_PAGE_QUERIES = 32
+# (directors record only on a team they are on), the navigation's unread-notification count,
+# and the account's subtree (its group's tree).
+DIRECTOR_PAGE_QUERIES = 33
 
 
 def url(account):

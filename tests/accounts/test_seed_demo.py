@@ -412,3 +412,17 @@ def test_recompute_option_does_nothing_when_the_portfolio_is_already_there():
     seed(if_empty=True, recompute=True)
 
     assert not ScoringRun.objects.exists()
+
+
+def test_the_demo_has_groups_of_companies_whose_members_are_standard():
+    seed(grouped_share=0.2)
+
+    members = Account.objects.filter(parent__isnull=False)
+    tops = Account.objects.filter(parent__isnull=True, members__isnull=False).distinct()
+    # a fifth of the customers are members, four to a group (two entities, two plants)
+    assert members.count() == Account.objects.count() // 5 // 4 * 4
+    assert tops.count() == members.count() // 4
+    assert not members.exclude(status=AccountStatus.STANDARD).exists()
+    assert tops.filter(status=AccountStatus.KEY).exists()
+    # plants: members whose parent is itself a member (depth 2)
+    assert members.filter(parent__parent__isnull=False).count() == members.count() // 2

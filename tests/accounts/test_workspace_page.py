@@ -248,8 +248,8 @@ def workspace(account, kam, rows):
 # criteria, newest ratings, rating history, snapshots, five history tables (account, contact,
 # plan, action, commitment), plan versions, the plan's links shared with the customer and their
 # answers (2), the people who could join the team, the newest interactions with their contacts
-# and our people (3), and the unread-notification count.
-KAM_PAGE_QUERIES = 31
+# and our people (3), the unread-notification count, and the subtree.
+KAM_PAGE_QUERIES = 32
 
 
 @pytest.mark.parametrize("rows", [5, 200])

@@ -65,9 +65,9 @@ ROLE_FREE = {"activitytype", "criterion", "notification"}
 PAGE = 1
 COUNT = 1
 CURSOR_LISTS = {"account", "salesline", "activity"}
-# Lists that read more: the current scoring run (accounts' figures, the scores shown).
-# Interactions: their contacts and our people (two prefetches).
-EXTRA = {"account": 1, "score": 1, "interaction": 2}
+# Lists that read more: the current scoring run (accounts' figures, the scores shown), and the
+# accounts' members (one prefetch). Interactions: their contacts and our people (two prefetches).
+EXTRA = {"account": 2, "score": 1, "interaction": 2}
 # Reference lists every role reads whole (not scoped to the reader's accounts).
 PORTFOLIO_ONLY = {"scoringrun", "costrate"}
 

@@ -14,7 +14,7 @@ from tests import factories
 
 CUSTOMERS_HEADER = (
     "erp_code,name,industry,country,region,geographic_scope,turnover,market_growth_pct,"
-    "category_spend"
+    "category_spend,parent_erp_code"
 )
 SALES_HEADER = (
     "erp_document,erp_line,account_code,date,product_category,quantity,revenue,cost_of_goods"

@@ -51,7 +51,7 @@ def refused(kind: str, source: Source) -> list[tuple]:
 
 
 def test_a_file_not_in_utf8_is_refused_with_its_line(stored_line):
-    text = f"{CUSTOMERS_HEADER}\nC9,Müller,,,,,,,\n"
+    text = f"{CUSTOMERS_HEADER}\nC9,Müller,,,,,,,,\n"
     source = csv_source(text, "customers.csv", encoding="latin-1")
     assert refused("customers", source) == [
         (
@@ -65,7 +65,7 @@ def test_a_file_not_in_utf8_is_refused_with_its_line(stored_line):
 
 
 def test_a_utf16_file_is_refused(stored_line):
-    text = f"{CUSTOMERS_HEADER}\nC9,Müller,,,,,,,\n"
+    text = f"{CUSTOMERS_HEADER}\nC9,Müller,,,,,,,,\n"
     source = Source.from_bytes("customers.csv", text.encode("utf-16"))
     assert refused("customers", source) == [
         (

@@ -38,7 +38,7 @@ def rewrite_sheet(content: bytes, change) -> bytes:
 
 def customers_xlsx(turnover) -> Source:
     header = CUSTOMERS_HEADER.split(",")
-    row = ["C1", "Alpha GmbH", "", "", "", "", turnover, "3.5", "250000"]
+    row = ["C1", "Alpha GmbH", "", "", "", "", turnover, "3.5", "250000", ""]
     return Source.from_bytes("customers.xlsx", xlsx_bytes([header, row]))
 
 

@@ -20,8 +20,8 @@ def counts(report) -> tuple[int, int, int, int, int]:
 
 CUSTOMERS = (
     f"{CUSTOMERS_HEADER}\n"
-    "C1,Alpha GmbH,Automotive,de,DACH,international,48000000.00,3.5,2500000\n"
-    "C2,Beta AG,,,,,,,\n"
+    "C1,Alpha GmbH,Automotive,de,DACH,international,48000000.00,3.5,2500000,\n"
+    "C2,Beta AG,,,,,,,,\n"
 )
 
 
@@ -49,7 +49,7 @@ def test_a_customer_update_keeps_status_kam_and_stage(director, kam):
     account = factories.KeyAccountFactory(erp_code="C1", name="Alpha", kam=kam, industry="Old")
     history = account.history.count()
 
-    text = f"{CUSTOMERS_HEADER}\nC1,Alpha GmbH,,DE,,,,,\n"
+    text = f"{CUSTOMERS_HEADER}\nC1,Alpha GmbH,,DE,,,,,,\n"
     report = run("customers", csv_source(text), actor=director)
 
     assert counts(report) == (1, 0, 1, 0, 0)
@@ -66,7 +66,7 @@ def test_a_customer_update_keeps_status_kam_and_stage(director, kam):
 
 
 def test_a_customer_with_a_bad_country_or_scope_is_refused(db):
-    text = f"{CUSTOMERS_HEADER}\nC1,Alpha,,Germany,,worldwide,,,\n"
+    text = f"{CUSTOMERS_HEADER}\nC1,Alpha,,Germany,,worldwide,,,,\n"
     assert errors(run("customers", csv_source(text))) == [
         (2, "country", "Germany", "Not a country code: write the two-letter ISO code, e.g. DE."),
         (

@@ -1,6 +1,7 @@
 """A run is a fixed number of SQL statements, however many accounts there are."""
 
 import datetime as dt
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -12,11 +13,12 @@ from scoring.models import Criterion, MetricEntry, MetricKind, Rating, RunStatus
 from tests import factories
 
 # Queries of one whole run on SQLite: request 6, plan 8, each of the 2 chunks 12 (its
-# temporary table of sums created and dropped included), final stage and pruning 12
+# temporary table of sums created and dropped included), groups stage 8 (scoring/engine/
+# groups.py: two temporary tables created and dropped), final stage and pruning 12
 # (savepoints included; a first run has no older runs' rows to delete). On PostgreSQL each
 # chunk and the final stage also set work_mem, and the final stage refreshes the planner's
 # statistics.
-QUERIES = {"sqlite": 50, "postgresql": 50 + 2 + 2}
+QUERIES = {"sqlite": 58, "postgresql": 58 + 2 + 2}
 
 
 def build_accounts(count: int) -> None:
@@ -66,12 +68,24 @@ def build_accounts(count: int) -> None:
     )  # fmt: skip
 
 
+def chain_into_groups(depth: int) -> None:
+    """Every block of depth + 1 accounts (by id) becomes one group: a chain of `depth` levels
+    below its first account, which alone keeps a designation."""
+    ids = list(Account.objects.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), depth + 1):
+        block = ids[start : start + depth + 1]
+        for parent, child in itertools.pairwise(block):
+            Account.objects.filter(pk=child).update(parent_id=parent, status="standard", kam=None)
+
+
 @pytest.mark.django_db
-@pytest.mark.parametrize("accounts", [10, 500])
-def test_the_query_count_of_a_run_does_not_grow_with_the_accounts(
-    accounts, django_assert_num_queries
+@pytest.mark.parametrize(("accounts", "depth"), [(10, 0), (500, 0), (500, 1), (500, 6)])
+def test_the_query_count_of_a_run_does_not_grow_with_the_accounts_or_the_depth(
+    accounts, depth, django_assert_num_queries
 ):
     build_accounts(accounts)
+    if depth:
+        chain_into_groups(depth)
     with django_assert_num_queries(QUERIES[connection.vendor]):
         run = services.run_recompute(
             run=services.run_request(trigger=RunTrigger.COMMAND, as_of=dt.date(2026, 7, 15))
@@ -79,3 +93,6 @@ def test_the_query_count_of_a_run_does_not_grow_with_the_accounts(
     assert run.status == RunStatus.SUCCEEDED
     assert run.accounts_count == accounts
     assert run.chunks_total == 2
+    groups = -(-accounts // (depth + 1)) if depth else 0
+    assert run.counts["groups"] == groups
+    assert run.counts["units"] == (groups if depth else accounts)

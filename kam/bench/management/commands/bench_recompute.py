@@ -1,7 +1,7 @@
 """`python manage.py bench_recompute`: time the full recompute against a bare SQL floor.
 
     manage.py bench_recompute --accounts 50000 --sales-lines 5000000 --activities 2000000
-        [--runs 3] [--workers N] [--rebuild]
+        [--runs 3] [--workers N] [--rebuild] [--grouped-share 0.3]
 
 On PostgreSQL only. Builds the benchmark dataset with seed_demo (3 years), or reuses the one
 already in the database when it was built with the same sizes and still holds what was built
@@ -11,6 +11,9 @@ needs REDIS_URL in the environment), and
 times the floor: one GROUP BY per account over the trailing-12-month sales lines and one over
 the trailing-12-month activities x rates, each run as a bare aggregate that returns one row
 under the engine's own session settings (work_mem, no JIT, no nested loops).
+With --grouped-share S (default 0.3) about S of the accounts are members of groups of
+companies (seed_demo: a top and 4 members each, two entities and two plants, depth 2), so
+the run's groups stage rolls up a realistic share; --grouped-share 0 gives the flat dataset.
 The last line printed is always `recompute_s=<median> floor_s=<median> ratio=<recompute/floor>`.
 """
 
@@ -60,6 +63,14 @@ class Command(BaseCommand):
             "--workers", type=int, default=0, help="run through N Celery worker processes"
         )
         parser.add_argument("--rebuild", action="store_true", help="build a fresh dataset")
+        parser.add_argument(
+            "--grouped-share",
+            dest="grouped_share",
+            type=float,
+            default=0.3,
+            help="share of the accounts that are members of a group (seed_demo's groups: a "
+            "top and 4 members, two entities and two plants below the first); default 0.3",
+        )
 
     def handle(self, *args, **options):
         if connection.vendor != "postgresql":
@@ -74,6 +85,7 @@ class Command(BaseCommand):
             "sales_lines": options["sales_lines"],
             "activities": options["activities"],
             "years": 3,
+            "grouped_share": options["grouped_share"],
         }
         self._dataset(requested, rebuild=options["rebuild"])
 
@@ -93,7 +105,9 @@ class Command(BaseCommand):
                 if stage in run.stage_durations
             )
             self.stdout.write(
-                f"run {index}: {seconds:.3f}s ({run.accounts_count} accounts) {stages}"
+                f"run {index}: {seconds:.3f}s ({run.accounts_count} accounts, "
+                f"{run.counts.get('groups', 0)} groups, {run.counts.get('units', 0)} units) "
+                f"{stages}"
             )
         for index, (sales, costs) in enumerate(floors, start=1):
             self.stdout.write(
@@ -129,6 +143,7 @@ class Command(BaseCommand):
             years=requested["years"],
             sales_lines=requested["sales_lines"],
             activities=requested["activities"],
+            grouped_share=requested["grouped_share"],
             reset=True,
             stdout=self.stdout,
         )

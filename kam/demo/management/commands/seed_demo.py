@@ -58,6 +58,14 @@ class Command(BaseCommand):
             help="do nothing (exit 0) when the database already holds a portfolio",
         )
         parser.add_argument(
+            "--grouped-share",
+            dest="grouped_share",
+            type=float,
+            default=0.1,
+            help="share of the customers that are members of a group of companies: groups of "
+            "a top and 4 members, two entities and two plants (default 0.1)",
+        )
+        parser.add_argument(
             "--recompute",
             action="store_true",
             help="run the scoring pipeline once after seeding, so dashboards show results at once",
@@ -71,7 +79,10 @@ class Command(BaseCommand):
         for name in ("sales_lines", "activities"):
             if options[name] is not None and options[name] < 0:
                 raise CommandError(f"--{name.replace('_', '-')} cannot be negative.")
+        if not 0 <= options["grouped_share"] <= 0.8:
+            raise CommandError("--grouped-share must be between 0 and 0.8.")
         demo = DemoOptions(
+            grouped_share=options["grouped_share"],
             accounts=options["accounts"],
             years=options["years"],
             seed=options["seed"],
