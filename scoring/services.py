@@ -37,9 +37,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kam.errors import Busy
-from scoring import selectors
+from scoring import health, selectors
 from scoring.engine import chunk as chunk_engine
-from scoring.engine import final, housekeeping, rates
+from scoring.engine import final, housekeeping, judgement, rates
 from scoring.engine import window as window_engine
 from scoring.models import AccountScore, Criterion, RunStatus, ScoringRun
 
@@ -194,6 +194,7 @@ def run_prepare(*, run_id: int, full_history: bool = False) -> RunPlan:
                 .order_by("position", "key")
                 .values_list("key", "weight")
             }
+            run.health_config = judgement.frozen_config()
         window = window_engine.Window(run.as_of)
         bounds = housekeeping.chunk_bounds(chunk_count())
         snapshot_from = housekeeping.snapshot_start(window, full_history=full_history)
@@ -313,6 +314,8 @@ def _finalize_in_transaction(run: ScoringRun, *, chunks_wall: float) -> None:
         written = final.finalize_scores(
             run_id=run.pk, window=window_engine.Window(run.as_of), criteria=criteria
         )
+        # Relationship health, investment fit and the early warnings (scoring.health).
+        written.update(health.health_stage(run))
         summary = AccountScore.objects.filter(run_id=run.pk).aggregate(
             accounts=Count("pk"),
             key_accounts=Count("pk", filter=Q(status="key")),
@@ -321,12 +324,17 @@ def _finalize_in_transaction(run: ScoringRun, *, chunks_wall: float) -> None:
             misclassified=Count("pk", filter=Q(is_misclassified=True)),
             kam_overloaded=Count("pk", filter=Q(kam_overloaded=True)),
             spend_below_revenue=Count("pk", filter=Q(spend_below_revenue=True)),
+            health_red=Count("pk", filter=Q(health_band="red")),
+            health_amber=Count("pk", filter=Q(health_band="amber")),
+            health_green=Count("pk", filter=Q(health_band="green")),
         )
         chunk_counts = run.counts.get("chunks", {}).values()
         run.counts.update(
             {
                 **summary,
                 "criterion_scores": written["criterion_scores"],
+                "health_fell": written["health_fell"],
+                "investment_warnings": written["investment_warnings"],
                 "snapshots_written": sum(c["snapshots_written"] for c in chunk_counts),
                 "unrated_activities": sum(c["unrated_activities"] for c in chunk_counts),
             }
