@@ -156,7 +156,7 @@ class Signal:
 
     @property
     def advice(self) -> str:
-        """"2 breached commitments: -18.0": the signal and the points it costs."""
+        """ "2 breached commitments: -18.0": the signal and the points it costs."""
         return f"{self.raw}: -{self.cost:.1f}"
 
 

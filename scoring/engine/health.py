@@ -26,10 +26,10 @@ Signals and their points (as of the run's `as_of` day):
   - actions: 100 x (open - overdue) / open, open = open or in progress, overdue = due before
     the day (no open action: left out).
 - value: revenue growth % vs the previous 12 months: 50 + 2.5 x growth; share-of-wallet change
-  in points ((T12 - previous revenue) / category spend x 100; needs a positive spend not below
-  either year's revenue): 50 + 5 x change; net margin % of the last four complete quarters
-  minus that of the four before (snapshots; both need revenue): 50 + 5 x change; each held to
-  0-100 and left out without its figures.
+  in points ((T12 - previous revenue) / category spend x 100; needs previous revenue and a
+  positive spend not below either year's revenue): 50 + 5 x change; net margin % of the last
+  four complete quarters minus that of the four before (snapshots; both need revenue):
+  50 + 5 x change; each held to 0-100 and left out without its figures.
 - voice: the latest satisfaction, advocacy and retention entries dated on or before the day,
   each held to 0-100; none: no data.
 Band: red below amber_from, amber below green_from, green from there (defaults 50 / 75).
@@ -277,7 +277,7 @@ signals AS (
            COALESCE(ac.open_n, 0) AS open_n, COALESCE(ac.overdue_n, 0) AS overdue_n,
            b.revenue_growth_pct,
            CASE WHEN b.category_spend > 0 AND NOT b.spend_below_revenue
-                     AND b.revenue_prev <= b.category_spend
+                     AND b.revenue_prev > 0 AND b.revenue_prev <= b.category_spend
                 THEN ROUND(CAST(100.0 * (b.revenue - b.revenue_prev) / b.category_spend
                                 AS NUMERIC), 2) END AS share_change,
            CASE WHEN m.rev_r > 0 AND m.rev_p > 0

@@ -39,7 +39,7 @@ DEFAULT_COMPONENTS = [
         "Mean of: revenue growth vs the previous 12 months, 50 + 2.5 x growth % (+20% = 100, "
         "-20% = 0); share-of-wallet change, 50 + 5 x points; net margin % of the last four "
         "quarters against the four before, 50 + 5 x points; each held to 0-100 and left out "
-        "without the figures (no previous revenue, no category spend).",
+        "without the figures (no previous revenue; no category spend, or one below our revenue).",
     ),
     (
         "voice",
