@@ -304,6 +304,7 @@ SPECTACULAR_SETTINGS = {
         "CommitmentStatusEnum": "plans.models.CommitmentStatus",
         "RunStatusEnum": "scoring.models.RunStatus",
         "QuadrantEnum": "scoring.models.Quadrant",
+        "HealthBandEnum": "scoring.models.HealthBand",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

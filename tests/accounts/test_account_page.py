@@ -27,11 +27,12 @@ from tests.accounts.test_account_list import make_run
 
 # A director's page: session, user, the user's groups, the account, current run, team,
 # commitments, contacts, stage changes, designation changes, the account's score, its criterion
-# scores, plans, the current plan's open actions, rated criteria, their newest ratings, rating
+# scores, its health (and, when it has one, its components), investment warnings and health
+# history, plans, the current plan's open actions, rated criteria, their newest ratings, rating
 # history, quarterly snapshots, four history tables (account, contacts, plans, commitments),
 # plan versions, the people who could join the team (directors change teams), and the
 # navigation's unread-notification count.
-DIRECTOR_PAGE_QUERIES = 25
+DIRECTOR_PAGE_QUERIES = 28
 
 
 def url(account):

@@ -233,10 +233,11 @@ def workspace(account, kam, rows):
 
 
 # The KAM's page: session, user, groups, the account, current run, team, commitments, contacts,
-# stage changes, designation changes, score, criterion scores, plans, open actions, rated
+# stage changes, designation changes, score, criterion scores, health (its components when it
+# has one), investment warnings, health history, plans, open actions, rated
 # criteria, newest ratings, rating history, snapshots, four history tables, plan versions,
 # the people who could join the team, and the unread-notification count.
-KAM_PAGE_QUERIES = 25
+KAM_PAGE_QUERIES = 28
 
 
 @pytest.mark.parametrize("rows", [5, 200])

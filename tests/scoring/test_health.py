@@ -310,3 +310,46 @@ def test_the_queries_of_a_run_where_accounts_fell_do_not_grow_with_them():
     few = queries_of_a_falling_run(2)
     ScoringRun.objects.all().delete()  # the same start: no older runs' rows to prune
     assert queries_of_a_falling_run(12) == few
+
+
+def test_the_api_carries_health_and_a_history_per_account():
+    from rest_framework.test import APIClient
+
+    account = build_amber_account()
+    recompute()
+    recompute()
+    client = APIClient()
+    client.force_authenticate(account.kam)
+    row = client.get("/api/v1/scores/", {"account": account.pk}).json()["results"][0]
+    assert (row["health"], row["health_band"]) == ("63.31", "amber")
+    history = client.get("/api/v1/health-history/", {"account": account.pk}).json()["results"]
+    assert [(h["score"], h["band"], h["commitments_breached"]) for h in history] == [
+        ("63.31", "amber", 2),
+        ("63.31", "amber", 2),
+    ]
+    other = factories.KamFactory()
+    client.force_authenticate(other)
+    assert client.get("/api/v1/health-history/", {"account": account.pk}).json()["results"] == []
+
+
+def test_the_account_page_explains_the_health(client):
+    account = build_amber_account()
+    recompute()
+    client.force_login(factories.DirectorFactory())
+    html = client.get(f"/accounts/{account.pk}/").content.decode()
+    assert "Relationship health" in html
+    assert "What would raise it most:</strong> 2 breached commitments: -11.4" in html
+    assert "1 supporters, 1 detractors among 2 decision makers" in html
+    assert "62.50" in html and "18.75" in html  # relationship's value and contribution
+
+
+def test_the_lists_sort_by_health(client):
+    build_amber_account()
+    build_green_account()
+    factories.AccountFactory(name="S")
+    recompute()
+    client.force_login(factories.DirectorFactory())
+    for url in ("/accounts/?ordering=-health", "/portfolio/scores/?ordering=-health"):
+        html = client.get(url).content.decode()
+        positions = [html.index(f">{name}</a>") for name in ("G", "K", "S")]
+        assert positions == sorted(positions), url
