@@ -146,7 +146,8 @@ class AccountPage:
 
     The sections of the apps above accounts (plans: `plans`, `current_plan`, `action_counts`,
     `commitments`; scoring: `score`, `criterion_scores`, `health`, `health_history`,
-    `investment_warnings`, `ratings`, `rating_history`, `snapshots`) are read by the loaders they register in `PAGE_SECTIONS`.
+    `investment_warnings`, `ratings`, `rating_history`, `snapshots`) are read by the loaders
+    they register in `PAGE_SECTIONS`.
     """
 
     account: Account

@@ -20,9 +20,9 @@ from accounts.api.tokens import api_token_create
 from plans.models import Notification, SectionKind
 from scoring.models import (
     AccountScore,
-    HealthScore,
     Criterion,
     CriterionScore,
+    HealthScore,
     MetricSnapshot,
     Quadrant,
     RunStatus,

@@ -42,10 +42,10 @@ from plans.models import (
 )
 from scoring.models import (
     AccountScore,
-    HealthScore,
     CostRate,
     Criterion,
     CriterionKind,
+    HealthScore,
     MetricSnapshot,
     Rating,
     RunStatus,
