@@ -1,5 +1,5 @@
-"""The dashboard's warnings: guardrails broken, misclassified accounts, overloaded KAMs and
-key accounts whose revenue fell."""
+"""The dashboard's warnings: guardrails broken, misclassified accounts, overloaded KAMs, key
+accounts whose revenue fell, and investment that does not fit (scoring.investment)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 
+from scoring import investment
 from scoring.engine.thresholds import KAM_MAX_KEY_ACCOUNTS
 from scoring.models import AccountScore, ScoringRun
 from scoring.portfolio.base import KEY, LIST_LIMIT, REVENUE_FALL_WARNING, Scope
@@ -140,7 +141,12 @@ class WarningGroup:
 KAM_LOAD_TITLE = f"KAMs with more than {KAM_MAX_KEY_ACCOUNTS} key accounts"
 MISCLASSIFIED_TITLE = "Misclassified: key accounts in the bottom half, others in the top decile"
 REVENUE_FALL_TITLE = "Key accounts whose revenue fell more than 15% year on year"
-LEVELS = {"kam_load": "warning", "misclassified": "warning", "revenue_fall": "danger"}
+LEVELS = {
+    "kam_load": "warning",
+    "misclassified": "warning",
+    "revenue_fall": "danger",
+    "investment": investment.LEVEL,
+}
 
 
 def kam_load_warning(load: KamLoad) -> PortfolioWarning:
@@ -168,6 +174,24 @@ def revenue_fall_warning(row: dict[str, Any]) -> PortfolioWarning:
     )
 
 
+def investment_warning(warning: Any) -> PortfolioWarning:
+    return PortfolioWarning(
+        investment.warning_detail(warning), warning.account_id, warning.account.name
+    )
+
+
+def investment_warnings(run: ScoringRun, scope: Scope) -> Bounded:
+    """The first investment-fit warnings as PortfolioWarnings, and how many there are (one
+    query)."""
+    counted = investment.run_warnings(run, scope.q("account")).annotate(
+        total_rows=Window(Count("pk"))
+    )
+    found = list(counted[:LIST_LIMIT])
+    return Bounded(
+        rows=[investment_warning(w) for w in found], total=found[0].total_rows if found else 0
+    )
+
+
 def build_warnings(
     *,
     guardrail: Guardrail,
@@ -175,6 +199,7 @@ def build_warnings(
     misclassified_rows: Bounded | None,
     fall_rows: Bounded | None,
     run_accounts: int,
+    investment_rows: Bounded | None = None,
 ) -> list[WarningGroup]:
     """The dashboard's warnings, grouped, in the order a director reads them; empty groups
     are left out."""
@@ -205,6 +230,13 @@ def build_warnings(
             [revenue_fall_warning(row) for row in (fall_rows.rows if fall_rows else [])],
             fall_rows.total if fall_rows else 0,
         ),
+        WarningGroup(
+            "investment",
+            investment.TITLE,
+            LEVELS["investment"],
+            investment_rows.rows if investment_rows else [],
+            investment_rows.total if investment_rows else 0,
+        ),
     ]
     return [group for group in groups if group.total]
 
@@ -228,3 +260,5 @@ def every_warning(
         yield "misclassified", LEVELS["misclassified"], misclassified_warning(row, run_accounts)
     for row in revenue_fall_scores(run, scope).values(*SCORE_ROW_FIELDS).iterator(chunk_size):
         yield "revenue_fall", LEVELS["revenue_fall"], revenue_fall_warning(row)
+    for warning in investment.run_warnings(run, scope.q("account")).iterator(chunk_size):
+        yield "investment", LEVELS["investment"], investment_warning(warning)

@@ -366,13 +366,14 @@ def test_every_tile_that_ignores_the_period_says_its_window(client, director, fo
         "Trailing 12 months to 30 Jun 2026 (the scoring run): the period does not change it."
     )
     live_window = "As of today: the period does not change it."
-    # three share tiles, concentration, data quality, matrix, whale and Pareto curves
-    assert html.count(run_window) == 8
+    # three share tiles, concentration, data quality, health, matrix, whale and Pareto curves
+    assert html.count(run_window) == 9
     # key accounts, KAM loads, stages, overdue items
     assert html.count(live_window) == 4
     assert "Every other tile and chart says its own window." in html
     assert (
-        "Misclassified accounts and revenue falls: trailing 12 months to 30 Jun 2026 (the "
+        "Misclassified accounts, revenue falls and investment fit: trailing 12 months to 30 Jun "
+        "2026 (the "
         "scoring run); the size guardrail and KAM loads: as of today." in html
     )
 
@@ -525,9 +526,10 @@ LIVE_QUERIES = 11
 # data the period offers (1).
 FACET_QUERIES = 4
 # Once per run and filters, then cached: run sums (1), top ten (1), misclassified (1), revenue
-# falls (1), category spend below revenue (1), matrix (1), whale and Pareto curves (2),
-# trends (1).
-RESULT_QUERIES = 9
+# falls (1), category spend below revenue (1), health bands and accounts that fell (2),
+# investment warnings (1), matrix (1), whale and Pareto curves (2), trends (1), cost to serve
+# by stage and by quadrant (2).
+RESULT_QUERIES = 14
 DASHBOARD_QUERIES = LIVE_QUERIES + FACET_QUERIES + RESULT_QUERIES
 
 

@@ -353,3 +353,25 @@ def test_the_lists_sort_by_health(client):
         html = client.get(url).content.decode()
         positions = [html.index(f">{name}</a>") for name in ("G", "K", "S")]
         assert positions == sorted(positions), url
+
+
+def test_the_dashboard_shows_who_fell_and_the_investment_warnings(client):
+    account = build_green_account()  # interdependent
+    factories.AccountFactory(name="S")
+    recompute()
+    Contact.objects.filter(account=account).update(attitude=Attitude.DETRACTOR)
+    recompute()
+    client.force_login(factories.DirectorFactory())
+    html = client.get("/portfolio/").content.decode()
+    tile = html[html.index('data-testid="health-tile"') :]
+    tile = tile[: tile.index("</section>")]
+    assert "1 account fell since the previous run" in tile
+    assert ">G</a>" in tile and "98.33 green" in tile and "81.67 green" in tile
+    # G and S score the same attractiveness (no sales, no ratings): both at percentile 0, and
+    # G is interdependent: the bottom half.
+    assert 'data-kind="investment"' in html
+    assert "G: interdependent or strategic stage while in the bottom of attractiveness" in html
+    assert 'data-testid="cts-table"' in html
+    response = client.get("/portfolio/export/warnings.csv")
+    rows = b"".join(response.streaming_content).decode().splitlines()
+    assert any(row.startswith("investment,warning,") and ",G," in row for row in rows)
