@@ -69,7 +69,7 @@ def _years(quarters: list[dt.date]) -> list[list[dt.date]]:
 
 def _year_label(quarters: list[dt.date]) -> str:
     first, last = quarters[0], quarters[-1]
-    return f"{first.year} Q{(first.month - 1) // 3 + 1} – {last.year} Q{(last.month - 1) // 3 + 1}"
+    return f"{first.year} Q{(first.month - 1) // 3 + 1} to {last.year} Q{(last.month - 1) // 3 + 1}"
 
 
 def _table(title: str, rows: Any, group: str, labels: list[tuple[str, str]], period: Period):
