@@ -434,6 +434,9 @@ def warning_settings_save(
         raise InvalidInput({name: ["Unknown setting."] for name in unknown_values})
     settings = WarningSettings.objects.select_for_update().filter(pk=1).first()
     settings = settings or WarningSettings(pk=1)
+    changed = settings._state.adding or any(
+        getattr(settings, name) != value for name, value in values.items()
+    )
     for name, value in values.items():
         setattr(settings, name, value)
     validated(settings)
@@ -446,7 +449,8 @@ def warning_settings_save(
             component._change_reason = note
             component._history_user = actor
             component.save(update_fields=["weight", "updated_at"])
-    settings._change_reason = note
-    settings._history_user = actor
-    settings.save()
+    if changed:
+        settings._change_reason = note
+        settings._history_user = actor
+        settings.save()
     return settings

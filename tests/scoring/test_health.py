@@ -20,6 +20,7 @@ from scoring import health as health_module
 from scoring import services
 from scoring.models import (
     AccountScore,
+    HealthComponent,
     HealthComponentScore,
     HealthScore,
     MetricEntry,
@@ -375,3 +376,55 @@ def test_the_dashboard_shows_who_fell_and_the_investment_warnings(client):
     response = client.get("/portfolio/export/warnings.csv")
     rows = b"".join(response.streaming_content).decode().splitlines()
     assert any(row.startswith("investment,warning,") and ",G," in row for row in rows)
+
+
+def test_directors_change_the_settings_with_history(client):
+    director = factories.DirectorFactory()
+    client.force_login(director)
+    page = client.get("/portfolio/health-settings/")
+    assert page.status_code == 200
+    body = {
+        "weight_relationship": "40",
+        "weight_delivery": "25",
+        "weight_plan": "20",
+        "weight_value": "15",
+        "weight_voice": "0",
+        "amber_from": "55",
+        "green_from": "80",
+        "drop_points": "8",
+        "over_served_factor": "1.10",
+        "under_invested_factor": "1.00",
+        "bottom_attractiveness_pct": "50",
+        "loss_quarters": "2",
+        "reason": "Voice surveys are unreliable",
+    }
+    assert client.post("/portfolio/health-settings/", body).status_code == 302
+    settings = WarningSettings.current()
+    assert (settings.amber_from, settings.green_from, settings.drop_points) == (55, 80, 8)
+    last = settings.history.order_by("-history_date").first()
+    assert (last.history_user, last.history_change_reason) == (
+        director,
+        "Voice surveys are unreliable",
+    )
+    voice = HealthComponent.objects.get(key="voice")
+    assert voice.weight == 0
+    assert voice.history.order_by("-history_date").first().history_user == director
+    # The next run freezes them.
+    run = recompute()
+    assert run.health_config["amber_from"] == "55.00"
+    assert {c["key"]: c["weight"] for c in run.health_config["components"]}["voice"] == "0.00"
+
+
+def test_the_settings_refuse_bands_out_of_order_and_other_roles(client):
+    client.force_login(factories.DirectorFactory())
+    response = client.post(
+        "/portfolio/health-settings/",
+        {"amber_from": "80", "green_from": "70", "drop_points": "10", "loss_quarters": "2",
+         "over_served_factor": "1", "under_invested_factor": "1",
+         "bottom_attractiveness_pct": "50", "weight_relationship": "30", "weight_delivery": "25",
+         "weight_plan": "20", "weight_value": "15", "weight_voice": "10"},
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert WarningSettings.current().amber_from == 50
+    client.force_login(factories.KamFactory())
+    assert client.get("/portfolio/health-settings/").status_code == 403
