@@ -400,3 +400,19 @@ def test_recompute_option_does_nothing_when_the_portfolio_is_already_there():
     seed(if_empty=True, recompute=True)
 
     assert not ScoringRun.objects.exists()
+
+
+def test_after_a_run_every_health_band_and_every_investment_warning_appears():
+    from scoring import services
+    from scoring.models import AccountScore, InvestmentRule, InvestmentWarning, RunTrigger
+
+    seed()
+    run = services.run_recompute(run=services.run_request(trigger=RunTrigger.COMMAND))
+    bands = set(
+        AccountScore.objects.filter(run=run, status=AccountStatus.KEY).values_list(
+            "health_band", flat=True
+        )
+    )
+    assert bands == {"red", "amber", "green"}
+    rules = set(InvestmentWarning.objects.filter(run=run).values_list("rule", flat=True))
+    assert rules == set(InvestmentRule.values)
