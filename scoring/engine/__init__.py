@@ -6,7 +6,8 @@ A run is three stages, each a fixed number of SQL statements whatever the number
 2. chunks (one per id range, in any order, on any worker): trailing-12-month figures and
    quarterly snapshots of the range's accounts (chunk.compute_chunk);
 3. final (once, after every chunk): percentiles, contributions, scores, strength, quadrants,
-   ranks and flags over all accounts (final.finalize_scores); old runs' rows are pruned
+   ranks and flags over all accounts (final.finalize_scores), then relationship health and
+   investment fit (judgement.judge: health.py, investment.py); old runs' rows are pruned
    meanwhile (housekeeping.prune_runs).
 The definitions of every figure are in the docstrings of chunk.py, final.py, window.py and
 rates.py; the thresholds in thresholds.py; the SQL differences between PostgreSQL and SQLite in
