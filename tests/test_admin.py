@@ -41,10 +41,15 @@ from scoring.models import (
     AccountScore,
     Criterion,
     CriterionScore,
+    HealthComponent,
+    HealthComponentScore,
+    HealthScore,
+    InvestmentWarning,
     MetricEntry,
     MetricKind,
     MetricSnapshot,
     ScoringRun,
+    WarningSettings,
 )
 from tests import factories
 
@@ -57,6 +62,12 @@ VIEW_ONLY = {
     AccountScore,
     CriterionScore,
     MetricSnapshot,
+    # Health and investment fit: computed by the run; their settings change on their own page.
+    HealthComponent,
+    WarningSettings,
+    HealthScore,
+    HealthComponentScore,
+    InvestmentWarning,
     StageChange,
     DesignationChange,
     PlanVersion,
@@ -69,7 +80,16 @@ VIEW_ONLY = {
     Solution,
     Action,
 }
-WITH_HISTORY = {"Account", "Contact", "Plan", "Commitment", "CostRate", "Criterion"}
+WITH_HISTORY = {
+    "Account",
+    "Contact",
+    "Plan",
+    "Commitment",
+    "CostRate",
+    "Criterion",
+    "HealthComponent",
+    "WarningSettings",
+}
 # Tables that grow with the business: a plain <select> of them would list every row.
 BIG_TABLES = {Account, SalesLine, User, Plan, Commitment, Contact}
 
@@ -151,6 +171,17 @@ def one_of_everything(kam):
         value=Decimal("80"),
     )
     MetricSnapshot.objects.create(account=account, period_start=dt.date(2026, 4, 1), run=run)
+    HealthScore.objects.create(
+        run=run, account=account, as_of=run.as_of, score=Decimal("55"), band="amber",
+        coverage_points=0, attitude_points=0, recency_points=0, stage=account.stage,
+    )  # fmt: skip
+    HealthComponentScore.objects.create(
+        run=run, account=account, component=HealthComponent.objects.get(key="voice"),
+        value=Decimal("55"), weight=Decimal("10"), contribution=Decimal("5.5"),
+    )  # fmt: skip
+    InvestmentWarning.objects.create(
+        run=run, account=account, rule="over_served", value=Decimal("30"), threshold=Decimal("20")
+    )
     ImportJob.objects.create(kind="customers", file_name="customers.csv", content=b"SECRET-BYTES")
     ApiToken.objects.create(user=kam, name="BI export", prefix="kam_abcdefgh", digest="0" * 64)
     return account
