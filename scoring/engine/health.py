@@ -58,6 +58,7 @@ from plans.models import (
     PlanStatus,
 )
 from scoring.engine import dialect
+from scoring.engine.chunk import GROWTH_LIMIT, clamp
 from scoring.engine.thresholds import KEY_STATUS
 from scoring.engine.window import Window, add_months
 from scoring.models import (
@@ -117,6 +118,12 @@ def _held(expr: str) -> str:
     """expr rounded to 2 places and held to 0-100."""
     value = f"ROUND(CAST({expr} AS NUMERIC), 2)"
     return f"(CASE WHEN {expr} < 0 THEN 0 WHEN {expr} > 100 THEN 100 ELSE {value} END)"
+
+
+def _limited(expr: str) -> str:
+    """expr rounded to 2 places and held to what a change column stores (a margin on a few
+    cents of revenue can be millions of points)."""
+    return clamp(f"ROUND(CAST({expr} AS NUMERIC), 2)", GROWTH_LIMIT)
 
 
 def _mean(*exprs: str) -> str:
@@ -278,11 +285,11 @@ signals AS (
            b.revenue_growth_pct,
            CASE WHEN b.category_spend > 0 AND NOT b.spend_below_revenue
                      AND b.revenue_prev > 0 AND b.revenue_prev <= b.category_spend
-                THEN ROUND(CAST(100.0 * (b.revenue - b.revenue_prev) / b.category_spend
-                                AS NUMERIC), 2) END AS share_change,
+                THEN {_limited("100.0 * (b.revenue - b.revenue_prev) / b.category_spend")}
+           END AS share_change,
            CASE WHEN m.rev_r > 0 AND m.rev_p > 0
-                THEN ROUND(CAST(100.0 * m.net_r / m.rev_r - 100.0 * m.net_p / m.rev_p
-                                AS NUMERIC), 2) END AS margin_change,
+                THEN {_limited("100.0 * m.net_r / m.rev_r - 100.0 * m.net_p / m.rev_p")}
+           END AS margin_change,
            v.satisfaction, v.advocacy, v.retention
     FROM base b
     LEFT JOIN dm ON dm.account_id = b.account_id

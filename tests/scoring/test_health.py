@@ -428,3 +428,21 @@ def test_the_settings_refuse_bands_out_of_order_and_other_roles(client):
     assert WarningSettings.current().amber_from == 50
     client.force_login(factories.KamFactory())
     assert client.get("/portfolio/health-settings/").status_code == 403
+
+
+def test_a_margin_change_beyond_what_is_stored_is_held_and_scores_0():
+    account = factories.KeyAccountFactory(name="Tiny")
+    rate = factories.CostRateFactory()  # 100 per unit in 2026
+    factories.SalesLineFactory(
+        account=account, date=dt.date(2026, 3, 1), revenue=D("0.01"), cost_of_goods=D(0)
+    )
+    factories.SalesLineFactory(
+        account=account, date=dt.date(2025, 3, 1), revenue=D(100), cost_of_goods=D(50)
+    )
+    factories.ActivityFactory(
+        account=account, activity_type=rate.activity_type, date=dt.date(2026, 3, 2), quantity=1000
+    )
+    run = recompute()
+    h = HealthScore.objects.get(run=run, account=account)
+    # Net margin (0.01 - 100,000) / 0.01 = -999,990,000% against 50%: held to -9,999,999.99.
+    assert (h.margin_change_pts, h.margin_points) == (D("-9999999.99"), D(0))
