@@ -92,6 +92,20 @@ ACCOUNTS = Table(
         export=label_of("score_quadrant", Quadrant),
         shown_to=list_shows_scores,
     ),
+    Column(
+        "Health",
+        cell=current_figure(
+            '<td class="num">{% include "includes/health_badge.html" with score=row.score_health '
+            "band=row.score_health_band %}</td>",
+            numeric=True,
+        ),
+        key="health",
+        order_by=(F("score_health"),),
+        numeric=True,
+        export="score_health",
+        shown_to=list_shows_scores,
+    ),
+    Column("Health band", export="score_health_band", shown_to=list_shows_scores),
     filename="accounts",
     default_ordering="name",
     # Accounts without a value (no KAM, not yet scored) sort last either way, then by name.

@@ -55,6 +55,12 @@ TEAM_ROLES = frozenset(ROLE_BY_GROUP[group] for group in TEAM_GROUPS)
 PLAN_APPROVER_GROUPS = (DIRECTOR_GROUP,)
 
 
+def director_group_filter(prefix: str = "") -> dict[str, str]:
+    """Filter keywords that pick the sales directors among users (`prefix` for a relation):
+    who is told of the whole portfolio's news, e.g. a key account's health falling."""
+    return {f"{prefix}groups__name": DIRECTOR_GROUP}
+
+
 def may_join_a_team(user: Any) -> bool:
     """Whether `user` may be put on an account's team (the picker lists the same people:
     accounts.selectors `team_candidates`)."""
@@ -220,6 +226,8 @@ rules.add_perm("scoring.rate_account", is_admin | kam_serving)
 rules.add_perm("scoring.view_score_list", reads_everything | is_kam)
 rules.add_perm("scoring.view_portfolio", reads_everything)
 rules.add_perm("scoring.change_criterion", reads_everything)
+# Health weights, bands, the early warning and the investment-fit thresholds.
+rules.add_perm("scoring.change_warning_settings", reads_everything)
 rules.add_perm("scoring.start_run", reads_everything)
 rules.add_perm("scoring.view_costrate", reads_everything)
 rules.add_perm("scoring.change_costrate", is_admin)

@@ -12,6 +12,8 @@ from django.db.models.functions import RowNumber
 
 from accounts.models import Account
 from accounts.selectors.accounts import AccountPage
+from scoring.health import account_health, health_history
+from scoring.investment import account_warnings
 from scoring.models import (
     AccountScore,
     Criterion,
@@ -25,6 +27,8 @@ from scoring.models import (
 from scoring.quarters import data_from, quarter
 
 RATING_HISTORY_ENTRIES = 50
+# The health series the account page lists (the API's history endpoint has them all).
+HEALTH_HISTORY_ENTRIES = 12
 # Three years of quarters for the trend charts.
 TREND_QUARTERS = 12
 
@@ -83,8 +87,9 @@ def trend_snapshots(account: Account, *, group: bool = False) -> list[SnapshotFi
 
 
 def load_section(page: AccountPage) -> None:
-    """The score, its criteria, the ratings and the trend, with the account's details (a
-    query each; the score's two only when a run exists)."""
+    """The score, its criteria, its health and investment warnings, the ratings and the trends,
+    with the account's details (a query each, two for the health; those of the run only when a
+    run exists)."""
     if not page.include_details:
         return
     account, run = page.account, page.run
@@ -95,6 +100,9 @@ def load_section(page: AccountPage) -> None:
             .select_related("criterion")
             .order_by("criterion__position", "criterion__key")
         )
+        page.health = account_health(account, run)
+        page.investment_warnings = account_warnings(account, run)
+    page.health_history = health_history(account, limit=HEALTH_HISTORY_ENTRIES)
     page.ratings = rating_rows(account, rated_criteria())
     page.rating_history = rating_history(account)
     page.snapshots = trend_snapshots(account, group=page.is_group)

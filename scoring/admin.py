@@ -14,11 +14,16 @@ from scoring.models import (
     Criterion,
     CriterionScore,
     GroupSnapshot,
+    HealthComponent,
+    HealthComponentScore,
+    HealthScore,
+    InvestmentWarning,
     MetricEntry,
     MetricSnapshot,
     PackExport,
     Rating,
     ScoringRun,
+    WarningSettings,
 )
 
 
@@ -145,3 +150,45 @@ class PackExportAdmin(ViewOnly, admin.ModelAdmin):
 @admin.register(GroupSnapshot)
 class GroupSnapshotAdmin(MetricSnapshotAdmin):
     list_display = [*MetricSnapshotAdmin.list_display, "members"]
+
+
+# Health weights and thresholds change through their page (scoring.health, with its rules);
+# here administrators read them and their history.
+@admin.register(HealthComponent)
+class HealthComponentAdmin(ViewOnly, SimpleHistoryAdmin):
+    list_display = ["label", "key", "weight", "active", "position"]
+    search_fields = ["label", "key"]
+    ordering = ["position", "key"]
+
+
+@admin.register(WarningSettings)
+class WarningSettingsAdmin(ViewOnly, SimpleHistoryAdmin):
+    list_display = ["pk", "amber_from", "green_from", "drop_points", "loss_quarters"]
+    search_fields = ["=id"]
+
+
+@admin.register(HealthScore)
+class HealthScoreAdmin(ViewOnly, SearchThroughAccounts, admin.ModelAdmin):
+    list_display = ["account", "run", "as_of", "score", "band", "previous_score", "fell"]
+    list_filter = ["band", "fell"]
+    list_select_related = ["account", "run"]
+    ordering = ["-pk"]
+    show_full_result_count = False
+
+
+@admin.register(HealthComponentScore)
+class HealthComponentScoreAdmin(ViewOnly, SearchThroughAccounts, admin.ModelAdmin):
+    list_display = ["account", "run", "component", "value", "weight", "contribution"]
+    list_filter = ["component"]
+    list_select_related = ["account", "run", "component"]
+    ordering = ["-pk"]
+    show_full_result_count = False
+
+
+@admin.register(InvestmentWarning)
+class InvestmentWarningAdmin(ViewOnly, SearchThroughAccounts, admin.ModelAdmin):
+    list_display = ["account", "run", "rule", "value", "threshold", "value_2", "threshold_2"]
+    list_filter = ["rule"]
+    list_select_related = ["account", "run"]
+    ordering = ["-pk"]
+    show_full_result_count = False

@@ -7,13 +7,24 @@ import datetime as dt
 import random
 from decimal import Decimal
 
+from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from accounts.demo.customers import Customer
 from accounts.demo.people import Cast
 from accounts.demo.relationships import at
 from accounts.demo.volumes import ACTIVITY_KINDS, ActivityTally, SalesTally, Window
-from accounts.models import AccountStatus, ActivityType, Stage
+from accounts.models import (
+    Account,
+    AccountStatus,
+    Activity,
+    ActivityType,
+    Attitude,
+    Contact,
+    Stage,
+    StageChange,
+)
+from plans.models import Action, Commitment
 from scoring.models import CostRate, Criterion, CriterionKind, MetricEntry, MetricKind, Rating
 
 
@@ -154,3 +165,138 @@ def create_metric_entries(
                 )
     MetricEntry.objects.bulk_create(rows, batch_size=2000)
     return len(rows)
+
+
+# --- Health and investment fit: accounts shaped so that every band and warning shows ----------
+
+
+def shape_health_and_fit(
+    customers: list[Customer], sales: SalesTally, cast: Cast, window: Window
+) -> dict[str, str]:
+    """Give the demo a story for each health band and each investment-fit rule (the nightly
+    run then finds them; a few queries per shaped account). Volumes, rates and plans keep the
+    demo's other rules (cost rates are the pool over the recorded volume, every plan complete):
+    - the largest key account not yet interdependent or strategic is an under-invested Star: a
+      strong customer we barely serve (its last year's activities were booked to another
+      account, all its actions but one cancelled), its influential contacts without an owner,
+      its satisfaction low;
+    - the smallest key account carries those activities (a dedicated service for a small
+      customer): it loses money after cost to serve and its KAM rates it low;
+    - the next smallest is in a red relationship: its decision makers turned detractors, no
+      contact for half a year, its actions overdue and the customer's voice low;
+    - the smallest standard account was pushed to an interdependent relationship;
+    - a key account whose commitments are all met, with a current approved plan, is made a
+      healthy, green relationship.
+    Returns the names of the shaped accounts by role."""
+    keys = sorted(
+        (c for c in customers if c.status == AccountStatus.KEY),
+        key=lambda c: (-sales.trailing_12[c.index], c.index),
+    )
+    standard = sorted(
+        (c for c in customers if c.status == AccountStatus.STANDARD),
+        key=lambda c: (sales.trailing_12[c.index], c.index),
+    )
+    if len(keys) < 5 or not standard:
+        return {}
+    red, lossy = keys[-2], keys[-1]
+    high = (Stage.INTERDEPENDENT, Stage.STRATEGIC)
+    star = next((c for c in keys[:-2] if c.stage not in high), keys[0])
+    troubled = set(
+        Commitment.objects.filter(status__in=["at_risk", "breached"]).values_list(
+            "account_id", flat=True
+        )
+    )
+    others = [c for c in keys[:-2] if c is not star]
+    green = next((c for c in others if c.pk not in troubled), others[0])
+
+    # The under-invested Star, and the small account its service went to.
+    year_ago = window.anchor - dt.timedelta(days=365)
+    Activity.objects.filter(account_id=star.pk, date__gte=year_ago).update(account_id=lossy.pk)
+    actions = Action.objects.filter(plan__account_id=star.pk).order_by("due_date", "pk")
+    Action.objects.filter(pk__in=list(actions.values_list("pk", flat=True)[1:])).update(
+        status="cancelled"
+    )
+    Contact.objects.filter(account_id=star.pk).update(relationship_owner=None)
+    _voice(star, 30)
+    _rate(star, 5, cast, window)
+    _rate(lossy, 1, cast, window)
+
+    # The healthy one.
+    Contact.objects.filter(account_id=green.pk).update(
+        attitude=Attitude.SUPPORTER, last_contact_on=window.anchor - dt.timedelta(days=5)
+    )
+    Contact.objects.filter(account_id=green.pk, relationship_owner__isnull=True).update(
+        relationship_owner=cast.kams[green.kam_index]
+    )
+    Action.objects.filter(plan__account_id=green.pk, status__in=["open", "in_progress"]).update(
+        due_date=window.anchor + dt.timedelta(days=60)
+    )
+    _voice(green, 92)
+
+    # The red relationship.
+    Contact.objects.filter(account_id=red.pk).update(
+        attitude=Attitude.DETRACTOR,
+        relationship_owner=None,
+        last_contact_on=window.anchor - dt.timedelta(days=200),
+    )
+    Action.objects.filter(plan__account_id=red.pk).update(
+        status="open", due_date=window.anchor - dt.timedelta(days=20)
+    )
+    _voice(red, 18)
+
+    # Pushed up the ladder although it has little potential.
+    pushed = standard[0]
+    _move_stage(pushed, Stage.INTERDEPENDENT, cast, window, "Signed a sole-supplier agreement.")
+    return {
+        "under-invested star": star.name,
+        "green": green.name,
+        "red": red.name,
+        "loss-making, over-served": lossy.name,
+        "stage beyond potential": pushed.name,
+    }
+
+
+def _move_stage(customer: Customer, stage: str, cast: Cast, window: Window, reason: str) -> None:
+    account = Account.objects.get(pk=customer.pk)
+    if account.stage == stage:
+        return
+    day = window.anchor - dt.timedelta(days=40)
+    mover = cast.kams[customer.kam_index] if customer.kam_index is not None else cast.director
+    StageChange.objects.create(
+        account=account,
+        from_stage=account.stage,
+        to_stage=stage,
+        reason=reason,
+        changed_by=mover,
+        changed_at=timezone.make_aware(dt.datetime.combine(day, dt.time(10))),
+    )
+    Account.objects.filter(pk=account.pk).update(
+        stage=stage, stage_since=timezone.make_aware(dt.datetime.combine(day, dt.time(10)))
+    )
+
+
+def _rate(customer: Customer, value: int, cast: Cast, window: Window) -> None:
+    kam = cast.kams[customer.kam_index] if customer.kam_index is not None else None
+    rated_at = timezone.make_aware(
+        dt.datetime.combine(window.anchor - dt.timedelta(days=2), dt.time(9))
+    )
+    Rating.objects.bulk_create(
+        Rating(account_id=customer.pk, criterion=criterion, value=value, rated_by=kam,
+               rated_at=rated_at, comment="Reviewed for the investment check.")
+        for criterion in Criterion.objects.filter(kind=CriterionKind.RATED)
+    )  # fmt: skip
+
+
+def _voice(customer: Customer, value: int) -> None:
+    latest = (
+        MetricEntry.objects.filter(account_id=customer.pk)
+        .order_by("-period_start")
+        .values_list("period_start", flat=True)
+        .first()
+    )
+    if latest is not None:
+        MetricEntry.objects.filter(
+            account_id=customer.pk,
+            period_start=latest,
+            metric__in=[MetricKind.SATISFACTION, MetricKind.ADVOCACY, MetricKind.RETENTION],
+        ).update(value=Decimal(value))

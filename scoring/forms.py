@@ -16,9 +16,10 @@ from django.db.models import Count, Q, QuerySet
 from accounts.models import Account, AccountStatus, User
 from accounts.selectors.accounts import AccountFacets, account_facets
 from kam import rules as kam_rules
-from kam.forms import RejectionsMixin
+from kam.forms import RejectionsMixin, style
 from kam.listing import FilterForm, bootstrap
-from scoring.models import Criterion
+from scoring.engine.judgement import SETTINGS_FIELDS as WARNING_SETTINGS_FIELDS
+from scoring.models import Criterion, HealthComponent, WarningSettings
 from scoring.portfolio.base import TRAILING, Period, Scope, period_choices, resolve_period
 from scoring.portfolio.charts import data_years
 from scoring.ratings import MAX_RATING_COMMENT, RATING_VALUES
@@ -302,3 +303,45 @@ class AnchorsForm(RejectionsMixin, forms.Form):
         return {
             c.pk: (data[f"anchor_low_{c.pk}"], data[f"anchor_high_{c.pk}"]) for c in self.criteria
         }
+
+
+class WarningSettingsForm(forms.Form):
+    """The health components' weights (`weight_<key>`) and the warning thresholds, with a
+    reason; the rules are the service's (scoring.health.warning_settings_save)."""
+
+    reason = forms.CharField(
+        label="Why the change", required=False, max_length=100, help_text="Kept in the history"
+    )
+
+    def __init__(
+        self, *args: Any, components: list[HealthComponent], settings: WarningSettings, **kwargs
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.components = components
+        for component in components:
+            self.fields[f"weight_{component.key}"] = forms.DecimalField(
+                label=component.label,
+                min_value=Decimal(0),
+                max_value=Decimal(1000),
+                max_digits=6,
+                decimal_places=2,
+                initial=component.weight,
+                help_text=component.rule,
+            )
+        for name in WARNING_SETTINGS_FIELDS:
+            model_field = WarningSettings._meta.get_field(name)
+            self.fields[name] = model_field.formfield(initial=getattr(settings, name))
+            self.fields[name].label = model_field.verbose_name.capitalize()
+        style(self)
+
+    def weight_fields(self) -> list[tuple[HealthComponent, forms.BoundField]]:
+        return [(c, self[f"weight_{c.key}"]) for c in self.components]
+
+    def threshold_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in WARNING_SETTINGS_FIELDS]
+
+    def weights(self) -> dict[str, Decimal]:
+        return {c.key: self.cleaned_data[f"weight_{c.key}"] for c in self.components}
+
+    def values(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in WARNING_SETTINGS_FIELDS}

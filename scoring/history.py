@@ -1,5 +1,6 @@
 """What scoring adds to the history of an account and to the audit log: its tracked models
-(cost rates, selection criteria) and the ratings (registered in `ScoringConfig.ready`)."""
+(cost rates, selection criteria, health components, warning settings) and the ratings
+(registered in `ScoringConfig.ready`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from accounts.models import Account
 from kam.history import HistoryEntry, Tracked
 from scoring.account_page import rating_history
-from scoring.models import CostRate, Criterion
+from scoring.models import CostRate, Criterion, HealthComponent, WarningSettings
 
 COST_RATE = Tracked(
     "cost_rate",
@@ -25,6 +26,31 @@ CRITERION = Tracked(
     Criterion,
     ("label", "description", "kind", "source", "weight", "active", "position"),
     lambda row: f"Criterion “{row.label}”",
+    None,
+)
+
+HEALTH_COMPONENT = Tracked(
+    "health_component",
+    "Health component (weight)",
+    HealthComponent,
+    ("label", "rule", "weight", "active", "position"),
+    lambda row: f"Health component “{row.label}”",
+    None,
+)
+WARNING_SETTINGS = Tracked(
+    "warning_settings",
+    "Health and warning settings",
+    WarningSettings,
+    (
+        "amber_from",
+        "green_from",
+        "drop_points",
+        "over_served_factor",
+        "under_invested_factor",
+        "bottom_attractiveness_pct",
+        "loss_quarters",
+    ),
+    lambda row: "Health and warning settings",
     None,
 )
 

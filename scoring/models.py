@@ -171,6 +171,9 @@ class ScoringRun(models.Model):
     counts = models.JSONField(default=dict, blank=True)
     stage_durations = models.JSONField(default=dict, blank=True)
     weights = models.JSONField(default=dict, blank=True, help_text="Criteria weights used")
+    health_config = models.JSONField(
+        default=dict, blank=True, help_text="Health weights and warning thresholds used"
+    )
     error = models.TextField(blank=True)
     heartbeat_at = models.DateTimeField(
         null=True,
@@ -251,6 +254,9 @@ class AccountScore(models.Model):
     # The customer's turnover and category spend as scored: the account's, summed for a group.
     turnover = models.DecimalField(null=True, **MONEY)
     category_spend = models.DecimalField(null=True, **MONEY)
+    # A copy of the run's HealthScore (scoring/engine/health.py), for the lists and the API.
+    health = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    health_band = models.CharField(max_length=5, blank=True, db_default="")
 
     # The relationship figures and flags every listing of a score row ends with (the API, the
     # portfolio download), in this order.
@@ -481,3 +487,274 @@ class GroupSnapshot(SnapshotFigures):
 
     def __str__(self) -> str:
         return f"group {self.account_id} {self.period_start}"
+
+
+# --- Relationship health and investment fit (DOMAIN.md; the engine is scoring/engine/health.py
+# and investment.py) ---------------------------------------------------------------------------
+
+
+class HealthComponentKey(models.TextChoices):
+    """The five components of relationship health; what each reads is in engine/health.py."""
+
+    RELATIONSHIP = "relationship", "Relationship"
+    DELIVERY = "delivery", "Delivery"
+    PLAN = "plan", "Plan"
+    VALUE = "value", "Value"
+    VOICE = "voice", "Voice of the customer"
+
+
+class HealthComponent(models.Model):
+    """A component of the health score with its weight; directors configure them, as they do
+    the selection criteria. `rule` says in words how its signals become 0-100."""
+
+    key = models.CharField(max_length=16, choices=HealthComponentKey, unique=True)
+    label = models.CharField(max_length=120)
+    rule = models.TextField(help_text="How the component's signals are normalised to 0-100")
+    weight = models.DecimalField(
+        max_digits=6, decimal_places=2, default=Decimal("1.00"), validators=[MinValueValidator(0)]
+    )
+    active = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["position", "key"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weight__gte=0), name="health_component_weight_gte_0"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class HealthBand(models.TextChoices):
+    RED = "red", "Red"
+    AMBER = "amber", "Amber"
+    GREEN = "green", "Green"
+
+
+# Worst first: a band whose index falls is a drop.
+BAND_ORDER = {HealthBand.RED: 0, HealthBand.AMBER: 1, HealthBand.GREEN: 2}
+
+
+class WarningSettings(models.Model):
+    """The director's thresholds of the health bands, the early warning and the investment-fit
+    rules: one row (pk 1), created by the migration with the defaults."""
+
+    amber_from = models.DecimalField(
+        "amber from", max_digits=5, decimal_places=2, default=Decimal("50.00")
+    )
+    green_from = models.DecimalField(
+        "green from", max_digits=5, decimal_places=2, default=Decimal("75.00")
+    )
+    drop_points = models.DecimalField(
+        "warn on a fall of more than (points)",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("10.00"),
+    )
+    over_served_factor = models.DecimalField(
+        "over-served: cost-to-serve share above the key-account median times",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("1.00"),
+    )
+    under_invested_factor = models.DecimalField(
+        "under-invested: cost to serve and actions below the key-account medians times",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("1.00"),
+    )
+    bottom_attractiveness_pct = models.DecimalField(
+        "stage too high: attractiveness percentile below",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("50.00"),
+    )
+    loss_quarters = models.PositiveSmallIntegerField(
+        "loss-making: quarters running with negative net profit", default=2
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name_plural = "warning settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amber_from__gte=0)
+                & Q(amber_from__lte=F("green_from"))
+                & Q(green_from__lte=100),
+                name="warning_settings_bands_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(drop_points__gt=0) & Q(drop_points__lte=100),
+                name="warning_settings_drop_points",
+            ),
+            models.CheckConstraint(
+                condition=Q(over_served_factor__gt=0) & Q(under_invested_factor__gt=0),
+                name="warning_settings_factors_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(bottom_attractiveness_pct__gt=0)
+                & Q(bottom_attractiveness_pct__lte=100),
+                name="warning_settings_bottom_pct",
+            ),
+            models.CheckConstraint(
+                condition=Q(loss_quarters__gte=1) & Q(loss_quarters__lte=8),
+                name="warning_settings_loss_quarters",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "Warning settings"
+
+    @classmethod
+    def current(cls) -> WarningSettings:
+        """The one row (the migration creates it; a missing one reads as the defaults)."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+
+class HealthScore(models.Model):
+    """An account's relationship health in one run, with every raw signal and its 0-100 points.
+    Kept for every run (not pruned with the scores): an account's health history is a series.
+    A `*_points` column is NULL when its signal has no data (left out of its component)."""
+
+    run = models.ForeignKey(
+        ScoringRun, on_delete=models.CASCADE, related_name="health_scores", db_index=False
+    )
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="health_scores", db_index=False
+    )
+    as_of = models.DateField()
+    score = models.DecimalField(max_digits=5, decimal_places=2)
+    band = models.CharField(max_length=5, choices=HealthBand)
+    previous_score = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    previous_band = models.CharField(max_length=5, choices=HealthBand, blank=True)
+    fell = models.BooleanField(default=False, help_text="Fell a band, or more than the set points")
+    # relationship
+    dmu_coverage_pct = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    coverage_points = models.DecimalField(max_digits=5, decimal_places=2)
+    decision_makers = models.PositiveIntegerField(default=0)
+    supporters = models.PositiveIntegerField(default=0)
+    detractors = models.PositiveIntegerField(default=0)
+    attitude_points = models.DecimalField(max_digits=5, decimal_places=2)
+    days_since_contact = models.IntegerField(null=True)
+    recency_points = models.DecimalField(max_digits=5, decimal_places=2)
+    stage = models.CharField(max_length=16, choices=Stage)
+    target_stage = models.CharField(max_length=16, choices=Stage, blank=True)
+    stage_points = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    # delivery
+    commitments_met = models.PositiveIntegerField(default=0)
+    commitments_at_risk = models.PositiveIntegerField(default=0)
+    commitments_breached = models.PositiveIntegerField(default=0)
+    delivery_weight = models.DecimalField(max_digits=9, decimal_places=2, default=0)
+    at_risk_weight = models.DecimalField(max_digits=9, decimal_places=2, default=0)
+    breached_weight = models.DecimalField(max_digits=9, decimal_places=2, default=0)
+    # plan
+    plan_status = models.CharField(max_length=12, blank=True)
+    plan_points = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    review_date = models.DateField(null=True)
+    review_points = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    actions_open = models.PositiveIntegerField(default=0)
+    actions_overdue = models.PositiveIntegerField(default=0)
+    actions_points = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    # value
+    revenue_growth_pct = models.DecimalField(max_digits=9, decimal_places=2, null=True)
+    revenue_points = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    share_change_pts = models.DecimalField(max_digits=9, decimal_places=2, null=True)
+    share_points = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    margin_change_pts = models.DecimalField(max_digits=9, decimal_places=2, null=True)
+    margin_points = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    # voice
+    satisfaction = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    advocacy = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    retention = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "account"], name="health_score_once_per_run"),
+            models.CheckConstraint(
+                condition=Q(score__gte=0) & Q(score__lte=100), name="health_score_0_100"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["account", "as_of"]),
+            models.Index(fields=["run", "fell"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} in run {self.run_id}: {self.score} ({self.band})"
+
+
+class HealthComponentScore(models.Model):
+    """One line of a health score's explanation: a component's 0-100 value (NULL: no data, left
+    out), its weight and its contribution. An account's contributions sum to its health score.
+    Pruned with the run's scores."""
+
+    run = models.ForeignKey(
+        ScoringRun, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    component = models.ForeignKey(
+        HealthComponent,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    value = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    weight = models.DecimalField(max_digits=6, decimal_places=2)
+    contribution = models.DecimalField(max_digits=5, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "account", "component"], name="health_component_score_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.component_id}: {self.contribution}"
+
+
+class InvestmentRule(models.TextChoices):
+    OVER_SERVED = "over_served", "Over-served"
+    UNDER_INVESTED = "under_invested", "Under-invested: build position"
+    STAGE_TOO_HIGH = "stage_too_high", "Stage beyond its attractiveness"
+    LOSS_MAKING = "loss_making", "Loss-making after cost to serve"
+
+
+class InvestmentWarning(models.Model):
+    """An investment-fit rule an account broke in a run, with the figures that triggered it:
+    `value` against `threshold` (and a second pair where the rule has two). Pruned with the run's
+    scores."""
+
+    run = models.ForeignKey(
+        ScoringRun, on_delete=models.CASCADE, related_name="investment_warnings", db_index=False
+    )
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="investment_warnings", db_index=False
+    )
+    rule = models.CharField(max_length=16, choices=InvestmentRule)
+    value = models.DecimalField(max_digits=20, decimal_places=2, null=True)
+    threshold = models.DecimalField(max_digits=20, decimal_places=2, null=True)
+    value_2 = models.DecimalField(max_digits=20, decimal_places=2, null=True)
+    threshold_2 = models.DecimalField(max_digits=20, decimal_places=2, null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "account", "rule"], name="investment_warning_once_per_run"
+            ),
+        ]
+        indexes = [models.Index(fields=["account", "run"])]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.rule} in run {self.run_id}"

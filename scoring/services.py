@@ -39,9 +39,9 @@ from django.utils import timezone
 from accounts.models import AccountStatus
 from kam.errors import Busy
 from kam.formats import moment
-from scoring import selectors
+from scoring import health, selectors
 from scoring.engine import chunk as chunk_engine
-from scoring.engine import final, housekeeping, rates
+from scoring.engine import final, housekeeping, judgement, rates
 from scoring.engine import groups as groups_engine
 from scoring.engine import window as window_engine
 from scoring.models import AccountScore, Criterion, RunStatus, ScoringRun
@@ -197,6 +197,7 @@ def run_prepare(*, run_id: int, full_history: bool = False) -> RunPlan:
                 .order_by("position", "key")
                 .values_list("key", "weight")
             }
+            run.health_config = judgement.frozen_config()
         window = window_engine.Window(run.as_of)
         bounds = housekeeping.chunk_bounds(chunk_count())
         snapshot_from, data_from = housekeeping.snapshot_start(window, full_history=full_history)
@@ -326,6 +327,8 @@ def _finalize_in_transaction(run: ScoringRun, *, chunks_wall: float) -> None:
             key_status=AccountStatus.KEY,
         )
         written = final.finalize_scores(run_id=run.pk, window=window, criteria=criteria)
+        # Relationship health, investment fit and the early warnings (scoring.health).
+        written.update(health.health_stage(run))
         summary = AccountScore.objects.filter(run_id=run.pk).aggregate(
             accounts=Count("pk"),
             key_accounts=Count("pk", filter=Q(status="key")),
@@ -335,6 +338,9 @@ def _finalize_in_transaction(run: ScoringRun, *, chunks_wall: float) -> None:
             kam_overloaded=Count("pk", filter=Q(kam_overloaded=True)),
             spend_below_revenue=Count("pk", filter=Q(spend_below_revenue=True)),
             units=Count("pk", filter=Q(is_unit=True)),
+            health_red=Count("pk", filter=Q(health_band="red")),
+            health_amber=Count("pk", filter=Q(health_band="amber")),
+            health_green=Count("pk", filter=Q(health_band="green")),
         )
         chunk_counts = run.counts.get("chunks", {}).values()
         run.counts.update(
@@ -342,6 +348,8 @@ def _finalize_in_transaction(run: ScoringRun, *, chunks_wall: float) -> None:
                 **summary,
                 **rolled_up,
                 "criterion_scores": written["criterion_scores"],
+                "health_fell": written["health_fell"],
+                "investment_warnings": written["investment_warnings"],
                 "snapshots_written": sum(c["snapshots_written"] for c in chunk_counts),
                 "unrated_activities": sum(c["unrated_activities"] for c in chunk_counts),
             }

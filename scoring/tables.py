@@ -70,6 +70,16 @@ SCORES = Table(
         numeric=True,
         export="relative_strength",
     ),
+    Column(
+        "Health",
+        cell='<td class="num">{% include "includes/health_badge.html" with score=row.health '
+        "band=row.health_band %}</td>",
+        key="health",
+        numeric=True,
+        export="health",
+        api="health",
+    ),
+    Column("Health band", export="health_band"),
     choice_column(
         "Quadrant",
         "quadrant",

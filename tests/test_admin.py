@@ -47,11 +47,16 @@ from scoring.models import (
     Criterion,
     CriterionScore,
     GroupSnapshot,
+    HealthComponent,
+    HealthComponentScore,
+    HealthScore,
+    InvestmentWarning,
     MetricEntry,
     MetricKind,
     MetricSnapshot,
     PackExport,
     ScoringRun,
+    WarningSettings,
 )
 from tests import factories
 
@@ -65,6 +70,12 @@ VIEW_ONLY = {
     CriterionScore,
     MetricSnapshot,
     GroupSnapshot,
+    # Health and investment fit: computed by the run; their settings change on their own page.
+    HealthComponent,
+    WarningSettings,
+    HealthScore,
+    HealthComponentScore,
+    InvestmentWarning,
     StageChange,
     DesignationChange,
     Interaction,
@@ -83,7 +94,17 @@ VIEW_ONLY = {
     Solution,
     Action,
 }
-WITH_HISTORY = {"Account", "Contact", "Plan", "Action", "Commitment", "CostRate", "Criterion"}
+WITH_HISTORY = {
+    "Account",
+    "Contact",
+    "Plan",
+    "Action",
+    "Commitment",
+    "CostRate",
+    "Criterion",
+    "HealthComponent",
+    "WarningSettings",
+}
 # Tables that grow with the business: a plain <select> of them would list every row.
 BIG_TABLES = {Account, SalesLine, User, Plan, Commitment, Contact}
 
@@ -174,6 +195,17 @@ def one_of_everything(kam):
     )
     MetricSnapshot.objects.create(account=account, period_start=dt.date(2026, 4, 1), run=run)
     GroupSnapshot.objects.create(account=account, period_start=dt.date(2026, 4, 1), run=run)
+    HealthScore.objects.create(
+        run=run, account=account, as_of=run.as_of, score=Decimal("55"), band="amber",
+        coverage_points=0, attitude_points=0, recency_points=0, stage=account.stage,
+    )  # fmt: skip
+    HealthComponentScore.objects.create(
+        run=run, account=account, component=HealthComponent.objects.get(key="voice"),
+        value=Decimal("55"), weight=Decimal("10"), contribution=Decimal("5.5"),
+    )  # fmt: skip
+    InvestmentWarning.objects.create(
+        run=run, account=account, rule="over_served", value=Decimal("30"), threshold=Decimal("20")
+    )
     ImportJob.objects.create(kind="customers", file_name="customers.csv", content=b"SECRET-BYTES")
     ApiToken.objects.create(user=kam, name="BI export", prefix="kam_abcdefgh", digest="0" * 64)
     Interaction.objects.create(

@@ -45,6 +45,8 @@ def test_every_model_with_history_is_in_the_audit_log_once():
         "commitment",
         "cost_rate",
         "criterion",
+        "health_component",
+        "warning_settings",
         "stage",
         "designation",
     ]

@@ -53,6 +53,8 @@ SCORE_FIELDS = {
     "score_attractiveness": DecimalField(max_digits=5, decimal_places=2),
     "score_quadrant": CharField(max_length=10),
     "score_members": IntegerField(),
+    "score_health": DecimalField(max_digits=5, decimal_places=2),
+    "score_health_band": CharField(max_length=5),
 }
 
 
@@ -73,6 +75,8 @@ def with_current_scores(queryset: QuerySet[Account], run: Any) -> QuerySet[Accou
         score_attractiveness=F("current_score__attractiveness"),
         score_quadrant=F("current_score__quadrant"),
         score_members=F("current_score__members"),
+        score_health=F("current_score__health"),
+        score_health_band=F("current_score__health_band"),
     )
 
 
@@ -223,8 +227,9 @@ class AccountPage:
     """Everything the account page shows; sections the user may not see stay empty/None.
 
     The sections of the apps above accounts (plans: `plans`, `current_plan`, `action_counts`,
-    `commitments`; scoring: `score`, `criterion_scores`, `ratings`, `rating_history`,
-    `snapshots`) are read by the loaders they register in `PAGE_SECTIONS`.
+    `commitments`; scoring: `score`, `criterion_scores`, `health`, `health_history`,
+    `investment_warnings`, `ratings`, `rating_history`, `snapshots`) are read by the loaders
+    they register in `PAGE_SECTIONS`.
     """
 
     account: Account
@@ -236,6 +241,9 @@ class AccountPage:
     run: Any = None  # the current scoring run (accounts.runs)
     score: Any = None
     criterion_scores: list[Any] = field(default_factory=list)
+    health: Any = None  # its explanation (scoring.health)
+    health_history: list[Any] = field(default_factory=list)
+    investment_warnings: list[Any] = field(default_factory=list)
     contacts: list[Contact] = field(default_factory=list)
     stage_changes: list[StageChange] = field(default_factory=list)
     designation_changes: list[DesignationChange] = field(default_factory=list)

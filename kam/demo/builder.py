@@ -181,4 +181,6 @@ def _build(options: DemoOptions, progress: _Progress) -> DemoResult:
     commitments = plans_demo.create_commitments(rng, keys, plans, service_teams, cast, window)
     plans_demo.set_commitment_statuses(commitments, today=window.anchor)
     progress("plans", f"{len(plans)} plans, {len(commitments)} service commitments")
+    shaped = scoring_demo.shape_health_and_fit(base, sales, cast, window)
+    progress("health and investment fit", "; ".join(f"{k}: {v}" for k, v in shaped.items()))
     return DemoResult(logins=cast.logins)

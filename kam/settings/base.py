@@ -315,6 +315,7 @@ SPECTACULAR_SETTINGS = {
         "RunStatusEnum": "scoring.models.RunStatus",
         "QuadrantEnum": "scoring.models.Quadrant",
         "InteractionKindEnum": "accounts.models.InteractionKind",
+        "HealthBandEnum": "scoring.models.HealthBand",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

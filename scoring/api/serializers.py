@@ -16,6 +16,8 @@ from scoring.models import (
     Criterion,
     CriterionScore,
     CriterionSource,
+    HealthBand,
+    HealthScore,
     MetricSnapshot,
     Rating,
     ScoringRun,
@@ -131,11 +133,31 @@ SCORE_FIELDS = [
     "stage",
     "status",
     *AccountScore.RELATIONSHIP_AND_FLAG_FIELDS,
+    "health",
+    "health_band",
 ]
 
 
 class ScoreSerializer(serializers.ModelSerializer):
     account_name = serializers.CharField(source="account.name", read_only=True)
+    health = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        read_only=True,
+        allow_null=True,
+        help_text="Relationship health 0-100 (null for a run before health was computed)",
+    )
+    health_band = serializers.ChoiceField(
+        choices=HealthBand.choices,
+        read_only=True,
+        allow_null=True,
+        help_text="red, amber or green (null without a health score)",
+    )
+
+    def to_representation(self, instance: AccountScore) -> dict:
+        data = super().to_representation(instance)
+        data["health_band"] = data["health_band"] or None
+        return data
 
     class Meta:
         model = AccountScore
@@ -225,5 +247,44 @@ class MetricSnapshotSerializer(serializers.ModelSerializer):
             "retention",
             "advocacy",
             "shared_investment",
+        ]
+        read_only_fields = fields
+
+
+class HealthScoreSerializer(serializers.ModelSerializer):
+    """One point of an account's health series: a run's score, band and signals."""
+
+    class Meta:
+        model = HealthScore
+        fields = [
+            "id",
+            "account",
+            "run",
+            "as_of",
+            "score",
+            "band",
+            "previous_score",
+            "previous_band",
+            "fell",
+            "dmu_coverage_pct",
+            "decision_makers",
+            "supporters",
+            "detractors",
+            "days_since_contact",
+            "stage",
+            "target_stage",
+            "commitments_met",
+            "commitments_at_risk",
+            "commitments_breached",
+            "plan_status",
+            "review_date",
+            "actions_open",
+            "actions_overdue",
+            "revenue_growth_pct",
+            "share_change_pts",
+            "margin_change_pts",
+            "satisfaction",
+            "advocacy",
+            "retention",
         ]
         read_only_fields = fields

@@ -31,6 +31,7 @@ from scoring.models import (
     CostRate,
     Criterion,
     CriterionScore,
+    HealthScore,
     MetricSnapshot,
     Quadrant,
     Rating,
@@ -273,6 +274,40 @@ class MetricSnapshotViewSet(ReadOnlyKamViewSet):
         ).order_by("account_id", "-period_start", "pk")
 
 
+class HealthHistoryFilterSet(django_filters.FilterSet):
+    account = IdFilter(field_name="account_id", help_text="An account's id: its health series")
+    as_of_from = django_filters.DateFilter(field_name="as_of", lookup_expr="gte")
+    as_of_to = django_filters.DateFilter(field_name="as_of", lookup_expr="lte")
+
+    class Meta:
+        model = HealthScore
+        fields = ["account", "as_of_from", "as_of_to", "band", "fell"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Relationship health history: one row per account and succeeded run "
+        "(?account= for one account's series), newest first"
+    ),
+    retrieve=extend_schema(summary="One account's health in one run"),
+)
+class HealthHistoryViewSet(ReadOnlyKamViewSet):
+    """Relationship health per account and run, kept for every run: read by the account's
+    people and directors."""
+
+    serializer_class = s.HealthScoreSerializer
+    filterset_class = HealthHistoryFilterSet
+    ordering_fields = ["as_of", "score", "id"]
+
+    def get_queryset(self) -> QuerySet[HealthScore]:
+        if self.is_schema_generation():
+            return HealthScore.objects.none()
+        return HealthScore.objects.filter(
+            account__in=Account.objects.with_details_visible_to(self.request.user),
+            run__status=RunStatus.SUCCEEDED,
+        ).order_by("account_id", "-as_of", "-run_id", "pk")
+
+
 def register(router: BaseRouter) -> None:
     router.register("criteria", CriterionViewSet, basename="criterion")
     router.register("ratings", RatingViewSet, basename="rating")
@@ -280,3 +315,4 @@ def register(router: BaseRouter) -> None:
     router.register("scoring-runs", ScoringRunViewSet, basename="scoringrun")
     router.register("cost-rates", CostRateViewSet, basename="costrate")
     router.register("snapshots", MetricSnapshotViewSet, basename="snapshot")
+    router.register("health-history", HealthHistoryViewSet, basename="healthscore")

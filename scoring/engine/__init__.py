@@ -8,7 +8,8 @@ A run is three stages, each a fixed number of SQL statements whatever the number
 3. groups (once, after every chunk, in the final transaction): every group's subtree rolled
    up into its top's row, members marked, group snapshots written (groups.roll_up_groups);
 4. final (same transaction): percentiles, contributions, scores, strength, quadrants, ranks
-   and flags over the units of selection (final.finalize_scores); old runs' rows are pruned
+   and flags over the units of selection (final.finalize_scores), then relationship health and
+   investment fit (judgement.judge: health.py, investment.py); old runs' rows are pruned
    meanwhile (housekeeping.prune_runs).
 The definitions of every figure are in the docstrings of chunk.py, groups.py, final.py,
 window.py and rates.py; the thresholds in thresholds.py; the SQL differences between

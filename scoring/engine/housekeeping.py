@@ -10,7 +10,15 @@ from accounts.models import Account, Activity, SalesLine
 from kam import bounds
 from scoring.engine import dialect
 from scoring.engine.window import Window, quarter_start
-from scoring.models import AccountScore, CriterionScore, MetricEntry, MetricSnapshot, ScoringRun
+from scoring.models import (
+    AccountScore,
+    CriterionScore,
+    HealthComponentScore,
+    InvestmentWarning,
+    MetricEntry,
+    MetricSnapshot,
+    ScoringRun,
+)
 
 
 def chunk_bounds(chunks: int) -> list[tuple[int, int]]:
@@ -83,7 +91,7 @@ def _as_date(value) -> dt.date | None:
 
 def prune_runs(*, keep_succeeded: int, current_run_id: int) -> int:
     """Delete the score rows of every run but the newest `keep_succeeded` succeeded ones and
-    the current one (3 queries); the ScoringRun rows stay as the record of what ran.
+    the current one (5 queries); the ScoringRun rows stay as the record of what ran.
 
     The deletes name the runs to prune, so they go through the (run, ...) unique indexes to
     those runs' rows instead of reading every kept row to find them."""
@@ -98,6 +106,10 @@ def prune_runs(*, keep_succeeded: int, current_run_id: int) -> int:
         .values_list("pk", flat=True)
     )
     CriterionScore.objects.filter(run_id__in=pruned).delete()
+    # A run's health explanations and investment warnings go with its scores; its HealthScore
+    # rows stay (the health history).
+    HealthComponentScore.objects.filter(run_id__in=pruned).delete()
+    InvestmentWarning.objects.filter(run_id__in=pruned).delete()
     deleted, _ = AccountScore.objects.filter(run_id__in=pruned).delete()
     return deleted
 

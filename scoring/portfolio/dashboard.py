@@ -17,6 +17,7 @@ from scoring.portfolio.charts import (
     matrix_bubbles,
     stage_movements,
 )
+from scoring.portfolio.fit import CostToServeTable, HealthTile, cost_to_serve_tables, health_tile
 from scoring.portfolio.overdue import Overdue, overdue, waiting_for_approval
 from scoring.portfolio.tiles import (
     AccountCounts,
@@ -33,6 +34,7 @@ from scoring.portfolio.warnings import (
     Bounded,
     WarningGroup,
     build_warnings,
+    investment_warnings,
     no_current_plan,
     revenue_falls,
     spend_below_revenue,
@@ -46,6 +48,9 @@ class RunResults:
     figures: RunFigures
     revenue_falls: Bounded
     spend_below_revenue: Bounded  # the data-quality tile
+    health: HealthTile
+    investment: Bounded  # of PortfolioWarning
+    cost_to_serve: list[CostToServeTable]
     matrix: list[dict[str, Any]]
     whale: list[CurvePoint]
     pareto: list[CurvePoint]
@@ -53,7 +58,7 @@ class RunResults:
 
 
 # Bump when RunResults or what it holds changes shape, so no stale pickle is read back.
-RESULTS_CACHE_VERSION = 5
+RESULTS_CACHE_VERSION = 6
 RESULTS_CACHE_SECONDS = 24 * 60 * 60
 
 
@@ -66,12 +71,16 @@ def run_results_cache_key(run: ScoringRun, scope: Scope, period: Period) -> str:
 
 
 def compute_run_results(run: ScoringRun, scope: Scope, period: Period) -> RunResults:
-    """Eight queries over the run's scores and the quarterly snapshots."""
+    """Thirteen queries over the run's scores, health, investment warnings and the quarterly
+    snapshots."""
     figures = run_figures(run, scope)
     return RunResults(
         figures=figures,
         revenue_falls=revenue_falls(run, scope),
         spend_below_revenue=spend_below_revenue(run, scope),
+        health=health_tile(run, scope),
+        investment=investment_warnings(run, scope),
+        cost_to_serve=cost_to_serve_tables(run, scope, period),
         matrix=matrix_bubbles(run, scope),
         whale=cumulative_curve(
             run,
@@ -175,6 +184,7 @@ def portfolio_dashboard(
             fall_rows=results.revenue_falls if results else None,
             run_accounts=results.figures.run_accounts if results else 0,
             no_plan_rows=no_current_plan(scope),
+            investment_rows=results.investment if results else None,
         ),
         results=results,
     )

@@ -13,6 +13,7 @@ urlpatterns = [
     path("export/<slug:name>.csv", views.export, name="export"),
     path("scores/", score_list, name="scores"),
     path("workbench/", views.workbench_page, name="workbench"),
+    path("health-settings/", views.warning_settings, name="warning_settings"),
     path("workbench/preview/", views.weights_preview, name="preview"),
     path("workbench/weights/", views.weights_save, name="weights_save"),
     path("workbench/anchors/", views.anchors, name="anchors"),

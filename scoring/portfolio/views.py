@@ -19,21 +19,22 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Account, AccountStatus, Quadrant, Stage
 from accounts.services import account_designate
-from kam.editing import call_service
+from kam.editing import call_service, refusals_on
 from kam.errors import DomainError
 from kam.exports import export_response
 from kam.permissions import require, requires
-from scoring import workbench
+from scoring import health, workbench
 from scoring.account_page import rated_criteria
 from scoring.engine.thresholds import HIGH_ATTRACTIVENESS, HIGH_STRENGTH
 from scoring.forms import (
     AnchorsForm,
     DesignationForm,
     PortfolioFilterSet,
+    WarningSettingsForm,
     WeightsForm,
     kams_with_load,
 )
-from scoring.models import ScoringRun
+from scoring.models import HealthComponent, ScoringRun, WarningSettings
 from scoring.portfolio import base, charts, overdue, tiles
 from scoring.portfolio import dashboard as dashboard_portfolio
 from scoring.portfolio.warnings import KIND_LABELS, every_warning
@@ -489,6 +490,34 @@ def anchors(request: HttpRequest) -> HttpResponse:
                 messages.info(request, "The rating anchors are unchanged.")
             return redirect("portfolio:anchors")
     return render(request, "portfolio/anchors.html", {"form": form, "can_change": can_change})
+
+
+@requires("scoring.change_warning_settings")
+def warning_settings(request: HttpRequest) -> HttpResponse:
+    """The director's health weights and warning thresholds (scoring.health), with history."""
+    components = list(HealthComponent.objects.order_by("position", "key"))
+    form = WarningSettingsForm(
+        request.POST or None, components=components, settings=WarningSettings.current()
+    )
+    if request.method == "POST" and form.is_valid():
+        with refusals_on(form):
+            health.warning_settings_save(
+                actor=request.user,
+                weights=form.weights(),
+                values=form.values(),
+                reason=form.cleaned_data["reason"],
+            )
+            messages.success(request, "Health and warning settings saved: the next run uses them.")
+            return redirect("portfolio:warning_settings")
+    history = list(
+        WarningSettings.history.select_related("history_user").order_by("-history_date")[:20]
+    )
+    return render(
+        request,
+        "portfolio/warning_settings.html",
+        {"form": form, "history": history},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @require_http_methods(["GET", "POST"])

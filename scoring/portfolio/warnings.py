@@ -1,6 +1,6 @@
 """The dashboard's warnings: guardrails broken, overloaded KAMs, accounts on the wrong side of
-the top N (N = the key accounts now: see top_n.py), key accounts whose revenue fell and key
-accounts without a current plan."""
+the top N (N = the key accounts now: see top_n.py), key accounts whose revenue fell, key
+accounts without a current plan, and investment that does not fit (scoring.investment)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from django.db.models.functions import Cast
 
 from accounts.models import Account
 from plans.models import Plan, PlanStatus
+from scoring import investment
 from scoring.engine.thresholds import KAM_MAX_KEY_ACCOUNTS
 from scoring.models import AccountScore, ScoringRun
 from scoring.portfolio.base import KEY, LIST_LIMIT, REVENUE_FALL_WARNING, Scope
@@ -160,6 +161,7 @@ KIND_LABELS = {
     "would_leave": "Would leave the top N",
     "revenue_fall": "Revenue fall",
     "no_plan": "No current plan",
+    "investment": "Investment fit",
 }
 LEVELS = {
     "kam_load": "warning",
@@ -167,6 +169,7 @@ LEVELS = {
     "would_leave": "warning",
     "revenue_fall": "danger",
     "no_plan": "warning",
+    "investment": investment.LEVEL,
 }
 
 
@@ -206,6 +209,24 @@ def no_plan_warning(row: dict[str, Any]) -> PortfolioWarning:
     )
 
 
+def investment_warning(warning: Any) -> PortfolioWarning:
+    return PortfolioWarning(
+        investment.warning_detail(warning), warning.account_id, warning.account.name
+    )
+
+
+def investment_warnings(run: ScoringRun, scope: Scope) -> Bounded:
+    """The first investment-fit warnings as PortfolioWarnings, and how many there are (one
+    query)."""
+    counted = investment.run_warnings(run, scope.q("account")).annotate(
+        total_rows=Window(Count("pk"))
+    )
+    found = list(counted[:LIST_LIMIT])
+    return Bounded(
+        rows=[investment_warning(w) for w in found], total=found[0].total_rows if found else 0
+    )
+
+
 def build_warnings(
     *,
     guardrail: Guardrail,
@@ -214,6 +235,7 @@ def build_warnings(
     fall_rows: Bounded | None,
     run_accounts: int,
     no_plan_rows: Bounded,
+    investment_rows: Bounded | None = None,
 ) -> list[WarningGroup]:
     """The dashboard's warnings, grouped, in the order a director reads them; empty groups
     are left out."""
@@ -261,6 +283,13 @@ def build_warnings(
             [no_plan_warning(row) for row in no_plan_rows.rows],
             no_plan_rows.total,
         ),
+        WarningGroup(
+            "investment",
+            investment.TITLE,
+            LEVELS["investment"],
+            investment_rows.rows if investment_rows else [],
+            investment_rows.total if investment_rows else 0,
+        ),
     ]
     return [group for group in groups if group.total]
 
@@ -287,3 +316,5 @@ def every_warning(
         yield kind, LEVELS[kind], mover_warning(mover, run_accounts)
     for row in revenue_fall_scores(run, scope).values(*SCORE_ROW_FIELDS).iterator(chunk_size):
         yield "revenue_fall", LEVELS["revenue_fall"], revenue_fall_warning(row)
+    for warning in investment.run_warnings(run, scope.q("account")).iterator(chunk_size):
+        yield "investment", LEVELS["investment"], investment_warning(warning)

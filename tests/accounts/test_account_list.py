@@ -168,8 +168,8 @@ def test_before_the_first_run_quadrant_filter_is_disabled_and_figures_not_comput
     assert names_on_page(response) == ["A", "B"]
     assert response.context["filter"].form.fields["quadrant"].disabled
     html = response.content.decode()
-    # Three figure columns per row, two rows.
-    assert html.count("not yet computed</td>") == 6
+    # Four figure columns per row (revenue, attractiveness, quadrant, health), two rows.
+    assert html.count("not yet computed</td>") == 8
     assert re.search(r'<select name="quadrant"[^>]*disabled', html)
 
 
@@ -180,7 +180,9 @@ def test_an_account_the_current_run_did_not_score_shows_not_yet_computed(client,
 
     html = get(client, director).content.decode()
 
-    assert html.count("not yet computed") == 2  # revenue and quadrant of the new account
+    # revenue, quadrant and health of the new account; health of the scored one (this run,
+    # written by hand, computed none)
+    assert html.count("not yet computed") == 4
 
 
 def test_sort_by_revenue_descending_puts_unscored_accounts_last(client, director):

@@ -29,14 +29,15 @@ from tests.accounts.test_account_list import make_run
 
 # A director's page: session, user, the user's groups, the account, current run, team,
 # commitments, contacts, stage changes, designation changes, the account's score, its criterion
-# scores, plans, the current plan's open actions, rated criteria, their newest ratings, rating
+# scores, its health (and, when it has one, its components), investment warnings and health
+# history, plans, the current plan's open actions, rated criteria, their newest ratings, rating
 # history, quarterly snapshots, five history tables (account, contacts, plans, actions,
 # commitments), plan versions, the plan's links shared with the customer and their answers (2),
 # the people who could join the team (directors change teams), the newest interactions with
 # their contacts and our people (3), the team check of `accounts.record_interaction`
 # (directors record only on a team they are on), the navigation's unread-notification count,
 # and the account's subtree (its group's tree).
-DIRECTOR_PAGE_QUERIES = 33
+DIRECTOR_PAGE_QUERIES = 36
 
 
 def url(account):

@@ -426,3 +426,19 @@ def test_the_demo_has_groups_of_companies_whose_members_are_standard():
     assert tops.filter(status=AccountStatus.KEY).exists()
     # plants: members whose parent is itself a member (depth 2)
     assert members.filter(parent__parent__isnull=False).count() == members.count() // 2
+
+
+def test_after_a_run_every_health_band_and_every_investment_warning_appears():
+    from scoring import services
+    from scoring.models import AccountScore, InvestmentRule, InvestmentWarning, RunTrigger
+
+    seed()
+    run = services.run_recompute(run=services.run_request(trigger=RunTrigger.COMMAND))
+    bands = set(
+        AccountScore.objects.filter(run=run, status=AccountStatus.KEY).values_list(
+            "health_band", flat=True
+        )
+    )
+    assert bands == {"red", "amber", "green"}
+    rules = set(InvestmentWarning.objects.filter(run=run).values_list("rule", flat=True))
+    assert rules == set(InvestmentRule.values)

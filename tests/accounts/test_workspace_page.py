@@ -244,12 +244,13 @@ def workspace(account, kam, rows):
 
 
 # The KAM's page: session, user, groups, the account, current run, team, commitments, contacts,
-# stage changes, designation changes, score, criterion scores, plans, open actions, rated
+# stage changes, designation changes, score, criterion scores, health (its components when it
+# has one), investment warnings, health history, plans, open actions, rated
 # criteria, newest ratings, rating history, snapshots, five history tables (account, contact,
 # plan, action, commitment), plan versions, the plan's links shared with the customer and their
 # answers (2), the people who could join the team, the newest interactions with their contacts
 # and our people (3), the unread-notification count, and the subtree.
-KAM_PAGE_QUERIES = 32
+KAM_PAGE_QUERIES = 35
 
 
 @pytest.mark.parametrize("rows", [5, 200])

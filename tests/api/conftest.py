@@ -23,6 +23,7 @@ from scoring.models import (
     AccountScore,
     Criterion,
     CriterionScore,
+    HealthScore,
     MetricSnapshot,
     Quadrant,
     RunStatus,
@@ -74,6 +75,20 @@ def finished_run() -> ScoringRun:
         started_at=now,
         finished_at=now,
         progress_pct=100,
+    )
+
+
+def health_for(run: ScoringRun, account: Any) -> HealthScore:
+    return HealthScore.objects.create(
+        run=run,
+        account=account,
+        as_of=run.as_of,
+        score=Decimal("62.50"),
+        band="amber",
+        coverage_points=Decimal(50),
+        attitude_points=Decimal(50),
+        recency_points=Decimal(100),
+        stage=account.stage,
     )
 
 
@@ -152,6 +167,7 @@ def world(db) -> World:
         "score": score_for(run, account, rank=1),
         "other_score": score_for(run, other_account, rank=2),
         "run": run,
+        "healthscore": health_for(run, account),
         "snapshot": MetricSnapshot.objects.create(
             account=account, period_start=dt.date(2026, 7, 1), run=run, is_key=True
         ),

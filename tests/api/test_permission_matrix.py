@@ -382,6 +382,8 @@ MATRIX: dict[tuple[str, str], Op] = {
     ("costrate", "retrieve"): Op(200, DIRECTORS, refused=SIGNED_IN - DIRECTORS, target="cost_rate"),
     ("snapshot", "list"): read_list(),
     ("snapshot", "retrieve"): read_detail("snapshot", DETAIL_READERS),
+    ("healthscore", "list"): read_list(),
+    ("healthscore", "retrieve"): read_detail("healthscore", DETAIL_READERS),
 }
 
 

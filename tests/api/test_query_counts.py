@@ -48,6 +48,7 @@ from scoring.models import (
     CostRate,
     Criterion,
     CriterionKind,
+    HealthScore,
     MetricSnapshot,
     Rating,
     RunStatus,
@@ -238,6 +239,15 @@ def build(basename: str, n: int, kam: User, account: Account, reader: User) -> N
             ScoringRun(status=RunStatus.SUCCEEDED, trigger=RunTrigger.SCHEDULE, as_of=day)
             for _ in range(n)
         )
+    elif basename == "healthscore":
+        run = finished_run()
+        HealthScore.objects.bulk_create(
+            HealthScore(
+                run=run, account=a, as_of=run.as_of, score=Decimal(60), band="amber",
+                coverage_points=0, attitude_points=0, recency_points=0, stage=a.stage,
+            )
+            for a in [account, *_accounts(n - 1, kam)]
+        )  # fmt: skip
     elif basename == "snapshot":
         MetricSnapshot.objects.bulk_create(
             MetricSnapshot(account=account, period_start=dt.date(1970 + i // 4, 1 + 3 * (i % 4), 1))

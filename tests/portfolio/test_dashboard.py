@@ -370,15 +370,15 @@ def test_every_tile_that_ignores_the_period_says_its_window(client, director, fo
         "Last 12 months (Jun 2025 - May 2026), from the scoring run: the period does not change it."
     )
     live_window = "As of today: the period does not change it."
-    # three share tiles, concentration, data quality, matrix, whale and Pareto curves
-    assert html.count(run_window) == 8
+    # three share tiles, concentration, data quality, health, matrix, whale and Pareto curves
+    assert html.count(run_window) == 9
     # key accounts, KAM loads, plans waiting for approval, stages, overdue items
     assert html.count(live_window) == 5
     assert "Every other tile and chart says its own window." in html
     assert (
         "Would enter or leave the top N: the scoring run's ranks (30 Jun 2026) against the key "
-        "accounts as of today; revenue falls: the last 12 months (Jun 2025 - May 2026), from the "
-        "scoring run; the size guardrail and KAM loads: as of today." in html
+        "accounts as of today; revenue falls and investment fit: the last 12 months (Jun 2025 - "
+        "May 2026), from the scoring run; the size guardrail and KAM loads: as of today." in html
     )
 
 
@@ -534,8 +534,10 @@ LIVE_QUERIES = 15
 # data the period offers (1).
 FACET_QUERIES = 4
 # Once per run and filters, then cached: run sums (1), top ten (1), revenue falls (1), category
-# spend below revenue (1), matrix (1), whale and Pareto curves (2), trends (1).
-RESULT_QUERIES = 8
+# spend below revenue (1), health bands and accounts that fell (2), investment warnings (1),
+# matrix (1), whale and Pareto curves (2), trends (1), cost to serve by stage and by quadrant
+# (2).
+RESULT_QUERIES = 13
 DASHBOARD_QUERIES = LIVE_QUERIES + FACET_QUERIES + RESULT_QUERIES
 
 

@@ -1,0 +1,504 @@
+"""Relationship health, in the final stage: for every account the run scores (`units_sql`), a
+fixed number of set-based statements whatever the number of accounts.
+
+Health is absolute, never a percentile: a whole portfolio can be unhealthy. Each signal gets
+0-100 points by a fixed rule (the rules are also the components' `rule` text, migration
+scoring.0009, and DOMAIN.md); a component is the mean of its signals that have data; the score
+is the weighted mean of the active components that have data (their weights renormalised
+among them), rounded to 2 places.
+
+Signals and their points (as of the run's `as_of` day):
+- relationship (always has data: an unknown relationship is not a healthy one):
+  - coverage: the run's DMU coverage % of influential contacts (none known: 0);
+  - attitude: 50 + 50 x (supporters - detractors) / decision makers (none known: 0);
+  - recency: days since the latest contact with a decision maker: 100 up to RECENT_DAYS, 0 from
+    STALE_DAYS on, evenly in between (never contacted, or no decision maker: 0);
+  - stage: against the target stage of the current plan's stage objective (the latest due):
+    100 at or above it, 25 less per rung below, 0 when disengaging (no target: left out).
+- delivery: active commitments that are met (100), at risk (50) or breached (0), weighted by how
+  recently their status was set (the last 90 days x1, the last 365 x0.5, older x0.25); none
+  with such a status (none, or all still due): no data.
+- plan (key accounts only; others: no data), of the current plan (plans.selectors.plans
+  current_plan's rule: approved or under review with the day in its period, else the newest
+  not archived):
+  - approved: approved or under review 100, revised (awaiting re-approval) 50, else 0 (none: 0);
+  - review: its review date on or after the day 100, else 0 (no plan: 0);
+  - actions: 100 x (open - overdue) / open, open = open or in progress, overdue = due before
+    the day (no open action: left out).
+- value: revenue growth % vs the previous 12 months: 50 + 2.5 x growth; share-of-wallet change
+  in points ((T12 - previous revenue) / category spend x 100; needs previous revenue and a
+  positive spend not below either year's revenue): 50 + 5 x change; net margin % of the last
+  four complete quarters minus that of the four before (snapshots; both need revenue):
+  50 + 5 x change; each held to 0-100 and left out without its figures.
+- voice: the latest satisfaction, advocacy and retention entries dated on or before the day,
+  each held to 0-100; none: no data.
+Band: red below amber_from, amber below green_from, green from there (defaults 50 / 75).
+Early warning (`fell`): against the account's health in the previous succeeded run, a lower
+band, or a fall of more than drop_points. The notification is sent by scoring.health, once per
+run in which it fell (so once per change, however many runs it then stays down).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import connection
+from django.utils import timezone
+
+from accounts.models import STAGE_ORDER, Account, Attitude, BuyingRole, Contact, Stage
+from plans.models import (
+    Action,
+    ActionStatus,
+    Commitment,
+    CommitmentStatus,
+    Objective,
+    ObjectiveMetric,
+    Plan,
+    PlanStatus,
+)
+from scoring.engine import dialect
+from scoring.engine.chunk import GROWTH_LIMIT, clamp
+from scoring.engine.thresholds import KEY_STATUS
+from scoring.engine.window import Window, add_months
+from scoring.models import (
+    AccountScore,
+    HealthBand,
+    HealthComponentKey,
+    HealthComponentScore,
+    HealthScore,
+    MetricEntry,
+    MetricKind,
+    MetricSnapshot,
+)
+
+ACCOUNT = Account._meta.db_table
+CONTACT = Contact._meta.db_table
+PLAN = Plan._meta.db_table
+OBJECTIVE = Objective._meta.db_table
+ACTION = Action._meta.db_table
+COMMITMENT = Commitment._meta.db_table
+SCORE = AccountScore._meta.db_table
+ENTRY = MetricEntry._meta.db_table
+SNAPSHOT = MetricSnapshot._meta.db_table
+HEALTH = HealthScore._meta.db_table
+COMPONENT_SCORE = HealthComponentScore._meta.db_table
+
+# Recency of the last contact with a decision maker: full points up to RECENT_DAYS, none from
+# STALE_DAYS on.
+RECENT_DAYS, STALE_DAYS = 30, 180
+# Delivery: a commitment's weight by the age of its status.
+DELIVERY_RECENT_DAYS, DELIVERY_YEAR_DAYS = 90, 365
+DELIVERY_WEIGHTS = (Decimal("1"), Decimal("0.5"), Decimal("0.25"))
+# Points per rung below the target stage.
+STAGE_RUNG_POINTS = 25
+# Value: points per percent of revenue growth, per point of share or margin change (50 = flat).
+GROWTH_POINTS, SHARE_POINTS, MARGIN_POINTS = Decimal("2.5"), 5, 5
+APPROVED_PLAN = (PlanStatus.APPROVED.value, PlanStatus.UNDER_REVIEW.value)
+RUNNING_PLAN = (*APPROVED_PLAN, PlanStatus.REVISED.value)
+OPEN_ACTION = (ActionStatus.OPEN.value, ActionStatus.IN_PROGRESS.value)
+VOICE = {
+    "satisfaction": MetricKind.SATISFACTION.value,
+    "advocacy": MetricKind.ADVOCACY.value,
+    "retention": MetricKind.RETENTION.value,
+}
+
+
+def units_sql() -> str:
+    """The accounts health is computed for: the units of selection the run scored (groups and
+    standalone accounts; a member is judged with its group). One fragment (parameter `run`).
+    A group's value signals read its rolled-up score row; its relationship, delivery, plan and
+    voice signals read the top account's own contacts, commitments, plan and entries."""
+    return f"SELECT account_id FROM {SCORE} WHERE run_id = %(run)s AND is_unit"
+
+
+def _in(values: tuple[str, ...]) -> str:
+    return "(" + ", ".join(f"'{value}'" for value in values) + ")"
+
+
+def _held(expr: str) -> str:
+    """expr rounded to 2 places and held to 0-100."""
+    value = f"ROUND(CAST({expr} AS NUMERIC), 2)"
+    return f"(CASE WHEN {expr} < 0 THEN 0 WHEN {expr} > 100 THEN 100 ELSE {value} END)"
+
+
+def _limited(expr: str) -> str:
+    """expr rounded to 2 places and held to what a change column stores (a margin on a few
+    cents of revenue can be millions of points)."""
+    return clamp(f"ROUND(CAST({expr} AS NUMERIC), 2)", GROWTH_LIMIT)
+
+
+def _mean(*exprs: str) -> str:
+    """Mean of the non-NULL values, rounded to 2 places; NULL when all are NULL."""
+    total = " + ".join(f"COALESCE({e}, 0)" for e in exprs)
+    count = " + ".join(f"(CASE WHEN {e} IS NULL THEN 0 ELSE 1 END)" for e in exprs)
+    return (
+        f"(CASE WHEN ({count}) = 0 THEN NULL "
+        f"ELSE ROUND(CAST(1.0 * ({total}) / ({count}) AS NUMERIC), 2) END)"
+    )
+
+
+def _days_since(column: str) -> str:
+    as_of = dialect.date_param("as_of")
+    if dialect.is_postgresql():
+        return f"({as_of} - {column})"
+    return f"CAST(julianday({as_of}) - julianday({column}) AS INTEGER)"
+
+
+def _stage_rank(column: str) -> str:
+    return (
+        f"CASE {column} "
+        + " ".join(f"WHEN '{stage}' THEN {rank}" for stage, rank in STAGE_ORDER.items())
+        + " ELSE 0 END"
+    )
+
+
+def signals_sql() -> str:
+    d = dialect.date_param
+    voice = ",\n           ".join(
+        f"MAX(CASE WHEN metric = '{kind}' THEN value END) AS {name}" for name, kind in VOICE.items()
+    )
+    gap = f"({_stage_rank('target_stage')}) - ({_stage_rank('stage')})"
+    return f"""
+INSERT INTO {HEALTH} (
+    run_id, account_id, as_of, score, band, previous_score, previous_band, fell,
+    dmu_coverage_pct, coverage_points, decision_makers, supporters, detractors, attitude_points,
+    days_since_contact, recency_points, stage, target_stage, stage_points,
+    commitments_met, commitments_at_risk, commitments_breached,
+    delivery_weight, at_risk_weight, breached_weight,
+    plan_status, plan_points, review_date, review_points, actions_open, actions_overdue,
+    actions_points, revenue_growth_pct, revenue_points, share_change_pts, share_points,
+    margin_change_pts, margin_points, satisfaction, advocacy, retention
+)
+WITH units AS ({units_sql()}),
+base AS (
+    SELECT s.account_id, s.stage, s.status, s.dmu_coverage_pct, s.revenue, s.revenue_prev,
+           s.revenue_growth_pct, s.spend_below_revenue, a.category_spend
+    FROM {SCORE} s
+    JOIN {ACCOUNT} a ON a.id = s.account_id
+    WHERE s.run_id = %(run)s AND s.account_id IN (SELECT account_id FROM units)
+),
+dm AS (
+    SELECT account_id, COUNT(*) AS n,
+           SUM(CASE WHEN attitude = '{Attitude.SUPPORTER.value}' THEN 1 ELSE 0 END) AS sup,
+           SUM(CASE WHEN attitude = '{Attitude.DETRACTOR.value}' THEN 1 ELSE 0 END) AS det,
+           MAX(CASE WHEN last_contact_on <= {d("as_of")} THEN last_contact_on END) AS last_contact
+    FROM {CONTACT}
+    WHERE buying_role = '{BuyingRole.DECISION_MAKER.value}'
+      AND account_id IN (SELECT account_id FROM units)
+    GROUP BY account_id
+),
+cplan AS (
+    SELECT id, account_id, status, review_date FROM (
+        SELECT p.id, p.account_id, p.status, p.review_date,
+               ROW_NUMBER() OVER (
+                   PARTITION BY p.account_id
+                   ORDER BY CASE WHEN p.status IN {_in(RUNNING_PLAN)}
+                                  AND p.period_start <= {d("as_of")}
+                                  AND p.period_end >= {d("as_of")} THEN 0 ELSE 1 END,
+                            p.period_start DESC, p.id DESC) AS pick
+        FROM {PLAN} p
+        WHERE p.status <> '{PlanStatus.ARCHIVED.value}'
+          AND p.account_id IN (SELECT account_id FROM units)
+    ) ranked
+    WHERE pick = 1
+),
+target AS (
+    SELECT plan_id, target_stage FROM (
+        SELECT o.plan_id, o.target_stage,
+               ROW_NUMBER() OVER (PARTITION BY o.plan_id ORDER BY o.due_date DESC, o.id DESC)
+                   AS pick
+        FROM {OBJECTIVE} o
+        JOIN cplan ON cplan.id = o.plan_id
+        WHERE o.metric = '{ObjectiveMetric.STAGE.value}' AND o.target_stage <> ''
+    ) ranked
+    WHERE pick = 1
+),
+acts AS (
+    SELECT a.plan_id,
+           SUM(CASE WHEN a.status IN {_in(OPEN_ACTION)} THEN 1 ELSE 0 END) AS open_n,
+           SUM(CASE WHEN a.status IN {_in(OPEN_ACTION)} AND a.due_date < {d("as_of")}
+                    THEN 1 ELSE 0 END) AS overdue_n
+    FROM {ACTION} a
+    JOIN cplan ON cplan.id = a.plan_id
+    GROUP BY a.plan_id
+),
+weighted AS (
+    SELECT account_id, status,
+           CASE WHEN status_changed_at >= %(recent_since)s THEN {dialect.number_param("w0")}
+                WHEN status_changed_at >= %(year_since)s THEN {dialect.number_param("w1")}
+                ELSE {dialect.number_param("w2")} END AS w
+    FROM {COMMITMENT}
+    WHERE active = TRUE
+      AND status IN ('{CommitmentStatus.MET.value}', '{CommitmentStatus.AT_RISK.value}',
+                     '{CommitmentStatus.BREACHED.value}')
+      AND account_id IN (SELECT account_id FROM units)
+),
+deliv AS (
+    SELECT account_id,
+           SUM(CASE WHEN status = '{CommitmentStatus.MET.value}' THEN 1 ELSE 0 END) AS met_n,
+           SUM(CASE WHEN status = '{CommitmentStatus.AT_RISK.value}' THEN 1 ELSE 0 END) AS risk_n,
+           SUM(CASE WHEN status = '{CommitmentStatus.BREACHED.value}' THEN 1 ELSE 0 END)
+               AS breach_n,
+           SUM(w) AS total_w,
+           SUM(CASE WHEN status = '{CommitmentStatus.AT_RISK.value}' THEN w ELSE 0 END) AS risk_w,
+           SUM(CASE WHEN status = '{CommitmentStatus.BREACHED.value}' THEN w ELSE 0 END)
+               AS breach_w
+    FROM weighted
+    GROUP BY account_id
+),
+voice AS (
+    SELECT account_id,
+           {voice}
+    FROM (
+        SELECT account_id, metric, value,
+               ROW_NUMBER() OVER (PARTITION BY account_id, metric ORDER BY period_start DESC)
+                   AS newest
+        FROM {ENTRY}
+        WHERE metric IN {_in(tuple(VOICE.values()))} AND period_start <= {d("as_of")}
+          AND account_id IN (SELECT account_id FROM units)
+    ) latest
+    WHERE newest = 1
+    GROUP BY account_id
+),
+margin AS (
+    SELECT account_id,
+           SUM(CASE WHEN period_start >= {d("recent_from")} THEN net_profit ELSE 0 END) AS net_r,
+           SUM(CASE WHEN period_start >= {d("recent_from")} THEN revenue ELSE 0 END) AS rev_r,
+           SUM(CASE WHEN period_start < {d("recent_from")} THEN net_profit ELSE 0 END) AS net_p,
+           SUM(CASE WHEN period_start < {d("recent_from")} THEN revenue ELSE 0 END) AS rev_p
+    FROM {SNAPSHOT}
+    WHERE period_start >= {d("previous_from")} AND period_start < {d("snap_to")}
+      AND account_id IN (SELECT account_id FROM units)
+    GROUP BY account_id
+),
+signals AS (
+    SELECT b.account_id, b.stage, b.status, b.dmu_coverage_pct,
+           COALESCE(dm.n, 0) AS dms, COALESCE(dm.sup, 0) AS sup, COALESCE(dm.det, 0) AS det,
+           {_days_since("dm.last_contact")} AS days,
+           COALESCE(t.target_stage, '') AS target_stage,
+           COALESCE(dv.met_n, 0) AS met_n, COALESCE(dv.risk_n, 0) AS risk_n,
+           COALESCE(dv.breach_n, 0) AS breach_n,
+           ROUND(CAST(COALESCE(dv.total_w, 0) AS NUMERIC), 2) AS total_w,
+           ROUND(CAST(COALESCE(dv.risk_w, 0) AS NUMERIC), 2) AS risk_w,
+           ROUND(CAST(COALESCE(dv.breach_w, 0) AS NUMERIC), 2) AS breach_w,
+           COALESCE(cp.status, '') AS plan_status, cp.review_date, cp.id AS plan_id,
+           COALESCE(ac.open_n, 0) AS open_n, COALESCE(ac.overdue_n, 0) AS overdue_n,
+           b.revenue_growth_pct,
+           CASE WHEN b.category_spend > 0 AND NOT b.spend_below_revenue
+                     AND b.revenue_prev > 0 AND b.revenue_prev <= b.category_spend
+                THEN {_limited("100.0 * (b.revenue - b.revenue_prev) / b.category_spend")}
+           END AS share_change,
+           CASE WHEN m.rev_r > 0 AND m.rev_p > 0
+                THEN {_limited("100.0 * m.net_r / m.rev_r - 100.0 * m.net_p / m.rev_p")}
+           END AS margin_change,
+           v.satisfaction, v.advocacy, v.retention
+    FROM base b
+    LEFT JOIN dm ON dm.account_id = b.account_id
+    LEFT JOIN cplan cp ON cp.account_id = b.account_id
+    LEFT JOIN target t ON t.plan_id = cp.id
+    LEFT JOIN acts ac ON ac.plan_id = cp.id
+    LEFT JOIN deliv dv ON dv.account_id = b.account_id
+    LEFT JOIN voice v ON v.account_id = b.account_id
+    LEFT JOIN margin m ON m.account_id = b.account_id
+)
+SELECT %(run)s, account_id, {d("as_of")}, 0, '{HealthBand.RED.value}', NULL, '', FALSE,
+       dmu_coverage_pct, COALESCE(dmu_coverage_pct, 0),
+       dms, sup, det,
+       CASE WHEN dms > 0 THEN {_held("50 + 50.0 * (sup - det) / dms")} ELSE 0 END,
+       days,
+       CASE WHEN days IS NULL OR days >= {STALE_DAYS} THEN 0
+            WHEN days <= {RECENT_DAYS} THEN 100
+            ELSE ROUND(CAST(100.0 * ({STALE_DAYS} - days) / {STALE_DAYS - RECENT_DAYS}
+                            AS NUMERIC), 2) END,
+       stage, target_stage,
+       CASE WHEN target_stage = '' THEN NULL
+            WHEN stage = '{Stage.DISENGAGING.value}' THEN 0
+            WHEN {gap} <= 0 THEN 100
+            WHEN {gap} >= 4 THEN 0
+            ELSE 100 - {STAGE_RUNG_POINTS} * ({gap}) END,
+       met_n, risk_n, breach_n, total_w, risk_w, breach_w,
+       plan_status,
+       CASE WHEN status <> %(key)s THEN NULL
+            WHEN plan_status IN {_in(APPROVED_PLAN)} THEN 100
+            WHEN plan_status = '{PlanStatus.REVISED.value}' THEN 50 ELSE 0 END,
+       review_date,
+       CASE WHEN status <> %(key)s THEN NULL
+            WHEN review_date IS NOT NULL AND review_date >= {d("as_of")} THEN 100 ELSE 0 END,
+       open_n, overdue_n,
+       CASE WHEN status <> %(key)s OR open_n = 0 THEN NULL
+            ELSE ROUND(CAST(100.0 * (open_n - overdue_n) / open_n AS NUMERIC), 2) END,
+       revenue_growth_pct,
+       CASE WHEN revenue_growth_pct IS NOT NULL
+            THEN {_held(f"50 + {GROWTH_POINTS} * revenue_growth_pct")} END,
+       share_change,
+       CASE WHEN share_change IS NOT NULL THEN {_held(f"50 + {SHARE_POINTS} * share_change")} END,
+       margin_change,
+       CASE WHEN margin_change IS NOT NULL
+            THEN {_held(f"50 + {MARGIN_POINTS} * margin_change")} END,
+       {_held("satisfaction")}, {_held("advocacy")}, {_held("retention")}
+FROM signals
+ORDER BY account_id
+"""
+
+
+def component_value_sql() -> str:
+    """Each component's 0-100 value from the stored signal points (NULL: no data)."""
+    h = "h."
+    delivery = (
+        f"CASE WHEN {h}delivery_weight > 0 THEN ROUND(CAST("
+        f"(100.0 * ({h}delivery_weight - {h}at_risk_weight - {h}breached_weight) "
+        f"+ 50.0 * {h}at_risk_weight) / {h}delivery_weight AS NUMERIC), 2) END"
+    )
+    values = {
+        HealthComponentKey.RELATIONSHIP: _mean(
+            "h.coverage_points", "h.attitude_points", "h.recency_points", "h.stage_points"
+        ),
+        HealthComponentKey.DELIVERY: delivery,
+        HealthComponentKey.PLAN: _mean("h.plan_points", "h.review_points", "h.actions_points"),
+        HealthComponentKey.VALUE: _mean("h.revenue_points", "h.share_points", "h.margin_points"),
+        HealthComponentKey.VOICE: _mean("h.satisfaction", "h.advocacy", "h.retention"),
+    }
+    return (
+        "CASE c.key "
+        + " ".join(f"WHEN '{key.value}' THEN {expr}" for key, expr in values.items())
+        + " END"
+    )
+
+
+def components_cte(components: list[dict]) -> tuple[str, dict]:
+    """`comp(component_id, key, weight)` from the run's frozen configuration."""
+    params: dict = {}
+    rows = []
+    for i, component in enumerate(components):
+        params[f"hi{i}"] = component["id"]
+        params[f"hk{i}"] = component["key"]
+        params[f"hw{i}"] = Decimal(component["weight"])
+        rows.append(
+            f"({dialect.int_param(f'hi{i}')}, CAST(%(hk{i})s AS varchar(16)), "
+            f"{dialect.number_param(f'hw{i}')})"
+        )
+    return f"comp(component_id, key, weight) AS (VALUES {', '.join(rows)})", params
+
+
+def component_scores_sql(comp: str) -> str:
+    with_data = "SUM(CASE WHEN value IS NULL THEN 0 ELSE weight END) OVER (PARTITION BY account_id)"
+    return f"""
+INSERT INTO {COMPONENT_SCORE} (run_id, account_id, component_id, value, weight, contribution)
+WITH {comp},
+vals AS (
+    SELECT h.account_id, c.component_id, c.weight, {component_value_sql()} AS value
+    FROM {HEALTH} h
+    CROSS JOIN comp c
+    WHERE h.run_id = %(run)s
+),
+shared AS (SELECT vals.*, {with_data} AS weight_with_data FROM vals)
+SELECT %(run)s, account_id, component_id, value, weight,
+       CASE WHEN value IS NULL OR weight_with_data = 0 THEN 0
+            ELSE ROUND(CAST(1.0 * weight * value / weight_with_data AS NUMERIC), 2) END
+FROM shared
+ORDER BY account_id
+"""
+
+
+def score_update_sql() -> str:
+    band_rank = (
+        "CASE {0} WHEN '"
+        + HealthBand.RED.value
+        + "' THEN 0 WHEN '"
+        + HealthBand.AMBER.value
+        + "' THEN 1 ELSE 2 END"
+    )
+    amber, green = dialect.number_param("amber_from"), dialect.number_param("green_from")
+    band = (
+        f"CASE WHEN scored.score >= {green} THEN '{HealthBand.GREEN.value}' "
+        f"WHEN scored.score >= {amber} THEN '{HealthBand.AMBER.value}' "
+        f"ELSE '{HealthBand.RED.value}' END"
+    )
+    return f"""
+UPDATE {HEALTH}
+SET score = m.score,
+    band = m.band,
+    previous_score = m.previous_score,
+    previous_band = COALESCE(m.previous_band, ''),
+    fell = (m.previous_score IS NOT NULL AND (
+        ({band_rank.format("m.band")}) < ({band_rank.format("m.previous_band")})
+        OR m.previous_score - m.score > {dialect.number_param("drop_points")}))
+FROM (
+    WITH weighted AS (
+        SELECT account_id,
+               CASE WHEN SUM(CASE WHEN value IS NULL THEN 0 ELSE weight END) = 0 THEN 0
+                    ELSE ROUND(CAST(1.0 * SUM(CASE WHEN value IS NULL THEN 0
+                                                   ELSE weight * value END)
+                                    / SUM(CASE WHEN value IS NULL THEN 0 ELSE weight END)
+                                    AS NUMERIC), 2) END AS score
+        FROM {COMPONENT_SCORE}
+        WHERE run_id = %(run)s
+        GROUP BY account_id
+    ),
+    scored AS (
+        SELECT h.id, h.account_id, COALESCE(w.score, 0) AS score, p.score AS previous_score,
+               p.band AS previous_band
+        FROM {HEALTH} h
+        LEFT JOIN weighted w ON w.account_id = h.account_id
+        LEFT JOIN {HEALTH} p ON p.account_id = h.account_id AND p.run_id = %(previous_run)s
+        WHERE h.run_id = %(run)s
+    )
+    SELECT scored.*, {band} AS band FROM scored
+) m
+WHERE {HEALTH}.id = m.id
+"""
+
+
+def copy_to_scores_sql() -> str:
+    return f"""
+UPDATE {SCORE}
+SET health = h.score, health_band = h.band
+FROM {HEALTH} h
+WHERE h.run_id = %(run)s AND {SCORE}.run_id = %(run)s AND {SCORE}.account_id = h.account_id
+"""
+
+
+def compute_health(
+    *, run_id: int, window: Window, config: dict, previous_run_id: int | None
+) -> dict[str, int]:
+    """Write the run's HealthScore and HealthComponentScore rows and copy the score to its
+    AccountScore rows (6 statements); idempotent (this run's rows are deleted first), the caller
+    wraps it in a transaction. `config` is the run's frozen health_config."""
+    as_of_start = dt.datetime.combine(window.as_of, dt.time())
+
+    def since(days: int) -> object:
+        return dialect.adapt_datetime(
+            timezone.make_aware(as_of_start - dt.timedelta(days=days - 1))
+        )
+
+    recent_from = add_months(window.snapshot_end, -12)
+    params = {
+        "run": run_id,
+        "previous_run": previous_run_id or 0,
+        "key": KEY_STATUS,
+        "as_of": dialect.adapt_date(window.as_of),
+        "recent_since": since(DELIVERY_RECENT_DAYS),
+        "year_since": since(DELIVERY_YEAR_DAYS),
+        "w0": DELIVERY_WEIGHTS[0],
+        "w1": DELIVERY_WEIGHTS[1],
+        "w2": DELIVERY_WEIGHTS[2],
+        "recent_from": dialect.adapt_date(recent_from),
+        "previous_from": dialect.adapt_date(add_months(recent_from, -12)),
+        "snap_to": dialect.adapt_date(window.snapshot_end),
+        "amber_from": Decimal(config["amber_from"]),
+        "green_from": Decimal(config["green_from"]),
+        "drop_points": Decimal(config["drop_points"]),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {COMPONENT_SCORE} WHERE run_id = %s", [run_id])
+        cursor.execute(f"DELETE FROM {HEALTH} WHERE run_id = %s", [run_id])
+        cursor.execute(signals_sql(), params)
+        scored = cursor.rowcount
+        components = config.get("components") or []
+        if components:
+            comp, comp_params = components_cte(components)
+            cursor.execute(component_scores_sql(comp), {**params, **comp_params})
+        cursor.execute(score_update_sql(), params)
+        cursor.execute(copy_to_scores_sql(), params)
+    return {"health_scores": scored}
