@@ -161,7 +161,7 @@ def test_the_download_keeps_the_declared_order_and_headers(client, director):
 
     assert body.splitlines()[0] == (
         "ERP code,Name,Status,Stage,KAM,Industry,Country,Region,"
-        '"Revenue, last 12 months",Attractiveness,Quadrant'
+        '"Revenue, last 12 months",Attractiveness,Quadrant,Health,Health band'
     )
 
 
@@ -190,7 +190,7 @@ def test_a_column_hidden_by_default_is_behind_the_columns_control_but_in_the_dow
     html = response.content.decode()
     assert "<td>Brewing</td>" not in html
     assert re.search(r'name="columns" value="industry" id="column-industry">', html)
-    assert "Columns <span" in html and "(8 of 10 shown)" in html
+    assert "Columns <span" in html and "(9 of 11 shown)" in html
     body = b"".join(client.get(reverse("accounts:list"), {"export": "csv"})).decode("utf-8-sig")
     assert "Industry" in body.splitlines()[0] and "Brewing" in body
 
@@ -248,8 +248,8 @@ def test_the_scores_list_starts_with_the_columns_that_fit_a_laptop():
     everything = [column.label for column in SCORES.for_user(None).choosable]
 
     assert shown == [
-        "Rank", "Account", "Status", "KAM", "Attractiveness", "Relative strength", "Quadrant",
-        "T12M revenue", "Flags",
+        "Rank", "Account", "Status", "KAM", "Attractiveness", "Relative strength", "Health",
+        "Quadrant", "Revenue, last 12 months", "Flags",
     ]  # fmt: skip
     assert set(everything) - set(shown) == {"Industry", "Region", "Net profit", "Cost to serve"}
     exported = [label for label, _ in SCORES.for_user(None).export_columns]

@@ -83,7 +83,7 @@ def test_a_refusal_raised_by_a_service_in_a_page_is_a_403_and_changes_nothing(cl
 
 EVERYONE = ["Accounts", "My actions"]
 KAM_LINKS = [*EVERYONE, "Scores", "Plans", "Actions", "Commitments"]
-DIRECTOR_LINKS = [*KAM_LINKS, "Portfolio", "Scoring runs", "Imports"]
+DIRECTOR_LINKS = [*KAM_LINKS, "Portfolio", "Scoring runs", "Review packs", "Imports"]
 ADMIN_LINKS = [*DIRECTOR_LINKS, "Administration", "Audit log"]
 
 

@@ -68,7 +68,7 @@ CUSTOMERS = Layout(
             "parent_erp_code",
             Text(40),
             False,
-            "G000001",
+            "",
             "The ERP code of the group it belongs to (its parent); blank: top level.",
         ),
     ),

@@ -169,11 +169,10 @@ def _build(options: DemoOptions, progress: _Progress) -> DemoResult:
     contacts = relationships.create_contacts(rng, keys, teams, cast, window)
     ratings = scoring_demo.create_ratings(rng, base, cast, window)
     entries = scoring_demo.create_metric_entries(rng, keys, cast, window)
-    interactions = relationships.create_interactions(_rng(options, "interactions"))
     progress(
         "relationships",
         f"{sum(len(t) for t in teams.values())} team members, {contacts} contacts, "
-        f"{interactions} interactions, {ratings} ratings, {entries} metric entries",
+        f"{ratings} ratings, {entries} metric entries",
     )
 
     rng = _rng(options, "plans")
@@ -183,4 +182,8 @@ def _build(options: DemoOptions, progress: _Progress) -> DemoResult:
     progress("plans", f"{len(plans)} plans, {len(commitments)} service commitments")
     shaped = scoring_demo.shape_health_and_fit(base, sales, cast, window)
     progress("health and investment fit", "; ".join(f"{k}: {v}" for k, v in shaped.items()))
+    # Last: every contact's last contact date is final now (the health shaping moves some), and
+    # each owned contact's newest interaction is on that date.
+    interactions = relationships.create_interactions(_rng(options, "interactions"))
+    progress("interactions", f"{interactions} interactions with DMU contacts")
     return DemoResult(logins=cast.logins)

@@ -8,7 +8,7 @@ from typing import Any
 from rest_framework import serializers
 
 from accounts.api.serializers import blank_or, person
-from accounts.models import Account
+from accounts.models import Account, Stage
 from kam.api import MAX_ID, ScopedCreateMixin, StrictSerializer
 from scoring.models import (
     AccountScore,
@@ -253,6 +253,9 @@ class MetricSnapshotSerializer(serializers.ModelSerializer):
 
 class HealthScoreSerializer(serializers.ModelSerializer):
     """One point of an account's health series: a run's score, band and signals."""
+
+    previous_band = blank_or(HealthBand.choices)
+    target_stage = blank_or(Stage.choices)
 
     class Meta:
         model = HealthScore

@@ -18,7 +18,7 @@ from kam.imports.report import ROWS_SHOWN
 from tests import factories
 from tests.imports.conftest import CUSTOMERS_HEADER, SALES_HEADER, csv_source, errors, run
 
-PARTIAL = f"{CUSTOMERS_HEADER}\nC1,Alpha GmbH,,DE,,,,,\n"
+PARTIAL = f"{CUSTOMERS_HEADER}\nC1,Alpha GmbH,,DE,,,,,,\n"
 
 
 @pytest.fixture
@@ -50,14 +50,14 @@ def test_blank_clears_is_an_explicit_choice_that_clears_the_blank_fields(alpha, 
 
 
 def test_a_partial_file_equal_on_its_filled_cells_changes_nothing(alpha, director):
-    text = f"{CUSTOMERS_HEADER}\nC1,Alpha,,,,,,,\n"
+    text = f"{CUSTOMERS_HEADER}\nC1,Alpha,,,,,,,,\n"
     report = run("customers", csv_source(text), actor=director)
 
     assert (report.updated, report.unchanged) == (0, 1)
 
 
 def test_the_dry_run_lists_rows_to_create_and_to_update_with_before_and_after(alpha):
-    text = f"{CUSTOMERS_HEADER}\nC1,Alpha GmbH,Medical,,,,2000,,\nC9,New Co,,,,,,,\n"
+    text = f"{CUSTOMERS_HEADER}\nC1,Alpha GmbH,Medical,,,,2000,,,\nC9,New Co,,,,,,,,\n"
     report = run("customers", csv_source(text), dry_run=True)
 
     assert report.updates == [
@@ -78,7 +78,7 @@ def test_the_dry_run_lists_rows_to_create_and_to_update_with_before_and_after(al
 
 
 def test_the_listed_rows_stop_at_the_limit_while_the_counts_stay_complete(db):
-    rows = "".join(f"C{n},Customer {n},,,,,,,\n" for n in range(ROWS_SHOWN + 5))
+    rows = "".join(f"C{n},Customer {n},,,,,,,,\n" for n in range(ROWS_SHOWN + 5))
     report = run("customers", csv_source(f"{CUSTOMERS_HEADER}\n{rows}"), dry_run=True)
 
     assert (report.created, len(report.creates)) == (ROWS_SHOWN + 5, ROWS_SHOWN)
@@ -89,7 +89,7 @@ def test_an_update_of_a_record_without_history_shows_its_real_before_value(direc
     (account,) = Account.objects.bulk_create(
         [Account(erp_code="C1", name="Alpha", industry="Automotive")]
     )
-    text = f"{CUSTOMERS_HEADER}\nC1,Alpha,Medical,,,,,,\n"
+    text = f"{CUSTOMERS_HEADER}\nC1,Alpha,Medical,,,,,,,\n"
     run("customers", csv_source(text), actor=director)
 
     lines = [entry for entry in account_history(account=account, limit=10) if entry.changes]
@@ -145,7 +145,7 @@ def test_the_copy_path_keeps_blank_cells_and_lists_the_changes(customers):
 
 def test_a_check_with_errors_is_listed_as_rejected_and_its_errors_download_as_csv(client, director):
     client.force_login(director)
-    text = f"{CUSTOMERS_HEADER}\nC1,,,Germany,,,,,\n"
+    text = f"{CUSTOMERS_HEADER}\nC1,,,Germany,,,,,,\n"
     response = client.post(
         reverse("imports:index"),
         {"kind": "customers", "file": SimpleUploadedFile("c.csv", text.encode(), "text/csv")},

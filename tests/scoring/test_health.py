@@ -375,7 +375,7 @@ def test_the_dashboard_shows_who_fell_and_the_investment_warnings(client):
     assert 'data-testid="cts-table"' in html
     response = client.get("/portfolio/export/warnings.csv")
     rows = b"".join(response.streaming_content).decode().splitlines()
-    assert any(row.startswith("investment,warning,") and ",G," in row for row in rows)
+    assert any(row.startswith("Investment fit,Warning,") and ",G," in row for row in rows)
 
 
 def test_directors_change_the_settings_with_history(client):
