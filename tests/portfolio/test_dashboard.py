@@ -666,7 +666,10 @@ def test_key_accounts_without_a_current_plan_are_warned_of(client, director, kam
     assert [w.account_name for w in groups["no_plan"].warnings] == ["Archived only", "Planless"]
     assert "Key accounts without a current plan: 2" in response.content.decode()
     rows = list(csv.reader(io.StringIO(_download(client, "warnings"))))
-    assert sorted(row[3] for row in rows if row[0] == "No current plan") == ["Archived only", "Planless"]
+    assert sorted(row[3] for row in rows if row[0] == "No current plan") == [
+        "Archived only",
+        "Planless",
+    ]
 
 
 def _download(client, name):
