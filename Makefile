@@ -8,6 +8,8 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 \
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The test suite runs on this many processes (pytest-xdist; each has its own test database).
+TEST_WORKERS ?= 2
 
 .PHONY: run test install install-test lint migrate seed worker beat clean
 
@@ -45,7 +47,7 @@ test: install-test
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 worker: install
 	$(BIN)/celery -A kam worker --loglevel=info
