@@ -48,6 +48,7 @@ from scoring.engine.thresholds import (
     PARETO_NUM,
     STAGE_STRENGTH,
 )
+from scoring.engine.whitespace import categories_sync_sql
 from scoring.engine.window import Window
 from scoring.models import AccountScore, CriterionScore, CriterionSource, Rating
 
@@ -63,7 +64,7 @@ COMPUTED_RAW = {
     CriterionSource.REVENUE_GROWTH: "s.revenue_growth_pct",
     CriterionSource.TURNOVER: "a.turnover",
     CriterionSource.CATEGORY_SPEND: "CASE WHEN s.spend_below_revenue THEN NULL "
-    "ELSE a.category_spend END",
+    "ELSE s.category_spend END",
     CriterionSource.HEADROOM: "s.headroom",
     CriterionSource.MARKET_GROWTH: "a.market_growth_pct",
 }
@@ -272,4 +273,5 @@ def finalize_scores(*, run_id: int, window: Window, criteria: list[dict]) -> dic
             written = cursor.rowcount
         cursor.execute(scores_update_sql(), params)
         scored = cursor.rowcount
+        cursor.execute(categories_sync_sql(), params)
     return {"criterion_scores": written, "accounts_scored": scored}
