@@ -188,6 +188,7 @@ rules.add_perm("plans.view_commitment_board", has_a_role)
 # Scoring: directors own selection; KAMs rate the accounts they serve and see their scores.
 rules.add_perm("scoring.view_score", reads_everything | serves)
 rules.add_perm("scoring.rate_account", is_admin | kam_serving)
+rules.add_perm("scoring.change_spend_estimate", is_admin | is_director | kam_serving)
 rules.add_perm("scoring.view_score_list", reads_everything | is_kam)
 rules.add_perm("scoring.view_portfolio", reads_everything)
 rules.add_perm("scoring.change_criterion", reads_everything)

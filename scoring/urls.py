@@ -3,6 +3,7 @@ from django.urls import path
 from scoring import views
 from scoring.export_views import portfolio_export
 from scoring.rating_views import rate
+from scoring.whitespace_views import white_space
 
 app_name = "scoring"
 
@@ -15,5 +16,8 @@ urlpatterns = [
 
 # Scoring's pages in other apps' namespaces (kam/urls.py joins them): rating an account in the
 # account workspace, and the portfolio download beside the import templates.
-account_urlpatterns = [path("<int:pk>/ratings/", rate, name="rate")]
+account_urlpatterns = [
+    path("<int:pk>/ratings/", rate, name="rate"),
+    path("<int:pk>/white-space/", white_space, name="white_space"),
+]
 import_urlpatterns = [path("portfolio.<str:fmt>", portfolio_export, name="portfolio_export")]

@@ -1,0 +1,301 @@
+"""Where to grow: the white-space map of an account and the spend estimates behind it
+(DOMAIN.md, "White space").
+
+The map's rows are the account and the members of its group, its columns our product
+categories; a cell holds our trailing-12-month revenue in the category (from the current run,
+`CategoryRevenue`), the customer's estimated spend (the estimate of the latest year up to the
+run's year), our share, the headroom and the main competitor. White space: spend estimated and
+none of our revenue. A share above 100% is a data problem (the estimate is below what we sell
+there), flagged, never shown as a share; its headroom is unknown.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from accounts.models import Account, ProductCategory, User
+from kam.errors import DomainError, InvalidInput
+from kam.permissions import require
+from kam.records import validated
+from scoring.engine.whitespace import UNCATEGORISED
+from scoring.models import CategoryRevenue, ScoringRun, SpendEstimate, SpendSource
+
+HUNDRED = Decimal(100)
+# The share classes the map colours its cells by (upper bounds, %).
+SHARE_CLASSES = ((Decimal(10), 1), (Decimal(30), 2), (Decimal(60), 3), (HUNDRED, 4))
+
+
+@dataclass
+class Cell:
+    revenue: Decimal = Decimal(0)
+    estimate: SpendEstimate | None = None
+
+    @property
+    def spend(self) -> Decimal | None:
+        return self.estimate.estimated_spend if self.estimate else None
+
+    @property
+    def over_estimate(self) -> bool:
+        """Our revenue exceeds the estimated spend: the estimate is wrong."""
+        return self.spend is not None and self.revenue > self.spend
+
+    @property
+    def share_pct(self) -> Decimal | None:
+        if self.spend is None or self.spend <= 0 or self.over_estimate:
+            return None
+        return (HUNDRED * self.revenue / self.spend).quantize(Decimal("0.1"))
+
+    @property
+    def headroom(self) -> Decimal | None:
+        if self.spend is None or self.over_estimate:
+            return None
+        return self.spend - self.revenue
+
+    @property
+    def white_space(self) -> bool:
+        return self.spend is not None and self.spend > 0 and self.revenue == 0
+
+    @property
+    def share_class(self) -> int:
+        """0 (no estimate or no share) to 4 (a share above 60%), for the heat colouring."""
+        share = self.share_pct
+        if share is None:
+            return 0
+        for bound, css in SHARE_CLASSES:
+            if share <= bound:
+                return css
+        return 4
+
+
+@dataclass
+class Totals:
+    revenue: Decimal = Decimal(0)
+    spend: Decimal = Decimal(0)
+    estimated: bool = False
+    over_estimate: bool = False
+
+    def add(self, cell: Cell) -> None:
+        self.revenue += cell.revenue
+        if cell.spend is not None:
+            self.spend += cell.spend
+            self.estimated = True
+        self.over_estimate = self.over_estimate or cell.over_estimate
+
+    @property
+    def share_pct(self) -> Decimal | None:
+        if not self.estimated or self.spend <= 0 or self.over_estimate:
+            return None
+        return (HUNDRED * self.revenue / self.spend).quantize(Decimal("0.1"))
+
+    @property
+    def headroom(self) -> Decimal | None:
+        if not self.estimated or self.over_estimate:
+            return None
+        return self.spend - self.revenue
+
+
+@dataclass
+class Row:
+    account: Account
+    cells: list[Cell]
+    totals: Totals = field(default_factory=Totals)
+
+
+@dataclass
+class WhiteSpaceMap:
+    account: Account
+    run: ScoringRun | None
+    year: int | None
+    categories: list[str]
+    rows: list[Row]
+    column_totals: list[Totals]
+    total: Totals
+
+    @property
+    def white_space_cells(self) -> int:
+        return sum(cell.white_space for row in self.rows for cell in row.cells)
+
+    @property
+    def over_estimate_cells(self) -> int:
+        return sum(cell.over_estimate for row in self.rows for cell in row.cells)
+
+
+def map_accounts(account: Account) -> list[Account]:
+    """The map's rows: the account (and, with account groups, its members)."""
+    return [account]
+
+
+def white_space_map(account: Account, run: ScoringRun | None) -> WhiteSpaceMap:
+    """The account's map from `run` (the current run) and the stored estimates: three queries
+    however many members and categories."""
+    rows_accounts = map_accounts(account)
+    ids = [a.pk for a in rows_accounts]
+    year = run.as_of.year if run is not None else None
+    revenue: dict[tuple[int, str], Decimal] = {}
+    if run is not None:
+        for account_id, category, amount in CategoryRevenue.objects.filter(
+            run=run, account_id__in=ids
+        ).values_list("account_id", "category", "revenue"):
+            revenue[account_id, category] = amount
+    estimates: dict[tuple[int, str], SpendEstimate] = {}
+    queryset = SpendEstimate.objects.filter(account_id__in=ids).select_related("category")
+    if year is not None:
+        queryset = queryset.filter(year__lte=year)
+    for estimate in queryset.order_by("account_id", "category__name", "-year", "pk"):
+        estimates.setdefault((estimate.account_id, estimate.category.name), estimate)
+    categories = sorted(
+        {category for _, category in revenue} | {category for _, category in estimates},
+        key=lambda name: (name == UNCATEGORISED, name.casefold()),
+    )
+    rows = []
+    column_totals = [Totals() for _ in categories]
+    total = Totals()
+    for member in rows_accounts:
+        row = Row(account=member, cells=[])
+        for index, category in enumerate(categories):
+            key = (member.pk, category)
+            cell = Cell(revenue=revenue.get(key, Decimal(0)), estimate=estimates.get(key))
+            row.cells.append(cell)
+            row.totals.add(cell)
+            column_totals[index].add(cell)
+            total.add(cell)
+        rows.append(row)
+    return WhiteSpaceMap(
+        account=account,
+        run=run,
+        year=year,
+        categories=categories,
+        rows=rows,
+        column_totals=column_totals,
+        total=total,
+    )
+
+
+def map_csv_rows(space: WhiteSpaceMap) -> list[dict[str, Any]]:
+    """One row per cell, for the download: a table of the map a spreadsheet can pivot."""
+    out = []
+    for row in space.rows:
+        for category, cell in zip(space.categories, row.cells, strict=True):
+            out.append(
+                {
+                    "account": row.account.name,
+                    "erp_code": row.account.erp_code,
+                    "category": category,
+                    "revenue": cell.revenue,
+                    "estimated_spend": cell.spend,
+                    "estimate_year": cell.estimate.year if cell.estimate else None,
+                    "share_pct": cell.share_pct,
+                    "headroom": cell.headroom,
+                    "white_space": cell.white_space,
+                    "estimate_below_revenue": cell.over_estimate,
+                    "competitor": cell.estimate.competitor if cell.estimate else "",
+                    "competitor_share_pct": (
+                        cell.estimate.competitor_share_pct if cell.estimate else None
+                    ),
+                }
+            )
+    return out
+
+
+# --- Writes ----------------------------------------------------------------------------------
+
+CATEGORY_NAME_MAX = ProductCategory._meta.get_field("name").max_length
+
+
+@transaction.atomic
+def product_category_add(
+    *, name: str, actor: User, for_account: Account | None = None
+) -> ProductCategory:
+    """Add a product category to the managed list: directors and administrators, or whoever
+    may estimate the spend of `for_account` (a KAM naming a category the customer buys only
+    elsewhere so far). The same name in another case is the existing category."""
+    if for_account is not None:
+        require(actor, "scoring.change_spend_estimate", for_account, "You may not add this.")
+    else:
+        require(actor, "scoring.change_criterion", None, "You may not manage product categories.")
+    name = " ".join((name or "").split())
+    if not name:
+        raise InvalidInput({"name": ["Name the product category."]})
+    if len(name) > CATEGORY_NAME_MAX:
+        raise InvalidInput({"name": [f"At most {CATEGORY_NAME_MAX} characters."]})
+    if name.casefold() == UNCATEGORISED.casefold():
+        raise InvalidInput({"name": [f"“{UNCATEGORISED}” is kept for lines without a category."]})
+    existing = ProductCategory.objects.filter(name__iexact=name).first()
+    if existing is not None:
+        return existing
+    return ProductCategory.objects.create(name=name)
+
+
+@transaction.atomic
+def spend_estimate_save(
+    *,
+    account: Account,
+    category: ProductCategory,
+    year: int,
+    actor: User,
+    expected_version: int | None = None,
+    **values: Any,
+) -> SpendEstimate:
+    """Create or replace the estimate of (account, category, year).
+
+    Who may: kam/rules.py `scoring.change_spend_estimate` (the KAMs serving the account,
+    directors, administrators). `expected_version` guards an edit of an existing estimate
+    against a lost update (a stale version is refused with the stored one's)."""
+    require(actor, "scoring.change_spend_estimate", account, "You may not estimate this spend.")
+    unknown = sorted(set(values) - set(SpendEstimate.EDITABLE_FIELDS))
+    if unknown:
+        raise DomainError(f"A spend estimate has no editable field {', '.join(unknown)}.")
+    estimate = (
+        SpendEstimate.objects.select_for_update()
+        .filter(account=account, category=category, year=year)
+        .first()
+    )
+    if estimate is None:
+        if expected_version is not None:
+            raise DomainError("This estimate was deleted meanwhile: enter it again.")
+        estimate = SpendEstimate(account=account, category=category, year=year)
+    elif expected_version is not None and estimate.version != expected_version:
+        raise DomainError(
+            "Someone changed this estimate meanwhile (now version "
+            f"{estimate.version}): reload it and enter yours again."
+        )
+    else:
+        estimate.version += 1
+    values.setdefault("source", estimate.source or SpendSource.KAM_ESTIMATE)
+    values["competitor"] = " ".join((values.get("competitor") or "").split())
+    for name, value in values.items():
+        setattr(estimate, name, value)
+    estimate.entered_by = actor
+    validated(estimate, exclude=["account", "category"])
+    estimate._history_user = actor
+    estimate.save()
+    return estimate
+
+
+@transaction.atomic
+def spend_estimate_delete(*, estimate: SpendEstimate, actor: User) -> None:
+    require(
+        actor,
+        "scoring.change_spend_estimate",
+        estimate.account,
+        "You may not delete this estimate.",
+    )
+    estimate._history_user = actor
+    estimate.delete()
+
+
+def estimates_by_category(account_ids: list[int]) -> dict[int, dict[str, list[SpendEstimate]]]:
+    """Every estimate of the accounts, by account and category (newest year first)."""
+    out: dict[int, dict[str, list[SpendEstimate]]] = defaultdict(lambda: defaultdict(list))
+    for estimate in (
+        SpendEstimate.objects.filter(account_id__in=account_ids)
+        .select_related("category")
+        .order_by("account_id", "category__name", "-year", "pk")
+    ):
+        out[estimate.account_id][estimate.category.name].append(estimate)
+    return out
