@@ -11,7 +11,6 @@ there), flagged, never shown as a share; its headroom is unknown.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -287,15 +286,3 @@ def spend_estimate_delete(*, estimate: SpendEstimate, actor: User) -> None:
     )
     estimate._history_user = actor
     estimate.delete()
-
-
-def estimates_by_category(account_ids: list[int]) -> dict[int, dict[str, list[SpendEstimate]]]:
-    """Every estimate of the accounts, by account and category (newest year first)."""
-    out: dict[int, dict[str, list[SpendEstimate]]] = defaultdict(lambda: defaultdict(list))
-    for estimate in (
-        SpendEstimate.objects.filter(account_id__in=account_ids)
-        .select_related("category")
-        .order_by("account_id", "category__name", "-year", "pk")
-    ):
-        out[estimate.account_id][estimate.category.name].append(estimate)
-    return out

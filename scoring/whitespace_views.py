@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -64,15 +64,16 @@ def white_space(request: HttpRequest, pk: int) -> HttpResponseBase:
     if request.method == "POST":
         if form is None:
             raise Http404("No estimate form here.")
-        if form.is_valid():
-            if saved := call_service(form, lambda: _save(request, account, form.cleaned_data)):
-                messages.success(
-                    request,
-                    f"Saved the {saved.year} spend estimate for “{saved.category.name}”; the "
-                    "map's totals and the account's category spend follow at the next scoring "
-                    "run.",
-                )
-                return redirect(reverse("accounts:white_space", args=[account.pk]))
+        saved = form.is_valid() and call_service(
+            form, lambda: _save(request, account, form.cleaned_data)
+        )
+        if saved:
+            messages.success(
+                request,
+                f"Saved the {saved.year} spend estimate for “{saved.category.name}”; the "
+                "map's totals and the account's category spend follow at the next scoring run.",
+            )
+            return redirect(reverse("accounts:white_space", args=[account.pk]))
     space = white_space_map(account, run)
     return render(
         request,
