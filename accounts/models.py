@@ -492,6 +492,7 @@ class ImportKind(models.TextChoices):
     CONTACTS = "contacts", "Contacts"
     METRICS = "metrics", "Metric entries"
     RATINGS = "ratings", "Ratings"
+    SPEND_ESTIMATES = "spend_estimates", "Spend estimates"
 
 
 class ImportStatus(models.TextChoices):

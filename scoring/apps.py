@@ -12,12 +12,12 @@ class ScoringConfig(AppConfig):
         from kam.history import add_account_entries, track
         from kam.imports.kinds import register
         from scoring import account_page
-        from scoring.history import COST_RATE, CRITERION, rating_entries
+        from scoring.history import COST_RATE, CRITERION, SPEND_ESTIMATE, rating_entries
         from scoring.imports import KINDS
         from scoring.selectors import account_score, current_run
 
         register(*KINDS)
-        track(COST_RATE, CRITERION)
+        track(COST_RATE, CRITERION, SPEND_ESTIMATE)
         add_account_entries(rating_entries)
         runs.plug(current_run=current_run, account_score=account_score)
         add_page_section(account_page.load_section)

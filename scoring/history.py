@@ -1,5 +1,5 @@
 """What scoring adds to the history of an account and to the audit log: its tracked models
-(cost rates, selection criteria) and the ratings (registered in `ScoringConfig.ready`)."""
+(cost rates, selection criteria, spend estimates) and the ratings (registered in `ScoringConfig.ready`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from accounts.models import Account
 from kam.history import HistoryEntry, Tracked
 from scoring.account_page import rating_history
-from scoring.models import CostRate, Criterion
+from scoring.models import CostRate, Criterion, SpendEstimate
 
 COST_RATE = Tracked(
     "cost_rate",
@@ -26,6 +26,15 @@ CRITERION = Tracked(
     ("label", "description", "kind", "source", "weight", "active", "position"),
     lambda row: f"Criterion “{row.label}”",
     None,
+)
+SPEND_ESTIMATE = Tracked(
+    "spend_estimate",
+    "Spend estimate",
+    SpendEstimate,
+    ("estimated_spend", "source", "competitor", "competitor_share_pct"),
+    lambda row: f"Spend estimate “{row.category}” {row.year}",
+    "account",
+    related=("category",),
 )
 
 

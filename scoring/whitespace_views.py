@@ -71,7 +71,7 @@ def white_space(request: HttpRequest, pk: int) -> HttpResponseBase:
             messages.success(
                 request,
                 f"Saved the {saved.year} spend estimate for “{saved.category.name}”; the "
-                "map's totals and the account's category spend follow at the next scoring run.",
+                "account's category spend and share of wallet follow at the next scoring run.",
             )
             return redirect(reverse("accounts:white_space", args=[account.pk]))
     space = white_space_map(account, run)

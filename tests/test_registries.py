@@ -27,6 +27,7 @@ def test_the_layouts_page_lists_the_kinds_in_their_declared_order():
         "contacts",
         "metrics",
         "ratings",
+        "spend_estimates",
     ]
 
 
@@ -44,6 +45,7 @@ def test_every_model_with_history_is_in_the_audit_log_once():
         "commitment",
         "cost_rate",
         "criterion",
+        "spend_estimate",
         "stage",
         "designation",
     ]
