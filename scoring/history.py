@@ -1,5 +1,6 @@
 """What scoring adds to the history of an account and to the audit log: its tracked models
-(cost rates, selection criteria, spend estimates) and the ratings (registered in `ScoringConfig.ready`)."""
+(cost rates, selection criteria, spend estimates) and the ratings (registered in
+`ScoringConfig.ready`)."""
 
 from __future__ import annotations
 
