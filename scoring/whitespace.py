@@ -286,3 +286,119 @@ def spend_estimate_delete(*, estimate: SpendEstimate, actor: User) -> None:
     )
     estimate._history_user = actor
     estimate.delete()
+
+
+# --- The portfolio's white space (directors) ---------------------------------------------------
+
+
+@dataclass
+class CategoryHeadroom:
+    category: str
+    accounts: int = 0  # key accounts with an estimate in the category
+    spend: Decimal = Decimal(0)
+    revenue: Decimal = Decimal(0)
+    headroom: Decimal = Decimal(0)
+    white_space_cells: int = 0
+    over_estimate_cells: int = 0
+
+    @property
+    def share_pct(self) -> Decimal | None:
+        if self.spend <= 0:
+            return None
+        return (HUNDRED * self.revenue / self.spend).quantize(Decimal("0.1"))
+
+
+@dataclass(frozen=True)
+class WhiteSpaceCell:
+    account_id: int
+    account_name: str
+    kam: str
+    category: str
+    spend: Decimal
+    year: int
+    source: str
+    competitor: str
+
+
+@dataclass
+class PortfolioWhiteSpace:
+    run: ScoringRun | None
+    year: int | None
+    categories: list[CategoryHeadroom]
+    cells: list[WhiteSpaceCell]  # every white-space cell, ordered as asked
+    category_names: list[str]
+
+
+CELL_ORDERINGS = {
+    "-spend": lambda c: (-c.spend, c.account_name.casefold(), c.account_id, c.category),
+    "spend": lambda c: (c.spend, c.account_name.casefold(), c.account_id, c.category),
+    "account": lambda c: (c.account_name.casefold(), c.account_id, c.category),
+    "category": lambda c: (c.category.casefold(), -c.spend, c.account_id),
+}
+
+
+def portfolio_white_space(
+    run: ScoringRun | None,
+    *,
+    category: str = "",
+    kam_id: int | None = None,
+    ordering: str = "-spend",
+) -> PortfolioWhiteSpace:
+    """Headroom by product category across the key accounts, and their white-space cells
+    (spend estimated, none of our revenue), from the current run: two queries, whatever the
+    number of accounts (estimates are read for key accounts only)."""
+    year = run.as_of.year if run is not None else None
+    estimates = SpendEstimate.objects.filter(account__status="key").select_related(
+        "category", "account__kam"
+    )
+    if year is not None:
+        estimates = estimates.filter(year__lte=year)
+    if kam_id is not None:
+        estimates = estimates.filter(account__kam_id=kam_id)
+    newest: dict[tuple[int, str], SpendEstimate] = {}
+    for estimate in estimates.order_by("account_id", "category__name", "-year", "pk"):
+        newest.setdefault((estimate.account_id, estimate.category.name), estimate)
+    revenue: dict[tuple[int, str], Decimal] = {}
+    if run is not None and newest:
+        rows = CategoryRevenue.objects.filter(run=run, account__status="key")
+        if kam_id is not None:
+            rows = rows.filter(account__kam_id=kam_id)
+        for account_id, name, amount in rows.values_list("account_id", "category", "revenue"):
+            revenue[account_id, name] = amount
+    by_category: dict[str, CategoryHeadroom] = {}
+    cells = []
+    for (account_id, name), estimate in newest.items():
+        cell = Cell(revenue=revenue.get((account_id, name), Decimal(0)), estimate=estimate)
+        line = by_category.setdefault(name, CategoryHeadroom(category=name))
+        line.accounts += 1
+        line.spend += estimate.estimated_spend
+        line.revenue += cell.revenue
+        if cell.over_estimate:
+            line.over_estimate_cells += 1
+        else:
+            line.headroom += cell.headroom or Decimal(0)
+        if cell.white_space:
+            line.white_space_cells += 1
+            if not category or category == name:
+                account = estimate.account
+                cells.append(
+                    WhiteSpaceCell(
+                        account_id=account_id,
+                        account_name=account.name,
+                        kam=str(account.kam or ""),
+                        category=name,
+                        spend=estimate.estimated_spend,
+                        year=estimate.year,
+                        source=estimate.get_source_display(),
+                        competitor=estimate.competitor,
+                    )
+                )
+    cells.sort(key=CELL_ORDERINGS.get(ordering, CELL_ORDERINGS["-spend"]))
+    categories = sorted(by_category.values(), key=lambda c: (-c.headroom, c.category.casefold()))
+    return PortfolioWhiteSpace(
+        run=run,
+        year=year,
+        categories=categories,
+        cells=cells,
+        category_names=sorted(by_category, key=str.casefold),
+    )

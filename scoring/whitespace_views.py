@@ -7,17 +7,20 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from accounts.models import Account
+from accounts.models import Account, User
 from kam.editing import call_service
 from kam.exports import export_response
+from kam.permissions import requires
 from scoring.forms import SpendEstimateForm
 from scoring.selectors import current_run
 from scoring.whitespace import (
     map_csv_rows,
+    portfolio_white_space,
     product_category_add,
     spend_estimate_save,
     white_space_map,
@@ -98,4 +101,60 @@ def _save(request: HttpRequest, account: Account, data: dict):
         source=data["source"],
         competitor=data.get("competitor") or "",
         competitor_share_pct=data.get("competitor_share_pct"),
+    )
+
+
+PORTFOLIO_PAGE_SIZE = 50
+CELL_ORDER_LABELS = {
+    "-spend": "Largest estimated spend first",
+    "account": "Account",
+    "category": "Product category",
+    "spend": "Smallest estimated spend first",
+}
+PORTFOLIO_COLUMNS = [
+    ("Account", "account_name"),
+    ("KAM", "kam"),
+    ("Product category", "category"),
+    ("Estimated spend", "spend"),
+    ("Estimate year", "year"),
+    ("Source", "source"),
+    ("Main competitor", "competitor"),
+]
+
+
+@requires("scoring.view_portfolio")
+def portfolio_white_space_page(request: HttpRequest) -> HttpResponseBase:
+    """Headroom by product category across key accounts and the largest white-space cells."""
+    run = current_run()
+    category = request.GET.get("category", "")
+    ordering = request.GET.get("ordering", "-spend")
+    if ordering not in CELL_ORDER_LABELS:
+        ordering = "-spend"
+    try:
+        kam_id = int(request.GET["kam"]) if request.GET.get("kam") else None
+    except ValueError:
+        kam_id = None
+    space = portfolio_white_space(run, category=category, kam_id=kam_id, ordering=ordering)
+    if fmt := request.GET.get("format"):
+        return export_response(
+            [vars(cell) for cell in space.cells], PORTFOLIO_COLUMNS, "white-space", fmt
+        )
+    page = Paginator(space.cells, PORTFOLIO_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "portfolio/white_space.html",
+        {
+            "space": space,
+            "page": page,
+            "category": category,
+            "ordering": ordering,
+            "orderings": CELL_ORDER_LABELS,
+            "kam_id": kam_id,
+            "kams": User.objects.filter(kam_accounts__status="key")
+            .distinct()
+            .order_by("last_name", "first_name", "pk"),
+            "query": query.urlencode(),
+        },
     )
