@@ -238,13 +238,15 @@ def spend_estimate_save(
     year: int,
     actor: User,
     expected_version: int | None = None,
+    must_be_new: bool = False,
     **values: Any,
 ) -> SpendEstimate:
     """Create or replace the estimate of (account, category, year).
 
     Who may: kam/rules.py `scoring.change_spend_estimate` (the KAMs serving the account,
     directors, administrators). `expected_version` guards an edit of an existing estimate
-    against a lost update (a stale version is refused with the stored one's)."""
+    against a lost update (a stale version is refused with the stored one's); `must_be_new`
+    refuses to replace a stored estimate (the API's create: a change is an update)."""
     require(actor, "scoring.change_spend_estimate", account, "You may not estimate this spend.")
     unknown = sorted(set(values) - set(SpendEstimate.EDITABLE_FIELDS))
     if unknown:
@@ -258,6 +260,11 @@ def spend_estimate_save(
         if expected_version is not None:
             raise DomainError("This estimate was deleted meanwhile: enter it again.")
         estimate = SpendEstimate(account=account, category=category, year=year)
+    elif must_be_new:
+        raise DomainError(
+            f"{account.name} has a {year} estimate for “{category.name}” already "
+            f"(id {estimate.pk}): change that one instead."
+        )
     elif expected_version is not None and estimate.version != expected_version:
         raise DomainError(
             "Someone changed this estimate meanwhile (now version "
@@ -277,13 +284,19 @@ def spend_estimate_save(
 
 
 @transaction.atomic
-def spend_estimate_delete(*, estimate: SpendEstimate, actor: User) -> None:
+def spend_estimate_delete(
+    *, estimate: SpendEstimate, actor: User, expected_version: int | None = None
+) -> None:
     require(
         actor,
         "scoring.change_spend_estimate",
         estimate.account,
         "You may not delete this estimate.",
     )
+    if expected_version is not None:
+        stored = SpendEstimate.objects.select_for_update().filter(pk=estimate.pk).first()
+        if stored is None or stored.version != expected_version:
+            raise DomainError("Someone changed or deleted this estimate meanwhile: reload it.")
     estimate._history_user = actor
     estimate.delete()
 

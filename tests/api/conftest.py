@@ -17,6 +17,7 @@ from django.contrib.auth.models import AnonymousUser
 from rest_framework.test import APIClient
 
 from accounts.api.tokens import api_token_create
+from accounts.models import ProductCategory
 from plans.models import Notification, SectionKind
 from scoring.models import (
     AccountScore,
@@ -27,6 +28,7 @@ from scoring.models import (
     RunStatus,
     RunTrigger,
     ScoringRun,
+    SpendEstimate,
 )
 from tests import factories
 
@@ -153,6 +155,13 @@ def world(db) -> World:
         ),
         "commitment": commitment,
         "measurement": factories.MeasurementFactory(commitment=commitment),
+        "spend_estimate": SpendEstimate.objects.create(
+            account=account,
+            category=ProductCategory.objects.create(name="Bearings"),
+            year=2026,
+            estimated_spend=Decimal("1000.00"),
+            source="customer",
+        ),
     }
     world.objects["notification"] = {
         role: Notification.objects.create(

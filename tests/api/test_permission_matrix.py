@@ -124,7 +124,44 @@ def pk(world: World, name: str) -> int:
     return world.objects[name].pk
 
 
+def estimate_edit(ok: int, body: Callable[[World], dict[str, Any]] | None = None) -> Op:
+    """A change of a spend estimate: the account's people, directors and administrators."""
+    return Op(
+        ok,
+        DETAIL_READERS,
+        hidden=SIGNED_IN - DETAIL_READERS,
+        target="spend_estimate",
+        body=body,
+        if_match=True,
+    )
+
+
 MATRIX: dict[tuple[str, str], Op] = {
+    ("spendestimate", "list"): read_list(),
+    ("spendestimate", "retrieve"): read_detail("spend_estimate", DETAIL_READERS),
+    ("spendestimate", "create"): create_in(
+        lambda w: {
+            "account": pk(w, "account"),
+            "category": w.objects["spend_estimate"].category_id,
+            "year": 2025,
+            "estimated_spend": "500.00",
+            "source": "market_study",
+        },
+        DETAIL_READERS,
+        DETAIL_READERS,
+    ),
+    ("spendestimate", "update"): estimate_edit(
+        200,
+        lambda w: {
+            "estimated_spend": "1200.00",
+            "source": "kam_estimate",
+            "competitor": "Rival",
+            "competitor_share_pct": "30.00",
+        },
+    ),
+    ("spendestimate", "partial_update"): estimate_edit(200, lambda w: {"estimated_spend": "9"}),
+    ("spendestimate", "destroy"): estimate_edit(204),
+    ("whitespacemap", "retrieve"): read_detail("account", DETAIL_READERS),
     ("account", "list"): read_list(),
     ("account", "retrieve"): read_detail("account", BASICS_READERS),
     ("account", "designate"): Op(

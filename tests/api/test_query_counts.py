@@ -25,6 +25,7 @@ from accounts.models import (
     ActivityType,
     ApiToken,
     Contact,
+    ProductCategory,
     SalesLine,
     StageChange,
     TeamMembership,
@@ -50,6 +51,7 @@ from scoring.models import (
     RunStatus,
     RunTrigger,
     ScoringRun,
+    SpendEstimate,
 )
 from tests import factories
 from tests.api.conftest import client_for, finished_run
@@ -210,6 +212,18 @@ def build(basename: str, n: int, kam: User, account: Account, reader: User) -> N
     elif basename == "snapshot":
         MetricSnapshot.objects.bulk_create(
             MetricSnapshot(account=account, period_start=dt.date(1970 + i // 4, 1 + 3 * (i % 4), 1))
+            for i in range(n)
+        )
+    elif basename == "spendestimate":
+        category = ProductCategory.objects.create(name="Bearings")
+        SpendEstimate.objects.bulk_create(
+            SpendEstimate(
+                account=account,
+                category=category,
+                year=1950 + i,
+                estimated_spend=1,
+                source="customer",
+            )
             for i in range(n)
         )
     else:
