@@ -176,6 +176,8 @@ rules.add_perm("plans.change_plan", is_admin | kam_serving)
 rules.add_perm("plans.approve_plan", reads_everything)
 # Archiving takes a plan out of the programme: directors and administrators, never its KAMs.
 rules.add_perm("plans.archive_plan", reads_everything)
+# Opportunities are the plan's pipeline: changed by the KAMs who change the plan, read with it.
+rules.add_perm("plans.change_opportunity", is_admin | kam_serving)
 
 # Commitments: operations read all and record measurements; KAMs propose; directors set.
 rules.add_perm("plans.view_commitment", reads_everything | is_operations | serves)

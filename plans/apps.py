@@ -10,9 +10,9 @@ class PlansConfig(AppConfig):
         from accounts.views import add_page_forms
         from kam.history import add_account_entries, track
         from plans import account_page
-        from plans.history import COMMITMENT, PLAN, version_entries
+        from plans.history import COMMITMENT, OPPORTUNITY, PLAN, version_entries
 
-        track(PLAN, COMMITMENT)
+        track(PLAN, COMMITMENT, OPPORTUNITY)
         add_account_entries(version_entries)
         add_page_section(account_page.load_section)
         add_page_forms(account_page.page_forms)

@@ -1,5 +1,6 @@
 """What plans adds to the history of an account and to the audit log: its tracked models
-(plans, commitments) and the saved plan versions (registered in `PlansConfig.ready`)."""
+(plans, commitments, opportunities) and the saved plan versions (registered in
+`PlansConfig.ready`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from accounts.models import Account
 from kam.history import HistoryEntry, Tracked
-from plans.models import Commitment, Plan, PlanVersion
+from plans.models import Commitment, Opportunity, Plan, PlanVersion
 
 PLAN = Tracked(
     "plan",
@@ -24,6 +25,22 @@ COMMITMENT = Tracked(
     (*Commitment.TERMS, "active"),
     lambda row: f"Commitment “{row.promise}”",
     "account_id",
+)
+OPPORTUNITY = Tracked(
+    "opportunity",
+    "Opportunity",
+    Opportunity,
+    (
+        "estimated_value",
+        "probability",
+        "expected_close",
+        "owner",
+        "status",
+        "lost_reason",
+    ),
+    lambda row: f"Opportunity “{row.category}”",
+    "member",
+    related=("category",),
 )
 
 

@@ -11,16 +11,21 @@ there), flagged, never shown as a share; its headroom is unknown.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
 
-from accounts.models import Account, ProductCategory, User
+from accounts.models import Account, ProductCategory, SalesLine, User
 from kam.errors import DomainError, InvalidInput
 from kam.permissions import require
 from kam.records import validated
+from plans.models import Opportunity, OpportunityStatus, Plan
+from plans.selectors.plans import current_plan
 from scoring.engine.whitespace import UNCATEGORISED
 from scoring.models import CategoryRevenue, ScoringRun, SpendEstimate, SpendSource
 
@@ -33,6 +38,9 @@ SHARE_CLASSES = ((Decimal(10), 1), (Decimal(30), 2), (Decimal(60), 3), (HUNDRED,
 class Cell:
     revenue: Decimal = Decimal(0)
     estimate: SpendEstimate | None = None
+    # Won opportunities of the cell that no sales line shows yet (see `won_not_invoiced`).
+    won_not_invoiced: Decimal = Decimal(0)
+    column: Column | None = None
 
     @property
     def spend(self) -> Decimal | None:
@@ -105,6 +113,12 @@ class Row:
     totals: Totals = field(default_factory=Totals)
 
 
+@dataclass(frozen=True)
+class Column:
+    name: str
+    category_id: int | None  # None: no managed category (lines without one)
+
+
 @dataclass
 class WhiteSpaceMap:
     account: Account
@@ -114,6 +128,8 @@ class WhiteSpaceMap:
     rows: list[Row]
     column_totals: list[Totals]
     total: Totals
+    columns: list[Column] = field(default_factory=list)
+    plan: Plan | None = None  # the account's current plan: where a cell's opportunity goes
 
     @property
     def white_space_cells(self) -> int:
@@ -129,8 +145,43 @@ def map_accounts(account: Account) -> list[Account]:
     return [account]
 
 
-def white_space_map(account: Account, run: ScoringRun | None) -> WhiteSpaceMap:
-    """The account's map from `run` (the current run) and the stored estimates: three queries
+def won_not_invoiced(ids: list[int], run: ScoringRun | None) -> dict[tuple[int, str], Decimal]:
+    """Per (member, category), the value of the won opportunities no sales line shows yet.
+
+    The rule: a won opportunity is "won, not yet invoiced" until the run holds a sales line of
+    that member and category dated on or after the day it was won (up to the run's as_of);
+    from then on its revenue is in the cell's actuals and the won value is no longer shown.
+    Two queries (one when nothing is won), however many members and categories."""
+    won = list(
+        Opportunity.objects.filter(member_id__in=ids, status=OpportunityStatus.WON).values_list(
+            "member_id", "category__name", "estimated_value", "closed_on"
+        )
+    )
+    if not won:
+        return {}
+    last_invoiced: dict[tuple[int, str], Any] = {}
+    if run is not None:
+        first_won = min(closed for *_, closed in won if closed is not None)
+        lines = (
+            SalesLine.objects.filter(account_id__in=ids, date__gte=first_won, date__lte=run.as_of)
+            .values("account_id", "product_category")
+            .annotate(last=Max("date"))
+            .values_list("account_id", "product_category", "last")
+        )
+        last_invoiced = {(member, name): last for member, name, last in lines}
+    out: dict[tuple[int, str], Decimal] = {}
+    for member, name, value, closed in won:
+        invoiced = last_invoiced.get((member, name))
+        if invoiced is None or (closed is not None and invoiced < closed):
+            out[member, name] = out.get((member, name), Decimal(0)) + value
+    return out
+
+
+def white_space_map(
+    account: Account, run: ScoringRun | None, *, today: dt.date | None = None
+) -> WhiteSpaceMap:
+    """The account's map from `run` (the current run), the stored estimates, the won
+    opportunities not yet invoiced and the account's current plan: seven queries at most,
     however many members and categories."""
     rows_accounts = map_accounts(account)
     ids = [a.pk for a in rows_accounts]
@@ -147,10 +198,25 @@ def white_space_map(account: Account, run: ScoringRun | None) -> WhiteSpaceMap:
         queryset = queryset.filter(year__lte=year)
     for estimate in queryset.order_by("account_id", "category__name", "-year", "pk"):
         estimates.setdefault((estimate.account_id, estimate.category.name), estimate)
+    won = won_not_invoiced(ids, run)
     categories = sorted(
-        {category for _, category in revenue} | {category for _, category in estimates},
+        {category for _, category in revenue}
+        | {category for _, category in estimates}
+        | {category for _, category in won},
         key=lambda name: (name == UNCATEGORISED, name.casefold()),
     )
+    category_ids = dict(
+        ProductCategory.objects.filter(name__in=categories).values_list("name", "pk")
+    )
+    plans = list(
+        Plan.objects.filter(account=account).only(
+            "pk", "title", "status", "period_start", "period_end", "account_id"
+        )
+    )
+    for candidate in plans:
+        candidate.account = account  # loaded already: the permission rules read it
+    plan = current_plan(plans, today or timezone.localdate())
+    columns = [Column(name, category_ids.get(name)) for name in categories]
     rows = []
     column_totals = [Totals() for _ in categories]
     total = Totals()
@@ -158,7 +224,12 @@ def white_space_map(account: Account, run: ScoringRun | None) -> WhiteSpaceMap:
         row = Row(account=member, cells=[])
         for index, category in enumerate(categories):
             key = (member.pk, category)
-            cell = Cell(revenue=revenue.get(key, Decimal(0)), estimate=estimates.get(key))
+            cell = Cell(
+                revenue=revenue.get(key, Decimal(0)),
+                estimate=estimates.get(key),
+                won_not_invoiced=won.get(key, Decimal(0)),
+                column=columns[index],
+            )
             row.cells.append(cell)
             row.totals.add(cell)
             column_totals[index].add(cell)
@@ -172,6 +243,8 @@ def white_space_map(account: Account, run: ScoringRun | None) -> WhiteSpaceMap:
         rows=rows,
         column_totals=column_totals,
         total=total,
+        columns=columns,
+        plan=plan,
     )
 
 
@@ -196,6 +269,7 @@ def map_csv_rows(space: WhiteSpaceMap) -> list[dict[str, Any]]:
                     "competitor_share_pct": (
                         cell.estimate.competitor_share_pct if cell.estimate else None
                     ),
+                    "won_not_invoiced": cell.won_not_invoiced or None,
                 }
             )
     return out

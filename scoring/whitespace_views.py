@@ -39,6 +39,7 @@ MAP_COLUMNS = [
     ("Estimate below our revenue", "estimate_below_revenue"),
     ("Main competitor", "competitor"),
     ("Competitor's share %", "competitor_share_pct"),
+    ("Won, not yet invoiced", "won_not_invoiced"),
 ]
 
 
@@ -78,10 +79,20 @@ def white_space(request: HttpRequest, pk: int) -> HttpResponseBase:
             )
             return redirect(reverse("accounts:white_space", args=[account.pk]))
     space = white_space_map(account, run)
+    # A cell links to the current plan's new-opportunity form for those who may add one.
+    can_add_opportunity = space.plan is not None and request.user.has_perm(
+        "plans.change_opportunity", space.plan
+    )
     return render(
         request,
         "scoring/white_space.html",
-        {"account": account, "space": space, "form": form, "can_estimate": can_estimate},
+        {
+            "account": account,
+            "space": space,
+            "form": form,
+            "can_estimate": can_estimate,
+            "can_add_opportunity": can_add_opportunity,
+        },
         status=400 if form is not None and form.errors else 200,
     )
 
