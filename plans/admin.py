@@ -11,6 +11,7 @@ from plans.models import (
     Measurement,
     Notification,
     Objective,
+    Opportunity,
     Plan,
     PlanSection,
     PlanText,
@@ -153,3 +154,15 @@ class NotificationAdmin(AdministratorOnly, admin.ModelAdmin):
     list_select_related = ["recipient"]
     autocomplete_fields = ["recipient"]
     date_hierarchy = "created_at"
+
+
+@admin.register(Opportunity)
+class OpportunityAdmin(PlanContent, SimpleHistoryAdmin):
+    """Read only: plans.services.opportunities checks the member, the owner and the lost
+    reason."""
+
+    list_display = ["category", "member", "plan", "estimated_value", "probability", "status"]
+    list_filter = ["status"]
+    search_fields = [*PLAN_SEARCH, "category__name"]
+    list_select_related = ["plan", "member", "category"]
+    date_hierarchy = "expected_close"

@@ -10,6 +10,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from accounts.admin import ACCOUNT_SEARCH, AdministratorOnly, SearchThroughAccounts, ViewOnly
 from scoring.models import (
     AccountScore,
+    CategoryRevenue,
     CostRate,
     Criterion,
     CriterionScore,
@@ -17,6 +18,7 @@ from scoring.models import (
     MetricSnapshot,
     Rating,
     ScoringRun,
+    SpendEstimate,
 )
 
 
@@ -126,3 +128,20 @@ class MetricSnapshotAdmin(ViewOnly, SearchThroughAccounts, admin.ModelAdmin):
     list_select_related = ["account"]
     date_hierarchy = "period_start"
     show_full_result_count = False
+
+
+@admin.register(SpendEstimate)
+class SpendEstimateAdmin(ViewOnly, SimpleHistoryAdmin):
+    """Read only: scoring.whitespace.spend_estimate_save checks who may and keeps the version."""
+
+    list_display = ["account", "category", "year", "estimated_spend", "source", "version"]
+    list_filter = ["source", "year"]
+    search_fields = [*ACCOUNT_SEARCH, "category__name"]
+    list_select_related = ["account", "category"]
+
+
+@admin.register(CategoryRevenue)
+class CategoryRevenueAdmin(ViewOnly, admin.ModelAdmin):
+    list_display = ["run", "account", "category", "revenue"]
+    search_fields = [*ACCOUNT_SEARCH, "category"]
+    list_select_related = ["run", "account"]

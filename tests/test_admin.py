@@ -31,6 +31,7 @@ from plans.models import (
     CommitmentStatusChange,
     Notification,
     Objective,
+    Opportunity,
     Plan,
     PlanSection,
     PlanText,
@@ -39,12 +40,14 @@ from plans.models import (
 )
 from scoring.models import (
     AccountScore,
+    CategoryRevenue,
     Criterion,
     CriterionScore,
     MetricEntry,
     MetricKind,
     MetricSnapshot,
     ScoringRun,
+    SpendEstimate,
 )
 from tests import factories
 
@@ -68,8 +71,20 @@ VIEW_ONLY = {
     Objective,
     Solution,
     Action,
+    Opportunity,
+    SpendEstimate,
+    CategoryRevenue,
 }
-WITH_HISTORY = {"Account", "Contact", "Plan", "Commitment", "CostRate", "Criterion"}
+WITH_HISTORY = {
+    "Account",
+    "Contact",
+    "Plan",
+    "Commitment",
+    "CostRate",
+    "Criterion",
+    "Opportunity",
+    "SpendEstimate",
+}
 # Tables that grow with the business: a plain <select> of them would list every row.
 BIG_TABLES = {Account, SalesLine, User, Plan, Commitment, Contact}
 
@@ -106,6 +121,11 @@ def one_of_everything(kam):
     PlanText.objects.create(plan=plan, digest="0" * 64, body="A long text of a version")
     commitment = factories.CommitmentFactory(account=account, plan=plan)
     factories.MeasurementFactory(commitment=commitment)
+    category = factories.ProductCategoryFactory(name="Bearings")
+    factories.OpportunityFactory(plan=plan, category=category)
+    SpendEstimate.objects.create(
+        account=account, category=category, year=2026, estimated_spend=1000, source="customer"
+    )
     CommitmentStatusChange.objects.create(commitment=commitment, from_status="due", to_status="met")
     Notification.objects.create(recipient=kam, subject="Commitment met", dedupe_key="k-1")
     StageChange.objects.create(
@@ -124,6 +144,7 @@ def one_of_everything(kam):
         as_of=dt.date(2026, 6, 30),
         finished_at=timezone.now(),
     )
+    CategoryRevenue.objects.create(run=run, account=account, category="Bearings", revenue=10)
     AccountScore.objects.create(
         run=run,
         account=account,

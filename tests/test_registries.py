@@ -43,6 +43,7 @@ def test_every_model_with_history_is_in_the_audit_log_once():
         "contact",
         "plan",
         "commitment",
+        "opportunity",
         "cost_rate",
         "criterion",
         "spend_estimate",

@@ -304,6 +304,8 @@ SPECTACULAR_SETTINGS = {
         "CommitmentStatusEnum": "plans.models.CommitmentStatus",
         "RunStatusEnum": "scoring.models.RunStatus",
         "QuadrantEnum": "scoring.models.Quadrant",
+        "SpendSourceEnum": "scoring.models.SpendSource",
+        "OpportunityStatusEnum": "plans.models.OpportunityStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -163,6 +163,9 @@ def world(db) -> World:
             source="customer",
         ),
     }
+    world.objects["opportunity"] = factories.OpportunityFactory(
+        plan=plan, category=world.objects["spend_estimate"].category, owner=own_kam
+    )
     world.objects["notification"] = {
         role: Notification.objects.create(
             recipient=user, subject=f"For {role}", dedupe_key=f"test:{role}"

@@ -37,6 +37,7 @@ from plans.models import (
     Measurement,
     Notification,
     Objective,
+    Opportunity,
     Plan,
     PlanSection,
     SectionKind,
@@ -155,6 +156,21 @@ def build(basename: str, n: int, kam: User, account: Account, reader: User) -> N
                 Action(plan=plan, family="personal_trust", title="a", owner=kam, due_date=day)
                 for _ in range(n)
             )
+    elif basename == "opportunity":
+        plan = Plan.objects.bulk_create(_plans(1, account))[0]
+        category = ProductCategory.objects.create(name="Bearings")
+        Opportunity.objects.bulk_create(
+            Opportunity(
+                plan=plan,
+                category=category,
+                member=account,
+                estimated_value=1,
+                probability=50,
+                expected_close=day,
+                owner=kam,
+            )
+            for _ in range(n)
+        )
     elif basename in ("commitment", "measurement"):
         team = factories.ServiceTeamFactory()
         commitments = Commitment.objects.bulk_create(
