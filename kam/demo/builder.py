@@ -177,4 +177,12 @@ def _build(options: DemoOptions, progress: _Progress) -> DemoResult:
     commitments = plans_demo.create_commitments(rng, keys, plans, service_teams, cast, window)
     plans_demo.set_commitment_statuses(commitments, today=window.anchor)
     progress("plans", f"{len(plans)} plans, {len(commitments)} service commitments")
+    categories, estimates, opportunities = scoring_demo.create_white_space(
+        _rng(options, "white-space"), keys, plans, cast, window
+    )
+    progress(
+        "white space",
+        f"{categories} product categories, {estimates} spend estimates, "
+        f"{opportunities} opportunities",
+    )
     return DemoResult(logins=cast.logins)
