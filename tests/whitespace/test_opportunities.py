@@ -8,6 +8,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import ProductCategory
@@ -353,3 +355,28 @@ def test_the_map_with_opportunities_has_a_fixed_query_count(
 
     assert len(response.context["space"].categories) == categories
     assert response.context["space"].total.revenue == sum(100 + i for i in range(categories))
+
+
+def test_opportunity_changes_are_on_the_accounts_history_in_fixed_queries(client, plan, kam):
+    """The account's History page reads each opportunity's category with its row: the same
+    number of queries for 2 opportunities as for 12."""
+
+    def add(start, stop):
+        for index in range(start, stop):
+            category = ProductCategory.objects.create(name=f"History {index:02d}")
+            made = services.opportunity_create(plan=plan, actor=kam, **fields(plan, category))
+            services.opportunity_update(
+                opportunity=made, expected_version=1, actor=kam, probability=70
+            )
+
+    client.force_login(kam)
+    url = reverse("accounts:history", args=[plan.account_id])
+    add(0, 2)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    add(2, 12)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url).content.decode()
+
+    assert len(many) == len(few)
+    assert "Opportunity “History 00”" in page and "Opportunity “History 11”" in page
