@@ -260,7 +260,11 @@ class OpportunityForm(PlanItemForm):
             "version",
         ]
         widgets = {"expected_close": forms.DateInput(**DATE_WIDGET)}
-        labels = {"lost_reason": "Lost because (when lost)"}
+        labels = {
+            "category": "Product category",
+            "member": "Account",
+            "lost_reason": "Lost because (when lost)",
+        }
 
     def __init__(
         self, *args: Any, people: Iterable[User], members: Iterable[Account], **kwargs: Any
