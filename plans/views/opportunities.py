@@ -84,16 +84,16 @@ def opportunity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = _form(plan, request.POST or None, instance=opportunity)
     if request.method == "POST" and form.is_valid():
         saved = None
-        try:
-            with refusals_on(form):
+        with refusals_on(form):
+            try:
                 saved = services.opportunity_update(
                     opportunity=opportunity,
                     expected_version=form.cleaned_data["version"],
                     actor=request.user,
                     **form.field_values(),
                 )
-        except errors.ConflictError as conflict:
-            form.add_error(None, f"{conflict} Reload the page to see the current version.")
+            except errors.ConflictError as conflict:
+                form.add_error(None, f"{conflict} Reload the page to see the current version.")
         if saved is not None:
             messages.success(request, f"Opportunity “{saved}” saved.")
             return redirect(plan_url(plan, ANCHOR))

@@ -380,3 +380,33 @@ def test_opportunity_changes_are_on_the_accounts_history_in_fixed_queries(client
 
     assert len(many) == len(few)
     assert "Opportunity “History 00”" in page and "Opportunity “History 11”" in page
+
+
+def test_the_edit_page_closes_an_opportunity_as_won_and_a_stale_save_is_refused(
+    client, plan, kam, bearings
+):
+    made = services.opportunity_create(plan=plan, actor=kam, **fields(plan, bearings))
+    client.force_login(kam)
+    url = reverse("plans:opportunity_edit", args=[made.pk])
+    body = {
+        "category": bearings.pk,
+        "member": plan.account_id,
+        "estimated_value": "20000",
+        "probability": "100",
+        "expected_close": "2026-10-31",
+        "owner": kam.pk,
+        "status": "won",
+        "lost_reason": "",
+        "version": "1",
+    }
+
+    assert client.get(url).status_code == 200
+    assert client.post(url, body).status_code == 302
+    made.refresh_from_db()
+    assert (made.status, made.version) == (OpportunityStatus.WON, 2)
+
+    stale = client.post(url, {**body, "probability": "10"})
+    assert stale.status_code == 400
+    assert "Reload the page to see the current version." in stale.content.decode()
+    made.refresh_from_db()
+    assert made.probability == 100
