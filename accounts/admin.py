@@ -22,6 +22,7 @@ from accounts.models import (
     DesignationChange,
     ImportJob,
     Interaction,
+    ProductCategory,
     SalesLine,
     StageChange,
     TeamMembership,
@@ -305,6 +306,12 @@ class SalesLineAdmin(AdministratorOnly, SearchThroughAccounts, admin.ModelAdmin)
     ordering = ["-date", "-pk"]
     # Millions of rows: an exact total on every page view would be a full count.
     show_full_result_count = False
+
+
+@admin.register(ProductCategory)
+class ProductCategoryAdmin(AdministratorOnly, admin.ModelAdmin):
+    list_display = ["name", "created_at"]
+    search_fields = ["name"]
 
 
 @admin.register(ActivityType)

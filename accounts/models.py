@@ -612,6 +612,7 @@ class ImportKind(models.TextChoices):
     CONTACTS = "contacts", "Contacts"
     METRICS = "metrics", "Metric entries"
     RATINGS = "ratings", "Ratings"
+    SPEND_ESTIMATES = "spend_estimates", "Spend estimates"
 
 
 class ImportStatus(models.TextChoices):
@@ -690,3 +691,20 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class ProductCategory(models.Model):
+    """A product category of ours: the managed list the white-space map's columns come from.
+
+    Holds the categories named on sales lines (added by the nightly run and the sales-line
+    import) and those added by hand for products a customer buys only elsewhere so far."""
+
+    name = models.CharField(max_length=60, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name_plural = "product categories"
+
+    def __str__(self) -> str:
+        return self.name

@@ -463,9 +463,11 @@ def versioned_schema(
     create: str = "",
     create_body: type[serializers.Serializer] | None = None,
     destroy: str = "",
+    deletable: bool = True,
 ) -> Any:
     """The OpenAPI summaries of a versioned resource (ETag on read, If-Match on change):
-    `@versioned_schema(noun="objective", listed="Objectives of ...", ...)` on its viewset."""
+    `@versioned_schema(noun="objective", listed="Objectives of ...", ...)` on its viewset
+    (`deletable=False` for one without a delete)."""
     article = "an" if noun[0] in "aeiou" else "a"
     views = {
         "list": extend_schema(summary=listed),
@@ -486,6 +488,8 @@ def versioned_schema(
     }
     if create:
         views["create"] = extend_schema(summary=create, request=create_body, responses={201: read})
+    if not deletable:
+        del views["destroy"]
     return extend_schema_view(**views)
 
 

@@ -98,7 +98,7 @@ def historical_rows(tracked: Tracked, account_id: int, limit: int) -> list[Any]:
         lags[f"prev_{column}"] = Window(Lag(column), partition_by=[F("id")], order_by=order)
     return list(
         historical.objects.filter(Q(**{tracked.account_field: account_id}))
-        .select_related("history_user")
+        .select_related("history_user", *tracked.related)
         .annotate(**lags)
         .order_by("-history_date", "-history_id")[:limit]
     )

@@ -210,6 +210,9 @@ rules.add_perm("plans.progress_action", is_admin | kam_serving | (owns_action & 
 # The plan shared with the customer: a personal link per DMU contact, made by the plan's KAMs.
 rules.add_perm("plans.share_plan", is_admin | kam_serving)
 
+# Opportunities are the plan's pipeline: changed by the KAMs who change the plan, read with it.
+rules.add_perm("plans.change_opportunity", is_admin | kam_serving)
+
 # Commitments: operations read all and record measurements; KAMs propose; directors set.
 rules.add_perm("plans.view_commitment", reads_everything | is_operations | serves)
 rules.add_perm("plans.change_commitment", reads_everything | kam_serving)
@@ -223,6 +226,7 @@ rules.add_perm("plans.view_commitment_board", has_a_role)
 # Scoring: directors own selection; KAMs rate the accounts they serve and see their scores.
 rules.add_perm("scoring.view_score", reads_everything | serves)
 rules.add_perm("scoring.rate_account", is_admin | kam_serving)
+rules.add_perm("scoring.change_spend_estimate", is_admin | is_director | kam_serving)
 rules.add_perm("scoring.view_score_list", reads_everything | is_kam)
 rules.add_perm("scoring.view_portfolio", reads_everything)
 rules.add_perm("scoring.change_criterion", reads_everything)

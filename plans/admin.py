@@ -12,6 +12,7 @@ from plans.models import (
     Measurement,
     Notification,
     Objective,
+    Opportunity,
     Plan,
     PlanSection,
     PlanShare,
@@ -199,3 +200,15 @@ class PlanShareResponseAdmin(ViewOnly, admin.ModelAdmin):
     search_fields = ["share__plan__account__name", "share__contact__name", "action__title", "body"]
     list_select_related = ["share", "action"]
     date_hierarchy = "created_at"
+
+
+@admin.register(Opportunity)
+class OpportunityAdmin(PlanContent, SimpleHistoryAdmin):
+    """Read only: plans.services.opportunities checks the member, the owner and the lost
+    reason."""
+
+    list_display = ["category", "member", "plan", "estimated_value", "probability", "status"]
+    list_filter = ["status"]
+    search_fields = [*PLAN_SEARCH, "category__name"]
+    list_select_related = ["plan", "member", "category"]
+    date_hierarchy = "expected_close"

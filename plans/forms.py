@@ -11,7 +11,7 @@ from typing import Any
 
 from django import forms
 
-from accounts.models import User
+from accounts.models import Account, ProductCategory, User
 from kam import bounds
 from kam.diffing import normalise_text
 from kam.forms import (
@@ -28,6 +28,7 @@ from plans.models import (
     Commitment,
     Comparison,
     Objective,
+    Opportunity,
     Plan,
     ServiceTeam,
     Solution,
@@ -321,3 +322,41 @@ class ShareResponseForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2, "maxlength": 2000}),
     )
+
+
+class OpportunityForm(PlanItemForm):
+    """An opportunity in the plan: the category and member come prefilled from the white-space
+    map's cell; the owner is the KAM or a team member (the service checks all of it)."""
+
+    class Meta:
+        model = Opportunity
+        fields = [
+            "category",
+            "member",
+            "estimated_value",
+            "probability",
+            "expected_close",
+            "owner",
+            "status",
+            "lost_reason",
+            "version",
+        ]
+        widgets = {"expected_close": forms.DateInput(**DATE_WIDGET)}
+        labels = {
+            "category": "Product category",
+            "member": "Account",
+            "lost_reason": "Lost because (when lost)",
+        }
+
+    def __init__(
+        self, *args: Any, people: Iterable[User], members: Iterable[Account], **kwargs: Any
+    ) -> None:
+        people = list(people)
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = ProductCategory.objects.order_by("name", "pk")
+        self.fields["member"].queryset = Account.objects.filter(
+            pk__in=[member.pk for member in members]
+        )
+        self.fields["member"].empty_label = None
+        self.fields["owner"] = PeopleChoiceField(people, label="Owner")
+        style(self, small=True)

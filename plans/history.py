@@ -1,5 +1,6 @@
 """What plans adds to the history of an account and to the audit log: its tracked models
-(plans, actions, commitments) and the saved plan versions (registered in `PlansConfig.ready`)."""
+(plans, actions, commitments, opportunities) and the saved plan versions (registered in
+`PlansConfig.ready`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from kam.history import HistoryEntry, Tracked
 from plans.models import (
     Action,
     Commitment,
+    Opportunity,
     Plan,
     PlanShare,
     PlanShareResponse,
@@ -41,6 +43,22 @@ COMMITMENT = Tracked(
     (*Commitment.TERMS, "active"),
     lambda row: f"Commitment “{row.promise}”",
     "account_id",
+)
+OPPORTUNITY = Tracked(
+    "opportunity",
+    "Opportunity",
+    Opportunity,
+    (
+        "estimated_value",
+        "probability",
+        "expected_close",
+        "owner",
+        "status",
+        "lost_reason",
+    ),
+    lambda row: f"Opportunity “{row.category}”",
+    "member",
+    related=("category",),
 )
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.validators import MaxLengthValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from accounts.models import MONEY, Account, Contact, Stage
+from accounts.models import MONEY, Account, Contact, ProductCategory, Stage
 from kam import rules as kam_rules
 from kam.bounds import validate_in_range, validate_note_length, validate_text_length
 
@@ -332,6 +332,84 @@ class ServiceTeam(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class OpportunityStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    WON = "won", "Won"
+    LOST = "lost", "Lost"
+
+
+LOST_REASON_MAX = 240
+
+
+class Opportunity(models.Model):
+    """A selling opportunity in a product category at a member of the plan's account (today
+    the account itself): pipeline tied to the plan, not part of its approved content."""
+
+    EDITABLE_FIELDS = (
+        "category",
+        "member",
+        "estimated_value",
+        "probability",
+        "expected_close",
+        "owner",
+        "status",
+        "lost_reason",
+    )
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="opportunities")
+    category = models.ForeignKey(
+        ProductCategory, on_delete=models.PROTECT, related_name="opportunities"
+    )
+    # Named `member`, not `account`: the permission rules find the account through the plan.
+    member = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="opportunities")
+    estimated_value = models.DecimalField(
+        "estimated annual value", validators=[MinValueValidator(0)], **MONEY
+    )
+    probability = models.PositiveSmallIntegerField(
+        "probability %", validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    expected_close = models.DateField("expected close date", validators=[validate_in_range])
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="opportunities"
+    )
+    status = models.CharField(
+        max_length=8, choices=OpportunityStatus, default=OpportunityStatus.OPEN
+    )
+    lost_reason = models.CharField(max_length=LOST_REASON_MAX, blank=True)
+    closed_on = models.DateField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name_plural = "opportunities"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(estimated_value__gte=0), name="opportunity_value_gte_0"
+            ),
+            models.CheckConstraint(
+                condition=Q(probability__gte=0, probability__lte=100),
+                name="opportunity_probability_0_100",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=OpportunityStatus.LOST) | ~Q(lost_reason=""),
+                name="opportunity_lost_has_reason",
+                violation_error_message="A lost opportunity needs the reason it was lost.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["plan", "status"]),
+            models.Index(fields=["member", "category", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} at {self.member}"
 
 
 class CommitmentCategory(models.TextChoices):

@@ -59,7 +59,7 @@ PLANS = Table(
     Column(
         "Period",
         cell='<td class="text-nowrap">{{ row.period_start|date }} \u2013 '
-        '{{ row.period_end|date }}</td>',
+        "{{ row.period_end|date }}</td>",
         key="period",
         order_by=(F("period_start"), F("period_end")),
         export="period_start",
@@ -68,7 +68,7 @@ PLANS = Table(
     Column("Period end", export="period_end"),
     Column(
         "Last approved",
-        cell='<td>{% if row.approved_at %}{{ row.approved_at|date }}'
+        cell="<td>{% if row.approved_at %}{{ row.approved_at|date }}"
         '{% if row.approved_number %}<div class="small text-body-secondary">version '
         "{{ row.approved_number }}</div>{% endif %}{% else %}"
         '<span class="text-body-secondary">never</span>{% endif %}</td>',
@@ -128,7 +128,7 @@ PLAN = Column(
     cell='<td class="wrap"><a href="{% url \'plans:plan_detail\' row.plan_id %}">'
     "{{ row.plan.title }}</a>\n"
     '    <div class="small text-body-secondary">{{ row.plan.period_start|date }}'
-    ' \u2013 {{ row.plan.period_end|date }}</div></td>',
+    " \u2013 {{ row.plan.period_end|date }}</div></td>",
     key="plan",
     order_by=(F("plan__period_start"), F("plan__title")),
     export="plan.title",
@@ -151,7 +151,7 @@ TITLE = Column(
 )
 DESCRIPTION = Column("Description", export="description")
 DUE_CELL = (
-    '<td>{{ row.due_date|date }}{% if row.is_overdue %} '
+    "<td>{{ row.due_date|date }}{% if row.is_overdue %} "
     '<span class="badge text-bg-danger">overdue</span>{% endif %}</td>'
 )
 STATUS = choice_column(

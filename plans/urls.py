@@ -1,6 +1,6 @@
 from django.urls import path
 
-from plans.views import actions, commitments, items, queue, sharing
+from plans.views import actions, commitments, items, opportunities, queue, sharing
 from plans.views import plans as plans_views
 from plans.views.plans import commitment_propose, commitment_withdraw
 
@@ -78,5 +78,11 @@ urlpatterns = [
     ),
     path("<int:pk>/actions/new/", items.item_create, {"kind": "actions"}, name="action_create"),
     path("actions/<int:pk>/edit/", items.item_edit, {"kind": "actions"}, name="action_edit"),
+    path(
+        "<int:pk>/opportunities/new/",
+        opportunities.opportunity_create,
+        name="opportunity_create",
+    ),
+    path("opportunities/<int:pk>/edit/", opportunities.opportunity_edit, name="opportunity_edit"),
     path("actions/<int:pk>/delete/", items.item_delete, {"kind": "actions"}, name="action_delete"),
 ]

@@ -10,6 +10,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from accounts.admin import ACCOUNT_SEARCH, AdministratorOnly, SearchThroughAccounts, ViewOnly
 from scoring.models import (
     AccountScore,
+    CategoryRevenue,
     CostRate,
     Criterion,
     CriterionScore,
@@ -23,6 +24,7 @@ from scoring.models import (
     PackExport,
     Rating,
     ScoringRun,
+    SpendEstimate,
     WarningSettings,
 )
 
@@ -192,3 +194,20 @@ class InvestmentWarningAdmin(ViewOnly, SearchThroughAccounts, admin.ModelAdmin):
     list_select_related = ["account", "run"]
     ordering = ["-pk"]
     show_full_result_count = False
+
+
+@admin.register(SpendEstimate)
+class SpendEstimateAdmin(ViewOnly, SimpleHistoryAdmin):
+    """Read only: scoring.whitespace.spend_estimate_save checks who may and keeps the version."""
+
+    list_display = ["account", "category", "year", "estimated_spend", "source", "version"]
+    list_filter = ["source", "year"]
+    search_fields = [*ACCOUNT_SEARCH, "category__name"]
+    list_select_related = ["account", "category"]
+
+
+@admin.register(CategoryRevenue)
+class CategoryRevenueAdmin(ViewOnly, admin.ModelAdmin):
+    list_display = ["run", "account", "category", "revenue"]
+    search_fields = [*ACCOUNT_SEARCH, "category"]
+    list_select_related = ["run", "account"]

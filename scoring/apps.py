@@ -15,6 +15,7 @@ class ScoringConfig(AppConfig):
             COST_RATE,
             CRITERION,
             HEALTH_COMPONENT,
+            SPEND_ESTIMATE,
             WARNING_SETTINGS,
             rating_entries,
         )
@@ -22,7 +23,7 @@ class ScoringConfig(AppConfig):
         from scoring.selectors import account_score, current_run
 
         register(*KINDS)
-        track(COST_RATE, CRITERION, HEALTH_COMPONENT, WARNING_SETTINGS)
+        track(COST_RATE, CRITERION, HEALTH_COMPONENT, WARNING_SETTINGS, SPEND_ESTIMATE)
         add_account_entries(rating_entries)
         runs.plug(current_run=current_run, account_score=account_score)
         add_page_section(account_page.load_section)

@@ -1,15 +1,19 @@
-"""The demo portfolio's scoring data: cost rates, the KAMs' ratings and the metric entries
-(steps of the demo builder, kam/demo/builder.py)."""
+"""The demo portfolio's scoring data: cost rates, the KAMs' ratings, the metric entries and
+the white space (product categories, spend estimates, opportunities) (steps of the demo
+builder, kam/demo/builder.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
 from decimal import Decimal
+from typing import Any
 
+from django.db.models import Sum
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from accounts.demo import vocabulary
 from accounts.demo.customers import Customer
 from accounts.demo.people import Cast
 from accounts.demo.relationships import at
@@ -21,11 +25,22 @@ from accounts.models import (
     ActivityType,
     Attitude,
     Contact,
+    ProductCategory,
+    SalesLine,
     Stage,
     StageChange,
 )
-from plans.models import Action, Commitment
-from scoring.models import CostRate, Criterion, CriterionKind, MetricEntry, MetricKind, Rating
+from plans.models import Action, Commitment, Opportunity, OpportunityStatus
+from scoring.models import (
+    CostRate,
+    Criterion,
+    CriterionKind,
+    MetricEntry,
+    MetricKind,
+    Rating,
+    SpendEstimate,
+    SpendSource,
+)
 
 
 def create_cost_rates(
@@ -300,3 +315,111 @@ def _voice(customer: Customer, value: int) -> None:
             period_start=latest,
             metric__in=[MetricKind.SATISFACTION, MetricKind.ADVOCACY, MetricKind.RETENTION],
         ).update(value=Decimal(value))
+
+
+# Categories customers buy only elsewhere so far: on the managed list, on no sales line.
+ELSEWHERE_CATEGORIES = ["Linear motion", "Lubricants", "Sensors & controls"]
+COMPETITORS = ["Nordlager AG", "Brevik Industrial", "Castell Components", "Meridian Supply"]
+LOST_REASONS = ["Price: the competitor undercut us by 8 %", "Lead time too long for the ramp-up"]
+
+
+def create_white_space(
+    rng: random.Random, keys: list[Customer], plans: dict[int, Any], cast: Cast, window: Window
+) -> tuple[int, int, int]:
+    """Product categories, the key accounts' spend estimates and a few opportunities.
+
+    Categories: those the sales lines name plus ELSEWHERE_CATEGORIES. Per key account and
+    category it buys from us: an estimate of last year's spend of about our trailing-12-month
+    revenue there over the account's share of wallet; one or two categories bought only
+    elsewhere (white space, with the main competitor); the first key account's largest
+    category is estimated below our revenue (the map flags it). Opportunities: the first key
+    accounts with a plan get one open in a white-space cell; one is won, one lost with its
+    reason. Returns (categories, estimates, opportunities)."""
+    sold = [name for name, *_ in vocabulary.PRODUCT_CATEGORIES]
+    categories = {
+        name: ProductCategory.objects.get_or_create(name=name)[0]
+        for name in [*sold, *ELSEWHERE_CATEGORIES]
+    }
+    last_day = window.anchor - dt.timedelta(days=1)
+    year = last_day.year
+    t12_start = window.month_starts[-12] if window.months >= 12 else window.start
+    by_cell: dict[tuple[int, str], Decimal] = {}
+    for account_id, name, revenue in (
+        SalesLine.objects.filter(
+            account_id__in=[c.pk for c in keys], date__gte=t12_start, date__lt=window.anchor
+        )
+        .values("account_id", "product_category")
+        .annotate(revenue=Sum("revenue"))
+        .values_list("account_id", "product_category", "revenue")
+        .order_by("account_id", "product_category")
+    ):
+        by_cell[account_id, name] = revenue
+    estimates = []
+    opportunities = []
+    white_cells: list[tuple[Customer, str]] = []
+    for position, customer in enumerate(keys):
+        kam = cast.kams[customer.kam_index] if customer.kam_index is not None else None
+        share = max(0.05, min(0.9, customer.share_of_wallet))
+        bought = [name for name in sold if by_cell.get((customer.pk, name), 0) > 0]
+        for rank, name in enumerate(sorted(bought, key=lambda n: -by_cell[customer.pk, n])):
+            revenue = by_cell[customer.pk, name]
+            # Above our revenue (a share under 100 %) except in the one flagged cell.
+            factor = (
+                0.8
+                if position == 0 and rank == 0
+                else max(1.1, 1 / (share * rng.uniform(0.8, 1.25)))
+            )
+            estimates.append(
+                _estimate(customer, categories[name], year, revenue * Decimal(str(factor)), kam)
+            )
+        for name in rng.sample(ELSEWHERE_CATEGORIES, k=rng.randint(1, 2)):
+            spend = Decimal(str(customer.revenue * rng.uniform(0.15, 0.5)))
+            estimate = _estimate(customer, categories[name], year, spend, kam)
+            estimate.competitor = rng.choice(COMPETITORS)
+            estimate.competitor_share_pct = Decimal(rng.randint(35, 80))
+            estimates.append(estimate)
+            white_cells.append((customer, name))
+    bulk_create_with_history(estimates, SpendEstimate, default_change_reason="Demo portfolio")
+    seen: set[int] = set()
+    for customer, name in white_cells:
+        plan = plans.get(customer.index)
+        if plan is None or customer.pk in seen or customer.kam_index is None or len(seen) >= 6:
+            continue
+        seen.add(customer.pk)
+        status, reason, closed = OpportunityStatus.OPEN, "", None
+        if len(seen) == 2:
+            status, closed = OpportunityStatus.WON, last_day - dt.timedelta(days=20)
+        elif len(seen) == 3:
+            status, reason = OpportunityStatus.LOST, LOST_REASONS[0]
+            closed = last_day - dt.timedelta(days=45)
+        kam = cast.kams[customer.kam_index]
+        opportunities.append(
+            Opportunity(
+                plan=plan,
+                category=categories[name],
+                member_id=customer.pk,
+                estimated_value=Decimal(round(customer.revenue * rng.uniform(0.05, 0.15), -2)),
+                probability=rng.choice([20, 40, 60]),
+                expected_close=last_day + dt.timedelta(days=rng.randint(60, 200)),
+                owner=kam,
+                status=status,
+                lost_reason=reason,
+                closed_on=closed,
+                created_by=kam,
+            )
+        )
+    bulk_create_with_history(opportunities, Opportunity, default_change_reason="Demo portfolio")
+    return len(categories), len(estimates), len(opportunities)
+
+
+def _estimate(
+    customer: Customer, category: ProductCategory, year: int, spend: Decimal, kam: Any
+) -> SpendEstimate:
+    return SpendEstimate(
+        account_id=customer.pk,
+        category=category,
+        year=year,
+        estimated_spend=spend.quantize(Decimal("1")),
+        source=SpendSource.KAM_ESTIMATE,
+        entered_by=kam,
+    )

@@ -13,13 +13,20 @@ from django import forms
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 
-from accounts.models import Account, AccountStatus, User
+from accounts.models import Account, AccountStatus, ProductCategory, User
 from accounts.selectors.accounts import AccountFacets, account_facets
 from kam import rules as kam_rules
 from kam.forms import RejectionsMixin, style
 from kam.listing import FilterForm, bootstrap
 from scoring.engine.judgement import SETTINGS_FIELDS as WARNING_SETTINGS_FIELDS
-from scoring.models import Criterion, HealthComponent, WarningSettings
+from scoring.models import (
+    EARLIEST_SPEND_YEAR,
+    LATEST_SPEND_YEAR,
+    Criterion,
+    HealthComponent,
+    SpendSource,
+    WarningSettings,
+)
 from scoring.portfolio.base import TRAILING, Period, Scope, period_choices, resolve_period
 from scoring.portfolio.charts import data_years
 from scoring.ratings import MAX_RATING_COMMENT, RATING_VALUES
@@ -345,3 +352,42 @@ class WarningSettingsForm(forms.Form):
 
     def values(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in WARNING_SETTINGS_FIELDS}
+
+
+class SpendEstimateForm(forms.Form):
+    """A spend estimate of one product category and year (the white-space map's form)."""
+
+    category = forms.ModelChoiceField(
+        queryset=None, required=False, label="Product category", empty_label="Choose…"
+    )
+    new_category = forms.CharField(
+        required=False,
+        max_length=60,
+        label="or a new product category",
+        help_text="A category we do not sell to this customer yet.",
+    )
+    year = forms.IntegerField(min_value=EARLIEST_SPEND_YEAR, max_value=LATEST_SPEND_YEAR)
+    estimated_spend = forms.DecimalField(
+        label="Customer's estimated spend", min_value=0, max_digits=16, decimal_places=2
+    )
+    source = forms.ChoiceField(choices=[("", "Choose…"), *SpendSource.choices])
+    competitor = forms.CharField(required=False, max_length=120, label="Main competitor")
+    competitor_share_pct = forms.DecimalField(
+        required=False,
+        min_value=0,
+        max_value=100,
+        max_digits=5,
+        decimal_places=2,
+        label="Competitor's share %",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = ProductCategory.objects.order_by("name", "pk")
+        style(self)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("category") and not (data.get("new_category") or "").strip():
+            self.add_error("category", "Choose a product category or name a new one.")
+        return data

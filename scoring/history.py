@@ -1,6 +1,6 @@
 """What scoring adds to the history of an account and to the audit log: its tracked models
-(cost rates, selection criteria, health components, warning settings) and the ratings
-(registered in `ScoringConfig.ready`)."""
+(cost rates, selection criteria, health components, warning settings, spend estimates) and
+the ratings (registered in `ScoringConfig.ready`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from accounts.models import Account
 from kam.history import HistoryEntry, Tracked
 from scoring.account_page import rating_history
-from scoring.models import CostRate, Criterion, HealthComponent, WarningSettings
+from scoring.models import CostRate, Criterion, HealthComponent, SpendEstimate, WarningSettings
 
 COST_RATE = Tracked(
     "cost_rate",
@@ -27,6 +27,15 @@ CRITERION = Tracked(
     ("label", "description", "kind", "source", "weight", "active", "position"),
     lambda row: f"Criterion “{row.label}”",
     None,
+)
+SPEND_ESTIMATE = Tracked(
+    "spend_estimate",
+    "Spend estimate",
+    SpendEstimate,
+    ("estimated_spend", "source", "competitor", "competitor_share_pct"),
+    lambda row: f"Spend estimate “{row.category}” {row.year}",
+    "account",
+    related=("category",),
 )
 
 HEALTH_COMPONENT = Tracked(

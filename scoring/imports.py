@@ -3,7 +3,8 @@ layouts and what each does with its rows (registered with `kam.imports.kinds` in
 `ScoringConfig.ready`).
 
 Natural keys (documented on the layouts page): cost rates (activity type, period_start); metric
-entries (account, quarter, metric); ratings (account, criterion).
+entries (account, quarter, metric); ratings (account, criterion); spend estimates (account,
+product category, year).
 """
 
 from __future__ import annotations
@@ -16,13 +17,24 @@ from django.db import models
 
 from accounts.imports.kinds import ACCOUNT, ACTIVITY_TYPE
 from accounts.imports.layouts import ACCOUNT_CODE
-from accounts.models import ImportKind
+from accounts.models import ImportKind, ProductCategory
 from kam.imports.columns import Choice, Date, Integer, Number, Quarter, Slug, Text
 from kam.imports.engine import Row, WriteContext
 from kam.imports.kinds import Kind, Reference
 from kam.imports.layouts import ZERO, Column, Layout, money
 from kam.imports.report import ImportReport
-from scoring.models import CostRate, Criterion, CriterionKind, MetricEntry, MetricKind, Rating
+from scoring.models import (
+    EARLIEST_SPEND_YEAR,
+    LATEST_SPEND_YEAR,
+    CostRate,
+    Criterion,
+    CriterionKind,
+    MetricEntry,
+    MetricKind,
+    Rating,
+    SpendEstimate,
+    SpendSource,
+)
 
 RATE_PLACES = Decimal("0.0001")
 RATE_MAX = Decimal("9999999999.9999")
@@ -90,6 +102,42 @@ RATINGS = Layout(
     rules=(
         "Ratings are history: a rating different from the account's newest rating of that "
         "criterion is added (counted as created); the same rating again is skipped.",
+    ),
+)
+
+SPEND_ESTIMATES = Layout(
+    ImportKind.SPEND_ESTIMATES,
+    "Spend estimates",
+    "The customer's estimated yearly spend per product category of ours (the white-space "
+    "map), with its source and optionally the main competitor and its share.",
+    (
+        ACCOUNT_CODE,
+        Column("category", Text(60), True, "Bearings", "A product category's name."),
+        Column(
+            "year",
+            Integer(EARLIEST_SPEND_YEAR, LATEST_SPEND_YEAR),
+            True,
+            2026,
+            "The calendar year the estimate is for.",
+        ),
+        Column("estimated_spend", money(), True, Decimal("250000.00")),
+        Column("source", Choice(SpendSource), True, SpendSource.MARKET_STUDY),
+        Column("competitor", Text(120), False, "Rival Bearings GmbH", "The main competitor."),
+        Column(
+            "competitor_share_pct",
+            Number(5, 2, min_value=ZERO, max_value=Decimal(100)),
+            False,
+            Decimal("45.00"),
+            "The main competitor's share of the spend, 0-100.",
+        ),
+    ),
+    key=("account_code", "category", "year"),
+    key_help="account_code, category and year",
+    rules=(
+        "The category must be one of the product categories (those on sales lines and those "
+        "added on a white-space map or in the admin).",
+        "An account's category spend becomes the sum of its estimates (per category, the "
+        "latest year up to the scoring run's year) from the next scoring run on.",
     ),
 )
 
@@ -212,4 +260,42 @@ class Ratings(Kind):
         return {"rated_by": context.actor, "rated_at": context.now}
 
 
-KINDS = (CostRates(), Metrics(), Ratings())
+class SpendEstimates(Kind):
+    layout = SPEND_ESTIMATES
+    model = SpendEstimate
+    references = (
+        ACCOUNT,
+        Reference(
+            "category",
+            ProductCategory,
+            "name",
+            "Unknown product category: add it on the account's white-space map first, or use "
+            "the name as the sales lines write it.",
+        ),
+    )
+    model_key = ("account_id", "category_id", "year")
+    compare = ("estimated_spend", "source", "competitor", "competitor_share_pct")
+    history = True
+
+    def fields(self, row: Row) -> dict[str, Any]:
+        values = row.values
+        return {
+            "account_id": row.refs["account_code"],
+            "category_id": row.refs["category"],
+            "year": values["year"],
+            "estimated_spend": values["estimated_spend"],
+            "source": values["source"],
+            "competitor": values["competitor"],
+            "competitor_share_pct": values["competitor_share_pct"],
+        }
+
+    def on_create(self, context: WriteContext) -> dict[str, Any]:
+        return {"entered_by": context.actor}
+
+    def on_update(self, instance: models.Model, context: WriteContext) -> list[str]:
+        instance.entered_by = context.actor
+        instance.version += 1
+        return ["entered_by", "version"]
+
+
+KINDS = (CostRates(), Metrics(), Ratings(), SpendEstimates())

@@ -254,6 +254,9 @@ class AccountScore(models.Model):
     # The customer's turnover and category spend as scored: the account's, summed for a group.
     turnover = models.DecimalField(null=True, **MONEY)
     category_spend = models.DecimalField(null=True, **MONEY)
+    # Whether that category spend is the sum of the account's spend estimates (white space:
+    # scoring/engine/whitespace.py), rather than the spend entered on the account.
+    category_spend_estimated = models.BooleanField(default=False)
     # A copy of the run's HealthScore (scoring/engine/health.py), for the lists and the API.
     health = models.DecimalField(max_digits=5, decimal_places=2, null=True)
     health_band = models.CharField(max_length=5, blank=True, db_default="")
@@ -758,3 +761,95 @@ class InvestmentWarning(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.rule} in run {self.run_id}"
+
+
+class SpendSource(models.TextChoices):
+    CUSTOMER = "customer", "Customer-stated"
+    MARKET_STUDY = "market_study", "Market study"
+    KAM_ESTIMATE = "kam_estimate", "KAM estimate"
+
+
+# The years a spend estimate may be for.
+EARLIEST_SPEND_YEAR = 1950
+LATEST_SPEND_YEAR = 2199
+
+
+class SpendEstimate(models.Model):
+    """The customer's estimated yearly spend in one of our product categories.
+
+    Where an account has estimates, its category spend is their sum (see scoring/whitespace.py
+    `effective_spend_sql`); the run stores the spend it used on the account's score row."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="spend_estimates")
+    category = models.ForeignKey(
+        "accounts.ProductCategory", on_delete=models.PROTECT, related_name="spend_estimates"
+    )
+    year = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(EARLIEST_SPEND_YEAR), MaxValueValidator(LATEST_SPEND_YEAR)]
+    )
+    estimated_spend = models.DecimalField(validators=[MinValueValidator(0)], **MONEY)
+    source = models.CharField(max_length=16, choices=SpendSource)
+    competitor = models.CharField("main competitor", max_length=120, blank=True)
+    competitor_share_pct = models.DecimalField(
+        "main competitor's share %",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    EDITABLE_FIELDS = ("estimated_spend", "source", "competitor", "competitor_share_pct")
+
+    class Meta:
+        ordering = ["account", "category__name", "-year", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "category", "year"], name="spend_estimate_once_per_year"
+            ),
+            models.CheckConstraint(
+                condition=Q(estimated_spend__gte=0), name="spend_estimate_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=EARLIEST_SPEND_YEAR) & Q(year__lte=LATEST_SPEND_YEAR),
+                name="spend_estimate_year_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(competitor_share_pct__isnull=True)
+                | (Q(competitor_share_pct__gte=0) & Q(competitor_share_pct__lte=100)),
+                name="spend_estimate_competitor_share_0_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.category_id} {self.year}: {self.estimated_spend}"
+
+
+class CategoryRevenue(models.Model):
+    """A run's trailing-12-month revenue of one account in one product category (the
+    white-space map's actuals); written by the run in one pass over the sales lines."""
+
+    run = models.ForeignKey(
+        ScoringRun, on_delete=models.CASCADE, related_name="category_revenues", db_index=False
+    )
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False)
+    category = models.CharField(max_length=60)
+    revenue = models.DecimalField(default=0, **MONEY)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "account", "category"], name="category_revenue_once_per_run"
+            ),
+        ]
+        indexes = [models.Index(fields=["run", "category"], name="category_revenue_by_category")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.category} in run {self.run_id}: {self.revenue}"

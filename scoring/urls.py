@@ -4,6 +4,7 @@ from scoring import views
 from scoring.export_views import portfolio_export
 from scoring.pack import views as pack_views
 from scoring.rating_views import rate
+from scoring.whitespace_views import white_space
 
 app_name = "scoring"
 
@@ -20,8 +21,11 @@ urlpatterns = [
 ]
 
 # Scoring's pages in other apps' namespaces (kam/urls.py joins them): rating an account in the
-# account workspace, the portfolio download beside the import templates, and a plan's review
-# pack beside the plan.
-account_urlpatterns = [path("<int:pk>/ratings/", rate, name="rate")]
+# account workspace, the white-space map, the portfolio download beside the import templates,
+# and a plan's review pack beside the plan.
+account_urlpatterns = [
+    path("<int:pk>/ratings/", rate, name="rate"),
+    path("<int:pk>/white-space/", white_space, name="white_space"),
+]
 import_urlpatterns = [path("portfolio.<str:fmt>", portfolio_export, name="portfolio_export")]
 plan_urlpatterns = [path("<int:pk>/pack.<str:fmt>", pack_views.review_pack, name="review_pack")]

@@ -15,6 +15,7 @@ from accounts.models import (
     BuyingRole,
     Contact,
     FunctionalRole,
+    ProductCategory,
     SalesLine,
     Stage,
     TeamMembership,
@@ -30,6 +31,7 @@ from plans.models import (
     Measurement,
     Objective,
     ObjectiveMetric,
+    Opportunity,
     Plan,
     PlanSection,
     PlanVersion,
@@ -244,6 +246,27 @@ class ActionFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Action {n}")
     owner = factory.LazyAttribute(lambda o: o.plan.account.kam)
     due_date = dt.date(2026, 9, 30)
+
+
+class ProductCategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProductCategory
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Category {n}")
+
+
+class OpportunityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Opportunity
+
+    plan = factory.SubFactory(PlanFactory)
+    category = factory.SubFactory(ProductCategoryFactory)
+    member = factory.LazyAttribute(lambda o: o.plan.account)
+    estimated_value = Decimal("10000.00")
+    probability = 50
+    expected_close = dt.date(2026, 9, 30)
+    owner = factory.LazyAttribute(lambda o: o.plan.account.kam)
 
 
 class ServiceTeamFactory(factory.django.DjangoModelFactory):

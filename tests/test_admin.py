@@ -33,6 +33,7 @@ from plans.models import (
     CommitmentStatusChange,
     Notification,
     Objective,
+    Opportunity,
     Plan,
     PlanSection,
     PlanShare,
@@ -44,6 +45,7 @@ from plans.models import (
 )
 from scoring.models import (
     AccountScore,
+    CategoryRevenue,
     Criterion,
     CriterionScore,
     GroupSnapshot,
@@ -56,6 +58,7 @@ from scoring.models import (
     MetricSnapshot,
     PackExport,
     ScoringRun,
+    SpendEstimate,
     WarningSettings,
 )
 from tests import factories
@@ -93,6 +96,9 @@ VIEW_ONLY = {
     Objective,
     Solution,
     Action,
+    Opportunity,
+    SpendEstimate,
+    CategoryRevenue,
 }
 WITH_HISTORY = {
     "Account",
@@ -104,6 +110,8 @@ WITH_HISTORY = {
     "Criterion",
     "HealthComponent",
     "WarningSettings",
+    "Opportunity",
+    "SpendEstimate",
 }
 # Tables that grow with the business: a plain <select> of them would list every row.
 BIG_TABLES = {Account, SalesLine, User, Plan, Commitment, Contact}
@@ -142,6 +150,11 @@ def one_of_everything(kam):
     PlanText.objects.create(plan=plan, digest="0" * 64, body="A long text of a version")
     commitment = factories.CommitmentFactory(account=account, plan=plan)
     factories.MeasurementFactory(commitment=commitment)
+    category = factories.ProductCategoryFactory(name="Bearings")
+    factories.OpportunityFactory(plan=plan, category=category)
+    SpendEstimate.objects.create(
+        account=account, category=category, year=2026, estimated_spend=1000, source="customer"
+    )
     CommitmentStatusChange.objects.create(commitment=commitment, from_status="due", to_status="met")
     Notification.objects.create(recipient=kam, subject="Commitment met", dedupe_key="k-1")
     contact = factories.ContactFactory(account=account)
@@ -167,6 +180,7 @@ def one_of_everything(kam):
         as_of=dt.date(2026, 6, 30),
         finished_at=timezone.now(),
     )
+    CategoryRevenue.objects.create(run=run, account=account, category="Bearings", revenue=10)
     AccountScore.objects.create(
         run=run,
         account=account,

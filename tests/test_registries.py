@@ -27,6 +27,7 @@ def test_the_layouts_page_lists_the_kinds_in_their_declared_order():
         "contacts",
         "metrics",
         "ratings",
+        "spend_estimates",
     ]
 
 
@@ -43,10 +44,12 @@ def test_every_model_with_history_is_in_the_audit_log_once():
         "plan",
         "action",
         "commitment",
+        "opportunity",
         "cost_rate",
         "criterion",
         "health_component",
         "warning_settings",
+        "spend_estimate",
         "stage",
         "designation",
     ]

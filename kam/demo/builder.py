@@ -182,6 +182,14 @@ def _build(options: DemoOptions, progress: _Progress) -> DemoResult:
     progress("plans", f"{len(plans)} plans, {len(commitments)} service commitments")
     shaped = scoring_demo.shape_health_and_fit(base, sales, cast, window)
     progress("health and investment fit", "; ".join(f"{k}: {v}" for k, v in shaped.items()))
+    categories, estimates, opportunities = scoring_demo.create_white_space(
+        _rng(options, "white-space"), keys, plans, cast, window
+    )
+    progress(
+        "white space",
+        f"{categories} product categories, {estimates} spend estimates, "
+        f"{opportunities} opportunities",
+    )
     # Last: every contact's last contact date is final now (the health shaping moves some), and
     # each owned contact's newest interaction is on that date.
     interactions = relationships.create_interactions(_rng(options, "interactions"))

@@ -316,6 +316,8 @@ SPECTACULAR_SETTINGS = {
         "QuadrantEnum": "scoring.models.Quadrant",
         "InteractionKindEnum": "accounts.models.InteractionKind",
         "HealthBandEnum": "scoring.models.HealthBand",
+        "SpendSourceEnum": "scoring.models.SpendSource",
+        "OpportunityStatusEnum": "plans.models.OpportunityStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

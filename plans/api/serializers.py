@@ -10,7 +10,7 @@ from typing import Any
 from rest_framework import serializers
 
 from accounts.api.serializers import blank_or, person
-from accounts.models import Account, Stage, User
+from accounts.models import Account, ProductCategory, Stage, User
 from kam import bounds
 from kam.api import ScopedCreateMixin, StrictModelSerializer, StrictSerializer
 from kam.diffing import normalise_text
@@ -22,6 +22,7 @@ from plans.models import (
     Measurement,
     Notification,
     Objective,
+    Opportunity,
     Plan,
     PlanSection,
     PlanVersion,
@@ -381,3 +382,52 @@ class MarkReadSerializer(StrictSerializer):
 
 class MarkedSerializer(serializers.Serializer):
     marked = serializers.IntegerField()
+
+
+class OpportunitySerializer(serializers.ModelSerializer):
+    owner_name = person("owner")
+    category_name = serializers.CharField(source="category.name", read_only=True)
+
+    class Meta:
+        model = Opportunity
+        fields = [
+            "id",
+            "plan",
+            "category",
+            "category_name",
+            "member",
+            "estimated_value",
+            "probability",
+            "expected_close",
+            "owner",
+            "owner_name",
+            "status",
+            "lost_reason",
+            "closed_on",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class OpportunityUpdateSerializer(StrictModelSerializer):
+    """What the plan's KAMs change; the service checks the member (the plan's account), the
+    owner (the KAM or a team member) and the lost reason."""
+
+    category = serializers.PrimaryKeyRelatedField(queryset=ProductCategory.objects.all())
+    member = serializers.PrimaryKeyRelatedField(queryset=Account.objects.all(), required=False)
+    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
+
+    class Meta:
+        model = Opportunity
+        fields = list(Opportunity.EDITABLE_FIELDS)
+        extra_kwargs = {"probability": {"min_value": 0, "max_value": 100}}
+
+
+class OpportunityCreateSerializer(ScopedCreateMixin, OpportunityUpdateSerializer):
+    parent_field = "plan"
+    plan = serializers.PrimaryKeyRelatedField(queryset=Plan.objects.none())
+
+    class Meta(OpportunityUpdateSerializer.Meta):
+        fields = ["plan", *Opportunity.EDITABLE_FIELDS]

@@ -44,6 +44,8 @@ from plans.models import (
     Measurement,
     Notification,
     Objective,
+    Opportunity,
+    OpportunityStatus,
     Plan,
     PlanSection,
     PlanStatus,
@@ -52,6 +54,7 @@ from plans.models import (
 from plans.selectors import commitments
 from plans.services import commitments as commitments_services
 from plans.services import items
+from plans.services import opportunities as opportunities_services
 from plans.services import plans as plans_services
 from plans.tables import ACTIONS
 
@@ -114,6 +117,16 @@ class ActionNoteFilterSet(django_filters.FilterSet):
         fields = ["action"]
 
 
+class OpportunityFilterSet(PlanPartFilterSet):
+    member = IdFilter(field_name="member_id")
+    category = IdFilter(field_name="category_id")
+    status = django_filters.ChoiceFilter(choices=OpportunityStatus.choices)
+
+    class Meta:
+        model = Opportunity
+        fields = ["plan", "member", "category", "status"]
+
+
 class CommitmentApiFilterSet(CommitmentFilterSet):
     """The commitments board's filters, plus inactive commitments on request."""
 
@@ -141,6 +154,7 @@ class NotificationFilterSet(django_filters.FilterSet):
 
 
 CHANGE_PLAN = "plans.change_plan"
+CHANGE_OPPORTUNITY = "plans.change_opportunity"
 
 
 @extend_schema_view(
@@ -487,6 +501,54 @@ class ActionNoteViewSet(ReadOnlyKamViewSet):
         )
 
 
+@versioned_schema(
+    noun="opportunity",
+    listed="Opportunities (the pipeline) of the plans you may see",
+    read=s.OpportunitySerializer,
+    update_body=s.OpportunityUpdateSerializer,
+    create="Add an opportunity to a plan",
+    create_body=s.OpportunityCreateSerializer,
+    deletable=False,
+)
+class OpportunityViewSet(VersionedUpdateMixin, ReadOnlyKamViewSet):
+    """A plan's opportunities: read with the plan, created and changed by its KAMs (closed as
+    won or lost through `status`; never deleted, so the pipeline's history stays). Versioned:
+    send the ETag back in If-Match."""
+
+    serializer_class = s.OpportunitySerializer
+    update_serializer_class = s.OpportunityUpdateSerializer
+    filterset_class = OpportunityFilterSet
+    ordering_fields = ["expected_close", "estimated_value", "probability", "id"]
+    versioned = True
+    object_perms = {
+        "update": CHANGE_OPPORTUNITY,
+        "partial_update": CHANGE_OPPORTUNITY,
+    }
+
+    def get_queryset(self) -> QuerySet[Opportunity]:
+        if self.is_schema_generation():
+            return Opportunity.objects.none()
+        return (
+            Opportunity.objects.filter(plan__in=visible_plans(self.request.user))
+            .select_related("plan__account", "category", "owner")
+            .order_by("plan_id", "expected_close", "pk")
+        )
+
+    def create(self, request: Any) -> Response:
+        body = s.OpportunityCreateSerializer(data=request.data, parents=visible_plans(request.user))
+        body.is_valid(raise_exception=True)
+        made = opportunities_services.opportunity_create(actor=request.user, **body.validated_data)
+        made = self.get_queryset().get(pk=made.pk)
+        response = Response(self.get_serializer(made).data, status=status.HTTP_201_CREATED)
+        return with_etag(response, made)
+
+    def versioned_update(self, obj: Opportunity, version: int, fields: dict[str, Any]) -> Any:
+        opportunities_services.opportunity_update(
+            opportunity=obj, expected_version=version, actor=self.request.user, **fields
+        )
+        return self.get_queryset().get(pk=obj.pk)
+
+
 @extend_schema_view(
     list=extend_schema(summary="Service commitments you may see, with their latest measurement"),
     retrieve=extend_schema(summary="One service commitment"),
@@ -585,6 +647,7 @@ def register(router: BaseRouter) -> None:
     router.register("objectives", ObjectiveViewSet, basename="objective")
     router.register("actions", ActionViewSet, basename="action")
     router.register("action-notes", ActionNoteViewSet, basename="actionnote")
+    router.register("opportunities", OpportunityViewSet, basename="opportunity")
     router.register("commitments", CommitmentViewSet, basename="commitment")
     router.register("measurements", MeasurementViewSet, basename="measurement")
     router.register("notifications", NotificationViewSet, basename="notification")

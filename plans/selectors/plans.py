@@ -30,6 +30,7 @@ from plans.models import (
     Comparison,
     Objective,
     ObjectiveMetric,
+    Opportunity,
     Plan,
     PlanSection,
     PlanStatus,
@@ -37,6 +38,13 @@ from plans.models import (
     PlanVersion,
     SectionKind,
     Solution,
+)
+from plans.selectors.opportunities import (
+    AgainstTarget,
+    Pipeline,
+    against_target,
+    pipeline_of,
+    plan_opportunities,
 )
 
 OPEN_ACTION_STATUSES = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
@@ -453,6 +461,7 @@ class SectionRow:
 class ObjectiveRow:
     objective: Objective
     progress: Progress
+    against_target: AgainstTarget | None = None  # revenue objectives: the pipeline against it
 
 
 @dataclass(frozen=True)
@@ -471,6 +480,8 @@ class PlanPage:
     action_groups: list[ActionGroup]
     commitments: list[Commitment]
     versions: list[PlanVersion]
+    opportunities: list[Opportunity]
+    pipeline: Pipeline
     team: list[User]
     run: Any  # the current scoring run (accounts.runs), None before the first
     score: Any  # the account's AccountScore in it, if scored
@@ -528,8 +539,14 @@ def plan_page(*, plan: Plan, run: Any, today: dt.date) -> PlanPage:
     """Everything the plan page shows, in a fixed number of queries (one per part)."""
     score = account_score(plan.account, run)
     stage = plan.account.stage
+    opportunities = plan_opportunities(plan)
+    pipeline = pipeline_of(opportunities)
     objectives = [
-        ObjectiveRow(objective, objective_progress(objective, score=score, stage=stage))
+        ObjectiveRow(
+            objective,
+            objective_progress(objective, score=score, stage=stage),
+            against_target(objective, pipeline),
+        )
         for objective in Objective.objects.filter(plan=plan).order_by("due_date", "pk")
     ]
     actions = plan_actions(plan)
@@ -553,6 +570,8 @@ def plan_page(*, plan: Plan, run: Any, today: dt.date) -> PlanPage:
             .defer("snapshot")
             .order_by("-number")[: PLAN_PAGE_VERSIONS + 1]
         ),
+        opportunities=opportunities,
+        pipeline=pipeline,
         team=plan_team(plan.account),
         run=run,
         score=score,

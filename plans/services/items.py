@@ -139,12 +139,16 @@ def _current_baseline(plan: Plan, metric: str) -> Any:
     return getattr(score, ACTUAL_OF[metric]) if score is not None else None
 
 
-def _prepare_action(action: Action, plan: Plan) -> None:
-    owner_id = action.owner_id
+def check_owner(plan: Plan, owner_id: int | None) -> None:
+    """An owner on the plan (an action's, an opportunity's) is the account's KAM or on its team."""
     if owner_id is not None and owner_id != plan.account.kam_id:
         on_team = TeamMembership.objects.filter(account_id=plan.account_id, user_id=owner_id)
         if not on_team.exists():
             raise InvalidInput({"owner": ["The owner must be the KAM or on the account's team."]})
+
+
+def _prepare_action(action: Action, plan: Plan) -> None:
+    check_owner(plan, action.owner_id)
     # Completion is stamped when an action is done and cleared when it is reopened.
     if action.status == ActionStatus.DONE and action.completed_at is None:
         action.completed_at = timezone.now()

@@ -49,7 +49,7 @@ from plans.forms import (
     SolutionForm,
     VersionNoteForm,
 )
-from plans.models import Commitment, Plan, PlanSection, PlanVersion, SectionKind
+from plans.models import Commitment, Plan, PlanSection, PlanStatus, PlanVersion, SectionKind
 from plans.selectors import plans as plans_selectors
 from plans.services import commitments
 from plans.services import plans as plans_services
@@ -117,7 +117,15 @@ def _plan_page(
 ) -> HttpResponse:
     page = plans_selectors.plan_page(plan=plan, run=current_run(), today=timezone.localdate())
     can = plan_abilities(user=request.user, plan=plan)
-    context: dict[str, Any] = {"plan": plan, "page": page, "can": can, "max_text": MAX_TEXT}
+    context: dict[str, Any] = {
+        "plan": plan,
+        "page": page,
+        "can": can,
+        "max_text": MAX_TEXT,
+        # Pipeline, not content: open in every status but archived (plans/services/opportunities).
+        "can_opportunities": request.user.has_perm("plans.change_opportunity", plan)
+        and plan.status != PlanStatus.ARCHIVED,
+    }
     if can.edit:
         context.update(_item_forms(page))
         context["version_form"] = VersionNoteForm()

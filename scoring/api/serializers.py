@@ -8,8 +8,8 @@ from typing import Any
 from rest_framework import serializers
 
 from accounts.api.serializers import blank_or, person
-from accounts.models import Account, Stage
-from kam.api import MAX_ID, ScopedCreateMixin, StrictSerializer
+from accounts.models import Account, ProductCategory, Stage
+from kam.api import MAX_ID, ScopedCreateMixin, StrictModelSerializer, StrictSerializer
 from scoring.models import (
     AccountScore,
     CostRate,
@@ -21,6 +21,7 @@ from scoring.models import (
     MetricSnapshot,
     Rating,
     ScoringRun,
+    SpendEstimate,
 )
 
 
@@ -291,3 +292,65 @@ class HealthScoreSerializer(serializers.ModelSerializer):
             "retention",
         ]
         read_only_fields = fields
+
+
+class SpendEstimateSerializer(serializers.ModelSerializer):
+    category_name = serializers.CharField(source="category.name", read_only=True)
+
+    class Meta:
+        model = SpendEstimate
+        fields = [
+            "id",
+            "account",
+            "category",
+            "category_name",
+            "year",
+            *SpendEstimate.EDITABLE_FIELDS,
+            "entered_by",
+            "version",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class SpendEstimateUpdateSerializer(StrictModelSerializer):
+    """The figures of an estimate (its account, category and year are its key)."""
+
+    class Meta:
+        model = SpendEstimate
+        fields = SpendEstimate.EDITABLE_FIELDS
+
+
+class SpendEstimateCreateSerializer(ScopedCreateMixin, SpendEstimateUpdateSerializer):
+    """A new estimate of an account whose details you see, for a product category and year."""
+
+    parent_field = "account"
+    account = serializers.PrimaryKeyRelatedField(queryset=Account.objects.none())
+    category = serializers.PrimaryKeyRelatedField(queryset=ProductCategory.objects.all())
+
+    class Meta(SpendEstimateUpdateSerializer.Meta):
+        fields = ["account", "category", "year", *SpendEstimate.EDITABLE_FIELDS]
+        # the service checks that the key is new, with a message naming the stored estimate
+        validators: list = []
+
+
+class WhiteSpaceCellSerializer(serializers.Serializer):
+    account = serializers.IntegerField(help_text="The account of the map's row")
+    category = serializers.CharField()
+    revenue = serializers.DecimalField(max_digits=16, decimal_places=2)
+    estimated_spend = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True)
+    estimate_year = serializers.IntegerField(allow_null=True)
+    share_pct = serializers.DecimalField(max_digits=7, decimal_places=1, allow_null=True)
+    headroom = serializers.DecimalField(max_digits=17, decimal_places=2, allow_null=True)
+    white_space = serializers.BooleanField()
+    estimate_below_revenue = serializers.BooleanField()
+    competitor = serializers.CharField()
+    competitor_share_pct = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+
+
+class WhiteSpaceMapSerializer(serializers.Serializer):
+    account = serializers.IntegerField()
+    run = serializers.IntegerField(allow_null=True, help_text="The scoring run of the revenue")
+    year = serializers.IntegerField(allow_null=True, help_text="Estimates up to this year")
+    categories = serializers.ListField(child=serializers.CharField())
+    cells = WhiteSpaceCellSerializer(many=True)

@@ -11,9 +11,10 @@ import datetime as dt
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import status
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
@@ -22,11 +23,18 @@ from accounts.models import Account
 from kam.api import (
     EmptySerializer,
     IdFilter,
+    KamViewSet,
     ReadOnlyKamViewSet,
+    VersionedDestroyMixin,
+    VersionedUpdateMixin,
+    versioned_schema,
+    with_etag,
 )
-from scoring import ratings, selectors, services, workbench
+from scoring import ratings, selectors, services, whitespace, workbench
 from scoring.api import serializers as s
 from scoring.models import (
+    EARLIEST_SPEND_YEAR,
+    LATEST_SPEND_YEAR,
     AccountScore,
     CostRate,
     Criterion,
@@ -38,6 +46,7 @@ from scoring.models import (
     RunStatus,
     RunTrigger,
     ScoringRun,
+    SpendEstimate,
 )
 from scoring.tables import SCORES
 
@@ -308,6 +317,130 @@ class HealthHistoryViewSet(ReadOnlyKamViewSet):
         ).order_by("account_id", "-as_of", "-run_id", "pk")
 
 
+@extend_schema_field(
+    {"type": "integer", "minimum": EARLIEST_SPEND_YEAR, "maximum": LATEST_SPEND_YEAR}
+)
+class YearFilter(django_filters.NumberFilter):
+    """A calendar year an estimate may be for; anything else is a 400."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", EARLIEST_SPEND_YEAR)
+        kwargs.setdefault("max_value", LATEST_SPEND_YEAR)
+        super().__init__(*args, **kwargs)
+
+
+class SpendEstimateFilterSet(django_filters.FilterSet):
+    account = IdFilter(field_name="account_id")
+    category = IdFilter(field_name="category_id")
+    year = YearFilter(field_name="year")
+
+    class Meta:
+        model = SpendEstimate
+        fields = ["account", "category", "year"]
+
+
+@versioned_schema(
+    noun="spend estimate",
+    listed="Spend estimates of the accounts whose details you see",
+    read=s.SpendEstimateSerializer,
+    update_body=s.SpendEstimateUpdateSerializer,
+    destroy="Delete a spend estimate (If-Match: its ETag)",
+)
+class SpendEstimateViewSet(VersionedUpdateMixin, VersionedDestroyMixin, ReadOnlyKamViewSet):
+    """The customer's estimated yearly spend per product category (the white-space map):
+    read by the account's people and directors, changed by its KAMs, directors and
+    administrators. Versioned: send the ETag back in If-Match."""
+
+    serializer_class = s.SpendEstimateSerializer
+    update_serializer_class = s.SpendEstimateUpdateSerializer
+    filterset_class = SpendEstimateFilterSet
+    ordering_fields = ["year", "estimated_spend", "id"]
+    versioned = True
+
+    def get_queryset(self) -> QuerySet[SpendEstimate]:
+        if self.is_schema_generation():
+            return SpendEstimate.objects.none()
+        return (
+            SpendEstimate.objects.filter(
+                account__in=Account.objects.with_details_visible_to(self.request.user)
+            )
+            .select_related("category", "account")
+            .order_by("account_id", "category_id", "-year", "pk")
+        )
+
+    @extend_schema(
+        summary="Add a spend estimate for an account whose details you see",
+        request=s.SpendEstimateCreateSerializer,
+        responses={201: s.SpendEstimateSerializer},
+    )
+    def create(self, request: Any) -> Response:
+        body = s.SpendEstimateCreateSerializer(
+            data=request.data, parents=Account.objects.with_details_visible_to(request.user)
+        )
+        body.is_valid(raise_exception=True)
+        estimate = whitespace.spend_estimate_save(
+            actor=request.user, must_be_new=True, **body.validated_data
+        )
+        response = Response(self.get_serializer(estimate).data, status=status.HTTP_201_CREATED)
+        return with_etag(response, estimate)
+
+    def versioned_update(
+        self, obj: SpendEstimate, version: int, fields: dict[str, Any]
+    ) -> SpendEstimate:
+        current = {name: getattr(obj, name) for name in SpendEstimate.EDITABLE_FIELDS}
+        return whitespace.spend_estimate_save(
+            account=obj.account,
+            category=obj.category,
+            year=obj.year,
+            actor=self.request.user,
+            expected_version=version,
+            **{**current, **fields},
+        )
+
+    def versioned_delete(self, obj: SpendEstimate, version: int) -> None:
+        whitespace.spend_estimate_delete(
+            estimate=obj, actor=self.request.user, expected_version=version
+        )
+
+
+@extend_schema_view(
+    retrieve=extend_schema(
+        summary="An account's white-space map (read-only): its cells from the current run",
+        responses=s.WhiteSpaceMapSerializer,
+    ),
+)
+class WhiteSpaceMapViewSet(mixins.RetrieveModelMixin, KamViewSet):
+    """The white-space map of an account whose details you see, by the account's id."""
+
+    serializer_class = s.WhiteSpaceMapSerializer
+
+    def get_queryset(self) -> QuerySet[Account]:
+        if self.is_schema_generation():
+            return Account.objects.none()
+        return Account.objects.with_details_visible_to(self.request.user).order_by("pk")
+
+    def retrieve(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        account = self.get_object()
+        space = whitespace.white_space_map(account, selectors.current_run())
+        cells = whitespace.map_csv_rows(space)
+        for cell, row in zip(
+            cells,
+            [r.account.pk for r in space.rows for _ in space.categories],
+            strict=True,
+        ):
+            cell["account"] = row
+        body = {
+            "account": account.pk,
+            "run": space.run.pk if space.run else None,
+            "year": space.year,
+            "categories": space.categories,
+            "cells": cells,
+        }
+        return Response(s.WhiteSpaceMapSerializer(body).data)
+
+
 def register(router: BaseRouter) -> None:
     router.register("criteria", CriterionViewSet, basename="criterion")
     router.register("ratings", RatingViewSet, basename="rating")
@@ -316,3 +449,5 @@ def register(router: BaseRouter) -> None:
     router.register("cost-rates", CostRateViewSet, basename="costrate")
     router.register("snapshots", MetricSnapshotViewSet, basename="snapshot")
     router.register("health-history", HealthHistoryViewSet, basename="healthscore")
+    router.register("spend-estimates", SpendEstimateViewSet, basename="spendestimate")
+    router.register("white-space-maps", WhiteSpaceMapViewSet, basename="whitespacemap")

@@ -41,6 +41,11 @@ from accounts.models import DMU_MIN_INFLUENCE, Account, Activity, Contact, Sales
 from scoring.engine import dialect
 from scoring.engine.rates import RateSegment, rates_cte
 from scoring.engine.thresholds import KEY_STATUS
+from scoring.engine.whitespace import (
+    category_revenue_sql,
+    delete_category_revenue_sql,
+    spend_cte,
+)
 from scoring.engine.window import Window, add_months
 from scoring.models import AccountScore, MetricEntry, MetricKind, MetricSnapshot
 
@@ -98,6 +103,7 @@ def _params(run_id: int, lo: int, hi: int, window: Window) -> dict:
         "dmu_since": dialect.adapt_date(window.dmu_since),
         "min_influence": DMU_MIN_INFLUENCE,
         "satisfaction": MetricKind.SATISFACTION.value,
+        "spend_year": window.as_of.year,
     }
 
 
@@ -162,9 +168,10 @@ INSERT INTO {SCORE} (
     net_profit, revenue_growth_pct, share_of_wallet_pct, headroom, attractiveness,
     relative_strength, quadrant, "rank", stage, status, dmu_coverage_pct, satisfaction,
     is_pareto, is_4x, is_misclassified, kam_overloaded, spend_below_revenue,
-    turnover, category_spend, is_unit, members
+    turnover, category_spend, is_unit, members, category_spend_estimated
 )
-WITH sums AS (
+WITH {spend_cte()},
+sums AS (
     SELECT account_id,
            SUM(CASE WHEN span = 2 THEN revenue ELSE 0 END) AS revenue,
            SUM(CASE WHEN span = 2 THEN cogs ELSE 0 END) AS cogs,
@@ -195,7 +202,9 @@ satisfaction AS (
     WHERE newest = 1
 ),
 base AS (
-    SELECT acc.id AS account_id, acc.stage, acc.status, acc.category_spend, acc.turnover,
+    SELECT acc.id AS account_id, acc.stage, acc.status,
+           COALESCE(est.spend, acc.category_spend) AS category_spend,
+           est.spend IS NOT NULL AS category_spend_estimated, acc.turnover,
            acc.parent_id,
            {money("COALESCE(s.revenue, 0)")} AS revenue,
            {money("COALESCE(s.revenue_prev, 0)")} AS revenue_prev,
@@ -210,6 +219,7 @@ base AS (
     LEFT JOIN sums s ON s.account_id = acc.id
     LEFT JOIN dmu m ON m.account_id = acc.id
     LEFT JOIN satisfaction sat ON sat.account_id = acc.id
+    LEFT JOIN estimated est ON est.account_id = acc.id
     WHERE acc.id BETWEEN %(lo)s AND %(hi)s
 )
 SELECT %(run)s, account_id, revenue, revenue_prev, cogs, cts,
@@ -222,7 +232,7 @@ SELECT %(run)s, account_id, revenue, revenue_prev, cogs, cts,
             ELSE {money("category_spend - revenue")} END,
        0, 0, '', 0, stage, status, dmu, satisfaction, FALSE, FALSE, FALSE, FALSE,
        ({SPEND_BELOW_REVENUE}),
-       turnover, category_spend, (parent_id IS NULL), 0
+       turnover, category_spend, (parent_id IS NULL), 0, category_spend_estimated
 FROM base
 """
 
@@ -284,7 +294,8 @@ def snapshots_sql() -> str:
     )
     return f"""
 INSERT INTO {SNAPSHOT} (account_id, period_start, run_id, {columns})
-WITH quarters AS (
+WITH {spend_cte()},
+quarters AS (
     -- a quarter has figures when it has sales lines or rated activities
     SELECT account_id, period_start,
            SUM(revenue) AS revenue, SUM(cogs) AS cogs,
@@ -316,12 +327,14 @@ keyset AS (
     UNION SELECT account_id, period_start FROM stored WHERE period_start >= {d("snap_from")}
 ),
 grid AS (
-    SELECT k.account_id, k.period_start, acc.status, acc.category_spend,
+    SELECT k.account_id, k.period_start, acc.status,
+           COALESCE(est.spend, acc.category_spend) AS category_spend,
            {money("COALESCE(q.revenue, 0)")} AS revenue,
            {money("COALESCE(q.cogs, 0)")} AS cogs,
            {money("COALESCE(q.cts, 0)")} AS cts
     FROM keyset k
     JOIN {ACCOUNT} acc ON acc.id = k.account_id
+    LEFT JOIN estimated est ON est.account_id = k.account_id
     LEFT JOIN quarters q ON q.account_id = k.account_id AND q.period_start = k.period_start
 ),
 figures AS (
@@ -411,6 +424,8 @@ def compute_chunk(
             snapshots = cursor.rowcount
         else:
             snapshots = 0
+        cursor.execute(delete_category_revenue_sql(), params)
+        cursor.execute(category_revenue_sql(), params)
         cursor.execute(unrated_sql())
         unrated = int(cursor.fetchone()[0])
         cursor.execute(f"DROP TABLE {FIGURES}")

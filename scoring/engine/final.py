@@ -51,6 +51,7 @@ from scoring.engine.thresholds import (
     PARETO_NUM,
     STAGE_STRENGTH,
 )
+from scoring.engine.whitespace import categories_sync_sql
 from scoring.engine.window import Window
 from scoring.models import AccountScore, CriterionScore, CriterionSource, Rating
 
@@ -275,4 +276,5 @@ def finalize_scores(*, run_id: int, window: Window, criteria: list[dict]) -> dic
             written = cursor.rowcount
         cursor.execute(scores_update_sql(), params)
         scored = cursor.rowcount
+        cursor.execute(categories_sync_sql(), params)
     return {"criterion_scores": written, "accounts_scored": scored}

@@ -5,6 +5,7 @@ from django.urls import path
 
 from scoring.portfolio import views
 from scoring.score_views import score_list
+from scoring.whitespace_views import portfolio_white_space_page
 
 app_name = "portfolio"
 
@@ -12,6 +13,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("export/<slug:name>.csv", views.export, name="export"),
     path("scores/", score_list, name="scores"),
+    path("white-space/", portfolio_white_space_page, name="white_space"),
     path("workbench/", views.workbench_page, name="workbench"),
     path("health-settings/", views.warning_settings, name="warning_settings"),
     path("workbench/preview/", views.weights_preview, name="preview"),

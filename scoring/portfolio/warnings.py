@@ -101,7 +101,7 @@ def spend_below_revenue_scores(run: ScoringRun, scope: Scope) -> QuerySet[Accoun
 def spend_below_revenue(run: ScoringRun, scope: Scope) -> Bounded:
     return bounded(
         spend_below_revenue_scores(run, scope),
-        ("account_id", "account__name", "revenue", "account__category_spend"),
+        ("account_id", "account__name", "revenue", "category_spend"),
     )
 
 

@@ -36,13 +36,16 @@ from plans.models import (
     ActionFamily,
     Commitment,
     Measurement,
+    Opportunity,
+    OpportunityStatus,
     Plan,
     PlanStatus,
     SectionKind,
 )
 from plans.services.commitments import commitments_evaluate
 from plans.services.plans import plans_mark_under_review
-from scoring.models import CostRate, Criterion, CriterionKind, MetricEntry, Rating
+from scoring.demo import ELSEWHERE_CATEGORIES
+from scoring.models import CostRate, Criterion, CriterionKind, MetricEntry, Rating, SpendEstimate
 
 pytestmark = pytest.mark.django_db
 
@@ -93,6 +96,16 @@ def fingerprint() -> dict:
             Measurement.objects.values_list("commitment__account__erp_code", "period_end", "value")
         ),
         "users": sorted(User.objects.values_list("username", flat=True)),
+        "estimates": sorted(
+            SpendEstimate.objects.values_list(
+                "account__erp_code", "category__name", "year", "estimated_spend", "competitor"
+            )
+        ),
+        "opportunities": sorted(
+            Opportunity.objects.values_list(
+                "member__erp_code", "category__name", "estimated_value", "probability", "status"
+            )
+        ),
     }
 
 
@@ -356,6 +369,36 @@ def test_each_key_account_has_one_complete_current_plan_with_version_one():
         assert version.number == 1
         assert len(version.snapshot["actions"]) == plan.actions.count()
         assert set(version.snapshot["sections"]) == set(SectionKind.values)
+
+
+def test_key_accounts_have_spend_estimates_with_white_space_and_a_few_opportunities():
+    seed()
+    keys = set(Account.objects.filter(status=AccountStatus.KEY).values_list("pk", flat=True))
+    estimated = set(SpendEstimate.objects.values_list("account_id", flat=True))
+    assert estimated == keys
+    # White space: estimates in categories no sales line names.
+    sold = set(SalesLine.objects.values_list("product_category", flat=True).distinct())
+    assert not sold & set(ELSEWHERE_CATEGORIES)
+    white = SpendEstimate.objects.filter(category__name__in=ELSEWHERE_CATEGORIES)
+    assert white.values("account_id").distinct().count() == len(keys)
+    assert not white.filter(competitor="").exists()
+    # One estimate is below what we sold there over the last 12 months (flagged on the map).
+    below = 0
+    for estimate in SpendEstimate.objects.exclude(category__name__in=ELSEWHERE_CATEGORIES):
+        sold_there = SalesLine.objects.filter(
+            account_id=estimate.account_id,
+            product_category=estimate.category.name,
+            date__gte=dt.date(2025, 6, 1),
+            date__lt=ANCHOR,
+        ).aggregate(total=Sum("revenue"))["total"]
+        below += sold_there > estimate.estimated_spend
+    assert below == 1
+    opportunities = Opportunity.objects.select_related("plan")
+    assert 3 <= opportunities.count() <= 6
+    assert all(o.member_id == o.plan.account_id for o in opportunities)
+    statuses = [o.status for o in opportunities]
+    assert statuses.count(OpportunityStatus.WON) == 1
+    assert opportunities.get(status=OpportunityStatus.LOST).lost_reason
 
 
 def test_commitment_statuses_follow_the_rule():

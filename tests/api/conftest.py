@@ -17,7 +17,7 @@ from django.contrib.auth.models import AnonymousUser
 from rest_framework.test import APIClient
 
 from accounts.api.tokens import api_token_create
-from accounts.models import Interaction
+from accounts.models import Interaction, ProductCategory
 from plans.models import ActionNote, Notification, PlanVersion, SectionKind
 from scoring.models import (
     AccountScore,
@@ -29,6 +29,7 @@ from scoring.models import (
     RunStatus,
     RunTrigger,
     ScoringRun,
+    SpendEstimate,
 )
 from tests import factories
 
@@ -173,6 +174,13 @@ def world(db) -> World:
         ),
         "commitment": commitment,
         "measurement": factories.MeasurementFactory(commitment=commitment),
+        "spend_estimate": SpendEstimate.objects.create(
+            account=account,
+            category=ProductCategory.objects.create(name="Bearings"),
+            year=2026,
+            estimated_spend=Decimal("1000.00"),
+            source="customer",
+        ),
     }
     interaction = Interaction.objects.create(
         account=account, occurred_on=dt.date(2026, 5, 4), kind="call", subject="Forecast call"
@@ -182,6 +190,9 @@ def world(db) -> World:
     world.objects["interaction"] = interaction
     world.objects["action_note"] = ActionNote.objects.create(
         action=world.objects["action"], author=own_kam, text="Agenda sent"
+    )
+    world.objects["opportunity"] = factories.OpportunityFactory(
+        plan=plan, category=world.objects["spend_estimate"].category, owner=own_kam
     )
     world.objects["notification"] = {
         role: Notification.objects.create(

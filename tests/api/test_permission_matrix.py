@@ -32,6 +32,7 @@ from plans.models import (
     Measurement,
     Notification,
     Objective,
+    Opportunity,
     Plan,
     PlanSection,
     PlanStatus,
@@ -124,7 +125,44 @@ def pk(world: World, name: str) -> int:
     return world.objects[name].pk
 
 
+def estimate_edit(ok: int, body: Callable[[World], dict[str, Any]] | None = None) -> Op:
+    """A change of a spend estimate: the account's people, directors and administrators."""
+    return Op(
+        ok,
+        DETAIL_READERS,
+        hidden=SIGNED_IN - DETAIL_READERS,
+        target="spend_estimate",
+        body=body,
+        if_match=True,
+    )
+
+
 MATRIX: dict[tuple[str, str], Op] = {
+    ("spendestimate", "list"): read_list(),
+    ("spendestimate", "retrieve"): read_detail("spend_estimate", DETAIL_READERS),
+    ("spendestimate", "create"): create_in(
+        lambda w: {
+            "account": pk(w, "account"),
+            "category": w.objects["spend_estimate"].category_id,
+            "year": 2025,
+            "estimated_spend": "500.00",
+            "source": "market_study",
+        },
+        DETAIL_READERS,
+        DETAIL_READERS,
+    ),
+    ("spendestimate", "update"): estimate_edit(
+        200,
+        lambda w: {
+            "estimated_spend": "1200.00",
+            "source": "kam_estimate",
+            "competitor": "Rival",
+            "competitor_share_pct": "30.00",
+        },
+    ),
+    ("spendestimate", "partial_update"): estimate_edit(200, lambda w: {"estimated_spend": "9"}),
+    ("spendestimate", "destroy"): estimate_edit(204),
+    ("whitespacemap", "retrieve"): read_detail("account", DETAIL_READERS),
     ("account", "list"): read_list(),
     ("account", "retrieve"): read_detail("account", BASICS_READERS),
     ("account", "designate"): Op(
@@ -335,6 +373,35 @@ MATRIX: dict[tuple[str, str], Op] = {
     ),
     ("actionnote", "list"): read_list(),
     ("actionnote", "retrieve"): read_detail("action_note", DETAIL_READERS),
+    ("opportunity", "list"): read_list(),
+    ("opportunity", "retrieve"): read_detail("opportunity", DETAIL_READERS),
+    ("opportunity", "create"): create_in(
+        lambda w: {
+            "plan": pk(w, "plan"),
+            "category": w.objects["opportunity"].category_id,
+            "estimated_value": "25000.00",
+            "probability": 30,
+            "expected_close": "2026-12-01",
+            "owner": w.users["team_kam"].pk,
+        },
+        EDITORS,
+        DETAIL_READERS,
+    ),
+    ("opportunity", "update"): edit(
+        200,
+        "opportunity",
+        lambda w: {
+            "category": w.objects["opportunity"].category_id,
+            "member": pk(w, "account"),
+            "estimated_value": "30000.00",
+            "probability": 60,
+            "expected_close": "2026-11-30",
+            "owner": w.users["own_kam"].pk,
+            "status": "lost",
+            "lost_reason": "Price",
+        },
+    ),
+    ("opportunity", "partial_update"): edit(200, "opportunity", lambda w: {"probability": 80}),
     ("commitment", "list"): read_list(),
     ("commitment", "retrieve"): read_detail("commitment", BASICS_READERS),
     ("measurement", "list"): read_list(),
@@ -421,6 +488,7 @@ WATCHED: list[tuple[Any, tuple[str, ...]]] = [
     (PlanSection, ("version", "body")),
     (Objective, ("version", "metric")),
     (Action, ("version", "status")),
+    (Opportunity, ("version", "status", "probability")),
     (Measurement, ("id",)),
     (Notification, ("id", "read_at")),
     (Criterion, ("weight",)),

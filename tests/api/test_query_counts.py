@@ -26,6 +26,7 @@ from accounts.models import (
     ApiToken,
     Contact,
     Interaction,
+    ProductCategory,
     SalesLine,
     StageChange,
     TeamMembership,
@@ -38,6 +39,7 @@ from plans.models import (
     Measurement,
     Notification,
     Objective,
+    Opportunity,
     Plan,
     PlanSection,
     PlanVersion,
@@ -54,6 +56,7 @@ from scoring.models import (
     RunStatus,
     RunTrigger,
     ScoringRun,
+    SpendEstimate,
 )
 from tests import factories
 from tests.api.conftest import client_for, finished_run
@@ -185,6 +188,21 @@ def build(basename: str, n: int, kam: User, account: Account, reader: User) -> N
             ActionNote.objects.bulk_create(
                 ActionNote(action=action, author=kam, text=f"Note {i}") for i in range(n)
             )
+    elif basename == "opportunity":
+        plan = Plan.objects.bulk_create(_plans(1, account))[0]
+        category = ProductCategory.objects.create(name="Bearings")
+        Opportunity.objects.bulk_create(
+            Opportunity(
+                plan=plan,
+                category=category,
+                member=account,
+                estimated_value=1,
+                probability=50,
+                expected_close=day,
+                owner=kam,
+            )
+            for _ in range(n)
+        )
     elif basename in ("commitment", "measurement"):
         team = factories.ServiceTeamFactory()
         commitments = Commitment.objects.bulk_create(
@@ -251,6 +269,18 @@ def build(basename: str, n: int, kam: User, account: Account, reader: User) -> N
     elif basename == "snapshot":
         MetricSnapshot.objects.bulk_create(
             MetricSnapshot(account=account, period_start=dt.date(1970 + i // 4, 1 + 3 * (i % 4), 1))
+            for i in range(n)
+        )
+    elif basename == "spendestimate":
+        category = ProductCategory.objects.create(name="Bearings")
+        SpendEstimate.objects.bulk_create(
+            SpendEstimate(
+                account=account,
+                category=category,
+                year=1950 + i,
+                estimated_spend=1,
+                source="customer",
+            )
             for i in range(n)
         )
     else:

@@ -318,13 +318,14 @@ def fill(plan, kam, rows):
         factories.ObjectiveFactory(plan=plan)
         factories.CommitmentFactory(account=plan.account, plan=plan, promise=f"Promise {index}")
         PlanVersion.objects.create(plan=plan, number=index + 2, snapshot={}, created_by=kam)
+        factories.OpportunityFactory(plan=plan, owner=kam)
 
 
 # The plan page for its KAM: session, user, groups, the plan with its account and people,
 # current run, the account's score, objectives, actions, sections, solutions, commitments,
-# versions, the team, the service teams offered by the "Propose a commitment" form, and the
-# navigation's unread-notification count.
-PLAN_PAGE_QUERIES = 15
+# versions, the opportunities, the team, the service teams offered by the "Propose a
+# commitment" form, and the navigation's unread-notification count.
+PLAN_PAGE_QUERIES = 16
 
 
 @pytest.mark.parametrize("rows", [5, 200])

@@ -8,9 +8,12 @@ import re
 import pytest
 from django.core.management import CommandError, call_command
 
+from accounts.models import ProductCategory
 from scoring.models import AccountScore
+from scoring.whitespace import spend_estimate_save
 from tests import factories
 from tests.portfolio.builders import make_run, score
+from tests.whitespace.test_map import line, run_now
 
 
 def bench(**options) -> list[str]:
@@ -52,3 +55,46 @@ def test_bench_refuses_a_smaller_dataset_than_asked(director):
 def test_bench_needs_the_demo_director(db):
     with pytest.raises(CommandError, match="No user 'director'"):
         bench()
+
+
+# The map as the director reads it: session, user, groups, the account, the current run, the
+# estimate form's categories, the category revenue, the estimates, the won opportunities, the
+# categories' ids, the account's plans and the unread notifications (nothing won: no
+# sales-line query).
+MAP_QUERIES = 12
+# The portfolio's white space: session, user, groups, the current run, the estimates, the
+# category revenue, the KAM filter's people and the unread notifications.
+PORTFOLIO_QUERIES = 8
+
+
+def queries_of(lines: list[str], page: str) -> int:
+    found = [line for line in lines if line.startswith(page) and "queries=" in line]
+    assert found, f"{page} missing from {lines}"
+    return int(found[0].split("queries=")[1].split()[0])
+
+
+@pytest.mark.parametrize("categories", [3, 40])
+def test_bench_times_the_largest_white_space_map_and_the_portfolio_list(director, kam, categories):
+    """A key account with `categories` product categories, each with an estimate and sales
+    lines: the same queries for 3 and for 40."""
+    account = factories.KeyAccountFactory(kam=kam)
+    small = factories.KeyAccountFactory(kam=kam)
+    for index in range(categories):
+        category = ProductCategory.objects.create(name=f"Line {index:02d}")
+        line(account, category.name, 100 + index)
+        for who in (account, small) if index == 0 else (account,):
+            spend_estimate_save(
+                account=who,
+                category=category,
+                year=2026,
+                actor=director,
+                estimated_spend=1000,
+                source="market_study",
+            )
+    run_now()
+
+    lines = bench(requests=2)
+
+    assert any(line.startswith(f"w-space map ({categories} cat.)") for line in lines), lines
+    assert queries_of(lines, "w-space map") == MAP_QUERIES
+    assert queries_of(lines, "portfolio w-space") == PORTFOLIO_QUERIES

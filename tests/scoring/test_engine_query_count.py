@@ -12,15 +12,15 @@ from scoring import services
 from scoring.models import Criterion, MetricEntry, MetricKind, Rating, RunStatus, RunTrigger
 from tests import factories
 
-# Queries of one whole run on SQLite: request 6, plan 8, each of the 2 chunks 12 (its
-# temporary table of sums created and dropped included), groups stage 8 (scoring/engine/
-# groups.py: two temporary tables created and dropped), final stage and pruning 12
-# (savepoints included; a first run has no older runs' rows to delete); health and investment
-# fit 12 more: 2 to freeze their settings when planning, then the previous run, health's 6
-# statements, investment's 2, and the accounts whose health fell (none here). On PostgreSQL each
-# chunk and the final stage also set work_mem, and the final stage refreshes the planner's
-# statistics.
-QUERIES = {"sqlite": 58 + 12, "postgresql": 58 + 12 + 2 + 2}
+# Queries of one whole run on SQLite: request 6, plan 8, each of the 2 chunks 14 (its
+# temporary table of sums created and dropped included, and its per-category revenue deleted
+# and written), groups stage 8 (scoring/engine/groups.py: two temporary tables created and
+# dropped), final stage and pruning 13 (the product categories synced included; savepoints
+# included; a first run has no older runs' rows to delete); health and investment fit 12 more:
+# 2 to freeze their settings when planning, then the previous run, health's 6 statements,
+# investment's 2, and the accounts whose health fell (none here). On PostgreSQL each chunk and
+# the final stage also set work_mem, and the final stage refreshes the planner's statistics.
+QUERIES = {"sqlite": 63 + 12, "postgresql": 63 + 12 + 2 + 2}
 
 
 def build_accounts(count: int) -> None:

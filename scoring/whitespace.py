@@ -1,0 +1,491 @@
+"""Where to grow: the white-space map of an account and the spend estimates behind it
+(DOMAIN.md, "White space").
+
+The map's rows are the account and the members of its group, its columns our product
+categories; a cell holds our trailing-12-month revenue in the category (from the current run,
+`CategoryRevenue`), the customer's estimated spend (the estimate of the latest year up to the
+run's year), our share, the headroom and the main competitor. White space: spend estimated and
+none of our revenue. A share above 100% is a data problem (the estimate is below what we sell
+there), flagged, never shown as a share; its headroom is unknown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from accounts.models import Account, ProductCategory, SalesLine, User
+from kam.errors import DomainError, InvalidInput
+from kam.permissions import require
+from kam.records import validated
+from plans.models import Opportunity, OpportunityStatus, Plan
+from plans.selectors.plans import current_plan
+from scoring.engine.whitespace import UNCATEGORISED
+from scoring.models import CategoryRevenue, ScoringRun, SpendEstimate, SpendSource
+
+HUNDRED = Decimal(100)
+# The share classes the map colours its cells by (upper bounds, %).
+SHARE_CLASSES = ((Decimal(10), 1), (Decimal(30), 2), (Decimal(60), 3), (HUNDRED, 4))
+
+
+@dataclass
+class Cell:
+    revenue: Decimal = Decimal(0)
+    estimate: SpendEstimate | None = None
+    # Won opportunities of the cell that no sales line shows yet (see `won_not_invoiced`).
+    won_not_invoiced: Decimal = Decimal(0)
+    column: Column | None = None
+
+    @property
+    def spend(self) -> Decimal | None:
+        return self.estimate.estimated_spend if self.estimate else None
+
+    @property
+    def over_estimate(self) -> bool:
+        """Our revenue exceeds the estimated spend: the estimate is wrong."""
+        return self.spend is not None and self.revenue > self.spend
+
+    @property
+    def share_pct(self) -> Decimal | None:
+        if self.spend is None or self.spend <= 0 or self.over_estimate:
+            return None
+        return (HUNDRED * self.revenue / self.spend).quantize(Decimal("0.1"))
+
+    @property
+    def headroom(self) -> Decimal | None:
+        if self.spend is None or self.over_estimate:
+            return None
+        return self.spend - self.revenue
+
+    @property
+    def white_space(self) -> bool:
+        return self.spend is not None and self.spend > 0 and self.revenue == 0
+
+    @property
+    def share_class(self) -> int:
+        """0 (no estimate or no share) to 4 (a share above 60%), for the heat colouring."""
+        share = self.share_pct
+        if share is None:
+            return 0
+        for bound, css in SHARE_CLASSES:
+            if share <= bound:
+                return css
+        return 4
+
+
+@dataclass
+class Totals:
+    revenue: Decimal = Decimal(0)
+    spend: Decimal = Decimal(0)
+    estimated: bool = False
+    over_estimate: bool = False
+
+    def add(self, cell: Cell) -> None:
+        self.revenue += cell.revenue
+        if cell.spend is not None:
+            self.spend += cell.spend
+            self.estimated = True
+        self.over_estimate = self.over_estimate or cell.over_estimate
+
+    @property
+    def share_pct(self) -> Decimal | None:
+        if not self.estimated or self.spend <= 0 or self.over_estimate:
+            return None
+        return (HUNDRED * self.revenue / self.spend).quantize(Decimal("0.1"))
+
+    @property
+    def headroom(self) -> Decimal | None:
+        if not self.estimated or self.over_estimate:
+            return None
+        return self.spend - self.revenue
+
+
+@dataclass
+class Row:
+    account: Account
+    cells: list[Cell]
+    totals: Totals = field(default_factory=Totals)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    category_id: int | None  # None: no managed category (lines without one)
+
+
+@dataclass
+class WhiteSpaceMap:
+    account: Account
+    run: ScoringRun | None
+    year: int | None
+    categories: list[str]
+    rows: list[Row]
+    column_totals: list[Totals]
+    total: Totals
+    columns: list[Column] = field(default_factory=list)
+    plan: Plan | None = None  # the account's current plan: where a cell's opportunity goes
+
+    @property
+    def white_space_cells(self) -> int:
+        return sum(cell.white_space for row in self.rows for cell in row.cells)
+
+    @property
+    def over_estimate_cells(self) -> int:
+        return sum(cell.over_estimate for row in self.rows for cell in row.cells)
+
+
+def map_accounts(account: Account) -> list[Account]:
+    """The map's rows: the account (and, with account groups, its members)."""
+    return [account]
+
+
+def won_not_invoiced(ids: list[int], run: ScoringRun | None) -> dict[tuple[int, str], Decimal]:
+    """Per (member, category), the value of the won opportunities no sales line shows yet.
+
+    The rule: a won opportunity is "won, not yet invoiced" until the run holds a sales line of
+    that member and category dated on or after the day it was won (up to the run's as_of);
+    from then on its revenue is in the cell's actuals and the won value is no longer shown.
+    Two queries (one when nothing is won), however many members and categories."""
+    won = list(
+        Opportunity.objects.filter(member_id__in=ids, status=OpportunityStatus.WON).values_list(
+            "member_id", "category__name", "estimated_value", "closed_on"
+        )
+    )
+    if not won:
+        return {}
+    last_invoiced: dict[tuple[int, str], Any] = {}
+    if run is not None:
+        first_won = min(closed for *_, closed in won if closed is not None)
+        lines = (
+            SalesLine.objects.filter(account_id__in=ids, date__gte=first_won, date__lte=run.as_of)
+            .values("account_id", "product_category")
+            .annotate(last=Max("date"))
+            .values_list("account_id", "product_category", "last")
+        )
+        last_invoiced = {(member, name): last for member, name, last in lines}
+    out: dict[tuple[int, str], Decimal] = {}
+    for member, name, value, closed in won:
+        invoiced = last_invoiced.get((member, name))
+        if invoiced is None or (closed is not None and invoiced < closed):
+            out[member, name] = out.get((member, name), Decimal(0)) + value
+    return out
+
+
+def white_space_map(
+    account: Account, run: ScoringRun | None, *, today: dt.date | None = None
+) -> WhiteSpaceMap:
+    """The account's map from `run` (the current run), the stored estimates, the won
+    opportunities not yet invoiced and the account's current plan: seven queries at most,
+    however many members and categories."""
+    rows_accounts = map_accounts(account)
+    ids = [a.pk for a in rows_accounts]
+    year = run.as_of.year if run is not None else None
+    revenue: dict[tuple[int, str], Decimal] = {}
+    if run is not None:
+        for account_id, category, amount in CategoryRevenue.objects.filter(
+            run=run, account_id__in=ids
+        ).values_list("account_id", "category", "revenue"):
+            revenue[account_id, category] = amount
+    estimates: dict[tuple[int, str], SpendEstimate] = {}
+    queryset = SpendEstimate.objects.filter(account_id__in=ids).select_related("category")
+    if year is not None:
+        queryset = queryset.filter(year__lte=year)
+    for estimate in queryset.order_by("account_id", "category__name", "-year", "pk"):
+        estimates.setdefault((estimate.account_id, estimate.category.name), estimate)
+    won = won_not_invoiced(ids, run)
+    categories = sorted(
+        {category for _, category in revenue}
+        | {category for _, category in estimates}
+        | {category for _, category in won},
+        key=lambda name: (name == UNCATEGORISED, name.casefold()),
+    )
+    category_ids = dict(
+        ProductCategory.objects.filter(name__in=categories).values_list("name", "pk")
+    )
+    plans = list(
+        Plan.objects.filter(account=account).only(
+            "pk", "title", "status", "period_start", "period_end", "account_id"
+        )
+    )
+    for candidate in plans:
+        candidate.account = account  # loaded already: the permission rules read it
+    plan = current_plan(plans, today or timezone.localdate())
+    columns = [Column(name, category_ids.get(name)) for name in categories]
+    rows = []
+    column_totals = [Totals() for _ in categories]
+    total = Totals()
+    for member in rows_accounts:
+        row = Row(account=member, cells=[])
+        for index, category in enumerate(categories):
+            key = (member.pk, category)
+            cell = Cell(
+                revenue=revenue.get(key, Decimal(0)),
+                estimate=estimates.get(key),
+                won_not_invoiced=won.get(key, Decimal(0)),
+                column=columns[index],
+            )
+            row.cells.append(cell)
+            row.totals.add(cell)
+            column_totals[index].add(cell)
+            total.add(cell)
+        rows.append(row)
+    return WhiteSpaceMap(
+        account=account,
+        run=run,
+        year=year,
+        categories=categories,
+        rows=rows,
+        column_totals=column_totals,
+        total=total,
+        columns=columns,
+        plan=plan,
+    )
+
+
+def map_csv_rows(space: WhiteSpaceMap) -> list[dict[str, Any]]:
+    """One row per cell, for the download: a table of the map a spreadsheet can pivot."""
+    out = []
+    for row in space.rows:
+        for category, cell in zip(space.categories, row.cells, strict=True):
+            out.append(
+                {
+                    "account": row.account.name,
+                    "erp_code": row.account.erp_code,
+                    "category": category,
+                    "revenue": cell.revenue,
+                    "estimated_spend": cell.spend,
+                    "estimate_year": cell.estimate.year if cell.estimate else None,
+                    "share_pct": cell.share_pct,
+                    "headroom": cell.headroom,
+                    "white_space": cell.white_space,
+                    "estimate_below_revenue": cell.over_estimate,
+                    "competitor": cell.estimate.competitor if cell.estimate else "",
+                    "competitor_share_pct": (
+                        cell.estimate.competitor_share_pct if cell.estimate else None
+                    ),
+                    "won_not_invoiced": cell.won_not_invoiced or None,
+                }
+            )
+    return out
+
+
+# --- Writes ----------------------------------------------------------------------------------
+
+CATEGORY_NAME_MAX = ProductCategory._meta.get_field("name").max_length
+
+
+@transaction.atomic
+def product_category_add(
+    *, name: str, actor: User, for_account: Account | None = None
+) -> ProductCategory:
+    """Add a product category to the managed list: directors and administrators, or whoever
+    may estimate the spend of `for_account` (a KAM naming a category the customer buys only
+    elsewhere so far). The same name in another case is the existing category."""
+    if for_account is not None:
+        require(actor, "scoring.change_spend_estimate", for_account, "You may not add this.")
+    else:
+        require(actor, "scoring.change_criterion", None, "You may not manage product categories.")
+    name = " ".join((name or "").split())
+    if not name:
+        raise InvalidInput({"name": ["Name the product category."]})
+    if len(name) > CATEGORY_NAME_MAX:
+        raise InvalidInput({"name": [f"At most {CATEGORY_NAME_MAX} characters."]})
+    if name.casefold() == UNCATEGORISED.casefold():
+        raise InvalidInput({"name": [f"“{UNCATEGORISED}” is kept for lines without a category."]})
+    existing = ProductCategory.objects.filter(name__iexact=name).first()
+    if existing is not None:
+        return existing
+    return ProductCategory.objects.create(name=name)
+
+
+@transaction.atomic
+def spend_estimate_save(
+    *,
+    account: Account,
+    category: ProductCategory,
+    year: int,
+    actor: User,
+    expected_version: int | None = None,
+    must_be_new: bool = False,
+    **values: Any,
+) -> SpendEstimate:
+    """Create or replace the estimate of (account, category, year).
+
+    Who may: kam/rules.py `scoring.change_spend_estimate` (the KAMs serving the account,
+    directors, administrators). `expected_version` guards an edit of an existing estimate
+    against a lost update (a stale version is refused with the stored one's); `must_be_new`
+    refuses to replace a stored estimate (the API's create: a change is an update)."""
+    require(actor, "scoring.change_spend_estimate", account, "You may not estimate this spend.")
+    unknown = sorted(set(values) - set(SpendEstimate.EDITABLE_FIELDS))
+    if unknown:
+        raise DomainError(f"A spend estimate has no editable field {', '.join(unknown)}.")
+    estimate = (
+        SpendEstimate.objects.select_for_update()
+        .filter(account=account, category=category, year=year)
+        .first()
+    )
+    if estimate is None:
+        if expected_version is not None:
+            raise DomainError("This estimate was deleted meanwhile: enter it again.")
+        estimate = SpendEstimate(account=account, category=category, year=year)
+    elif must_be_new:
+        raise DomainError(
+            f"{account.name} has a {year} estimate for “{category.name}” already "
+            f"(id {estimate.pk}): change that one instead."
+        )
+    elif expected_version is not None and estimate.version != expected_version:
+        raise DomainError(
+            "Someone changed this estimate meanwhile (now version "
+            f"{estimate.version}): reload it and enter yours again."
+        )
+    else:
+        estimate.version += 1
+    values.setdefault("source", estimate.source or SpendSource.KAM_ESTIMATE)
+    values["competitor"] = " ".join((values.get("competitor") or "").split())
+    for name, value in values.items():
+        setattr(estimate, name, value)
+    estimate.entered_by = actor
+    validated(estimate, exclude=["account", "category"])
+    estimate._history_user = actor
+    estimate.save()
+    return estimate
+
+
+@transaction.atomic
+def spend_estimate_delete(
+    *, estimate: SpendEstimate, actor: User, expected_version: int | None = None
+) -> None:
+    require(
+        actor,
+        "scoring.change_spend_estimate",
+        estimate.account,
+        "You may not delete this estimate.",
+    )
+    if expected_version is not None:
+        stored = SpendEstimate.objects.select_for_update().filter(pk=estimate.pk).first()
+        if stored is None or stored.version != expected_version:
+            raise DomainError("Someone changed or deleted this estimate meanwhile: reload it.")
+    estimate._history_user = actor
+    estimate.delete()
+
+
+# --- The portfolio's white space (directors) ---------------------------------------------------
+
+
+@dataclass
+class CategoryHeadroom:
+    category: str
+    accounts: int = 0  # key accounts with an estimate in the category
+    spend: Decimal = Decimal(0)
+    revenue: Decimal = Decimal(0)
+    headroom: Decimal = Decimal(0)
+    white_space_cells: int = 0
+    over_estimate_cells: int = 0
+
+    @property
+    def share_pct(self) -> Decimal | None:
+        if self.spend <= 0:
+            return None
+        return (HUNDRED * self.revenue / self.spend).quantize(Decimal("0.1"))
+
+
+@dataclass(frozen=True)
+class WhiteSpaceCell:
+    account_id: int
+    account_name: str
+    kam: str
+    category: str
+    spend: Decimal
+    year: int
+    source: str
+    competitor: str
+
+
+@dataclass
+class PortfolioWhiteSpace:
+    run: ScoringRun | None
+    year: int | None
+    categories: list[CategoryHeadroom]
+    cells: list[WhiteSpaceCell]  # every white-space cell, ordered as asked
+    category_names: list[str]
+
+
+CELL_ORDERINGS = {
+    "-spend": lambda c: (-c.spend, c.account_name.casefold(), c.account_id, c.category),
+    "spend": lambda c: (c.spend, c.account_name.casefold(), c.account_id, c.category),
+    "account": lambda c: (c.account_name.casefold(), c.account_id, c.category),
+    "category": lambda c: (c.category.casefold(), -c.spend, c.account_id),
+}
+
+
+def portfolio_white_space(
+    run: ScoringRun | None,
+    *,
+    category: str = "",
+    kam_id: int | None = None,
+    ordering: str = "-spend",
+) -> PortfolioWhiteSpace:
+    """Headroom by product category across the key accounts, and their white-space cells
+    (spend estimated, none of our revenue), from the current run: two queries, whatever the
+    number of accounts (estimates are read for key accounts only)."""
+    year = run.as_of.year if run is not None else None
+    estimates = SpendEstimate.objects.filter(account__status="key").select_related(
+        "category", "account__kam"
+    )
+    if year is not None:
+        estimates = estimates.filter(year__lte=year)
+    if kam_id is not None:
+        estimates = estimates.filter(account__kam_id=kam_id)
+    newest: dict[tuple[int, str], SpendEstimate] = {}
+    for estimate in estimates.order_by("account_id", "category__name", "-year", "pk"):
+        newest.setdefault((estimate.account_id, estimate.category.name), estimate)
+    revenue: dict[tuple[int, str], Decimal] = {}
+    if run is not None and newest:
+        rows = CategoryRevenue.objects.filter(run=run, account__status="key")
+        if kam_id is not None:
+            rows = rows.filter(account__kam_id=kam_id)
+        for account_id, name, amount in rows.values_list("account_id", "category", "revenue"):
+            revenue[account_id, name] = amount
+    by_category: dict[str, CategoryHeadroom] = {}
+    cells = []
+    for (account_id, name), estimate in newest.items():
+        cell = Cell(revenue=revenue.get((account_id, name), Decimal(0)), estimate=estimate)
+        line = by_category.setdefault(name, CategoryHeadroom(category=name))
+        line.accounts += 1
+        line.spend += estimate.estimated_spend
+        line.revenue += cell.revenue
+        if cell.over_estimate:
+            line.over_estimate_cells += 1
+        else:
+            line.headroom += cell.headroom or Decimal(0)
+        if cell.white_space:
+            line.white_space_cells += 1
+            if not category or category == name:
+                account = estimate.account
+                cells.append(
+                    WhiteSpaceCell(
+                        account_id=account_id,
+                        account_name=account.name,
+                        kam=str(account.kam or ""),
+                        category=name,
+                        spend=estimate.estimated_spend,
+                        year=estimate.year,
+                        source=estimate.get_source_display(),
+                        competitor=estimate.competitor,
+                    )
+                )
+    cells.sort(key=CELL_ORDERINGS.get(ordering, CELL_ORDERINGS["-spend"]))
+    categories = sorted(by_category.values(), key=lambda c: (-c.headroom, c.category.casefold()))
+    return PortfolioWhiteSpace(
+        run=run,
+        year=year,
+        categories=categories,
+        cells=cells,
+        category_names=sorted(by_category, key=str.casefold),
+    )

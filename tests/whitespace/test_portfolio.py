@@ -1,0 +1,110 @@
+"""The portfolio's white space: headroom by category across key accounts, the white-space
+cells (filter, sort, download), directors only, fixed query count."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import ProductCategory
+from scoring.models import SpendSource
+from scoring.whitespace import portfolio_white_space, spend_estimate_save
+from tests import factories
+from tests.whitespace.test_map import line, run_now
+
+URL = reverse("portfolio:white_space")
+
+
+@pytest.fixture
+def portfolio(db, kam, other_kam):
+    """Two key accounts of two KAMs and a standard account (its estimate is left out).
+
+    account  category  revenue  estimate   cell
+    K1       Bearings      600     1,000   headroom 400
+    K1       Drives          0       300   white space
+    K2       Bearings        0     2,000   white space
+    K2       Seals         500       100   estimate below revenue (headroom unknown)
+    S        Bearings        0     9,000   (not a key account)
+    By category: Bearings 2 accounts, spend 3,000, revenue 600, headroom 400 + 2,000 = 2,400,
+    1 white-space cell; Drives 1, 300, 0, 300, 1; Seals 1, 100, 500, headroom 0, 1 flagged.
+    """
+    director = factories.DirectorFactory()
+    k1 = factories.KeyAccountFactory(name="K1", kam=kam)
+    k2 = factories.KeyAccountFactory(name="K2", kam=other_kam)
+    standard = factories.AccountFactory(name="S")
+    line(k1, "Bearings", 600)
+    line(k2, "Seals", 500)
+    for account, name, spend in (
+        (k1, "Bearings", 1000),
+        (k1, "Drives", 300),
+        (k2, "Bearings", 2000),
+        (k2, "Seals", 100),
+        (standard, "Bearings", 9000),
+    ):
+        category, _ = ProductCategory.objects.get_or_create(name=name)
+        spend_estimate_save(
+            account=account,
+            category=category,
+            year=2026,
+            actor=director,
+            estimated_spend=Decimal(spend),
+            source=SpendSource.KAM_ESTIMATE,
+        )
+    return {"k1": k1, "k2": k2, "director": director}
+
+
+def test_headroom_by_category_and_the_white_space_cells_by_hand(portfolio):
+    space = portfolio_white_space(run_now())
+    lines = {c.category: c for c in space.categories}
+    bearings, drives, seals = lines["Bearings"], lines["Drives"], lines["Seals"]
+    assert (bearings.accounts, bearings.spend, bearings.revenue, bearings.headroom) == (
+        2,
+        Decimal(3000),
+        Decimal(600),
+        Decimal(2400),
+    )
+    assert bearings.white_space_cells == 1 and bearings.share_pct == Decimal("20.0")
+    assert (drives.headroom, drives.white_space_cells) == (Decimal(300), 1)
+    assert (seals.headroom, seals.over_estimate_cells) == (Decimal(0), 1)
+    # largest headroom first
+    assert [c.category for c in space.categories] == ["Bearings", "Drives", "Seals"]
+    assert [(c.account_name, c.category, c.spend) for c in space.cells] == [
+        ("K2", "Bearings", Decimal(2000)),
+        ("K1", "Drives", Decimal(300)),
+    ]
+
+
+def test_the_page_filters_sorts_and_downloads(
+    client, portfolio, kam, django_assert_max_num_queries
+):
+    run_now()
+    client.force_login(portfolio["director"])
+    with django_assert_max_num_queries(12):
+        response = client.get(URL)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-testid="headroom-by-category"' in html and "2 cells" in html
+    response = client.get(URL, {"category": "Drives"})
+    assert [c.account_name for c in response.context["page"].object_list] == ["K1"]
+    response = client.get(URL, {"kam": kam.pk})
+    assert [c.account_name for c in response.context["page"].object_list] == ["K1"]
+    response = client.get(URL, {"ordering": "account"})
+    assert [c.account_name for c in response.context["page"].object_list] == ["K1", "K2"]
+    response = client.get(URL, {"ordering": "nonsense", "kam": "x"})
+    assert response.status_code == 200
+    assert [c.account_name for c in response.context["page"].object_list] == ["K2", "K1"]
+    response = client.get(URL, {"format": "csv"})
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert text.splitlines()[0] == (
+        "Account,KAM,Product category,Estimated spend,Estimate year,Source,Main competitor"
+    )
+    assert len(text.splitlines()) == 3
+
+
+def test_only_directors_and_administrators_see_it(client, portfolio, kam):
+    client.force_login(kam)
+    assert client.get(URL).status_code == 403
+    client.force_login(factories.OperationsFactory())
+    assert client.get(URL).status_code == 403
