@@ -69,6 +69,8 @@ SCORES = Table(
         order_by=(F("relative_strength"),),
         numeric=True,
         export="relative_strength",
+        # The matrix shows it; the list has room for health instead on a laptop.
+        shown_by_default=False,
     ),
     Column(
         "Health",

@@ -67,6 +67,29 @@ def restore_reference_data() -> None:
     anchors.set_anchors(apps, None)
 
 
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_after_a_flush(request):
+    """Before a test that uses the database, put the migrations' reference data back if a
+    transactional test's flush emptied it. pytest-django runs transactional tests last, but on
+    several processes (pytest-xdist) a worker may run one before the others it is given, so
+    the check is made (one query) before every such test, committed outside its transaction."""
+    uses_db = request.node.get_closest_marker("django_db") is not None or bool(
+        DATABASE_FIXTURES & set(request.fixturenames)
+    )
+    if not uses_db:
+        return
+    request.getfixturevalue("django_db_setup")
+    blocker = request.getfixturevalue("django_db_blocker")
+    from django.contrib.auth.models import Group
+
+    with blocker.unblock():
+        if not Group.objects.exists():
+            restore_reference_data()
+
+
 @pytest.fixture
 def reference_data(transactional_db):
     """For transactional tests (pytest-django runs them last): an earlier one's flush may have

@@ -248,10 +248,12 @@ def test_the_scores_list_starts_with_the_columns_that_fit_a_laptop():
     everything = [column.label for column in SCORES.for_user(None).choosable]
 
     assert shown == [
-        "Rank", "Account", "Status", "KAM", "Attractiveness", "Relative strength", "Health",
-        "Quadrant", "Revenue, last 12 months", "Flags",
+        "Rank", "Account", "Status", "KAM", "Attractiveness", "Health", "Quadrant",
+        "Revenue, last 12 months", "Flags",
     ]  # fmt: skip
-    assert set(everything) - set(shown) == {"Industry", "Region", "Net profit", "Cost to serve"}
+    assert set(everything) - set(shown) == {
+        "Industry", "Region", "Relative strength", "Net profit", "Cost to serve"
+    }  # fmt: skip
     exported = [label for label, _ in SCORES.for_user(None).export_columns]
     assert {"Industry", "Region", "Net profit", "Cost to serve"} <= set(exported)
 

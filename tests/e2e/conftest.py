@@ -71,11 +71,13 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")[:120]
 
 
-def screenshot(page: object, name: str) -> Path:
-    """Save a full-page screenshot to test-artifacts/e2e/<name>.png and return its path."""
+def screenshot(page: object, name: str, *, full_page: bool = True) -> Path:
+    """Save a screenshot (the full page, unless told otherwise) to
+    test-artifacts/e2e/<name>.png and return its path. A screenshot is evidence, not a check:
+    it gets a minute, as a very long page on a busy machine can take long to paint."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{_slug(name)}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page, timeout=60_000)
     return path
 
 

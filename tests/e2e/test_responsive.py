@@ -44,6 +44,7 @@ EVERYONE = [
     "plans:board",
     "plans:commitment_detail",
     "plans:notifications",
+    "plans:my_actions",
     "profile:index",
     "swagger-ui",
     "redoc",
@@ -55,6 +56,10 @@ SALES = [
     "plans:plan_versions",
     "plans:plan_compare",
     "portfolio:scores",
+    "plans:list",
+    "accounts:rate",
+    "accounts:interactions",
+    "accounts:white_space",
 ]
 # The whole portfolio: the director's and the administrator's pages.
 PORTFOLIO = [
@@ -65,17 +70,25 @@ PORTFOLIO = [
     "scoring:run_detail",
     "imports:index",
     "imports:layouts",
+    "portfolio:white_space",
+    "portfolio:warning_settings",
+    "portfolio:anchors",
+    "scoring:pack_exports",
 ]
 PAGES: dict[str, list[str]] = {
     "director": [*EVERYONE, *SALES, *PORTFOLIO],
-    "kam6": [*EVERYONE, *SALES],  # a KAM with key accounts and plans
+    "kam6": [*EVERYONE, *SALES, "plans:plan_shares"],  # a KAM with key accounts and plans
     "ops1": [*EVERYONE],
-    "admin": [*EVERYONE, *SALES, *PORTFOLIO, "audit"],
+    "admin": [*EVERYONE, *SALES, *PORTFOLIO, "audit", "plans:plan_shares"],
 }
 # The demo object (a `Demo` attribute) whose id a URL name takes.
 ARGUMENTS = {
     "accounts:detail": "account",
     "accounts:history": "account",
+    "accounts:rate": "account",
+    "accounts:interactions": "account",
+    "accounts:white_space": "account",
+    "plans:plan_shares": "plan",
     "portfolio:designate": "account",
     "plans:plan_detail": "plan",
     "plans:plan_versions": "plan",

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
 
-from accounts.models import Account, ImportJob, ImportStatus, SalesLine
+from accounts.models import Account, ImportJob, ImportStatus, ProductCategory, SalesLine
 from accounts.selectors.history import account_history
 from kam.imports.kinds import LAYOUTS
 from kam.imports.report import ROWS_SHOWN
@@ -179,6 +179,7 @@ def test_each_layouts_example_is_accepted_by_the_importer(kind, director):
     factories.AccountFactory(erp_code="C000123")
     factories.ActivityTypeFactory(code="sales-visit")
     factories.UserFactory(username="jdoe")
+    ProductCategory.objects.create(name="Bearings")
     layout = LAYOUTS[kind]
     text = ",".join(layout.names) + "\n" + ",".join(c.example_text for c in layout.columns)
 

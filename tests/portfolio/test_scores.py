@@ -231,13 +231,19 @@ def test_a_row_shows_the_figures_and_the_flags(client, director, portfolio, sett
     # Net profit and cost to serve are behind the list's "Columns" control.
     assert "120.00 EUR" not in html
     assert "90.00 EUR" not in html
+    # So is relative strength (the portfolio matrix shows it).
+    assert "75.00" not in html
     html = get(
-        client, director, q="Own Key", columns_chosen="1", columns=["net_profit", "cost_to_serve"]
+        client,
+        director,
+        q="Own Key",
+        columns_chosen="1",
+        columns=["net_profit", "cost_to_serve", "strength"],
     ).content.decode()
     assert "120.00 EUR" in html  # net profit
     assert "90.00 EUR" in html  # cost to serve
-    html = get(client, director, q="Own Key", columns_reset="1").content.decode()
     assert "75.00" in html  # relative strength
+    html = get(client, director, q="Own Key", columns_reset="1").content.decode()
     assert 'class="badge quadrant-status">Status</span>' in html
     assert "Pareto (80% of revenue)</span>" in html
     assert "KAM overloaded</span>" in html
