@@ -19,7 +19,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @never_cache
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
-    """The database (and its read replica) and, when configured, Redis answer; 503 names what does not."""
+    """The database (and any read replica) and, when configured, Redis answer; 503 names
+    what does not."""
     checks: dict[str, str] = {}
     aliases = {"database": "default"}
     if replica_configured():

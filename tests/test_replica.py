@@ -84,7 +84,7 @@ def test_a_page_reads_scores_from_the_replica_and_a_write_pins_to_the_primary(
     assert response.status_code == 200
     assert "Replica 2" in response.content.decode()  # the rows came through the replica
     assert "scoring_accountscore" in _tables(on_replica.captured_queries)
-    assert "FROM \"scoring_accountscore\"" not in _tables(on_primary.captured_queries)
+    assert 'FROM "scoring_accountscore"' not in _tables(on_primary.captured_queries)
     assert PIN_COOKIE not in response.cookies
 
     response = client.post(reverse("plans:notifications_read_all"))

@@ -129,7 +129,12 @@ if KAM_READ_REPLICA:
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["kam.replica.ReadReplicaRouter"]
 KAM_REPLICA_MODELS = frozenset(
-    {"scoring.scoringrun", "scoring.accountscore", "scoring.criterionscore", "scoring.metricsnapshot"}
+    {
+        "scoring.scoringrun",
+        "scoring.accountscore",
+        "scoring.criterionscore",
+        "scoring.metricsnapshot",
+    }
 )
 # How long a client that wrote reads only from the primary (covers the replica's lag).
 KAM_REPLICA_PIN_SECONDS = int(os.environ.get("KAM_REPLICA_PIN_SECONDS", "10"))
