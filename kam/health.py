@@ -1,10 +1,12 @@
 """Liveness and readiness probes for load balancers and docker-compose."""
 
 from django.conf import settings
-from django.db import connection
+from django.db import connections
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from kam.replica import REPLICA, replica_configured
 
 
 @never_cache
@@ -17,14 +19,19 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @never_cache
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
-    """The database and, when configured, Redis answer; 503 names what does not."""
+    """The database (and any read replica) and, when configured, Redis answer; 503 names
+    what does not."""
     checks: dict[str, str] = {}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        checks["database"] = "ok"
-    except Exception as exc:  # any driver error means "not ready", reported by class name
-        checks["database"] = f"error: {exc.__class__.__name__}"
+    aliases = {"database": "default"}
+    if replica_configured():
+        aliases["replica"] = REPLICA
+    for name, alias in aliases.items():
+        try:
+            with connections[alias].cursor() as cursor:
+                cursor.execute("SELECT 1")
+            checks[name] = "ok"
+        except Exception as exc:  # any driver error means "not ready", reported by class name
+            checks[name] = f"error: {exc.__class__.__name__}"
     if settings.REDIS_URL:
         try:
             import redis

@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Safe requests may read the run's results from the read replica (kam/replica.py).
+    "kam.replica.ReplicaReadsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # A service's PermissionDenied out of a page is the 403 page (kam/permissions.py).
     "kam.permissions.PermissionDeniedMiddleware",
@@ -113,6 +115,29 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# DATABASE_REPLICA_URL: a streaming read replica of the primary. The dashboards', lists' and
+# API's reads of the scoring run's results go to it (kam/replica.py); everything else, and every
+# read just after the reader's own write, stays on the primary.
+KAM_READ_REPLICA = bool(os.environ.get("DATABASE_REPLICA_URL"))
+if KAM_READ_REPLICA:
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["kam.replica.ReadReplicaRouter"]
+KAM_REPLICA_MODELS = frozenset(
+    {
+        "scoring.scoringrun",
+        "scoring.accountscore",
+        "scoring.criterionscore",
+        "scoring.metricsnapshot",
+    }
+)
+# How long a client that wrote reads only from the primary (covers the replica's lag).
+KAM_REPLICA_PIN_SECONDS = int(os.environ.get("KAM_REPLICA_PIN_SECONDS", "10"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

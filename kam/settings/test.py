@@ -20,3 +20,7 @@ WHITENOISE_AUTOREFRESH = True
 # django-axes needs the request on authenticate(); tests log in with force_login, and the
 # lockout tests switch it on themselves.
 AXES_ENABLED = False
+# A second alias for the read-replica tests: a mirror of the test database, unused unless a
+# test switches KAM_READ_REPLICA on (tests/test_replica.py).
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+KAM_READ_REPLICA = False

@@ -2,6 +2,7 @@
 shell: exit codes, the report on standard output, nothing written on errors."""
 
 import io
+import re
 from contextlib import redirect_stderr, redirect_stdout
 
 import pytest
@@ -106,9 +107,16 @@ def test_bench_import_prints_its_figures_last_on_postgresql(db):
         with pytest.raises(CommandError, match="compares with PostgreSQL's COPY"):
             call_command("bench_import", "--lines", "40", stdout=out)
         return
-    call_command("bench_import", "--lines", "40", "--accounts", "5", stdout=out)
+    call_command("bench_import", "--lines", "40", "--accounts", "5", "--existing", "60", stdout=out)
     lines = out.getvalue().splitlines()
-    assert "40 rows: 40 created" in lines[1]
-    assert "40 rows: 0 created, 0 updated, 40 unchanged" in lines[2]
-    assert lines[-1].startswith("import_s=") and " copy_s=" in lines[-1] and " ratio=" in lines[-1]
+    assert lines[0].startswith("filler: 60 lines")
+    assert lines[1] == "the table holds 60 lines before the import"
+    assert "40 rows: 40 created" in lines[3]
+    assert "40 rows: 0 created, 0 updated, 40 unchanged" in lines[4]
+    assert lines[-2].startswith("raw COPY into an indexed copy of the table: ")
+    assert re.fullmatch(
+        r"import_s=\d+\.\d\d copy_s=\d+\.\d\d ratio=\d+\.\d\d"
+        r" indexed_copy_s=\d+\.\d\d indexed_ratio=\d+\.\d\d",
+        lines[-1],
+    )
     assert not SalesLine.objects.exists() and not Account.objects.exists()

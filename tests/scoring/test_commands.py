@@ -45,7 +45,14 @@ def test_bench_recompute_prints_the_ratio_line_last():
     call_command("bench_recompute", stdout=out, stderr=io.StringIO(), **options)
     lines = out.getvalue().strip().splitlines()
     assert "Building the benchmark dataset" in lines[0]
-    assert re.fullmatch(r"recompute_s=\d+\.\d{3} floor_s=\d+\.\d{3} ratio=\d+\.\d{2}", lines[-1])
+    assert re.fullmatch(
+        r"recompute_s=\d+\.\d{3} floor_s=\d+\.\d{3} ratio=\d+\.\d{2}"
+        r" work_floor_s=\d+\.\d{3} work_ratio=\d+\.\d{2}",
+        lines[-1],
+    )
+    # the work floor writes one row per unit of selection, as the run scores every unit
+    units = ScoringRun.objects.latest("pk").counts["units"]
+    assert "work floor 1: " in lines[-2] and f"({units} rows written)" in lines[-2]
     # the same sizes again: the dataset is reused, not rebuilt
     again = io.StringIO()
     call_command("bench_recompute", stdout=again, stderr=io.StringIO(), **options)

@@ -8,13 +8,23 @@ already in the database when it was built with the same sizes and still holds wh
 (a marker table, kam_bench_dataset, records both). Then runs the full recompute `--runs` times
 (in this process, or through N real Celery worker processes on Redis with --workers N, which
 needs REDIS_URL in the environment), and
-times the floor: one GROUP BY per account over the trailing-12-month sales lines and one over
-the trailing-12-month activities x rates, each run as a bare aggregate that returns one row
-under the engine's own session settings (work_mem, no JIT, no nested loops).
+times two floors under the engine's own session settings (work_mem, no JIT, no nested loops):
+
+- the work floor does the same necessary work as a run in the fastest way PostgreSQL allows:
+  it reads what a run must read (the sales lines of the 24 months the run needs, the
+  trailing-12-month activities x rates, the ratings and the DMU contacts) and writes, per
+  unit of selection (a group, its subtree rolled up, or a standalone account), one row
+  holding every criterion's raw value, its normalised value (the same percentile rule) and
+  the score, in one `INSERT ... SELECT` into an unlogged table;
+- the old floor (kept for comparison) is one bare GROUP BY per account over the
+  trailing-12-month sales lines and one over the activities x rates, returning one row each,
+  writing nothing.
+
+The last line printed is always
+`recompute_s=<median> floor_s=<median> ratio=<n> work_floor_s=<median> work_ratio=<n>`.
 With --grouped-share S (default 0.3) about S of the accounts are members of groups of
 companies (seed_demo: a top and 4 members each, two entities and two plants, depth 2), so
 the run's groups stage rolls up a realistic share; --grouped-share 0 gives the flat dataset.
-The last line printed is always `recompute_s=<median> floor_s=<median> ratio=<recompute/floor>`.
 """
 
 from __future__ import annotations
@@ -30,17 +40,19 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from accounts.models import Account, Activity, SalesLine
+from accounts.models import DMU_MIN_INFLUENCE, Account, Activity, Contact, SalesLine
 from kam.bench import start_celery_worker
 from scoring import services
-from scoring.engine import dialect
+from scoring.engine import dialect, final
 from scoring.engine import window as window_engine
-from scoring.models import CostRate, RunStatus, RunTrigger, ScoringRun
+from scoring.engine.rates import load_segments, rates_cte
+from scoring.models import CostRate, Criterion, Rating, RunStatus, RunTrigger, ScoringRun
 
 MARKER = "kam_bench_dataset"
 WORKER_BOOT_TIMEOUT = 60
 RUN_TIMEOUT = 3600
 STAGES = ["prepare", "chunks", "chunks_busy", "scores", "prune", "vacuum"]
+WORK_FLOOR = "kam_bench_work_floor"
 
 
 def _counts() -> dict[str, int]:
@@ -97,6 +109,7 @@ class Command(BaseCommand):
         finally:
             self._stop_workers(workers)
         floors = [self._floor() for _ in range(options["runs"])]
+        work_floors = [self._work_floor() for _ in range(options["runs"])]
 
         for index, (seconds, run) in enumerate(timings, start=1):
             stages = " ".join(
@@ -113,10 +126,14 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"floor {index}: {sales + costs:.3f}s (sales {sales:.3f}s, costs {costs:.3f}s)"
             )
+        for index, (seconds, rows) in enumerate(work_floors, start=1):
+            self.stdout.write(f"work floor {index}: {seconds:.3f}s ({rows} rows written)")
         recompute_s = statistics.median(seconds for seconds, _ in timings)
         floor_s = statistics.median(sales + costs for sales, costs in floors)
+        work_floor_s = statistics.median(seconds for seconds, _ in work_floors)
         self.stdout.write(
             f"recompute_s={recompute_s:.3f} floor_s={floor_s:.3f} ratio={recompute_s / floor_s:.2f}"
+            f" work_floor_s={work_floor_s:.3f} work_ratio={recompute_s / work_floor_s:.2f}"
         )
 
     # The dataset --------------------------------------------------------------------------
@@ -221,6 +238,51 @@ class Command(BaseCommand):
             costs_s = time.monotonic() - started
         return sales_s, costs_s
 
+    def _work_floor(self) -> tuple[float, int]:
+        """The same necessary work as a run, as one INSERT ... SELECT (see the module doc)."""
+        run = ScoringRun.objects.filter(status=RunStatus.SUCCEEDED).latest("pk")
+        window = window_engine.Window(run.as_of)
+        criteria = [
+            {"id": pk, "source": source, "weight": run.weights[key]}
+            for pk, key, source in Criterion.objects.filter(key__in=list(run.weights))
+            .order_by("position", "key")
+            .values_list("pk", "key", "source")
+        ]
+        if not criteria:
+            raise CommandError("The last run used no criteria: nothing to compare with.")
+        crit, crit_params = final.criteria_cte(criteria)
+        rates, rate_params = rates_cte(load_segments()[0])
+        params = {
+            **crit_params,
+            **rate_params,
+            "prev_start": window.prev_start,
+            "t12_start": window.t12_start,
+            "t12_end": window.t12_end,
+            "as_of": window.as_of,
+            "dmu_since": window.dmu_since,
+            "ratings_until": window.ratings_until,
+            "min_influence": DMU_MIN_INFLUENCE,
+            "total": sum(float(c["weight"]) for c in criteria) or 1,
+        }
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE UNLOGGED TABLE IF NOT EXISTS {WORK_FLOOR} (account_id bigint, "
+                "raw numeric[], normalised numeric[], score numeric, dmu_coverage numeric)"
+            )
+            cursor.execute(f"TRUNCATE {WORK_FLOOR}")
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                for statement in dialect.session_tuning_statements(256, nested_loops=False):
+                    cursor.execute(statement)
+                started = time.monotonic()
+                cursor.execute(_work_floor_sql(crit, rates), params)
+                rows = cursor.rowcount
+                seconds = time.monotonic() - started
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP TABLE IF EXISTS {WORK_FLOOR}")
+        return seconds, rows
+
     # Workers ------------------------------------------------------------------------------
 
     def _start_workers(self, count: int, redis_url: str) -> list[subprocess.Popen]:
@@ -249,3 +311,103 @@ class Command(BaseCommand):
             except subprocess.TimeoutExpired:
                 worker.kill()
                 worker.wait()
+
+
+def _work_floor_sql(crit: str, rates: str) -> str:
+    """Per unit of selection (a group with its subtree rolled up, or a standalone account):
+    every criterion's raw value (the engine's definitions, final.COMPUTED_RAW over the same
+    columns), its percentile (NULL normalises to 0), the weighted score and the DMU coverage,
+    written in one statement. Accounts map to their top through one recursive CTE."""
+    raw = "CASE c.source " + " ".join(
+        f"WHEN '{source.value}' THEN {column}" for source, column in final.COMPUTED_RAW.items()
+    )
+    raw += " ELSE r.value END"
+    account = Account._meta.db_table
+    return f"""
+INSERT INTO {WORK_FLOOR} (account_id, raw, normalised, score, dmu_coverage)
+WITH RECURSIVE {rates}, {crit},
+tree(account_id, top_id) AS (
+    SELECT id, id FROM {account} WHERE parent_id IS NULL
+    UNION ALL
+    SELECT a.id, t.top_id FROM {account} a JOIN tree t ON a.parent_id = t.account_id
+),
+sales AS (
+    SELECT t.top_id AS account_id,
+           SUM(l.revenue) FILTER (WHERE l.date >= %(t12_start)s) AS revenue,
+           SUM(l.revenue) FILTER (WHERE l.date < %(t12_start)s) AS revenue_prev,
+           SUM(l.cost_of_goods) FILTER (WHERE l.date >= %(t12_start)s) AS cogs
+    FROM {SalesLine._meta.db_table} l
+    JOIN tree t ON t.account_id = l.account_id
+    WHERE l.date >= %(prev_start)s AND l.date < %(t12_end)s
+    GROUP BY t.top_id
+),
+costs AS (
+    SELECT t.top_id AS account_id, SUM(a.quantity * r.rate) AS cts
+    FROM {Activity._meta.db_table} a
+    JOIN tree t ON t.account_id = a.account_id
+    JOIN rates r ON r.activity_type_id = a.activity_type_id
+                AND a.date >= r.start_d AND a.date <= r.end_d
+    WHERE a.date >= %(t12_start)s AND a.date < %(t12_end)s
+    GROUP BY t.top_id
+),
+dmu AS (
+    SELECT t.top_id AS account_id, COUNT(*) AS influential,
+           COUNT(*) FILTER (WHERE c.relationship_owner_id IS NOT NULL
+                              AND c.last_contact_on >= %(dmu_since)s
+                              AND c.last_contact_on <= %(as_of)s) AS covered
+    FROM {Contact._meta.db_table} c
+    JOIN tree t ON t.account_id = c.account_id
+    WHERE c.influence >= %(min_influence)s
+    GROUP BY t.top_id
+),
+profile AS (
+    SELECT t.top_id AS account_id, SUM(acc.category_spend) AS category_spend,
+           SUM(acc.turnover) AS turnover
+    FROM tree t JOIN {account} acc ON acc.id = t.account_id
+    GROUP BY t.top_id
+),
+latest_rating AS (
+    SELECT DISTINCT ON (account_id, criterion_id) account_id, criterion_id, value
+    FROM {Rating._meta.db_table}
+    WHERE rated_at < %(ratings_until)s
+    ORDER BY account_id, criterion_id, rated_at DESC, id DESC
+),
+s AS (
+    SELECT p.account_id,
+           COALESCE(sa.revenue, 0) AS revenue,
+           COALESCE(sa.revenue, 0) - COALESCE(sa.cogs, 0) - COALESCE(co.cts, 0) AS net_profit,
+           CASE WHEN sa.revenue_prev > 0
+                THEN 100 * (sa.revenue - sa.revenue_prev) / sa.revenue_prev END
+               AS revenue_growth_pct,
+           p.turnover, p.category_spend,
+           (p.category_spend IS NOT NULL AND COALESCE(sa.revenue, 0) > p.category_spend)
+               AS spend_below_revenue,
+           CASE WHEN p.category_spend >= COALESCE(sa.revenue, 0)
+                THEN p.category_spend - COALESCE(sa.revenue, 0) END AS headroom,
+           CASE WHEN m.influential > 0 THEN 100.0 * m.covered / m.influential END AS dmu
+    FROM profile p
+    LEFT JOIN sales sa ON sa.account_id = p.account_id
+    LEFT JOIN costs co ON co.account_id = p.account_id
+    LEFT JOIN dmu m ON m.account_id = p.account_id
+),
+raw AS (
+    SELECT s.account_id, s.dmu, c.criterion_id, c.weight, {raw} AS raw
+    FROM s
+    JOIN {account} a ON a.id = s.account_id
+    CROSS JOIN crit c
+    LEFT JOIN latest_rating r ON r.account_id = s.account_id
+                             AND r.criterion_id = c.criterion_id AND c.source = ''
+),
+normalised AS (
+    SELECT raw.*,
+           CASE WHEN raw IS NULL THEN 0
+                ELSE 100 * PERCENT_RANK() OVER (
+                    PARTITION BY criterion_id, raw IS NULL ORDER BY raw) END AS normalised
+    FROM raw
+)
+SELECT account_id, ARRAY_AGG(raw ORDER BY criterion_id),
+       ARRAY_AGG(normalised ORDER BY criterion_id),
+       SUM(weight * normalised) / %(total)s, MAX(dmu)
+FROM normalised
+GROUP BY account_id
+"""
