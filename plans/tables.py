@@ -58,8 +58,7 @@ PLANS = Table(
     person_column("KAM", "account__kam", cell='<td>{{ row.account.kam|default:"" }}</td>'),
     Column(
         "Period",
-        cell='<td class="text-nowrap">{{ row.period_start|date }} \u2013 '
-        "{{ row.period_end|date }}</td>",
+        cell="<td>{{ row.period_start|date }} \u2013 {{ row.period_end|date }}</td>",
         key="period",
         order_by=(F("period_start"), F("period_end")),
         export="period_start",
@@ -96,7 +95,7 @@ PLANS = Table(
     Column("Days waiting", export=days_waiting),
     Column(
         "Review due",
-        cell='<td class="text-nowrap">{{ row.review_date|date }}'
+        cell='<td>{{ row.review_date|date }}'
         '{% if row.review_date < today %} <span class="badge text-bg-warning">passed</span>'
         "{% endif %}</td>",
         key="review_date",

@@ -180,7 +180,7 @@ def page_headers(response) -> list[str]:
 def test_a_column_hidden_by_default_is_behind_the_columns_control_but_in_the_download(
     client, director
 ):
-    factories.AccountFactory(name="Alpha", industry="Brewing", country="Austria")
+    factories.AccountFactory(name="Alpha", industry="Brewing", country="AT")
     client.force_login(director)
 
     response = client.get(reverse("accounts:list"))

@@ -61,7 +61,8 @@ def test_the_account_page_marks_the_partial_quarter(client, kam, run_from_decemb
     assert charts["labels"] == [PARTIAL, "2026 Q1", "2026 Q2"]
     assert charts["partial"] == [True, False, False]
     html = response.content.decode()
-    assert f'<th scope="row" class="fw-normal" data-testid="partial-quarter">{PARTIAL}</th>' in html
+    row_header = '<th scope="row" class="fw-normal wrap-narrow" data-testid="partial-quarter">'
+    assert f"{row_header}{PARTIAL}</th>" in html
     assert "2025 Q4 has only 1 of 3 months of data" in html
 
 
