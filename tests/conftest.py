@@ -53,8 +53,8 @@ def people(key_account, kam, other_kam, director, operations, admin_user):
 
 def restore_reference_data() -> None:
     """Put back what the migrations create (content types, permissions, role groups, default
-    criteria and their rating anchors): a transactional test's flush empties every table, and
-    later tests need them."""
+    criteria and their rating anchors, the health components and warning settings): a
+    transactional test's flush empties every table, and later tests need them."""
     import importlib
 
     from django.apps import apps
@@ -65,6 +65,8 @@ def restore_reference_data() -> None:
     importlib.import_module("scoring.migrations.0002_default_criteria").create_criteria(apps, None)
     anchors = importlib.import_module("scoring.migrations.0009_default_rating_anchors")
     anchors.set_anchors(apps, None)
+    health = importlib.import_module("scoring.migrations.0013_default_health_components")
+    health.create_defaults(apps, None)
 
 
 DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
