@@ -76,7 +76,8 @@ def _preview_sql(changed: int) -> str:
     accounts have no rating for a rated criterion):
     - delta: per account, the sum over the changed criteria (a CASE maps each to its change;
       with one changed criterion, its one row: (run, account, criterion) is unique);
-    - ranked: every account of the run, ranked on narrow rows, ties broken by account id;
+    - ranked: every unit of selection of the run (groups and standalone accounts: a group's
+      members are never ranked), on narrow rows, ties broken by account id;
     - only the new top N, every key account and rank 1 (which always exists and carries the
       totals) come back; their names and run figures are looked up for those rows alone
       (scalar subqueries: index lookups whatever the planner estimates)."""
@@ -112,7 +113,7 @@ WITH params AS (
            SUM(s.revenue) OVER () AS total_revenue
     FROM {SCORE} s
     LEFT JOIN delta d ON d.account_id = s.account_id
-    WHERE s.run_id = %s
+    WHERE s.run_id = %s AND s.is_unit
 ), picked AS (
     SELECT r.account_id, r.points, r.new_rank, r.total, r.total_revenue, p.n, k.id AS key_id
     FROM ranked r

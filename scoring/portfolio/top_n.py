@@ -17,10 +17,20 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet, Window
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Window,
+)
 from django.db.models.functions import RowNumber
 
-from scoring.models import AccountScore, CriterionScore, ScoringRun
+from scoring.models import AccountScore, Criterion, CriterionScore, ScoringRun
 from scoring.portfolio.base import KEY, LIST_LIMIT, Scope
 from scoring.portfolio.tiles import scores_in_scope
 
@@ -105,9 +115,14 @@ def criterion_drivers(
 ) -> dict[int, list[Driver]]:
     """Each account's criteria as drivers, from the run's criterion scores (one query). With
     `weights` ({criterion pk: weight}, the workbench's proposal) the points are those the
-    proposed weights would give; otherwise the run's."""
-    rows = CriterionScore.objects.filter(run=run, account_id__in=list(account_ids)).values_list(
-        "account_id", "criterion_id", "criterion__label", "normalised", "weight"
+    proposed weights would give; otherwise the run's. The label is a scalar subquery, not a
+    join: joining the criteria made PostgreSQL walk the whole run once per criterion (450 ms
+    at 50,000 accounts) instead of reading the (run, account) index (1 ms)."""
+    label = Criterion.objects.filter(pk=OuterRef("criterion_id")).values("label")
+    rows = (
+        CriterionScore.objects.filter(run=run, account_id__in=list(account_ids))
+        .annotate(label=Subquery(label))
+        .values_list("account_id", "criterion_id", "label", "normalised", "weight")
     )
     by_account: dict[int, list[tuple[str, Decimal, Decimal]]] = defaultdict(list)
     for account_id, criterion_id, label, normalised, weight in rows:

@@ -396,3 +396,23 @@ def test_kams_and_operations_cannot_designate(client, request, role, kam):
     assert response.status_code == 403
     account.refresh_from_db()
     assert account.status == AccountStatus.STANDARD
+
+
+def test_preview_ranks_units_of_selection_only(scored):
+    """A member of a group has its own score row for drill-down (rank 0, not a unit): the
+    what-if never ranks it, lists it or counts it."""
+    member = factories.AccountFactory(name="Member plant", parent=scored["gamma"])
+    row = score(scored["run"], member, rank=0, revenue=900, attractiveness=99)
+    row.is_unit = False
+    AccountScore.objects.bulk_create([row])
+
+    preview = workbench.weights_preview(
+        run=scored["run"], weights=weights_only(revenue=1, strategic_value=3)
+    )
+
+    # As without the member: 4 units, Gamma enters at rank 1, Alpha leaves, and the top 2's
+    # revenue (Gamma 100 + Beta 300) is 40% of the units' 1,000.
+    assert preview.accounts == 4
+    assert [(r.name, r.new_rank) for r in preview.entering] == [("Gamma", 1)]
+    assert [(r.name, r.new_rank) for r in preview.leaving] == [("Alpha", 3)]
+    assert preview.top_revenue_pct == pytest.approx(40.0)
