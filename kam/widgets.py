@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -21,6 +22,8 @@ class QuickSelect(forms.Select):
     def render(
         self, name: str, value: Any, attrs: dict | None = None, renderer: Any = None
     ) -> SafeString:
+        if isinstance(self.choices, ModelChoiceIterator):
+            return self._render_model_choices(name, value, attrs)
         widget = self.get_context(name, value, attrs)["widget"]
         groups = []
         for group_name, options, _index in widget["optgroups"]:
@@ -33,6 +36,29 @@ class QuickSelect(forms.Select):
             widget["name"],
             flatatt(widget["attrs"]),
             mark_safe("".join(groups)),
+        )
+
+    def _render_model_choices(self, name: str, value: Any, attrs: dict | None) -> SafeString:
+        """A model choice field's options from one plain query: Django's iterator reads them
+        through a server-side cursor on PostgreSQL (DECLARE, FETCH and CLOSE, and WITH HOLD
+        outside a transaction), and builds each option's context dictionary first."""
+        choices = self.choices
+        selected = {str(v) for v in self.format_value(value)}
+        options = []
+        if choices.field.empty_label is not None:
+            options.append(
+                {"value": "", "label": choices.field.empty_label, "selected": "" in selected}
+            )
+        for obj in choices.queryset.all():
+            key, label = choices.choice(obj)
+            options.append({"value": key, "label": label, "selected": str(key) in selected})
+        final_attrs = self.build_attrs(self.attrs, attrs)
+        final_attrs.setdefault("id", None)
+        return format_html(
+            '<select name="{}"{}>{}</select>',
+            name,
+            flatatt({k: v for k, v in final_attrs.items() if v is not None}),
+            mark_safe("".join(map(_option, options))),
         )
 
 

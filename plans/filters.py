@@ -41,7 +41,8 @@ def _accounts_with_commitments(request: Any) -> QuerySet[Account]:
 
 def _kams_with_commitments(request: Any) -> QuerySet[User]:
     return (
-        User.objects.filter(pk__in=_accounts_with_commitments(request).values("kam_id"))
+        # DISTINCT: see plans.selectors.queue.plan_kams.
+        User.objects.filter(pk__in=_accounts_with_commitments(request).values("kam_id").distinct())
         .only("pk", "first_name", "last_name", "username")  # what a choice shows (User.__str__)
         .order_by("last_name", "first_name", "username")
     )

@@ -38,3 +38,31 @@ def test_quick_select_escapes_labels_and_marks_the_selected_option():
     )
     assert html.count(" selected") == 1
     assert '<optgroup label="Europe">' in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("chosen", [None, "", "first", "missing"])
+@pytest.mark.parametrize("required", [False, True])
+def test_quick_select_renders_model_choices_as_select_does(chosen, required):
+    """A model choice field (a filter's accounts) reads its options in one plain query and
+    writes the markup the field's Select writes: empty label, escaping, the selected one."""
+    from accounts.models import Account
+    from tests import factories
+
+    first = factories.AccountFactory(name='Müller & Söhne <GmbH> "Nord"')
+    factories.AccountFactory(name="Zeta Motors")
+    value = {"first": first.pk, "missing": 10**9}.get(chosen, chosen)
+
+    def rendered(widget_class):
+        field = forms.ModelChoiceField(
+            queryset=Account.objects.order_by("name", "pk"),
+            empty_label="Any account",
+            required=required,
+            widget=widget_class(attrs={"class": "form-select"}),
+        )
+        field.widget.is_required = required
+        return normalised(str(field.widget.render("account", value, attrs={"id": "id_account"})))
+
+    quick = rendered(QuickSelect)
+    assert quick == rendered(forms.Select)
+    assert quick.count("<option") == 3
