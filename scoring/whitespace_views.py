@@ -124,6 +124,7 @@ CELL_ORDER_LABELS = {
 }
 PORTFOLIO_COLUMNS = [
     ("Account", "account_name"),
+    ("Group", "group_name"),
     ("KAM", "kam"),
     ("Product category", "category"),
     ("Estimated spend", "spend"),

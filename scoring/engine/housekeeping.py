@@ -12,12 +12,27 @@ from scoring.engine import dialect
 from scoring.engine.window import Window, quarter_start
 from scoring.models import (
     AccountScore,
+    CategoryRevenue,
     CriterionScore,
+    GroupSnapshot,
     HealthComponentScore,
+    HealthScore,
     InvestmentWarning,
     MetricEntry,
     MetricSnapshot,
     ScoringRun,
+)
+
+# Every table a run writes or prunes: vacuumed and analysed once the run has committed.
+RUN_TABLES = (
+    CriterionScore,
+    AccountScore,
+    CategoryRevenue,
+    MetricSnapshot,
+    GroupSnapshot,
+    HealthScore,
+    HealthComponentScore,
+    InvestmentWarning,
 )
 
 
@@ -115,14 +130,18 @@ def prune_runs(*, keep_succeeded: int, current_run_id: int) -> int:
 
 
 def reclaim_pruned_rows() -> None:
-    """VACUUM the score tables after a run (PostgreSQL, outside any transaction; nothing else).
+    """VACUUM (ANALYZE) the tables a run writes, once it has committed (PostgreSQL, outside
+    any transaction; nothing else).
 
     Every run deletes an old run's 700,000 rows and updates the 50,000 it wrote, and where
     autovacuum is off or behind, the dead rows would pile up: the tables grew to 4 GB over
-    twenty runs here, and every reader (the preview, the dashboard) paid for it. Run once the
-    final transaction has committed, so those rows are removable; the space is reused by the
-    next run."""
+    twenty runs here, and every reader (the preview, the dashboard) paid for it. The space is
+    reused by the next run. ANALYZE too: the pages' plans depend on the new run's figures
+    being in the statistics. Without it, the portfolio white-space view at 50,000 accounts
+    took 90 s (the category revenue of a run looked like 2 rows, not 30,000, and was read
+    once per estimate) instead of 20 ms."""
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return
+    tables = ", ".join(model._meta.db_table for model in RUN_TABLES)
     with connection.cursor() as cursor:
-        cursor.execute(f"VACUUM {CriterionScore._meta.db_table}, {AccountScore._meta.db_table}")
+        cursor.execute(f"VACUUM (ANALYZE) {tables}")

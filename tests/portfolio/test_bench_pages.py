@@ -62,8 +62,9 @@ def test_bench_needs_the_demo_director(db):
 # categories' ids, the account's plans and the unread notifications (nothing won: no
 # sales-line query).
 MAP_QUERIES = 12
-# The portfolio's white space: session, user, groups, the current run, the estimates, the
-# category revenue, the KAMs' names, the KAM filter's people and the unread notifications.
+# The portfolio's white space: session, user, groups, the current run, every cell (one narrow
+# row each), the page's estimate details, their KAMs' names, the KAM filter's people and the
+# unread notifications (the same at 50,000 accounts).
 PORTFOLIO_QUERIES = 9
 
 

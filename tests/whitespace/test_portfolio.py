@@ -98,7 +98,7 @@ def test_the_page_filters_sorts_and_downloads(
     response = client.get(URL, {"format": "csv"})
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     assert text.splitlines()[0] == (
-        "Account,KAM,Product category,Estimated spend,Estimate year,Source,Main competitor"
+        "Account,Group,KAM,Product category,Estimated spend,Estimate year,Source,Main competitor"
     )
     assert len(text.splitlines()) == 3
 
@@ -108,3 +108,49 @@ def test_only_directors_and_administrators_see_it(client, portfolio, kam):
     assert client.get(URL).status_code == 403
     client.force_login(factories.OperationsFactory())
     assert client.get(URL).status_code == 403
+
+
+def test_a_members_estimates_count_for_its_key_account_group(portfolio, kam):
+    """A plant of K1 (a member of the key account's group) has its own estimate: its white
+    space is listed under its name with its group, and it counts in the category's totals;
+    K1 is still one key account with an estimate in Bearings."""
+    plant = factories.AccountFactory(name="K1 plant", parent=portfolio["k1"])
+    director = portfolio["director"]
+    for name, spend in (("Bearings", 500), ("Gears", 700)):
+        category, _ = ProductCategory.objects.get_or_create(name=name)
+        spend_estimate_save(
+            account=plant,
+            category=category,
+            year=2026,
+            actor=director,
+            estimated_spend=Decimal(spend),
+            source=SpendSource.MARKET_STUDY,
+        )
+
+    space = portfolio_white_space(run_now())
+
+    lines = {c.category: c for c in space.categories}
+    # Bearings: K1 1,000 (600 ours), K2 2,000, the plant 500 -> spend 3,500, headroom
+    # 400 + 2,000 + 500 = 2,900, two white-space cells, still two key accounts.
+    assert (lines["Bearings"].accounts, lines["Bearings"].spend) == (2, Decimal(3500))
+    assert lines["Bearings"].headroom == Decimal(2900)
+    assert lines["Bearings"].white_space_cells == 2
+    assert (lines["Gears"].accounts, lines["Gears"].headroom) == (1, Decimal(700))
+    cells = [(c.account_name, c.group_name, c.category, c.spend) for c in space.cells]
+    assert cells == [
+        ("K2", "", "Bearings", Decimal(2000)),
+        ("K1 plant", "K1", "Gears", Decimal(700)),
+        ("K1 plant", "K1", "Bearings", Decimal(500)),
+        ("K1", "", "Drives", Decimal(300)),
+    ]
+    assert {c.group_id for c in space.cells if c.group_name} == {portfolio["k1"].pk}
+
+
+def test_the_cells_are_read_a_page_at_a_time(portfolio, django_assert_num_queries):
+    space = portfolio_white_space(run_now(), ordering="account")
+
+    with django_assert_num_queries(2):  # the page's estimates' details, their KAMs' names
+        page = space.cells[1:2]
+    assert [(c.account_name, c.year, c.source) for c in page] == [("K2", 2026, "KAM estimate")]
+    with django_assert_num_queries(0):
+        assert space.cells.count() == 2
