@@ -100,7 +100,12 @@ def _preview_sql(changed: int) -> str:
         delta = f"SELECT account_id, 0 AS points FROM {SCORE} WHERE 1 = 0"
     return f"""
 WITH params AS (
-    SELECT COALESCE(%s, (SELECT COUNT(*) FROM {ACCOUNT} WHERE status = %s)) AS n
+    SELECT COALESCE(%s, (SELECT COUNT(*) FROM {ACCOUNT} WHERE status = %s)) AS n,
+           units.total, units.total_revenue
+    FROM (
+        SELECT COUNT(*) AS total, SUM(revenue) AS total_revenue FROM {SCORE}
+        WHERE run_id = %s AND is_unit
+    ) units
 ), delta AS ({delta}
 ), ranked AS (
     SELECT s.account_id,
@@ -108,14 +113,12 @@ WITH params AS (
            ROW_NUMBER() OVER (
                ORDER BY CAST(s.attractiveness AS DOUBLE PRECISION) * %s + COALESCE(d.points, 0)
                DESC, s.account_id
-           ) AS new_rank,
-           COUNT(*) OVER () AS total,
-           SUM(s.revenue) OVER () AS total_revenue
+           ) AS new_rank
     FROM {SCORE} s
     LEFT JOIN delta d ON d.account_id = s.account_id
     WHERE s.run_id = %s AND s.is_unit
 ), picked AS (
-    SELECT r.account_id, r.points, r.new_rank, r.total, r.total_revenue, p.n, k.id AS key_id
+    SELECT r.account_id, r.points, r.new_rank, p.total, p.total_revenue, p.n, k.id AS key_id
     FROM ranked r
     CROSS JOIN params p
     LEFT JOIN (SELECT id FROM {ACCOUNT} WHERE status = %s) k ON k.id = r.account_id
@@ -153,6 +156,9 @@ def _fetch_without_jit(sql: str, params: list[Any]) -> list[tuple]:
             return cursor.fetchall()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL jit = off")
+        # Room to sort every unit of selection in memory (50,000 rows spilled to disk at the
+        # default 4 MB).
+        cursor.execute("SET LOCAL work_mem = '32MB'")
         cursor.execute(sql, params)
         return cursor.fetchall()
 
@@ -187,7 +193,7 @@ def weights_preview(
         for pk in set(weights) | set(before)
     }
     changed = sorted(pk for pk, change in changes.items() if change != 0)
-    params: list[Any] = [top_n, KEY]
+    params: list[Any] = [top_n, KEY, run.pk]
     if changed:
         for pk in changed:
             params += [pk, float(changes[pk])]
