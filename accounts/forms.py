@@ -30,6 +30,7 @@ from kam.forms import (
     style,
     version_field,
 )
+from kam.widgets import QuickSelect
 
 
 class StageChangeForm(RejectionsMixin, forms.Form):
@@ -88,7 +89,9 @@ class ContactForm(VersionedMixin, forms.ModelForm):
 
 
 class TeamMemberForm(RejectionsMixin, forms.Form):
-    user = forms.ChoiceField(label="Person")
+    # Every person who may join a team (hundreds in a large company): QuickSelect writes the
+    # options without a template per option.
+    user = forms.ChoiceField(label="Person", widget=QuickSelect)
     functional_role = forms.ChoiceField(label="Functional role", choices=FunctionalRole.choices)
 
     def __init__(self, *args: Any, candidates: Iterable[User], **kwargs: Any) -> None:
