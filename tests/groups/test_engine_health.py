@@ -236,3 +236,19 @@ def test_members_get_no_health_of_their_own(portfolio):
         ("E2", False, None, ""),
         ("P", False, None, ""),
     ]
+
+
+def test_the_groups_page_says_how_its_health_is_gathered_and_a_members_points_to_it(
+    portfolio, client
+):
+    recompute()
+    client.force_login(factories.DirectorFactory())
+    group = client.get(f"/accounts/{portfolio['G'].pk}/").content.decode()
+    assert 'data-testid="health-group-note"' in group
+    assert "3 decision makers" in group  # 2 supporters, 1 detractor, across E1, E2 and P
+    plant = client.get(f"/accounts/{portfolio['P'].pk}/").content.decode()
+    assert 'data-testid="health-member-note"' in plant
+    assert f'href="/accounts/{portfolio["G"].pk}/#health">G</a>' in plant
+    assert "Not yet computed" not in plant[plant.index('id="health"') :][:2000]
+    standalone = client.get(f"/accounts/{portfolio['S'].pk}/").content.decode()
+    assert "health-group-note" not in standalone and "health-member-note" not in standalone

@@ -7,6 +7,8 @@ voice 10; bands red < 50 <= amber < 75 <= green; warning on a fall of more than 
 """
 
 import datetime as dt
+import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -342,6 +344,43 @@ def test_the_account_page_explains_the_health(client):
     assert "What would raise it most:</strong> 2 breached commitments: -11.4" in html
     assert "1 supporters, 1 detractors among 2 decision makers" in html
     assert "62.50" in html and "18.75" in html  # relationship's value and contribution
+
+
+def health_chart_of(html: str) -> dict:
+    start = html.index('<script id="health-data" type="application/json">')
+    return json.loads(html[html.index(">", start) + 1 : html.index("</script>", start)])
+
+
+def test_the_account_page_charts_the_history_with_each_runs_bands(client):
+    account = build_green_account()
+    WarningSettings.objects.filter(pk=1).update(green_from=D(80))
+    first = recompute()  # 98.33, green from 80: green
+    # A run from before health froze no thresholds: it was banded with the defaults (50 / 75).
+    ScoringRun.objects.filter(pk=first.pk).update(health_config={})
+    WarningSettings.objects.filter(pk=1).update(green_from=D(99))
+    recompute()  # 98.33 again, but green only from 99: amber
+    client.force_login(factories.DirectorFactory())
+    html = client.get(f"/accounts/{account.pk}/").content.decode()
+    # Oldest run first, each with the thresholds it used.
+    assert health_chart_of(html) == {
+        "labels": ["2026-07-15", "2026-07-15"],
+        "scores": [98.33, 98.33],
+        "bands": ["green", "amber"],
+        "amberFrom": [50.0, 50.0],
+        "greenFrom": [75.0, 99.0],
+    }
+    assert 'data-chart="health"' in html and "chart.umd.min.js" in html
+    # The table beside the chart, newest first, with the same thresholds (a band lower: fell).
+    table = html[html.index('data-testid="health-history"') :]
+    table = table[table.index("<tbody>") : table.index("</tbody>")]
+    rows = [
+        [cell.strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+        for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)
+    ]
+    assert rows == [
+        ["15 Jul 2026", "98.33", "amber", "50.00", "99.00", "yes"],
+        ["15 Jul 2026", "98.33", "green", "50.00", "75.00", ""],
+    ]
 
 
 def test_the_lists_sort_by_health(client):
