@@ -27,35 +27,18 @@ The portfolio:
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from accounts.models import Attitude, BuyingRole, Stage
 from plans.models import CommitmentStatus, PlanStatus
-from scoring import services
-from scoring.models import (
-    AccountScore,
-    HealthComponentScore,
-    HealthScore,
-    MetricEntry,
-    MetricKind,
-    RunTrigger,
-)
+from scoring.models import AccountScore, HealthScore, MetricEntry, MetricKind
 from tests import factories
 
+# The same run (as of 2026-07-15) and helpers as the standalone accounts' hand-computed health.
+from tests.scoring.test_health import D, commitment, components_of, recompute
+
 pytestmark = pytest.mark.django_db
-
-AS_OF = dt.date(2026, 7, 15)
-
-
-def D(value) -> Decimal:
-    return Decimal(str(value))
-
-
-def at(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
 
 
 def decision_maker(account, *, influence, attitude, last_contact_on, owner=None):
@@ -66,12 +49,6 @@ def decision_maker(account, *, influence, attitude, last_contact_on, owner=None)
         attitude=attitude,
         relationship_owner=owner,
         last_contact_on=last_contact_on,
-    )
-
-
-def commitment(account, status, changed_on):
-    return factories.CommitmentFactory(
-        account=account, status=status, status_changed_at=at(changed_on)
     )
 
 
@@ -139,16 +116,6 @@ def portfolio():
     commitment(s, CommitmentStatus.MET, dt.date(2026, 7, 1))
     entry(s, MetricKind.SATISFACTION, dt.date(2026, 4, 1), 40)
     return {"G": g, "E1": e1, "E2": e2, "P": p, "S": s}
-
-
-def recompute():
-    run = services.run_request(trigger=RunTrigger.COMMAND, as_of=AS_OF)
-    return services.run_recompute(run=run)
-
-
-def components_of(run, account):
-    rows = HealthComponentScore.objects.filter(run=run, account=account).select_related("component")
-    return {row.component.key: (row.value, row.weight, row.contribution) for row in rows}
 
 
 def test_a_groups_health_reads_the_signals_of_its_whole_subtree(portfolio):
