@@ -29,6 +29,7 @@ from scoring.models import (
     MetricKind,
     RunTrigger,
     ScoringRun,
+    SpendEstimate,
     WarningSettings,
 )
 from tests import factories
@@ -196,6 +197,24 @@ def test_amber_key_account():
     assert (h.score, h.band) == (D("63.31"), "amber")
     score = AccountScore.objects.get(run=run, account=account)
     assert (score.health, score.health_band) == (D("63.31"), "amber")
+
+
+def test_the_share_of_wallet_trend_reads_the_spend_the_run_used():
+    account = build_amber_account()  # 1,000,000 stated on the account
+    SpendEstimate.objects.create(
+        account=account,
+        category=factories.ProductCategoryFactory(name="Bearings"),
+        year=2026,
+        estimated_spend=500_000,
+        source="customer",
+    )
+    run = recompute()
+    score = AccountScore.objects.get(run=run, account=account)
+    assert (score.category_spend, score.category_spend_estimated) == (D("500000.00"), True)
+    # The estimate replaces the stated spend for every share-of-wallet figure:
+    # (110,000 - 100,000) / 500,000 x 100 = +2 points -> 50 + 5 x 2 = 60.
+    h = HealthScore.objects.get(run=run, account=account)
+    assert (h.share_change_pts, h.share_points) == (D("2.00"), D("60.00"))
 
 
 def test_what_raises_it_most_is_the_breached_commitments():
