@@ -6,6 +6,8 @@ trend (the ratings page is scoring/rating_views.py). Registered in `ScoringConfi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
@@ -20,9 +22,11 @@ from scoring.models import (
     CriterionKind,
     CriterionScore,
     GroupSnapshot,
+    HealthScore,
     MetricSnapshot,
     Rating,
     SnapshotFigures,
+    WarningSettings,
 )
 from scoring.quarters import data_from, quarter
 
@@ -86,6 +90,32 @@ def trend_snapshots(account: Account, *, group: bool = False) -> list[SnapshotFi
     return list(reversed(list(newest)))
 
 
+def _threshold(run_config: dict, name: str) -> Decimal:
+    """A band threshold as the run froze it; a run from before health had frozen none, and was
+    banded with the defaults then."""
+    value = run_config.get(name)
+    return Decimal(value) if value is not None else WarningSettings._meta.get_field(name).default
+
+
+def health_chart_data(history: list[HealthScore]) -> dict[str, Any]:
+    """The health series for the chart (workspace.js draws it, oldest run first; the table
+    beside it lists the same rows): each run's score and the band thresholds that run used (set
+    on each row as `amber_from` and `green_from`), so the band drawn behind a score is the band
+    the score was given."""
+    for row in history:
+        config = row.run.health_config or {}
+        row.amber_from = _threshold(config, "amber_from")
+        row.green_from = _threshold(config, "green_from")
+    rows = list(reversed(history))
+    return {
+        "labels": [row.as_of.isoformat() for row in rows],
+        "scores": [float(row.score) for row in rows],
+        "bands": [row.band for row in rows],
+        "amberFrom": [float(row.amber_from) for row in rows],
+        "greenFrom": [float(row.green_from) for row in rows],
+    }
+
+
 def load_section(page: AccountPage) -> None:
     """The score, its criteria, its health and investment warnings, the ratings and the trends,
     with the account's details (a query each, two for the health; those of the run only when a
@@ -103,6 +133,7 @@ def load_section(page: AccountPage) -> None:
         page.health = account_health(account, run)
         page.investment_warnings = account_warnings(account, run)
     page.health_history = health_history(account, limit=HEALTH_HISTORY_ENTRIES)
+    page.health_chart = health_chart_data(page.health_history)
     page.ratings = rating_rows(account, rated_criteria())
     page.rating_history = rating_history(account)
     page.snapshots = trend_snapshots(account, group=page.is_group)

@@ -228,8 +228,8 @@ class AccountPage:
 
     The sections of the apps above accounts (plans: `plans`, `current_plan`, `action_counts`,
     `commitments`; scoring: `score`, `criterion_scores`, `health`, `health_history`,
-    `investment_warnings`, `ratings`, `rating_history`, `snapshots`) are read by the loaders
-    they register in `PAGE_SECTIONS`.
+    `health_chart`, `investment_warnings`, `ratings`, `rating_history`, `snapshots`) are read by
+    the loaders they register in `PAGE_SECTIONS`.
     """
 
     account: Account
@@ -243,6 +243,7 @@ class AccountPage:
     criterion_scores: list[Any] = field(default_factory=list)
     health: Any = None  # its explanation (scoring.health)
     health_history: list[Any] = field(default_factory=list)
+    health_chart: dict[str, Any] = field(default_factory=dict)  # the history, for its chart
     investment_warnings: list[Any] = field(default_factory=list)
     contacts: list[Contact] = field(default_factory=list)
     stage_changes: list[StageChange] = field(default_factory=list)

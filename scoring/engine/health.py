@@ -7,6 +7,14 @@ scoring.0009, and DOMAIN.md); a component is the mean of its signals that have d
 is the weighted mean of the active components that have data (their weights renormalised
 among them), rounded to 2 places.
 
+A group is judged as one (DOMAIN.md "Relationship health", groups): its signals read its whole
+subtree through `unit_of_sql` (each account -> its unit, mapped once per run by the groups
+stage), grouped by the top: the decision makers, their attitudes and the latest contact with
+one anywhere in the group; the commitments of every entity; the voice entries of every entity
+(per metric, the mean of each entity's latest entry); the margin trend from the subtree's
+snapshots. DMU coverage, revenue growth and the share of wallet come from the top's score row,
+which holds the roll-up; the stage and the plan are the top's own (they belong to the group).
+
 Signals and their points (as of the run's `as_of` day):
 - relationship (always has data: an unknown relationship is not a healthy one):
   - coverage: the run's DMU coverage % of influential contacts (none known: 0);
@@ -26,12 +34,12 @@ Signals and their points (as of the run's `as_of` day):
   - actions: 100 x (open - overdue) / open, open = open or in progress, overdue = due before
     the day (no open action: left out).
 - value: revenue growth % vs the previous 12 months: 50 + 2.5 x growth; share-of-wallet change
-  in points ((T12 - previous revenue) / category spend x 100; needs previous revenue and a
-  positive spend not below either year's revenue): 50 + 5 x change; net margin % of the last
+  in points ((T12 - previous revenue) / the run's category spend x 100; needs previous revenue
+  and a positive spend not below either year's revenue): 50 + 5 x change; net margin % of the last
   four complete quarters minus that of the four before (snapshots; both need revenue):
   50 + 5 x change; each held to 0-100 and left out without its figures.
 - voice: the latest satisfaction, advocacy and retention entries dated on or before the day,
-  each held to 0-100; none: no data.
+  each held to 0-100 (a group: the mean of its entities' latest ones); none: no data.
 Band: red below amber_from, amber below green_from, green from there (defaults 50 / 75).
 Early warning (`fell`): against the account's health in the previous succeeded run, a lower
 band, or a fall of more than drop_points. The notification is sent by scoring.health, once per
@@ -46,7 +54,7 @@ from decimal import Decimal
 from django.db import connection
 from django.utils import timezone
 
-from accounts.models import STAGE_ORDER, Account, Attitude, BuyingRole, Contact, Stage
+from accounts.models import STAGE_ORDER, Attitude, BuyingRole, Contact, Stage
 from plans.models import (
     Action,
     ActionStatus,
@@ -72,7 +80,6 @@ from scoring.models import (
     MetricSnapshot,
 )
 
-ACCOUNT = Account._meta.db_table
 CONTACT = Contact._meta.db_table
 PLAN = Plan._meta.db_table
 OBJECTIVE = Objective._meta.db_table
@@ -106,10 +113,22 @@ VOICE = {
 
 def units_sql() -> str:
     """The accounts health is computed for: the units of selection the run scored (groups and
-    standalone accounts; a member is judged with its group). One fragment (parameter `run`).
-    A group's value signals read its rolled-up score row; its relationship, delivery, plan and
-    voice signals read the top account's own contacts, commitments, plan and entries."""
+    standalone accounts; a member is judged with its group, and gets no health row of its own).
+    One fragment (parameter `run`)."""
     return f"SELECT account_id FROM {SCORE} WHERE run_id = %(run)s AND is_unit"
+
+
+def unit_of_sql() -> str:
+    """`(account_id, unit_id)`: every account the run scored, mapped to its unit of selection,
+    itself for a group's top or a standalone account. The groups stage (groups.py) mapped each
+    member to the top of its tree once, whatever the depth, and stored it as the member's score
+    row's `group`; this reads that mapping back, so a group's contacts, commitments, entries and
+    snapshots are gathered from its whole subtree by a join, in the same statement."""
+    return (
+        f"SELECT account_id, COALESCE(group_id, account_id) AS unit_id FROM {SCORE} "
+        "WHERE run_id = %(run)s "
+        "AND COALESCE(group_id, account_id) IN (SELECT account_id FROM units)"
+    )
 
 
 def _in(values: tuple[str, ...]) -> str:
@@ -156,7 +175,7 @@ def _stage_rank(column: str) -> str:
 def signals_sql() -> str:
     d = dialect.date_param
     voice = ",\n           ".join(
-        f"MAX(CASE WHEN metric = '{kind}' THEN value END) AS {name}" for name, kind in VOICE.items()
+        f"AVG(CASE WHEN metric = '{kind}' THEN value END) AS {name}" for name, kind in VOICE.items()
     )
     gap = f"({_stage_rank('target_stage')}) - ({_stage_rank('stage')})"
     return f"""
@@ -171,22 +190,23 @@ INSERT INTO {HEALTH} (
     margin_change_pts, margin_points, satisfaction, advocacy, retention
 )
 WITH units AS ({units_sql()}),
+unit_of AS ({unit_of_sql()}),
 base AS (
     SELECT s.account_id, s.stage, s.status, s.dmu_coverage_pct, s.revenue, s.revenue_prev,
-           s.revenue_growth_pct, s.spend_below_revenue, a.category_spend
+           s.revenue_growth_pct, s.spend_below_revenue, s.category_spend
     FROM {SCORE} s
-    JOIN {ACCOUNT} a ON a.id = s.account_id
     WHERE s.run_id = %(run)s AND s.account_id IN (SELECT account_id FROM units)
 ),
 dm AS (
-    SELECT account_id, COUNT(*) AS n,
-           SUM(CASE WHEN attitude = '{Attitude.SUPPORTER.value}' THEN 1 ELSE 0 END) AS sup,
-           SUM(CASE WHEN attitude = '{Attitude.DETRACTOR.value}' THEN 1 ELSE 0 END) AS det,
-           MAX(CASE WHEN last_contact_on <= {d("as_of")} THEN last_contact_on END) AS last_contact
-    FROM {CONTACT}
-    WHERE buying_role = '{BuyingRole.DECISION_MAKER.value}'
-      AND account_id IN (SELECT account_id FROM units)
-    GROUP BY account_id
+    SELECT u.unit_id AS account_id, COUNT(*) AS n,
+           SUM(CASE WHEN c.attitude = '{Attitude.SUPPORTER.value}' THEN 1 ELSE 0 END) AS sup,
+           SUM(CASE WHEN c.attitude = '{Attitude.DETRACTOR.value}' THEN 1 ELSE 0 END) AS det,
+           MAX(CASE WHEN c.last_contact_on <= {d("as_of")} THEN c.last_contact_on END)
+               AS last_contact
+    FROM {CONTACT} c
+    JOIN unit_of u ON u.account_id = c.account_id
+    WHERE c.buying_role = '{BuyingRole.DECISION_MAKER.value}'
+    GROUP BY u.unit_id
 ),
 cplan AS (
     SELECT id, account_id, status, review_date FROM (
@@ -224,15 +244,15 @@ acts AS (
     GROUP BY a.plan_id
 ),
 weighted AS (
-    SELECT account_id, status,
-           CASE WHEN status_changed_at >= %(recent_since)s THEN {dialect.number_param("w0")}
-                WHEN status_changed_at >= %(year_since)s THEN {dialect.number_param("w1")}
+    SELECT u.unit_id AS account_id, c.status,
+           CASE WHEN c.status_changed_at >= %(recent_since)s THEN {dialect.number_param("w0")}
+                WHEN c.status_changed_at >= %(year_since)s THEN {dialect.number_param("w1")}
                 ELSE {dialect.number_param("w2")} END AS w
-    FROM {COMMITMENT}
-    WHERE active = TRUE
-      AND status IN ('{CommitmentStatus.MET.value}', '{CommitmentStatus.AT_RISK.value}',
-                     '{CommitmentStatus.BREACHED.value}')
-      AND account_id IN (SELECT account_id FROM units)
+    FROM {COMMITMENT} c
+    JOIN unit_of u ON u.account_id = c.account_id
+    WHERE c.active = TRUE
+      AND c.status IN ('{CommitmentStatus.MET.value}', '{CommitmentStatus.AT_RISK.value}',
+                       '{CommitmentStatus.BREACHED.value}')
 ),
 deliv AS (
     SELECT account_id,
@@ -248,29 +268,35 @@ deliv AS (
     GROUP BY account_id
 ),
 voice AS (
-    SELECT account_id,
+    SELECT unit_id AS account_id,
            {voice}
     FROM (
-        SELECT account_id, metric, value,
-               ROW_NUMBER() OVER (PARTITION BY account_id, metric ORDER BY period_start DESC)
-                   AS newest
-        FROM {ENTRY}
-        WHERE metric IN {_in(tuple(VOICE.values()))} AND period_start <= {d("as_of")}
-          AND account_id IN (SELECT account_id FROM units)
+        SELECT u.unit_id, e.metric,
+               CASE WHEN e.value < 0 THEN 0 WHEN e.value > 100 THEN 100 ELSE e.value END
+                   AS value,
+               ROW_NUMBER() OVER (PARTITION BY e.account_id, e.metric
+                                  ORDER BY e.period_start DESC) AS newest
+        FROM {ENTRY} e
+        JOIN unit_of u ON u.account_id = e.account_id
+        WHERE e.metric IN {_in(tuple(VOICE.values()))} AND e.period_start <= {d("as_of")}
     ) latest
     WHERE newest = 1
-    GROUP BY account_id
+    GROUP BY unit_id
 ),
 margin AS (
-    SELECT account_id,
-           SUM(CASE WHEN period_start >= {d("recent_from")} THEN net_profit ELSE 0 END) AS net_r,
-           SUM(CASE WHEN period_start >= {d("recent_from")} THEN revenue ELSE 0 END) AS rev_r,
-           SUM(CASE WHEN period_start < {d("recent_from")} THEN net_profit ELSE 0 END) AS net_p,
-           SUM(CASE WHEN period_start < {d("recent_from")} THEN revenue ELSE 0 END) AS rev_p
-    FROM {SNAPSHOT}
-    WHERE period_start >= {d("previous_from")} AND period_start < {d("snap_to")}
-      AND account_id IN (SELECT account_id FROM units)
-    GROUP BY account_id
+    SELECT u.unit_id AS account_id,
+           SUM(CASE WHEN m.period_start >= {d("recent_from")} THEN m.net_profit ELSE 0 END)
+               AS net_r,
+           SUM(CASE WHEN m.period_start >= {d("recent_from")} THEN m.revenue ELSE 0 END)
+               AS rev_r,
+           SUM(CASE WHEN m.period_start < {d("recent_from")} THEN m.net_profit ELSE 0 END)
+               AS net_p,
+           SUM(CASE WHEN m.period_start < {d("recent_from")} THEN m.revenue ELSE 0 END)
+               AS rev_p
+    FROM {SNAPSHOT} m
+    JOIN unit_of u ON u.account_id = m.account_id
+    WHERE m.period_start >= {d("previous_from")} AND m.period_start < {d("snap_to")}
+    GROUP BY u.unit_id
 ),
 signals AS (
     SELECT b.account_id, b.stage, b.status, b.dmu_coverage_pct,

@@ -7,6 +7,8 @@ voice 10; bands red < 50 <= amber < 75 <= green; warning on a fall of more than 
 """
 
 import datetime as dt
+import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -27,6 +29,7 @@ from scoring.models import (
     MetricKind,
     RunTrigger,
     ScoringRun,
+    SpendEstimate,
     WarningSettings,
 )
 from tests import factories
@@ -196,6 +199,24 @@ def test_amber_key_account():
     assert (score.health, score.health_band) == (D("63.31"), "amber")
 
 
+def test_the_share_of_wallet_trend_reads_the_spend_the_run_used():
+    account = build_amber_account()  # 1,000,000 stated on the account
+    SpendEstimate.objects.create(
+        account=account,
+        category=factories.ProductCategoryFactory(name="Bearings"),
+        year=2026,
+        estimated_spend=500_000,
+        source="customer",
+    )
+    run = recompute()
+    score = AccountScore.objects.get(run=run, account=account)
+    assert (score.category_spend, score.category_spend_estimated) == (D("500000.00"), True)
+    # The estimate replaces the stated spend for every share-of-wallet figure:
+    # (110,000 - 100,000) / 500,000 x 100 = +2 points -> 50 + 5 x 2 = 60.
+    h = HealthScore.objects.get(run=run, account=account)
+    assert (h.share_change_pts, h.share_points) == (D("2.00"), D("60.00"))
+
+
 def test_what_raises_it_most_is_the_breached_commitments():
     account = build_amber_account()
     run = recompute()
@@ -342,6 +363,43 @@ def test_the_account_page_explains_the_health(client):
     assert "What would raise it most:</strong> 2 breached commitments: -11.4" in html
     assert "1 supporters, 1 detractors among 2 decision makers" in html
     assert "62.50" in html and "18.75" in html  # relationship's value and contribution
+
+
+def health_chart_of(html: str) -> dict:
+    start = html.index('<script id="health-data" type="application/json">')
+    return json.loads(html[html.index(">", start) + 1 : html.index("</script>", start)])
+
+
+def test_the_account_page_charts_the_history_with_each_runs_bands(client):
+    account = build_green_account()
+    WarningSettings.objects.filter(pk=1).update(green_from=D(80))
+    first = recompute()  # 98.33, green from 80: green
+    # A run from before health froze no thresholds: it was banded with the defaults (50 / 75).
+    ScoringRun.objects.filter(pk=first.pk).update(health_config={})
+    WarningSettings.objects.filter(pk=1).update(green_from=D(99))
+    recompute()  # 98.33 again, but green only from 99: amber
+    client.force_login(factories.DirectorFactory())
+    html = client.get(f"/accounts/{account.pk}/").content.decode()
+    # Oldest run first, each with the thresholds it used.
+    assert health_chart_of(html) == {
+        "labels": ["2026-07-15", "2026-07-15"],
+        "scores": [98.33, 98.33],
+        "bands": ["green", "amber"],
+        "amberFrom": [50.0, 50.0],
+        "greenFrom": [75.0, 99.0],
+    }
+    assert 'data-chart="health"' in html and "chart.umd.min.js" in html
+    # The table beside the chart, newest first, with the same thresholds (a band lower: fell).
+    table = html[html.index('data-testid="health-history"') :]
+    table = table[table.index("<tbody>") : table.index("</tbody>")]
+    rows = [
+        [cell.strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+        for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)
+    ]
+    assert rows == [
+        ["15 Jul 2026", "98.33", "amber", "50.00", "99.00", "yes"],
+        ["15 Jul 2026", "98.33", "green", "50.00", "75.00", ""],
+    ]
 
 
 def test_the_lists_sort_by_health(client):
