@@ -196,7 +196,7 @@ def _curve_rows(run: ScoringRun, scope: base.Scope, field_name: str) -> Iterator
     rows = (
         charts.ranked_cumulative(run, scope, field_name)
         .order_by("position")
-        .values_list("position", "account_id", "account__name", field_name, "cumulative")
+        .values_list("position", "account_id", "account__name", f"fig_{field_name}", "cumulative")
     )
     for position, account_id, name, value, cumulative in rows.iterator(chunk_size=CHUNK):
         point = charts.curve_point(position, cumulative, n=figures.accounts, total=total)
