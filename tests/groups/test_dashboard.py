@@ -18,7 +18,9 @@ to serve 20 + 30 + 40 = 90, 2 members.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
@@ -300,3 +302,22 @@ def test_the_dashboard_reads_a_fixed_number_of_queries_whatever_the_groups(
     shown = board.results.members
     assert len(shown) == count  # every group is in the matrix
     assert all(group.members == 2 for group in shown.values())
+
+
+def test_the_curve_downloads_follow_the_view(client, director, portfolio):
+    client.force_login(director)
+    url = reverse("portfolio:export", args=["pareto-curve"])
+
+    def rows(**params):
+        body = b"".join(client.get(url, params).streaming_content).decode("utf-8-sig")
+        return [(row[2], row[3]) for row in csv.reader(io.StringIO(body))][1:]
+
+    assert rows() == [("Gamma", "600.00"), ("Alpha", "400.00"), ("Beta", "100.00")]
+    # Ties (Gamma's own 100, Beta 100) in account order, as the run ranks them.
+    assert rows(level="entities") == [
+        ("Alpha", "400.00"),
+        ("Gamma France", "300.00"),
+        ("Gamma Plant", "200.00"),
+        ("Gamma", "100.00"),
+        ("Beta", "100.00"),
+    ]
