@@ -321,3 +321,13 @@ def test_the_curve_downloads_follow_the_view(client, director, portfolio):
         ("Gamma", "100.00"),
         ("Beta", "100.00"),
     ]
+
+
+def test_a_members_leftover_kam_does_not_count_in_the_kams_load(client, director, kam, portfolio):
+    # France had the KAM before it joined Gamma: the load counts units (Gamma and Alpha).
+    portfolio["france"].kam = kam
+    portfolio["france"].save(update_fields=["kam"])
+
+    board = board_for(client, director).context["board"]
+
+    assert [(load.key_accounts, load.accounts) for load in board.loads] == [(2, 2)]
