@@ -134,6 +134,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "quarter": quarter.shown,
             "partial": quarter.partial,
+            "revenue": (
+                board.trends["revenue"]["key"][index],
+                board.trends["revenue"]["other"][index],
+            ),
             "values": [
                 (series["key"][index], series["other"][index])
                 for series in board.trends["series"].values()

@@ -331,3 +331,13 @@ def test_a_members_leftover_kam_does_not_count_in_the_kams_load(client, director
     board = board_for(client, director).context["board"]
 
     assert [(load.key_accounts, load.accounts) for load in board.loads] == [(2, 2)]
+
+
+def test_the_trends_table_shows_each_quarters_revenue_the_same_in_both_views(
+    client, director, portfolio
+):
+    for level in ("groups", "entities"):
+        response = board_for(client, director, level=level)
+        # Key: Gamma 600 (its group snapshot, or 100 + 300 + 200) + Alpha 400; other: Beta.
+        assert response.context["trend_rows"][-1]["revenue"] == (Decimal(1000), Decimal(100))
+        assert '<td class="num">1,000</td><td class="num">100</td>' in response.content.decode()
