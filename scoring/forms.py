@@ -13,6 +13,7 @@ from django import forms
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 
+from accounts.filters import GROUPS, LEVELS
 from accounts.models import Account, AccountStatus, ProductCategory, User
 from accounts.selectors.accounts import AccountFacets, account_facets
 from kam import rules as kam_rules
@@ -78,10 +79,17 @@ class PortfolioFilterSet(django_filters.FilterSet):
     period = django_filters.ChoiceFilter(
         label="Period", method="keep", empty_label=None, choices=[(TRAILING, "Last 12 months")]
     )
+    level = django_filters.ChoiceFilter(
+        label="Show",
+        method="keep",
+        empty_label=None,
+        choices=LEVELS,
+        help_text="Groups: units of selection; every entity: each legal entity's own figures",
+    )
 
     class Meta:
         model = Account
-        fields = ["kam", "industry", "region", "period"]
+        fields = ["kam", "industry", "region", "period", "level"]
         form = FilterForm
 
     def __init__(self, data: Any = None, *, request: Any, today: dt.date) -> None:
@@ -94,7 +102,8 @@ class PortfolioFilterSet(django_filters.FilterSet):
         self.filters["period"].extra["choices"] = period_choices(today, period_data_years())
 
     def keep(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
-        """The period does not filter accounts; `selected_period()` reads it."""
+        """The period and the level do not filter accounts; `selected_period()` and
+        `selected_scope()` read them."""
         return queryset
 
     def _cleaned(self) -> dict[str, Any]:
@@ -107,6 +116,7 @@ class PortfolioFilterSet(django_filters.FilterSet):
             kam_id=int(data["kam"]) if data.get("kam") else None,
             industry=data.get("industry") or "",
             region=data.get("region") or "",
+            level=data.get("level") or GROUPS,
         )
 
     def selected_period(self) -> Period:

@@ -16,6 +16,7 @@ from scoring.models import (
     Criterion,
     CriterionScore,
     CriterionSource,
+    GroupSnapshot,
     HealthBand,
     HealthScore,
     MetricSnapshot,
@@ -249,6 +250,15 @@ class MetricSnapshotSerializer(serializers.ModelSerializer):
             "advocacy",
             "shared_investment",
         ]
+        read_only_fields = fields
+
+
+class GroupSnapshotSerializer(MetricSnapshotSerializer):
+    """A group's quarter: the roll-up of its subtree's snapshots; `account` is the top."""
+
+    class Meta(MetricSnapshotSerializer.Meta):
+        model = GroupSnapshot
+        fields = [*MetricSnapshotSerializer.Meta.fields, "members"]
         read_only_fields = fields
 
 

@@ -39,6 +39,7 @@ from scoring.models import (
     CostRate,
     Criterion,
     CriterionScore,
+    GroupSnapshot,
     HealthScore,
     MetricSnapshot,
     Quadrant,
@@ -283,6 +284,32 @@ class MetricSnapshotViewSet(ReadOnlyKamViewSet):
         ).order_by("account_id", "-period_start", "pk")
 
 
+class GroupSnapshotFilterSet(SnapshotFilterSet):
+    account = IdFilter(field_name="account_id", help_text="The id of the group's top account")
+
+    class Meta(SnapshotFilterSet.Meta):
+        model = GroupSnapshot
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Quarterly effectiveness snapshots of groups you see"),
+    retrieve=extend_schema(summary="One group snapshot"),
+)
+class GroupSnapshotViewSet(MetricSnapshotViewSet):
+    """A group's quarterly snapshots (its subtree rolled up, scoring/engine/groups.py): read,
+    like an account's, by the group's people and directors."""
+
+    serializer_class = s.GroupSnapshotSerializer
+    filterset_class = GroupSnapshotFilterSet
+
+    def get_queryset(self) -> QuerySet[GroupSnapshot]:
+        if self.is_schema_generation():
+            return GroupSnapshot.objects.none()
+        return GroupSnapshot.objects.filter(
+            account__in=Account.objects.with_details_visible_to(self.request.user)
+        ).order_by("account_id", "-period_start", "pk")
+
+
 class HealthHistoryFilterSet(django_filters.FilterSet):
     account = IdFilter(field_name="account_id", help_text="An account's id: its health series")
     as_of_from = django_filters.DateFilter(field_name="as_of", lookup_expr="gte")
@@ -448,6 +475,7 @@ def register(router: BaseRouter) -> None:
     router.register("scoring-runs", ScoringRunViewSet, basename="scoringrun")
     router.register("cost-rates", CostRateViewSet, basename="costrate")
     router.register("snapshots", MetricSnapshotViewSet, basename="snapshot")
+    router.register("group-snapshots", GroupSnapshotViewSet, basename="groupsnapshot")
     router.register("health-history", HealthHistoryViewSet, basename="healthscore")
     router.register("spend-estimates", SpendEstimateViewSet, basename="spendestimate")
     router.register("white-space-maps", WhiteSpaceMapViewSet, basename="whitespacemap")

@@ -12,6 +12,7 @@ from django.db.models import (
 )
 from django.utils.text import capfirst
 
+from accounts.filters import ENTITIES, GROUPS
 from accounts.models import AccountStatus
 from kam.formats import last_12_months, month
 
@@ -31,6 +32,8 @@ LIST_LIMIT = 20
 OVERDUE_LIMIT = 8
 # Points along the whale and Pareto curves (plus the whale's peak).
 CURVE_POINTS = 100
+# The members listed under a group in the dashboard's tables (the account page has them all).
+MEMBERS_SHOWN = 20
 # Quarters in the effectiveness trends: benefits lag, so three years.
 TREND_QUARTERS = 12
 
@@ -40,11 +43,23 @@ TREND_QUARTERS = 12
 
 @dataclass(frozen=True)
 class Scope:
-    """Which accounts the dashboard looks at: a KAM's, an industry's, a region's, or all."""
+    """Which accounts the dashboard looks at: a KAM's, an industry's, a region's, or all; and
+    at which level (`level`): units of selection (groups, rolled up, and standalone accounts:
+    the default) or every legal entity with its own figures (DOMAIN.md "groups")."""
 
     kam_id: int | None = None
     industry: str = ""
     region: str = ""
+    level: str = GROUPS
+
+    @property
+    def entities(self) -> bool:
+        return self.level == ENTITIES
+
+    @property
+    def counted(self) -> str:
+        """What the run's figures count, in the page's words."""
+        return "legal entities" if self.entities else "groups and standalone accounts"
 
     def q(self, path: str = "") -> Q:
         """The scope as a filter on Account, or on a model whose `path` leads to Account."""

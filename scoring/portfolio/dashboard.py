@@ -12,8 +12,10 @@ from scoring.models import ScoringRun
 from scoring.portfolio.base import Period, Scope
 from scoring.portfolio.charts import (
     CurvePoint,
+    GroupMembers,
     cumulative_curve,
     effectiveness_trends,
+    group_members,
     matrix_bubbles,
     stage_movements,
 )
@@ -55,10 +57,12 @@ class RunResults:
     whale: list[CurvePoint]
     pareto: list[CurvePoint]
     trends: dict[str, Any]
+    # The drill-down of every group row of the matrix and curve tables, by the top's id.
+    members: dict[int, GroupMembers]
 
 
 # Bump when RunResults or what it holds changes shape, so no stale pickle is read back.
-RESULTS_CACHE_VERSION = 6
+RESULTS_CACHE_VERSION = 7
 RESULTS_CACHE_SECONDS = 24 * 60 * 60
 
 
@@ -66,14 +70,31 @@ def run_results_cache_key(run: ScoringRun, scope: Scope, period: Period) -> str:
     finished = run.finished_at.isoformat() if run.finished_at else ""
     return (
         f"portfolio:results:v{RESULTS_CACHE_VERSION}:{run.pk}:{finished}:"
-        f"{scope.kam_id or ''}:{scope.industry}:{scope.region}:{period.start}:{period.end}"
+        f"{scope.kam_id or ''}:{scope.industry}:{scope.region}:{scope.level}:"
+        f"{period.start}:{period.end}"
     )
 
 
 def compute_run_results(run: ScoringRun, scope: Scope, period: Period) -> RunResults:
-    """Thirteen queries over the run's scores, health, investment warnings and the quarterly
-    snapshots."""
+    """Fourteen queries over the run's scores, health, investment warnings and the quarterly
+    snapshots (one more for entities: their Pareto set; one less when no table shows a
+    group)."""
     figures = run_figures(run, scope)
+    matrix = matrix_bubbles(run, scope)
+    whale = cumulative_curve(
+        run,
+        scope,
+        field_name="net_profit",
+        n=figures.accounts,
+        total=figures.net_profit,
+        extra=[figures.profitable_accounts],
+    )
+    pareto = cumulative_curve(
+        run, scope, field_name="revenue", n=figures.accounts, total=figures.revenue
+    )
+    # The groups the tables show (in the matrix, at a point of a curve), for their drill-down.
+    tops = {row["account_id"] for row in matrix if row["members"]}
+    tops |= {point.account_id for point in [*whale, *pareto] if point.members}
     return RunResults(
         figures=figures,
         revenue_falls=revenue_falls(run, scope),
@@ -81,19 +102,11 @@ def compute_run_results(run: ScoringRun, scope: Scope, period: Period) -> RunRes
         health=health_tile(run, scope),
         investment=investment_warnings(run, scope),
         cost_to_serve=cost_to_serve_tables(run, scope, period),
-        matrix=matrix_bubbles(run, scope),
-        whale=cumulative_curve(
-            run,
-            scope,
-            field_name="net_profit",
-            n=figures.accounts,
-            total=figures.net_profit,
-            extra=[figures.profitable_accounts],
-        ),
-        pareto=cumulative_curve(
-            run, scope, field_name="revenue", n=figures.accounts, total=figures.revenue
-        ),
+        matrix=matrix,
+        whale=whale,
+        pareto=pareto,
         trends=effectiveness_trends(scope, period, run),
+        members=group_members(run, sorted(tops)),
     )
 
 
@@ -139,6 +152,22 @@ class Dashboard:
     @property
     def pareto(self) -> list[CurvePoint]:
         return self.results.pareto if self.results else []
+
+    def _members(self, account_id: int | None) -> GroupMembers | None:
+        return self.results.members.get(account_id) if self.results else None
+
+    @property
+    def matrix_rows(self) -> list[tuple[dict[str, Any], GroupMembers | None]]:
+        """The matrix table's rows, each group's with its drill-down."""
+        return [(row, self._members(row["account_id"])) for row in self.matrix]
+
+    @property
+    def whale_rows(self) -> list[tuple[CurvePoint, GroupMembers | None]]:
+        return [(point, self._members(point.account_id)) for point in self.whale]
+
+    @property
+    def pareto_rows(self) -> list[tuple[CurvePoint, GroupMembers | None]]:
+        return [(point, self._members(point.account_id)) for point in self.pareto]
 
     @property
     def whale_in_money(self) -> bool:

@@ -12,8 +12,9 @@ from typing import Any
 from django.db.models import Count, FilteredRelation, Q, Sum
 
 from accounts.models import Stage
-from scoring.models import HealthBand, HealthScore, MetricSnapshot, Quadrant, ScoringRun
+from scoring.models import HealthBand, HealthScore, Quadrant, ScoringRun
 from scoring.portfolio.base import Period, Scope
+from scoring.portfolio.snapshots import snapshot_sources, summed
 from scoring.portfolio.tiles import scores_in_scope
 from scoring.portfolio.warnings import Bounded, bounded
 
@@ -91,23 +92,26 @@ def _table(title: str, rows: Any, group: str, labels: list[tuple[str, str]], per
 
 
 def cost_to_serve_tables(run: ScoringRun, scope: Scope, period: Period) -> list[CostToServeTable]:
-    """Two queries over the snapshots of the three years to the period: key accounts (key in
-    that quarter) by their stage now, and by their quadrant in the run."""
-    snapshots = MetricSnapshot.objects.filter(
-        period_start__in=period.trend_quarters, is_key=True
-    ).filter(scope.q("account"))
-    by_stage = (
-        snapshots.values("period_start", "account__stage")
-        .annotate(cts=Sum("cost_to_serve"), revenue=Sum("revenue"))
-        .order_by()
-    )
-    by_quadrant = (
-        snapshots.annotate(
-            run_score=FilteredRelation("account__scores", condition=Q(account__scores__run=run))
-        )
-        .values("period_start", "run_score__quadrant")
-        .annotate(cts=Sum("cost_to_serve"), revenue=Sum("revenue"))
-        .order_by()
+    """Two queries over the units' snapshots of the three years to the period (a group's
+    GroupSnapshot, a standalone account's MetricSnapshot): key accounts (key in that quarter)
+    by their stage now, and by their quadrant in the run."""
+    # Key accounts are units of selection: their groups' roll-ups in either view (the sums
+    # are the same as their entities').
+    sources = [
+        source.filter(is_key=True)
+        for source in snapshot_sources(scope, period.trend_quarters, run, units=True)
+    ]
+    sums = {"cts": Sum("cost_to_serve"), "revenue": Sum("revenue")}
+    by_stage = summed(sources, ["period_start", "account__stage"], **sums)
+    by_quadrant = summed(
+        [
+            source.annotate(
+                run_score=FilteredRelation("account__scores", condition=Q(account__scores__run=run))
+            )
+            for source in sources
+        ],
+        ["period_start", "run_score__quadrant"],
+        **sums,
     )
     return [
         _table(

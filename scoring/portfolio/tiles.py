@@ -7,14 +7,22 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
+    Case,
     Count,
+    DecimalField,
+    F,
     FloatField,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
+    When,
+    Window,
 )
-from django.db.models.functions import Cast
+from django.db.models.expressions import RowRange
+from django.db.models.functions import Cast, Coalesce
 
 from accounts.models import Account, AccountStatus, Stage
 from scoring.engine.thresholds import KAM_MAX_KEY_ACCOUNTS
@@ -76,11 +84,13 @@ class AccountCounts:
 def account_census(scope: Scope) -> tuple[AccountCounts, list[dict[str, Any]]]:
     """Live counts and the accounts per relationship stage (key accounts beside the others) in
     ONE pass over the accounts, grouped by stage. The key count for the size guardrail is over
-    the whole portfolio, the rest over the scope."""
+    the whole portfolio, the rest over the scope. Units of selection only, in either view:
+    designation and the stage belong to the group, its members have neither."""
     in_scope = scope.q()
     rows = {
         row["stage"]: row
-        for row in Account.objects.values("stage")
+        for row in Account.objects.filter(parent__isnull=True)
+        .values("stage")
         .annotate(
             key_all=Count("pk", filter=Q(status=KEY)),
             key=Count("pk", filter=in_scope & Q(status=KEY)),
@@ -189,36 +199,120 @@ def scores_in_scope(run: ScoringRun, scope: Scope) -> QuerySet[AccountScore]:
     return unit_scores(run).filter(scope.q("account"))
 
 
+# The figures the dashboard's run tiles and curves read, as `fig_<name>` on each row.
+FIGURES = ("revenue", "cost_to_serve", "net_profit")
+
+
+def members_sum(run: ScoringRun, field_name: str) -> Subquery:
+    """The sum of `field_name` over the members' rows of the row's group (the row is a top)."""
+    rows = (
+        AccountScore.objects.filter(run=run, group_id=OuterRef("account_id"))
+        .order_by()
+        .values("group_id")
+        .annotate(total=Sum(field_name))
+        .values("total")
+    )
+    return Subquery(rows, output_field=DecimalField(max_digits=16, decimal_places=2))
+
+
+def entity_scope_q(scope: Scope) -> Q:
+    """The scope on entities' rows: the KAM is the unit's (a member is in the portfolio of its
+    group's KAM), industry and region are the entity's own."""
+    condition = Scope(industry=scope.industry, region=scope.region).q("account")
+    if scope.kam_id is not None:
+        condition &= Q(group__isnull=True, account__kam_id=scope.kam_id) | Q(
+            group__kam_id=scope.kam_id
+        )
+    return condition
+
+
+def figure_rows(run: ScoringRun, scope: Scope) -> QuerySet[AccountScore]:
+    """Every row of the run with `fig_revenue`, `fig_cost_to_serve`, `fig_net_profit` and
+    `fig_status` (the unit's status) at the scope's level; `counted(scope)` says which rows
+    count.
+
+    Groups (the default): a unit's row as it is (a group's row is its roll-up).
+    Entities: every legal entity's own figures, counted once. A member's row holds its own
+    figures; a group's top row holds the roll-up of its subtree, so the top's own figures are
+    that roll-up less its members' rows (the engine keeps no other copy of them:
+    scoring/engine/groups.py). A member counts as key when its group is."""
+    rows = AccountScore.objects.filter(run=run)
+    if not scope.entities:
+        return rows.annotate(**{f"fig_{name}": F(name) for name in FIGURES}, fig_status=F("status"))
+    group_status = AccountScore.objects.filter(run=run, account_id=OuterRef("group_id")).values(
+        "status"
+    )[:1]
+    own = {
+        f"fig_{name}": Case(
+            When(members__gt=0, then=F(name) - Coalesce(members_sum(run, name), Decimal(0))),
+            default=F(name),
+        )
+        for name in FIGURES
+    }
+    return rows.annotate(**own, fig_status=Coalesce(Subquery(group_status), F("status")))
+
+
+def counted(scope: Scope) -> Q:
+    """The rows of `figure_rows` the scope counts: units in scope, or entities in scope."""
+    if scope.entities:
+        return entity_scope_q(scope)
+    return Q(is_unit=True) & scope.q("account")
+
+
+def portfolio_scores(run: ScoringRun, scope: Scope) -> QuerySet[AccountScore]:
+    """The rows the dashboard's run figures and curves count, with their `fig_` figures."""
+    return figure_rows(run, scope).filter(counted(scope))
+
+
+def entity_pareto_count(run: ScoringRun, scope: Scope, total: Decimal) -> int:
+    """How many entities make up 80% of revenue, ranked from the largest (then by account):
+    those whose revenue before them is below 80% of the total, the engine's rule for units
+    (final.py is_pareto), which flags units only. One query."""
+    window = {
+        "order_by": [F("fig_revenue").desc(), F("account_id").asc()],
+        "frame": RowRange(start=None, end=-1),
+    }
+    ranked = portfolio_scores(run, scope).annotate(
+        before=Coalesce(Window(Sum("fig_revenue"), **window), Decimal(0))
+    )
+    return ranked.filter(before__lt=total * Decimal("0.8")).count()
+
+
 def run_figures(run: ScoringRun, scope: Scope) -> RunFigures:
-    """Two queries: the sums (one pass over the run) and the ten largest revenues."""
-    in_scope = scope.q("account")
-    key = in_scope & Q(status=KEY)
+    """Two queries, three for entities: the sums (one pass over the run) and the ten largest
+    revenues, at the scope's level (`figure_rows`); for entities, the Pareto set counted along
+    the ranked revenues (`entity_pareto_count`)."""
+    in_scope = counted(scope)
+    key = in_scope & Q(fig_status=KEY)
+    profitable = in_scope & Q(fig_net_profit__gt=0)
     zero = Value(Decimal(0))
-    revenue_as_float = Cast("revenue", FloatField())
+    revenue_as_float = Cast("fig_revenue", FloatField())
     aggregates = {
-        "run_accounts": Count("pk"),
+        "run_accounts": Count("pk", filter=Q(is_unit=True)),
         "accounts": Count("pk", filter=in_scope),
-        "revenue": Sum("revenue", filter=in_scope, default=zero),
-        "key_revenue": Sum("revenue", filter=key, default=zero),
-        "cost_to_serve": Sum("cost_to_serve", filter=in_scope, default=zero),
-        "key_cost_to_serve": Sum("cost_to_serve", filter=key, default=zero),
-        "net_profit": Sum("net_profit", filter=in_scope, default=zero),
-        "key_net_profit": Sum("net_profit", filter=key, default=zero),
+        "revenue": Sum("fig_revenue", filter=in_scope, default=zero),
+        "key_revenue": Sum("fig_revenue", filter=key, default=zero),
+        "cost_to_serve": Sum("fig_cost_to_serve", filter=in_scope, default=zero),
+        "key_cost_to_serve": Sum("fig_cost_to_serve", filter=key, default=zero),
+        "net_profit": Sum("fig_net_profit", filter=in_scope, default=zero),
+        "key_net_profit": Sum("fig_net_profit", filter=key, default=zero),
         "revenue_squares": Sum(revenue_as_float * revenue_as_float, filter=in_scope, default=0.0),
-        "profitable_accounts": Count("pk", filter=in_scope & Q(net_profit__gt=0)),
-        "profit_of_profitable": Sum(
-            "net_profit", filter=in_scope & Q(net_profit__gt=0), default=zero
-        ),
+        "profitable_accounts": Count("pk", filter=profitable),
+        "profit_of_profitable": Sum("fig_net_profit", filter=profitable, default=zero),
         "pareto_accounts": Count("pk", filter=in_scope & Q(is_pareto=True)),
         "four_x_accounts": Count("pk", filter=in_scope & Q(is_4x=True)),
     }
     # Aliases must not shadow the model's fields, or later aggregates would read them.
-    row = unit_scores(run).aggregate(
+    row = figure_rows(run, scope).aggregate(
         **{f"total_{name}": aggregate for name, aggregate in aggregates.items()}
     )
     figures = {name: row[f"total_{name}"] for name in aggregates}
+    if scope.entities:
+        figures["pareto_accounts"] = entity_pareto_count(run, scope, figures["revenue"])
     top = list(
-        scores_in_scope(run, scope).order_by("-revenue").values_list("revenue", flat=True)[:10]
+        portfolio_scores(run, scope)
+        .order_by("-fig_revenue")
+        .values_list("fig_revenue", flat=True)[:10]
     )
     return RunFigures(**figures, top_revenues=top)
 
@@ -241,9 +335,10 @@ def display_name(first: str, last: str, username: str) -> str:
 
 
 def kam_loads(scope: Scope) -> list[KamLoad]:
-    """Accounts and key accounts per KAM (live), most key accounts first. One query."""
+    """Units of selection and key accounts per KAM (live), most key accounts first. One
+    query."""
     rows = (
-        Account.objects.filter(kam__isnull=False)
+        Account.objects.filter(kam__isnull=False, parent__isnull=True)
         .filter(scope.q())
         .values("kam_id", "kam__first_name", "kam__last_name", "kam__username")
         .annotate(key_accounts=Count("pk", filter=Q(status=KEY)), accounts=Count("pk"))

@@ -134,6 +134,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "quarter": quarter.shown,
             "partial": quarter.partial,
+            "revenue": (
+                board.trends["revenue"]["key"][index],
+                board.trends["revenue"]["other"][index],
+            ),
             "values": [
                 (series["key"][index], series["other"][index])
                 for series in board.trends["series"].values()
@@ -196,15 +200,21 @@ def _curve_rows(run: ScoringRun, scope: base.Scope, field_name: str) -> Iterator
     rows = (
         charts.ranked_cumulative(run, scope, field_name)
         .order_by("position")
-        .values_list("position", "account_id", "account__name", field_name, "cumulative")
+        .values_list("position", "account_id", "account__name", f"fig_{field_name}", "cumulative")
     )
     for position, account_id, name, value, cumulative in rows.iterator(chunk_size=CHUNK):
-        point = charts.curve_point(position, cumulative, n=figures.accounts, total=total)
+        point = charts.curve_point(
+            position,
+            cumulative,
+            n=figures.accounts,
+            total=total,
+            account=(account_id, name, value, 0),
+        )
         yield [
             position,
             account_id,
             name,
-            value,
+            point.value,
             point.cumulative,
             round(point.accounts_pct, 4),
             None if point.cumulative_pct is None else round(point.cumulative_pct, 4),

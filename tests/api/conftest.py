@@ -23,6 +23,7 @@ from scoring.models import (
     AccountScore,
     Criterion,
     CriterionScore,
+    GroupSnapshot,
     HealthScore,
     MetricSnapshot,
     Quadrant,
@@ -171,6 +172,9 @@ def world(db) -> World:
         "healthscore": health_for(run, account),
         "snapshot": MetricSnapshot.objects.create(
             account=account, period_start=dt.date(2026, 7, 1), run=run, is_key=True
+        ),
+        "groupsnapshot": GroupSnapshot.objects.create(
+            account=account, period_start=dt.date(2026, 7, 1), run=run, is_key=True, members=2
         ),
         "commitment": commitment,
         "measurement": factories.MeasurementFactory(commitment=commitment),

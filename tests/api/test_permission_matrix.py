@@ -449,6 +449,8 @@ MATRIX: dict[tuple[str, str], Op] = {
     ("costrate", "retrieve"): Op(200, DIRECTORS, refused=SIGNED_IN - DIRECTORS, target="cost_rate"),
     ("snapshot", "list"): read_list(),
     ("snapshot", "retrieve"): read_detail("snapshot", DETAIL_READERS),
+    ("groupsnapshot", "list"): read_list(),
+    ("groupsnapshot", "retrieve"): read_detail("groupsnapshot", DETAIL_READERS),
     ("healthscore", "list"): read_list(),
     ("healthscore", "retrieve"): read_detail("healthscore", DETAIL_READERS),
 }

@@ -50,6 +50,7 @@ from scoring.models import (
     CostRate,
     Criterion,
     CriterionKind,
+    GroupSnapshot,
     HealthScore,
     MetricSnapshot,
     Rating,
@@ -269,6 +270,11 @@ def build(basename: str, n: int, kam: User, account: Account, reader: User) -> N
     elif basename == "snapshot":
         MetricSnapshot.objects.bulk_create(
             MetricSnapshot(account=account, period_start=dt.date(1970 + i // 4, 1 + 3 * (i % 4), 1))
+            for i in range(n)
+        )
+    elif basename == "groupsnapshot":
+        GroupSnapshot.objects.bulk_create(
+            GroupSnapshot(account=account, period_start=dt.date(1970 + i // 4, 1 + 3 * (i % 4), 1))
             for i in range(n)
         )
     elif basename == "spendestimate":

@@ -66,6 +66,7 @@ SALES = [
 # The whole portfolio: the director's and the administrator's pages.
 PORTFOLIO = [
     "portfolio:dashboard",
+    "/portfolio/?level=entities",  # the dashboard counting every legal entity
     "portfolio:workbench",
     "portfolio:designate",
     "scoring:runs",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from scoring.models import GroupSnapshot
 from tests import factories
 from tests.api.conftest import client_for, token_for
 
@@ -36,3 +39,30 @@ def test_the_groups_kam_sees_its_members_and_another_kam_does_not(db):
 
     stranger = client_for(token_for(factories.KamFactory()))
     assert stranger.get(f"/api/v1/accounts/{plant.pk}/").status_code == 404
+
+
+def test_group_snapshots_are_read_by_the_groups_people_and_filtered_by_group_and_quarter(db):
+    group = factories.KeyAccountFactory(erp_code="G", name="Group")
+    factories.AccountFactory(erp_code="E", name="Entity", parent=group)
+    other = factories.KeyAccountFactory(erp_code="O", name="Other group")
+    for account in (group, other):
+        for month in (1, 4):
+            GroupSnapshot.objects.create(
+                account=account, period_start=dt.date(2026, month, 1), revenue=100, members=1
+            )
+
+    own = client_for(token_for(group.kam))
+    rows = own.get("/api/v1/group-snapshots/").json()["results"]
+    assert [(row["account"], row["period_start"]) for row in rows] == [
+        (group.pk, "2026-04-01"),
+        (group.pk, "2026-01-01"),
+    ]
+    assert rows[0]["members"] == 1
+
+    director = client_for(token_for(factories.DirectorFactory()))
+    assert director.get("/api/v1/group-snapshots/").json()["count"] == 4
+    only = director.get(f"/api/v1/group-snapshots/?account={other.pk}&period_from=2026-04-01")
+    assert [row["account"] for row in only.json()["results"]] == [other.pk]
+
+    hidden = GroupSnapshot.objects.get(account=other, period_start=dt.date(2026, 1, 1))
+    assert own.get(f"/api/v1/group-snapshots/{hidden.pk}/").status_code == 404

@@ -42,6 +42,9 @@ from scoring.models import (
     MetricKind,
     RunTrigger,
 )
+from scoring.portfolio.base import Scope, resolve_period
+from scoring.portfolio.charts import effectiveness_trends
+from scoring.portfolio.tiles import run_figures
 from tests import factories
 
 AS_OF = dt.date(2026, 7, 15)
@@ -275,3 +278,26 @@ def test_moving_a_member_to_another_group_changes_both_groups(world, django_user
     assert rows["S1"].category_spend == D("2500.00")
     assert rows["S1"].share_of_wallet_pct == D("44.00")  # 1100 / 2500
     assert (rows["E2"].is_unit, rows["E2"].group_id) == (False, world["S1"].pk)
+
+
+def test_the_dashboards_two_views_agree_on_the_engines_rows(world):
+    """The dashboard reads the engine's rows as the engine stores them: a group's top row is
+    its roll-up, so its own figures are that less its members' (G has no sales of its own)."""
+    run = recompute()
+    period = resolve_period("t12m", today=run.as_of)
+    groups, entities = Scope(), Scope(level="entities")
+
+    by_units, by_entities = run_figures(run, groups), run_figures(run, entities)
+
+    # Units G, S1-S4; entities G (own 0), E1, E2, E3, P, S1-S4.
+    assert (by_units.accounts, by_entities.accounts) == (5, 9)
+    # G 300 + 200 + 100 + 4000 = 4600, S1 900, S2 100, S3 50, S4 20: 5670; key G and S4.
+    for figures in (by_units, by_entities):
+        assert (figures.revenue, figures.key_revenue) == (D(5670), D(4620))
+    assert by_units.top_revenues[0] == D(4600)
+    assert by_entities.top_revenues[0] == D(4000)  # the plant
+    # Q1 2026 holds every T12 sale: key G 4600 + S4 20, the others 900 + 100 + 50.
+    q1 = period.trend_quarters.index(dt.date(2026, 1, 1))
+    for scope in (groups, entities):
+        revenue = effectiveness_trends(scope, period, run)["revenue"]
+        assert (revenue["key"][q1], revenue["other"][q1]) == (D(4620), D(1050))
