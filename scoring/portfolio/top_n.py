@@ -21,14 +21,13 @@ from django.db.models import (
     BooleanField,
     Count,
     ExpressionWrapper,
-    F,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    Value,
     Window,
 )
-from django.db.models.functions import RowNumber
 
 from scoring.models import AccountScore, Criterion, CriterionScore, ScoringRun
 from scoring.portfolio.base import KEY, LIST_LIMIT, Scope
@@ -165,28 +164,34 @@ def drivers_of(run: ScoringRun, movers: Iterable[Mover]) -> list[Mover]:
     ]
 
 
-def top_n_check(run: ScoringRun, scope: Scope, n: int, limit: int = LIST_LIMIT) -> TopN:
-    """Both sides' first `limit` rows and totals in ONE query (a row number and a count per
-    side), then their drivers in one more."""
-    side = {"partition_by": [F("is_key_now")]}
-    rows = list(
-        movers_queryset(run, scope, n)
-        .annotate(
-            position=Window(RowNumber(), order_by=[F("rank"), F("account_id")], **side),
-            side_total=Window(Count("pk"), **side),
-        )
-        .filter(position__lte=limit)
+def _side(run: ScoringRun, scope: Scope, n: int, *, key: bool, limit: int) -> list[dict]:
+    """One side's first `limit` rows (best rank first), each with the side's total."""
+    scores = scores_in_scope(run, scope)
+    if key:  # key accounts ranked below N: the key accounts, then their scores by index
+        scores = scores.filter(rank__gt=n, account__status=KEY)
+    else:  # others in the top N: the first N ranks, then their accounts by key
+        scores = scores.filter(rank__lte=n).exclude(account__status=KEY)
+    return list(
+        scores.annotate(is_key_now=Value(key), side_total=Window(Count("pk")))
         .order_by("rank", "account_id")
-        .values(*ROW_FIELDS, "side_total")
+        .values(*ROW_FIELDS, "side_total")[:limit]
     )
-    movers = drivers_of(run, [_mover(row) for row in rows])
-    totals = {bool(row["is_key_now"]): row["side_total"] for row in rows}
+
+
+def top_n_check(run: ScoringRun, scope: Scope, n: int, limit: int = LIST_LIMIT) -> TopN:
+    """Each side's first `limit` rows and total in one query per side, then their drivers in
+    one more. One query per side, not one for both: "rank <= N and not key, or rank > N and
+    key" made PostgreSQL join every score with every account (45 ms at 50,000 accounts,
+    against 5 for the two)."""
+    entering = _side(run, scope, n, key=False, limit=limit)
+    leaving = _side(run, scope, n, key=True, limit=limit)
+    movers = drivers_of(run, [_mover(row) for row in entering + leaving])
     return TopN(
         n=n,
         entering=[mover for mover in movers if not mover.is_key],
         leaving=[mover for mover in movers if mover.is_key],
-        entering_total=totals.get(False, 0),
-        leaving_total=totals.get(True, 0),
+        entering_total=entering[0]["side_total"] if entering else 0,
+        leaving_total=leaving[0]["side_total"] if leaving else 0,
     )
 
 

@@ -529,8 +529,8 @@ def _seed(count: int, kam) -> None:
 # run (1), account counts and stages (1), KAM loads (1), stage movements (1), overdue plans,
 # actions, commitments (3), plans waiting for approval (1), key accounts without a current plan
 # (1), the navigation's unread notification count (1), the accounts on the wrong side of the
-# top N (1) and their criteria (1).
-LIVE_QUERIES = 15
+# top N (one query per side: 2) and their criteria (1).
+LIVE_QUERIES = 16
 # Cached for a few minutes: the filters' industries, regions and KAMs (3), and the years with
 # data the period offers (1).
 FACET_QUERIES = 4
