@@ -241,6 +241,12 @@ def _list_rows(cursor, merge: Merge, report: ImportReport) -> None:
     queries, before anything is written)."""
     kind = merge.kind
     columns = kind.copy.columns  # type: ignore[union-attr]
+    # Only the first rows are listed: walk the staged rows in file order and look each one up
+    # in the key's index until enough are found. Left to itself, PostgreSQL hashed the whole
+    # stored table to answer for every staged row first (over 4 minutes for 1,000,000 lines
+    # into 5,000,000; the merge itself takes seconds).
+    cursor.execute("SET LOCAL enable_hashjoin = off")
+    cursor.execute("SET LOCAL enable_mergejoin = off")
     cursor.execute(merge.created_sql())
     names = list(merge.sources)
     for number, *values in cursor.fetchall():
@@ -258,6 +264,8 @@ def _list_rows(cursor, merge: Merge, report: ImportReport) -> None:
             if triples[3 * index + 2]
         ]
         report.add_update(number, kind.key_value(key), changes)
+    cursor.execute("SET LOCAL enable_hashjoin = on")
+    cursor.execute("SET LOCAL enable_mergejoin = on")
 
 
 def _flag(cursor, rows: list[int]) -> None:
