@@ -17,10 +17,12 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, FilteredRelation, Max, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from accounts.models import Account, ProductCategory, SalesLine, User
+from accounts.models import ANCESTORS_SQL, Account, ProductCategory, SalesLine, User
+from accounts.selectors.accounts import tree_order
 from kam.errors import DomainError, InvalidInput
 from kam.permissions import require
 from kam.records import validated
@@ -111,6 +113,14 @@ class Row:
     account: Account
     cells: list[Cell]
     totals: Totals = field(default_factory=Totals)
+    depth: int = 0  # below the map's account (0: its own row)
+    # The category spend entered on the account (not by category) when it has no estimate in
+    # any category up to the run's year: the run scores that figure instead (DOMAIN.md).
+    entered_spend: Decimal | None = None
+
+    @property
+    def estimated(self) -> bool:
+        return any(cell.estimate is not None for cell in self.cells)
 
 
 @dataclass(frozen=True)
@@ -131,6 +141,38 @@ class WhiteSpaceMap:
     columns: list[Column] = field(default_factory=list)
     plan: Plan | None = None  # the account's current plan: where a cell's opportunity goes
 
+    # The category spend the run scored the map's account with (for a group's top: the
+    # roll-up over its subtree); None without a run, or for a member (scored as a unit never).
+    scoring_spend: Decimal | None = None
+
+    @property
+    def is_group(self) -> bool:
+        return len(self.rows) > 1
+
+    @property
+    def entered_spend(self) -> Decimal:
+        """The entered category spend of the rows without any estimate (counted by the run)."""
+        return sum((row.entered_spend or Decimal(0) for row in self.rows), Decimal(0))
+
+    @property
+    def unestimated_rows(self) -> list[Row]:
+        return [row for row in self.rows if row.entered_spend is not None]
+
+    @property
+    def spend_as_scored(self) -> Decimal | None:
+        """What the run's category spend of the map's account should be, from the map: the
+        estimates of its cells plus the entered spend of the rows with no estimate at all
+        (None when neither exists, as the run's SUM of nothing)."""
+        if not self.total.estimated and not self.unestimated_rows:
+            return None
+        return self.total.spend + self.entered_spend
+
+    @property
+    def spend_differs(self) -> bool:
+        """The run scored another category spend than the map adds up to: estimates (or the
+        entered spend) changed since the run; the next run takes them."""
+        return self.scoring_spend is not None and self.scoring_spend != self.spend_as_scored
+
     @property
     def white_space_cells(self) -> int:
         return sum(cell.white_space for row in self.rows for cell in row.cells)
@@ -140,9 +182,25 @@ class WhiteSpaceMap:
         return sum(cell.over_estimate for row in self.rows for cell in row.cells)
 
 
-def map_accounts(account: Account) -> list[Account]:
-    """The map's rows: the account (and, with account groups, its members)."""
-    return [account]
+def map_accounts(account: Account, run: ScoringRun | None = None) -> list[Account]:
+    """The map's rows, in one query (the subtree's recursive CTE): the account first, then
+    every account below it depth first (siblings by name), each with `depth` (0: the
+    account) and, when `run` is given, `run_category_spend` (the category spend that run
+    scored it with: for a group's top, the roll-up over the group). A standalone account is
+    its only row."""
+    queryset = Account.objects.subtree(account.pk).only(
+        "pk", "name", "erp_code", "parent_id", "category_spend", "status"
+    )
+    if run is not None:
+        queryset = queryset.annotate(
+            in_run=FilteredRelation("scores", condition=Q(scores__run=run)),
+            run_category_spend=F("in_run__category_spend"),
+        )
+    out = []
+    for node, depth in tree_order(list(queryset.order_by("name", "pk")), account.pk):
+        node.depth = depth
+        out.append(node)
+    return out
 
 
 def won_not_invoiced(ids: list[int], run: ScoringRun | None) -> dict[tuple[int, str], Decimal]:
@@ -177,13 +235,29 @@ def won_not_invoiced(ids: list[int], run: ScoringRun | None) -> dict[tuple[int, 
     return out
 
 
+def _group_plans(account: Account) -> list[Plan]:
+    """The plans of the account's unit of selection (one query): its own for a top; for a
+    member, its group's top's (the plan belongs to the group, DOMAIN.md "Groups")."""
+    fields = ("pk", "title", "status", "period_start", "period_end", "account_id")
+    if account.parent_id is None:
+        plans = list(Plan.objects.filter(account=account).only(*fields))
+        for candidate in plans:
+            candidate.account = account  # loaded already: the permission rules read it
+        return plans
+    return list(
+        Plan.objects.filter(
+            account_id__in=RawSQL(ANCESTORS_SQL, [account.pk]), account__parent__isnull=True
+        ).select_related("account")
+    )
+
+
 def white_space_map(
     account: Account, run: ScoringRun | None, *, today: dt.date | None = None
 ) -> WhiteSpaceMap:
     """The account's map from `run` (the current run), the stored estimates, the won
     opportunities not yet invoiced and the account's current plan: seven queries at most,
     however many members and categories."""
-    rows_accounts = map_accounts(account)
+    rows_accounts = map_accounts(account, run)
     ids = [a.pk for a in rows_accounts]
     year = run.as_of.year if run is not None else None
     revenue: dict[tuple[int, str], Decimal] = {}
@@ -208,20 +282,14 @@ def white_space_map(
     category_ids = dict(
         ProductCategory.objects.filter(name__in=categories).values_list("name", "pk")
     )
-    plans = list(
-        Plan.objects.filter(account=account).only(
-            "pk", "title", "status", "period_start", "period_end", "account_id"
-        )
-    )
-    for candidate in plans:
-        candidate.account = account  # loaded already: the permission rules read it
+    plans = _group_plans(account)
     plan = current_plan(plans, today or timezone.localdate())
     columns = [Column(name, category_ids.get(name)) for name in categories]
     rows = []
     column_totals = [Totals() for _ in categories]
     total = Totals()
     for member in rows_accounts:
-        row = Row(account=member, cells=[])
+        row = Row(account=member, cells=[], depth=member.depth)
         for index, category in enumerate(categories):
             key = (member.pk, category)
             cell = Cell(
@@ -234,6 +302,8 @@ def white_space_map(
             row.totals.add(cell)
             column_totals[index].add(cell)
             total.add(cell)
+        if not row.estimated:
+            row.entered_spend = member.category_spend
         rows.append(row)
     return WhiteSpaceMap(
         account=account,
@@ -245,6 +315,11 @@ def white_space_map(
         total=total,
         columns=columns,
         plan=plan,
+        scoring_spend=(
+            getattr(rows_accounts[0], "run_category_spend", None)
+            if account.parent_id is None
+            else None
+        ),
     )
 
 

@@ -58,10 +58,11 @@ def test_bench_needs_the_demo_director(db):
 
 
 # The map as the director reads it: session, user, groups, the account, the current run, the
-# estimate form's categories, the category revenue, the estimates, the won opportunities, the
+# estimate form's categories, the map's rows (the account's subtree: one recursive CTE, with
+# the run's category spend), the category revenue, the estimates, the won opportunities, the
 # categories' ids, the account's plans and the unread notifications (nothing won: no
 # sales-line query).
-MAP_QUERIES = 12
+MAP_QUERIES = 13
 # The portfolio's white space: session, user, groups, the current run, the estimates, the
 # category revenue, the KAMs' names, the KAM filter's people and the unread notifications.
 PORTFOLIO_QUERIES = 9
