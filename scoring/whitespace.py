@@ -36,49 +36,61 @@ HUNDRED = Decimal(100)
 SHARE_CLASSES = ((Decimal(10), 1), (Decimal(30), 2), (Decimal(60), 3), (HUNDRED, 4))
 
 
+class MapEstimate(NamedTuple):
+    """The fields of a spend estimate a map cell reads (plain rows: a group's map holds up to
+    2,000 estimates, and model instances with their categories were a third of its time)."""
+
+    account_id: int
+    category: str
+    year: int
+    estimated_spend: Decimal
+    competitor: str
+    competitor_share_pct: Decimal | None
+
+
+TENTH = Decimal("0.1")
+ZERO = Decimal(0)
+
+
 @dataclass
 class Cell:
-    revenue: Decimal = Decimal(0)
-    estimate: SpendEstimate | None = None
+    """One member and category. The figures are worked out once, when the cell is made (a
+    group's map has 2,000 cells, each read several times by the totals and the grid); the
+    cell is not changed afterwards."""
+
+    revenue: Decimal = ZERO
+    estimate: MapEstimate | _EstimateRow | None = None
     # Won opportunities of the cell that no sales line shows yet (see `won_not_invoiced`).
-    won_not_invoiced: Decimal = Decimal(0)
+    won_not_invoiced: Decimal = ZERO
     column: Column | None = None
+    spend: Decimal | None = field(init=False, default=None)
+    # Our revenue exceeds the estimated spend: the estimate is wrong.
+    over_estimate: bool = field(init=False, default=False)
+    share_pct: Decimal | None = field(init=False, default=None)
+    headroom: Decimal | None = field(init=False, default=None)
+    white_space: bool = field(init=False, default=False)
+    # 0 (no estimate or no share) to 4 (a share above 60%), for the heat colouring.
+    share_class: int = field(init=False, default=0)
 
-    @property
-    def spend(self) -> Decimal | None:
-        return self.estimate.estimated_spend if self.estimate else None
-
-    @property
-    def over_estimate(self) -> bool:
-        """Our revenue exceeds the estimated spend: the estimate is wrong."""
-        return self.spend is not None and self.revenue > self.spend
-
-    @property
-    def share_pct(self) -> Decimal | None:
-        if self.spend is None or self.spend <= 0 or self.over_estimate:
-            return None
-        return (HUNDRED * self.revenue / self.spend).quantize(Decimal("0.1"))
-
-    @property
-    def headroom(self) -> Decimal | None:
-        if self.spend is None or self.over_estimate:
-            return None
-        return self.spend - self.revenue
-
-    @property
-    def white_space(self) -> bool:
-        return self.spend is not None and self.spend > 0 and self.revenue == 0
-
-    @property
-    def share_class(self) -> int:
-        """0 (no estimate or no share) to 4 (a share above 60%), for the heat colouring."""
-        share = self.share_pct
-        if share is None:
-            return 0
+    def __post_init__(self) -> None:
+        if self.estimate is None:
+            return
+        spend = self.spend = self.estimate.estimated_spend
+        revenue = self.revenue
+        if revenue > spend:
+            self.over_estimate = True
+            return
+        self.headroom = spend - revenue
+        if spend <= 0:
+            return
+        self.white_space = revenue == 0
+        share = self.share_pct = (HUNDRED * revenue / spend).quantize(TENTH)
         for bound, css in SHARE_CLASSES:
             if share <= bound:
-                return css
-        return 4
+                self.share_class = css
+                break
+        else:
+            self.share_class = 4
 
 
 @dataclass
@@ -266,12 +278,20 @@ def white_space_map(
             run=run, account_id__in=ids
         ).values_list("account_id", "category", "revenue"):
             revenue[account_id, category] = amount
-    estimates: dict[tuple[int, str], SpendEstimate] = {}
-    queryset = SpendEstimate.objects.filter(account_id__in=ids).select_related("category")
+    estimates: dict[tuple[int, str], MapEstimate] = {}
+    queryset = SpendEstimate.objects.filter(account_id__in=ids)
     if year is not None:
         queryset = queryset.filter(year__lte=year)
-    for estimate in queryset.order_by("account_id", "category__name", "-year", "pk"):
-        estimates.setdefault((estimate.account_id, estimate.category.name), estimate)
+    for row in queryset.order_by("account_id", "category__name", "-year", "pk").values_list(
+        "account_id",
+        "category__name",
+        "year",
+        "estimated_spend",
+        "competitor",
+        "competitor_share_pct",
+    ):
+        estimate = MapEstimate(*row)
+        estimates.setdefault((estimate.account_id, estimate.category), estimate)
     won = won_not_invoiced(ids, run)
     categories = sorted(
         {category for _, category in revenue}
@@ -290,8 +310,9 @@ def white_space_map(
     total = Totals()
     for member in rows_accounts:
         row = Row(account=member, cells=[], depth=member.depth)
+        pk = member.pk
         for index, category in enumerate(categories):
-            key = (member.pk, category)
+            key = (pk, category)
             cell = Cell(
                 revenue=revenue.get(key, Decimal(0)),
                 estimate=estimates.get(key),

@@ -337,3 +337,16 @@ def test_the_group_map_reads_a_fixed_number_of_queries(
     space = response.context["space"]
     assert len(space.rows) == members + 1 and len(space.categories) == categories
     assert space.white_space_cells > 0
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["0", "0.5", "1.5", "2.5", "999.49", "999.5", "1234.5", "-1234.56", "1234567.891", "12.05"],
+)
+@pytest.mark.parametrize("places", [0, 1, 2])
+def test_the_grids_number_format_is_the_apps(value, places):
+    from kam.templatetags.kam_format import grouped
+    from scoring.templatetags.white_space import number_formatter
+
+    assert number_formatter()(Decimal(value), places) == grouped(Decimal(value), places)
+    assert number_formatter()(None, places) == grouped(None, places)
