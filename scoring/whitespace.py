@@ -107,6 +107,13 @@ class Totals:
             self.estimated = True
         self.over_estimate = self.over_estimate or cell.over_estimate
 
+    def merge(self, other: Totals) -> None:
+        """Add another total's cells (the group total from the row totals)."""
+        self.revenue += other.revenue
+        self.spend += other.spend
+        self.estimated = self.estimated or other.estimated
+        self.over_estimate = self.over_estimate or other.over_estimate
+
     @property
     def share_pct(self) -> Decimal | None:
         if not self.estimated or self.spend <= 0 or self.over_estimate:
@@ -322,7 +329,7 @@ def white_space_map(
             row.cells.append(cell)
             row.totals.add(cell)
             column_totals[index].add(cell)
-            total.add(cell)
+        total.merge(row.totals)
         if not row.estimated:
             row.entered_spend = member.category_spend
         rows.append(row)
