@@ -354,12 +354,16 @@ def white_space_map(
 def map_csv_rows(space: WhiteSpaceMap) -> list[dict[str, Any]]:
     """One row per cell, for the download: a table of the map a spreadsheet can pivot."""
     out = []
+    codes = {row.account.pk: row.account.erp_code for row in space.rows}
     for row in space.rows:
+        # The member's place in the group: its parent's ERP code (blank on the map's own row).
+        parent = codes.get(row.account.parent_id, "") if row.depth else ""
         for category, cell in zip(space.categories, row.cells, strict=True):
             out.append(
                 {
                     "account": row.account.name,
                     "erp_code": row.account.erp_code,
+                    "parent_erp_code": parent,
                     "category": category,
                     "revenue": cell.revenue,
                     "estimated_spend": cell.spend,

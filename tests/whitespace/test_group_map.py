@@ -187,6 +187,28 @@ def test_the_page_draws_one_row_per_member_with_its_erp_code(client, kam, group)
     assert f"{create}?category={drives.pk}&amp;member={plant.pk}" in html
 
 
+def test_the_download_has_each_members_cells_with_its_parent(client, kam, group):
+    top, alpha, beta = group
+    plant = factories.AccountFactory(name="Alpha plant", erp_code="A210", parent=alpha)
+    line(plant, "Drives", 70)
+    run_now()
+    client.force_login(kam)
+
+    response = client.get(reverse("accounts:white_space", args=[top.pk]), {"format": "csv"})
+
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    header, *lines = text.splitlines()
+    assert "Parent ERP code" in header
+    # 4 accounts x 3 categories, in the map's order; a member names its parent.
+    assert len(lines) == 12
+    assert [line.split(",")[1:3] for line in lines[::3]] == [
+        ["G100", ""],
+        ["A200", "G100"],
+        ["A210", "A200"],
+        ["B300", "G100"],
+    ]
+
+
 def test_a_standalone_account_keeps_one_row(db, kam):
     alone = factories.KeyAccountFactory(kam=kam)
     assert [(a.pk, a.depth) for a in map_accounts(alone)] == [(alone.pk, 0)]
