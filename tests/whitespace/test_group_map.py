@@ -188,7 +188,7 @@ def test_the_page_draws_one_row_per_member_with_its_erp_code(client, kam, group)
 
 
 def test_the_download_has_each_members_cells_with_its_parent(client, kam, group):
-    top, alpha, beta = group
+    top, alpha, _beta = group
     plant = factories.AccountFactory(name="Alpha plant", erp_code="A210", parent=alpha)
     line(plant, "Drives", 70)
     run_now()
