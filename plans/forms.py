@@ -354,9 +354,16 @@ class OpportunityForm(PlanItemForm):
         people = list(people)
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = ProductCategory.objects.order_by("name", "pk")
+        members = list(members)
         self.fields["member"].queryset = Account.objects.filter(
             pk__in=[member.pk for member in members]
         )
         self.fields["member"].empty_label = None
+        # In the map's order (the plan's account, then its group's members by depth), each
+        # with its ERP code: members of a group often share a name.
+        self.fields["member"].choices = [
+            (member.pk, f"{'— ' * getattr(member, 'depth', 0)}{member.name} ({member.erp_code})")
+            for member in members
+        ]
         self.fields["owner"] = PeopleChoiceField(people, label="Owner")
         style(self, small=True)

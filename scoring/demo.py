@@ -423,3 +423,74 @@ def _estimate(
         source=SpendSource.KAM_ESTIMATE,
         entered_by=kam,
     )
+
+
+# Of the wide group's cells, the share left without an estimate (the KAM does not know yet).
+WIDE_UNESTIMATED = 0.08
+
+
+def create_wide_group_estimates(
+    rng: random.Random, members: list[Customer], kam: Any, window: Window
+) -> tuple[int, int]:
+    """The wide group's spend estimates (`accounts.demo.relationships.create_wide_group`):
+    per member and each of its 40 product categories (those on sales lines, the wide range
+    and ELSEWHERE_CATEGORIES), about our trailing-12-month revenue there over a share of
+    15-80 %; a cell without our revenue is white space, estimated at 1-5 % of the member's
+    revenue (with the main competitor in the categories bought only elsewhere); about
+    WIDE_UNESTIMATED of the cells stay without an estimate, and the first member's largest
+    cell is estimated below our revenue (the map flags it). Four statements and the history
+    rows, whatever the cells; returns (categories, estimates)."""
+    names = [
+        *(name for name, *_ in vocabulary.PRODUCT_CATEGORIES),
+        *vocabulary.WIDE_RANGE_CATEGORIES,
+        *ELSEWHERE_CATEGORIES,
+    ]
+    known = dict(ProductCategory.objects.filter(name__in=names).values_list("name", "pk"))
+    ProductCategory.objects.bulk_create(
+        [ProductCategory(name=name) for name in names if name not in known]
+    )
+    categories = dict(ProductCategory.objects.filter(name__in=names).values_list("name", "pk"))
+    last_day = window.anchor - dt.timedelta(days=1)
+    t12_start = window.month_starts[-12] if window.months >= 12 else window.start
+    by_cell = {
+        (account_id, name): revenue
+        for account_id, name, revenue in SalesLine.objects.filter(
+            account_id__in=[m.pk for m in members], date__gte=t12_start, date__lt=window.anchor
+        )
+        .values("account_id", "product_category")
+        .annotate(revenue=Sum("revenue"))
+        .values_list("account_id", "product_category", "revenue")
+        .order_by("account_id", "product_category")
+    }
+    flagged = None
+    if members:
+        first = [(by_cell.get((members[0].pk, n), 0), n) for n in names]
+        flagged = (members[0].pk, max(first)[1])
+    estimates = []
+    for member in members:
+        for name in names:
+            revenue = by_cell.get((member.pk, name), Decimal(0))
+            if (member.pk, name) != flagged and rng.random() < WIDE_UNESTIMATED:
+                continue
+            if (member.pk, name) == flagged:
+                spend = revenue * Decimal("0.8")
+            elif revenue > 0:
+                spend = revenue / Decimal(str(rng.uniform(0.15, 0.8)))
+            else:
+                spend = Decimal(str(member.revenue * rng.uniform(0.01, 0.05)))
+            estimate = SpendEstimate(
+                account_id=member.pk,
+                category_id=categories[name],
+                year=last_day.year,
+                estimated_spend=max(Decimal(1), spend.quantize(Decimal("1"))),
+                source=SpendSource.KAM_ESTIMATE,
+                entered_by=kam,
+            )
+            if name in ELSEWHERE_CATEGORIES:
+                estimate.competitor = rng.choice(COMPETITORS)
+                estimate.competitor_share_pct = Decimal(rng.randint(35, 80))
+            estimates.append(estimate)
+    bulk_create_with_history(
+        estimates, SpendEstimate, batch_size=2000, default_change_reason="Demo portfolio"
+    )
+    return len(categories), len(estimates)

@@ -17,11 +17,21 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+<<<<<<< HEAD
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import Account, AccountStatus, ProductCategory, SalesLine, User
+=======
+from django.db import transaction
+from django.db.models import F, FilteredRelation, Max, Q
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+from accounts.models import ANCESTORS_SQL, Account, ProductCategory, SalesLine, User
+from accounts.selectors.accounts import tree_order
+>>>>>>> wsmembers
 from kam.errors import DomainError, InvalidInput
 from kam.permissions import require
 from kam.records import validated
@@ -42,49 +52,61 @@ HUNDRED = Decimal(100)
 SHARE_CLASSES = ((Decimal(10), 1), (Decimal(30), 2), (Decimal(60), 3), (HUNDRED, 4))
 
 
+class MapEstimate(NamedTuple):
+    """The fields of a spend estimate a map cell reads (plain rows: a group's map holds up to
+    2,000 estimates, and model instances with their categories were a third of its time)."""
+
+    account_id: int
+    category: str
+    year: int
+    estimated_spend: Decimal
+    competitor: str
+    competitor_share_pct: Decimal | None
+
+
+TENTH = Decimal("0.1")
+ZERO = Decimal(0)
+
+
 @dataclass
 class Cell:
-    revenue: Decimal = Decimal(0)
-    estimate: SpendEstimate | None = None
+    """One member and category. The figures are worked out once, when the cell is made (a
+    group's map has 2,000 cells, each read several times by the totals and the grid); the
+    cell is not changed afterwards."""
+
+    revenue: Decimal = ZERO
+    estimate: MapEstimate | _EstimateRow | None = None
     # Won opportunities of the cell that no sales line shows yet (see `won_not_invoiced`).
-    won_not_invoiced: Decimal = Decimal(0)
+    won_not_invoiced: Decimal = ZERO
     column: Column | None = None
+    spend: Decimal | None = field(init=False, default=None)
+    # Our revenue exceeds the estimated spend: the estimate is wrong.
+    over_estimate: bool = field(init=False, default=False)
+    share_pct: Decimal | None = field(init=False, default=None)
+    headroom: Decimal | None = field(init=False, default=None)
+    white_space: bool = field(init=False, default=False)
+    # 0 (no estimate or no share) to 4 (a share above 60%), for the heat colouring.
+    share_class: int = field(init=False, default=0)
 
-    @property
-    def spend(self) -> Decimal | None:
-        return self.estimate.estimated_spend if self.estimate else None
-
-    @property
-    def over_estimate(self) -> bool:
-        """Our revenue exceeds the estimated spend: the estimate is wrong."""
-        return self.spend is not None and self.revenue > self.spend
-
-    @property
-    def share_pct(self) -> Decimal | None:
-        if self.spend is None or self.spend <= 0 or self.over_estimate:
-            return None
-        return (HUNDRED * self.revenue / self.spend).quantize(Decimal("0.1"))
-
-    @property
-    def headroom(self) -> Decimal | None:
-        if self.spend is None or self.over_estimate:
-            return None
-        return self.spend - self.revenue
-
-    @property
-    def white_space(self) -> bool:
-        return self.spend is not None and self.spend > 0 and self.revenue == 0
-
-    @property
-    def share_class(self) -> int:
-        """0 (no estimate or no share) to 4 (a share above 60%), for the heat colouring."""
-        share = self.share_pct
-        if share is None:
-            return 0
+    def __post_init__(self) -> None:
+        if self.estimate is None:
+            return
+        spend = self.spend = self.estimate.estimated_spend
+        revenue = self.revenue
+        if revenue > spend:
+            self.over_estimate = True
+            return
+        self.headroom = spend - revenue
+        if spend <= 0:
+            return
+        self.white_space = revenue == 0
+        share = self.share_pct = (HUNDRED * revenue / spend).quantize(TENTH)
         for bound, css in SHARE_CLASSES:
             if share <= bound:
-                return css
-        return 4
+                self.share_class = css
+                break
+        else:
+            self.share_class = 4
 
 
 @dataclass
@@ -100,6 +122,13 @@ class Totals:
             self.spend += cell.spend
             self.estimated = True
         self.over_estimate = self.over_estimate or cell.over_estimate
+
+    def merge(self, other: Totals) -> None:
+        """Add another total's cells (the group total from the row totals)."""
+        self.revenue += other.revenue
+        self.spend += other.spend
+        self.estimated = self.estimated or other.estimated
+        self.over_estimate = self.over_estimate or other.over_estimate
 
     @property
     def share_pct(self) -> Decimal | None:
@@ -119,6 +148,14 @@ class Row:
     account: Account
     cells: list[Cell]
     totals: Totals = field(default_factory=Totals)
+    depth: int = 0  # below the map's account (0: its own row)
+    # The category spend entered on the account (not by category) when it has no estimate in
+    # any category up to the run's year: the run scores that figure instead (DOMAIN.md).
+    entered_spend: Decimal | None = None
+
+    @property
+    def estimated(self) -> bool:
+        return any(cell.estimate is not None for cell in self.cells)
 
 
 @dataclass(frozen=True)
@@ -139,6 +176,38 @@ class WhiteSpaceMap:
     columns: list[Column] = field(default_factory=list)
     plan: Plan | None = None  # the account's current plan: where a cell's opportunity goes
 
+    # The category spend the run scored the map's account with (for a group's top: the
+    # roll-up over its subtree); None without a run, or for a member (scored as a unit never).
+    scoring_spend: Decimal | None = None
+
+    @property
+    def is_group(self) -> bool:
+        return len(self.rows) > 1
+
+    @property
+    def entered_spend(self) -> Decimal:
+        """The entered category spend of the rows without any estimate (counted by the run)."""
+        return sum((row.entered_spend or Decimal(0) for row in self.rows), Decimal(0))
+
+    @property
+    def unestimated_rows(self) -> list[Row]:
+        return [row for row in self.rows if row.entered_spend is not None]
+
+    @property
+    def spend_as_scored(self) -> Decimal | None:
+        """What the run's category spend of the map's account should be, from the map: the
+        estimates of its cells plus the entered spend of the rows with no estimate at all
+        (None when neither exists, as the run's SUM of nothing)."""
+        if not self.total.estimated and not self.unestimated_rows:
+            return None
+        return self.total.spend + self.entered_spend
+
+    @property
+    def spend_differs(self) -> bool:
+        """The run scored another category spend than the map adds up to: estimates (or the
+        entered spend) changed since the run; the next run takes them."""
+        return self.scoring_spend is not None and self.scoring_spend != self.spend_as_scored
+
     @property
     def white_space_cells(self) -> int:
         return sum(cell.white_space for row in self.rows for cell in row.cells)
@@ -148,9 +217,25 @@ class WhiteSpaceMap:
         return sum(cell.over_estimate for row in self.rows for cell in row.cells)
 
 
-def map_accounts(account: Account) -> list[Account]:
-    """The map's rows: the account (and, with account groups, its members)."""
-    return [account]
+def map_accounts(account: Account, run: ScoringRun | None = None) -> list[Account]:
+    """The map's rows, in one query (the subtree's recursive CTE): the account first, then
+    every account below it depth first (siblings by name), each with `depth` (0: the
+    account) and, when `run` is given, `run_category_spend` (the category spend that run
+    scored it with: for a group's top, the roll-up over the group). A standalone account is
+    its only row."""
+    queryset = Account.objects.subtree(account.pk).only(
+        "pk", "name", "erp_code", "parent_id", "category_spend", "status"
+    )
+    if run is not None:
+        queryset = queryset.annotate(
+            in_run=FilteredRelation("scores", condition=Q(scores__run=run)),
+            run_category_spend=F("in_run__category_spend"),
+        )
+    out = []
+    for node, depth in tree_order(list(queryset.order_by("name", "pk")), account.pk):
+        node.depth = depth
+        out.append(node)
+    return out
 
 
 def won_not_invoiced(ids: list[int], run: ScoringRun | None) -> dict[tuple[int, str], Decimal]:
@@ -185,13 +270,29 @@ def won_not_invoiced(ids: list[int], run: ScoringRun | None) -> dict[tuple[int, 
     return out
 
 
+def _group_plans(account: Account) -> list[Plan]:
+    """The plans of the account's unit of selection (one query): its own for a top; for a
+    member, its group's top's (the plan belongs to the group, DOMAIN.md "Groups")."""
+    fields = ("pk", "title", "status", "period_start", "period_end", "account_id")
+    if account.parent_id is None:
+        plans = list(Plan.objects.filter(account=account).only(*fields))
+        for candidate in plans:
+            candidate.account = account  # loaded already: the permission rules read it
+        return plans
+    return list(
+        Plan.objects.filter(
+            account_id__in=RawSQL(ANCESTORS_SQL, [account.pk]), account__parent__isnull=True
+        ).select_related("account")
+    )
+
+
 def white_space_map(
     account: Account, run: ScoringRun | None, *, today: dt.date | None = None
 ) -> WhiteSpaceMap:
     """The account's map from `run` (the current run), the stored estimates, the won
     opportunities not yet invoiced and the account's current plan: seven queries at most,
     however many members and categories."""
-    rows_accounts = map_accounts(account)
+    rows_accounts = map_accounts(account, run)
     ids = [a.pk for a in rows_accounts]
     year = run.as_of.year if run is not None else None
     revenue: dict[tuple[int, str], Decimal] = {}
@@ -200,12 +301,20 @@ def white_space_map(
             run=run, account_id__in=ids
         ).values_list("account_id", "category", "revenue"):
             revenue[account_id, category] = amount
-    estimates: dict[tuple[int, str], SpendEstimate] = {}
-    queryset = SpendEstimate.objects.filter(account_id__in=ids).select_related("category")
+    estimates: dict[tuple[int, str], MapEstimate] = {}
+    queryset = SpendEstimate.objects.filter(account_id__in=ids)
     if year is not None:
         queryset = queryset.filter(year__lte=year)
-    for estimate in queryset.order_by("account_id", "category__name", "-year", "pk"):
-        estimates.setdefault((estimate.account_id, estimate.category.name), estimate)
+    for row in queryset.order_by("account_id", "category__name", "-year", "pk").values_list(
+        "account_id",
+        "category__name",
+        "year",
+        "estimated_spend",
+        "competitor",
+        "competitor_share_pct",
+    ):
+        estimate = MapEstimate(*row)
+        estimates.setdefault((estimate.account_id, estimate.category), estimate)
     won = won_not_invoiced(ids, run)
     categories = sorted(
         {category for _, category in revenue}
@@ -216,22 +325,17 @@ def white_space_map(
     category_ids = dict(
         ProductCategory.objects.filter(name__in=categories).values_list("name", "pk")
     )
-    plans = list(
-        Plan.objects.filter(account=account).only(
-            "pk", "title", "status", "period_start", "period_end", "account_id"
-        )
-    )
-    for candidate in plans:
-        candidate.account = account  # loaded already: the permission rules read it
+    plans = _group_plans(account)
     plan = current_plan(plans, today or timezone.localdate())
     columns = [Column(name, category_ids.get(name)) for name in categories]
     rows = []
     column_totals = [Totals() for _ in categories]
     total = Totals()
     for member in rows_accounts:
-        row = Row(account=member, cells=[])
+        row = Row(account=member, cells=[], depth=member.depth)
+        pk = member.pk
         for index, category in enumerate(categories):
-            key = (member.pk, category)
+            key = (pk, category)
             cell = Cell(
                 revenue=revenue.get(key, Decimal(0)),
                 estimate=estimates.get(key),
@@ -241,7 +345,9 @@ def white_space_map(
             row.cells.append(cell)
             row.totals.add(cell)
             column_totals[index].add(cell)
-            total.add(cell)
+        total.merge(row.totals)
+        if not row.estimated:
+            row.entered_spend = member.category_spend
         rows.append(row)
     return WhiteSpaceMap(
         account=account,
@@ -253,18 +359,27 @@ def white_space_map(
         total=total,
         columns=columns,
         plan=plan,
+        scoring_spend=(
+            getattr(rows_accounts[0], "run_category_spend", None)
+            if account.parent_id is None
+            else None
+        ),
     )
 
 
 def map_csv_rows(space: WhiteSpaceMap) -> list[dict[str, Any]]:
     """One row per cell, for the download: a table of the map a spreadsheet can pivot."""
     out = []
+    codes = {row.account.pk: row.account.erp_code for row in space.rows}
     for row in space.rows:
+        # The member's place in the group: its parent's ERP code (blank on the map's own row).
+        parent = codes.get(row.account.parent_id, "") if row.depth else ""
         for category, cell in zip(space.categories, row.cells, strict=True):
             out.append(
                 {
                     "account": row.account.name,
                     "erp_code": row.account.erp_code,
+                    "parent_erp_code": parent,
                     "category": category,
                     "revenue": cell.revenue,
                     "estimated_spend": cell.spend,

@@ -29,6 +29,7 @@ from scoring.whitespace import (
 MAP_COLUMNS = [
     ("Account", "account"),
     ("ERP code", "erp_code"),
+    ("Parent ERP code", "parent_erp_code"),
     ("Product category", "category"),
     ("Our revenue (last 12 months)", "revenue"),
     ("Estimated spend", "estimated_spend"),

@@ -182,6 +182,44 @@ def create_groups(rng: random.Random, customers: list[Customer], share: float) -
     return len(tops)
 
 
+# The benchmark dataset's large key-account group (issue 19: its white-space map is 50 members
+# by 40 categories): a key account with WIDE_GROUP_ENTITIES country entities below it, each
+# with its share of the plants; 50 members in all.
+WIDE_GROUP_MEMBERS = 50
+WIDE_GROUP_ENTITIES = 5
+
+
+@dataclass
+class WideGroup:
+    top: Customer
+    members: list[Customer]  # the entities first, then the plants
+
+
+def create_wide_group(rng: random.Random, customers: list[Customer]) -> WideGroup | None:
+    """Make the largest key account not yet in a group the top of a group of
+    WIDE_GROUP_MEMBERS standard customers not yet in one (fewer if the base has fewer):
+    WIDE_GROUP_ENTITIES entities under the top and the plants shared out under them (depth
+    2). Two statements (the accounts in groups, one bulk update); None without a key account
+    or a free standard customer."""
+    in_groups: set[int] = set()
+    for pk, parent_id in Account.objects.filter(parent__isnull=False).values_list(
+        "pk", "parent_id"
+    ):
+        in_groups.update((pk, parent_id))
+    keys = [c for c in customers if c.status == AccountStatus.KEY and c.pk not in in_groups]
+    free = [c for c in customers if c.status == AccountStatus.STANDARD and c.pk not in in_groups]
+    if not keys or not free:
+        return None
+    top = max(keys, key=lambda c: (c.revenue, -c.index))
+    members = rng.sample(free, min(WIDE_GROUP_MEMBERS, len(free)))
+    entities = members[:WIDE_GROUP_ENTITIES]
+    moved = [Account(pk=entity.pk, parent_id=top.pk) for entity in entities]
+    for position, plant in enumerate(members[WIDE_GROUP_ENTITIES:]):
+        moved.append(Account(pk=plant.pk, parent_id=entities[position % len(entities)].pk))
+    Account.objects.bulk_update(moved, ["parent"], batch_size=2000)
+    return WideGroup(top=top, members=members)
+
+
 def create_accounts(
     rng: random.Random,
     customers: list[Customer],

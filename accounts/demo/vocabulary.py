@@ -42,6 +42,45 @@ PRODUCT_CATEGORIES = [
     ("Engineering services", 0.60, 95.0, True),
 ]
 
+# The wide range one large key-account group buys from us across its plants (the benchmark
+# dataset's 50-member, 40-category white-space map; accounts/demo/relationships.py
+# `create_wide_group`): on top of PRODUCT_CATEGORIES, and never one of the categories bought
+# only elsewhere (scoring/demo.py ELSEWHERE_CATEGORIES).
+WIDE_RANGE_CATEGORIES = [
+    "Abrasives",
+    "Adhesives",
+    "Ball screws",
+    "Belts & pulleys",
+    "Brakes & clutches",
+    "Cable & wiring",
+    "Castors & wheels",
+    "Chains & sprockets",
+    "Connectors",
+    "Conveyor parts",
+    "Cooling fans",
+    "Couplings",
+    "Cutting tools",
+    "Electric motors",
+    "Filters",
+    "Frequency inverters",
+    "Gearboxes",
+    "Hand tools",
+    "Heating elements",
+    "Hoses & fittings",
+    "Measuring instruments",
+    "Packaging materials",
+    "Pneumatic cylinders",
+    "Power tools",
+    "Pumps",
+    "Safety equipment",
+    "Shafts & axles",
+    "Springs",
+    "Storage systems",
+    "Valves",
+    "Welding supplies",
+    "Workshop equipment",
+]
+
 # Category mix by industry (weights in PRODUCT_CATEGORIES order).
 INDUSTRY_MIX = {
     "Automotive": (5, 3, 3, 1, 1),

@@ -162,6 +162,47 @@ def sales_lines(
         tally.revenue_by_year[start.year] += month_cents
 
 
+# Of a wide-range member's categories, the share it buys from us (the others are white space
+# on the map), and the invoice lines per bought category over the last 12 months.
+WIDE_RANGE_BOUGHT = 0.75
+WIDE_RANGE_LINES = 4
+
+
+def wide_range_lines(
+    members: list[Customer], window: Window, rng: random.Random, tally: SalesTally
+) -> Iterator[tuple]:
+    """The wide group's extra sales lines (`relationships.create_wide_group`): each member buys
+    about WIDE_RANGE_BOUGHT of vocabulary.WIDE_RANGE_CATEGORIES, WIDE_RANGE_LINES lines each
+    in the trailing 12 months (one a quarter), a cell worth 1-4 % of the member's revenue.
+    About 50 x 32 x 0.75 x 4 = 4,800 lines: nothing next to the main stream."""
+    months = window.months
+    quarters = list(range(max(0, months - 12), months))[1::3][:WIDE_RANGE_LINES]
+    serial = 0
+    for member in members:
+        for name in words.WIDE_RANGE_CATEGORIES:
+            if rng.random() >= WIDE_RANGE_BOUGHT:
+                continue
+            cell = member.revenue * rng.uniform(0.01, 0.04)
+            for month in quarters:
+                days = window.days(month)
+                cents = max(500, int(cell / len(quarters) * rng.uniform(0.7, 1.3) * 100))
+                cogs = int(cents * rng.uniform(0.6, 0.75))
+                serial += 1
+                tally.trailing_12[member.index] += cents
+                tally.revenue_by_year[window.month_starts[month].year] += cents
+                tally.lines += 1
+                yield (
+                    member.pk,
+                    days[int(rng.random() * len(days))],
+                    name,
+                    f"{max(1, cents // 2000)}.000",
+                    _money(cents),
+                    _money(cogs),
+                    f"WG{window.month_starts[month]:%y%m}-{serial:06d}",
+                    1,
+                )
+
+
 @dataclass(frozen=True)
 class ActivityKind:
     """A cost-driving activity and how the demo hands it out.

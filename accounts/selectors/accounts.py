@@ -174,6 +174,21 @@ def _share(part: Decimal | None, total: Decimal | None) -> Decimal | None:
     return (100 * part / total).quantize(Decimal("0.1"))
 
 
+def tree_order(nodes: list[Account], root_id: int) -> list[tuple[Account, int]]:
+    """`nodes` (a subtree, read in the order siblings should come: by name) depth first from
+    the root, each with its depth below the root (0: the root)."""
+    children: dict[int | None, list[Account]] = defaultdict(list)
+    for node in nodes:
+        children[node.parent_id].append(node)
+    out: list[tuple[Account, int]] = []
+    stack = [(next(node for node in nodes if node.pk == root_id), 0)]
+    while stack:
+        node, depth = stack.pop()
+        out.append((node, depth))
+        stack.extend((child, depth + 1) for child in reversed(children[node.pk]))
+    return out
+
+
 def group_tree(account: Account, run: Any, *, with_figures: bool) -> list[TreeRow]:
     """The account and everything below it, depth first (children by name), with each one's
     own figures from `run` when asked (one query)."""
@@ -185,25 +200,16 @@ def group_tree(account: Account, run: Any, *, with_figures: bool) -> list[TreeRo
             run_net_profit=F("in_run__net_profit"),
             run_cost_to_serve=F("in_run__cost_to_serve"),
         )
-    nodes = list(queryset.order_by("name", "pk"))
-    children: dict[int | None, list[Account]] = defaultdict(list)
-    for node in nodes:
-        children[node.parent_id].append(node)
-    rows: list[TreeRow] = []
-    top = next(node for node in nodes if node.pk == account.pk)
-    stack = [(top, 0)]
-    while stack:
-        node, depth = stack.pop()
-        rows.append(
-            TreeRow(
-                node,
-                depth,
-                getattr(node, "run_revenue", None),
-                getattr(node, "run_net_profit", None),
-                getattr(node, "run_cost_to_serve", None),
-            )
+    rows = [
+        TreeRow(
+            node,
+            depth,
+            getattr(node, "run_revenue", None),
+            getattr(node, "run_net_profit", None),
+            getattr(node, "run_cost_to_serve", None),
         )
-        stack.extend((child, depth + 1) for child in reversed(children[node.pk]))
+        for node, depth in tree_order(list(queryset.order_by("name", "pk")), account.pk)
+    ]
     if len(rows) > 1 and rows[0].revenue is not None:
         total = rows[0]
         members = rows[1:]

@@ -45,6 +45,9 @@ class DemoOptions:
     activities: int | None = None  # target total; default from accounts x years
     anchor: dt.date | None = None  # default: first day of the current month
     grouped_share: float = 0.1  # the share of the customers that are members of a group
+    # From this many customers on, one key account is a group of 50 members buying across 40
+    # product categories (the benchmark's largest white-space map, bench_pages).
+    wide_group_from: int = 10_000
 
     @property
     def sales_line_target(self) -> int:
@@ -127,7 +130,14 @@ def _build(options: DemoOptions, progress: _Progress) -> DemoResult:
     timelines = relationships.plan_timelines(_rng(options, "history"), base, window, kams)
     relationships.create_accounts(_rng(options, "accounts"), base, timelines, cast, window)
     groups = relationships.create_groups(_rng(options, "groups"), base, options.grouped_share)
-    progress("groups", f"{groups:,} groups of companies")
+    wide = None
+    if options.accounts >= options.wide_group_from:
+        wide = relationships.create_wide_group(_rng(options, "wide-group"), base)
+    progress(
+        "groups",
+        f"{groups:,} groups of companies"
+        + (f"; {wide.top.name}: a group of {len(wide.members)} members" if wide else ""),
+    )
     stage_changes, designations = relationships.create_histories(
         _rng(options, "account-history"), base, timelines, cast
     )
@@ -147,6 +157,12 @@ def _build(options: DemoOptions, progress: _Progress) -> DemoResult:
         list(SalesLine.FIELDS),
         rows,
     )
+    if wide is not None:
+        volumes.write_rows(
+            SalesLine,
+            list(SalesLine.FIELDS),
+            volumes.wide_range_lines(wide.members, window, _rng(options, "wide-sales"), sales),
+        )
     last_day = window.anchor - dt.timedelta(days=1)
     progress("sales lines", f"{sales.lines:,} lines from {window.start} to {last_day}")
 
@@ -190,6 +206,16 @@ def _build(options: DemoOptions, progress: _Progress) -> DemoResult:
         f"{categories} product categories, {estimates} spend estimates, "
         f"{opportunities} opportunities",
     )
+    if wide is not None:
+        kam = cast.kams[wide.top.kam_index] if wide.top.kam_index is not None else None
+        wide_categories, wide_estimates = scoring_demo.create_wide_group_estimates(
+            _rng(options, "wide-estimates"), wide.members, kam, window
+        )
+        progress(
+            "white space",
+            f"{wide.top.name}'s group: {wide_estimates} spend estimates over "
+            f"{len(wide.members)} members and {wide_categories} product categories",
+        )
     # Last: every contact's last contact date is final now (the health shaping moves some), and
     # each owned contact's newest interaction is on that date.
     interactions = relationships.create_interactions(_rng(options, "interactions"))

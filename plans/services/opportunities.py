@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Account, User
+from accounts.selectors.accounts import tree_order
 from kam.errors import DomainError, InvalidInput
 from kam.permissions import require
 from kam.records import current, history_record, known_fields, validated, versioned_update
@@ -28,9 +29,23 @@ ARCHIVED_REFUSAL = "This plan is archived: its opportunities no longer change."
 
 
 def opportunity_members(plan: Plan) -> QuerySet[Account]:
-    """The accounts an opportunity of `plan` may be at: the plan's account (with account
-    groups, also its group's members). The one place that says so."""
-    return Account.objects.filter(pk=plan.account_id)
+    """The accounts an opportunity of `plan` may be at: the plan's account and every account
+    of its subtree (a group's members, at any depth), in one query (the subtree's recursive
+    CTE). The one place that says so; the form lists them in tree order (`member_choices`)."""
+    return Account.objects.subtree(plan.account_id)
+
+
+def member_choices(plan: Plan) -> list[Account]:
+    """`opportunity_members` for a form, in the map's order: the plan's account first, then
+    its members depth first (siblings by name), each with `depth` (0: the plan's account)."""
+    nodes = list(
+        opportunity_members(plan).only("pk", "name", "erp_code", "parent_id").order_by("name", "pk")
+    )
+    out = []
+    for node, depth in tree_order(nodes, plan.account_id):
+        node.depth = depth
+        out.append(node)
+    return out
 
 
 def _require_change(actor: User, plan: Plan) -> None:
@@ -49,7 +64,9 @@ def _check(opportunity: Opportunity, plan: Plan) -> None:
     if opportunity.member_id is None:
         opportunity.member_id = plan.account_id
     elif not opportunity_members(plan).filter(pk=opportunity.member_id).exists():
-        raise InvalidInput({"member": ["The member must be the plan's account."]})
+        raise InvalidInput(
+            {"member": ["The member must be the plan's account or an account of its group."]}
+        )
     if opportunity.owner_id is None:
         raise InvalidInput({"owner": ["An opportunity needs an owner."]})
     check_owner(plan, opportunity.owner_id)

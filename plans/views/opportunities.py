@@ -35,7 +35,7 @@ def _form(plan: Plan, *args: Any, **kwargs: Any) -> OpportunityForm:
     return OpportunityForm(
         *args,
         people=plan_team(plan.account),
-        members=list(services.opportunity_members(plan)),
+        members=services.member_choices(plan),
         **kwargs,
     )
 

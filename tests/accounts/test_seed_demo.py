@@ -485,3 +485,79 @@ def test_after_a_run_every_health_band_and_every_investment_warning_appears():
     assert bands == {"red", "amber", "green"}
     rules = set(InvestmentWarning.objects.filter(run=run).values_list("rule", flat=True))
     assert rules == set(InvestmentRule.values)
+
+
+def wide_group_fingerprint():
+    from scoring.whitespace import map_accounts
+
+    top = Account.objects.filter(status=AccountStatus.KEY, members__isnull=False).annotate(
+        below=Count("members")
+    )
+    top = max(top, key=lambda a: a.below)
+    rows = map_accounts(top)
+    ids = [a.pk for a in rows]
+    return (
+        top,
+        rows,
+        sorted(
+            SpendEstimate.objects.filter(account_id__in=ids).values_list(
+                "account__erp_code", "category__name", "estimated_spend"
+            )
+        ),
+    )
+
+
+def test_a_large_portfolio_has_one_key_account_group_of_50_members_and_40_categories():
+    """From `--wide-group-from` accounts on (10,000 by default; lowered here), the largest key
+    account not in a group heads 50 standard members (5 entities, 45 plants below them) that
+    buy across 40 product categories and carry spend estimates per member and category."""
+    from scoring import services
+    from scoring.models import RunTrigger
+    from scoring.whitespace import white_space_map
+
+    out = seed(accounts=120, wide_group_from=100)
+    assert "a group of 50 members" in out
+
+    top, rows, estimates = wide_group_fingerprint()
+    keys = Account.objects.filter(status=AccountStatus.KEY, parent__isnull=True)
+    free_keys = keys.exclude(pk__in=Account.objects.filter(parent__isnull=False).values("parent"))
+    assert free_keys.filter(pk=top.pk).count() == 0  # it is a group now
+    assert [a.depth for a in rows].count(1) == 5 and [a.depth for a in rows].count(2) == 45
+    assert (
+        not Account.objects.filter(pk__in=[a.pk for a in rows[1:]])
+        .exclude(status=AccountStatus.STANDARD)
+        .exists()
+    )
+    members = {a.pk for a in rows[1:]}
+    per_member = defaultdict(set)
+    for account_id, name in SpendEstimate.objects.filter(account_id__in=members).values_list(
+        "account_id", "category__name"
+    ):
+        per_member[account_id].add(name)
+    assert set(per_member) == members
+    assert all(30 <= len(names) <= 40 for names in per_member.values())
+    # The categories bought only elsewhere stay on no sales line.
+    sold = set(SalesLine.objects.values_list("product_category", flat=True).distinct())
+    assert not sold & set(ELSEWHERE_CATEGORIES)
+
+    run = services.run_recompute(
+        run=services.run_request(trigger=RunTrigger.MANUAL, as_of=ANCHOR - dt.timedelta(days=1))
+    )
+    space = white_space_map(top, run)
+    assert (len(space.rows), len(space.categories)) == (51, 40)
+    assert space.white_space_cells > 0 and space.over_estimate_cells >= 1
+    # The group's scored category spend is what the map adds up to.
+    assert space.scoring_spend == space.spend_as_scored
+
+    # Deterministic: the same seed gives the same group, members and estimates.
+    seed(accounts=120, wide_group_from=100, reset=True)
+    again_top, again_rows, again_estimates = wide_group_fingerprint()
+    assert again_top.erp_code == top.erp_code
+    assert [a.erp_code for a in again_rows] == [a.erp_code for a in rows]
+    assert again_estimates == estimates
+
+
+def test_a_small_portfolio_has_no_wide_group():
+    out = seed(accounts=120)
+    assert "a group of 50 members" not in out
+    assert Account.objects.filter(parent__isnull=False).count() == 12  # the ordinary groups

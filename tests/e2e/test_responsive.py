@@ -26,10 +26,11 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from accounts.demo.relationships import WIDE_GROUP_MEMBERS
 from accounts.models import Account, User
 from kam.demo.builder import DEMO_PASSWORD
 from plans.models import Commitment, Plan
-from scoring.models import RunStatus, ScoringRun
+from scoring.models import AccountScore, RunStatus, ScoringRun
 from tests.e2e.conftest import ARTIFACTS, login
 
 pytestmark = pytest.mark.e2e
@@ -78,11 +79,15 @@ PORTFOLIO = [
     "portfolio:anchors",
     "scoring:pack_exports",
 ]
+# A page of another demo object than its URL name's usual one: "<URL name>@<Demo attribute>".
+# The white-space map of the 50-member group buying across 40 categories (a 51 x 40 grid that
+# scrolls in its own container at any width).
+GROUP = ["accounts:white_space@group"]
 PAGES: dict[str, list[str]] = {
-    "director": [*EVERYONE, *SALES, *PORTFOLIO],
+    "director": [*EVERYONE, *SALES, *PORTFOLIO, *GROUP],
     "kam6": [*EVERYONE, *SALES, "plans:plan_shares"],  # a KAM with key accounts and plans
     "ops1": [*EVERYONE],
-    "admin": [*EVERYONE, *SALES, *PORTFOLIO, "audit", "plans:plan_shares"],
+    "admin": [*EVERYONE, *SALES, *PORTFOLIO, *GROUP, "audit", "plans:plan_shares"],
 }
 # The demo object (a `Demo` attribute) whose id a URL name takes.
 ARGUMENTS = {
@@ -197,11 +202,20 @@ class Demo:
     plan: int
     commitment: int  # a service commitment on that account
     run: int  # the scoring run
+    group: int  # the top of the group of 50 members buying across 40 product categories
 
 
 def seed_portfolio() -> Demo:
-    """The demo portfolio, small (300 customers, two years), scored once."""
-    call_command("seed_demo", accounts=300, years=2, recompute=True, stdout=StringIO())
+    """The demo portfolio, small (300 customers, two years), scored once, with the benchmark's
+    group of 50 members and 40 product categories (built from 10,000 customers by default)."""
+    call_command(
+        "seed_demo",
+        accounts=300,
+        years=2,
+        wide_group_from=300,
+        recompute=True,
+        stdout=StringIO(),
+    )
     kam = User.objects.get(username="kam6")
     plan = Plan.objects.filter(account__kam=kam).order_by("pk").first()
     assert plan is not None, "kam6 has no plan in the demo portfolio"
@@ -209,14 +223,20 @@ def seed_portfolio() -> Demo:
     commitment = Commitment.objects.filter(account=account).order_by("pk").first()
     assert commitment is not None, f"{account} has no service commitment in the demo portfolio"
     run = ScoringRun.objects.filter(status=RunStatus.SUCCEEDED).latest("pk")
-    return Demo(account=account.pk, plan=plan.pk, commitment=commitment.pk, run=run.pk)
+    group = (
+        AccountScore.objects.filter(run=run, members=WIDE_GROUP_MEMBERS)
+        .values_list("account_id", flat=True)
+        .get()
+    )
+    return Demo(account=account.pk, plan=plan.pk, commitment=commitment.pk, run=run.pk, group=group)
 
 
 def url_of(page_name: str, demo: Demo) -> str:
     if page_name.startswith("/"):
         return page_name
-    argument = ARGUMENTS.get(page_name)
-    return reverse(page_name, args=[getattr(demo, argument)] if argument else [])
+    name, _, argument = page_name.partition("@")
+    argument = argument or ARGUMENTS.get(name)
+    return reverse(name, args=[getattr(demo, argument)] if argument else [])
 
 
 def problems_of(page, role: str, page_name: str, url: str, viewport: dict[str, int]) -> list[str]:
@@ -258,6 +278,20 @@ def test_every_main_page_fits_a_phone_and_a_laptop_for_every_role(new_page):
                 problems += problems_of(page, role, page_name, url_of(page_name, demo), viewport)
         page.goto(reverse("home"))  # the fixture's final screenshot: a light page, not ReDoc
     assert problems == [], f"{len(problems)} layout problems:\n" + "\n".join(problems)
+
+
+def test_the_groups_white_space_map_scrolls_in_its_own_container(new_page):
+    """The 51 x 40 map alone (the case above checks it too, among every page): it never widens
+    the page and no two of its cells overlap, on a phone and a laptop."""
+    demo = seed_portfolio()
+    page = new_page()
+    login(page, User.objects.get(username="director"), password=DEMO_PASSWORD)
+    problems: list[str] = []
+    for viewport in (PHONE, LAPTOP):
+        page.set_viewport_size(viewport)
+        for page_name in GROUP:
+            problems += problems_of(page, "director", page_name, url_of(page_name, demo), viewport)
+    assert problems == [], "\n".join(problems)
 
 
 def test_the_probe_sees_a_page_that_scrolls_sideways_and_cells_that_overlap(new_page):

@@ -58,10 +58,11 @@ def test_bench_needs_the_demo_director(db):
 
 
 # The map as the director reads it: session, user, groups, the account, the current run, the
-# estimate form's categories, the category revenue, the estimates, the won opportunities, the
+# estimate form's categories, the map's rows (the account's subtree: one recursive CTE, with
+# the run's category spend), the category revenue, the estimates, the won opportunities, the
 # categories' ids, the account's plans and the unread notifications (nothing won: no
 # sales-line query).
-MAP_QUERIES = 12
+MAP_QUERIES = 13
 # The portfolio's white space: session, user, groups, the current run, every cell (one narrow
 # row each), the page's estimate details, their KAMs' names, the KAM filter's people and the
 # unread notifications (the same at 50,000 accounts).
@@ -99,3 +100,41 @@ def test_bench_times_the_largest_white_space_map_and_the_portfolio_list(director
     assert any(line.startswith(f"w-space map ({categories} cat.)") for line in lines), lines
     assert queries_of(lines, "w-space map") == MAP_QUERIES
     assert queries_of(lines, "portfolio w-space") == PORTFOLIO_QUERIES
+
+
+@pytest.mark.parametrize(("members", "categories"), [(2, 3), (12, 10)])
+def test_bench_times_the_largest_groups_map_on_its_own_line(director, kam, members, categories):
+    """The key-account group with the most members gets its own line, named by its size; its
+    map reads the same queries as a standalone account's (the subtree is one query) at both
+    sizes."""
+    small = factories.KeyAccountFactory(kam=kam)
+    factories.AccountFactory(parent=small)
+    top = factories.KeyAccountFactory(kam=kam)
+    accounts = [top, *(factories.AccountFactory(parent=top) for _ in range(members))]
+    for index in range(categories):
+        category = ProductCategory.objects.create(name=f"Line {index:02d}")
+        for account in accounts:
+            line(account, category.name, 100 + index)
+            spend_estimate_save(
+                account=account,
+                category=category,
+                year=2026,
+                actor=director,
+                estimated_spend=1000,
+                source="market_study",
+            )
+    run_now()
+
+    lines = bench(requests=2)
+
+    page = f"w-space group map ({members} members x {categories} cat.)"
+    assert queries_of(lines, page) == MAP_QUERIES
+
+
+def test_bench_skips_the_group_map_without_a_group(director, kam):
+    factories.KeyAccountFactory(kam=kam)
+    run_now()
+
+    lines = bench(requests=1)
+
+    assert any(re.match(r"w-space group map +skipped: no key account is a group", x) for x in lines)

@@ -145,7 +145,7 @@ def test_the_download_has_one_row_per_cell(client, kam, mapped):
     client.force_login(kam)
     response = client.get(reverse("accounts:white_space", args=[mapped.pk]), {"format": "csv"})
     lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
-    assert lines[0].startswith("Account,ERP code,Product category,Our revenue")
+    assert lines[0].startswith("Account,ERP code,Parent ERP code,Product category,Our revenue")
     assert len(lines) == 1 + 4
     drives = next(row for row in lines if ",Drives," in row)
     assert ",0,500" in drives.replace(".00", "")

@@ -327,10 +327,11 @@ def test_a_won_opportunity_shows_until_a_sales_line_after_the_win_is_in_the_run(
 
 
 # The map for its KAM with a current plan and won opportunities: session, user, groups, the
-# account, the current run, the estimate form's categories, the run's category revenue, the
+# account, the current run, the estimate form's categories, the map's rows (the account's
+# subtree, one recursive CTE, with the run's category spend), the run's category revenue, the
 # estimates, the won opportunities, the sales lines since the first win, the categories' ids,
 # the account's plans, and the navigation's unread-notification count.
-MAP_QUERIES = 13
+MAP_QUERIES = 14
 
 
 @pytest.mark.parametrize("categories", [3, 30])

@@ -7,10 +7,11 @@ client, timing the call and counting its queries. Prints, per page, p50 and p95 
 the query count; a page whose URL does not resolve (yet) is skipped and said so. The last line
 is always `worst_p95_ms=<n> worst_queries=<n>`.
 
-The white-space map is that of the key account with the most product categories estimated
-(the largest map in the data; the line says how many categories it has). Its rows are the
-account alone: the issue's 50-member group waits for account hierarchies (scoring.whitespace
-`map_accounts`).
+Two white-space maps: that of the key account with the most product categories estimated on
+itself ("w-space map (<n> cat.)"), and that of the key-account group with the most members in
+the current run, its own line "w-space group map (<members> members x <n> cat.)": in the
+benchmark dataset (`seed_demo --accounts 50000`, a group of 50 members buying across 40
+categories, kam/demo/builder.py `wide_group_from`) the issue's 50 x 40 map.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from accounts.models import Account, AccountStatus
 from kam.bench import add_dataset_arguments, dataset_user, percentile
 from scoring.models import AccountScore, Criterion, SpendEstimate
 from scoring.selectors import current_run
+from scoring.whitespace import white_space_map
 
 GOAL_P95_MS = 150
 
@@ -157,6 +159,7 @@ class Command(BaseCommand):
                 "no plans list URL",
             ),
             self._map_page(get),
+            self._group_map_page(get, run),
             Page(
                 "portfolio w-space",
                 _url("portfolio:white_space"),
@@ -180,6 +183,28 @@ class Command(BaseCommand):
             return Page("white-space map", None, skipped="no key account has a spend estimate")
         name = f"w-space map ({largest['categories']} cat.)"
         return Page(name, _url("accounts:white_space", largest["account_id"]), get)
+
+    @staticmethod
+    def _group_map_page(get: Callable[[Client, str], HttpResponse], run) -> Page:
+        """The white-space map of the key-account group with the most members (the run's
+        roll-up row says how many); its size is read from the map itself."""
+        name = "w-space group map"
+        if run is None:
+            return Page(name, None, skipped="no scoring run yet: the groups are the run's")
+        largest = (
+            AccountScore.objects.filter(
+                run=run, account__status=AccountStatus.KEY, is_unit=True, members__gt=0
+            )
+            .order_by("-members", "account_id")
+            .values_list("account_id", flat=True)
+            .first()
+        )
+        if largest is None:
+            return Page(name, None, skipped="no key account is a group of companies")
+        space = white_space_map(Account.objects.get(pk=largest), run)
+        members = len(space.rows) - 1
+        name = f"{name} ({members} members x {len(space.categories)} cat.)"
+        return Page(name, _url("accounts:white_space", largest), get)
 
     @staticmethod
     def _busiest_account(run) -> int | None:

@@ -66,6 +66,15 @@ class Command(BaseCommand):
             "a top and 4 members, two entities and two plants (default 0.1)",
         )
         parser.add_argument(
+            "--wide-group-from",
+            dest="wide_group_from",
+            type=int,
+            default=10_000,
+            help="from this many accounts on, one key account is a group of 50 members buying "
+            "across 40 product categories, with spend estimates per member and category (the "
+            "benchmark's largest white-space map; default 10000)",
+        )
+        parser.add_argument(
             "--recompute",
             action="store_true",
             help="run the scoring pipeline once after seeding, so dashboards show results at once",
@@ -83,6 +92,7 @@ class Command(BaseCommand):
             raise CommandError("--grouped-share must be between 0 and 0.8.")
         demo = DemoOptions(
             grouped_share=options["grouped_share"],
+            wide_group_from=options["wide_group_from"],
             accounts=options["accounts"],
             years=options["years"],
             seed=options["seed"],
