@@ -95,7 +95,7 @@ PLANS = Table(
     Column("Days waiting", export=days_waiting),
     Column(
         "Review due",
-        cell='<td>{{ row.review_date|date }}'
+        cell="<td>{{ row.review_date|date }}"
         '{% if row.review_date < today %} <span class="badge text-bg-warning">passed</span>'
         "{% endif %}</td>",
         key="review_date",

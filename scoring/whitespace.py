@@ -17,21 +17,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-<<<<<<< HEAD
 from django.db import connection, transaction
-from django.db.models import Max
-from django.utils import timezone
-
-from accounts.models import Account, AccountStatus, ProductCategory, SalesLine, User
-=======
-from django.db import transaction
 from django.db.models import F, FilteredRelation, Max, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from accounts.models import ANCESTORS_SQL, Account, ProductCategory, SalesLine, User
+from accounts.models import (
+    ANCESTORS_SQL,
+    Account,
+    AccountStatus,
+    ProductCategory,
+    SalesLine,
+    User,
+)
 from accounts.selectors.accounts import tree_order
->>>>>>> wsmembers
 from kam.errors import DomainError, InvalidInput
 from kam.permissions import require
 from kam.records import validated
@@ -75,7 +74,7 @@ class Cell:
     cell is not changed afterwards."""
 
     revenue: Decimal = ZERO
-    estimate: MapEstimate | _EstimateRow | None = None
+    estimate: MapEstimate | None = None
     # Won opportunities of the cell that no sales line shows yet (see `won_not_invoiced`).
     won_not_invoiced: Decimal = ZERO
     column: Column | None = None
