@@ -82,10 +82,15 @@ class ScoreFilterSet(django_filters.FilterSet):
     account = IdFilter(field_name="account_id")
     quadrant = django_filters.ChoiceFilter(choices=Quadrant.choices)
     is_misclassified = django_filters.BooleanFilter()
+    is_unit = django_filters.BooleanFilter(
+        help_text="true: units of selection only (groups and standalone accounts, ranked); "
+        "false: the members of groups (their own figures, for drill-down)"
+    )
+    group = IdFilter(field_name="group_id", help_text="The members of this group (its top's id)")
 
     class Meta:
         model = AccountScore
-        fields = ["run", "account", "quadrant", "is_misclassified"]
+        fields = ["run", "account", "quadrant", "is_misclassified", "is_unit", "group"]
 
     def in_run(self, queryset: QuerySet[AccountScore], name: str, value: int) -> Any:
         return queryset.filter(run_id=value)

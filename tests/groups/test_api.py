@@ -66,3 +66,24 @@ def test_group_snapshots_are_read_by_the_groups_people_and_filtered_by_group_and
 
     hidden = GroupSnapshot.objects.get(account=other, period_start=dt.date(2026, 1, 1))
     assert own.get(f"/api/v1/group-snapshots/{hidden.pk}/").status_code == 404
+
+
+def test_the_score_resource_filters_units_and_a_groups_members(db):
+    from tests.whitespace.test_map import run_now
+
+    director = factories.DirectorFactory()
+    group = factories.AccountFactory(erp_code="G", name="Group")
+    entity = factories.AccountFactory(erp_code="E", name="Entity", parent=group)
+    plant = factories.AccountFactory(erp_code="P", name="Plant", parent=entity)
+    other = factories.AccountFactory(erp_code="S", name="Standalone")
+    run_now()
+    api = client_for(token_for(director))
+
+    def ids(query: str) -> list[int]:
+        rows = api.get(f"/api/v1/scores/?{query}").json()["results"]
+        return sorted(row["account"] for row in rows)
+
+    assert ids("is_unit=true") == sorted([group.pk, other.pk])
+    assert ids("is_unit=false") == sorted([entity.pk, plant.pk])
+    assert ids(f"group={group.pk}") == sorted([entity.pk, plant.pk])
+    assert ids(f"group={other.pk}") == []
