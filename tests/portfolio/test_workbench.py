@@ -176,8 +176,8 @@ def test_preview_endpoint_renders_the_partial_in_a_fixed_number_of_queries(
     data = form_data(weights_only(revenue=1, strategic_value=3))
     # Session, user, groups, current run, active criteria, (the run's weights when it
     # recorded them,) the what-if statement, the listed accounts' criteria (their why); on
-    # PostgreSQL also its transaction's savepoint, release and SET LOCAL jit = off.
-    expected = 7 + with_weights + (3 if connection.vendor == "postgresql" else 0)
+    # PostgreSQL also its transaction's savepoint, release, SET LOCAL jit = off and work_mem.
+    expected = 7 + with_weights + (4 if connection.vendor == "postgresql" else 0)
 
     with django_assert_num_queries(expected):
         response = client.post(PREVIEW, data, HTTP_HX_REQUEST="true")
