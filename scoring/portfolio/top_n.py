@@ -29,6 +29,7 @@ from django.db.models import (
     Window,
 )
 
+from accounts.models import Account
 from scoring.models import AccountScore, Criterion, CriterionScore, ScoringRun
 from scoring.portfolio.base import KEY, LIST_LIMIT, Scope
 from scoring.portfolio.tiles import scores_in_scope
@@ -167,12 +168,23 @@ def drivers_of(run: ScoringRun, movers: Iterable[Mover]) -> list[Mover]:
 def _side(run: ScoringRun, scope: Scope, n: int, *, key: bool, limit: int) -> list[dict]:
     """One side's first `limit` rows (best rank first), each with the side's total."""
     scores = scores_in_scope(run, scope)
-    if key:  # key accounts ranked below N: the key accounts, then their scores by index
-        scores = scores.filter(rank__gt=n, account__status=KEY)
-    else:  # others in the top N: the first N ranks, then their accounts by key
-        scores = scores.filter(rank__lte=n).exclude(account__status=KEY)
+    if key:
+        # Key accounts ranked below N: at most the key accounts, read whole and ordered here.
+        # Asked for in rank order with a limit, PostgreSQL walked every score ranked below N
+        # (44,000 at 50,000 accounts: 200 ms) looking for key accounts among them.
+        key_ids = Account.objects.filter(status=KEY).values("pk")
+        rows = sorted(
+            scores.filter(rank__gt=n, account_id__in=key_ids)
+            .annotate(is_key_now=Value(True))
+            .values(*ROW_FIELDS),
+            key=lambda row: (row["rank"], row["account_id"]),
+        )
+        return [row | {"side_total": len(rows)} for row in rows[:limit]]
+    # Others in the top N: the first N ranks, then their accounts by key.
     return list(
-        scores.annotate(is_key_now=Value(key), side_total=Window(Count("pk")))
+        scores.filter(rank__lte=n)
+        .exclude(account__status=KEY)
+        .annotate(is_key_now=Value(False), side_total=Window(Count("pk")))
         .order_by("rank", "account_id")
         .values(*ROW_FIELDS, "side_total")[:limit]
     )
