@@ -31,12 +31,7 @@ class QuickSelect(forms.Select):
             if group_name is not None:
                 html = f'<optgroup label="{conditional_escape(group_name)}">{html}</optgroup>'
             groups.append(html)
-        return format_html(
-            '<select name="{}"{}>{}</select>',
-            widget["name"],
-            flatatt(widget["attrs"]),
-            mark_safe("".join(groups)),
-        )
+        return _select(widget["name"], widget["attrs"], "".join(groups))
 
     def _render_model_choices(self, name: str, value: Any, attrs: dict | None) -> SafeString:
         """A model choice field's options from one plain query: Django's iterator reads them
@@ -52,14 +47,12 @@ class QuickSelect(forms.Select):
         for obj in choices.queryset.all():
             key, label = choices.choice(obj)
             options.append({"value": key, "label": label, "selected": str(key) in selected})
-        final_attrs = self.build_attrs(self.attrs, attrs)
-        final_attrs.setdefault("id", None)
-        return format_html(
-            '<select name="{}"{}>{}</select>',
-            name,
-            flatatt({k: v for k, v in final_attrs.items() if v is not None}),
-            mark_safe("".join(map(_option, options))),
-        )
+        return _select(name, self.build_attrs(self.attrs, attrs), "".join(map(_option, options)))
+
+
+def _select(name: str, attrs: dict[str, Any], options: str) -> SafeString:
+    """The <select> around options already escaped (flatatt drops attributes set to None)."""
+    return format_html('<select name="{}"{}>{}</select>', name, flatatt(attrs), mark_safe(options))
 
 
 def _option(option: dict[str, Any]) -> str:
