@@ -44,8 +44,7 @@ ACCOUNTS = Table(
         "Status",
         "status",
         AccountStatus,
-        cell='<td>{% include "includes/status_badge.html" with status=row.status '
-        "label=row.get_status_display %}</td>",
+        cell="<td>{% load kam_format %}{% status_badge row.status row.get_status_display %}</td>",
     ),
     choice_column("Stage", "stage", Stage, cell="<td>{{ row.get_stage_display }}</td>"),
     person_column("KAM", "kam", cell='<td>{{ row.kam|default:"" }}</td>'),
@@ -85,8 +84,7 @@ ACCOUNTS = Table(
     Column(
         "Quadrant",
         cell=current_figure(
-            '<td>{% include "includes/quadrant_badge.html" with quadrant=row.score_quadrant %}'
-            "</td>",
+            "<td>{% load scoring_format %}{% quadrant_badge row.score_quadrant %}</td>",
             numeric=False,
         ),
         export=label_of("score_quadrant", Quadrant),
@@ -95,8 +93,8 @@ ACCOUNTS = Table(
     Column(
         "Health",
         cell=current_figure(
-            '<td class="num">{% include "includes/health_badge.html" with score=row.score_health '
-            "band=row.score_health_band %}</td>",
+            '<td class="num">{% load kam_format %}'
+            "{% health_badge row.score_health row.score_health_band %}</td>",
             numeric=True,
         ),
         key="health",

@@ -40,14 +40,21 @@ from django.utils.text import slugify
 
 from kam.exports import Accessor, cell, export_response
 from kam.exports import Columns as ExportColumns
+from kam.widgets import QuickSelect
 
 Orderings = dict[str, tuple[str, tuple[Any, ...]]]
 
 
 def bootstrap(form: forms.Form) -> None:
-    """Bootstrap classes on every widget, so templates render fields as they are."""
+    """Bootstrap classes on every widget, so templates render fields as they are; a plain
+    `<select>` becomes a QuickSelect (the same markup, its options written without a template
+    each: a filter of hundreds of KAMs, industries or regions)."""
     for field in form.fields.values():
         widget = field.widget
+        if type(widget) is forms.Select:
+            quick = QuickSelect(attrs=widget.attrs, choices=widget.choices)
+            quick.is_required = widget.is_required
+            field.widget = widget = quick
         if isinstance(widget, forms.CheckboxInput):
             css = "form-check-input"
         elif isinstance(widget, forms.Select):

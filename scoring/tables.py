@@ -36,8 +36,8 @@ SCORES = Table(
         "Status",
         "account__status",
         AccountStatus,
-        cell='<td>{% include "includes/status_badge.html" with status=row.account.status '
-        "label=row.account.get_status_display %}</td>",
+        cell="<td>{% load kam_format %}"
+        "{% status_badge row.account.status row.account.get_status_display %}</td>",
     ),
     person_column("KAM", "account__kam", cell='<td>{{ row.account.kam|default:"" }}</td>'),
     # Columns `shown_by_default=False` are behind the list's "Columns" control, so that the list
@@ -74,8 +74,8 @@ SCORES = Table(
     ),
     Column(
         "Health",
-        cell='<td class="num">{% include "includes/health_badge.html" with score=row.health '
-        "band=row.health_band %}</td>",
+        cell='<td class="num">{% load kam_format %}{% health_badge row.health row.health_band %}'
+        "</td>",
         key="health",
         numeric=True,
         export="health",
@@ -86,7 +86,7 @@ SCORES = Table(
         "Quadrant",
         "quadrant",
         Quadrant,
-        cell='<td>{% include "includes/quadrant_badge.html" with quadrant=row.quadrant %}</td>',
+        cell="<td>{% load scoring_format %}{% quadrant_badge row.quadrant %}</td>",
     ),
     Column(
         "Revenue, last 12 months",

@@ -66,3 +66,21 @@ def test_quick_select_renders_model_choices_as_select_does(chosen, required):
     quick = rendered(QuickSelect)
     assert quick == rendered(forms.Select)
     assert quick.count("<option") == 3
+
+
+@pytest.mark.parametrize("value", [None, "2"])
+def test_filter_forms_write_plain_selects_with_quick_select(value):
+    """Every list's filter form (kam.listing.FilterForm) draws a plain <select> with
+    QuickSelect: the markup of Django's Select, with the Bootstrap class."""
+    from kam.listing import FilterForm
+
+    class Filters(FilterForm):
+        account = forms.ChoiceField(choices=CHOICES, required=False)
+
+    form = Filters(data={"account": value} if value else None)
+    widget = form.fields["account"].widget
+    expected = forms.Select(attrs=widget.attrs, choices=CHOICES).render("account", value)
+
+    assert isinstance(widget, QuickSelect)
+    assert 'class="form-select form-select-sm"' in str(form["account"])
+    assert normalised(str(widget.render("account", value))) == normalised(str(expected))
