@@ -53,7 +53,7 @@ PLANS = Table(
         "State",
         "status",
         PlanStatus,
-        cell='<td>{% include "plans/_plan_status.html" with plan=row %}</td>',
+        cell="<td>{% load plan_badges %}{% plan_status row %}</td>",
     ),
     person_column("KAM", "account__kam", cell='<td>{{ row.account.kam|default:"" }}</td>'),
     Column(
@@ -267,7 +267,7 @@ COMMITMENTS = Table(
     Column("Comparison", export=lambda row: row.commitment.get_comparison_display()),
     Column(
         "Target",
-        cell='<td>{% include "includes/commitment_target.html" %}</td>',
+        cell="<td>{% load plan_badges %}{% commitment_target commitment %}</td>",
         export="commitment.target_value",
     ),
     Column("Unit", export="commitment.unit"),
@@ -283,12 +283,11 @@ COMMITMENTS = Table(
         export_label="Latest value",
     ),
     Column("Latest period end", export=lambda row: row.latest.period_end if row.latest else None),
-    Column(
-        "Trend", cell='<td>{% include "plans/_sparkline.html" with sparkline=line.sparkline %}</td>'
-    ),
+    Column("Trend", cell="<td>{% load plan_badges %}{% sparkline line.sparkline %}</td>"),
     Column(
         "Status",
-        cell='<td data-testid="status">{% include "includes/commitment_badge.html" %}</td>',
+        cell='<td data-testid="status">{% load plan_badges %}'
+        "{% commitment_badge commitment %}</td>",
         export=lambda row: row.commitment.get_status_display(),
     ),
     Column("Due soon", export=lambda row: "yes" if row.due_soon else "no"),
