@@ -1,19 +1,22 @@
 """The selection workbench: a what-if of new weights, saving weights, and its account lists.
 
-The what-if never touches the stored scores: it recomputes every account's weighted score from
-the current run's normalised criterion values (CriterionScore) in one SQL statement, ranks the
-accounts, and compares the new top N with the current key accounts.
+The what-if never touches the stored scores: it recomputes every unit's weighted score from the
+current run's stored scores and normalised criterion values (CriterionScore, read once per run
+into cached arrays), ranks the units, and compares the new top N with the current key
+accounts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from array import array
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, F, FilteredRelation, Q, QuerySet, Window
 
 from accounts.models import Account, AccountStatus, User
@@ -29,15 +32,11 @@ KEY_ACCOUNT_LIMIT = 100
 # Accounts listed as entering or leaving in the what-if, with their why (counts are complete).
 PREVIEW_ROWS = 100
 
-ACCOUNT = Account._meta.db_table
-SCORE = AccountScore._meta.db_table
-CRITERION_SCORE = CriterionScore._meta.db_table
-
 
 @dataclass
 class PreviewRow:
     account_id: int
-    name: str
+    name: str  # set, like `drivers`, for the rows the preview lists
     is_key: bool  # key account now
     revenue: Decimal
     old_rank: int
@@ -66,75 +65,108 @@ class Preview:
         return portfolio_size_guardrail(self.top_n)
 
 
-def _preview_sql(changed: int) -> str:
-    """The what-if statement, for `changed` criteria whose weight differs from the run's.
+@dataclass(frozen=True)
+class RunVectors:
+    """The units of selection of one finished run as parallel arrays, in account-id order:
+    what the what-if ranks. A finished run never changes, so they are read once per run and
+    cached; so is each criterion's column of normalised values (`_criterion_column`)."""
 
-    An account's points under the proposed weights are its points under the run's weights
-    (the stored attractiveness x the run's total weight: the engine's score, to its rounding)
-    plus, for each changed criterion, (proposed - run weight) x normalised value. So only the
-    changed criteria are read, and of them only values above zero (a zero adds nothing; most
-    accounts have no rating for a rated criterion):
-    - delta: per account, the sum over the changed criteria (a CASE maps each to its change;
-      with one changed criterion, its one row: (run, account, criterion) is unique);
-    - ranked: every unit of selection of the run (groups and standalone accounts: a group's
-      members are never ranked), on narrow rows, ties broken by account id;
-    - only the new top N, every key account and rank 1 (which always exists and carries the
-      totals) come back; their names and run figures are looked up for those rows alone
-      (scalar subqueries: index lookups whatever the planner estimates)."""
-    if changed:
-        cases = " ".join("WHEN %s THEN %s" for _ in range(changed))
-        placeholders = ", ".join("%s" for _ in range(changed))
-        points = (
-            f"CAST(cs.normalised AS DOUBLE PRECISION) * CASE cs.criterion_id {cases} ELSE 0 END"
+    ids: array  # account ids, ascending
+    attractiveness: array  # the stored score (0-100), in hundredths (exact)
+    revenue: array  # in cents (exact)
+    rank: array  # the run's rank
+
+    def position(self) -> dict[int, int]:
+        return {account_id: index for index, account_id in enumerate(self.ids)}
+
+    def indexes(self, account_ids: Iterable[int]) -> list[int]:
+        """The indexes of those of `account_ids` that are units of the run."""
+        found = []
+        for account_id in account_ids:
+            index = bisect_left(self.ids, account_id)
+            if index < len(self.ids) and self.ids[index] == account_id:
+                found.append(index)
+        return found
+
+
+def _ranks(points: list[float], ids: array, n: int, wanted: list[int]) -> dict[int, int]:
+    """The new rank (highest points first, ties by account id) of the top `n` units and of
+    the units at the indexes `wanted`, by index. Without sorting every unit by a key: the
+    points alone are sorted (the fast path for floats), the top n are those above the n-th
+    highest value (and the first of those equal to it), and a wanted unit's rank is the
+    number of units above it, plus those level with it and a lower account id."""
+    total = len(points)
+    ascending = sorted(points)
+    ranks: dict[int, int] = {}
+    if n > 0:
+        threshold = ascending[max(0, total - n)]
+        above = [index for index in range(total) if points[index] >= threshold]
+        above.sort(key=lambda index: (-points[index], ids[index]))
+        for rank, index in enumerate(above[:n], 1):
+            ranks[index] = rank
+    for index in wanted:
+        if index in ranks:
+            continue
+        value = points[index]
+        level_from, level_to = bisect_left(ascending, value), bisect_right(ascending, value)
+        rank = total - level_to + 1
+        if level_to - level_from > 1:  # ties: those with a lower account id come first
+            rank += sum(
+                1 for other in range(total) if points[other] == value and ids[other] < ids[index]
+            )
+        ranks[index] = rank
+    return ranks
+
+
+VECTORS_CACHE_VERSION = 1
+VECTORS_CACHE_SECONDS = 24 * 60 * 60
+
+
+def _run_key(run: ScoringRun) -> str:
+    """The run in a cache key: its id and when it was created and finished (test databases
+    reuse ids; a run's results never change once it has finished)."""
+    created = run.created_at.isoformat() if run.created_at else ""
+    finished = run.finished_at.isoformat() if run.finished_at else ""
+    return f"v{VECTORS_CACHE_VERSION}:{run.pk}:{created}:{finished}"
+
+
+def _run_vectors(run: ScoringRun) -> RunVectors:
+    key = f"workbench:units:{_run_key(run)}"
+    vectors = cache.get(key)
+    if vectors is None:
+        rows = (
+            AccountScore.objects.filter(run=run, is_unit=True)
+            .order_by("account_id")
+            .values_list("account_id", "attractiveness", "revenue", "rank")
         )
-        # One changed criterion (the usual edit) has one row per account: no grouping needed.
-        points, grouping = (
-            (points, "") if changed == 1 else (f"SUM({points})", "GROUP BY cs.account_id")
-        )
-        delta = f"""
-    SELECT cs.account_id, {points} AS points
-    FROM {CRITERION_SCORE} cs
-    WHERE cs.run_id = %s AND cs.criterion_id IN ({placeholders}) AND cs.normalised > 0
-    {grouping}"""
-    else:
-        delta = f"SELECT account_id, 0 AS points FROM {SCORE} WHERE 1 = 0"
-    return f"""
-WITH params AS (
-    SELECT COALESCE(%s, (SELECT COUNT(*) FROM {ACCOUNT} WHERE status = %s)) AS n,
-           units.total, units.total_revenue
-    FROM (
-        SELECT COUNT(*) AS total, SUM(revenue) AS total_revenue FROM {SCORE}
-        WHERE run_id = %s AND is_unit
-    ) units
-), delta AS ({delta}
-), ranked AS (
-    SELECT s.account_id,
-           CAST(s.attractiveness AS DOUBLE PRECISION) * %s + COALESCE(d.points, 0) AS points,
-           ROW_NUMBER() OVER (
-               ORDER BY CAST(s.attractiveness AS DOUBLE PRECISION) * %s + COALESCE(d.points, 0)
-               DESC, s.account_id
-           ) AS new_rank
-    FROM {SCORE} s
-    LEFT JOIN delta d ON d.account_id = s.account_id
-    WHERE s.run_id = %s AND s.is_unit
-), picked AS (
-    SELECT r.account_id, r.points, r.new_rank, p.total, p.total_revenue, p.n, k.id AS key_id
-    FROM ranked r
-    CROSS JOIN params p
-    LEFT JOIN (SELECT id FROM {ACCOUNT} WHERE status = %s) k ON k.id = r.account_id
-    WHERE r.new_rank <= p.n OR r.new_rank = 1 OR k.id IS NOT NULL
-)
-SELECT picked.account_id,
-       (SELECT a.name FROM {ACCOUNT} a WHERE a.id = picked.account_id),
-       picked.key_id IS NOT NULL,
-       (SELECT s.revenue FROM {SCORE} s WHERE s.run_id = %s AND s.account_id = picked.account_id),
-       (SELECT s.rank FROM {SCORE} s WHERE s.run_id = %s AND s.account_id = picked.account_id),
-       (SELECT s.attractiveness FROM {SCORE} s
-        WHERE s.run_id = %s AND s.account_id = picked.account_id),
-       picked.new_rank, picked.points, picked.total, picked.n, picked.total_revenue
-FROM picked
-ORDER BY picked.new_rank
-"""
+        ids, attractiveness, revenue, rank = array("q"), array("q"), array("q"), array("q")
+        for account_id, points, money, position in rows:
+            ids.append(account_id)
+            attractiveness.append(round(Decimal(points or 0) * 100))
+            revenue.append(round(Decimal(money or 0) * 100))
+            rank.append(position or 0)
+        vectors = RunVectors(ids, attractiveness, revenue, rank)
+        cache.set(key, vectors, VECTORS_CACHE_SECONDS)
+    return vectors
+
+
+def _criterion_column(run: ScoringRun, criterion_pk: int, vectors: RunVectors) -> array:
+    """A criterion's normalised value (0-1) of every unit of `vectors`, zero where it has
+    none (most accounts have no rating for a rated criterion); cached per run."""
+    key = f"workbench:criterion:{_run_key(run)}:{criterion_pk}"
+    column = cache.get(key)
+    if column is None:
+        position = vectors.position()
+        column = array("d", bytes(8 * len(vectors.ids)))
+        values = CriterionScore.objects.filter(
+            run=run, criterion_id=criterion_pk, normalised__gt=0
+        ).values_list("account_id", "normalised")
+        for account_id, normalised in values:
+            index = position.get(account_id)
+            if index is not None:
+                column[index] = float(normalised)
+        cache.set(key, column, VECTORS_CACHE_SECONDS)
+    return column
 
 
 def run_weights(run: ScoringRun) -> dict[int, Decimal]:
@@ -144,23 +176,6 @@ def run_weights(run: ScoringRun) -> dict[int, Decimal]:
         return {}
     keys = Criterion.objects.filter(key__in=list(run.weights)).values_list("pk", "key")
     return {pk: Decimal(run.weights[key]) for pk, key in keys}
-
-
-def _fetch_without_jit(sql: str, params: list[Any]) -> list[tuple]:
-    """Run one read. On PostgreSQL JIT compilation is switched off for it: the statement's cost
-    estimate is high enough to trigger it, and compiling took seconds to save a fraction of
-    that (SET LOCAL needs a transaction, hence the atomic block there only)."""
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL jit = off")
-        # Room to sort every unit of selection in memory (50,000 rows spilled to disk at the
-        # default 4 MB).
-        cursor.execute("SET LOCAL work_mem = '32MB'")
-        cursor.execute(sql, params)
-        return cursor.fetchall()
 
 
 def weights_preview(
@@ -173,14 +188,20 @@ def weights_preview(
     """Rank every account of `run` under the proposed `weights` ({criterion pk: weight}) and
     compare the top N (default: as many as there are key accounts now) with the key accounts.
 
-    A criterion left out of `weights` counts zero. Only criteria whose weight differs from the
-    run's are re-read (see _preview_sql); a run that recorded no weights is recomputed from
-    every criterion. The guardrails use the scoring run's thresholds: a key account is
-    misplaced in the bottom half (2 x rank > n + 1), another account in the top decile
-    (rank <= ceil(n / 10)). Two queries (the run's weights, then one statement; plus a SET
-    LOCAL on PostgreSQL), whatever the portfolio size, and one for the why of the first
-    `listed_rows` of each list (their criteria under the proposed weights); nothing is
-    written."""
+    An account's points under the proposed weights are its points under the run's weights
+    (the stored attractiveness x the run's total weight: the engine's score, to its rounding)
+    plus, for each criterion whose weight changes, (proposed - run weight) x its normalised
+    value; a criterion left out of `weights` counts zero, and a run that recorded no weights
+    is recomputed from every criterion. Only the units of selection are ranked (a group's
+    members never are), highest points first, ties by account id.
+
+    The units' scores and each changed criterion's values come from the run's cached
+    columns (`_run_vectors`, `_criterion_column`: one query each, once per run); the ranking
+    is done here, on arrays. The guardrails use the scoring run's thresholds: a key account
+    is misplaced in the bottom half (2 x rank > n + 1), another account in the top decile
+    (rank <= ceil(n / 10)). Queries: the run's weights, today's key accounts, and for the
+    first `listed_rows` of each list their names and their why (their criteria under the
+    proposed weights); nothing is written."""
     total_weight = sum(weights.values(), Decimal(0))
     if total_weight <= 0:
         raise DomainError("At least one criterion needs a weight above zero.")
@@ -193,46 +214,55 @@ def weights_preview(
         for pk in set(weights) | set(before)
     }
     changed = sorted(pk for pk, change in changes.items() if change != 0)
-    params: list[Any] = [top_n, KEY, run.pk]
-    if changed:
-        for pk in changed:
-            params += [pk, float(changes[pk])]
-        params += [run.pk, *changed]
-    params += [float(base_weight), float(base_weight), run.pk, KEY]
-    params += [run.pk, run.pk, run.pk]
-    rows = _fetch_without_jit(_preview_sql(len(changed)), params)
-    if not rows:
+    vectors = _run_vectors(run)
+    total = len(vectors.ids)
+    if not total:
         return Preview(top_n=top_n or 0, accounts=0)
-    n, total, total_revenue = int(rows[0][9]), int(rows[0][8]), rows[0][10]
+    base = float(base_weight) / 100  # the stored score is in hundredths
+    points = [hundredths * base for hundredths in vectors.attractiveness]
+    if changed:
+        delta = [0.0] * total
+        for pk in changed:
+            change = float(changes[pk])
+            column = _criterion_column(run, pk, vectors)
+            delta = [d + value * change for d, value in zip(delta, column, strict=True)]
+        points = [p + d for p, d in zip(points, delta, strict=True)]
+    key_ids = list(Account.objects.filter(status=KEY).values_list("id", flat=True))
+    n = top_n if top_n is not None else len(key_ids)
+    keys = vectors.indexes(key_ids)
+    new_rank = _ranks(points, vectors.ids, n, keys)
+    keys.sort(key=new_rank.__getitem__)
+    key_set = set(keys)
     decile = (total + 9) // 10
     preview = Preview(top_n=n, accounts=total)
-    top_revenue = Decimal(0)
-    keys_in_top_decile = 0
-    for account_id, name, is_key, revenue, old_rank, old_score, new_rank, points, *_ in rows:
-        row = PreviewRow(
-            account_id=account_id,
-            name=name,
-            is_key=bool(is_key),
-            revenue=Decimal(revenue or 0),
-            old_rank=old_rank,
-            old_score=Decimal(old_score or 0),
-            new_rank=new_rank,
-            new_score=float(points) / float(total_weight),
+
+    def row(index: int, is_key: bool) -> PreviewRow:
+        return PreviewRow(
+            account_id=vectors.ids[index],
+            name="",
+            is_key=is_key,
+            revenue=Decimal(vectors.revenue[index]) / 100,
+            old_rank=vectors.rank[index],
+            old_score=Decimal(vectors.attractiveness[index]) / 100,
+            new_rank=new_rank[index],
+            new_score=points[index] / float(total_weight),
         )
-        in_top = new_rank <= n
-        if in_top:
-            top_revenue += row.revenue
-        if in_top and not is_key:
-            preview.entering.append(row)
-        elif is_key and not in_top:
-            preview.leaving.append(row)
-        if is_key and 2 * new_rank > total + 1:
-            preview.key_in_bottom_half += 1
-        if is_key and new_rank <= decile:
-            keys_in_top_decile += 1
+
+    top = sorted((index for index in new_rank if new_rank[index] <= n), key=new_rank.__getitem__)
+    preview.entering = [row(index, False) for index in top if index not in key_set]
+    preview.leaving = [row(index, True) for index in keys if new_rank[index] > n]
+    preview.key_in_bottom_half = sum(1 for index in keys if 2 * new_rank[index] > total + 1)
+    keys_in_top_decile = sum(1 for index in keys if new_rank[index] <= decile)
     preview.others_in_top_decile = min(decile, total) - keys_in_top_decile
-    preview.top_revenue_pct = share(top_revenue, total_revenue)
+    preview.top_revenue_pct = share(
+        Decimal(sum(vectors.revenue[index] for index in top)), Decimal(sum(vectors.revenue))
+    )
     listed = preview.entering[:listed_rows] + preview.leaving[:listed_rows]
+    names = dict(
+        Account.objects.filter(pk__in=[r.account_id for r in listed]).values_list("pk", "name")
+    )
+    for listed_row in listed:
+        listed_row.name = names.get(listed_row.account_id, "")
     if listed:
         drivers = criterion_drivers(run, [row.account_id for row in listed], weights)
         for row in listed:

@@ -118,25 +118,25 @@ def criterion_drivers(
     proposed weights would give; otherwise the run's. The label is a scalar subquery, not a
     join: joining the criteria made PostgreSQL walk the whole run once per criterion (450 ms
     at 50,000 accounts) instead of reading the (run, account) index (1 ms)."""
-    label = Criterion.objects.filter(pk=OuterRef("criterion_id")).values("label")
+    label = Criterion.objects.filter(pk=OuterRef("criterion_id")).order_by().values("label")
     rows = (
         CriterionScore.objects.filter(run=run, account_id__in=list(account_ids))
         .annotate(label=Subquery(label))
         .values_list("account_id", "criterion_id", "label", "normalised", "weight")
     )
-    by_account: dict[int, list[tuple[str, Decimal, Decimal]]] = defaultdict(list)
+    proposed = None if weights is None else {pk: float(w) for pk, w in weights.items()}
+    by_account: dict[int, list[tuple[str, Decimal, float]]] = defaultdict(list)
     for account_id, criterion_id, label, normalised, weight in rows:
-        if weights is not None:
-            weight = weights.get(criterion_id, Decimal(0))
+        weight = float(weight) if proposed is None else proposed.get(criterion_id, 0.0)
         by_account[account_id].append((label, normalised, weight))
     drivers: dict[int, list[Driver]] = {}
     for account_id, criteria in by_account.items():
-        total = float(sum((weight for *_, weight in criteria), Decimal(0)))
+        total = sum(weight for *_, weight in criteria)
         drivers[account_id] = [
             Driver(label, normalised, possible * float(normalised) / 100, possible)
             for label, normalised, weight in criteria
             if total > 0 and weight > 0
-            for possible in (float(weight) / total * 100,)
+            for possible in (weight / total * 100,)
         ]
     return drivers
 

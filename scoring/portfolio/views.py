@@ -447,7 +447,6 @@ def weights_preview(request: HttpRequest) -> HttpResponse:
             "elapsed_ms": elapsed_ms,
             "run": run,
             "preview_limit": PREVIEW_ROWS,
-            "preview_rows": f":{PREVIEW_ROWS}",
         },
     )
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django import template
+from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from accounts.models import Quadrant
-from kam.templatetags.kam_format import NOT_COMPUTED
+from kam.templatetags.kam_format import NOT_COMPUTED, grouped
 
 register = template.Library()
 
@@ -25,4 +27,30 @@ def quadrant_badge(quadrant: str | None) -> str:
         return NOT_COMPUTED
     return format_html(
         '<span class="badge quadrant-{}">{}</span>', quadrant, quadrant_label(quadrant)
+    )
+
+
+@register.simple_tag
+def preview_rows(rows: list, limit: int) -> str:
+    """The what-if's rows (scoring.workbench.PreviewRow, the first `limit`): account, rank
+    now, new rank, new score and why, written in Python (two lists of 100 rows took 40 ms
+    through the template engine)."""
+    listed = rows[:limit]
+    if not listed:
+        return mark_safe('<tr><td colspan="5">None.</td></tr>')
+    return mark_safe(
+        "".join(
+            format_html(
+                '<tr><th scope="row" class="fw-normal wrap-narrow"><a href="{}">{}</a></th>'
+                '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>'
+                '<td class="small wrap-narrow" data-testid="why">{}</td></tr>',
+                reverse("portfolio:designate", args=[row.account_id]),
+                row.name,
+                row.old_rank,
+                row.new_rank,
+                grouped(row.new_score),
+                "; ".join(driver.text for driver in row.drivers),
+            )
+            for row in listed
+        )
     )

@@ -1,0 +1,40 @@
+"""The what-if's ranking (scoring.workbench._ranks) against a plain sort of every unit: highest
+points first, ties by account id, for the top n and for any unit asked about."""
+
+import random
+from array import array
+
+import pytest
+
+from scoring.workbench import _ranks
+
+
+def brute_force(points, ids):
+    order = sorted(range(len(points)), key=lambda i: (-points[i], ids[i]))
+    return {index: rank for rank, index in enumerate(order, 1)}
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("n", [0, 1, 7, 40, 60])
+def test_ranks_match_a_full_sort_with_ties(seed, n):
+    rng = random.Random(seed)
+    total = 50
+    ids = array("q", sorted(rng.sample(range(1, 10_000), total)))
+    # Few distinct values: most units are level with others, also across the n-th place.
+    points = [float(rng.choice([0, 10, 25, 25.5, 40, 99])) for _ in range(total)]
+    wanted = rng.sample(range(total), 12)
+    expected = brute_force(points, ids)
+
+    ranks = _ranks(points, ids, n, wanted)
+
+    top = {index for index, rank in expected.items() if rank <= n}
+    assert {index for index, rank in ranks.items() if rank <= n} == top
+    for index in top | set(wanted):
+        assert ranks[index] == expected[index]
+
+
+def test_a_level_unit_with_a_lower_account_id_ranks_first():
+    ids = array("q", [3, 5, 8])
+    points = [10.0, 20.0, 20.0]
+
+    assert _ranks(points, ids, 1, [2, 0]) == {1: 1, 2: 2, 0: 3}
