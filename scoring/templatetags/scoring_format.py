@@ -54,3 +54,42 @@ def preview_rows(rows: list, limit: int) -> str:
             for row in listed
         )
     )
+
+
+@register.simple_tag
+def kam_load_rows(loads: list) -> str:
+    """The dashboard's accounts per KAM (scoring.portfolio.tiles.KamLoad): a row each, an
+    overloaded KAM marked, written in Python (hundreds of KAMs at 50,000 accounts)."""
+    if not loads:
+        return mark_safe('<tr><td colspan="3">No account has a KAM.</td></tr>')
+    return mark_safe(
+        "".join(
+            format_html(
+                '<tr{}><th scope="row" class="fw-normal">{}</th><td class="num">{}</td>'
+                '<td class="num">{}</td></tr>',
+                mark_safe(' class="table-warning"') if load.overloaded else "",
+                load.name,
+                load.key_accounts,
+                grouped(load.accounts, 0),
+            )
+            for load in loads
+        )
+    )
+
+
+@register.simple_tag
+def warning_items(warnings: list) -> str:
+    """A warning group's listed warnings as <li>s, each linking to its account if it has one
+    (the dashboard lists up to a hundred)."""
+    return mark_safe(
+        "".join(
+            format_html(
+                '<li><a href="{}">{}</a></li>',
+                reverse("accounts:detail", args=[warning.account_id]),
+                warning.message,
+            )
+            if warning.account_id
+            else format_html("<li>{}</li>", warning.message)
+            for warning in warnings
+        )
+    )
