@@ -255,6 +255,13 @@ class Account(models.Model):
             models.Index(fields=["status", "name"]),
             models.Index(fields=["kam", "status"]),
             models.Index(fields=["stage"]),
+            # The live census of the portfolio (scoring.portfolio.tiles.account_census): the
+            # units of selection counted by stage and status from the index alone.
+            models.Index(
+                fields=["stage", "status", "id"],
+                condition=models.Q(parent__isnull=True),
+                name="account_unit_census",
+            ),
             models.Index(fields=["name"]),
             models.Index(fields=["industry"]),
             models.Index(fields=["region"]),
