@@ -1,5 +1,6 @@
 """What the benchmark commands (bench_api, bench_pages, bench_recompute) and the real-worker
-tests share: the dataset check, the percentile, and starting a Celery worker on this database."""
+tests share: the dataset check, the percentile, the machine's speed, and starting a Celery
+worker on this database."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from typing import Any
 
 from django.conf import settings
@@ -41,6 +43,18 @@ def dataset_user(options: dict[str, Any]) -> tuple[int, Any]:
     except User.DoesNotExist as exc:
         raise CommandError(f"No user {options['user']!r}: run seed_demo first.") from exc
     return accounts, user
+
+
+def machine_speed_ms() -> float:
+    """How long a fixed piece of pure Python takes here (3,000,000 additions of squares), in
+    ms: the benchmarks print it beside their figures, since a shared machine's speed varies
+    (the development VM took from 380 to 670 ms within minutes, and every page's time with
+    it)."""
+    started = time.perf_counter()
+    total = 0
+    for number in range(3_000_000):
+        total += number * number
+    return (time.perf_counter() - started) * 1000
 
 
 def percentile(values: list[float], pct: float) -> float:

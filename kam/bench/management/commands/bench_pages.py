@@ -31,7 +31,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
 from accounts.models import Account, AccountStatus
-from kam.bench import add_dataset_arguments, dataset_user, percentile
+from kam.bench import add_dataset_arguments, dataset_user, machine_speed_ms, percentile
 from scoring.models import AccountScore, Criterion, SpendEstimate
 from scoring.selectors import current_run
 from scoring.whitespace import white_space_map
@@ -83,6 +83,7 @@ class Command(BaseCommand):
             + (f"scoring run {run.pk} of {run.as_of}" if run else "no scoring run yet")
             + f", {options['requests']} requests per page as {user.username}"
             + f"; load average {os.getloadavg()[0]:.2f} at start"
+            + f"; machine speed {machine_speed_ms():.0f} ms (kam.bench.machine_speed_ms)"
         )
         client = Client(HTTP_HOST=_host())
         client.force_login(user)
@@ -114,7 +115,8 @@ class Command(BaseCommand):
         verdict = "met" if worst_p95 < GOAL_P95_MS else "NOT met"
         self.stdout.write(
             f"goal: every page p95 under {GOAL_P95_MS} ms: {verdict} "
-            f"(load average {os.getloadavg()[0]:.2f} at the end; other work on the machine "
+            f"(load average {os.getloadavg()[0]:.2f}, machine speed {machine_speed_ms():.0f} ms "
+            "at the end; other work on the machine, or a slower moment of a shared one, "
             "inflates every figure)"
         )
         self.stdout.write(f"worst_p95_ms={round(worst_p95)} worst_queries={worst_queries}")
