@@ -131,6 +131,8 @@ def team_candidates(account: Account) -> list[User]:
         .exclude(pk=account.kam_id)
         .exclude(team_memberships__account=account)
         .order_by("last_name", "first_name", "username", "pk")
+        # hundreds of people: only what names them and what may_join_a_team asks
+        .only("username", "first_name", "last_name", "is_active", "is_superuser")
     )
 
 
