@@ -36,14 +36,15 @@ class QuickSelect(forms.Select):
                 group_name, choices = None, [(group_value, group_label)]
             options = []
             for option_value, label in choices:
+                option_value = "" if option_value is None else option_value
                 selected = bool(wanted) and str(option_value) in wanted
                 if selected and not self.allow_multiple_selected:
                     wanted = set()
                 options.append(_option(option_value, label, selected))
-            html = "".join(options)
+            markup = "".join(options)
             if group_name is not None:
-                html = f'<optgroup label="{conditional_escape(group_name)}">{html}</optgroup>'
-            groups.append(html)
+                markup = f'<optgroup label="{conditional_escape(group_name)}">{markup}</optgroup>'
+            groups.append(markup)
         return _select(name, self.build_attrs(self.attrs, attrs), "".join(groups))
 
     def _render_model_choices(self, name: str, value: Any, attrs: dict | None) -> SafeString:
