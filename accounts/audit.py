@@ -302,7 +302,7 @@ def audit_entries(rows: list[dict[str, Any]]) -> list[AuditEntry]:
     for (kind, _pk), change in moves.items():
         if kind == DESIGNATION:
             user_ids |= {pk for pk in (change.from_kam_id, change.to_kam_id) if pk is not None}
-    names = Names({})
+    names = Names()
     names.fill(named)
     account_ids = {entry.account_id for entry in entries if entry.account_id is not None}
     accounts = Account.objects.in_bulk(account_ids) if account_ids else {}

@@ -34,7 +34,7 @@ from kam.widgets import QuickSelect
 
 
 class StageChangeForm(RejectionsMixin, forms.Form):
-    to_stage = forms.ChoiceField(label="New stage", choices=Stage.choices)
+    to_stage = forms.ChoiceField(label="New stage", choices=Stage.choices, widget=QuickSelect)
     reason = forms.CharField(
         label="Why", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, strip=True
     )
@@ -92,7 +92,9 @@ class TeamMemberForm(RejectionsMixin, forms.Form):
     # Every person who may join a team (hundreds in a large company): QuickSelect writes the
     # options without a template per option.
     user = forms.ChoiceField(label="Person", widget=QuickSelect)
-    functional_role = forms.ChoiceField(label="Functional role", choices=FunctionalRole.choices)
+    functional_role = forms.ChoiceField(
+        label="Functional role", choices=FunctionalRole.choices, widget=QuickSelect
+    )
 
     def __init__(self, *args: Any, candidates: Iterable[User], **kwargs: Any) -> None:
         self.candidates = {str(user.pk): user for user in candidates}

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.account_list, name="list"),
     path("<int:pk>/", views.account_detail, name="detail"),
     path("<int:pk>/history/", views.account_history, name="history"),
+    path("<int:pk>/history/latest/", views.account_history_latest, name="history_latest"),
     path("<int:pk>/stage/", views.stage_change, name="stage_change"),
     path("<int:pk>/contacts/new/", views.contact_create, name="contact_create"),
     path("<int:pk>/contacts/<int:contact_pk>/edit/", views.contact_edit, name="contact_edit"),

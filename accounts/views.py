@@ -158,12 +158,28 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "accounts/account_detail.html", context)
 
 
-@login_required
-def account_history(request: HttpRequest, pk: int) -> HttpResponse:
-    """The account's whole history, newest first, a page at a time."""
+def _history_account_or_404(request: HttpRequest, pk: int) -> Account:
+    """The account whose history the user may read (its details), else the account's 404."""
     account = _account_or_404(request, pk)
     if not request.user.has_perm("accounts.view_account_details", account):
         raise Http404("No account found.")
+    return account
+
+
+@login_required
+def account_history_latest(request: HttpRequest, pk: int) -> HttpResponse:
+    """The account page's History section: its newest changes, as a fragment the page loads
+    when it scrolls into view (merging every tracked model's history is the page's heaviest
+    read, so the page itself no longer waits for it)."""
+    account = _history_account_or_404(request, pk)
+    entries = history.account_history(account=account, limit=history.PAGE_HISTORY_ENTRIES)
+    return render(request, "accounts/_history_table.html", {"entries": entries})
+
+
+@login_required
+def account_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """The account's whole history, newest first, a page at a time."""
+    account = _history_account_or_404(request, pk)
     size = history.HISTORY_PAGE_SIZE
     try:
         number = max(1, int(request.GET.get("page", "1")))

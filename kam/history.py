@@ -67,8 +67,8 @@ class Tracked:
 # Every tracked model, in the order the apps registered them.
 TRACKED: list[Tracked] = []
 # The account's other history lines, beyond its tracked models: one function per app
-# (account, limit, loaded) -> lines; `loaded` holds lists the caller has read already, by name.
-ACCOUNT_ENTRIES: list[Callable[[Any, int, dict[str, Any]], list[HistoryEntry]]] = []
+# (account, limit) -> lines.
+ACCOUNT_ENTRIES: list[Callable[[Any, int], list[HistoryEntry]]] = []
 
 
 def track(*tracked: Tracked) -> None:
@@ -76,7 +76,7 @@ def track(*tracked: Tracked) -> None:
     TRACKED.extend(source for source in tracked if source not in TRACKED)
 
 
-def add_account_entries(source: Callable[[Any, int, dict[str, Any]], list[HistoryEntry]]) -> None:
+def add_account_entries(source: Callable[[Any, int], list[HistoryEntry]]) -> None:
     """Add an app's further lines of an account's history (called from its AppConfig.ready)."""
     if source not in ACCOUNT_ENTRIES:
         ACCOUNT_ENTRIES.append(source)
@@ -106,10 +106,10 @@ def historical_rows(tracked: Tracked, account_id: int, limit: int) -> list[Any]:
 
 class Names:
     """Display names of the people and teams (any related rows) history rows refer to by id,
-    per model: those the page has loaded already, the others in one query per model."""
+    per model, in one query per model."""
 
-    def __init__(self, known: dict[type[models.Model], dict[int, Any]]) -> None:
-        self.known = known
+    def __init__(self) -> None:
+        self.known: dict[type[models.Model], dict[int, Any]] = {}
 
     @property
     def users(self) -> dict[int, Any]:

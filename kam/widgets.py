@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from django import forms
@@ -24,14 +25,27 @@ class QuickSelect(forms.Select):
     ) -> SafeString:
         if isinstance(self.choices, ModelChoiceIterator):
             return self._render_model_choices(name, value, attrs)
-        widget = self.get_context(name, value, attrs)["widget"]
+        # Straight from the choices, as Select.optgroups reads them (the first option with the
+        # value is the selected one), without a context dictionary per option.
+        wanted = set(self.format_value(value))
         groups = []
-        for group_name, options, _index in widget["optgroups"]:
-            html = "".join(map(_option, options))
+        for group_value, group_label in self.choices:
+            if isinstance(group_label, (list, tuple)):
+                group_name, choices = group_value, group_label
+            else:
+                group_name, choices = None, [(group_value, group_label)]
+            options = []
+            for option_value, label in choices:
+                option_value = "" if option_value is None else option_value
+                selected = bool(wanted) and str(option_value) in wanted
+                if selected and not self.allow_multiple_selected:
+                    wanted = set()
+                options.append(_option(option_value, label, selected))
+            markup = "".join(options)
             if group_name is not None:
-                html = f'<optgroup label="{conditional_escape(group_name)}">{html}</optgroup>'
-            groups.append(html)
-        return _select(widget["name"], widget["attrs"], "".join(groups))
+                markup = f'<optgroup label="{conditional_escape(group_name)}">{markup}</optgroup>'
+            groups.append(markup)
+        return _select(name, self.build_attrs(self.attrs, attrs), "".join(groups))
 
     def _render_model_choices(self, name: str, value: Any, attrs: dict | None) -> SafeString:
         """A model choice field's options from one plain query: Django's iterator reads them
@@ -41,13 +55,11 @@ class QuickSelect(forms.Select):
         selected = {str(v) for v in self.format_value(value)}
         options = []
         if choices.field.empty_label is not None:
-            options.append(
-                {"value": "", "label": choices.field.empty_label, "selected": "" in selected}
-            )
+            options.append(_option("", choices.field.empty_label, "" in selected))
         for obj in choices.queryset.all():
             key, label = choices.choice(obj)
-            options.append({"value": key, "label": label, "selected": str(key) in selected})
-        return _select(name, self.build_attrs(self.attrs, attrs), "".join(map(_option, options)))
+            options.append(_option(key, label, str(key) in selected))
+        return _select(name, self.build_attrs(self.attrs, attrs), "".join(options))
 
 
 def _select(name: str, attrs: dict[str, Any], options: str) -> SafeString:
@@ -55,11 +67,15 @@ def _select(name: str, attrs: dict[str, Any], options: str) -> SafeString:
     return format_html('<select name="{}"{}>{}</select>', name, flatatt(attrs), mark_safe(options))
 
 
-def _option(option: dict[str, Any]) -> str:
-    """One <option>, escaped as the template would escape it (plain strings: the hot path)."""
-    value = "" if option["value"] is None else option["value"]
-    selected = " selected" if option["selected"] else ""
+def _option(value: Any, label: Any, selected: bool) -> str:
+    """One <option>, escaped as the template would escape it."""
+    value = "" if value is None else value
     return (
-        f'<option value="{conditional_escape(value)}"{selected}>'
-        f"{conditional_escape(option['label'])}</option>"
+        f'<option value="{_escaped(value)}"{" selected" if selected else ""}>'
+        f"{_escaped(label)}</option>"
     )
+
+
+def _escaped(text: Any) -> str:
+    """conditional_escape without its lazy-string wrapper (the hot path: two per option)."""
+    return text.__html__() if hasattr(text, "__html__") else html.escape(str(text))

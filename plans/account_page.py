@@ -10,7 +10,7 @@ from typing import Any
 
 from accounts.selectors.accounts import AccountPage
 from plans.forms import PlanCreateForm
-from plans.models import Commitment, Plan, ServiceTeam
+from plans.models import Commitment, Plan
 from plans.selectors.plans import (
     ActionCounts,
     current_plan,
@@ -30,7 +30,6 @@ def load_section(page: AccountPage) -> None:
             .select_related("responsible_team", "account")
             .order_by("category", "pk")
         )
-    page.known[ServiceTeam] = {c.responsible_team_id: c.responsible_team for c in page.commitments}
     page.action_counts = ActionCounts(0, 0)
     if page.include_plans:
         page.plans = list(Plan.objects.filter(account=account).order_by("-period_start", "-pk"))

@@ -4,8 +4,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from accounts.models import Account
 from kam.history import HistoryEntry, Tracked
 from plans.models import (
@@ -62,7 +60,7 @@ OPPORTUNITY = Tracked(
 )
 
 
-def version_entries(account: Account, limit: int, loaded: dict[str, Any]) -> list[HistoryEntry]:
+def version_entries(account: Account, limit: int) -> list[HistoryEntry]:
     """The account's newest `limit` saved plan versions, as history lines (one query)."""
     versions = (
         PlanVersion.objects.filter(plan__account=account)
@@ -90,7 +88,7 @@ def _with_comment(version: PlanVersion) -> str:
     return f"{version.note}: {version.comment}"
 
 
-def share_entries(account: Account, limit: int, loaded: dict[str, Any]) -> list[HistoryEntry]:
+def share_entries(account: Account, limit: int) -> list[HistoryEntry]:
     """The plan shared with the customer, in the account's history: links made and revoked,
     and what the customer answered on an action (kept as typed, shown escaped); two queries."""
     entries = []

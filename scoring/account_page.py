@@ -141,4 +141,3 @@ def load_section(page: AccountPage) -> None:
     for snapshot in page.snapshots:
         # The chart and table label, "(partial: 1 of 3 months)" on a quarter with less data.
         snapshot.quarter = quarter(snapshot.period_start, first_day)
-    page.history_loaded["ratings"] = page.rating_history

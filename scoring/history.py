@@ -4,8 +4,6 @@ the ratings (registered in `ScoringConfig.ready`)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from accounts.models import Account
 from kam.history import HistoryEntry, Tracked
 from scoring.account_page import rating_history
@@ -64,12 +62,8 @@ WARNING_SETTINGS = Tracked(
 )
 
 
-def rating_entries(account: Account, limit: int, loaded: dict[str, Any]) -> list[HistoryEntry]:
-    """The account's newest `limit` ratings, as history lines; `loaded["ratings"]` when the
-    caller has read them already, else one query."""
-    ratings = loaded.get("ratings")
-    if ratings is None:
-        ratings = rating_history(account, limit=limit)
+def rating_entries(account: Account, limit: int) -> list[HistoryEntry]:
+    """The account's newest `limit` ratings, as history lines (one query)."""
     return [
         HistoryEntry(
             when=rating.rated_at,
@@ -78,5 +72,5 @@ def rating_entries(account: Account, limit: int, loaded: dict[str, Any]) -> list
             action=f"rated {rating.value} of 5",
             note=rating.comment,
         )
-        for rating in ratings[:limit]
+        for rating in rating_history(account, limit=limit)
     ]

@@ -116,6 +116,7 @@ def _url(name: str, objects: dict) -> str:
         "account list": reverse("accounts:list"),
         "account page": reverse("accounts:detail", args=[account.pk]),
         "account history": reverse("accounts:history", args=[account.pk]),
+        "account page's history": reverse("accounts:history_latest", args=[account.pk]),
         "plan page": reverse("plans:plan_detail", args=[plan.pk]),
         "plan print": reverse("plans:plan_print", args=[plan.pk]),
         "plan compare": reverse("plans:plan_compare", args=[plan.pk]) + "?a=1&b=2",
@@ -134,8 +135,9 @@ PAGES = [
     (
         "account page",
         "director",
-        ["account-name", "contact-name", "contact-title", "plan-title", "promise", "stage-reason"],
+        ["account-name", "contact-name", "contact-title", "plan-title", "promise"],
     ),
+    ("account page's history", "director", ["contact-name", "plan-title", "stage-reason"]),
     (
         "account history",
         "director",

@@ -84,3 +84,18 @@ def test_filter_forms_write_plain_selects_with_quick_select(value):
     assert isinstance(widget, QuickSelect)
     assert 'class="form-select form-select-sm"' in str(form["account"])
     assert normalised(str(widget.render("account", value))) == normalised(str(expected))
+
+
+@pytest.mark.parametrize("value", [None, "", "a"])
+def test_quick_select_treats_none_lazy_and_safe_choices_as_select_does(value):
+    """A None value is the empty option, a lazy label is translated, safe markup stays."""
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import gettext_lazy
+
+    choices = [(None, gettext_lazy("Nobody")), ("a", mark_safe("<b>A</b>")), ("a", "A again")]
+
+    quick = QuickSelect(choices=choices).render("who", value)
+    django = forms.Select(choices=choices).render("who", value)
+
+    assert normalised(str(quick)) == normalised(str(django))
+    assert str(quick).count(" selected") == 1

@@ -30,13 +30,10 @@ from django.db.models import (
 from accounts.models import (
     Account,
     Contact,
-    DesignationChange,
-    StageChange,
     TeamMembership,
     User,
     ancestor_ids,
 )
-from accounts.selectors.history import PAGE_HISTORY_ENTRIES, HistoryEntry, account_history
 from accounts.selectors.interactions import TIMELINE_ON_THE_PAGE, timeline
 from accounts.selectors.workspace import (
     DmuCoverage,
@@ -134,6 +131,8 @@ def team_candidates(account: Account) -> list[User]:
         .exclude(pk=account.kam_id)
         .exclude(team_memberships__account=account)
         .order_by("last_name", "first_name", "username", "pk")
+        # hundreds of people: only what names them and what may_join_a_team asks
+        .only("username", "first_name", "last_name", "is_active", "is_superuser")
     )
 
 
@@ -252,20 +251,14 @@ class AccountPage:
     health_chart: dict[str, Any] = field(default_factory=dict)  # the history, for its chart
     investment_warnings: list[Any] = field(default_factory=list)
     contacts: list[Contact] = field(default_factory=list)
-    stage_changes: list[StageChange] = field(default_factory=list)
-    designation_changes: list[DesignationChange] = field(default_factory=list)
     plans: list[Any] = field(default_factory=list)
     today: dt.date | None = None
     ratings: list[Any] = field(default_factory=list)
     rating_history: list[Any] = field(default_factory=list)
     snapshots: list[Any] = field(default_factory=list)
-    history: list[HistoryEntry] = field(default_factory=list)
     interactions: list[Any] = field(default_factory=list)  # the newest, most recent first
     current_plan: Any = None
     action_counts: Any = None
-    # What the sections loaded that the history reuses: lists by name, people and teams by model.
-    history_loaded: dict[str, Any] = field(default_factory=dict)
-    known: dict[type, dict[int, Any]] = field(default_factory=dict)
     # Groups: the accounts above this one (its group's top first), and its subtree (itself
     # first; more than one row for a group), whose ids the contacts and commitments read.
     ancestors: list[Account] = field(default_factory=list)
@@ -366,38 +359,7 @@ def account_page(
         )
         for contact in page.contacts:
             contact.is_covered = is_covered(contact, today)
-        page.stage_changes = list(
-            StageChange.objects.filter(account=account)
-            .select_related("changed_by")
-            .order_by("-changed_at", "-pk")
-        )
-        page.designation_changes = list(
-            DesignationChange.objects.filter(account=account)
-            .select_related("from_kam", "to_kam", "changed_by")
-            .order_by("-changed_at", "-pk")
-        )
         page.interactions = list(timeline(account=account)[:TIMELINE_ON_THE_PAGE])
     for load in PAGE_SECTIONS:
         load(page)
-    if include_details:
-        page.history = account_history(
-            account=account,
-            limit=PAGE_HISTORY_ENTRIES,
-            stage_changes=page.stage_changes,
-            designation_changes=page.designation_changes,
-            loaded=page.history_loaded,
-            known={**page.known, User: _known_users(page)},
-        )
     return page
-
-
-def _known_users(page: AccountPage) -> dict[int, Any]:
-    users = {member.user_id: member.user for member in page.team}
-    users.update(
-        (contact.relationship_owner_id, contact.relationship_owner)
-        for contact in page.contacts
-        if contact.relationship_owner_id is not None
-    )
-    if page.account.kam is not None:
-        users[page.account.kam_id] = page.account.kam
-    return users

@@ -7,8 +7,6 @@ ratings) come from the registries in `kam/history.py`; accounts registers its ow
 
 from __future__ import annotations
 
-from typing import Any
-
 from accounts.models import Account, Contact, DesignationChange, StageChange
 from kam.history import (
     ACCOUNT_ENTRIES,
@@ -55,38 +53,27 @@ CONTACT = Tracked(
 )
 
 
-def account_history(
-    *,
-    account: Account,
-    limit: int,
-    stage_changes: list[StageChange] | None = None,
-    designation_changes: list[DesignationChange] | None = None,
-    loaded: dict[str, Any] | None = None,
-    known: dict[type, dict[int, Any]] | None = None,
-) -> list[HistoryEntry]:
+def account_history(*, account: Account, limit: int) -> list[HistoryEntry]:
     """The newest `limit` changes to the account and what hangs on it, merged newest first:
     the tracked models of every app (the account, its contacts, plans and commitments, with
     field-by-field changes), stage and designation moves with their reasons, and the other
     apps' lines (plan versions, ratings).
 
-    Lists the caller has loaded already are reused (`loaded`, by name, for the other apps'
-    lines; `known`, the people and teams by model); the rest is one query per kind, so the
+    One query per kind (and one per model of the people and teams the lines name), so the
     count is fixed however long the history is.
     """
-    if stage_changes is None:
-        stage_changes = list(
-            StageChange.objects.filter(account=account)
-            .select_related("changed_by")
-            .order_by("-changed_at", "-pk")[:limit]
-        )
-    if designation_changes is None:
-        designation_changes = list(
-            DesignationChange.objects.filter(account=account)
-            .select_related("from_kam", "to_kam", "changed_by")
-            .order_by("-changed_at", "-pk")[:limit]
-        )
+    stage_changes = (
+        StageChange.objects.filter(account=account)
+        .select_related("changed_by")
+        .order_by("-changed_at", "-pk")[:limit]
+    )
+    designation_changes = (
+        DesignationChange.objects.filter(account=account)
+        .select_related("from_kam", "to_kam", "changed_by")
+        .order_by("-changed_at", "-pk")[:limit]
+    )
     rows = {tracked: historical_rows(tracked, account.pk, limit) for tracked in account_tracked()}
-    names = Names({model: dict(by_id) for model, by_id in (known or {}).items()})
+    names = Names()
     ids: dict[type, set[int]] = {}
     for tracked, tracked_rows in rows.items():
         for model, found in referenced_ids(tracked, tracked_rows).items():
@@ -110,7 +97,7 @@ def account_history(
             ],
             note=change.reason,
         )
-        for change in stage_changes[:limit]
+        for change in stage_changes
     ]
     entries += [
         HistoryEntry(
@@ -124,9 +111,9 @@ def account_history(
             ),
             note=change.reason,
         )
-        for change in designation_changes[:limit]
+        for change in designation_changes
     ]
     for source in ACCOUNT_ENTRIES:
-        entries += source(account, limit, loaded or {})
+        entries += source(account, limit)
     entries.sort(key=lambda entry: entry.when, reverse=True)
     return entries[:limit]

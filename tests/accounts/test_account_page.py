@@ -28,17 +28,16 @@ from tests import factories
 from tests.accounts.test_account_list import make_run
 
 # A director's page: session, user, the user's groups, the account, current run, team,
-# commitments, contacts, stage changes, designation changes, the account's score, its criterion
-# scores, its health (and, when it has one, its components), investment warnings and health
-# history, plans, the current plan's open actions, rated criteria, their newest ratings, rating
-# history, quarterly snapshots, five history tables (account, contacts, plans, actions,
-# commitments), plan versions, the plan's links shared with the customer and their answers (2),
-# the people who could join the team (directors change teams), the newest interactions with
-# their contacts and our people (3), the team check of `accounts.record_interaction`
-# (directors record only on a team they are on), the navigation's unread-notification count,
-# and the account's subtree (its group's tree).
-# (+2: the history tables of spend estimates and opportunities)
-DIRECTOR_PAGE_QUERIES = 38
+# commitments, contacts, the account's score, its criterion scores, its health (and, when it
+# has one, its components), investment warnings and health history, plans, the current plan's
+# open actions, rated criteria, their newest ratings, rating history, quarterly snapshots, the
+# people who could join the team (directors change teams), the newest interactions with their
+# contacts and our people (3), the team check of `accounts.record_interaction` (directors
+# record only on a team they are on), the navigation's unread-notification count, and the
+# account's subtree (its group's tree). The History section loads apart (accounts:history_latest):
+# 38 before, less its stage and designation changes (2), seven history tables and plan
+# versions (8) and the plan's shared links and their answers (2).
+DIRECTOR_PAGE_QUERIES = 38 - 2 - 8 - 2
 
 
 def url(account):
@@ -193,7 +192,7 @@ def test_header_shows_the_basics(client, director, account, settings):
         assert text in html, text
 
 
-def test_director_sees_contacts_figures_explanation_history_plans_and_commitments(
+def test_director_sees_contacts_figures_explanation_plans_and_commitments(
     client, director, account
 ):
     scored(account)
@@ -220,11 +219,6 @@ def test_director_sees_contacts_figures_explanation_history_plans_and_commitment
         "Strategic and reference value",
         "12.00",
         "7.50",
-        # history
-        "Tactical → Cooperative",
-        "Joint forecasting meetings every month",
-        "Candidate → Key account",
-        "Top decile attractiveness",
         # plans and commitments
         "Plan 2026",
         "Approved",
@@ -232,6 +226,23 @@ def test_director_sees_contacts_figures_explanation_history_plans_and_commitment
         "≤ 24 h",
         'class="badge commitment-at_risk">At risk</span>',
         'class="badge commitment-breached">Breached</span>',
+    ]:
+        assert text in html, text
+
+
+def test_director_sees_the_stage_and_designation_moves_in_the_latest_history(
+    client, director, account
+):
+    client.force_login(director)
+
+    response = client.get(reverse("accounts:history_latest", args=[account.pk]))
+
+    html = response.content.decode()
+    for text in [
+        "Tactical → Cooperative",
+        "Joint forecasting meetings every month",
+        "Candidate → Key account",
+        "Top decile attractiveness",
     ]:
         assert text in html, text
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Attitude, Interaction, InteractionKind, Stage
+from accounts.selectors.history import PAGE_HISTORY_ENTRIES
 from accounts.services import account_change_stage, contact_create, contact_update
 from plans.models import ActionStatus, PlanStatus
 from scoring.models import Criterion, MetricSnapshot, Rating
@@ -137,7 +138,7 @@ def test_history_merges_who_changed_what_and_when(client, kam, key_account):
         actor=kam,
     )
 
-    response = page_of(client, kam, key_account)
+    response = latest_history_of(client, kam, key_account)
 
     html = response.content.decode()
     for text in [
@@ -151,19 +152,103 @@ def test_history_merges_who_changed_what_and_when(client, kam, key_account):
         "Rating of “Geographic fit” rated 5 of 5",
     ]:
         assert text in html, text
-    whens = [entry.when for entry in response.context["page"].history]
+    whens = [entry.when for entry in response.context["entries"]]
     assert whens == sorted(whens, reverse=True)
 
 
-def test_the_whole_history_pages_through_older_entries(client, kam, key_account):
-    for index in range(60):
+def latest_history_of(client, user, account):
+    client.force_login(user)
+    return client.get(reverse("accounts:history_latest", args=[account.pk]))
+
+
+def test_the_page_loads_its_history_when_the_section_scrolls_into_view(client, kam, key_account):
+    account_change_stage(
+        account=key_account, to_stage=Stage.INTERDEPENDENT, reason="Signed 3-year deal", actor=kam
+    )
+
+    html = page_of(client, kam, key_account).content.decode()
+
+    section = html.split('<section class="mt-4" id="history"')[1].split("</section>")[0]
+    fragment = reverse("accounts:history_latest", args=[key_account.pk])
+    assert f'hx-get="{fragment}" hx-trigger="revealed"' in section
+    # without JavaScript the whole history is a link away
+    assert (
+        f'href="{reverse("accounts:history", args=[key_account.pk])}">The whole history' in section
+    )
+    assert "Signed 3-year deal" not in html  # not read for the page itself
+
+
+def rate_geographic_fit(account, kam, times):
+    """`times` ratings of the account, "rating 0" the oldest."""
+    for index in range(times):
         rating_record(
-            account=key_account,
+            account=account,
             criterion=Criterion.objects.get(key="geographic_fit"),
             value=index % 5 + 1,
             comment=f"rating {index}",
             actor=kam,
         )
+
+
+def test_the_latest_history_is_the_newest_entries_of_the_whole_history(client, kam, key_account):
+    rate_geographic_fit(key_account, kam, PAGE_HISTORY_ENTRIES + 5)
+
+    latest = latest_history_of(client, kam, key_account)
+    whole = client.get(reverse("accounts:history", args=[key_account.pk]))
+
+    assert latest.status_code == 200
+    assert latest.context["entries"] == whole.context["entries"][:PAGE_HISTORY_ENTRIES]
+    assert len(latest.context["entries"]) == PAGE_HISTORY_ENTRIES
+    html = latest.content.decode()
+    assert "<html" not in html  # a fragment for the section, not a page
+    assert f"rating {PAGE_HISTORY_ENTRIES + 4}" in html  # the newest
+    assert "rating 4<" not in html  # the sixth oldest rating is beyond the newest 30
+
+
+# Who reads the history (accounts.view_account_details): the same 404 as the History page for
+# those who may not, and the login page for the anonymous visitor.
+@pytest.mark.parametrize(
+    "role, status",
+    [
+        ("anonymous", 302),
+        ("other_kam", 404),
+        ("own_kam", 200),
+        ("team_kam", 200),
+        ("director", 200),
+        ("operations", 404),
+        ("admin", 200),
+    ],
+)
+def test_who_gets_the_latest_history(client, people, key_account, role, status):
+    account_change_stage(
+        account=key_account,
+        to_stage=Stage.INTERDEPENDENT,
+        reason="Signed 3-year deal",
+        actor=key_account.kam,
+    )
+    user = people[role]
+    if user.is_authenticated:
+        client.force_login(user)
+
+    response = client.get(reverse("accounts:history_latest", args=[key_account.pk]))
+
+    assert response.status_code == status
+    assert ("Signed 3-year deal" in response.content.decode()) == (status == 200)
+    if status == 302:
+        assert response.url.startswith(reverse("login"))
+
+
+def test_the_latest_history_of_a_missing_account_is_the_same_404(client, other_kam, key_account):
+    client.force_login(other_kam)
+
+    hidden = client.get(reverse("accounts:history_latest", args=[key_account.pk]))
+    missing = client.get(reverse("accounts:history_latest", args=[key_account.pk + 1000]))
+
+    assert hidden.status_code == missing.status_code == 404
+
+
+def test_the_whole_history_pages_through_older_entries(client, kam, key_account):
+    rate_geographic_fit(key_account, kam, 60)
     client.force_login(kam)
 
     first = client.get(reverse("accounts:history", args=[key_account.pk]))
@@ -244,14 +329,13 @@ def workspace(account, kam, rows):
 
 
 # The KAM's page: session, user, groups, the account, current run, team, commitments, contacts,
-# stage changes, designation changes, score, criterion scores, health (its components when it
-# has one), investment warnings, health history, plans, open actions, rated
-# criteria, newest ratings, rating history, snapshots, five history tables (account, contact,
-# plan, action, commitment), plan versions, the plan's links shared with the customer and their
-# answers (2), the people who could join the team, the newest interactions with their contacts
-# and our people (3), the unread-notification count, and the subtree.
-# (+2: the history tables of spend estimates and opportunities)
-KAM_PAGE_QUERIES = 37
+# score, criterion scores, health (its components when it has one), investment warnings, health
+# history, plans, open actions, rated criteria, newest ratings, rating history, snapshots, the
+# people who could join the team, the newest interactions with their contacts and our people
+# (3), the unread-notification count, and the subtree. The History section loads apart
+# (accounts:history_latest): 37 before, less its stage and designation changes (2), seven
+# history tables and plan versions (8) and the plan's shared links and their answers (2).
+KAM_PAGE_QUERIES = 37 - 2 - 8 - 2
 
 
 @pytest.mark.parametrize("rows", [5, 200])
@@ -264,3 +348,24 @@ def test_kam_page_query_count_is_fixed(client, kam, key_account, rows, django_as
 
     assert len(response.context["page"].contacts) == rows
     assert response.context["page"].action_counts.open == rows
+
+
+# The latest history: session, user, groups, the account, seven history tables (account,
+# contact, plan, action, commitment, spend estimate, opportunity), stage and designation
+# changes (2), plan versions, the plan's shared links and their answers (2), ratings, and what
+# the lines name by id (2: the users and the commitments' service teams).
+LATEST_HISTORY_QUERIES = 4 + 7 + 2 + 1 + 2 + 1 + 2
+
+
+@pytest.mark.parametrize("rows", [5, 200])
+def test_latest_history_query_count_is_fixed(
+    client, kam, key_account, rows, django_assert_num_queries
+):
+    workspace(key_account, kam, rows)
+    client.force_login(kam)
+
+    with django_assert_num_queries(LATEST_HISTORY_QUERIES):
+        response = client.get(reverse("accounts:history_latest", args=[key_account.pk]))
+
+    # 5 rows: the account, plan, 5 contacts, 5 commitments, 5 actions and 5 ratings = 22 lines
+    assert len(response.context["entries"]) == min(2 + 4 * rows, PAGE_HISTORY_ENTRIES)

@@ -255,9 +255,10 @@ def test_the_accounts_history_shows_the_approval_comment(client, plan, kam, dire
     approved(plan, kam, director, comment="Well argued.")
     client.force_login(kam)
 
-    page = client.get(reverse("accounts:detail", args=[plan.account_id])).content.decode()
+    # the account page's History section, loaded as it scrolls into view
+    history = client.get(reverse("accounts:history_latest", args=[plan.account_id]))
 
-    assert f"Approved by {director}: Well argued." in page
+    assert f"Approved by {director}: Well argued." in history.content.decode()
 
 
 def test_sending_back_keeps_the_comment_and_notifies_the_kam_once(
