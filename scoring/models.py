@@ -287,6 +287,13 @@ class AccountScore(models.Model):
         ]
         indexes = [
             models.Index(fields=["run", "rank"]),
+            # The run's units of selection in rank order: the scores list and the top-N
+            # check read them, and count them, from this index alone.
+            models.Index(
+                fields=["run", "rank", "account"],
+                condition=models.Q(is_unit=True),
+                name="score_unit_rank",
+            ),
             models.Index(fields=["run", "-net_profit"]),
             models.Index(fields=["run", "-revenue"]),
             models.Index(fields=["account", "run"]),

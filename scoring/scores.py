@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 
 from accounts.models import Account
 from accounts.selectors.accounts import list_shows_scores
+from kam import rules as kam_rules
 from scoring.models import AccountScore, Criterion, CriterionScore, ScoringRun
 
 # The run's flags, as the list and its downloads name them.
@@ -46,9 +47,12 @@ def score_rows(*, user: Any, run: ScoringRun | None) -> QuerySet[AccountScore]:
     none before the first run."""
     if run is None:
         return AccountScore.objects.none()
-    return AccountScore.objects.filter(
-        run=run, is_unit=True, account__in=Account.objects.visible_to(user).values("pk")
-    ).select_related("account", "account__kam")
+    rows = AccountScore.objects.filter(run=run, is_unit=True)
+    # Those who see every account need no filter: "account in (every account)" made PostgreSQL
+    # join the run's scores to all accounts to count a page (45 ms at 50,000 accounts).
+    if not kam_rules.sees_every_account(user):
+        rows = rows.filter(account__in=Account.objects.visible_to(user).values("pk"))
+    return rows.select_related("account", "account__kam")
 
 
 @dataclass(frozen=True)
