@@ -127,7 +127,11 @@ def board(request: HttpRequest) -> HttpResponse:
         {
             "filter": filterset,
             "page_obj": page,
-            "lines": board_lines(commitments.board_rows(page.object_list, today=today)),
+            "lines": board_lines(
+                commitments.board_rows(
+                    commitments.board_page(page.object_list, today=today), today=today
+                )
+            ),
             "total": paginator.count,
             "summary": [
                 (label, counts[urgency]) for urgency, label in commitments.URGENCY_LABELS.items()
