@@ -148,17 +148,24 @@ def board_kams(user: Any) -> QuerySet[User]:
     )
 
 
-def board_ordered(queryset: QuerySet[Commitment], *, today: dt.date) -> QuerySet[Commitment]:
+def board_ordered(
+    queryset: QuerySet[Commitment], *, today: dt.date, name_by_key: bool = False
+) -> QuerySet[Commitment]:
     """Most urgent first: breached, at risk, due soon (next measurement or delivery expected
     within 7 days), other due, met; then by next due date (none last), account name and id.
 
     `queryset` comes from `board_queryset` (usually filtered by `CommitmentFilterSet`). The order
     uses the stored status (the one evaluated and notified) and `next_due`, and is computed and
-    paged by the database, so a page costs the same for 50 or 50,000 commitments. The account
-    name is read by its key, not joined: see `board_page`.
+    paged by the database, so a page costs the same for 50 or 50,000 commitments. With
+    `name_by_key` the account name is read by the account's key instead of a join: to pick a
+    page's ids among bare commitments (`board_page`).
     """
     soon = today + dt.timedelta(days=DUE_SOON_DAYS)
-    account_name = Account.objects.filter(pk=OuterRef("account_id")).values("name")
+    account_name = (
+        Subquery(Account.objects.filter(pk=OuterRef("account_id")).values("name"))
+        if name_by_key
+        else F("account__name")
+    )
     return (
         with_next_due(queryset)
         .annotate(
@@ -171,18 +178,13 @@ def board_ordered(queryset: QuerySet[Commitment], *, today: dt.date) -> QuerySet
                 output_field=IntegerField(),
             )
         )
-        .order_by(
-            "urgency",
-            F("next_due").asc(nulls_last=True),
-            Subquery(account_name),
-            "pk",
-        )
+        .order_by("urgency", F("next_due").asc(nulls_last=True), account_name, "pk")
     )
 
 
 def board_page(page: QuerySet[Commitment], *, today: dt.date) -> QuerySet[Commitment]:
-    """The commitments of a page (a slice) of `board_ordered`, in its order, with what a board
-    row shows.
+    """The commitments of a page (a slice) of `board_ordered(..., name_by_key=True)`, in its
+    order, with what a board row shows.
 
     Two steps in one query: the slice's ids are picked among the bare commitments, then only
     those are read with their account, KAM, team and latest measurement. With the joins in the

@@ -115,7 +115,7 @@ def board(request: HttpRequest) -> HttpResponse:
     """Operations' home: every commitment the user may see, most urgent first."""
     today = timezone.localdate()
     filterset = CommitmentFilterSet(request.GET, request=request)
-    ordered = commitments.board_ordered(filterset.qs, today=today)
+    ordered = commitments.board_ordered(filterset.qs, today=today, name_by_key=True)
     counts = commitments.board_summary(ordered)
     paginator = Paginator(ordered, PAGE_SIZE)
     paginator.count = sum(counts.values())  # known from the summary: no COUNT query
