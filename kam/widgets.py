@@ -73,8 +73,8 @@ def _choice_objects(queryset: QuerySet) -> Iterable[Model]:
         ]
     except FieldDoesNotExist:  # a related model's field ("account__name"): Django builds it
         return queryset.all()
-    rows = queryset.values_list(*names)
-    return (_bare(queryset.model, queryset.db, attnames, row) for row in rows)
+    model, db = queryset.model, queryset.db
+    return (_bare(model, db, attnames, row) for row in queryset.values_list(*names))
 
 
 def _bare(model: type[Model], db: str, attnames: list[str], row: tuple) -> Model:
