@@ -66,11 +66,10 @@ def _choice_objects(queryset: QuerySet) -> Iterable[Model]:
     if queryset._prefetch_related_lookups:
         return queryset.all()
     meta = queryset.model._meta
-    names = ["pk", *(name for name in fields if name != "pk")]
+    # only() keeps the primary key under its field name ("pk" becomes "id"); the key comes first.
+    names = [meta.pk.name, *(name for name in fields if name != meta.pk.name)]
     try:
-        attnames = [
-            meta.pk.attname if name == "pk" else meta.get_field(name).attname for name in names
-        ]
+        attnames = [meta.get_field(name).attname for name in names]
     except FieldDoesNotExist:  # a related model's field ("account__name"): Django builds it
         return queryset.all()
     model, db = queryset.model, queryset.db
