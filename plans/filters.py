@@ -29,23 +29,11 @@ from plans.tables import ACTIONS, MY_ACTIONS, PLANS
 
 
 def _accounts_with_commitments(request: Any) -> QuerySet[Account]:
-    """Only accounts the user may see that have active commitments: a short, useful list."""
-    user = getattr(request, "user", None)
-    return (
-        Account.objects.visible_to(user)
-        .filter(pk__in=Commitment.objects.filter(active=True).values("account_id"))
-        .only("pk", "name", "erp_code")  # what a choice shows (Account.__str__)
-        .order_by("name", "pk")
-    )
+    return commitments.board_accounts(getattr(request, "user", None))
 
 
 def _kams_with_commitments(request: Any) -> QuerySet[User]:
-    return (
-        # DISTINCT: see plans.selectors.queue.plan_kams.
-        User.objects.filter(pk__in=_accounts_with_commitments(request).values("kam_id").distinct())
-        .only("pk", "first_name", "last_name", "username")  # what a choice shows (User.__str__)
-        .order_by("last_name", "first_name", "username")
-    )
+    return commitments.board_kams(getattr(request, "user", None))
 
 
 class CommitmentFilterSet(django_filters.FilterSet):

@@ -547,7 +547,9 @@ class Measurement(models.Model):
                 condition=Q(period_end__gte=F("period_start")), name="measurement_period_ordered"
             ),
         ]
-        indexes = [models.Index(fields=["commitment", "-period_end", "-recorded_at"])]
+        # In plans.selectors.LATEST_FIRST order, to the id: a commitment's latest measurement
+        # is then its first entry (the board reads it for every commitment), with no sort.
+        indexes = [models.Index(fields=["commitment", "-period_end", "-recorded_at", "-id"])]
 
     def __str__(self) -> str:
         return f"{self.commitment_id}: {self.value} ({self.period_start}..{self.period_end})"

@@ -99,3 +99,33 @@ def test_quick_select_treats_none_lazy_and_safe_choices_as_select_does(value):
 
     assert normalised(str(quick)) == normalised(str(django))
     assert str(quick).count(" selected") == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", ["account", "user"])
+def test_quick_select_writes_choices_read_with_only_as_select_does(
+    model, django_assert_num_queries
+):
+    """Choices read with `.only(...)` (what a choice shows) are labelled from bare instances
+    holding those fields: the same options as the field's Select, in one query."""
+    from accounts.models import Account, User
+    from tests import factories
+
+    if model == "account":
+        factories.AccountFactory(name='Müller & Söhne <GmbH> "Nord"', erp_code="M-1")
+        factories.AccountFactory(name="Zeta Motors", erp_code="Z-1")
+        queryset = Account.objects.only("pk", "name", "erp_code").order_by("name", "pk")
+    else:
+        factories.KamFactory(first_name="Anna", last_name="Ölund", username="anna")
+        factories.KamFactory(first_name="", last_name="", username="plain")
+        queryset = User.objects.only("pk", "first_name", "last_name", "username").order_by("pk")
+    chosen = queryset.last().pk
+
+    def rendered(widget_class):
+        field = forms.ModelChoiceField(queryset=queryset, widget=widget_class())
+        return normalised(str(field.widget.render("choice", chosen)))
+
+    with django_assert_num_queries(1):
+        quick = rendered(QuickSelect)
+    assert quick == rendered(forms.Select)
+    assert quick.count("<option") == queryset.count() + 1

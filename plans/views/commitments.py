@@ -115,7 +115,7 @@ def board(request: HttpRequest) -> HttpResponse:
     """Operations' home: every commitment the user may see, most urgent first."""
     today = timezone.localdate()
     filterset = CommitmentFilterSet(request.GET, request=request)
-    ordered = commitments.board_ordered(filterset.qs, today=today)
+    ordered = commitments.board_ordered(filterset.qs, today=today, name_by_key=True)
     counts = commitments.board_summary(ordered)
     paginator = Paginator(ordered, PAGE_SIZE)
     paginator.count = sum(counts.values())  # known from the summary: no COUNT query
@@ -127,7 +127,11 @@ def board(request: HttpRequest) -> HttpResponse:
         {
             "filter": filterset,
             "page_obj": page,
-            "lines": board_lines(commitments.board_rows(page.object_list, today=today)),
+            "lines": board_lines(
+                commitments.board_rows(
+                    commitments.board_page(page.object_list, today=today), today=today
+                )
+            ),
             "total": paginator.count,
             "summary": [
                 (label, counts[urgency]) for urgency, label in commitments.URGENCY_LABELS.items()

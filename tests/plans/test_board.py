@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from plans.models import (
     Commitment,
@@ -242,6 +243,24 @@ def test_board_filters_by_status_category_team_account_kam_and_search(
     assert promises(q="on-time") == [commitment.promise]
 
 
+def test_account_and_kam_choices_list_only_accounts_with_active_commitments(
+    client, commitment, operations, other_kam
+):
+    factories.CommitmentFactory(
+        account=factories.KeyAccountFactory(kam=other_kam, name="Retired GmbH"),
+        responsible_team=commitment.responsible_team,
+        active=False,
+    )
+    client.force_login(operations)
+
+    form = client.get(BOARD).context["filter"].form
+
+    assert [account.name for account in form.fields["account"].queryset] == [
+        commitment.account.name
+    ]
+    assert list(form.fields["kam"].queryset) == [commitment.account.kam]
+
+
 def test_a_kams_filter_choices_list_only_what_the_kam_may_see(client, commitment, kam, other_kam):
     factories.CommitmentFactory(
         account=factories.KeyAccountFactory(kam=other_kam, name="Hidden AG"),
@@ -285,12 +304,15 @@ def _portfolio(count, today):
     )
 
 
+@pytest.mark.parametrize("role", ["operations", "director"])
 @pytest.mark.parametrize("count", [10, 500])
 def test_board_query_count_is_the_same_for_10_and_500_commitments(
-    client, operations, today, count, django_assert_num_queries
+    client, request, role, today, count, django_assert_num_queries
 ):
     _portfolio(count, today)
-    client.force_login(operations)
+    # A director may not record: the "Record" column is refused without reading stored
+    # permissions (no queries), as it is shown to operations without any.
+    client.force_login(request.getfixturevalue(role))
     queries = (
         1  # session
         + 1  # user
@@ -310,6 +332,51 @@ def test_board_query_count_is_the_same_for_10_and_500_commitments(
     assert response.status_code == 200
     assert len(response.context["lines"]) == min(count, 50)
     assert response.context["total"] == count
+
+
+def test_board_shows_the_latest_of_measurements_that_share_a_period_end(
+    client, key_account, team, operations, today
+):
+    start, end = last_month(today)
+    recorded = timezone.now() - dt.timedelta(days=1)
+    corrected, tied = (
+        factories.CommitmentFactory(account=key_account, responsible_team=team, promise=promise)
+        for promise in ("corrected", "tied")
+    )
+    for value, at in [("96.5", recorded), ("99.25", recorded + dt.timedelta(hours=2))]:
+        factories.MeasurementFactory(
+            commitment=corrected, value=Decimal(value), period_start=start, period_end=end,
+            recorded_at=at,
+        )  # fmt: skip
+    # Recorded at the same instant: the one saved last (the greater id) counts.
+    for value in ["97.5", "98.75"]:
+        factories.MeasurementFactory(
+            commitment=tied, value=Decimal(value), period_start=start, period_end=end,
+            recorded_at=recorded,
+        )  # fmt: skip
+    client.force_login(operations)
+
+    response = client.get(BOARD)
+
+    latest = {
+        line.row.commitment.promise: line.row.latest.value for line in response.context["lines"]
+    }
+    assert latest == {"corrected": Decimal("99.25"), "tied": Decimal("98.75")}
+    assert ">99.25 %<" in response.text
+    assert ">98.75 %<" in response.text
+
+
+def test_board_orders_equally_urgent_commitments_by_account_name_then_creation(
+    client, team, operations
+):
+    beta, alpha = (factories.KeyAccountFactory(name=name) for name in ("Beta", "Alpha"))
+    for account, promise in [(beta, "beta 1"), (alpha, "alpha 1"), (beta, "beta 2")]:
+        factories.CommitmentFactory(
+            account=account, responsible_team=team, promise=promise, status=CommitmentStatus.MET
+        )
+    client.force_login(operations)
+
+    assert _promise_order(client.get(BOARD)) == ["alpha 1", "beta 1", "beta 2"]
 
 
 def test_sparkline_has_a_text_alternative(client, commitment, operations, today):
