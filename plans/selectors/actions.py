@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 
 from accounts.models import Account, User
+from accounts.selectors.choices import account_choices, person_choices
 from plans.models import Action, ActionNote, PlanStatus
 from plans.selectors.plans import OPEN_ACTION_STATUSES, visible_plans
 
@@ -41,20 +42,12 @@ def action_rows(*, user: Any, today: dt.date) -> QuerySet[Action]:
 
 def action_accounts(user: Any) -> QuerySet[Account]:
     """The accounts with actions the user may see: the account filter's choices."""
-    return (
-        Account.objects.filter(pk__in=visible_actions(user).values("plan__account_id"))
-        .only("pk", "name", "erp_code")  # what a choice shows (Account.__str__)
-        .order_by("name", "pk")
-    )
+    return account_choices(visible_actions(user).values("plan__account_id"))
 
 
 def action_owners(user: Any) -> QuerySet[User]:
     """The people who own actions the user may see: the owner filter's choices."""
-    return (
-        User.objects.filter(pk__in=visible_actions(user).values("owner_id"))
-        .only("pk", "first_name", "last_name", "username")  # what a choice shows (User.__str__)
-        .order_by("last_name", "first_name", "username")
-    )
+    return person_choices(visible_actions(user).values("owner_id"))
 
 
 def my_action_rows(*, user: Any, today: dt.date) -> QuerySet[Action]:

@@ -10,7 +10,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
-    BooleanField,
     Case,
     Count,
     DateField,
@@ -27,6 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, RowNumber, TruncDate
 
 from accounts.models import Account, User
+from accounts.selectors.choices import account_choices, person_choices
 from plans.models import Commitment, CommitmentStatus, Comparison, Measurement, Notification
 from plans.status import DUE_SOON_DAYS, is_due_soon
 
@@ -110,42 +110,15 @@ def with_next_due(queryset: QuerySet[Commitment]) -> QuerySet[Commitment]:
     )
 
 
-class InSubquery(Func):
-    """`column IN (subquery)`, on PostgreSQL as `column = ANY(ARRAY(subquery))`: the subquery runs
-    once first and the column's index is probed for its values. For a few hundred ids among
-    50,000 accounts the planner would otherwise hash a sequential scan of the whole table
-    (12 ms against 3 ms)."""
-
-    arity = 2
-    output_field = BooleanField()
-
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list]:
-        column, subquery = (compiler.compile(expression) for expression in self.source_expressions)
-        return f"{column[0]} = ANY(ARRAY{subquery[0]})", [*column[1], *subquery[1]]
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list]:
-        column, subquery = (compiler.compile(expression) for expression in self.source_expressions)
-        return f"{column[0]} IN {subquery[0]}", [*column[1], *subquery[1]]
-
-
 def board_accounts(user: Any) -> QuerySet[Account]:
     """The accounts `user` may see that have active commitments: the board's account filter."""
     with_commitments = Commitment.objects.filter(active=True).values("account_id")
-    return (
-        Account.objects.visible_to(user)
-        .filter(InSubquery(F("pk"), Subquery(with_commitments)))
-        .only("pk", "name", "erp_code")  # what a choice shows (Account.__str__)
-        .order_by("name", "pk")
-    )
+    return account_choices(with_commitments, Account.objects.visible_to(user))
 
 
 def board_kams(user: Any) -> QuerySet[User]:
     """The KAMs of `board_accounts`: the board's KAM filter."""
-    return (
-        User.objects.filter(pk__in=board_accounts(user).values("kam_id"))
-        .only("pk", "first_name", "last_name", "username")  # what a choice shows (User.__str__)
-        .order_by("last_name", "first_name", "username")
-    )
+    return person_choices(board_accounts(user).values("kam_id"))
 
 
 def board_ordered(

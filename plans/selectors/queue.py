@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import F, Max, OuterRef, QuerySet, Subquery
 
 from accounts.models import User
+from accounts.selectors.choices import accounts_among, person_choices
 from plans.models import Plan, PlanStatus, PlanVersion
 from plans.selectors.plans import visible_plans
 
@@ -46,10 +47,4 @@ def plan_rows(*, user: Any) -> QuerySet[Plan]:
 
 def plan_kams(user: Any) -> QuerySet[User]:
     """The KAMs of the accounts whose current plans `user` may see: the KAM filter's choices."""
-    return (
-        # DISTINCT: the planner then gathers the few KAM ids first instead of walking every
-        # account in KAM order to match them (170 ms at 50,000 accounts, against 5 ms).
-        User.objects.filter(pk__in=current_plans(user).values("account__kam_id").distinct())
-        .only("pk", "first_name", "last_name", "username")  # what a choice shows (User.__str__)
-        .order_by("last_name", "first_name", "username")
-    )
+    return person_choices(accounts_among(current_plans(user).values("account_id")).values("kam_id"))
