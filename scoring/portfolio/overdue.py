@@ -57,12 +57,29 @@ ACTION_FIELDS = ("pk", "title", "due_date", "plan_id", "plan__account_id", "plan
 COMMITMENT_FIELDS = ("pk", "promise", "status_changed_at", "account_id", "account__name")
 
 
+# The account names are read by key (see warnings.bounded).
+ACCOUNT_NAME = {"account__name": "account_id"}
+PLAN_ACCOUNT_NAME = {"plan__account__name": "plan__account_id"}
+
+
 def overdue(scope: Scope, today: dt.date) -> Overdue:
     """Three queries, each list with its full count."""
     return Overdue(
-        plans=bounded(overdue_plans(scope, today), PLAN_FIELDS, OVERDUE_LIMIT),
-        actions=bounded(overdue_actions(scope, today), ACTION_FIELDS, OVERDUE_LIMIT),
-        commitments=bounded(breached_commitments(scope), COMMITMENT_FIELDS, OVERDUE_LIMIT),
+        plans=bounded(
+            overdue_plans(scope, today), PLAN_FIELDS, OVERDUE_LIMIT, names_by_key=ACCOUNT_NAME
+        ),
+        actions=bounded(
+            overdue_actions(scope, today),
+            ACTION_FIELDS,
+            OVERDUE_LIMIT,
+            names_by_key=PLAN_ACCOUNT_NAME,
+        ),
+        commitments=bounded(
+            breached_commitments(scope),
+            COMMITMENT_FIELDS,
+            OVERDUE_LIMIT,
+            names_by_key=ACCOUNT_NAME,
+        ),
     )
 
 
@@ -82,4 +99,4 @@ WAITING_LIMIT = 5
 
 def waiting_for_approval(scope: Scope) -> Bounded:
     """One query: the oldest waiting plans and how many wait in all."""
-    return bounded(waiting_plans(scope), WAITING_FIELDS, WAITING_LIMIT)
+    return bounded(waiting_plans(scope), WAITING_FIELDS, WAITING_LIMIT, names_by_key=ACCOUNT_NAME)

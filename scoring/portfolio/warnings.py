@@ -4,7 +4,7 @@ accounts without a current plan, and investment that does not fit (scoring.inves
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +16,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Window,
 )
 from django.db.models.functions import Cast
@@ -46,10 +47,29 @@ class Bounded:
     total: int
 
 
-def bounded(queryset: QuerySet, fields: Iterable[str], limit: int = LIST_LIMIT) -> Bounded:
-    """First `limit` rows and the full count in ONE query (COUNT(*) OVER () on each row)."""
+def bounded(
+    queryset: QuerySet,
+    fields: Iterable[str],
+    limit: int = LIST_LIMIT,
+    *,
+    names_by_key: Mapping[str, str] | None = None,
+) -> Bounded:
+    """First `limit` rows and the full count in ONE query (COUNT(*) OVER () on each row).
+
+    `names_by_key` ({field of `fields`: the path of its account's id}) reads those account
+    names by the account's key (a scalar subquery) instead of a join: joined for a few hundred
+    rows, PostgreSQL hashed a scan of all 50,000 accounts."""
     counted = queryset.annotate(total_rows=Window(Count("pk")))
-    rows = list(counted.values(*fields, "total_rows")[:limit])
+    aliases: dict[str, str] = {}
+    for index, (field, account_id) in enumerate((names_by_key or {}).items()):
+        alias = f"name_by_key_{index}"
+        name = Account.objects.filter(pk=OuterRef(account_id)).values("name")[:1]
+        counted = counted.annotate(**{alias: Subquery(name)})
+        aliases[field] = alias
+    rows = list(counted.values(*(aliases.get(f, f) for f in fields), "total_rows")[:limit])
+    if aliases:
+        fields_of = {alias: field for field, alias in aliases.items()}
+        rows = [{fields_of.get(key, key): value for key, value in row.items()} for row in rows]
     return Bounded(rows=rows, total=rows[0]["total_rows"] if rows else 0)
 
 

@@ -466,6 +466,11 @@ def test_overdue_plans_actions_and_breached_commitments_are_counted(client, dire
     overdue = client.get(DASHBOARD).context["board"].overdue
 
     assert (overdue.plans.total, overdue.actions.total, overdue.commitments.total) == (1, 1, 1)
+    # Each row names its account (read by the account's key, not a join).
+    name = plan.account.name
+    assert overdue.plans.rows[0]["account__name"] == name
+    assert overdue.actions.rows[0]["plan__account__name"] == name
+    assert overdue.commitments.rows[0]["account__name"] == name
 
 
 def test_page_has_a_canvas_table_and_csv_link_per_chart_and_no_inline_script(
