@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, When
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -40,6 +40,12 @@ class PlanQuerySet(models.QuerySet):
         if not getattr(user, "is_authenticated", False):
             return self.none()
         return self.filter(account__in=_served_account_ids(user))
+
+
+def waiting_since() -> Case:
+    """When a plan started waiting for a decision: its submission while it is submitted, else
+    nothing (the plans list's "Waiting since" order, and its index)."""
+    return Case(When(status=PlanStatus.SUBMITTED, then=F("submitted_at")))
 
 
 class Plan(models.Model):
@@ -102,6 +108,16 @@ class Plan(models.Model):
         indexes = [
             models.Index(fields=["account", "-period_start"]),
             models.Index(fields=["status", "review_date"]),
+            # The plans list's default order (the longest waiting first, then review date and
+            # id) over the plans it shows: its first page read in index order (ascending puts
+            # the plans not waiting last on PostgreSQL, as the list's NULLS LAST does).
+            models.Index(
+                waiting_since(),
+                F("review_date"),
+                F("id"),
+                condition=~Q(status=PlanStatus.ARCHIVED),
+                name="plan_waiting_order",
+            ),
         ]
 
     def __str__(self) -> str:

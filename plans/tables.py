@@ -13,7 +13,7 @@ from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from kam.listing import Column, Table, choice_column, person_column
-from plans.models import ActionFamily, ActionStatus, PlanStatus
+from plans.models import ActionFamily, ActionStatus, PlanStatus, waiting_since
 
 
 def days_waiting(plan: Any, today: dt.date | None = None) -> int | None:
@@ -87,7 +87,7 @@ PLANS = Table(
         '<span class="text-body-secondary">not submitted</span>{% endif %}</td>',
         key="waiting",
         # The longest waiting first; plans not waiting last either way.
-        order_by=(Case(When(status=PlanStatus.SUBMITTED, then=F("submitted_at"))),),
+        order_by=(waiting_since(),),
         export=lambda plan: (
             timezone.localtime(plan.submitted_at).date() if days_waiting(plan) is not None else None
         ),
