@@ -104,16 +104,23 @@ def _ranks(points: list[float], ids: array, n: int, wanted: list[int]) -> dict[i
         above.sort(key=lambda index: (-points[index], ids[index]))
         for rank, index in enumerate(above[:n], 1):
             ranks[index] = rank
+    level: dict[int, tuple[int, int]] = {}  # a wanted unit outside the top: its value's span
     for index in wanted:
-        if index in ranks:
-            continue
-        value = points[index]
-        level_from, level_to = bisect_left(ascending, value), bisect_right(ascending, value)
-        rank = total - level_to + 1
-        if level_to - level_from > 1:  # ties: those with a lower account id come first
-            rank += sum(
-                1 for other in range(total) if points[other] == value and ids[other] < ids[index]
-            )
+        if index not in ranks:
+            value = points[index]
+            level[index] = (bisect_left(ascending, value), bisect_right(ascending, value))
+    # Ties: the units level with a wanted one come first when their account id is lower. The
+    # ids of each tied value are gathered in one pass (in id order, as the units are).
+    tied = {points[index] for index, (low, high) in level.items() if high - low > 1}
+    ids_of: dict[float, list[int]] = {value: [] for value in tied}
+    if tied:
+        for other in range(total):
+            if points[other] in ids_of:
+                ids_of[points[other]].append(ids[other])
+    for index, (low, high) in level.items():
+        rank = total - high + 1
+        if high - low > 1:
+            rank += bisect_left(ids_of[points[index]], ids[index])
         ranks[index] = rank
     return ranks
 

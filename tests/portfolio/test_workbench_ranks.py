@@ -38,3 +38,18 @@ def test_a_level_unit_with_a_lower_account_id_ranks_first():
     points = [10.0, 20.0, 20.0]
 
     assert _ranks(points, ids, 1, [2, 0]) == {1: 1, 2: 2, 0: 3}
+
+
+def test_units_all_level_rank_by_account_id():
+    """Every unit level (no data at all): the ranks are the account-id order, for the top n
+    and for every unit asked about below it."""
+    ids = array("q", range(10, 2010))
+    points = [0.0] * len(ids)
+    wanted = list(range(0, 2000, 7))
+
+    ranks = _ranks(points, ids, 5, wanted)
+
+    assert {index: rank for index, rank in ranks.items() if rank <= 5} == {
+        i: i + 1 for i in range(5)
+    }
+    assert all(ranks[index] == index + 1 for index in wanted)
