@@ -24,22 +24,25 @@ register = template.Library()
 NO_TREND = mark_safe('<span class="text-body-secondary" aria-label="No trend">—</span>')
 
 
+def _status(kind: str, record: Any, extra: str = "") -> SafeString:
+    """A record's status as a badge: `<kind>-<status>`, its label."""
+    return format_html(
+        '<span class="badge {}-{}"{}>{}</span>',
+        kind,
+        record.status,
+        mark_safe(extra),
+        record.get_status_display(),
+    )
+
+
 @register.simple_tag
 def plan_status(plan: Any) -> SafeString:
-    return format_html(
-        '<span class="badge plan-{}" data-testid="plan-status">{}</span>',
-        plan.status,
-        plan.get_status_display(),
-    )
+    return _status("plan", plan, ' data-testid="plan-status"')
 
 
 @register.simple_tag
 def commitment_badge(commitment: Any) -> SafeString:
-    return format_html(
-        '<span class="badge commitment-{}">{}</span>',
-        commitment.status,
-        commitment.get_status_display(),
-    )
+    return _status("commitment", commitment)
 
 
 @register.simple_tag
