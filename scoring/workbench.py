@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -25,6 +25,7 @@ from kam.permissions import require
 from scoring.models import AccountScore, Criterion, CriterionKind, CriterionScore, ScoringRun
 from scoring.portfolio.tiles import Guardrail, portfolio_size_guardrail, share
 from scoring.portfolio.top_n import Driver, criterion_drivers, leading
+from scoring.portfolio.vectors import VECTORS_CACHE_SECONDS, RunVectors, run_key, run_vectors
 
 KEY = AccountStatus.KEY.value
 CANDIDATE_LIMIT = 50
@@ -65,30 +66,6 @@ class Preview:
         return portfolio_size_guardrail(self.top_n)
 
 
-@dataclass(frozen=True)
-class RunVectors:
-    """The units of selection of one finished run as parallel arrays, in account-id order:
-    what the what-if ranks. A finished run never changes, so they are read once per run and
-    cached; so is each criterion's column of normalised values (`_criterion_column`)."""
-
-    ids: array  # account ids, ascending
-    attractiveness: array  # the stored score (0-100), in hundredths (exact)
-    revenue: array  # in cents (exact)
-    rank: array  # the run's rank
-
-    def position(self) -> dict[int, int]:
-        return {account_id: index for index, account_id in enumerate(self.ids)}
-
-    def indexes(self, account_ids: Iterable[int]) -> list[int]:
-        """The indexes of those of `account_ids` that are units of the run."""
-        found = []
-        for account_id in account_ids:
-            index = bisect_left(self.ids, account_id)
-            if index < len(self.ids) and self.ids[index] == account_id:
-                found.append(index)
-        return found
-
-
 def _ranks(points: list[float], ids: array, n: int, wanted: list[int]) -> dict[int, int]:
     """The new rank (highest points first, ties by account id) of the top `n` units and of
     the units at the indexes `wanted`, by index. Without sorting every unit by a key: the
@@ -125,42 +102,10 @@ def _ranks(points: list[float], ids: array, n: int, wanted: list[int]) -> dict[i
     return ranks
 
 
-VECTORS_CACHE_VERSION = 1
-VECTORS_CACHE_SECONDS = 24 * 60 * 60
-
-
-def _run_key(run: ScoringRun) -> str:
-    """The run in a cache key: its id and when it was created and finished (test databases
-    reuse ids; a run's results never change once it has finished)."""
-    created = run.created_at.isoformat() if run.created_at else ""
-    finished = run.finished_at.isoformat() if run.finished_at else ""
-    return f"v{VECTORS_CACHE_VERSION}:{run.pk}:{created}:{finished}"
-
-
-def _run_vectors(run: ScoringRun) -> RunVectors:
-    key = f"workbench:units:{_run_key(run)}"
-    vectors = cache.get(key)
-    if vectors is None:
-        rows = (
-            AccountScore.objects.filter(run=run, is_unit=True)
-            .order_by("account_id")
-            .values_list("account_id", "attractiveness", "revenue", "rank")
-        )
-        ids, attractiveness, revenue, rank = array("q"), array("q"), array("q"), array("q")
-        for account_id, points, money, position in rows:
-            ids.append(account_id)
-            attractiveness.append(round(Decimal(points or 0) * 100))
-            revenue.append(round(Decimal(money or 0) * 100))
-            rank.append(position or 0)
-        vectors = RunVectors(ids, attractiveness, revenue, rank)
-        cache.set(key, vectors, VECTORS_CACHE_SECONDS)
-    return vectors
-
-
 def _criterion_column(run: ScoringRun, criterion_pk: int, vectors: RunVectors) -> array:
     """A criterion's normalised value (0-1) of every unit of `vectors`, zero where it has
     none (most accounts have no rating for a rated criterion); cached per run."""
-    key = f"workbench:criterion:{_run_key(run)}:{criterion_pk}"
+    key = f"workbench:criterion:{run_key(run)}:{criterion_pk}"
     column = cache.get(key)
     if column is None:
         position = vectors.position()
@@ -203,7 +148,7 @@ def weights_preview(
     members never are), highest points first, ties by account id.
 
     The units' scores and each changed criterion's values come from the run's cached
-    columns (`_run_vectors`, `_criterion_column`: one query each, once per run); the ranking
+    columns (`run_vectors`, `_criterion_column`: one query each, once per run); the ranking
     is done here, on arrays. The guardrails use the scoring run's thresholds: a key account
     is misplaced in the bottom half (2 x rank > n + 1), another account in the top decile
     (rank <= ceil(n / 10)). Queries: the run's weights, today's key accounts, and for the
@@ -221,7 +166,7 @@ def weights_preview(
         for pk in set(weights) | set(before)
     }
     changed = sorted(pk for pk, change in changes.items() if change != 0)
-    vectors = _run_vectors(run)
+    vectors = run_vectors(run)
     total = len(vectors.ids)
     if not total:
         return Preview(top_n=top_n or 0, accounts=0)

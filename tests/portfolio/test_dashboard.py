@@ -533,8 +533,8 @@ def _seed(count: int, kam) -> None:
 # On every request: session and user (2), the user's groups for the role check (1), current
 # run (1), account counts and stages (1), KAM loads (1), stage movements (1), overdue plans,
 # actions, commitments (3), plans waiting for approval (1), key accounts without a current plan
-# (1), the navigation's unread notification count (1), the accounts on the wrong side of the
-# top N (one query per side: 2) and their criteria (1).
+# (1), the navigation's unread notification count (1), the top-N check: today's key accounts
+# and the names of the listed accounts that would enter (2), and their criteria (1).
 LIVE_QUERIES = 16
 # Cached for a few minutes: the filters' industries, regions and KAMs (3), and the years with
 # data the period offers (1).
@@ -542,8 +542,8 @@ FACET_QUERIES = 4
 # Once per run and filters, then cached: run sums (1), top ten (1), revenue falls (1), category
 # spend below revenue (1), health bands and accounts that fell (2), investment warnings (1),
 # matrix (1), whale and Pareto curves (2), trends (1), cost to serve by stage and by quadrant
-# (2).
-RESULT_QUERIES = 13
+# (2), and the run's units as arrays for the top-N check (1, shared with the what-if).
+RESULT_QUERIES = 14
 DASHBOARD_QUERIES = LIVE_QUERIES + FACET_QUERIES + RESULT_QUERIES
 
 

@@ -95,6 +95,21 @@ def test_the_lists_stop_at_the_limit_and_the_totals_stay_complete(ranked):
     assert check.leaving == []
 
 
+def test_a_scope_lists_only_its_accounts_on_either_side_with_the_run_ranks(ranked, kam):
+    run, accounts = ranked
+    # Epsilon (rank 3) moves into the KAM's portfolio since the run; Gamma stays outside it.
+    accounts["Epsilon"].kam = kam
+    accounts["Epsilon"].save()
+
+    check = top_n_check(run, Scope(kam_id=kam.pk), n=3)
+
+    # In the KAM's scope: Epsilon (3) is not key and in the top 3; Beta (4) is key below it;
+    # Gamma (1) would enter but is another KAM's, Alpha (2) is key and in the top 3.
+    assert [(m.name, m.rank) for m in check.entering] == [("Epsilon", 3)]
+    assert [(m.name, m.rank) for m in check.leaving] == [("Beta", 4)]
+    assert (check.entering_total, check.leaving_total) == (1, 1)
+
+
 def test_the_dashboard_lists_the_movers_with_their_why(client, director, ranked):
     client.force_login(director)
     html = client.get(reverse("portfolio:dashboard")).content.decode()
