@@ -1,10 +1,15 @@
 """The badges every list row draws (kam_format, scoring_format tags): the same words and
 classes whatever the row is (a model, a dictionary), "not yet computed" without a figure."""
 
+import datetime as dt
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
 from django.template import Context, Template
+from django.utils.html import json_script
+
+from kam.templatetags.kam_format import json_data
 
 
 def render(source: str, **context) -> str:
@@ -52,3 +57,15 @@ def test_share_of_wallet_flags_spend_below_revenue(as_dict):
     assert "Category spend below our revenue: update it" in flagged and "135" not in flagged
     assert shown == "42.13 %"
     assert unknown == "not known"
+
+
+def test_json_data_writes_what_json_script_writes():
+    value = {
+        "label": "</script><b>R&D</b> 'quoted' \"double\" café",
+        "when": dt.date(2026, 12, 3),
+        "amount": Decimal("12.50"),
+        "series": [1, 2.5, None, True],
+    }
+
+    assert json_data(value, "chart-data") == json_script(value, "chart-data")
+    assert "</script><b>" not in json_data(value, "chart-data")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django import template
+from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -90,3 +92,19 @@ def share_of_wallet(score: Any) -> str:
 def _field(row: Any, name: str) -> Any:
     """A row's value as a template reads it: a dictionary's key or an object's attribute."""
     return row.get(name) if isinstance(row, dict) else getattr(row, name, None)
+
+
+# json_script's escapes, applied with str.replace: Django's json_script maps every character
+# of the document through str.translate, 10-15 ms for the dashboard's charts payload.
+JSON_SCRIPT_ESCAPES = (("<", "\\u003C"), (">", "\\u003E"), ("&", "\\u0026"))
+
+
+@register.filter
+def json_data(value: Any, element_id: str) -> str:
+    """Django's `json_script` (the same markup and escapes) for a large payload."""
+    text = json.dumps(value, cls=DjangoJSONEncoder)
+    for character, escaped in JSON_SCRIPT_ESCAPES:
+        text = text.replace(character, escaped)
+    return format_html(
+        '<script id="{}" type="application/json">{}</script>', element_id, mark_safe(text)
+    )
