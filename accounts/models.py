@@ -262,6 +262,13 @@ class Account(models.Model):
                 condition=models.Q(parent__isnull=True),
                 name="account_unit_census",
             ),
+            # The KAM loads (scoring.portfolio.tiles.kam_loads): each KAM's units of selection
+            # and key accounts counted from the index alone.
+            models.Index(
+                fields=["kam", "status", "id"],
+                condition=models.Q(kam__isnull=False, parent__isnull=True),
+                name="account_kam_units",
+            ),
             models.Index(fields=["name"]),
             models.Index(fields=["industry"]),
             models.Index(fields=["region"]),
