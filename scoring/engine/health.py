@@ -1,5 +1,6 @@
-"""Relationship health, in the final stage: for every account the run scores (`units_sql`), a
-fixed number of set-based statements whatever the number of accounts.
+"""Relationship health, in the final stage after the groups stage and before the scores (whose
+update copies it to the score rows): for every account the run scores (`units_sql`), a fixed
+number of set-based statements whatever the number of accounts.
 
 Health is absolute, never a percentile: a whole portfolio can be unhealthy. Each signal gets
 0-100 points by a fixed rule (the rules are also the components' `rule` text, migration
@@ -476,22 +477,14 @@ WHERE {HEALTH}.id = m.id
 """
 
 
-def copy_to_scores_sql() -> str:
-    return f"""
-UPDATE {SCORE}
-SET health = h.score, health_band = h.band
-FROM {HEALTH} h
-WHERE h.run_id = %(run)s AND {SCORE}.run_id = %(run)s AND {SCORE}.account_id = h.account_id
-"""
-
-
 def compute_health(
     *, run_id: int, window: Window, config: dict, previous_run_id: int | None
 ) -> dict[str, int]:
-    """Write the run's HealthScore and HealthComponentScore rows and copy the score to its
-    AccountScore rows (6 statements, and 2 ANALYZE on PostgreSQL); idempotent (this run's rows
-    are deleted first), the caller wraps it in a transaction. `config` is the run's frozen
-    health_config."""
+    """Write the run's HealthScore and HealthComponentScore rows (5 statements, and 2 ANALYZE
+    on PostgreSQL); idempotent (this run's rows are deleted first), the caller wraps it in a
+    transaction, before the scores: their update (final.py) copies the score and band to the
+    AccountScore rows, so each row is rewritten once. It reads only figures the chunks and the
+    groups stage wrote. `config` is the run's frozen health_config."""
     as_of_start = dt.datetime.combine(window.as_of, dt.time())
 
     def since(days: int) -> object:
@@ -535,5 +528,4 @@ def compute_health(
         ]:
             cursor.execute(statement)
         cursor.execute(score_update_sql(), params)
-        cursor.execute(copy_to_scores_sql(), params)
     return {"health_scores": scored}
