@@ -60,13 +60,22 @@ def previous_run_id(run: ScoringRun) -> int | None:
 
 
 def health_stage(run: ScoringRun) -> dict[str, int]:
-    """Inside the final stage's transaction, after the scores: health, investment fit, and the
-    early warnings of the accounts that fell. A fixed number of queries."""
-    counts = judgement.judge(
+    """Inside the final stage's transaction, after the groups stage and before the scores
+    (their update copies each unit's health to its score row): the run's health. A fixed
+    number of queries."""
+    return judgement.judge_health(
         run_id=run.pk,
         window=Window(run.as_of),
         config=run.health_config,
         previous_run_id=previous_run_id(run),
+    )
+
+
+def warnings_stage(run: ScoringRun) -> dict[str, int]:
+    """Inside the final stage's transaction, after the scores: investment fit and the early
+    warnings of the accounts whose health fell. A fixed number of queries."""
+    counts = judgement.judge_investment(
+        run_id=run.pk, window=Window(run.as_of), config=run.health_config
     )
     counts["health_fell"] = health_alerts_send(run_id=run.pk)
     return counts

@@ -313,6 +313,7 @@ def _timed_prune(*, current_run_id: int) -> float:
 
 def _finalize_in_transaction(run: ScoringRun, *, chunks_wall: float) -> None:
     with transaction.atomic():
+        final.start_final_stage()
         criteria = [
             {"id": pk, "source": source, "weight": run.weights[key]}
             for pk, key, source in Criterion.objects.filter(key__in=list(run.weights))
@@ -326,9 +327,11 @@ def _finalize_in_transaction(run: ScoringRun, *, chunks_wall: float) -> None:
             snapshot_from=dt.date.fromisoformat(run.counts["snapshots_from"]),
             key_status=AccountStatus.KEY,
         )
-        written = final.finalize_scores(run_id=run.pk, window=window, criteria=criteria)
-        # Relationship health, investment fit and the early warnings (scoring.health).
-        written.update(health.health_stage(run))
+        # Relationship health (scoring.health) before the scores, whose update copies it to
+        # the score rows; investment fit and the early warnings after them.
+        written = health.health_stage(run)
+        written.update(final.finalize_scores(run_id=run.pk, window=window, criteria=criteria))
+        written.update(health.warnings_stage(run))
         summary = AccountScore.objects.filter(run_id=run.pk).aggregate(
             accounts=Count("pk"),
             key_accounts=Count("pk", filter=Q(status="key")),

@@ -23,6 +23,9 @@ Definitions (all figures rounded to cents when stored):
   NULL when the account has no influential contact.
 - satisfaction: the latest `satisfaction` MetricEntry whose quarter starts on or before as_of,
   held to 0-100; NULL when there is none.
+- groups: an account with a parent is a member of a group of companies, not a unit of
+  selection (is_unit FALSE), and its row names the top of its tree (the ancestor without a
+  parent) as its group; the groups stage rolls the members' figures up (groups.py).
 Quarterly snapshots: the same sums per calendar quarter, plus revenue growth against the same
 quarter a year before, share of wallet against a quarter of the yearly category spend (NULL
 when the quarter's revenue exceeds that quarter of the spend, as for the T12 share), cost to
@@ -168,9 +171,9 @@ INSERT INTO {SCORE} (
     net_profit, revenue_growth_pct, share_of_wallet_pct, headroom, attractiveness,
     relative_strength, quadrant, "rank", stage, status, dmu_coverage_pct, satisfaction,
     is_pareto, is_4x, is_misclassified, kam_overloaded, spend_below_revenue,
-    turnover, category_spend, is_unit, members, category_spend_estimated
+    turnover, category_spend, is_unit, group_id, members, category_spend_estimated
 )
-WITH {spend_cte()},
+WITH RECURSIVE {spend_cte()},
 sums AS (
     SELECT account_id,
            SUM(CASE WHEN span = 2 THEN revenue ELSE 0 END) AS revenue,
@@ -201,8 +204,23 @@ satisfaction AS (
     ) latest
     WHERE newest = 1
 ),
+ancestry(account_id, ancestor_id) AS (
+    -- every ancestor of the range's members (UNION: a cycle, which the account services
+    -- refuse, ends the walk instead of looping; its accounts reach no top)
+    SELECT id, parent_id FROM {ACCOUNT}
+    WHERE id BETWEEN %(lo)s AND %(hi)s AND parent_id IS NOT NULL
+    UNION
+    SELECT up.account_id, a.parent_id
+    FROM ancestry up JOIN {ACCOUNT} a ON a.id = up.ancestor_id
+    WHERE a.parent_id IS NOT NULL
+),
+tops AS (
+    SELECT up.account_id, up.ancestor_id AS top_id
+    FROM ancestry up JOIN {ACCOUNT} a ON a.id = up.ancestor_id
+    WHERE a.parent_id IS NULL
+),
 base AS (
-    SELECT acc.id AS account_id, acc.stage, acc.status,
+    SELECT acc.id AS account_id, acc.stage, acc.status, tops.top_id,
            COALESCE(est.spend, acc.category_spend) AS category_spend,
            est.spend IS NOT NULL AS category_spend_estimated, acc.turnover,
            acc.parent_id,
@@ -220,6 +238,7 @@ base AS (
     LEFT JOIN dmu m ON m.account_id = acc.id
     LEFT JOIN satisfaction sat ON sat.account_id = acc.id
     LEFT JOIN estimated est ON est.account_id = acc.id
+    LEFT JOIN tops ON tops.account_id = acc.id
     WHERE acc.id BETWEEN %(lo)s AND %(hi)s
 )
 SELECT %(run)s, account_id, revenue, revenue_prev, cogs, cts,
@@ -232,7 +251,7 @@ SELECT %(run)s, account_id, revenue, revenue_prev, cogs, cts,
             ELSE {money("category_spend - revenue")} END,
        0, 0, '', 0, stage, status, dmu, satisfaction, FALSE, FALSE, FALSE, FALSE,
        ({SPEND_BELOW_REVENUE}),
-       turnover, category_spend, (parent_id IS NULL), 0, category_spend_estimated
+       turnover, category_spend, (parent_id IS NULL), top_id, 0, category_spend_estimated
 FROM base
 """
 

@@ -31,6 +31,9 @@ Flags:
 - is_misclassified: a key account ranked in the bottom half (rank > (n + 1) / 2), or a non-key
   account in the top decile (rank <= ceil(n / 10)).
 - kam_overloaded: the account's KAM has more than KAM_MAX_KEY_ACCOUNTS key accounts.
+Health: the same update copies each unit's HealthScore of the run (score and band, health.py,
+judged before the scores) to its row, for the lists and the API; a unit without one, and every
+member, keeps none (NULL and '').
 """
 
 from __future__ import annotations
@@ -53,12 +56,13 @@ from scoring.engine.thresholds import (
 )
 from scoring.engine.whitespace import categories_sync_sql
 from scoring.engine.window import Window
-from scoring.models import AccountScore, CriterionScore, CriterionSource, Rating
+from scoring.models import AccountScore, CriterionScore, CriterionSource, HealthScore, Rating
 
 ACCOUNT = Account._meta.db_table
 SCORE = AccountScore._meta.db_table
 CRITERION_SCORE = CriterionScore._meta.db_table
 RATING = Rating._meta.db_table
+HEALTH = HealthScore._meta.db_table
 
 # Where each computed criterion's raw value comes from: s = the run's AccountScore, a = Account.
 COMPUTED_RAW = {
@@ -193,7 +197,9 @@ SET attractiveness = m.attractiveness,
         (m.status = %(key)s AND 2 * m.attractiveness_rank > m.n + 1)
         OR (m.status <> %(key)s AND m.attractiveness_rank <= (m.n + 9) / 10)
     ),
-    kam_overloaded = (m.kam_key_accounts > {KAM_MAX_KEY_ACCOUNTS})
+    kam_overloaded = (m.kam_key_accounts > {KAM_MAX_KEY_ACCOUNTS}),
+    health = m.health,
+    health_band = m.health_band
 FROM (
 WITH contributions AS (
     SELECT account_id, ROUND(CAST(SUM(contribution) AS NUMERIC), 2) AS attractiveness
@@ -212,11 +218,13 @@ base AS (
            {stage} AS stage_points,
            COALESCE(s.satisfaction, 0) AS satisfaction,
            COALESCE(s.dmu_coverage_pct, 0) AS dmu,
-           COALESCE(k.key_accounts, 0) AS kam_key_accounts
+           COALESCE(k.key_accounts, 0) AS kam_key_accounts,
+           h.score AS health, COALESCE(h.band, '') AS health_band
     FROM {SCORE} s
     JOIN {ACCOUNT} a ON a.id = s.account_id
     LEFT JOIN contributions c ON c.account_id = s.account_id
     LEFT JOIN kam_load k ON k.kam_id = a.kam_id
+    LEFT JOIN {HEALTH} h ON h.run_id = %(run)s AND h.account_id = s.account_id
     WHERE s.run_id = %(run)s AND s.is_unit
 ),
 ranked AS (
@@ -248,10 +256,22 @@ WHERE {SCORE}.id = m.id
 """
 
 
+def start_final_stage() -> None:
+    """Open the final stage's transaction on PostgreSQL (nothing on SQLite): the session
+    tuning of its big statements, and fresh statistics of the chunks' score rows, which the
+    groups stage, health and the scores read by run next."""
+    with connection.cursor() as cursor:
+        for statement in [
+            *dialect.session_tuning_statements(256, nested_loops=True),
+            *dialect.refresh_statistics_statements(SCORE, ["run_id", "account_id"]),
+        ]:
+            cursor.execute(statement)
+
+
 def finalize_scores(*, run_id: int, window: Window, criteria: list[dict]) -> dict[str, int]:
-    """Write the run's CriterionScore rows and complete its AccountScore rows (3 statements,
-    plus the session tuning and a statistics refresh on PostgreSQL); idempotent, the caller
-    wraps it in a transaction."""
+    """Write the run's CriterionScore rows and complete its AccountScore rows, the health
+    judged before it included (3 statements, and the product categories synced); idempotent,
+    the caller wraps it in the transaction start_final_stage opened, after the health."""
     params = {
         "run": run_id,
         "key": KEY_STATUS,
@@ -260,11 +280,6 @@ def finalize_scores(*, run_id: int, window: Window, criteria: list[dict]) -> dic
     # The sum of the weights in hundredths; contribution cents = w x n / (that x 100).
     total_units = sum(weight_units(c["weight"]) for c in criteria)
     with connection.cursor() as cursor:
-        for statement in [
-            *dialect.session_tuning_statements(256, nested_loops=True),
-            *dialect.refresh_statistics_statements(SCORE, ["run_id", "account_id"]),
-        ]:
-            cursor.execute(statement)
         cursor.execute(f"DELETE FROM {CRITERION_SCORE} WHERE run_id = %s", [run_id])
         written = 0
         if criteria:

@@ -14,8 +14,10 @@ the depth of the trees:
    - DMU coverage: covered influential contacts of the whole subtree / its influential ones;
    - stage, status, satisfaction and ratings stay the top's own: they are given at the group;
    - market growth is the top's own (a market's growth does not add up);
-3. marks the members' rows (is_unit FALSE, group = the top): they keep their own figures for
-   drill-down, and the final stage normalises, scores, ranks and flags units only;
+3. the members' rows were written marked by their chunk (chunk.py: is_unit FALSE, group =
+   the top of the tree, the same walk up from the member): they keep their own figures for
+   drill-down, and the final stage normalises, scores, ranks and flags units only; this
+   stage counts them;
 4. writes each group's quarterly GroupSnapshot rows from its subtree's MetricSnapshot rows of
    the quarters this run recomputes (sums; growth against the subtree's quarter a year before,
    share of wallet against a quarter of the group's summed category spend, margins from the
@@ -116,16 +118,6 @@ WHERE {SCORE}.run_id = %(run)s AND {SCORE}.account_id = g.top_id
 """
 
 
-def members_update_sql() -> str:
-    return f"""
-UPDATE {SCORE}
-SET is_unit = FALSE, group_id = t.top_id
-FROM {TREE} t
-WHERE {SCORE}.run_id = %(run)s AND {SCORE}.account_id = t.account_id
-  AND t.account_id <> t.top_id
-"""
-
-
 GROUP_SNAPSHOT_COLUMNS = [
     "is_key",
     "revenue",
@@ -193,9 +185,9 @@ LEFT JOIN {SNAPSHOT} own ON own.account_id = f.top_id AND own.period_start = f.p
 def roll_up_groups(
     *, run_id: int, window: Window, snapshot_from: dt.date, key_status: str
 ) -> dict[str, int]:
-    """Roll every group's subtree up into its top's score row, mark the members and write the
-    groups' snapshots of the recomputed quarters (8 statements whatever the accounts and the
-    depth). The caller wraps it in the final stage's transaction, before the scores."""
+    """Roll every group's subtree up into its top's score row, count the members and write
+    the groups' snapshots of the recomputed quarters (8 statements whatever the accounts and
+    the depth). The caller wraps it in the final stage's transaction, before the scores."""
     params = {
         "run": run_id,
         "dmu_since": dialect.adapt_date(window.dmu_since),
@@ -213,8 +205,8 @@ def roll_up_groups(
         cursor.execute(sums_sql(), params)
         cursor.execute(tops_update_sql(), params)
         groups = cursor.rowcount
-        cursor.execute(members_update_sql(), params)
-        members = cursor.rowcount
+        cursor.execute(f"SELECT COALESCE(SUM(members), 0) FROM {SUMS}")
+        members = int(cursor.fetchone()[0])
         # A group's recomputed quarters are written afresh; a top that is no longer a group
         # keeps no group snapshots.
         cursor.execute(

@@ -1,5 +1,6 @@
-"""Relationship health, in the final stage: for every account the run scores (`units_sql`), a
-fixed number of set-based statements whatever the number of accounts.
+"""Relationship health, in the final stage after the groups stage and before the scores (whose
+update copies it to the score rows): for every account the run scores (`units_sql`), a fixed
+number of set-based statements whatever the number of accounts.
 
 Health is absolute, never a percentile: a whole portfolio can be unhealthy. Each signal gets
 0-100 points by a fixed rule (the rules are also the components' `rule` text, migration
@@ -172,12 +173,34 @@ def _stage_rank(column: str) -> str:
     )
 
 
-def signals_sql() -> str:
+def signals_sql(comp: str | None) -> str:
+    """The run's HealthScore rows, complete: the signals and their points, the components'
+    values from those points (as component_scores_sql stores them), the score and band, and
+    the comparison with the previous run. `comp` is components_cte's (None: no component)."""
     d = dialect.date_param
     voice = ",\n           ".join(
         f"AVG(CASE WHEN metric = '{kind}' THEN value END) AS {name}" for name, kind in VOICE.items()
     )
     gap = f"({_stage_rank('target_stage')}) - ({_stage_rank('stage')})"
+    overall = (
+        f"""{comp},
+vals AS (
+    SELECT h.account_id, c.weight, {component_value_sql()} AS value
+    FROM points h
+    CROSS JOIN comp c
+),
+overall AS (
+    SELECT account_id,
+           CASE WHEN SUM(CASE WHEN value IS NULL THEN 0 ELSE weight END) = 0 THEN 0
+                ELSE ROUND(CAST(1.0 * SUM(CASE WHEN value IS NULL THEN 0 ELSE weight * value END)
+                                / SUM(CASE WHEN value IS NULL THEN 0 ELSE weight END)
+                                AS NUMERIC), 2) END AS score
+    FROM vals
+    GROUP BY account_id
+)"""
+        if comp
+        else "overall AS (SELECT account_id, 0 AS score FROM points WHERE 1 = 0)"
+    )
     return f"""
 INSERT INTO {HEALTH} (
     run_id, account_id, as_of, score, band, previous_score, previous_band, fell,
@@ -327,43 +350,69 @@ signals AS (
     LEFT JOIN deliv dv ON dv.account_id = b.account_id
     LEFT JOIN voice v ON v.account_id = b.account_id
     LEFT JOIN margin m ON m.account_id = b.account_id
-)
-SELECT %(run)s, account_id, {d("as_of")}, 0, '{HealthBand.RED.value}', NULL, '', FALSE,
-       dmu_coverage_pct, COALESCE(dmu_coverage_pct, 0),
-       dms, sup, det,
-       CASE WHEN dms > 0 THEN {_held("50 + 50.0 * (sup - det) / dms")} ELSE 0 END,
-       days,
-       CASE WHEN days IS NULL OR days >= {STALE_DAYS} THEN 0
-            WHEN days <= {RECENT_DAYS} THEN 100
-            ELSE ROUND(CAST(100.0 * ({STALE_DAYS} - days) / {STALE_DAYS - RECENT_DAYS}
-                            AS NUMERIC), 2) END,
-       stage, target_stage,
-       CASE WHEN target_stage = '' THEN NULL
-            WHEN stage = '{Stage.DISENGAGING.value}' THEN 0
-            WHEN {gap} <= 0 THEN 100
-            WHEN {gap} >= 4 THEN 0
-            ELSE 100 - {STAGE_RUNG_POINTS} * ({gap}) END,
-       met_n, risk_n, breach_n, total_w, risk_w, breach_w,
-       plan_status,
-       CASE WHEN status <> %(key)s THEN NULL
-            WHEN plan_status IN {_in(APPROVED_PLAN)} THEN 100
-            WHEN plan_status = '{PlanStatus.REVISED.value}' THEN 50 ELSE 0 END,
-       review_date,
-       CASE WHEN status <> %(key)s THEN NULL
-            WHEN review_date IS NOT NULL AND review_date >= {d("as_of")} THEN 100 ELSE 0 END,
-       open_n, overdue_n,
-       CASE WHEN status <> %(key)s OR open_n = 0 THEN NULL
-            ELSE ROUND(CAST(100.0 * (open_n - overdue_n) / open_n AS NUMERIC), 2) END,
-       revenue_growth_pct,
-       CASE WHEN revenue_growth_pct IS NOT NULL
-            THEN {_held(f"50 + {GROWTH_POINTS} * revenue_growth_pct")} END,
-       share_change,
-       CASE WHEN share_change IS NOT NULL THEN {_held(f"50 + {SHARE_POINTS} * share_change")} END,
-       margin_change,
-       CASE WHEN margin_change IS NOT NULL
-            THEN {_held(f"50 + {MARGIN_POINTS} * margin_change")} END,
-       {_held("satisfaction")}, {_held("advocacy")}, {_held("retention")}
-FROM signals
+),
+points AS (
+    SELECT account_id,
+           dmu_coverage_pct, COALESCE(dmu_coverage_pct, 0) AS coverage_points,
+           dms, sup, det,
+           CASE WHEN dms > 0 THEN {_held("50 + 50.0 * (sup - det) / dms")} ELSE 0 END
+               AS attitude_points,
+           days,
+           CASE WHEN days IS NULL OR days >= {STALE_DAYS} THEN 0
+                WHEN days <= {RECENT_DAYS} THEN 100
+                ELSE ROUND(CAST(100.0 * ({STALE_DAYS} - days) / {STALE_DAYS - RECENT_DAYS}
+                                AS NUMERIC), 2) END AS recency_points,
+           stage, target_stage,
+           CASE WHEN target_stage = '' THEN NULL
+                WHEN stage = '{Stage.DISENGAGING.value}' THEN 0
+                WHEN {gap} <= 0 THEN 100
+                WHEN {gap} >= 4 THEN 0
+                ELSE 100 - {STAGE_RUNG_POINTS} * ({gap}) END AS stage_points,
+           met_n, risk_n, breach_n, total_w AS delivery_weight, risk_w AS at_risk_weight,
+           breach_w AS breached_weight,
+           plan_status,
+           CASE WHEN status <> %(key)s THEN NULL
+                WHEN plan_status IN {_in(APPROVED_PLAN)} THEN 100
+                WHEN plan_status = '{PlanStatus.REVISED.value}' THEN 50 ELSE 0 END AS plan_points,
+           review_date,
+           CASE WHEN status <> %(key)s THEN NULL
+                WHEN review_date IS NOT NULL AND review_date >= {d("as_of")} THEN 100 ELSE 0 END
+               AS review_points,
+           open_n, overdue_n,
+           CASE WHEN status <> %(key)s OR open_n = 0 THEN NULL
+                ELSE ROUND(CAST(100.0 * (open_n - overdue_n) / open_n AS NUMERIC), 2) END
+               AS actions_points,
+           revenue_growth_pct,
+           CASE WHEN revenue_growth_pct IS NOT NULL
+                THEN {_held(f"50 + {GROWTH_POINTS} * revenue_growth_pct")} END AS revenue_points,
+           share_change,
+           CASE WHEN share_change IS NOT NULL
+                THEN {_held(f"50 + {SHARE_POINTS} * share_change")} END AS share_points,
+           margin_change,
+           CASE WHEN margin_change IS NOT NULL
+                THEN {_held(f"50 + {MARGIN_POINTS} * margin_change")} END AS margin_points,
+           {_held("satisfaction")} AS satisfaction, {_held("advocacy")} AS advocacy,
+           {_held("retention")} AS retention
+    FROM signals
+),
+{overall},
+scored AS (
+    SELECT h.*, COALESCE(w.score, 0) AS score, p.score AS previous_score,
+           p.band AS previous_band
+    FROM points h
+    LEFT JOIN overall w ON w.account_id = h.account_id
+    LEFT JOIN {HEALTH} p ON p.account_id = h.account_id AND p.run_id = %(previous_run)s
+),
+banded AS (SELECT scored.*, {_band("scored.score")} AS band FROM scored)
+SELECT %(run)s, account_id, {d("as_of")}, score, band, previous_score,
+       COALESCE(previous_band, ''), {_fell()},
+       dmu_coverage_pct, coverage_points, dms, sup, det, attitude_points, days, recency_points,
+       stage, target_stage, stage_points, met_n, risk_n, breach_n,
+       delivery_weight, at_risk_weight, breached_weight,
+       plan_status, plan_points, review_date, review_points, open_n, overdue_n, actions_points,
+       revenue_growth_pct, revenue_points, share_change, share_points,
+       margin_change, margin_points, satisfaction, advocacy, retention
+FROM banded
 ORDER BY account_id
 """
 
@@ -427,70 +476,39 @@ ORDER BY account_id
 """
 
 
-def score_update_sql() -> str:
-    band_rank = (
-        "CASE {0} WHEN '"
-        + HealthBand.RED.value
-        + "' THEN 0 WHEN '"
-        + HealthBand.AMBER.value
-        + "' THEN 1 ELSE 2 END"
+def _band_rank(band: str) -> str:
+    return (
+        f"CASE {band} WHEN '{HealthBand.RED.value}' THEN 0 "
+        f"WHEN '{HealthBand.AMBER.value}' THEN 1 ELSE 2 END"
     )
+
+
+def _band(score: str) -> str:
     amber, green = dialect.number_param("amber_from"), dialect.number_param("green_from")
-    band = (
-        f"CASE WHEN scored.score >= {green} THEN '{HealthBand.GREEN.value}' "
-        f"WHEN scored.score >= {amber} THEN '{HealthBand.AMBER.value}' "
+    return (
+        f"CASE WHEN {score} >= {green} THEN '{HealthBand.GREEN.value}' "
+        f"WHEN {score} >= {amber} THEN '{HealthBand.AMBER.value}' "
         f"ELSE '{HealthBand.RED.value}' END"
     )
-    return f"""
-UPDATE {HEALTH}
-SET score = m.score,
-    band = m.band,
-    previous_score = m.previous_score,
-    previous_band = COALESCE(m.previous_band, ''),
-    fell = (m.previous_score IS NOT NULL AND (
-        ({band_rank.format("m.band")}) < ({band_rank.format("m.previous_band")})
-        OR m.previous_score - m.score > {dialect.number_param("drop_points")}))
-FROM (
-    WITH weighted AS (
-        SELECT account_id,
-               CASE WHEN SUM(CASE WHEN value IS NULL THEN 0 ELSE weight END) = 0 THEN 0
-                    ELSE ROUND(CAST(1.0 * SUM(CASE WHEN value IS NULL THEN 0
-                                                   ELSE weight * value END)
-                                    / SUM(CASE WHEN value IS NULL THEN 0 ELSE weight END)
-                                    AS NUMERIC), 2) END AS score
-        FROM {COMPONENT_SCORE}
-        WHERE run_id = %(run)s
-        GROUP BY account_id
-    ),
-    scored AS (
-        SELECT h.id, h.account_id, COALESCE(w.score, 0) AS score, p.score AS previous_score,
-               p.band AS previous_band
-        FROM {HEALTH} h
-        LEFT JOIN weighted w ON w.account_id = h.account_id
-        LEFT JOIN {HEALTH} p ON p.account_id = h.account_id AND p.run_id = %(previous_run)s
-        WHERE h.run_id = %(run)s
+
+
+def _fell() -> str:
+    """The early warning, against the previous run's score and band."""
+    return (
+        f"(previous_score IS NOT NULL AND (({_band_rank('band')}) < "
+        f"({_band_rank('previous_band')}) "
+        f"OR previous_score - score > {dialect.number_param('drop_points')}))"
     )
-    SELECT scored.*, {band} AS band FROM scored
-) m
-WHERE {HEALTH}.id = m.id
-"""
-
-
-def copy_to_scores_sql() -> str:
-    return f"""
-UPDATE {SCORE}
-SET health = h.score, health_band = h.band
-FROM {HEALTH} h
-WHERE h.run_id = %(run)s AND {SCORE}.run_id = %(run)s AND {SCORE}.account_id = h.account_id
-"""
 
 
 def compute_health(
     *, run_id: int, window: Window, config: dict, previous_run_id: int | None
 ) -> dict[str, int]:
-    """Write the run's HealthScore and HealthComponentScore rows and copy the score to its
-    AccountScore rows (6 statements, and 2 ANALYZE on PostgreSQL); idempotent (this run's rows
-    are deleted first), the caller wraps it in a transaction. `config` is the run's frozen
+    """Write the run's HealthScore rows, complete, then their HealthComponentScore rows (4
+    statements, and an ANALYZE on PostgreSQL); idempotent (this run's rows are deleted
+    first), the caller wraps it in a transaction, before the scores: their update (final.py)
+    copies the score and band to the AccountScore rows, so each row is rewritten once. It
+    reads only figures the chunks and the groups stage wrote. `config` is the run's frozen
     health_config."""
     as_of_start = dt.datetime.combine(window.as_of, dt.time())
 
@@ -517,23 +535,19 @@ def compute_health(
         "green_from": Decimal(config["green_from"]),
         "drop_points": Decimal(config["drop_points"]),
     }
+    components = config.get("components") or []
+    comp, comp_params = components_cte(components) if components else (None, {})
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {COMPONENT_SCORE} WHERE run_id = %s", [run_id])
         cursor.execute(f"DELETE FROM {HEALTH} WHERE run_id = %s", [run_id])
-        cursor.execute(signals_sql(), params)
+        cursor.execute(signals_sql(comp), {**params, **comp_params})
         scored = cursor.rowcount
-        components = config.get("components") or []
-        if components:
-            comp, comp_params = components_cte(components)
-            cursor.execute(component_scores_sql(comp), {**params, **comp_params})
-        # The rows just written are the next statement's input: without fresh statistics
-        # PostgreSQL took this run's 35,000 health rows for one, and the score update ran
-        # for minutes instead of a second (50,000 accounts, the second run on a database).
-        for statement in [
-            *dialect.refresh_statistics_statements(HEALTH, ["run_id", "account_id"]),
-            *dialect.refresh_statistics_statements(COMPONENT_SCORE, ["run_id", "account_id"]),
-        ]:
+        # The rows just written are the next statements' input (the components here, the
+        # scores' update after): without fresh statistics PostgreSQL took this run's 35,000
+        # health rows for one, and a join on them ran for minutes instead of a second (50,000
+        # accounts, the second run on a database).
+        for statement in dialect.refresh_statistics_statements(HEALTH, ["run_id", "account_id"]):
             cursor.execute(statement)
-        cursor.execute(score_update_sql(), params)
-        cursor.execute(copy_to_scores_sql(), params)
+        if comp:
+            cursor.execute(component_scores_sql(comp), {**params, **comp_params})
     return {"health_scores": scored}

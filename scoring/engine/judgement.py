@@ -1,5 +1,6 @@
-"""Health and investment fit: what the final stage computes after the scores, in one call
-(`judge`), and the configuration a run freezes when it starts (`frozen_config`)."""
+"""Health and investment fit: what the final stage computes around the scores, health before
+them (`judge_health`) and investment fit after them (`judge_investment`), and the configuration
+a run freezes when it starts (`frozen_config`)."""
 
 from __future__ import annotations
 
@@ -34,16 +35,24 @@ def frozen_config() -> dict:
     }
 
 
-def judge(
+def judge_health(
     *, run_id: int, window: Window, config: dict, previous_run_id: int | None
 ) -> dict[str, int]:
-    """Health, then the investment-fit warnings, of the run's accounts (a fixed number of
-    statements). A run started before health existed has no config: it is frozen now."""
-    config = config or frozen_config()
-    counts = compute_health(
-        run_id=run_id, window=window, config=config, previous_run_id=previous_run_id
+    """Health of the run's accounts (a fixed number of statements), before the scores: it
+    reads only the chunks' and the groups stage's figures, and the scores' update copies it
+    to the score rows. A run started before health existed has no config: it is frozen now."""
+    return compute_health(
+        run_id=run_id,
+        window=window,
+        config=config or frozen_config(),
+        previous_run_id=previous_run_id,
     )
-    counts["investment_warnings"] = compute_investment_warnings(
-        run_id=run_id, window=window, config=config
+
+
+def judge_investment(*, run_id: int, window: Window, config: dict) -> dict[str, int]:
+    """The investment-fit warnings of the run's accounts (a fixed number of statements), after
+    the scores: they read the quadrants and the attractiveness."""
+    warnings = compute_investment_warnings(
+        run_id=run_id, window=window, config=config or frozen_config()
     )
-    return counts
+    return {"investment_warnings": warnings}

@@ -16,12 +16,13 @@ from tests import factories
 # temporary table of sums created and dropped included, and its per-category revenue deleted
 # and written), groups stage 8 (scoring/engine/groups.py: two temporary tables created and
 # dropped), final stage and pruning 13 (the product categories synced included; savepoints
-# included; a first run has no older runs' rows to delete); health and investment fit 12 more:
-# 2 to freeze their settings when planning, then the previous run, health's 6 statements,
-# investment's 2, and the accounts whose health fell (none here). On PostgreSQL each chunk and
-# the final stage also set work_mem, and the final stage refreshes the planner's statistics, as
-# health does for its two tables before its score update.
-QUERIES = {"sqlite": 63 + 12, "postgresql": 63 + 12 + 2 + 2 + 2}
+# included; a first run has no older runs' rows to delete); health and investment fit 10 more:
+# 2 to freeze their settings when planning, then the previous run, health's 4 statements (its
+# rows written complete, the scores' update copies them to the score rows), investment's 2, and
+# the accounts whose health fell (none here). On PostgreSQL each chunk and the final stage also
+# set work_mem, and the final stage refreshes the planner's statistics, as health does for its
+# rows before its components.
+QUERIES = {"sqlite": 63 + 10, "postgresql": 63 + 10 + 2 + 2 + 1}
 
 
 def build_accounts(count: int) -> None:
