@@ -17,10 +17,11 @@ from decimal import Decimal
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, FilteredRelation, Q, QuerySet, Window
+from django.db.models import Count, F, FilteredRelation, Q, QuerySet, Subquery, Window
 
 from accounts.models import Account, AccountStatus, User
 from kam.errors import DomainError, InvalidInput
+from kam.expressions import InSubquery
 from kam.permissions import require
 from scoring.models import AccountScore, Criterion, CriterionKind, CriterionScore, ScoringRun
 from scoring.portfolio.tiles import Guardrail, portfolio_size_guardrail, share
@@ -421,13 +422,13 @@ def candidates(run: ScoringRun | None) -> AccountList:
     # than joining every scored account to read its status.
     candidate_ids = Account.objects.filter(status=AccountStatus.CANDIDATE).values("pk")
     key_ids = Account.objects.filter(status=KEY).values("pk")
-    flagged = (
-        AccountScore.objects.filter(run=run, is_unit=True)
-        .filter(Q(is_4x=True) | Q(is_pareto=True) | Q(account_id__in=candidate_ids))
-        .exclude(account_id__in=key_ids)
+    units = AccountScore.objects.filter(run=run, is_unit=True)
+    four_x_or_pareto = Q(is_4x=True) | Q(is_pareto=True)
+    scores = units.filter(four_x_or_pareto | Q(account_id__in=candidate_ids)).exclude(
+        account_id__in=key_ids
     )
     accounts = []
-    for score in flagged.select_related("account__kam").order_by("rank", "account_id")[
+    for score in scores.select_related("account__kam").order_by("rank", "account_id")[
         :CANDIDATE_LIMIT
     ]:
         account = score.account
@@ -435,4 +436,13 @@ def candidates(run: ScoringRun | None) -> AccountList:
         account.score_is_4x = score.is_4x
         account.score_is_pareto = score.is_pareto
         accounts.append(account)
-    return AccountList(accounts, flagged.count())
+    # Counted in two disjoint parts the indexes answer: the flagged units that are not key,
+    # and the units of the candidates by status that are not flagged (a candidate is never
+    # key), read by key. The flagged units come from the partial index score_unit_flagged
+    # alone, the candidates' ids from the (status, id) index.
+    flagged_ids = units.filter(four_x_or_pareto).values("account_id")
+    unflagged_candidates = candidate_ids.exclude(pk__in=flagged_ids)
+    by_flag = flagged_ids.exclude(account_id__in=key_ids)
+    by_status = units.filter(InSubquery(F("account_id"), Subquery(unflagged_candidates)))
+    total = by_flag.union(by_status.values("account_id"), all=True).count()
+    return AccountList(accounts, total)
