@@ -403,11 +403,28 @@ def _listed(queryset: QuerySet[Account], limit: int) -> AccountList:
     return AccountList(accounts, accounts[0].total_rows if accounts else 0)
 
 
-def key_accounts(run: ScoringRun | None) -> AccountList:
-    """Key accounts with their KAM and run figures, best rank first. One query."""
-    queryset = with_run_scores(Account.objects.key().select_related("kam"), run)
+@dataclass(frozen=True)
+class KeyAccounts(AccountList):
+    units: int  # the units of selection among them: what the portfolio size guardrail counts
+
+
+def key_accounts(run: ScoringRun | None) -> KeyAccounts:
+    """Key accounts with their KAM and run figures, best rank first, and how many there are
+    (all of them and the units of selection). One query: the key accounts are found by their
+    status's index and read by key (a plan on the status alone scans every account)."""
+    key_ids = Account.objects.key().values("pk")
+    queryset = with_run_scores(
+        Account.objects.filter(InSubquery(F("pk"), Subquery(key_ids))).select_related("kam"), run
+    )
     order = [F("score_rank").asc(nulls_last=True)] if run else []
-    return _listed(queryset.order_by(*order, "name", "pk"), KEY_ACCOUNT_LIMIT)
+    accounts = list(
+        queryset.order_by(*order, "name", "pk").annotate(
+            total_rows=Window(Count("pk")),
+            unit_rows=Window(Count("pk", filter=Q(parent__isnull=True))),
+        )[:KEY_ACCOUNT_LIMIT]
+    )
+    first = accounts[0] if accounts else None
+    return KeyAccounts(accounts, first.total_rows if first else 0, first.unit_rows if first else 0)
 
 
 def candidates(run: ScoringRun | None) -> AccountList:

@@ -308,9 +308,10 @@ def test_workbench_marks_candidates_and_shows_kam_load(
 ):
     client.force_login(director)
 
-    # Session, user, groups, current run, criteria, account counts, key accounts, candidates
-    # and their count, KAMs with their load, the navigation's unread notification count.
-    with django_assert_num_queries(11):
+    # Session, user, groups, current run, criteria, key accounts (with how many there are,
+    # and how many are units of selection), candidates and their count, KAMs with their load,
+    # the navigation's unread notification count.
+    with django_assert_num_queries(10):
         response = client.get(WORKBENCH)
 
     context = response.context
@@ -356,6 +357,19 @@ def test_candidates_are_counted_once_whichever_rules_make_them(client, director,
 
     assert [a.name for a in listed.accounts] == ["By all", "By Pareto", "By 4x", "By status"]
     assert listed.total == 4
+
+
+def test_the_size_guardrail_counts_key_units_of_selection(client, director, kam):
+    group = factories.KeyAccountFactory(name="Group", kam=kam)
+    factories.KeyAccountFactory(name="Standalone", kam=kam)
+    factories.KeyAccountFactory(name="Member", kam=kam, parent=group)
+    client.force_login(director)
+
+    context = client.get(WORKBENCH).context
+
+    assert context["key_accounts"].total == 3
+    assert context["key_count"] == 2
+    assert context["guardrail"].key_accounts == 2
 
 
 def test_designation_form_shows_each_kams_load(client, director, kam, other_kam):
