@@ -410,12 +410,17 @@ class KeyAccounts(AccountList):
 
 def key_accounts(run: ScoringRun | None) -> KeyAccounts:
     """Key accounts with their KAM and run figures, best rank first, and how many there are
-    (all of them and the units of selection). One query: the key accounts are found by their
-    status's index and read by key (a plan on the status alone scans every account)."""
+    (all of them and the units of selection); the accounts carry only what the list shows.
+    One query: the key accounts are found by their status's index and read by key (a plan
+    on the status alone scans every account)."""
     key_ids = Account.objects.key().values("pk")
-    queryset = with_run_scores(
-        Account.objects.filter(InSubquery(F("pk"), Subquery(key_ids))).select_related("kam"), run
+    # Only what the list shows: the sort and the window go over every key account.
+    listed = (
+        Account.objects.filter(InSubquery(F("pk"), Subquery(key_ids)))
+        .select_related("kam")
+        .only("name", "kam__first_name", "kam__last_name", "kam__username")
     )
+    queryset = with_run_scores(listed, run)
     order = [F("score_rank").asc(nulls_last=True)] if run else []
     accounts = list(
         queryset.order_by(*order, "name", "pk").annotate(
@@ -429,9 +434,10 @@ def key_accounts(run: ScoringRun | None) -> KeyAccounts:
 
 def candidates(run: ScoringRun | None) -> AccountList:
     """Accounts that are not key but are candidates: by status, by the 4x rule or in the
-    Pareto set of the current run; best rank first. Two queries: the first CANDIDATE_LIMIT in
-    rank order (the (run, rank) index stops early) and the count."""
-    not_key = Account.objects.exclude(status=KEY).select_related("kam")
+    Pareto set of the current run; best rank first, carrying only what the list shows (name,
+    status, the run's rank and flags). Two queries: the first CANDIDATE_LIMIT in rank order
+    (the (run, rank) index stops early) and the count."""
+    not_key = Account.objects.exclude(status=KEY)
     if run is None:
         queryset = not_key.filter(status=AccountStatus.CANDIDATE).order_by("name", "pk")
         return _listed(queryset, CANDIDATE_LIMIT)
@@ -445,9 +451,12 @@ def candidates(run: ScoringRun | None) -> AccountList:
         account_id__in=key_ids
     )
     accounts = []
-    for score in scores.select_related("account__kam").order_by("rank", "account_id")[
-        :CANDIDATE_LIMIT
-    ]:
+    listed = (
+        scores.select_related("account")
+        .only("rank", "is_4x", "is_pareto", "account__name", "account__status")
+        .order_by("rank", "account_id")
+    )
+    for score in listed[:CANDIDATE_LIMIT]:
         account = score.account
         account.score_rank = score.rank
         account.score_is_4x = score.is_4x
