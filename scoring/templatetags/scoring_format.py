@@ -120,26 +120,33 @@ def _rank(account: Any) -> Any:
 
 
 def _account_rows(
-    accounts: list, empty: str, cells: Callable[[Any], str], button: tuple[str, str]
+    accounts: list,
+    empty: str,
+    cells: str,
+    values: Callable[[Any], tuple],
+    button: tuple[str, str],
 ) -> str:
-    """A row per account: its name linking to its page, its `cells`, and the `button` (class,
-    label) to its designation; the `empty` row when there is none."""
+    """A row per account: its name linking to its page, its `cells` (format_html markup that
+    `values` fills), and the `button` (its classes, then its label) to its designation; the
+    `empty` row when there is none. One format_html per row: escaping is most of its cost."""
     if not accounts:
         return mark_safe(empty)
     detail, designate = _urls("accounts:detail"), _urls("portfolio:designate")
     style, label = button
+    row = (
+        '<tr><th scope="row" class="fw-normal wrap-narrow"><a href="{}">{}</a></th>'
+        + cells
+        + f'<td><a class="btn {style} btn-sm" href="{{}}">{label}<span class="visually-hidden">'
+        + " {}</span></a></td></tr>"
+    )
     return mark_safe(
         "".join(
             format_html(
-                '<tr><th scope="row" class="fw-normal wrap-narrow"><a href="{}">{}</a></th>{}'
-                '<td><a class="btn {} btn-sm" href="{}">{}<span class="visually-hidden"> {}'
-                "</span></a></td></tr>",
+                row,
                 detail(account.pk),
                 account.name,
-                cells(account),
-                style,
+                *values(account),
                 designate(account.pk),
-                label,
                 account.name,
             )
             for account in accounts
@@ -152,18 +159,22 @@ def key_account_rows(context: template.Context, accounts: list) -> str:
     """The key accounts (Accounts with their KAM and the run's figures annotated by
     scoring.workbench.with_run_scores): name, KAM, rank, score, revenue, the designation."""
 
-    def cells(account: Any) -> str:
-        return format_html(
-            '<td class="wrap-narrow">{}</td><td class="num">{}</td><td class="num">{}</td>'
-            '<td class="num">{}</td>',
+    def values(account: Any) -> tuple:
+        return (
             account.kam or "",
             _rank(account),
             grouped(getattr(account, "score_attractiveness", None)),
             money(context, getattr(account, "score_revenue", None)),
         )
 
-    empty = '<tr><td colspan="6">No key accounts yet.</td></tr>'
-    return _account_rows(accounts, empty, cells, ("btn-outline-secondary", "Change or remove"))
+    return _account_rows(
+        accounts,
+        '<tr><td colspan="6">No key accounts yet.</td></tr>',
+        '<td class="wrap-narrow">{}</td><td class="num">{}</td><td class="num">{}</td>'
+        '<td class="num">{}</td>',
+        values,
+        ("btn-outline-secondary", "Change or remove"),
+    )
 
 
 CANDIDATE_BADGE = mark_safe('<span class="badge status-candidate">Candidate</span> ')
@@ -176,17 +187,21 @@ def candidate_rows(accounts: list) -> str:
     """The candidates (Accounts with the run's rank and flags set by
     scoring.workbench.candidates): name, why (status, 4x, Pareto), rank, the designation."""
 
-    def cells(account: Any) -> str:
-        return format_html(
-            '<td>{}{}{}</td><td class="num">{}</td>',
+    def values(account: Any) -> tuple:
+        return (
             CANDIDATE_BADGE if account.status == AccountStatus.CANDIDATE else "",
             FOUR_X_BADGE if getattr(account, "score_is_4x", False) else "",
             PARETO_BADGE if getattr(account, "score_is_pareto", False) else "",
             _rank(account),
         )
 
-    empty = '<tr><td colspan="4">No candidates.</td></tr>'
-    return _account_rows(accounts, empty, cells, ("btn-outline-primary", "Designate"))
+    return _account_rows(
+        accounts,
+        '<tr><td colspan="4">No candidates.</td></tr>',
+        '<td>{}{}{}</td><td class="num">{}</td>',
+        values,
+        ("btn-outline-primary", "Designate"),
+    )
 
 
 @register.simple_tag
