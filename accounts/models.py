@@ -253,6 +253,9 @@ class Account(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "name"]),
+            # The few key and candidate accounts' ids from the index alone: the workbench, its
+            # what-if and the dashboard's top N match the run's scores against them.
+            models.Index(fields=["status", "id"], name="account_status_ids"),
             models.Index(fields=["kam", "status"]),
             models.Index(fields=["stage"]),
             # The live census of the portfolio (scoring.portfolio.tiles.account_census): the

@@ -11,7 +11,8 @@ from urllib.parse import urlencode
 import django_filters
 from django import forms
 from django.core.cache import cache
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from accounts.filters import GROUPS, LEVELS
 from accounts.models import Account, AccountStatus, ProductCategory, User
@@ -204,14 +205,19 @@ class WeightsForm(RejectionsMixin, forms.Form):
 
 
 def kams_with_load() -> QuerySet[User]:
-    """Active KAMs, each annotated with `key_load`: the key accounts they serve now."""
+    """Active KAMs, each annotated with `key_load`: the key accounts they serve now (counted
+    per KAM from the (kam, status) index, not by joining every account they serve)."""
+    served = (
+        Account.objects.key()
+        .filter(kam=OuterRef("pk"))
+        .order_by()
+        .values("kam")
+        .annotate(count=Count("*"))
+        .values("count")
+    )
     return (
         User.objects.filter(groups__name=kam_rules.KAM_GROUP, is_active=True)
-        .annotate(
-            key_load=Count(
-                "kam_accounts", filter=Q(kam_accounts__status=AccountStatus.KEY), distinct=True
-            )
-        )
+        .annotate(key_load=Coalesce(Subquery(served), 0))
         .order_by("last_name", "first_name", "username")
     )
 

@@ -294,6 +294,14 @@ class AccountScore(models.Model):
                 condition=models.Q(is_unit=True),
                 name="score_unit_rank",
             ),
+            # The workbench's candidates flagged by the 4x rule or the Pareto set, counted
+            # from this index alone (the rest are the few candidates by status, read by key).
+            models.Index(
+                fields=["run", "account"],
+                condition=models.Q(is_unit=True)
+                & (models.Q(is_4x=True) | models.Q(is_pareto=True)),
+                name="score_unit_flagged",
+            ),
             models.Index(fields=["run", "-net_profit"]),
             models.Index(fields=["run", "-revenue"]),
             models.Index(fields=["account", "run"]),

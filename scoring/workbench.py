@@ -17,10 +17,11 @@ from decimal import Decimal
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, FilteredRelation, Q, QuerySet, Window
+from django.db.models import Count, F, FilteredRelation, Q, QuerySet, Subquery, Window
 
 from accounts.models import Account, AccountStatus, User
 from kam.errors import DomainError, InvalidInput
+from kam.expressions import InSubquery
 from kam.permissions import require
 from scoring.models import AccountScore, Criterion, CriterionKind, CriterionScore, ScoringRun
 from scoring.portfolio.tiles import Guardrail, portfolio_size_guardrail, share
@@ -347,18 +348,41 @@ def _listed(queryset: QuerySet[Account], limit: int) -> AccountList:
     return AccountList(accounts, accounts[0].total_rows if accounts else 0)
 
 
-def key_accounts(run: ScoringRun | None) -> AccountList:
-    """Key accounts with their KAM and run figures, best rank first. One query."""
-    queryset = with_run_scores(Account.objects.key().select_related("kam"), run)
+@dataclass(frozen=True)
+class KeyAccounts(AccountList):
+    units: int  # the units of selection among them: what the portfolio size guardrail counts
+
+
+def key_accounts(run: ScoringRun | None) -> KeyAccounts:
+    """Key accounts with their KAM and run figures, best rank first, and how many there are
+    (all of them and the units of selection); the accounts carry only what the list shows.
+    One query: the key accounts are found by their status's index and read by key (a plan
+    on the status alone scans every account)."""
+    key_ids = Account.objects.key().values("pk")
+    # Only what the list shows: the sort and the window go over every key account.
+    listed = (
+        Account.objects.filter(InSubquery(F("pk"), Subquery(key_ids)))
+        .select_related("kam")
+        .only("name", "kam__first_name", "kam__last_name", "kam__username")
+    )
+    queryset = with_run_scores(listed, run)
     order = [F("score_rank").asc(nulls_last=True)] if run else []
-    return _listed(queryset.order_by(*order, "name", "pk"), KEY_ACCOUNT_LIMIT)
+    accounts = list(
+        queryset.order_by(*order, "name", "pk").annotate(
+            total_rows=Window(Count("pk")),
+            unit_rows=Window(Count("pk", filter=Q(parent__isnull=True))),
+        )[:KEY_ACCOUNT_LIMIT]
+    )
+    first = accounts[0] if accounts else None
+    return KeyAccounts(accounts, first.total_rows if first else 0, first.unit_rows if first else 0)
 
 
 def candidates(run: ScoringRun | None) -> AccountList:
     """Accounts that are not key but are candidates: by status, by the 4x rule or in the
-    Pareto set of the current run; best rank first. Two queries: the first CANDIDATE_LIMIT in
-    rank order (the (run, rank) index stops early) and the count."""
-    not_key = Account.objects.exclude(status=KEY).select_related("kam")
+    Pareto set of the current run; best rank first, carrying only what the list shows (name,
+    status, the run's rank and flags). Two queries: the first CANDIDATE_LIMIT in rank order
+    (the (run, rank) index stops early) and the count."""
+    not_key = Account.objects.exclude(status=KEY)
     if run is None:
         queryset = not_key.filter(status=AccountStatus.CANDIDATE).order_by("name", "pk")
         return _listed(queryset, CANDIDATE_LIMIT)
@@ -366,18 +390,30 @@ def candidates(run: ScoringRun | None) -> AccountList:
     # than joining every scored account to read its status.
     candidate_ids = Account.objects.filter(status=AccountStatus.CANDIDATE).values("pk")
     key_ids = Account.objects.filter(status=KEY).values("pk")
-    flagged = (
-        AccountScore.objects.filter(run=run, is_unit=True)
-        .filter(Q(is_4x=True) | Q(is_pareto=True) | Q(account_id__in=candidate_ids))
-        .exclude(account_id__in=key_ids)
+    units = AccountScore.objects.filter(run=run, is_unit=True)
+    four_x_or_pareto = Q(is_4x=True) | Q(is_pareto=True)
+    scores = units.filter(four_x_or_pareto | Q(account_id__in=candidate_ids)).exclude(
+        account_id__in=key_ids
     )
     accounts = []
-    for score in flagged.select_related("account__kam").order_by("rank", "account_id")[
-        :CANDIDATE_LIMIT
-    ]:
+    listed = (
+        scores.select_related("account")
+        .only("rank", "is_4x", "is_pareto", "account__name", "account__status")
+        .order_by("rank", "account_id")
+    )
+    for score in listed[:CANDIDATE_LIMIT]:
         account = score.account
         account.score_rank = score.rank
         account.score_is_4x = score.is_4x
         account.score_is_pareto = score.is_pareto
         accounts.append(account)
-    return AccountList(accounts, flagged.count())
+    # Counted in two disjoint parts the indexes answer: the flagged units that are not key,
+    # and the units of the candidates by status that are not flagged (a candidate is never
+    # key), read by key. The flagged units come from the partial index score_unit_flagged
+    # alone, the candidates' ids from the (status, id) index.
+    flagged_ids = units.filter(four_x_or_pareto).values("account_id")
+    unflagged_candidates = candidate_ids.exclude(pk__in=flagged_ids)
+    by_flag = flagged_ids.exclude(account_id__in=key_ids)
+    by_status = units.filter(InSubquery(F("account_id"), Subquery(unflagged_candidates)))
+    total = by_flag.union(by_status.values("account_id"), all=True).count()
+    return AccountList(accounts, total)

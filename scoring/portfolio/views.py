@@ -395,14 +395,14 @@ def export(request: HttpRequest, name: str) -> HttpResponseBase:
 
 
 def _workbench_context(run: ScoringRun | None, form: WeightsForm) -> dict[str, Any]:
-    counts = tiles.account_counts(base.Scope())
+    key_accounts = workbench.key_accounts(run)
     return {
         "run": run,
         "form": form,
         "can_change": True,
-        "key_count": counts.key_all,
-        "guardrail": tiles.portfolio_size_guardrail(counts.key_all),
-        "key_accounts": workbench.key_accounts(run),
+        "key_count": key_accounts.units,
+        "guardrail": tiles.portfolio_size_guardrail(key_accounts.units),
+        "key_accounts": key_accounts,
         "candidates": workbench.candidates(run),
         "kams": list(kams_with_load()),
     }

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django import template
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from accounts.models import Quadrant
-from kam.templatetags.kam_format import NOT_COMPUTED, grouped
+from accounts.models import AccountStatus, Quadrant
+from kam.templatetags.kam_format import NOT_AVAILABLE, NOT_COMPUTED, grouped, money
+from scoring.engine.thresholds import KAM_MAX_KEY_ACCOUNTS
 
 register = template.Library()
 
@@ -91,5 +95,129 @@ def warning_items(warnings: list) -> str:
             if warning.account_id
             else format_html("<li>{}</li>", warning.message)
             for warning in warnings
+        )
+    )
+
+
+# The workbench's lists (scoring.workbench: up to 100 key accounts, 50 candidates, every KAM):
+# rows written in Python, as the template wrote them.
+
+PK_PLACEHOLDER = 987654321
+
+
+def _urls(name: str) -> Callable[[int], str]:
+    """`reverse(name, args=[pk])` for many rows: the pattern is reversed once (a reverse per
+    row costs as much as the rest of the row)."""
+    before, after = reverse(name, args=[PK_PLACEHOLDER]).split(str(PK_PLACEHOLDER))
+    return lambda pk: f"{before}{pk}{after}"
+
+
+def _rank(account: Any) -> Any:
+    """The run's rank as the template wrote `score_rank|default_if_none:"—"` (without a run
+    the rank is not annotated and the cell stays empty)."""
+    rank = getattr(account, "score_rank", "")
+    return NOT_AVAILABLE if rank is None else rank
+
+
+def _account_rows(
+    accounts: list,
+    empty: str,
+    cells: str,
+    values: Callable[[Any], tuple],
+    button: tuple[str, str],
+) -> str:
+    """A row per account: its name linking to its page, its `cells` (format_html markup that
+    `values` fills), and the `button` (its classes, then its label) to its designation; the
+    `empty` row when there is none. One format_html per row: escaping is most of its cost."""
+    if not accounts:
+        return mark_safe(empty)
+    detail, designate = _urls("accounts:detail"), _urls("portfolio:designate")
+    style, label = button
+    row = (
+        '<tr><th scope="row" class="fw-normal wrap-narrow"><a href="{}">{}</a></th>'
+        + cells
+        + f'<td><a class="btn {style} btn-sm" href="{{}}">{label}<span class="visually-hidden">'
+        + " {}</span></a></td></tr>"
+    )
+    return mark_safe(
+        "".join(
+            format_html(
+                row,
+                detail(account.pk),
+                account.name,
+                *values(account),
+                designate(account.pk),
+                account.name,
+            )
+            for account in accounts
+        )
+    )
+
+
+@register.simple_tag(takes_context=True)
+def key_account_rows(context: template.Context, accounts: list) -> str:
+    """The key accounts (Accounts with their KAM and the run's figures annotated by
+    scoring.workbench.with_run_scores): name, KAM, rank, score, revenue, the designation."""
+
+    def values(account: Any) -> tuple:
+        return (
+            account.kam or "",
+            _rank(account),
+            grouped(getattr(account, "score_attractiveness", None)),
+            money(context, getattr(account, "score_revenue", None)),
+        )
+
+    return _account_rows(
+        accounts,
+        '<tr><td colspan="6">No key accounts yet.</td></tr>',
+        '<td class="wrap-narrow">{}</td><td class="num">{}</td><td class="num">{}</td>'
+        '<td class="num">{}</td>',
+        values,
+        ("btn-outline-secondary", "Change or remove"),
+    )
+
+
+CANDIDATE_BADGE = mark_safe('<span class="badge status-candidate">Candidate</span> ')
+FOUR_X_BADGE = mark_safe('<span class="badge text-bg-info">4x</span> ')
+PARETO_BADGE = mark_safe('<span class="badge text-bg-light border">Pareto</span>')
+
+
+@register.simple_tag
+def candidate_rows(accounts: list) -> str:
+    """The candidates (Accounts with the run's rank and flags set by
+    scoring.workbench.candidates): name, why (status, 4x, Pareto), rank, the designation."""
+
+    def values(account: Any) -> tuple:
+        return (
+            CANDIDATE_BADGE if account.status == AccountStatus.CANDIDATE else "",
+            FOUR_X_BADGE if getattr(account, "score_is_4x", False) else "",
+            PARETO_BADGE if getattr(account, "score_is_pareto", False) else "",
+            _rank(account),
+        )
+
+    return _account_rows(
+        accounts,
+        '<tr><td colspan="4">No candidates.</td></tr>',
+        '<td>{}{}{}</td><td class="num">{}</td>',
+        values,
+        ("btn-outline-primary", "Designate"),
+    )
+
+
+@register.simple_tag
+def key_load_rows(kams: list) -> str:
+    """The KAMs with their key accounts (scoring.forms.kams_with_load), an overloaded KAM
+    marked."""
+    if not kams:
+        return mark_safe('<tr><td colspan="2">No KAMs.</td></tr>')
+    return mark_safe(
+        "".join(
+            format_html(
+                '<tr{}><th scope="row" class="fw-normal">{}</th><td class="num">{}</td></tr>',
+                mark_safe(' class="table-warning"') if kam.key_load > KAM_MAX_KEY_ACCOUNTS else "",
+                kam,
+                kam.key_load,
+            )
+            for kam in kams
         )
     )

@@ -308,9 +308,10 @@ def test_workbench_marks_candidates_and_shows_kam_load(
 ):
     client.force_login(director)
 
-    # Session, user, groups, current run, criteria, account counts, key accounts, candidates
-    # and their count, KAMs with their load, the navigation's unread notification count.
-    with django_assert_num_queries(11):
+    # Session, user, groups, current run, criteria, key accounts (with how many there are,
+    # and how many are units of selection), candidates and their count, KAMs with their load,
+    # the navigation's unread notification count.
+    with django_assert_num_queries(10):
         response = client.get(WORKBENCH)
 
     context = response.context
@@ -324,6 +325,51 @@ def test_workbench_marks_candidates_and_shows_kam_load(
     html = response.content.decode()
     assert f'hx-post="{PREVIEW}"' in html
     assert '<span class="badge text-bg-info">4x</span>' in html
+
+
+def test_candidates_are_counted_once_whichever_rules_make_them(client, director, kam):
+    run = make_run()
+    by_4x = factories.AccountFactory(name="By 4x")
+    by_pareto = factories.AccountFactory(name="By Pareto")
+    by_status = factories.AccountFactory(name="By status", status=AccountStatus.CANDIDATE)
+    by_all = factories.AccountFactory(name="By all", status=AccountStatus.CANDIDATE)
+    key = factories.KeyAccountFactory(name="Key", kam=kam)
+    plain = factories.AccountFactory(name="Plain")
+    group = factories.AccountFactory(name="Group")
+    member = factories.AccountFactory(name="Member", parent=group)
+    # A candidate the run did not score is not among the run's candidates.
+    factories.AccountFactory(name="Unscored", status=AccountStatus.CANDIDATE)
+    AccountScore.objects.bulk_create(
+        [
+            score(run, key, rank=1, is_4x=True, is_pareto=True),
+            score(run, by_all, rank=2, is_4x=True, is_pareto=True),
+            score(run, by_pareto, rank=3, is_pareto=True),
+            score(run, plain, rank=4),
+            score(run, by_4x, rank=5, is_4x=True),
+            score(run, group, rank=6),
+            score(run, by_status, rank=7),
+            score(run, member, rank=8, is_unit=False, is_4x=True, is_pareto=True),
+        ]
+    )
+    client.force_login(director)
+
+    listed = client.get(WORKBENCH).context["candidates"]
+
+    assert [a.name for a in listed.accounts] == ["By all", "By Pareto", "By 4x", "By status"]
+    assert listed.total == 4
+
+
+def test_the_size_guardrail_counts_key_units_of_selection(client, director, kam):
+    group = factories.KeyAccountFactory(name="Group", kam=kam)
+    factories.KeyAccountFactory(name="Standalone", kam=kam)
+    factories.KeyAccountFactory(name="Member", kam=kam, parent=group)
+    client.force_login(director)
+
+    context = client.get(WORKBENCH).context
+
+    assert context["key_accounts"].total == 3
+    assert context["key_count"] == 2
+    assert context["guardrail"].key_accounts == 2
 
 
 def test_designation_form_shows_each_kams_load(client, director, kam, other_kam):
