@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0014_account_unit_census'),
+        ('accounts', '0015_account_kam_units'),
     ]
 
     operations = [
