@@ -12,11 +12,13 @@ there), flagged, never shown as a share; its headroom is unknown.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import F, FilteredRelation, Max, Q
 from django.db.models.expressions import RawSQL
@@ -555,13 +557,12 @@ CELL_ORDERINGS = {
 # key status is today's. Both databases run it as written.
 _CELLS_SQL = f"""
 WITH keyed AS MATERIALIZED (
-    SELECT id, id AS top_id, name, name AS group_name, kam_id FROM {Account._meta.db_table}
+    SELECT id, id AS top_id, kam_id FROM {Account._meta.db_table}
     WHERE status = %(key)s {{kam}}
     UNION ALL
-    SELECT a.id, s.group_id, a.name, top.name, top.kam_id
+    SELECT s.account_id, s.group_id, top.kam_id
     FROM {AccountScore._meta.db_table} s
     JOIN {Account._meta.db_table} top ON top.id = s.group_id
-    JOIN {Account._meta.db_table} a ON a.id = s.account_id
     WHERE s.run_id = %(run)s AND s.group_id IS NOT NULL AND top.status = %(key)s {{top_kam}}
 ), estimates AS MATERIALIZED (
     SELECT e.id, e.account_id, e.category_id, e.estimated_spend, ROW_NUMBER() OVER (
@@ -570,30 +571,48 @@ WITH keyed AS MATERIALIZED (
     FROM {SpendEstimate._meta.db_table} e
     WHERE e.year <= %(year)s AND e.account_id IN (SELECT id FROM keyed)
 ), n AS (SELECT * FROM estimates WHERE newest = 1), cells AS MATERIALIZED (
-    SELECT n.id, n.account_id, keyed.top_id, keyed.name, keyed.group_name, keyed.kam_id,
-           c.name AS category, n.estimated_spend AS spend, COALESCE(r.revenue, 0) AS revenue
+    SELECT n.id, n.account_id, keyed.top_id, keyed.kam_id, c.name AS category,
+           n.estimated_spend AS spend, COALESCE(r.revenue, 0) AS revenue
     FROM n
     JOIN keyed ON keyed.id = n.account_id
     JOIN {ProductCategory._meta.db_table} c ON c.id = n.category_id
     LEFT JOIN {CategoryRevenue._meta.db_table} r
       ON r.run_id = %(run)s AND r.account_id = n.account_id AND r.category = c.name
 )
-SELECT 0, NULL, NULL, NULL, NULL, NULL, NULL, category, SUM(spend), SUM(revenue),
+SELECT 0, NULL, NULL, NULL, NULL, category, SUM(spend), SUM(revenue),
        SUM(CASE WHEN revenue > spend THEN 0 ELSE spend - revenue END),
        SUM(CASE WHEN revenue > spend THEN 1 ELSE 0 END),
        SUM(CASE WHEN spend > 0 AND revenue = 0 THEN 1 ELSE 0 END),
        COUNT(DISTINCT top_id)
 FROM cells GROUP BY category
 UNION ALL
-SELECT 1, id, account_id, top_id, name, group_name, kam_id, category, spend, revenue,
-       NULL, NULL, NULL, NULL
-FROM cells WHERE spend > 0 AND revenue = 0 {{category}}
+SELECT 1, id, account_id, top_id, kam_id, category, spend, NULL, NULL, NULL, NULL, NULL
+FROM cells WHERE spend > 0 AND revenue = 0
 """
 # The query returns each category's totals (kind 0) and the white-space cells (kind 1), not
 # every cell: at 50,000 accounts the key accounts hold about 8,000 estimates, and adding them
 # up in Python took 60 ms. The CTEs are MATERIALIZED and the newest estimate is picked by
 # ROW_NUMBER, not a MAX joined back: with the MAX the planner took the newest estimates for
-# one row and probed each account's category revenue by a join filter (100 ms).
+# one row and probed each account's category revenue by a join filter (100 ms). It still
+# takes 70 ms there (8,000 category-revenue probes), so its result is cached (see
+# `_cells_stamp`); the accounts' names are read fresh on every view.
+_CELLS_STAMP_SQL = f"""
+SELECT 0, e.n, e.ids, e.versions, e.changed, k.n, k.ids, k.kams, k.pairs, k.changed, NULL
+FROM (
+    SELECT COUNT(*) AS n, SUM(id) AS ids, SUM(version) AS versions, MAX(updated_at) AS changed
+    FROM {SpendEstimate._meta.db_table}
+) e CROSS JOIN (
+    SELECT COUNT(*) AS n, SUM(id) AS ids, SUM(COALESCE(kam_id, 0)) AS kams,
+           SUM(id * COALESCE(kam_id, 0)) AS pairs, MAX(updated_at) AS changed
+    FROM {Account._meta.db_table} WHERE status = %(key)s
+) k
+UNION ALL
+SELECT 1, id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, name
+FROM {ProductCategory._meta.db_table}
+"""
+# Bump when the cached cells change shape, so no stale pickle is read back.
+CELLS_CACHE_VERSION = 1
+CELLS_CACHE_SECONDS = 24 * 60 * 60
 
 
 class _CellRow(NamedTuple):
@@ -605,7 +624,6 @@ class _CellRow(NamedTuple):
     kam_id: int | None
     category: str
     spend: Decimal
-    revenue: Decimal
 
 
 class WhiteSpaceCells:
@@ -672,6 +690,60 @@ def _money(value: Any) -> Decimal:
     return Decimal(str(value or 0)).quantize(Decimal("0.01"))
 
 
+def _cells_stamp(run: ScoringRun | None, kam_id: int | None) -> str:
+    """The cache key of the portfolio's cells: the run, the KAM filter and a stamp of what
+    else they are computed from, read in one query: the spend estimates (their count, the
+    sums of their ids and versions, the newest change: every write adds or removes a row or
+    raises a version), the key accounts (count, ids, their KAMs and which KAM has which, the
+    newest change: a designation, a withdrawal, a new KAM) and the product categories' names.
+    A run's scores, groups and category revenue never change once it has finished."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CELLS_STAMP_SQL, {"key": AccountStatus.KEY})
+        stamp = sorted(cursor.fetchall(), key=lambda row: (row[0], row[1] or 0))
+    # Test databases reuse run ids: the run is also known by when it was made and finished.
+    run_key = (run.pk, run.created_at, run.finished_at) if run is not None else None
+    digest = hashlib.sha256(repr((run_key, stamp)).encode()).hexdigest()
+    kam = "" if kam_id is None else kam_id
+    return f"portfolio:white-space:v{CELLS_CACHE_VERSION}:{kam}:{digest}"
+
+
+def _portfolio_cells(
+    run: ScoringRun | None, year: int | None, kam_id: int | None
+) -> tuple[list[CategoryHeadroom], list[tuple]]:
+    """Each category's totals (largest headroom first) and the white-space cells, without
+    names: one query (`_CELLS_SQL`)."""
+    params: dict[str, Any] = {
+        "key": AccountStatus.KEY,
+        "year": year if year is not None else LATEST_SPEND_YEAR,
+        "run": run.pk if run is not None else None,
+        "kam": kam_id,
+    }
+    sql = _CELLS_SQL.replace("{kam}", "AND kam_id = %(kam)s" if kam_id is not None else "")
+    sql = sql.replace("{top_kam}", "AND top.kam_id = %(kam)s" if kam_id is not None else "")
+    categories: list[CategoryHeadroom] = []
+    white: list[tuple] = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for row in cursor.fetchall():
+            if row[0] == 1:
+                white.append((*row[1:6], _money(row[6])))
+                continue
+            spend, revenue, headroom, over, white_cells, accounts = row[6:]
+            categories.append(
+                CategoryHeadroom(
+                    category=row[5],
+                    accounts=accounts,
+                    spend=_money(spend),
+                    revenue=_money(revenue),
+                    headroom=_money(headroom),
+                    white_space_cells=int(white_cells),
+                    over_estimate_cells=int(over),
+                )
+            )
+    categories.sort(key=lambda c: (-c.headroom, c.category.casefold()))
+    return categories, white
+
+
 def portfolio_white_space(
     run: ScoringRun | None,
     *,
@@ -682,41 +754,34 @@ def portfolio_white_space(
     """Headroom by product category across the key accounts (their own estimates and their
     members'), and their white-space cells (spend estimated, none of our revenue), from the
     current run. One query adds up every cell per category in the database and returns
-    those totals and the white-space cells as narrow rows (no model instances); the order is
-    computed on those rows, and a page's details take two more queries."""
+    those totals and the white-space cells as narrow rows (no model instances), cached under
+    a stamp of what they depend on (one query); the accounts' names take one more, the order
+    is computed on those rows, and a page's details take two more queries."""
     year = run.as_of.year if run is not None else None
-    params: dict[str, Any] = {
-        "key": AccountStatus.KEY,
-        "year": year if year is not None else LATEST_SPEND_YEAR,
-        "run": run.pk if run is not None else None,
-        "kam": kam_id,
-    }
-    sql = _CELLS_SQL.replace("{kam}", "AND kam_id = %(kam)s" if kam_id is not None else "")
-    sql = sql.replace("{top_kam}", "AND top.kam_id = %(kam)s" if kam_id is not None else "")
-    sql = sql.replace("{category}", "AND category = %(category)s" if category else "")
-    params["category"] = category
-    categories: list[CategoryHeadroom] = []
-    white: list[_CellRow] = []
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for row in cursor.fetchall():
-            if row[0] == 1:
-                white.append(_CellRow(*row[1:8], _money(row[8]), _money(row[9])))
-                continue
-            spend, revenue, headroom, over, white_cells, accounts = row[8:]
-            categories.append(
-                CategoryHeadroom(
-                    category=row[7],
-                    accounts=accounts,
-                    spend=_money(spend),
-                    revenue=_money(revenue),
-                    headroom=_money(headroom),
-                    white_space_cells=int(white_cells),
-                    over_estimate_cells=int(over),
-                )
-            )
+    key = _cells_stamp(run, kam_id)
+    cached = cache.get(key)
+    if cached is None:
+        cached = _portfolio_cells(run, year, kam_id)
+        cache.set(key, cached, CELLS_CACHE_SECONDS)
+    categories, cells = cached
+    if category:
+        cells = [cell for cell in cells if cell[4] == category]
+    ids = {cell[1] for cell in cells} | {cell[2] for cell in cells}
+    names = dict(Account.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+    white = [
+        _CellRow(
+            estimate_id,
+            account_id,
+            top_id,
+            names[account_id],
+            names[top_id],
+            cell_kam_id,
+            cell_category,
+            spend,
+        )
+        for estimate_id, account_id, top_id, cell_kam_id, cell_category, spend in cells
+    ]
     white.sort(key=CELL_ORDERINGS.get(ordering, CELL_ORDERINGS["-spend"]))
-    categories.sort(key=lambda c: (-c.headroom, c.category.casefold()))
     return PortfolioWhiteSpace(
         run=run,
         year=year,
