@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any, NamedTuple
 
 from django.core.cache import cache
@@ -69,7 +70,7 @@ TENTH = Decimal("0.1")
 ZERO = Decimal(0)
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     """One member and category. The figures are worked out once, when the cell is made (a
     group's map has 2,000 cells, each read several times by the totals and the grid); the
@@ -117,12 +118,16 @@ class Totals:
     estimated: bool = False
     over_estimate: bool = False
 
-    def add(self, cell: Cell) -> None:
-        self.revenue += cell.revenue
-        if cell.spend is not None:
-            self.spend += cell.spend
-            self.estimated = True
-        self.over_estimate = self.over_estimate or cell.over_estimate
+    @classmethod
+    def of(cls, cells: Sequence[Cell]) -> Totals:
+        """The totals of a row's or a column's cells, added up in their order."""
+        spends = [cell.spend for cell in cells if cell.spend is not None]
+        return cls(
+            revenue=sum((cell.revenue for cell in cells), Decimal(0)),
+            spend=sum(spends, Decimal(0)),
+            estimated=bool(spends),
+            over_estimate=any(cell.over_estimate for cell in cells),
+        )
 
     def merge(self, other: Totals) -> None:
         """Add another total's cells (the group total from the row totals)."""
@@ -209,11 +214,11 @@ class WhiteSpaceMap:
         entered spend) changed since the run; the next run takes them."""
         return self.scoring_spend is not None and self.scoring_spend != self.spend_as_scored
 
-    @property
+    @cached_property
     def white_space_cells(self) -> int:
         return sum(cell.white_space for row in self.rows for cell in row.cells)
 
-    @property
+    @cached_property
     def over_estimate_cells(self) -> int:
         return sum(cell.over_estimate for row in self.rows for cell in row.cells)
 
@@ -296,13 +301,14 @@ def white_space_map(
     rows_accounts = map_accounts(account, run)
     ids = [a.pk for a in rows_accounts]
     year = run.as_of.year if run is not None else None
-    revenue: dict[tuple[int, str], Decimal] = {}
+    # By member, then category: a group's map looks up 2,000 cells in each.
+    revenue: dict[int, dict[str, Decimal]] = {}
     if run is not None:
         for account_id, category, amount in CategoryRevenue.objects.filter(
             run=run, account_id__in=ids
         ).values_list("account_id", "category", "revenue"):
-            revenue[account_id, category] = amount
-    estimates: dict[tuple[int, str], MapEstimate] = {}
+            revenue.setdefault(account_id, {})[category] = amount
+    estimates: dict[int, dict[str, MapEstimate]] = {}
     queryset = SpendEstimate.objects.filter(account_id__in=ids)
     if year is not None:
         queryset = queryset.filter(year__lte=year)
@@ -315,12 +321,16 @@ def white_space_map(
         "competitor_share_pct",
     ):
         estimate = MapEstimate(*row)
-        estimates.setdefault((estimate.account_id, estimate.category), estimate)
-    won = won_not_invoiced(ids, run)
+        estimates.setdefault(estimate.account_id, {}).setdefault(estimate.category, estimate)
+    won: dict[int, dict[str, Decimal]] = {}
+    for (member_id, category), value in won_not_invoiced(ids, run).items():
+        won.setdefault(member_id, {})[category] = value
     categories = sorted(
-        {category for _, category in revenue}
-        | {category for _, category in estimates}
-        | {category for _, category in won},
+        {
+            category
+            for by_category in (*revenue.values(), *estimates.values(), *won.values())
+            for category in by_category
+        },
         key=lambda name: (name == UNCATEGORISED, name.casefold()),
     )
     category_ids = dict(
@@ -329,27 +339,30 @@ def white_space_map(
     plans = _group_plans(account)
     plan = current_plan(plans, today or timezone.localdate())
     columns = [Column(name, category_ids.get(name)) for name in categories]
+    named = list(zip(categories, columns, strict=True))
     rows = []
-    column_totals = [Totals() for _ in categories]
     total = Totals()
+    nothing: dict = {}
     for member in rows_accounts:
-        row = Row(account=member, cells=[], depth=member.depth)
         pk = member.pk
-        for index, category in enumerate(categories):
-            key = (pk, category)
-            cell = Cell(
-                revenue=revenue.get(key, Decimal(0)),
-                estimate=estimates.get(key),
-                won_not_invoiced=won.get(key, Decimal(0)),
-                column=columns[index],
+        own_revenue = revenue.get(pk, nothing)
+        own_estimates = estimates.get(pk, nothing)
+        own_won = won.get(pk, nothing)
+        cells = [
+            Cell(
+                own_revenue.get(name, ZERO),
+                own_estimates.get(name),
+                own_won.get(name, ZERO),
+                column,
             )
-            row.cells.append(cell)
-            row.totals.add(cell)
-            column_totals[index].add(cell)
+            for name, column in named
+        ]
+        row = Row(account=member, cells=cells, totals=Totals.of(cells), depth=member.depth)
         total.merge(row.totals)
         if not row.estimated:
             row.entered_spend = member.category_spend
         rows.append(row)
+    column_totals = [Totals.of(cells) for cells in zip(*(row.cells for row in rows), strict=True)]
     return WhiteSpaceMap(
         account=account,
         run=run,
