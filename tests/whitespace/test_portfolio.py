@@ -18,6 +18,18 @@ from tests.whitespace.test_map import line, run_now
 URL = reverse("portfolio:white_space")
 
 
+def _estimate(account, name: str, spend: int, actor, source=SpendSource.KAM_ESTIMATE) -> None:
+    category, _ = ProductCategory.objects.get_or_create(name=name)
+    spend_estimate_save(
+        account=account,
+        category=category,
+        year=2026,
+        actor=actor,
+        estimated_spend=Decimal(spend),
+        source=source,
+    )
+
+
 @pytest.fixture
 def portfolio(db, kam, other_kam):
     """Two key accounts of two KAMs and a standard account (its estimate is left out).
@@ -44,15 +56,7 @@ def portfolio(db, kam, other_kam):
         (k2, "Seals", 100),
         (standard, "Bearings", 9000),
     ):
-        category, _ = ProductCategory.objects.get_or_create(name=name)
-        spend_estimate_save(
-            account=account,
-            category=category,
-            year=2026,
-            actor=director,
-            estimated_spend=Decimal(spend),
-            source=SpendSource.KAM_ESTIMATE,
-        )
+        _estimate(account, name, spend, director)
     return {"k1": k1, "k2": k2, "director": director}
 
 
@@ -118,15 +122,7 @@ def test_a_members_estimates_count_for_its_key_account_group(portfolio, kam):
     plant = factories.AccountFactory(name="K1 plant", parent=portfolio["k1"])
     director = portfolio["director"]
     for name, spend in (("Bearings", 500), ("Gears", 700)):
-        category, _ = ProductCategory.objects.get_or_create(name=name)
-        spend_estimate_save(
-            account=plant,
-            category=category,
-            year=2026,
-            actor=director,
-            estimated_spend=Decimal(spend),
-            source=SpendSource.MARKET_STUDY,
-        )
+        _estimate(plant, name, spend, director, SpendSource.MARKET_STUDY)
 
     space = portfolio_white_space(run_now())
 
@@ -161,18 +157,6 @@ def _cells(client) -> list[tuple[str, str, Decimal]]:
     response = client.get(URL)
     assert response.status_code == 200
     return [(c.account_name, c.category, c.spend) for c in response.context["page"].object_list]
-
-
-def _estimate(account, name: str, spend: int, actor) -> None:
-    category, _ = ProductCategory.objects.get_or_create(name=name)
-    spend_estimate_save(
-        account=account,
-        category=category,
-        year=2026,
-        actor=actor,
-        estimated_spend=Decimal(spend),
-        source=SpendSource.KAM_ESTIMATE,
-    )
 
 
 def test_an_estimate_saved_after_a_view_shows_on_the_next_one(client, portfolio):
