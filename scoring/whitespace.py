@@ -703,21 +703,19 @@ def _money(value: Any) -> Decimal:
     return Decimal(str(value or 0)).quantize(Decimal("0.01"))
 
 
-def _cells_stamp(run: ScoringRun | None, kam_id: int | None) -> str:
-    """The cache key of the portfolio's cells: the run, the KAM filter and a stamp of what
-    else they are computed from, read in one query: the spend estimates (their count, the
-    sums of their ids and versions, the newest change: every write adds or removes a row or
-    raises a version), the key accounts (count, ids, their KAMs and which KAM has which, the
-    newest change: a designation, a withdrawal, a new KAM) and the product categories' names.
-    A run's scores, groups and category revenue never change once it has finished."""
+def _cells_stamp(run: ScoringRun | None) -> str:
+    """A stamp of what the portfolio's cells are computed from besides the KAM filter, read in
+    one query: the run, the spend estimates (their count, the sums of their ids and versions,
+    the newest change: every write adds or removes a row or raises a version), the key
+    accounts (count, ids, their KAMs and which KAM has which, the newest change: a designation,
+    a withdrawal, a new KAM) and the product categories' names. A run's scores, groups and
+    category revenue never change once it has finished."""
     with connection.cursor() as cursor:
         cursor.execute(_CELLS_STAMP_SQL, {"key": AccountStatus.KEY})
         stamp = sorted(cursor.fetchall(), key=lambda row: (row[0], row[1] or 0))
     # Test databases reuse run ids: the run is also known by when it was made and finished.
     run_key = (run.pk, run.created_at, run.finished_at) if run is not None else None
-    digest = hashlib.sha256(repr((run_key, stamp)).encode()).hexdigest()
-    kam = "" if kam_id is None else kam_id
-    return f"portfolio:white-space:v{CELLS_CACHE_VERSION}:{kam}:{digest}"
+    return hashlib.sha256(repr((run_key, stamp)).encode()).hexdigest()
 
 
 def _portfolio_cells(
@@ -785,12 +783,15 @@ def portfolio_white_space(
     a stamp of what they depend on (one query); the accounts' names take one more, the order
     is computed on those rows, and a page's details take two more queries."""
     year = run.as_of.year if run is not None else None
-    key = _cells_stamp(run, kam_id)
+    # One entry per KAM filter, holding the stamp it was computed under: a change replaces
+    # it rather than adding another.
+    key = f"portfolio:white-space:v{CELLS_CACHE_VERSION}:{'' if kam_id is None else kam_id}"
+    stamp = _cells_stamp(run)
     cached = cache.get(key)
-    if cached is None:
-        cached = _portfolio_cells(run, year, kam_id)
+    if cached is None or cached[0] != stamp:
+        cached = (stamp, _portfolio_cells(run, year, kam_id))
         cache.set(key, cached, CELLS_CACHE_SECONDS)
-    categories, cells = cached
+    categories, cells = cached[1]
     if category:
         cells = [cell for cell in cells if cell[4] == category]
     names = _account_names(cells, kam_id)

@@ -208,3 +208,14 @@ def test_a_designation_or_a_rename_after_a_view_shows_on_the_next_one(client, po
 
     Account.objects.filter(pk=standard.pk).update(name="S renamed")
     assert [name for name, *_ in _cells(client)] == ["S renamed", "K1"]
+
+
+def test_a_new_run_shows_its_revenue_on_the_next_view(client, portfolio):
+    """K1 sells Drives now: after the next run its Drives cell is no longer white space."""
+    run_now()
+    client.force_login(portfolio["director"])
+    assert _cells(client) == [("K2", "Bearings", Decimal(2000)), ("K1", "Drives", Decimal(300))]
+
+    line(portfolio["k1"], "Drives", 100)
+    run_now()
+    assert _cells(client) == [("K2", "Bearings", Decimal(2000))]
