@@ -555,6 +555,8 @@ class PortfolioWhiteSpace:
     categories: list[CategoryHeadroom]
     cells: WhiteSpaceCells  # every white-space cell, ordered as asked; details read by page
     category_names: list[str]
+    # The KAMs of the key accounts by name: the KAM filter's options and the cells' KAMs.
+    kams: list[User] = field(default_factory=list)
 
 
 CELL_ORDERINGS = {
@@ -641,11 +643,13 @@ class _CellRow(NamedTuple):
 
 class WhiteSpaceCells:
     """The portfolio's white-space cells, ordered, as a sliceable sequence for Paginator and
-    the downloads: a page's details (estimate year, source, competitor, KAM and group names)
-    are two queries, whatever the portfolio size."""
+    the downloads: a page's details (estimate year, source, competitor) are one query,
+    whatever the portfolio size; the KAMs' names are given (every cell's KAM has a key
+    account)."""
 
-    def __init__(self, rows: list[_CellRow]):
+    def __init__(self, rows: list[_CellRow], kam_names: dict[int, str]):
         self.rows = rows
+        self.kam_names = kam_names
 
     def count(self) -> int:
         return len(self.rows)
@@ -670,10 +674,6 @@ class WhiteSpaceCells:
                 pk__in=[row.estimate_id for row in rows]
             ).values_list("pk", "year", "source", "competitor")
         }
-        kams = {
-            user.pk: str(user)
-            for user in User.objects.filter(pk__in={row.kam_id for row in rows if row.kam_id})
-        }
         sources = dict(SpendSource.choices)
         cells = []
         for row in rows:
@@ -682,7 +682,7 @@ class WhiteSpaceCells:
                 WhiteSpaceCell(
                     account_id=row.account_id,
                     account_name=row.name,
-                    kam=kams.get(row.kam_id, ""),
+                    kam=self.kam_names.get(row.kam_id, ""),
                     category=row.category,
                     spend=row.spend,
                     year=year,
@@ -780,8 +780,8 @@ def portfolio_white_space(
     members'), and their white-space cells (spend estimated, none of our revenue), from the
     current run. One query adds up every cell per category in the database and returns
     those totals and the white-space cells as narrow rows (no model instances), cached under
-    a stamp of what they depend on (one query); the accounts' names take one more, the order
-    is computed on those rows, and a page's details take two more queries."""
+    a stamp of what they depend on (one query); the accounts' names take one more and the
+    KAMs one more, the order is computed on those rows, and a page's details one query."""
     year = run.as_of.year if run is not None else None
     # One entry per KAM filter, holding the stamp it was computed under: a change replaces
     # it rather than adding another.
@@ -809,10 +809,16 @@ def portfolio_white_space(
         for estimate_id, account_id, top_id, cell_kam_id, cell_category, spend in cells
     ]
     white.sort(key=CELL_ORDERINGS.get(ordering, CELL_ORDERINGS["-spend"]))
+    kams = list(
+        User.objects.filter(kam_accounts__status=AccountStatus.KEY)
+        .distinct()
+        .order_by("last_name", "first_name", "pk")
+    )
     return PortfolioWhiteSpace(
         run=run,
         year=year,
         categories=categories,
-        cells=WhiteSpaceCells(white),
+        cells=WhiteSpaceCells(white, {kam.pk: str(kam) for kam in kams}),
         category_names=sorted((c.category for c in categories), key=str.casefold),
+        kams=kams,
     )
