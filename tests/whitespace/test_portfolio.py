@@ -219,3 +219,17 @@ def test_a_new_run_shows_its_revenue_on_the_next_view(client, portfolio):
     line(portfolio["k1"], "Drives", 100)
     run_now()
     assert _cells(client) == [("K2", "Bearings", Decimal(2000))]
+
+
+def test_before_the_first_run_every_estimate_is_white_space_until_the_run(client, portfolio):
+    """No run: no revenue yet, so each key account's estimate is a white-space cell; the
+    first run's revenue shows on the next view."""
+    client.force_login(portfolio["director"])
+    assert _cells(client) == [
+        ("K2", "Bearings", Decimal(2000)),
+        ("K1", "Bearings", Decimal(1000)),
+        ("K1", "Drives", Decimal(300)),
+        ("K2", "Seals", Decimal(100)),
+    ]
+    run_now()
+    assert _cells(client) == [("K2", "Bearings", Decimal(2000)), ("K1", "Drives", Decimal(300))]
