@@ -12,11 +12,14 @@ there), flagged, never shown as a share; its headroom is unknown.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import hashlib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any, NamedTuple
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import F, FilteredRelation, Max, Q
 from django.db.models.expressions import RawSQL
@@ -67,7 +70,7 @@ TENTH = Decimal("0.1")
 ZERO = Decimal(0)
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     """One member and category. The figures are worked out once, when the cell is made (a
     group's map has 2,000 cells, each read several times by the totals and the grid); the
@@ -115,12 +118,16 @@ class Totals:
     estimated: bool = False
     over_estimate: bool = False
 
-    def add(self, cell: Cell) -> None:
-        self.revenue += cell.revenue
-        if cell.spend is not None:
-            self.spend += cell.spend
-            self.estimated = True
-        self.over_estimate = self.over_estimate or cell.over_estimate
+    @classmethod
+    def of(cls, cells: Sequence[Cell]) -> Totals:
+        """The totals of a row's or a column's cells, added up in their order."""
+        spends = [cell.spend for cell in cells if cell.spend is not None]
+        return cls(
+            revenue=sum((cell.revenue for cell in cells), Decimal(0)),
+            spend=sum(spends, Decimal(0)),
+            estimated=bool(spends),
+            over_estimate=any(cell.over_estimate for cell in cells),
+        )
 
     def merge(self, other: Totals) -> None:
         """Add another total's cells (the group total from the row totals)."""
@@ -207,11 +214,11 @@ class WhiteSpaceMap:
         entered spend) changed since the run; the next run takes them."""
         return self.scoring_spend is not None and self.scoring_spend != self.spend_as_scored
 
-    @property
+    @cached_property
     def white_space_cells(self) -> int:
         return sum(cell.white_space for row in self.rows for cell in row.cells)
 
-    @property
+    @cached_property
     def over_estimate_cells(self) -> int:
         return sum(cell.over_estimate for row in self.rows for cell in row.cells)
 
@@ -294,13 +301,14 @@ def white_space_map(
     rows_accounts = map_accounts(account, run)
     ids = [a.pk for a in rows_accounts]
     year = run.as_of.year if run is not None else None
-    revenue: dict[tuple[int, str], Decimal] = {}
+    # By member, then category: a group's map looks up 2,000 cells in each.
+    revenue: dict[int, dict[str, Decimal]] = {}
     if run is not None:
         for account_id, category, amount in CategoryRevenue.objects.filter(
             run=run, account_id__in=ids
         ).values_list("account_id", "category", "revenue"):
-            revenue[account_id, category] = amount
-    estimates: dict[tuple[int, str], MapEstimate] = {}
+            revenue.setdefault(account_id, {})[category] = amount
+    estimates: dict[int, dict[str, MapEstimate]] = {}
     queryset = SpendEstimate.objects.filter(account_id__in=ids)
     if year is not None:
         queryset = queryset.filter(year__lte=year)
@@ -313,12 +321,16 @@ def white_space_map(
         "competitor_share_pct",
     ):
         estimate = MapEstimate(*row)
-        estimates.setdefault((estimate.account_id, estimate.category), estimate)
-    won = won_not_invoiced(ids, run)
+        estimates.setdefault(estimate.account_id, {}).setdefault(estimate.category, estimate)
+    won: dict[int, dict[str, Decimal]] = {}
+    for (member_id, category), value in won_not_invoiced(ids, run).items():
+        won.setdefault(member_id, {})[category] = value
     categories = sorted(
-        {category for _, category in revenue}
-        | {category for _, category in estimates}
-        | {category for _, category in won},
+        {
+            category
+            for by_category in (*revenue.values(), *estimates.values(), *won.values())
+            for category in by_category
+        },
         key=lambda name: (name == UNCATEGORISED, name.casefold()),
     )
     category_ids = dict(
@@ -327,27 +339,30 @@ def white_space_map(
     plans = _group_plans(account)
     plan = current_plan(plans, today or timezone.localdate())
     columns = [Column(name, category_ids.get(name)) for name in categories]
+    named = list(zip(categories, columns, strict=True))
     rows = []
-    column_totals = [Totals() for _ in categories]
     total = Totals()
+    nothing: dict = {}
     for member in rows_accounts:
-        row = Row(account=member, cells=[], depth=member.depth)
         pk = member.pk
-        for index, category in enumerate(categories):
-            key = (pk, category)
-            cell = Cell(
-                revenue=revenue.get(key, Decimal(0)),
-                estimate=estimates.get(key),
-                won_not_invoiced=won.get(key, Decimal(0)),
-                column=columns[index],
+        own_revenue = revenue.get(pk, nothing)
+        own_estimates = estimates.get(pk, nothing)
+        own_won = won.get(pk, nothing)
+        cells = [
+            Cell(
+                own_revenue.get(name, ZERO),
+                own_estimates.get(name),
+                own_won.get(name, ZERO),
+                column,
             )
-            row.cells.append(cell)
-            row.totals.add(cell)
-            column_totals[index].add(cell)
+            for name, column in named
+        ]
+        row = Row(account=member, cells=cells, totals=Totals.of(cells), depth=member.depth)
         total.merge(row.totals)
         if not row.estimated:
             row.entered_spend = member.category_spend
         rows.append(row)
+    column_totals = [Totals.of(cells) for cells in zip(*(row.cells for row in rows), strict=True)]
     return WhiteSpaceMap(
         account=account,
         run=run,
@@ -540,6 +555,8 @@ class PortfolioWhiteSpace:
     categories: list[CategoryHeadroom]
     cells: WhiteSpaceCells  # every white-space cell, ordered as asked; details read by page
     category_names: list[str]
+    # The KAMs of the key accounts by name: the KAM filter's options and the cells' KAMs.
+    kams: list[User] = field(default_factory=list)
 
 
 CELL_ORDERINGS = {
@@ -555,13 +572,12 @@ CELL_ORDERINGS = {
 # key status is today's. Both databases run it as written.
 _CELLS_SQL = f"""
 WITH keyed AS MATERIALIZED (
-    SELECT id, id AS top_id, name, name AS group_name, kam_id FROM {Account._meta.db_table}
+    SELECT id, id AS top_id, kam_id FROM {Account._meta.db_table}
     WHERE status = %(key)s {{kam}}
     UNION ALL
-    SELECT a.id, s.group_id, a.name, top.name, top.kam_id
+    SELECT s.account_id, s.group_id, top.kam_id
     FROM {AccountScore._meta.db_table} s
     JOIN {Account._meta.db_table} top ON top.id = s.group_id
-    JOIN {Account._meta.db_table} a ON a.id = s.account_id
     WHERE s.run_id = %(run)s AND s.group_id IS NOT NULL AND top.status = %(key)s {{top_kam}}
 ), estimates AS MATERIALIZED (
     SELECT e.id, e.account_id, e.category_id, e.estimated_spend, ROW_NUMBER() OVER (
@@ -570,30 +586,48 @@ WITH keyed AS MATERIALIZED (
     FROM {SpendEstimate._meta.db_table} e
     WHERE e.year <= %(year)s AND e.account_id IN (SELECT id FROM keyed)
 ), n AS (SELECT * FROM estimates WHERE newest = 1), cells AS MATERIALIZED (
-    SELECT n.id, n.account_id, keyed.top_id, keyed.name, keyed.group_name, keyed.kam_id,
-           c.name AS category, n.estimated_spend AS spend, COALESCE(r.revenue, 0) AS revenue
+    SELECT n.id, n.account_id, keyed.top_id, keyed.kam_id, c.name AS category,
+           n.estimated_spend AS spend, COALESCE(r.revenue, 0) AS revenue
     FROM n
     JOIN keyed ON keyed.id = n.account_id
     JOIN {ProductCategory._meta.db_table} c ON c.id = n.category_id
     LEFT JOIN {CategoryRevenue._meta.db_table} r
       ON r.run_id = %(run)s AND r.account_id = n.account_id AND r.category = c.name
 )
-SELECT 0, NULL, NULL, NULL, NULL, NULL, NULL, category, SUM(spend), SUM(revenue),
+SELECT 0, NULL, NULL, NULL, NULL, category, SUM(spend), SUM(revenue),
        SUM(CASE WHEN revenue > spend THEN 0 ELSE spend - revenue END),
        SUM(CASE WHEN revenue > spend THEN 1 ELSE 0 END),
        SUM(CASE WHEN spend > 0 AND revenue = 0 THEN 1 ELSE 0 END),
        COUNT(DISTINCT top_id)
 FROM cells GROUP BY category
 UNION ALL
-SELECT 1, id, account_id, top_id, name, group_name, kam_id, category, spend, revenue,
-       NULL, NULL, NULL, NULL
-FROM cells WHERE spend > 0 AND revenue = 0 {{category}}
+SELECT 1, id, account_id, top_id, kam_id, category, spend, NULL, NULL, NULL, NULL, NULL
+FROM cells WHERE spend > 0 AND revenue = 0
 """
 # The query returns each category's totals (kind 0) and the white-space cells (kind 1), not
 # every cell: at 50,000 accounts the key accounts hold about 8,000 estimates, and adding them
 # up in Python took 60 ms. The CTEs are MATERIALIZED and the newest estimate is picked by
 # ROW_NUMBER, not a MAX joined back: with the MAX the planner took the newest estimates for
-# one row and probed each account's category revenue by a join filter (100 ms).
+# one row and probed each account's category revenue by a join filter (100 ms). It still
+# takes 70 ms there (8,000 category-revenue probes), so its result is cached (see
+# `_cells_stamp`); the accounts' names are read fresh on every view.
+_CELLS_STAMP_SQL = f"""
+SELECT 0, e.n, e.ids, e.versions, e.changed, k.n, k.ids, k.kams, k.pairs, k.changed, NULL
+FROM (
+    SELECT COUNT(*) AS n, SUM(id) AS ids, SUM(version) AS versions, MAX(updated_at) AS changed
+    FROM {SpendEstimate._meta.db_table}
+) e CROSS JOIN (
+    SELECT COUNT(*) AS n, SUM(id) AS ids, SUM(COALESCE(kam_id, 0)) AS kams,
+           SUM(id * COALESCE(kam_id, 0)) AS pairs, MAX(updated_at) AS changed
+    FROM {Account._meta.db_table} WHERE status = %(key)s
+) k
+UNION ALL
+SELECT 1, id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, name
+FROM {ProductCategory._meta.db_table}
+"""
+# Bump when the cached cells change shape, so no stale pickle is read back.
+CELLS_CACHE_VERSION = 1
+CELLS_CACHE_SECONDS = 24 * 60 * 60
 
 
 class _CellRow(NamedTuple):
@@ -605,16 +639,17 @@ class _CellRow(NamedTuple):
     kam_id: int | None
     category: str
     spend: Decimal
-    revenue: Decimal
 
 
 class WhiteSpaceCells:
     """The portfolio's white-space cells, ordered, as a sliceable sequence for Paginator and
-    the downloads: a page's details (estimate year, source, competitor, KAM and group names)
-    are two queries, whatever the portfolio size."""
+    the downloads: a page's details (estimate year, source, competitor) are one query,
+    whatever the portfolio size; the KAMs' names are given (every cell's KAM has a key
+    account)."""
 
-    def __init__(self, rows: list[_CellRow]):
+    def __init__(self, rows: list[_CellRow], kam_names: dict[int, str]):
         self.rows = rows
+        self.kam_names = kam_names
 
     def count(self) -> int:
         return len(self.rows)
@@ -639,10 +674,6 @@ class WhiteSpaceCells:
                 pk__in=[row.estimate_id for row in rows]
             ).values_list("pk", "year", "source", "competitor")
         }
-        kams = {
-            user.pk: str(user)
-            for user in User.objects.filter(pk__in={row.kam_id for row in rows if row.kam_id})
-        }
         sources = dict(SpendSource.choices)
         cells = []
         for row in rows:
@@ -651,7 +682,7 @@ class WhiteSpaceCells:
                 WhiteSpaceCell(
                     account_id=row.account_id,
                     account_name=row.name,
-                    kam=kams.get(row.kam_id, ""),
+                    kam=self.kam_names.get(row.kam_id, ""),
                     category=row.category,
                     spend=row.spend,
                     year=year,
@@ -672,6 +703,72 @@ def _money(value: Any) -> Decimal:
     return Decimal(str(value or 0)).quantize(Decimal("0.01"))
 
 
+def _cells_stamp(run: ScoringRun | None) -> str:
+    """A stamp of what the portfolio's cells are computed from besides the KAM filter, read in
+    one query: the run, the spend estimates (their count, the sums of their ids and versions,
+    the newest change: every write adds or removes a row or raises a version), the key
+    accounts (count, ids, their KAMs and which KAM has which, the newest change: a designation,
+    a withdrawal, a new KAM) and the product categories' names. A run's scores, groups and
+    category revenue never change once it has finished."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CELLS_STAMP_SQL, {"key": AccountStatus.KEY})
+        stamp = sorted(cursor.fetchall(), key=lambda row: (row[0], row[1] or 0))
+    # Test databases reuse run ids: the run is also known by when it was made and finished.
+    run_key = (run.pk, run.created_at, run.finished_at) if run is not None else None
+    return hashlib.sha256(repr((run_key, stamp)).encode()).hexdigest()
+
+
+def _portfolio_cells(
+    run: ScoringRun | None, year: int | None, kam_id: int | None
+) -> tuple[list[CategoryHeadroom], list[tuple]]:
+    """Each category's totals (largest headroom first) and the white-space cells, without
+    names: one query (`_CELLS_SQL`)."""
+    params: dict[str, Any] = {
+        "key": AccountStatus.KEY,
+        "year": year if year is not None else LATEST_SPEND_YEAR,
+        "run": run.pk if run is not None else None,
+        "kam": kam_id,
+    }
+    sql = _CELLS_SQL.replace("{kam}", "AND kam_id = %(kam)s" if kam_id is not None else "")
+    sql = sql.replace("{top_kam}", "AND top.kam_id = %(kam)s" if kam_id is not None else "")
+    categories: list[CategoryHeadroom] = []
+    white: list[tuple] = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for row in cursor.fetchall():
+            if row[0] == 1:
+                white.append((*row[1:6], _money(row[6])))
+                continue
+            spend, revenue, headroom, over, white_cells, accounts = row[6:]
+            categories.append(
+                CategoryHeadroom(
+                    category=row[5],
+                    accounts=accounts,
+                    spend=_money(spend),
+                    revenue=_money(revenue),
+                    headroom=_money(headroom),
+                    white_space_cells=int(white_cells),
+                    over_estimate_cells=int(over),
+                )
+            )
+    categories.sort(key=lambda c: (-c.headroom, c.category.casefold()))
+    return categories, white
+
+
+def _account_names(cells: list[tuple], kam_id: int | None) -> dict[int, str]:
+    """The names of the cells' accounts and groups, read at each view (a rename shows at once):
+    the key accounts (of the KAM) by the status index, their members by id. A thousand ids
+    in a list took PostgreSQL 10 ms to plan and 5 to look up, the key accounts 2 to read."""
+    if not cells:
+        return {}
+    members = {account_id for _, account_id, top_id, *_ in cells if account_id != top_id}
+    keyed = Q(status=AccountStatus.KEY)
+    if kam_id is not None:
+        keyed &= Q(kam_id=kam_id)
+    rows = Account.objects.filter(keyed | Q(pk__in=members)).values_list("pk", "name")
+    return dict(rows)
+
+
 def portfolio_white_space(
     run: ScoringRun | None,
     *,
@@ -682,45 +779,46 @@ def portfolio_white_space(
     """Headroom by product category across the key accounts (their own estimates and their
     members'), and their white-space cells (spend estimated, none of our revenue), from the
     current run. One query adds up every cell per category in the database and returns
-    those totals and the white-space cells as narrow rows (no model instances); the order is
-    computed on those rows, and a page's details take two more queries."""
+    those totals and the white-space cells as narrow rows (no model instances), cached under
+    a stamp of what they depend on (one query); the accounts' names take one more and the
+    KAMs one more, the order is computed on those rows, and a page's details one query."""
     year = run.as_of.year if run is not None else None
-    params: dict[str, Any] = {
-        "key": AccountStatus.KEY,
-        "year": year if year is not None else LATEST_SPEND_YEAR,
-        "run": run.pk if run is not None else None,
-        "kam": kam_id,
-    }
-    sql = _CELLS_SQL.replace("{kam}", "AND kam_id = %(kam)s" if kam_id is not None else "")
-    sql = sql.replace("{top_kam}", "AND top.kam_id = %(kam)s" if kam_id is not None else "")
-    sql = sql.replace("{category}", "AND category = %(category)s" if category else "")
-    params["category"] = category
-    categories: list[CategoryHeadroom] = []
-    white: list[_CellRow] = []
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for row in cursor.fetchall():
-            if row[0] == 1:
-                white.append(_CellRow(*row[1:8], _money(row[8]), _money(row[9])))
-                continue
-            spend, revenue, headroom, over, white_cells, accounts = row[8:]
-            categories.append(
-                CategoryHeadroom(
-                    category=row[7],
-                    accounts=accounts,
-                    spend=_money(spend),
-                    revenue=_money(revenue),
-                    headroom=_money(headroom),
-                    white_space_cells=int(white_cells),
-                    over_estimate_cells=int(over),
-                )
-            )
+    # One entry per KAM filter, holding the stamp it was computed under: a change replaces
+    # it rather than adding another.
+    key = f"portfolio:white-space:v{CELLS_CACHE_VERSION}:{'' if kam_id is None else kam_id}"
+    stamp = _cells_stamp(run)
+    cached = cache.get(key)
+    if cached is None or cached[0] != stamp:
+        cached = (stamp, _portfolio_cells(run, year, kam_id))
+        cache.set(key, cached, CELLS_CACHE_SECONDS)
+    categories, cells = cached[1]
+    if category:
+        cells = [cell for cell in cells if cell[4] == category]
+    names = _account_names(cells, kam_id)
+    white = [
+        _CellRow(
+            estimate_id,
+            account_id,
+            top_id,
+            names[account_id],
+            names[top_id],
+            cell_kam_id,
+            cell_category,
+            spend,
+        )
+        for estimate_id, account_id, top_id, cell_kam_id, cell_category, spend in cells
+    ]
     white.sort(key=CELL_ORDERINGS.get(ordering, CELL_ORDERINGS["-spend"]))
-    categories.sort(key=lambda c: (-c.headroom, c.category.casefold()))
+    kams = list(
+        User.objects.filter(kam_accounts__status=AccountStatus.KEY)
+        .distinct()
+        .order_by("last_name", "first_name", "pk")
+    )
     return PortfolioWhiteSpace(
         run=run,
         year=year,
         categories=categories,
-        cells=WhiteSpaceCells(white),
+        cells=WhiteSpaceCells(white, {kam.pk: str(kam) for kam in kams}),
         category_names=sorted((c.category for c in categories), key=str.casefold),
+        kams=kams,
     )

@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from accounts.models import Account, User
+from accounts.models import Account
 from kam.editing import call_service
 from kam.exports import export_response
 from kam.permissions import requires
@@ -165,9 +165,7 @@ def portfolio_white_space_page(request: HttpRequest) -> HttpResponseBase:
             "ordering": ordering,
             "orderings": CELL_ORDER_LABELS,
             "kam_id": kam_id,
-            "kams": User.objects.filter(kam_accounts__status="key")
-            .distinct()
-            .order_by("last_name", "first_name", "pk"),
+            "kams": space.kams,
             "query": query.urlencode(),
         },
     )

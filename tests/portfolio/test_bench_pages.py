@@ -63,9 +63,10 @@ def test_bench_needs_the_demo_director(db):
 # categories' ids, the account's plans and the unread notifications (nothing won: no
 # sales-line query).
 MAP_QUERIES = 13
-# The portfolio's white space: session, user, groups, the current run, every cell (one narrow
-# row each), the page's estimate details, their KAMs' names, the KAM filter's people and the
-# unread notifications (the same at 50,000 accounts).
+# The portfolio's white space: session, user, groups, the current run, the stamp its cached
+# cells are checked against (every cell, one narrow row each, when it changed: the warm-up
+# request), the cells' accounts' names, the KAMs (the filter's people and the cells' KAMs),
+# the page's estimate details and the unread notifications (the same at 50,000 accounts).
 PORTFOLIO_QUERIES = 9
 
 

@@ -8,13 +8,26 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from accounts.models import ProductCategory
-from scoring.models import SpendSource
+from accounts.models import Account, AccountStatus, ProductCategory
+from accounts.services import account_designate
+from scoring.models import SpendEstimate, SpendSource
 from scoring.whitespace import portfolio_white_space, spend_estimate_save
 from tests import factories
 from tests.whitespace.test_map import line, run_now
 
 URL = reverse("portfolio:white_space")
+
+
+def _estimate(account, name: str, spend: int, actor, source=SpendSource.KAM_ESTIMATE) -> None:
+    category, _ = ProductCategory.objects.get_or_create(name=name)
+    spend_estimate_save(
+        account=account,
+        category=category,
+        year=2026,
+        actor=actor,
+        estimated_spend=Decimal(spend),
+        source=source,
+    )
 
 
 @pytest.fixture
@@ -43,15 +56,7 @@ def portfolio(db, kam, other_kam):
         (k2, "Seals", 100),
         (standard, "Bearings", 9000),
     ):
-        category, _ = ProductCategory.objects.get_or_create(name=name)
-        spend_estimate_save(
-            account=account,
-            category=category,
-            year=2026,
-            actor=director,
-            estimated_spend=Decimal(spend),
-            source=SpendSource.KAM_ESTIMATE,
-        )
+        _estimate(account, name, spend, director)
     return {"k1": k1, "k2": k2, "director": director}
 
 
@@ -117,15 +122,7 @@ def test_a_members_estimates_count_for_its_key_account_group(portfolio, kam):
     plant = factories.AccountFactory(name="K1 plant", parent=portfolio["k1"])
     director = portfolio["director"]
     for name, spend in (("Bearings", 500), ("Gears", 700)):
-        category, _ = ProductCategory.objects.get_or_create(name=name)
-        spend_estimate_save(
-            account=plant,
-            category=category,
-            year=2026,
-            actor=director,
-            estimated_spend=Decimal(spend),
-            source=SpendSource.MARKET_STUDY,
-        )
+        _estimate(plant, name, spend, director, SpendSource.MARKET_STUDY)
 
     space = portfolio_white_space(run_now())
 
@@ -149,8 +146,90 @@ def test_a_members_estimates_count_for_its_key_account_group(portfolio, kam):
 def test_the_cells_are_read_a_page_at_a_time(portfolio, django_assert_num_queries):
     space = portfolio_white_space(run_now(), ordering="account")
 
-    with django_assert_num_queries(2):  # the page's estimates' details, their KAMs' names
+    with django_assert_num_queries(1):  # the page's estimates' details (KAMs' names are known)
         page = space.cells[1:2]
     assert [(c.account_name, c.year, c.source) for c in page] == [("K2", 2026, "KAM estimate")]
     with django_assert_num_queries(0):
         assert space.cells.count() == 2
+
+
+def _cells(client) -> list[tuple[str, str, Decimal]]:
+    response = client.get(URL)
+    assert response.status_code == 200
+    return [(c.account_name, c.category, c.spend) for c in response.context["page"].object_list]
+
+
+def test_an_estimate_saved_after_a_view_shows_on_the_next_one(client, portfolio):
+    """The cells are cached for the run; a new estimate, a changed one and a removed one each
+    show on the next view, without a new run."""
+    run_now()
+    director = portfolio["director"]
+    client.force_login(director)
+    assert _cells(client) == [("K2", "Bearings", Decimal(2000)), ("K1", "Drives", Decimal(300))]
+
+    _estimate(portfolio["k1"], "Gears", 800, director)
+    assert _cells(client) == [
+        ("K2", "Bearings", Decimal(2000)),
+        ("K1", "Gears", Decimal(800)),
+        ("K1", "Drives", Decimal(300)),
+    ]
+    lines = {line.category: line for line in client.get(URL).context["space"].categories}
+    assert (lines["Gears"].spend, lines["Gears"].headroom) == (Decimal(800), Decimal(800))
+
+    _estimate(portfolio["k2"], "Bearings", 2500, director)
+    assert _cells(client)[0] == ("K2", "Bearings", Decimal(2500))
+
+    SpendEstimate.objects.get(account=portfolio["k1"], category__name="Gears").delete()
+    assert _cells(client) == [("K2", "Bearings", Decimal(2500)), ("K1", "Drives", Decimal(300))]
+
+
+def test_a_designation_or_a_rename_after_a_view_shows_on_the_next_one(client, portfolio, kam):
+    """S's estimate counts once S is a key account, K2's no longer once it is not; a new
+    KAM and a new name show at once."""
+    run_now()
+    director = portfolio["director"]
+    client.force_login(director)
+    assert [name for name, *_ in _cells(client)] == ["K2", "K1"]
+
+    standard = Account.objects.get(name="S")
+    account_designate(
+        account=standard, status=AccountStatus.KEY, kam=kam, reason="Grows", actor=director
+    )
+    account_designate(
+        account=portfolio["k2"],
+        status=AccountStatus.STANDARD,
+        kam=None,
+        reason="Shrinks",
+        actor=director,
+    )
+    assert _cells(client) == [("S", "Bearings", Decimal(9000)), ("K1", "Drives", Decimal(300))]
+    response = client.get(URL, {"kam": kam.pk})
+    assert [c.account_name for c in response.context["page"].object_list] == ["S", "K1"]
+
+    Account.objects.filter(pk=standard.pk).update(name="S renamed")
+    assert [name for name, *_ in _cells(client)] == ["S renamed", "K1"]
+
+
+def test_a_new_run_shows_its_revenue_on_the_next_view(client, portfolio):
+    """K1 sells Drives now: after the next run its Drives cell is no longer white space."""
+    run_now()
+    client.force_login(portfolio["director"])
+    assert _cells(client) == [("K2", "Bearings", Decimal(2000)), ("K1", "Drives", Decimal(300))]
+
+    line(portfolio["k1"], "Drives", 100)
+    run_now()
+    assert _cells(client) == [("K2", "Bearings", Decimal(2000))]
+
+
+def test_before_the_first_run_every_estimate_is_white_space_until_the_run(client, portfolio):
+    """No run: no revenue yet, so each key account's estimate is a white-space cell; the
+    first run's revenue shows on the next view."""
+    client.force_login(portfolio["director"])
+    assert _cells(client) == [
+        ("K2", "Bearings", Decimal(2000)),
+        ("K1", "Bearings", Decimal(1000)),
+        ("K1", "Drives", Decimal(300)),
+        ("K2", "Seals", Decimal(100)),
+    ]
+    run_now()
+    assert _cells(client) == [("K2", "Bearings", Decimal(2000)), ("K1", "Drives", Decimal(300))]
