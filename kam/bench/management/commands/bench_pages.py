@@ -4,8 +4,9 @@ Runs against the database in DATABASE_URL (the benchmark dataset of `seed_demo`;
 written except the benchmark user's session). Logs in the demo director with force_login,
 requests each main page once to warm up and then `--requests` times through Django's test
 client, timing the call and counting its queries. Prints, per page, p50 and p95 server time and
-the query count; a page whose URL does not resolve (yet) is skipped and said so. The last line
-is always `worst_p95_ms=<n> worst_queries=<n>`.
+the query count; a page whose URL does not resolve (yet) is skipped and said so. Before the
+first request it freezes the objects loaded at startup, as a web process does (kam.runtime).
+The last line is always `worst_p95_ms=<n> worst_queries=<n>`.
 
 Two white-space maps: that of the key account with the most product categories estimated on
 itself ("w-space map (<n> cat.)"), and that of the key-account group with the most members in
@@ -32,6 +33,7 @@ from django.urls import NoReverseMatch, reverse
 
 from accounts.models import Account, AccountStatus
 from kam.bench import add_dataset_arguments, dataset_user, machine_speed_ms, percentile
+from kam.runtime import freeze_startup_heap
 from scoring.models import AccountScore, Criterion, SpendEstimate
 from scoring.selectors import current_run
 from scoring.whitespace import white_space_map
@@ -78,12 +80,15 @@ class Command(BaseCommand):
         if not user.has_perm("scoring.view_portfolio"):
             raise CommandError(f"{user.username} is not a director or administrator.")
         run = current_run()
+        # As a web process does once it has loaded the application (kam/wsgi.py).
+        frozen = freeze_startup_heap()
         self.stdout.write(
             f"{connection.vendor}, {accounts} accounts, "
             + (f"scoring run {run.pk} of {run.as_of}" if run else "no scoring run yet")
             + f", {options['requests']} requests per page as {user.username}"
             + f"; load average {os.getloadavg()[0]:.2f} at start"
             + f"; machine speed {machine_speed_ms():.0f} ms (kam.bench.machine_speed_ms)"
+            + f"; {frozen} startup objects frozen, as kam/wsgi.py does (kam.runtime)"
         )
         client = Client(HTTP_HOST=_host())
         client.force_login(user)
