@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_the_startup_heap_is_frozen_with_the_views_loaded():
     try:
         frozen = freeze_startup_heap()
-        assert frozen == gc.get_freeze_count() > 0
+        # (the count itself moves as frozen objects are freed: only that there are some)
+        assert frozen > 10_000 and gc.get_freeze_count() > 0
         # the URL configuration was loaded first: every view module is imported
         assert "plans.views" in sys.modules and "scoring.portfolio.views" in sys.modules
     finally:
