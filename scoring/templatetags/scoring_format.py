@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from accounts.models import AccountStatus, Quadrant
-from kam.templatetags.kam_format import NOT_AVAILABLE, NOT_COMPUTED, grouped, money
+from kam.templatetags.kam_format import NOT_AVAILABLE, NOT_COMPUTED, grouped, money, urls_by_pk
 from scoring.engine.thresholds import KAM_MAX_KEY_ACCOUNTS
 
 register = template.Library()
@@ -102,15 +102,6 @@ def warning_items(warnings: list) -> str:
 # The workbench's lists (scoring.workbench: up to 100 key accounts, 50 candidates, every KAM):
 # rows written in Python, as the template wrote them.
 
-PK_PLACEHOLDER = 987654321
-
-
-def _urls(name: str) -> Callable[[int], str]:
-    """`reverse(name, args=[pk])` for many rows: the pattern is reversed once (a reverse per
-    row costs as much as the rest of the row)."""
-    before, after = reverse(name, args=[PK_PLACEHOLDER]).split(str(PK_PLACEHOLDER))
-    return lambda pk: f"{before}{pk}{after}"
-
 
 def _rank(account: Any) -> Any:
     """The run's rank as the template wrote `score_rank|default_if_none:"—"` (without a run
@@ -131,7 +122,7 @@ def _account_rows(
     `empty` row when there is none. One format_html per row: escaping is most of its cost."""
     if not accounts:
         return mark_safe(empty)
-    detail, designate = _urls("accounts:detail"), _urls("portfolio:designate")
+    detail, designate = urls_by_pk("accounts:detail"), urls_by_pk("portfolio:designate")
     style, label = button
     row = (
         '<tr><th scope="row" class="fw-normal wrap-narrow"><a href="{}">{}</a></th>'
