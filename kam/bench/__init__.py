@@ -1,6 +1,6 @@
 """What the benchmark commands (bench_api, bench_pages, bench_recompute) and the real-worker
-tests share: the dataset check, the percentile, the machine's speed, and starting a Celery
-worker on this database."""
+tests share: the dataset check, the percentile, the machine's speed, starting a Celery
+worker on this database and reading a process tree's peak memory."""
 
 from __future__ import annotations
 
@@ -89,3 +89,25 @@ def start_celery_worker(
          "--hostname", hostname, "--without-gossip", "--without-mingle"],
         env=env, cwd=settings.BASE_DIR, **popen,
     )  # fmt: skip
+
+
+def peak_memory_mb(pid: int) -> float | None:
+    """The largest peak resident set (VmHWM) of process `pid` and of every process below it,
+    in MB: a Celery worker does its tasks in a forked pool process, so the tree's largest is
+    the worker's peak. None where /proc is not there to read (not Linux) or the process is gone.
+    """
+    peaks = []
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            with open(f"/proc/{current}/status") as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        peaks.append(int(line.split()[1]) / 1024)
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as children:
+                    pending.extend(int(child) for child in children.read().split())
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return max(peaks) if peaks else None

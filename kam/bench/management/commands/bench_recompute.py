@@ -7,7 +7,8 @@ On PostgreSQL only. Builds the benchmark dataset with seed_demo (3 years), or re
 already in the database when it was built with the same sizes and still holds what was built
 (a marker table, kam_bench_dataset, records both). Then runs the full recompute `--runs` times
 (in this process, or through N real Celery worker processes on Redis with --workers N, which
-needs REDIS_URL in the environment), and
+needs REDIS_URL in the environment; it then prints each worker's peak memory, the largest
+resident set of the worker and its pool process), and
 times two floors under the engine's own session settings (work_mem, no JIT, no nested loops):
 
 - the work floor does the same necessary work as a run in the fastest way PostgreSQL allows:
@@ -41,7 +42,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from accounts.models import DMU_MIN_INFLUENCE, Account, Activity, Contact, SalesLine
-from kam.bench import start_celery_worker
+from kam.bench import peak_memory_mb, start_celery_worker
 from scoring import services
 from scoring.engine import dialect, final
 from scoring.engine import window as window_engine
@@ -106,6 +107,7 @@ class Command(BaseCommand):
             workers = self._start_workers(options["workers"], settings.REDIS_URL)
         try:
             timings = [self._timed_run(index, bool(workers)) for index in range(options["runs"])]
+            peaks = [peak_memory_mb(worker.pid) for worker in workers]
         finally:
             self._stop_workers(workers)
         floors = [self._floor() for _ in range(options["runs"])]
@@ -122,6 +124,9 @@ class Command(BaseCommand):
                 f"{run.counts.get('groups', 0)} groups, {run.counts.get('units', 0)} units) "
                 f"{stages}"
             )
+        for index, peak in enumerate(peaks):
+            shown = "unknown (no /proc)" if peak is None else f"{peak:.0f} MB"
+            self.stdout.write(f"worker {index} peak memory: {shown}")
         for index, (sales, costs) in enumerate(floors, start=1):
             self.stdout.write(
                 f"floor {index}: {sales + costs:.3f}s (sales {sales:.3f}s, costs {costs:.3f}s)"
