@@ -68,3 +68,18 @@ def test_production_refuses_to_start_without_a_secret_key():
 
     assert result.returncode != 0
     assert "SECRET_KEY must be set when DJANGO_ENV=production" in result.stderr
+
+
+@pytest.mark.django_db
+def test_postgresql_connections_do_not_jit_compile_page_queries():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        assert "options" not in connection.settings_dict.get("OPTIONS", {})
+        return
+    # a new connection with the settings' parameters, as a web process opens it
+    fresh = connection.get_new_connection(connection.get_connection_params())
+    try:
+        assert fresh.execute("SHOW jit").fetchone()[0] == "off"
+    finally:
+        fresh.close()
