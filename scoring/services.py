@@ -41,7 +41,7 @@ from kam.errors import Busy
 from kam.formats import moment
 from scoring import health, selectors
 from scoring.engine import chunk as chunk_engine
-from scoring.engine import final, housekeeping, judgement, rates
+from scoring.engine import dialect, final, housekeeping, judgement, rates
 from scoring.engine import groups as groups_engine
 from scoring.engine import window as window_engine
 from scoring.models import AccountScore, Criterion, RunStatus, ScoringRun
@@ -243,8 +243,15 @@ def run_chunk(
             snapshot_from=snapshot_from,
             segments=segments,
         )
-        # Lock the run row only now, for the short bookkeeping, so chunks run in parallel.
-        run = ScoringRun.objects.select_for_update().get(pk=run_id)
+        # The chunk's deferred foreign-key checks run now, beside the other chunks' (at 250,000
+        # accounts 8 s per chunk): after the lock below they would wait for the chunk ahead.
+        with connection.cursor() as cursor:
+            for statement in dialect.check_constraints_now_statements():
+                cursor.execute(statement)
+        # Lock the run row only now, for the short bookkeeping, so chunks run in parallel. NO
+        # KEY UPDATE: the checks above hold KEY SHARE locks on the run row, which a plain FOR
+        # UPDATE of another chunk would wait on while this one waits on it (a deadlock).
+        run = ScoringRun.objects.select_for_update(no_key=True).get(pk=run_id)
         done = run.counts.setdefault("chunks", {})
         done[str(chunk.index)] = {
             "accounts": result.accounts,

@@ -108,6 +108,14 @@ def session_tuning_statements(
     return []
 
 
+def check_constraints_now_statements() -> list[str]:
+    """Statements that run the transaction's deferred foreign-key checks now rather than at
+    its commit (PostgreSQL; SQLite checks nothing deferred this way): a chunk checks its rows
+    before it locks the run row for its bookkeeping, so two chunks check side by side instead
+    of one after the other behind that lock."""
+    return ["SET CONSTRAINTS ALL IMMEDIATE"] if is_postgresql() else []
+
+
 def refresh_statistics_statements(table: str, columns: list[str]) -> list[str]:
     """Statements that refresh the planner's statistics of a table just filled (PostgreSQL's
     autovacuum would only get to it later, and the final stage's plans depend on them), for

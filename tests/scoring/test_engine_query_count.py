@@ -20,9 +20,9 @@ from tests import factories
 # 2 to freeze their settings when planning, then the previous run, health's 4 statements (its
 # rows written complete, the scores' update copies them to the score rows), investment's 2, and
 # the accounts whose health fell (none here). On PostgreSQL each chunk and the final stage also
-# set work_mem, and the final stage refreshes the planner's statistics, as health does for its
-# rows before its components.
-QUERIES = {"sqlite": 63 + 10, "postgresql": 63 + 10 + 2 + 2 + 1}
+# set work_mem and runs its deferred foreign-key checks before its bookkeeping, and the final
+# stage refreshes the planner's statistics, as health does for its rows before its components.
+QUERIES = {"sqlite": 63 + 10, "postgresql": 63 + 10 + 2 + 2 + 2 + 1}
 
 
 def build_accounts(count: int) -> None:
