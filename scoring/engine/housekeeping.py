@@ -106,7 +106,7 @@ def _as_date(value) -> dt.date | None:
 
 def prune_runs(*, keep_succeeded: int, current_run_id: int) -> int:
     """Delete the score rows of every run but the newest `keep_succeeded` succeeded ones and
-    the current one (5 queries); the ScoringRun rows stay as the record of what ran.
+    the current one (6 queries); the ScoringRun rows stay as the record of what ran.
 
     The deletes name the runs to prune, so they go through the (run, ...) unique indexes to
     those runs' rows instead of reading every kept row to find them."""
@@ -125,6 +125,8 @@ def prune_runs(*, keep_succeeded: int, current_run_id: int) -> int:
     # rows stay (the health history).
     HealthComponentScore.objects.filter(run_id__in=pruned).delete()
     InvestmentWarning.objects.filter(run_id__in=pruned).delete()
+    # The white-space actuals (about four rows per account) go with the scores too.
+    CategoryRevenue.objects.filter(run_id__in=pruned).delete()
     deleted, _ = AccountScore.objects.filter(run_id__in=pruned).delete()
     return deleted
 

@@ -15,6 +15,7 @@ from scoring.engine import chunk as chunk_engine
 from scoring.engine import final
 from scoring.models import (
     AccountScore,
+    CategoryRevenue,
     CriterionScore,
     MetricSnapshot,
     RunStatus,
@@ -212,8 +213,11 @@ def test_old_runs_rows_are_pruned_and_their_records_kept(portfolio):
     assert ScoringRun.objects.count() == len(runs)
     assert not AccountScore.objects.filter(run=runs[0]).exists()
     assert not CriterionScore.objects.filter(run=runs[0]).exists()
+    # the white-space actuals go with the scores: a million rows a run at 250,000 accounts
+    assert not CategoryRevenue.objects.filter(run=runs[0]).exists()
     for kept in runs[1:]:
         assert AccountScore.objects.filter(run=kept).count() == 9
+        assert CategoryRevenue.objects.filter(run=kept).exists()
 
 
 def test_weights_are_frozen_when_the_run_starts(portfolio):
