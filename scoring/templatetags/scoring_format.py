@@ -42,13 +42,14 @@ def preview_rows(rows: list, limit: int) -> str:
     listed = rows[:limit]
     if not listed:
         return mark_safe('<tr><td colspan="5">None.</td></tr>')
+    designate_url = urls_by_pk("portfolio:designate")
     return mark_safe(
         "".join(
             format_html(
                 '<tr><th scope="row" class="fw-normal wrap-narrow"><a href="{}">{}</a></th>'
                 '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>'
                 '<td class="small wrap-narrow" data-testid="why">{}</td></tr>',
-                reverse("portfolio:designate", args=[row.account_id]),
+                designate_url(row.account_id),
                 row.name,
                 row.old_rank,
                 row.new_rank,
