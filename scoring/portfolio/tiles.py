@@ -83,22 +83,31 @@ class AccountCounts:
 
 def account_census(scope: Scope) -> tuple[AccountCounts, list[dict[str, Any]]]:
     """Live counts and the accounts per relationship stage (key accounts beside the others) in
-    ONE pass over the accounts, grouped by stage. The key count for the size guardrail is over
-    the whole portfolio, the rest over the scope. Units of selection only, in either view:
-    designation and the stage belong to the group, its members have neither."""
-    in_scope = scope.q()
-    rows = {
-        row["stage"]: row
-        for row in Account.objects.filter(parent__isnull=True)
-        .values("stage")
-        .annotate(
-            key_all=Count("pk", filter=Q(status=KEY)),
-            key=Count("pk", filter=in_scope & Q(status=KEY)),
-            other=Count("pk", filter=in_scope & ~Q(status=KEY)),
-            candidates=Count("pk", filter=in_scope & Q(status=AccountStatus.CANDIDATE)),
-        )
+    ONE pass over the units' census index (`account_unit_census`), grouped by stage and
+    status: every unit counted (COUNT(*), no column but the index's), and in a narrower scope
+    those in it. The key count for the size guardrail is over the whole portfolio, the rest
+    over the scope. Units of selection only, in either view: designation and the stage belong
+    to the group, its members have neither."""
+    in_scope = {} if scope.is_whole_portfolio else {"in_scope": Count("pk", filter=scope.q())}
+    grouped_rows = (
+        Account.objects.filter(parent__isnull=True)
+        .values("stage", "status")
+        .annotate(units=Count("*"), **in_scope)
         .order_by()
-    }
+    )
+    rows: dict[str, dict[str, int]] = {}
+    for row in grouped_rows:
+        counts_of = rows.setdefault(
+            row["stage"], {"key_all": 0, "key": 0, "other": 0, "candidates": 0}
+        )
+        units, scoped = row["units"], row.get("in_scope", row["units"])
+        if row["status"] == KEY:
+            counts_of["key_all"] += units
+            counts_of["key"] += scoped
+        else:
+            counts_of["other"] += scoped
+        if row["status"] == AccountStatus.CANDIDATE:
+            counts_of["candidates"] += scoped
     counts = AccountCounts(
         key_all=sum(row["key_all"] for row in rows.values()),
         key=sum(row["key"] for row in rows.values()),

@@ -190,26 +190,27 @@ def top_n_check(run: ScoringRun, scope: Scope, n: int, limit: int = LIST_LIMIT) 
     vectors = run_vectors(run)
     top = vectors.ranked_at_most(n)
     in_scope = Account.objects.filter(scope.q())
-    key_names = dict(in_scope.filter(status=KEY).values_list("pk", "name"))
+    # The key accounts' ids from the (status, id) index; names only for the listed ones.
+    key_ids = set(in_scope.filter(status=KEY).values_list("pk", flat=True))
     if scope.is_whole_portfolio:
-        entering = [index for index in top if vectors.ids[index] not in key_names]
+        entering = [index for index in top if vectors.ids[index] not in key_ids]
     else:
         top_ids = [vectors.ids[index] for index in top]
         others = set(
             in_scope.filter(pk__in=top_ids).exclude(status=KEY).values_list("pk", flat=True)
         )
         entering = [index for index in top if vectors.ids[index] in others]
-    listed = [vectors.ids[index] for index in entering[:limit]]
-    others = dict(Account.objects.filter(pk__in=listed).values_list("pk", "name"))
     # Key accounts ranked below N, best rank first (ties by account id, as the ranks' order).
     leaving = sorted(
-        (index for index in vectors.indexes(key_names) if vectors.rank[index] > n),
+        (index for index in vectors.indexes(key_ids) if vectors.rank[index] > n),
         key=lambda index: (vectors.rank[index], vectors.ids[index]),
     )
+    listed = [vectors.ids[index] for index in entering[:limit] + leaving[:limit]]
+    names = dict(Account.objects.filter(pk__in=listed).values_list("pk", "name"))
     movers = drivers_of(
         run,
-        _movers(vectors, entering[:limit], others, key=False)
-        + _movers(vectors, leaving[:limit], key_names, key=True),
+        _movers(vectors, entering[:limit], names, key=False)
+        + _movers(vectors, leaving[:limit], names, key=True),
     )
     return TopN(
         n=n,

@@ -3,6 +3,7 @@ items): the rows the template wrote, escaped, an overloaded KAM marked."""
 
 from types import SimpleNamespace
 
+from django.core.cache import cache
 from django.template import Context, Template
 from django.urls import reverse
 
@@ -27,6 +28,34 @@ def test_kam_loads_mark_an_overloaded_kam_and_escape_names():
     )
     assert '<td class="num">1,234</td>' in html
     assert '<tr><th scope="row" class="fw-normal">Bo</th>' in html
+
+
+def test_kam_loads_are_formatted_once_until_a_load_changes(monkeypatch):
+    """The rows are kept by what they show: the same loads again are not formatted again (a
+    thousand KAMs took 50 ms a request); a changed count is."""
+    from scoring.templatetags import scoring_format
+
+    cache.clear()
+    formatted = []
+    real_grouped = scoring_format.grouped
+
+    def counting_grouped(value, places=2):
+        formatted.append(value)
+        return real_grouped(value, places)
+
+    monkeypatch.setattr(scoring_format, "grouped", counting_grouped)
+    loads = [KamLoad(kam_id=1, name="Ann", key_accounts=3, accounts=7)]
+
+    first = render("{% kam_load_rows loads %}", loads=loads)
+    again = render("{% kam_load_rows loads %}", loads=list(loads))
+    changed = render(
+        "{% kam_load_rows loads %}",
+        loads=[KamLoad(kam_id=1, name="Ann", key_accounts=4, accounts=7)],
+    )
+
+    assert again == first
+    assert formatted == [7, 7]  # the first render and the changed one, not the second
+    assert '<td class="num">4</td>' in changed
 
 
 def test_no_kam_says_so():
