@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -156,6 +157,13 @@ def _bare(model: type[Model], db: str, attnames: tuple[str, ...], row: tuple) ->
 def _select(name: str, attrs: dict[str, Any], options: str) -> SafeString:
     """The <select> around options already escaped (flatatt drops attributes set to None)."""
     return format_html('<select name="{}"{}>{}</select>', name, flatatt(attrs), mark_safe(options))
+
+
+def options_markup(objects: Iterable[Model], selected_pk: Any) -> SafeString:
+    """`<option>`s of model instances (value the key, label `str()`), the one whose key is
+    `selected_pk` selected: what a template loop writes, without resolving each variable
+    (1,000 KAMs on the portfolio's white-space page)."""
+    return mark_safe("".join(_option(obj.pk, str(obj), obj.pk == selected_pk) for obj in objects))
 
 
 def _option(value: Any, label: Any, selected: bool) -> str:
