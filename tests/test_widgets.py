@@ -129,3 +129,41 @@ def test_quick_select_writes_choices_read_with_only_as_select_does(
         quick = rendered(QuickSelect)
     assert quick == rendered(forms.Select)
     assert quick.count("<option") == queryset.count() + 1
+
+
+@pytest.mark.django_db
+def test_quick_select_writes_the_same_rows_once_and_a_rename_at_once(monkeypatch):
+    """The options of choices read with only() are kept by the rows they are written from: a
+    second request reading the same rows labels none again (thousands of accounts at 250,000),
+    a selection still marks its option as Select does, and a renamed account shows at once."""
+    from accounts.models import Account
+    from tests import factories
+
+    first = factories.AccountFactory(name="Acme", erp_code="A-1")
+    factories.AccountFactory(name="Borealis", erp_code="B-1")
+    queryset = Account.objects.only("pk", "name", "erp_code").order_by("name", "pk")
+
+    def rendered(widget_class, value=None):
+        field = forms.ModelChoiceField(queryset=queryset, widget=widget_class())
+        return normalised(str(field.widget.render("account", value)))
+
+    labelled = []
+    label = forms.ModelChoiceField.label_from_instance
+    monkeypatch.setattr(
+        forms.ModelChoiceField,
+        "label_from_instance",
+        lambda field, obj: labelled.append(obj.pk) or label(field, obj),
+    )
+    assert rendered(QuickSelect) == rendered(forms.Select)
+    labelled.clear()
+
+    again = rendered(QuickSelect)
+    chosen = rendered(QuickSelect, first.pk)
+
+    assert labelled == []
+    assert chosen == rendered(forms.Select, first.pk)
+    assert chosen.count(" selected") == 1
+    assert again == rendered(forms.Select)
+
+    Account.objects.filter(pk=first.pk).update(name="Acme Renamed")
+    assert "Acme Renamed (A-1)" in rendered(QuickSelect)

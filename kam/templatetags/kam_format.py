@@ -14,6 +14,8 @@ from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from kam.widgets import options_markup
+
 register = template.Library()
 
 NOT_AVAILABLE = "\u2014"  # an em dash for "no value"
@@ -27,6 +29,12 @@ def grouped(value: Any, places: int = 2) -> str:
     exponent = Decimal(1).scaleb(-places)
     rounded = Decimal(str(value)).quantize(exponent, rounding=ROUND_HALF_UP)
     return number_format(rounded, decimal_pos=places, force_grouping=True)
+
+
+@register.simple_tag
+def options(objects: Any, selected_pk: Any) -> str:
+    """`{% options kams kam_id %}`: an <option> per instance, the selected one marked."""
+    return options_markup(objects, selected_pk)
 
 
 @register.simple_tag(takes_context=True)
