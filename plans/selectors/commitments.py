@@ -26,7 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, RowNumber, TruncDate
 
 from accounts.models import Account, User
-from accounts.selectors.choices import account_choices, accounts_among, person_choices
+from accounts.selectors.choices import account_choices, person_choices
 from plans.models import Commitment, CommitmentStatus, Comparison, Measurement, Notification
 from plans.status import DUE_SOON_DAYS, is_due_soon
 
@@ -112,17 +112,13 @@ def with_next_due(queryset: QuerySet[Commitment]) -> QuerySet[Commitment]:
 
 def board_accounts(user: Any) -> QuerySet[Account]:
     """The accounts `user` may see that have active commitments: the board's account filter."""
-    return account_choices(_with_active_commitments(), Account.objects.visible_to(user))
+    with_commitments = Commitment.objects.filter(active=True).values("account_id")
+    return account_choices(with_commitments, Account.objects.visible_to(user))
 
 
 def board_kams(user: Any) -> QuerySet[User]:
-    """The KAMs of `board_accounts`: the board's KAM filter (their ids gathered unsorted)."""
-    visible = Account.objects.visible_to(user)
-    return person_choices(accounts_among(_with_active_commitments(), visible).values("kam_id"))
-
-
-def _with_active_commitments() -> QuerySet[Commitment]:
-    return Commitment.objects.filter(active=True).values("account_id")
+    """The KAMs of `board_accounts`: the board's KAM filter."""
+    return person_choices(board_accounts(user).values("kam_id"))
 
 
 def board_ordered(

@@ -212,31 +212,6 @@ def test_filter_choices_come_from_the_actions_the_user_can_see(client, kam, plan
     ]
 
 
-def test_a_directors_filter_choices_are_every_plans_accounts_and_owners(
-    client, director, kam, other_kam, plans
-):
-    """Directors read every plan: their actions, account choices (read from the plans with
-    actions) and owner choices are not asked which plans they may see (at 250,000 accounts that
-    joined 35,000 actions with every plan, twice); an account whose plan has no action is not
-    offered."""
-    from plans.selectors import actions
-
-    factories.PlanFactory(account=factories.KeyAccountFactory(name="Dormant", erp_code="D1"))
-    form = get(client, director).context["filter"].form
-
-    assert [str(label) for _, label in form.fields["account"].choices] == [
-        "Any account",
-        "Acme (A1)",
-        "Borealis (B1)",
-        "Corvus (C1)",
-    ]
-    owners = {str(label) for _, label in form.fields["owner"].choices}
-    assert owners >= {str(kam), str(other_kam)}
-    assert "plans_plan" not in str(actions.visible_actions(director).query)
-    assert "plans_plan" not in str(actions.action_owners(director).query)
-    assert "plans_plan" in str(actions.visible_actions(kam).query)
-
-
 @pytest.mark.parametrize(
     ("params", "field"),
     [
