@@ -14,13 +14,13 @@ from django.db.models.functions import RowNumber
 
 from accounts.models import Account
 from accounts.selectors.accounts import AccountPage
+from scoring.explanations import account_lines
 from scoring.health import account_health, health_history
 from scoring.investment import account_warnings
 from scoring.models import (
     AccountScore,
     Criterion,
     CriterionKind,
-    CriterionScore,
     GroupSnapshot,
     HealthScore,
     MetricSnapshot,
@@ -125,11 +125,7 @@ def load_section(page: AccountPage) -> None:
     account, run = page.account, page.run
     if run is not None:
         page.score = AccountScore.objects.filter(run=run, account=account).first()
-        page.criterion_scores = list(
-            CriterionScore.objects.filter(run=run, account=account)
-            .select_related("criterion")
-            .order_by("criterion__position", "criterion__key")
-        )
+        page.criterion_scores = account_lines(run.pk, account.pk)
         page.health = account_health(account, run)
         page.investment_warnings = account_warnings(account, run)
     page.health_history = health_history(account, limit=HEALTH_HISTORY_ENTRIES)

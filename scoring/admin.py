@@ -5,15 +5,16 @@ score would no longer match its explanation.
 """
 
 from django.contrib import admin
+from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.admin import ACCOUNT_SEARCH, AdministratorOnly, SearchThroughAccounts, ViewOnly
+from scoring.explanations import parse_lines
 from scoring.models import (
     AccountScore,
     CategoryRevenue,
     CostRate,
     Criterion,
-    CriterionScore,
     GroupSnapshot,
     HealthComponent,
     HealthComponentScore,
@@ -23,6 +24,7 @@ from scoring.models import (
     MetricSnapshot,
     PackExport,
     Rating,
+    ScoreExplanation,
     ScoringRun,
     SpendEstimate,
     WarningSettings,
@@ -101,13 +103,39 @@ class AccountScoreAdmin(ViewOnly, SearchThroughAccounts, admin.ModelAdmin):
     show_full_result_count = False
 
 
-@admin.register(CriterionScore)
-class CriterionScoreAdmin(ViewOnly, SearchThroughAccounts, admin.ModelAdmin):
-    list_display = ["account", "run", "criterion", "raw", "normalised", "weight", "contribution"]
-    list_filter = ["criterion"]
-    list_select_related = ["account", "run", "criterion"]
+@admin.register(ScoreExplanation)
+class ScoreExplanationAdmin(ViewOnly, SearchThroughAccounts, admin.ModelAdmin):
+    list_display = ["account", "run", "attractiveness"]
+    list_select_related = ["account", "run"]
     ordering = ["-pk"]
     show_full_result_count = False
+    fields = ["run", "account", "attractiveness", "explanation"]
+    readonly_fields = ["explanation"]
+
+    @admin.display(description="Explanation")
+    def explanation(self, obj: ScoreExplanation) -> str:
+        """The stored lines as a table, each criterion by its label."""
+        criteria = Criterion.objects.in_bulk([line[0] for line in obj.lines])
+        rows = format_html_join(
+            "",
+            "<tr><th scope='row'>{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    line.criterion.label if line.criterion else line.criterion_id,
+                    "" if line.raw is None else line.raw,
+                    line.normalised,
+                    line.weight,
+                    line.contribution,
+                )
+                for line in parse_lines(obj.lines, criteria)
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th scope='col'>Criterion</th><th scope='col'>Raw value</th>"
+            "<th scope='col'>Normalised</th><th scope='col'>Weight</th>"
+            "<th scope='col'>Contribution</th></tr></thead><tbody>{}</tbody></table>",
+            rows,
+        )
 
 
 @admin.register(MetricEntry)

@@ -8,7 +8,6 @@ a KAM for the accounts they serve; operations never see scores.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -20,7 +19,8 @@ from django.db.models import QuerySet
 from accounts.models import Account
 from accounts.selectors.accounts import list_shows_scores
 from kam import rules as kam_rules
-from scoring.models import AccountScore, Criterion, CriterionScore, ScoringRun
+from scoring.explanations import lines_by_account, run_criterion_ids
+from scoring.models import AccountScore, Criterion, ScoringRun
 
 # The run's flags, as the list and its downloads name them.
 FLAG_LABELS = {
@@ -77,11 +77,12 @@ def flags_of(score: AccountScore) -> list[Flag]:
 
 
 def run_criteria(run: ScoringRun | None) -> list[Criterion]:
-    """The criteria the run explained its scores with, in the criteria's order (one query)."""
+    """The criteria the run explained its scores with, in the criteria's order (two queries:
+    one explanation row says which, since every unit of a run carries the same criteria)."""
     if run is None:
         return []
-    used = CriterionScore.objects.filter(run=run).values("criterion_id")
-    return list(Criterion.objects.filter(pk__in=used).order_by("position", "key"))
+    used = run_criterion_ids(run)
+    return list(Criterion.objects.filter(pk__in=used).order_by("position", "key", "pk"))
 
 
 @dataclass(frozen=True)
@@ -108,10 +109,9 @@ def with_explanations(
 def _explanations(
     run: ScoringRun | None, account_ids: Iterable[int]
 ) -> dict[int, dict[int, Explanation]]:
-    lines = CriterionScore.objects.filter(run=run, account_id__in=list(account_ids)).values_list(
-        "account_id", "criterion_id", "normalised", "contribution"
-    )
-    explained: dict[int, dict[int, Explanation]] = defaultdict(dict)
-    for account_id, criterion_id, normalised, contribution in lines:
-        explained[account_id][criterion_id] = Explanation(normalised, contribution)
-    return explained
+    return {
+        account_id: {
+            line.criterion_id: Explanation(line.normalised, line.contribution) for line in lines
+        }
+        for account_id, lines in lines_by_account(run, account_ids).items()
+    }

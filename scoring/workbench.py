@@ -1,7 +1,7 @@
 """The selection workbench: a what-if of new weights, saving weights, and its account lists.
 
 The what-if never touches the stored scores: it recomputes every unit's weighted score from the
-current run's stored scores and normalised criterion values (CriterionScore, read once per run
+current run's stored scores and normalised criterion values (their explanations, read once per run
 into cached arrays), ranks the units, and compares the new top N with the current key
 accounts.
 """
@@ -24,7 +24,8 @@ from accounts.models import Account, AccountStatus, User
 from kam.errors import DomainError, InvalidInput
 from kam.expressions import InSubquery
 from kam.permissions import require
-from scoring.models import AccountScore, Criterion, CriterionKind, CriterionScore, ScoringRun
+from scoring.explanations import positive_values
+from scoring.models import AccountScore, Criterion, CriterionKind, ScoringRun
 from scoring.portfolio.tiles import Guardrail, portfolio_size_guardrail, share
 from scoring.portfolio.top_n import Driver, criterion_drivers, leading
 from scoring.portfolio.vectors import VECTORS_CACHE_SECONDS, RunVectors, run_key, run_vectors
@@ -113,10 +114,7 @@ def _criterion_column(run: ScoringRun, criterion_pk: int, vectors: RunVectors) -
     if column is None:
         position = vectors.position()
         column = array("d", bytes(8 * len(vectors.ids)))
-        values = CriterionScore.objects.filter(
-            run=run, criterion_id=criterion_pk, normalised__gt=0
-        ).values_list("account_id", "normalised")
-        for account_id, normalised in values:
+        for account_id, normalised in positive_values(run, criterion_pk):
             index = position.get(account_id)
             if index is not None:
                 column[index] = float(normalised)

@@ -47,7 +47,6 @@ from scoring.models import (
     AccountScore,
     CategoryRevenue,
     Criterion,
-    CriterionScore,
     GroupSnapshot,
     HealthComponent,
     HealthComponentScore,
@@ -57,11 +56,13 @@ from scoring.models import (
     MetricKind,
     MetricSnapshot,
     PackExport,
+    ScoreExplanation,
     ScoringRun,
     SpendEstimate,
     WarningSettings,
 )
 from tests import factories
+from tests.portfolio.builders import explain
 
 APPS = ["accounts", "plans", "scoring"]
 # Computed results and append-only records: administrators read them, nobody edits them here.
@@ -70,7 +71,7 @@ VIEW_ONLY = {
     ImportJob,
     ScoringRun,
     AccountScore,
-    CriterionScore,
+    ScoreExplanation,
     MetricSnapshot,
     GroupSnapshot,
     # Health and investment fit: computed by the run; their settings change on their own page.
@@ -192,15 +193,7 @@ def one_of_everything(kam):
         status=account.status,
     )
     criterion = Criterion.objects.get(key="revenue")
-    CriterionScore.objects.create(
-        run=run,
-        account=account,
-        criterion=criterion,
-        raw=Decimal("1"),
-        normalised=Decimal("50"),
-        weight=Decimal("10"),
-        contribution=Decimal("5"),
-    )
+    explain(run, account, [(criterion, Decimal("1"), Decimal("50"), Decimal("10"), Decimal("5"))])
     MetricEntry.objects.create(
         account=account,
         period_start=dt.date(2026, 4, 1),

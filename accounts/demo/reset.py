@@ -46,7 +46,7 @@ DOMAIN_DATA = (
     "scoring.Rating",
     "scoring.ScoringRun",
     "scoring.AccountScore",
-    "scoring.CriterionScore",
+    "scoring.ScoreExplanation",
     "scoring.MetricEntry",
     "scoring.MetricSnapshot",
 )

@@ -139,7 +139,7 @@ KAM_REPLICA_MODELS = frozenset(
     {
         "scoring.scoringrun",
         "scoring.accountscore",
-        "scoring.criterionscore",
+        "scoring.scoreexplanation",
         "scoring.metricsnapshot",
     }
 )

@@ -14,7 +14,6 @@ from scoring.models import (
     AccountScore,
     CostRate,
     Criterion,
-    CriterionScore,
     CriterionSource,
     GroupSnapshot,
     HealthBand,
@@ -167,24 +166,17 @@ class ScoreSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ExplanationLineSerializer(serializers.ModelSerializer):
-    """One criterion's part of a score: raw value, normalised 0-100, weight, contribution."""
+class ExplanationLineSerializer(serializers.Serializer):
+    """One criterion's part of a score: raw value, normalised 0-100, weight, contribution (an
+    ExplanationLine of scoring.explanations, with the places the run computed them to)."""
 
+    criterion = serializers.IntegerField(source="criterion_id", read_only=True)
     criterion_key = serializers.CharField(source="criterion.key", read_only=True)
     criterion_label = serializers.CharField(source="criterion.label", read_only=True)
-
-    class Meta:
-        model = CriterionScore
-        fields = [
-            "criterion",
-            "criterion_key",
-            "criterion_label",
-            "raw",
-            "normalised",
-            "weight",
-            "contribution",
-        ]
-        read_only_fields = fields
+    raw = serializers.DecimalField(max_digits=20, decimal_places=4, allow_null=True, read_only=True)
+    normalised = serializers.DecimalField(max_digits=7, decimal_places=4, read_only=True)
+    weight = serializers.DecimalField(max_digits=6, decimal_places=2, read_only=True)
+    contribution = serializers.DecimalField(max_digits=7, decimal_places=2, read_only=True)
 
 
 class ScoreDetailSerializer(ScoreSerializer):

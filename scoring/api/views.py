@@ -32,13 +32,13 @@ from kam.api import (
 )
 from scoring import ratings, selectors, services, whitespace, workbench
 from scoring.api import serializers as s
+from scoring.explanations import account_lines
 from scoring.models import (
     EARLIEST_SPEND_YEAR,
     LATEST_SPEND_YEAR,
     AccountScore,
     CostRate,
     Criterion,
-    CriterionScore,
     GroupSnapshot,
     HealthScore,
     MetricSnapshot,
@@ -230,11 +230,7 @@ class ScoreViewSet(ReadOnlyKamViewSet):
 
     def retrieve(self, request: Any, *args: Any, **kwargs: Any) -> Response:
         score = self.get_object()
-        score.explanation = list(
-            CriterionScore.objects.filter(run_id=score.run_id, account_id=score.account_id)
-            .select_related("criterion")
-            .order_by("criterion__position", "criterion__key")
-        )
+        score.explanation = account_lines(score.run_id, score.account_id)
         return Response(s.ScoreDetailSerializer(score).data)
 
 

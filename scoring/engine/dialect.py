@@ -121,3 +121,32 @@ def refresh_statistics_statements(table: str, columns: list[str]) -> list[str]:
     autovacuum would only get to it later, and the final stage's plans depend on them), for
     the columns the plans filter and join on only: the others cost time and steer nothing."""
     return [f"ANALYZE {table} ({', '.join(columns)})"] if is_postgresql() else []
+
+
+def lines_per_account(source: str, columns: list[str], *, order: str, total: str) -> str:
+    """`SELECT %(run)s, account_id, <JSON array of one array of `columns` per row of `source`,
+    in `order`>, <the sum of `total`, 2 places>` with one row per account of `source`, in
+    account order. PostgreSQL aggregates in order; SQLite (no ORDER BY in an aggregate before
+    3.44) reads the aggregate as a window over each account's rows in order, then keeps one
+    row of each account."""
+    if is_postgresql():
+        return f"""
+SELECT %(run)s, account_id,
+       jsonb_agg(jsonb_build_array({", ".join(columns)}) ORDER BY {order}),
+       ROUND(SUM({total}), 2)
+FROM {source}
+GROUP BY account_id
+-- in the order of the unique index, so its pages fill one after the other
+ORDER BY account_id"""
+    return f"""
+SELECT %(run)s, account_id, lines, attractiveness FROM (
+    SELECT account_id,
+           json_group_array(json_array({", ".join(columns)})) OVER every_line AS lines,
+           ROUND(SUM({total}) OVER every_line, 2) AS attractiveness,
+           ROW_NUMBER() OVER (PARTITION BY account_id ORDER BY {order}) AS line
+    FROM {source}
+    WINDOW every_line AS (PARTITION BY account_id ORDER BY {order}
+                          ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+) explained
+WHERE line = 1
+ORDER BY account_id"""

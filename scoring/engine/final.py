@@ -56,11 +56,11 @@ from scoring.engine.thresholds import (
 )
 from scoring.engine.whitespace import categories_sync_sql
 from scoring.engine.window import Window
-from scoring.models import AccountScore, CriterionScore, CriterionSource, HealthScore, Rating
+from scoring.models import AccountScore, CriterionSource, HealthScore, Rating, ScoreExplanation
 
 ACCOUNT = Account._meta.db_table
 SCORE = AccountScore._meta.db_table
-CRITERION_SCORE = CriterionScore._meta.db_table
+EXPLANATION = ScoreExplanation._meta.db_table
 RATING = Rating._meta.db_table
 HEALTH = HealthScore._meta.db_table
 
@@ -75,6 +75,10 @@ COMPUTED_RAW = {
     CriterionSource.HEADROOM: "s.headroom",
     CriterionSource.MARKET_GROWTH: "a.market_growth_pct",
 }
+
+
+# A stored explanation line, in this order (scoring.explanations reads it).
+LINE_COLUMNS = ["criterion_id", "raw", "normalised", "weight", "contribution"]
 
 
 def units(expr: str, places: int) -> str:
@@ -105,14 +109,15 @@ def criteria_cte(criteria: list[dict]) -> tuple[str, dict]:
     return f"{columns} AS (VALUES {', '.join(rows)})", params
 
 
-def criterion_scores_sql(crit: str) -> str:
+def explanations_sql(crit: str) -> str:
+    """One ScoreExplanation row per unit: every criterion's line, in criterion id order, and
+    their sum, the unit's attractiveness."""
     raw = "CASE c.source " + " ".join(
         f"WHEN '{source.value}' THEN {column}" for source, column in COMPUTED_RAW.items()
     )
     raw += " ELSE r.value END"
     return f"""
-INSERT INTO {CRITERION_SCORE}
-    (run_id, account_id, criterion_id, raw, normalised, weight, contribution)
+INSERT INTO {EXPLANATION} (run_id, account_id, lines, attractiveness)
 WITH {crit},
 latest_rating AS (
     SELECT account_id, criterion_id, value FROM (
@@ -165,12 +170,16 @@ apportioned AS (
     FROM units
     WINDOW whole AS (PARTITION BY account_id),
            by_remainder AS (PARTITION BY account_id ORDER BY remainder DESC, criterion_id)
+),
+explained AS (
+    SELECT account_id, criterion_id,
+           CAST(raw AS NUMERIC(20, 4)) AS raw, CAST(normalised AS NUMERIC(7, 4)) AS normalised,
+           CAST(weight AS NUMERIC(6, 2)) AS weight,
+           CAST((floor_cents + CASE WHEN remainder_rank <= missing_cents THEN 1 ELSE 0 END)
+                / 100.0 AS NUMERIC(7, 2)) AS contribution
+    FROM apportioned
 )
-SELECT %(run)s, account_id, criterion_id, raw, normalised, weight,
-       (floor_cents + CASE WHEN remainder_rank <= missing_cents THEN 1 ELSE 0 END) / 100.0
-FROM apportioned
--- in the order of the unique index, so its pages fill one after the other
-ORDER BY account_id
+{dialect.lines_per_account("explained", LINE_COLUMNS, order="criterion_id", total="contribution")}
 """
 
 
@@ -201,12 +210,7 @@ SET attractiveness = m.attractiveness,
     health = m.health,
     health_band = m.health_band
 FROM (
-WITH contributions AS (
-    SELECT account_id, ROUND(CAST(SUM(contribution) AS NUMERIC), 2) AS attractiveness
-    FROM {CRITERION_SCORE} WHERE run_id = %(run)s
-    GROUP BY account_id
-),
-kam_load AS (
+WITH kam_load AS (
     SELECT kam_id, COUNT(*) AS key_accounts
     FROM {ACCOUNT} WHERE status = %(key)s AND kam_id IS NOT NULL
     GROUP BY kam_id
@@ -222,7 +226,7 @@ base AS (
            h.score AS health, COALESCE(h.band, '') AS health_band
     FROM {SCORE} s
     JOIN {ACCOUNT} a ON a.id = s.account_id
-    LEFT JOIN contributions c ON c.account_id = s.account_id
+    LEFT JOIN {EXPLANATION} c ON c.run_id = %(run)s AND c.account_id = s.account_id
     LEFT JOIN kam_load k ON k.kam_id = a.kam_id
     LEFT JOIN {HEALTH} h ON h.run_id = %(run)s AND h.account_id = s.account_id
     WHERE s.run_id = %(run)s AND s.is_unit
@@ -269,7 +273,7 @@ def start_final_stage() -> None:
 
 
 def finalize_scores(*, run_id: int, window: Window, criteria: list[dict]) -> dict[str, int]:
-    """Write the run's CriterionScore rows and complete its AccountScore rows, the health
+    """Write the run's ScoreExplanation rows and complete its AccountScore rows, the health
     judged before it included (3 statements, and the product categories synced); idempotent,
     the caller wraps it in the transaction start_final_stage opened, after the health."""
     params = {
@@ -280,15 +284,16 @@ def finalize_scores(*, run_id: int, window: Window, criteria: list[dict]) -> dic
     # The sum of the weights in hundredths; contribution cents = w x n / (that x 100).
     total_units = sum(weight_units(c["weight"]) for c in criteria)
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {CRITERION_SCORE} WHERE run_id = %s", [run_id])
+        cursor.execute(f"DELETE FROM {EXPLANATION} WHERE run_id = %s", [run_id])
         written = 0
         if criteria:
             crit, crit_params = criteria_cte(criteria)
             cursor.execute(
-                criterion_scores_sql(crit),
+                explanations_sql(crit),
                 {**params, **crit_params, "denominator": total_units * 100 or 1},
             )
-            written = cursor.rowcount
+            # Every unit is explained by every criterion of the run: the lines written.
+            written = cursor.rowcount * len(criteria)
         cursor.execute(scores_update_sql(), params)
         scored = cursor.rowcount
         cursor.execute(categories_sync_sql(), params)

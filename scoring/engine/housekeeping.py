@@ -13,19 +13,19 @@ from scoring.engine.window import Window, quarter_start
 from scoring.models import (
     AccountScore,
     CategoryRevenue,
-    CriterionScore,
     GroupSnapshot,
     HealthComponentScore,
     HealthScore,
     InvestmentWarning,
     MetricEntry,
     MetricSnapshot,
+    ScoreExplanation,
     ScoringRun,
 )
 
 # Every table a run writes or prunes: vacuumed and analysed once the run has committed.
 RUN_TABLES = (
-    CriterionScore,
+    ScoreExplanation,
     AccountScore,
     CategoryRevenue,
     MetricSnapshot,
@@ -120,7 +120,7 @@ def prune_runs(*, keep_succeeded: int, current_run_id: int) -> int:
         .exclude(pk__in=newest)
         .values_list("pk", flat=True)
     )
-    CriterionScore.objects.filter(run_id__in=pruned).delete()
+    ScoreExplanation.objects.filter(run_id__in=pruned).delete()
     # A run's health explanations and investment warnings go with its scores; its HealthScore
     # rows stay (the health history).
     HealthComponentScore.objects.filter(run_id__in=pruned).delete()

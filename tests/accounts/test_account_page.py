@@ -23,9 +23,10 @@ from accounts.models import (
     Tier,
 )
 from plans.models import CommitmentStatus, Comparison, PlanStatus
-from scoring.models import Criterion, CriterionScore
+from scoring.models import Criterion
 from tests import factories
 from tests.accounts.test_account_list import make_run
+from tests.portfolio.builders import explain
 
 # A director's page: session, user, the user's groups, the account, current run, team,
 # commitments, contacts, the account's score, its criterion scores, its health (and, when it
@@ -37,7 +38,8 @@ from tests.accounts.test_account_list import make_run
 # account's subtree (its group's tree). The History section loads apart (accounts:history_latest):
 # 38 before, less its stage and designation changes (2), seven history tables and plan
 # versions (8) and the plan's shared links and their answers (2).
-DIRECTOR_PAGE_QUERIES = 38 - 2 - 8 - 2
+# The score's explanation is two: the unit's stored lines, then their criteria.
+DIRECTOR_PAGE_QUERIES = 38 - 2 - 8 - 2 + 1
 
 
 def url(account):
@@ -125,19 +127,17 @@ def scored(account, *, revenue=Decimal("1234567.89")):
         }
     )
     # Weights sum to 100 in the default criteria: contribution = normalised * weight / 100.
-    for key, raw, normalised, weight, contribution in [
-        ("revenue", "1234567.89", "80", "15", "12.00"),
-        ("strategic_value", "4", "75", "10", "7.50"),
-    ]:
-        CriterionScore.objects.create(
-            run=run,
-            account=account,
-            criterion=Criterion.objects.get(key=key),
-            raw=Decimal(raw),
-            normalised=Decimal(normalised),
-            weight=Decimal(weight),
-            contribution=Decimal(contribution),
-        )
+    explain(
+        run,
+        account,
+        [
+            (Criterion.objects.get(key=key), *map(Decimal, numbers))
+            for key, *numbers in [
+                ("revenue", "1234567.89", "80", "15", "12.00"),
+                ("strategic_value", "4", "75", "10", "7.50"),
+            ]
+        ],
+    )
     return run
 
 

@@ -22,7 +22,6 @@ from plans.models import ActionNote, Notification, PlanVersion, SectionKind
 from scoring.models import (
     AccountScore,
     Criterion,
-    CriterionScore,
     GroupSnapshot,
     HealthScore,
     MetricSnapshot,
@@ -33,6 +32,7 @@ from scoring.models import (
     SpendEstimate,
 )
 from tests import factories
+from tests.portfolio.builders import explain
 
 ROLES = ["anonymous", "other_kam", "own_kam", "team_kam", "director", "operations", "admin"]
 
@@ -96,14 +96,8 @@ def health_for(run: ScoringRun, account: Any) -> HealthScore:
 
 def score_for(run: ScoringRun, account: Any, rank: int) -> AccountScore:
     criterion = Criterion.objects.get(key="strategic_value")
-    CriterionScore.objects.create(
-        run=run,
-        account=account,
-        criterion=criterion,
-        raw=Decimal("4"),
-        normalised=Decimal("80"),
-        weight=criterion.weight,
-        contribution=Decimal("60.00"),
+    explain(
+        run, account, [(criterion, Decimal("4"), Decimal("80"), criterion.weight, Decimal("60.00"))]
     )
     return AccountScore.objects.create(
         run=run,

@@ -10,10 +10,11 @@ from playwright.sync_api import expect
 
 from accounts.models import Account
 from scoring import services
-from scoring.models import Criterion, CriterionScore, RunTrigger
+from scoring.models import Criterion, RunTrigger
 from tests import factories
 from tests.e2e.conftest import login, screenshot
 from tests.e2e.scenarios import big_buyers_and_small_shops
+from tests.explained import stored_lines
 
 pytestmark = pytest.mark.e2e
 
@@ -81,7 +82,8 @@ def test_director_reads_the_portfolio_and_tunes_the_selection(page):
     # The next recompute scores with the saved weights.
     run = recompute()
     assert run.weights["strategic_value"] == "1000.00"
-    stored = CriterionScore.objects.filter(run=run, criterion=strategic)
-    assert set(stored.values_list("weight", flat=True)) == {Decimal("1000.00")}
+    stored = [line for line in stored_lines(run) if line.criterion == strategic]
+    assert stored
+    assert {line.weight for line in stored} == {Decimal("1000.00")}
     top = run.scores.order_by("rank").select_related("account").first()
     assert top.account == small[3]

@@ -36,16 +36,17 @@ from scoring import services
 from scoring.models import (
     AccountScore,
     Criterion,
-    CriterionScore,
     GroupSnapshot,
     MetricEntry,
     MetricKind,
     RunTrigger,
+    ScoreExplanation,
 )
 from scoring.portfolio.base import Scope, resolve_period
 from scoring.portfolio.charts import effectiveness_trends
 from scoring.portfolio.tiles import run_figures
 from tests import factories
+from tests.explained import stored_lines
 
 AS_OF = dt.date(2026, 7, 15)
 T12_DAY, PREV_DAY = dt.date(2026, 3, 1), dt.date(2025, 3, 1)
@@ -165,16 +166,13 @@ def test_members_keep_their_own_figures_and_name_their_group(world):
         assert (member.is_unit, member.group_id) == (False, world["G"].pk)
         assert (member.attractiveness, member.quadrant) == (0, "")
         assert not (member.is_pareto or member.is_4x or member.is_misclassified)
-        assert not CriterionScore.objects.filter(run=run, account=member.account).exists()
+        assert not ScoreExplanation.objects.filter(run=run, account=member.account).exists()
 
 
 def test_percentiles_scores_and_quadrants_count_units_of_selection_only(world):
     run = recompute()
     rows = scores(run)
-    normalised = {
-        (c.account.erp_code, c.criterion.key): c.normalised
-        for c in CriterionScore.objects.filter(run=run).select_related("account", "criterion")
-    }
+    normalised = {(c.account.erp_code, c.criterion.key): c.normalised for c in stored_lines(run)}
     # five units: PERCENT_RANK steps of 25 over five values, of 33.3333 over four
     # revenue: S4 20, S3 50, S2 100, S1 900, G 4600
     assert [normalised[(c, "revenue")] for c in ("S4", "S3", "S2", "S1", "G")] == [

@@ -11,10 +11,10 @@ from accounts.models import Account, AccountStatus, Stage
 from scoring.models import (
     AccountScore,
     Criterion,
-    CriterionScore,
     Quadrant,
     RunStatus,
     RunTrigger,
+    ScoreExplanation,
     ScoringRun,
 )
 
@@ -75,22 +75,41 @@ def bulk_accounts(count: int, *, prefix: str = "Bulk", **fields) -> list[Account
     )
 
 
+Line = tuple[Criterion, object, object, object, object]
+
+
+def explain(run: ScoringRun, account: Account, lines: list[Line]) -> ScoreExplanation:
+    """Store an explanation as the run does: [(criterion, raw, normalised, weight,
+    contribution)], numbers as JSON numbers, in criterion id order, their sum the score."""
+    row = explanation_row(run, account, lines)
+    row.save()
+    return row
+
+
+def explanation_row(run: ScoringRun, account: Account, lines: list[Line]) -> ScoreExplanation:
+    def number(value: object) -> float | None:
+        return None if value is None else float(Decimal(str(value)))
+
+    ordered = sorted(lines, key=lambda line: line[0].pk)
+    return ScoreExplanation(
+        run=run,
+        account=account,
+        lines=[[c.pk, number(raw), number(n), number(w), number(p)] for c, raw, n, w, p in ordered],
+        attractiveness=sum((Decimal(str(line[4])) for line in lines), Decimal("0")),
+    )
+
+
 def criterion_scores(
     run: ScoringRun, normalised: dict[Account, dict[str, int | str]]
-) -> list[CriterionScore]:
+) -> list[ScoreExplanation]:
     """Store normalised values {account: {criterion key: value}}; every other active
     criterion gets 0, as the engine stores no evidence."""
     criteria = list(Criterion.objects.filter(active=True))
-    rows = [
-        CriterionScore(
-            run=run,
-            account=account,
-            criterion=criterion,
-            normalised=Decimal(values.get(criterion.key, 0)),
-            weight=criterion.weight,
-            contribution=Decimal(0),
+    return ScoreExplanation.objects.bulk_create(
+        explanation_row(
+            run,
+            account,
+            [(c, None, Decimal(values.get(c.key, 0)), c.weight, Decimal(0)) for c in criteria],
         )
         for account, values in normalised.items()
-        for criterion in criteria
-    ]
-    return CriterionScore.objects.bulk_create(rows)
+    )

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AccountStatus, Quadrant
-from scoring.models import AccountScore, Criterion, CriterionScore, RunStatus
+from scoring.models import AccountScore, Criterion, RunStatus, ScoreExplanation
 from tests import factories
 from tests.listing_helpers import (
     assert_bad_filter_explained,
@@ -21,7 +21,7 @@ from tests.listing_helpers import (
     sorted_headers,
     xlsx_rows,
 )
-from tests.portfolio.builders import bulk_accounts, make_run, score
+from tests.portfolio.builders import bulk_accounts, explain, explanation_row, make_run, score
 
 URL = reverse("portfolio:scores")
 
@@ -30,8 +30,9 @@ URL = reverse("portfolio:scores")
 # request only), the count, the page's rows, the navigation's unread-notification count.
 PAGE_QUERIES = 10
 # A download: session, user, groups, current run, three facets, the run's criteria, the rows
-# (one query per 1,000) and their explanations (one query per 1,000 rows).
-EXPORT_QUERIES = 10
+# (one query per 1,000) and their explanations (one query per 1,000 rows); the run's criteria
+# take two: one explanation row names them, then the criteria themselves.
+EXPORT_QUERIES = 11
 
 
 def add_scores(run, rows):
@@ -393,27 +394,13 @@ def test_csv_has_what_is_filtered_with_each_criterion_explained(client, director
     revenue = Criterion.objects.get(key="revenue")
     strategic = Criterion.objects.get(key="strategic_value")
     own = AccountScore.objects.get(run=portfolio, account__name="Own Key").account
-    CriterionScore.objects.bulk_create(
+    explain(
+        portfolio,
+        own,
         [
-            CriterionScore(
-                run=portfolio,
-                account=own,
-                criterion=revenue,
-                raw=Decimal("500"),
-                normalised=Decimal("66.6667"),
-                weight=Decimal("15"),
-                contribution=Decimal("25.00"),
-            ),
-            CriterionScore(
-                run=portfolio,
-                account=own,
-                criterion=strategic,
-                raw=Decimal("3"),
-                normalised=Decimal("50"),
-                weight=Decimal("15"),
-                contribution=Decimal("15.00"),
-            ),
-        ]
+            (revenue, Decimal("500"), Decimal("66.6667"), Decimal("15"), Decimal("25.00")),
+            (strategic, Decimal("3"), Decimal("50"), Decimal("15"), Decimal("15.00")),
+        ],
     )
     client.force_login(director)
 
@@ -492,17 +479,16 @@ def _scored_portfolio(count: int):
     accounts = bulk_accounts(count, industry="Food", kam=factories.KamFactory())
     add_scores(run, [(account, {"is_pareto": True}) for account in accounts])
     criteria = list(Criterion.objects.filter(active=True))
-    CriterionScore.objects.bulk_create(
-        CriterionScore(
-            run=run,
-            account=account,
-            criterion=criterion,
-            normalised=Decimal(50),
-            weight=criterion.weight,
-            contribution=Decimal(1),
+    ScoreExplanation.objects.bulk_create(
+        explanation_row(
+            run,
+            account,
+            [
+                (criterion, None, Decimal(50), criterion.weight, Decimal(1))
+                for criterion in criteria
+            ],
         )
         for account in accounts
-        for criterion in criteria
     )
     return run
 

@@ -174,13 +174,14 @@ def test_preview_endpoint_renders_the_partial_in_a_fixed_number_of_queries(
     client.force_login(director)
     data = form_data(weights_only(revenue=1, strategic_value=3))
     # Session, user, groups, current run, active criteria, (the run's weights when it
-    # recorded them,) today's key accounts, the listed accounts' names and their criteria
-    # (their why).
-    expected = 8 + with_weights
+    # recorded them,) today's key accounts, the listed accounts' names, their explanations and
+    # the criteria's labels (their why).
+    expected = 9 + with_weights
     # The first preview of a run also reads its units' scores and the column of each changed
     # criterion (both, without recorded weights; none with them: the proposal is the run's
-    # own weights), once: the run's results never change, they are cached.
-    first = expected + 1 + (0 if with_weights else 2)
+    # own weights), once: the run's results never change, they are cached. A column is two
+    # queries: where the criterion's line is in the run's explanations, then its values.
+    first = expected + 1 + (0 if with_weights else 2 * 2)
 
     with django_assert_num_queries(first):
         client.post(PREVIEW, data, HTTP_HX_REQUEST="true")

@@ -131,7 +131,8 @@ def build(seed: int = 7, accounts: int = 60) -> None:
 
 def dump(run) -> dict:
     """Everything the run computed, as strings keyed by ERP code (and criterion key)."""
-    from scoring.models import AccountScore, CriterionScore, MetricSnapshot
+    from scoring.models import AccountScore, MetricSnapshot
+    from tests.explained import stored_lines
 
     def text(value):
         return None if value is None else str(value)
@@ -171,7 +172,7 @@ def dump(run) -> dict:
             text(c.weight),
             text(c.contribution),
         ]
-        for c in CriterionScore.objects.filter(run=run).select_related("account", "criterion")
+        for c in stored_lines(run)
     }
     snapshots = {
         f"{s.account.erp_code}/{s.period_start}": [

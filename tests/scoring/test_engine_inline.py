@@ -14,7 +14,7 @@ from django.db import connection
 
 from scoring import services
 from scoring.engine import chunk, housekeeping
-from scoring.models import AccountScore, CriterionScore, RunStatus, RunTrigger
+from scoring.models import AccountScore, RunStatus, RunTrigger, ScoreExplanation
 from tests.scoring import scenario
 
 
@@ -69,7 +69,7 @@ def test_in_process_steps_run_side_by_side_on_postgresql_with_the_same_results(
     }
     assert scenario.dump(one_after_the_other) == expected
     assert not AccountScore.objects.filter(run=side_by_side).exists()
-    assert not CriterionScore.objects.filter(run=side_by_side).exists()
+    assert not ScoreExplanation.objects.filter(run=side_by_side).exists()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -89,9 +89,9 @@ def test_a_run_vacuums_the_score_tables_after_its_commit_on_postgresql(reference
         cursor.execute(
             "SELECT relname, last_vacuum IS NOT NULL FROM pg_stat_user_tables "
             "WHERE relname IN (%s, %s) ORDER BY relname",
-            [AccountScore._meta.db_table, CriterionScore._meta.db_table],
+            [AccountScore._meta.db_table, ScoreExplanation._meta.db_table],
         )
         assert cursor.fetchall() == [
             (AccountScore._meta.db_table, True),
-            (CriterionScore._meta.db_table, True),
+            (ScoreExplanation._meta.db_table, True),
         ]

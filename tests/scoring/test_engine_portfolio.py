@@ -13,13 +13,13 @@ import pytest
 from scoring import services
 from scoring.models import (
     AccountScore,
-    CriterionScore,
     MetricSnapshot,
     Quadrant,
     RunStatus,
     RunTrigger,
 )
 from scoring.selectors import current_run
+from tests.explained import stored_lines
 from tests.scoring.conftest import AS_OF, D
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -109,10 +109,7 @@ def test_percentiles_contributions_and_scores(portfolio):
     run = recompute()
     s = scores_by_letter(portfolio, run)
     letter_of = {account.pk: letter for letter, account in portfolio.accounts.items()}
-    lines = {
-        (letter_of[c.account_id], c.criterion.key): c
-        for c in CriterionScore.objects.filter(run=run).select_related("criterion")
-    }
+    lines = {(letter_of[c.account_id], c.criterion.key): c for c in stored_lines(run)}
     assert len(lines) == 9 * 4  # nine accounts, four active criteria
     # normalised values, (rank - 1) / (count - 1) x 100 among the non-NULL raw values:
     # revenue: H = I = 0 (rank 1), G 3, F 4, E 5, D 6, C 7, B 8, A 9 -> steps of 12.5

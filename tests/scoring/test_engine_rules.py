@@ -10,8 +10,9 @@ from accounts.models import Stage
 from scoring import services
 from scoring.engine.rates import RateSegment, segments_from
 from scoring.engine.window import Window, add_months
-from scoring.models import AccountScore, CriterionScore, MetricSnapshot, RunTrigger
+from scoring.models import AccountScore, MetricSnapshot, RunTrigger
 from tests import factories
+from tests.explained import stored_lines
 from tests.scoring.conftest import use_weights
 
 
@@ -68,7 +69,7 @@ def test_contributions_add_up_to_the_rounded_weighted_mean():
     run = services.run_recompute(
         run=services.run_request(trigger=RunTrigger.COMMAND, as_of=dt.date(2026, 7, 15))
     )
-    lines = CriterionScore.objects.filter(run=run, account=top).order_by("criterion_id")
+    lines = stored_lines(run, top)
     assert [line.normalised for line in lines] == [Decimal(100)] * 6
     assert [line.contribution for line in lines] == [Decimal("16.67")] * 4 + [Decimal("16.66")] * 2
     assert AccountScore.objects.get(run=run, account=top).attractiveness == Decimal("100.00")
@@ -92,10 +93,7 @@ def test_each_computed_criterion_reads_its_source():
     run = services.run_recompute(
         run=services.run_request(trigger=RunTrigger.COMMAND, as_of=dt.date(2026, 7, 15))
     )
-    raw = {
-        (line.account_id, line.criterion.key): line.raw
-        for line in CriterionScore.objects.filter(run=run).select_related("criterion")
-    }
+    raw = {(line.account_id, line.criterion.key): line.raw for line in stored_lines(run)}
     assert raw[account.pk, "turnover"] == Decimal("75000000")
     assert raw[account.pk, "category_spend"] == Decimal("300000")
     assert raw[account.pk, "headroom"] == Decimal("180000")  # 300,000 - 120,000
@@ -103,11 +101,7 @@ def test_each_computed_criterion_reads_its_source():
     # no data: NULL raw values, normalised to 0
     for key in ["turnover", "category_spend", "headroom", "market_growth"]:
         assert raw[nothing_known.pk, key] is None
-    assert set(
-        CriterionScore.objects.filter(run=run, account=nothing_known).values_list(
-            "normalised", flat=True
-        )
-    ) == {Decimal(0)}
+    assert {line.normalised for line in stored_lines(run, nothing_known)} == {Decimal(0)}
     # a single value ranks 0 (PERCENT_RANK of the only row): both accounts score 0
     assert set(AccountScore.objects.filter(run=run).values_list("attractiveness", flat=True)) == {
         Decimal(0)
@@ -190,10 +184,7 @@ def test_a_category_spend_below_our_revenue_is_flagged_and_earns_nothing():
         "seasonal": (False, Decimal("12.00"), Decimal("880000.00")),
         "unknown": (False, None, None),
     }
-    raw = {
-        (line.account_id, line.criterion.key): line.raw
-        for line in CriterionScore.objects.filter(run=run).select_related("criterion")
-    }
+    raw = {(line.account_id, line.criterion.key): line.raw for line in stored_lines(run)}
     for name in ("over", "zero"):
         assert raw[accounts[name].pk, "category_spend"] is None
         assert raw[accounts[name].pk, "headroom"] is None

@@ -16,13 +16,14 @@ from scoring.engine import final
 from scoring.models import (
     AccountScore,
     CategoryRevenue,
-    CriterionScore,
     MetricSnapshot,
     RunStatus,
     RunTrigger,
+    ScoreExplanation,
     ScoringRun,
 )
 from scoring.selectors import current_run
+from tests.explained import stored_lines
 from tests.scoring.conftest import AS_OF, sale
 
 pytestmark = pytest.mark.django_db
@@ -44,11 +45,7 @@ def results(run):
         list(
             AccountScore.objects.filter(run=run).order_by("account_id").values_list(*SCORE_FIELDS)
         ),
-        list(
-            CriterionScore.objects.filter(run=run)
-            .order_by("account_id", "criterion_id")
-            .values_list(*LINE_FIELDS)
-        ),
+        [tuple(getattr(line, f) for f in LINE_FIELDS) for line in stored_lines(run)],
         list(
             MetricSnapshot.objects.order_by("account_id", "period_start").values_list(
                 *SNAPSHOT_FIELDS
@@ -136,7 +133,7 @@ def test_a_chunk_that_fails_once_is_retried_by_celery(
     assert calls[1] == calls[2]  # the same id range, tried again
     assert len(calls) == run.chunks_total + 1
     assert AccountScore.objects.filter(run=run).count() == 9
-    assert CriterionScore.objects.filter(run=run).count() == 9 * 4
+    assert len(stored_lines(run)) == 9 * 4
     assert results(run) == reference
 
 
@@ -212,7 +209,7 @@ def test_old_runs_rows_are_pruned_and_their_records_kept(portfolio):
     runs = [recompute() for _ in range(services.KEEP_SUCCEEDED + 1)]
     assert ScoringRun.objects.count() == len(runs)
     assert not AccountScore.objects.filter(run=runs[0]).exists()
-    assert not CriterionScore.objects.filter(run=runs[0]).exists()
+    assert not ScoreExplanation.objects.filter(run=runs[0]).exists()
     # the white-space actuals go with the scores: a million rows a run at 250,000 accounts
     assert not CategoryRevenue.objects.filter(run=runs[0]).exists()
     for kept in runs[1:]:
@@ -230,11 +227,9 @@ def test_weights_are_frozen_when_the_run_starts(portfolio):
         services.run_chunk(run_id=run.pk, chunk=chunk, snapshot_from=plan.snapshot_from)
     run = services.run_finalize(run_id=run.pk)
     assert run.weights["revenue"] == "40.00"
-    assert set(
-        CriterionScore.objects.filter(run=run, criterion__key="revenue").values_list(
-            "weight", flat=True
-        )
-    ) == {Decimal("40.00")}
+    assert {line.weight for line in stored_lines(run) if line.criterion.key == "revenue"} == {
+        Decimal("40.00")
+    }
 
 
 def test_old_quarters_are_history_unless_a_full_rebuild_is_asked_for(portfolio):
