@@ -24,3 +24,8 @@ AXES_ENABLED = False
 # test switches KAM_READ_REPLICA on (tests/test_replica.py).
 DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
 KAM_READ_REPLICA = False
+# Each pytest-xdist worker has its own test database and, on a shared Redis, its own cache keys:
+# two workers' runs share ids (each database starts at 1), so their per-run caches, and the
+# shared links' miss counters, must not meet.
+if "KEY_PREFIX" in CACHES["default"]:  # noqa: F405
+    CACHES["default"]["KEY_PREFIX"] += f"-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"  # noqa: F405
