@@ -10,6 +10,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.admin import ACCOUNT_SEARCH, AdministratorOnly, SearchThroughAccounts, ViewOnly
 from scoring.explanations import parse_lines
+from scoring.health import component_lines_by_account
 from scoring.models import (
     AccountScore,
     CategoryRevenue,
@@ -17,7 +18,6 @@ from scoring.models import (
     Criterion,
     GroupSnapshot,
     HealthComponent,
-    HealthComponentScore,
     HealthScore,
     InvestmentWarning,
     MetricEntry,
@@ -204,15 +204,32 @@ class HealthScoreAdmin(ViewOnly, SearchThroughAccounts, admin.ModelAdmin):
     list_select_related = ["account", "run"]
     ordering = ["-pk"]
     show_full_result_count = False
+    readonly_fields = ["components"]
 
-
-@admin.register(HealthComponentScore)
-class HealthComponentScoreAdmin(ViewOnly, SearchThroughAccounts, admin.ModelAdmin):
-    list_display = ["account", "run", "component", "value", "weight", "contribution"]
-    list_filter = ["component"]
-    list_select_related = ["account", "run", "component"]
-    ordering = ["-pk"]
-    show_full_result_count = False
+    @admin.display(description="Components")
+    def components(self, obj: HealthScore) -> str:
+        """Each component's value, weight and contribution, as the account page explains them
+        (read from the row's points with the run's frozen components)."""
+        lines = component_lines_by_account(obj.run, [obj.account_id]).get(obj.account_id, [])
+        rows = format_html_join(
+            "",
+            "<tr><th scope='row'>{}</th><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    line.component.label,
+                    "no data" if line.value is None else line.value,
+                    line.weight,
+                    line.contribution,
+                )
+                for line in lines
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th scope='col'>Component</th><th scope='col'>Value</th>"
+            "<th scope='col'>Weight</th><th scope='col'>Contribution</th></tr></thead>"
+            "<tbody>{}</tbody></table>",
+            rows,
+        )
 
 
 @admin.register(InvestmentWarning)

@@ -29,12 +29,12 @@ from kam.records import validated
 from plans.models import Notification, PlanStatus
 from plans.services.plans import notification_emails_enqueue
 from scoring.engine import judgement
+from scoring.engine.health import component_lines
 from scoring.engine.window import Window
 from scoring.models import (
     HealthBand,
     HealthComponent,
     HealthComponentKey,
-    HealthComponentScore,
     HealthScore,
     RunStatus,
     ScoringRun,
@@ -62,7 +62,11 @@ def previous_run_id(run: ScoringRun) -> int | None:
 def health_stage(run: ScoringRun) -> dict[str, int]:
     """Inside the final stage's transaction, after the groups stage and before the scores
     (their update copies each unit's health to its score row): the run's health. A fixed
-    number of queries."""
+    number of queries. A run started before health existed has its configuration frozen
+    now: its health's component lines are read with it."""
+    if not run.health_config:
+        run.health_config = judgement.frozen_config()
+        ScoringRun.objects.filter(pk=run.pk).update(health_config=run.health_config)
     return judgement.judge_health(
         run_id=run.pk,
         window=Window(run.as_of),
@@ -77,7 +81,7 @@ def warnings_stage(run: ScoringRun) -> dict[str, int]:
     counts = judgement.judge_investment(
         run_id=run.pk, window=Window(run.as_of), config=run.health_config
     )
-    counts["health_fell"] = health_alerts_send(run_id=run.pk)
+    counts["health_fell"] = health_alerts_send(run)
     return counts
 
 
@@ -100,18 +104,18 @@ def fall_reason(health: HealthScore, explanation: HealthExplanation) -> str:
     return f"Relationship health {change}: {why}.{costs}"
 
 
-def health_alerts_send(*, run_id: int) -> int:
+def health_alerts_send(run: ScoringRun) -> int:
     """Notify the KAM and the sales directors of each account whose health fell in the run
     (4 queries and a bulk insert, whatever the number of accounts); e-mails once the run's
     transaction commits. Returns how many accounts fell."""
     fallen = list(
-        HealthScore.objects.filter(run_id=run_id, fell=True)
+        HealthScore.objects.filter(run=run, fell=True)
         .select_related("account__kam")
         .order_by("account_id")
     )
     if not fallen:
         return 0
-    lines = component_lines_by_account(run_id, [h.account_id for h in fallen])
+    lines = component_lines_by_account(run)
     directors = list(
         User.objects.filter(is_active=True, **kam_rules.director_group_filter())
         .values_list("pk", flat=True)
@@ -133,13 +137,13 @@ def health_alerts_send(*, run_id: int) -> int:
                 subject=subject[:200],
                 body=body,
                 url=url,
-                dedupe_key=fall_dedupe_key(account.pk, run_id),
+                dedupe_key=fall_dedupe_key(account.pk, run.pk),
             )
             for recipient in sorted(recipients)
         )
     # A retried final stage finds its notifications there already (the dedupe key).
     Notification.objects.bulk_create(notifications, ignore_conflicts=True)
-    keys = {fall_dedupe_key(h.account_id, run_id) for h in fallen}
+    keys = {fall_dedupe_key(h.account_id, run.pk) for h in fallen}
     ids = list(
         Notification.objects.filter(dedupe_key__in=keys, emailed_at__isnull=True).values_list(
             "pk", flat=True
@@ -198,17 +202,40 @@ class HealthExplanation:
         return max(tops, key=lambda s: s.cost, default=None)
 
 
+@dataclass(frozen=True)
+class ComponentValue:
+    """A component's part of an account's health in a run: its 0-100 value (None: no data,
+    left out), weight and contribution, read from the health row's points
+    (engine.health.component_lines)."""
+
+    account_id: int
+    component: HealthComponent
+    value: Decimal | None
+    weight: Decimal
+    contribution: Decimal
+
+
+def _cents(value: object) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
 def component_lines_by_account(
-    run_id: int, account_ids: list[int]
-) -> dict[int, list[HealthComponentScore]]:
-    rows = (
-        HealthComponentScore.objects.filter(run_id=run_id, account_id__in=account_ids)
-        .select_related("component")
-        .order_by("account_id", "component__position", "component__key")
-    )
-    grouped: dict[int, list[HealthComponentScore]] = defaultdict(list)
-    for row in rows:
-        grouped[row.account_id].append(row)
+    run: ScoringRun, account_ids: list[int] | None = None
+) -> dict[int, list[ComponentValue]]:
+    """Each account's component values in the run, in the components' order (one query; None:
+    the accounts whose health fell in it)."""
+    grouped: dict[int, list[ComponentValue]] = defaultdict(list)
+    rows = component_lines(run_id=run.pk, config=run.health_config or {}, account_ids=account_ids)
+    for account_id, component_id, key, label, rule, value, weight, contribution in rows:
+        grouped[account_id].append(
+            ComponentValue(
+                account_id=account_id,
+                component=HealthComponent(id=component_id, key=key, label=label, rule=rule),
+                value=None if value is None else _cents(value),
+                weight=_cents(weight),
+                contribution=_cents(contribution),
+            )
+        )
     return grouped
 
 
@@ -314,7 +341,7 @@ def _signals(h: HealthScore, key: str) -> tuple[list[tuple[str, str, Decimal | N
     return signals, missing and f"{missing}: left out of the score"
 
 
-def explain(h: HealthScore, rows: list[HealthComponentScore]) -> HealthExplanation:
+def explain(h: HealthScore, rows: list[ComponentValue]) -> HealthExplanation:
     """Each component's signals, value, weight and contribution, and what each signal costs the
     score: a signal at p points in a component of n signals with data and share s of the weights
     with data costs s x (100 - p) / n; a breached commitment costs s x 100 x its share of the
@@ -387,7 +414,7 @@ def account_health(account: Account, run: ScoringRun | None) -> HealthExplanatio
     health = HealthScore.objects.filter(run=run, account=account).first()
     if health is None:
         return None
-    return explain(health, component_lines_by_account(run.pk, [account.pk]).get(account.pk, []))
+    return explain(health, component_lines_by_account(run, [account.pk]).get(account.pk, []))
 
 
 def health_history(account: Account, *, limit: int = HEALTH_HISTORY_ENTRIES) -> list[HealthScore]:

@@ -703,39 +703,6 @@ class HealthScore(models.Model):
         return f"{self.account_id} in run {self.run_id}: {self.score} ({self.band})"
 
 
-class HealthComponentScore(models.Model):
-    """One line of a health score's explanation: a component's 0-100 value (NULL: no data, left
-    out), its weight and its contribution. An account's contributions sum to its health score.
-    Pruned with the run's scores."""
-
-    run = models.ForeignKey(
-        ScoringRun, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
-    )
-    account = models.ForeignKey(
-        Account, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
-    )
-    component = models.ForeignKey(
-        HealthComponent,
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
-    value = models.DecimalField(max_digits=5, decimal_places=2, null=True)
-    weight = models.DecimalField(max_digits=6, decimal_places=2)
-    contribution = models.DecimalField(max_digits=5, decimal_places=2)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["run", "account", "component"], name="health_component_score_once"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.component_id}: {self.contribution}"
-
-
 class InvestmentRule(models.TextChoices):
     OVER_SERVED = "over_served", "Over-served"
     UNDER_INVESTED = "under_invested", "Under-invested: build position"

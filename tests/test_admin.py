@@ -49,7 +49,6 @@ from scoring.models import (
     Criterion,
     GroupSnapshot,
     HealthComponent,
-    HealthComponentScore,
     HealthScore,
     InvestmentWarning,
     MetricEntry,
@@ -78,7 +77,6 @@ VIEW_ONLY = {
     HealthComponent,
     WarningSettings,
     HealthScore,
-    HealthComponentScore,
     InvestmentWarning,
     StageChange,
     DesignationChange,
@@ -205,10 +203,6 @@ def one_of_everything(kam):
     HealthScore.objects.create(
         run=run, account=account, as_of=run.as_of, score=Decimal("55"), band="amber",
         coverage_points=0, attitude_points=0, recency_points=0, stage=account.stage,
-    )  # fmt: skip
-    HealthComponentScore.objects.create(
-        run=run, account=account, component=HealthComponent.objects.get(key="voice"),
-        value=Decimal("55"), weight=Decimal("10"), contribution=Decimal("5.5"),
     )  # fmt: skip
     InvestmentWarning.objects.create(
         run=run, account=account, rule="over_served", value=Decimal("30"), threshold=Decimal("20")

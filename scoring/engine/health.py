@@ -73,8 +73,8 @@ from scoring.engine.window import Window, add_months
 from scoring.models import (
     AccountScore,
     HealthBand,
+    HealthComponent,
     HealthComponentKey,
-    HealthComponentScore,
     HealthScore,
     MetricEntry,
     MetricKind,
@@ -90,7 +90,7 @@ SCORE = AccountScore._meta.db_table
 ENTRY = MetricEntry._meta.db_table
 SNAPSHOT = MetricSnapshot._meta.db_table
 HEALTH = HealthScore._meta.db_table
-COMPONENT_SCORE = HealthComponentScore._meta.db_table
+COMPONENT = HealthComponent._meta.db_table
 
 # Recency of the last contact with a decision maker: full points up to RECENT_DAYS, none from
 # STALE_DAYS on.
@@ -175,7 +175,7 @@ def _stage_rank(column: str) -> str:
 
 def signals_sql(comp: str | None) -> str:
     """The run's HealthScore rows, complete: the signals and their points, the components'
-    values from those points (as component_scores_sql stores them), the score and band, and
+    values from those points (as component_lines_sql reads them), the score and band, and
     the comparison with the previous run. `comp` is components_cte's (None: no component)."""
     d = dialect.date_param
     voice = ",\n           ".join(
@@ -456,24 +456,52 @@ def components_cte(components: list[dict]) -> tuple[str, dict]:
     return f"comp(component_id, key, weight) AS (VALUES {', '.join(rows)})", params
 
 
-def component_scores_sql(comp: str) -> str:
+def component_lines_sql(comp: str, accounts: int | None) -> str:
+    """The component lines of the run's health rows: `(account_id, component_id, key, label,
+    rule, value, weight, contribution)`, each value from the row's stored points
+    (component_value_sql, as the score was computed), in the components' order. They are not
+    stored: a run's frozen components and its health rows are all they are read from.
+    `accounts` parameters `a0`... name the rows (None: the rows that fell)."""
     with_data = "SUM(CASE WHEN value IS NULL THEN 0 ELSE weight END) OVER (PARTITION BY account_id)"
+    chosen = (
+        "h.fell"
+        if accounts is None
+        else "h.account_id IN (" + ", ".join(f"%(a{i})s" for i in range(accounts)) + ")"
+    )
     return f"""
-INSERT INTO {COMPONENT_SCORE} (run_id, account_id, component_id, value, weight, contribution)
 WITH {comp},
 vals AS (
     SELECT h.account_id, c.component_id, c.weight, {component_value_sql()} AS value
     FROM {HEALTH} h
     CROSS JOIN comp c
-    WHERE h.run_id = %(run)s
+    WHERE h.run_id = %(run)s AND {chosen}
 ),
 shared AS (SELECT vals.*, {with_data} AS weight_with_data FROM vals)
-SELECT %(run)s, account_id, component_id, value, weight,
-       CASE WHEN value IS NULL OR weight_with_data = 0 THEN 0
-            ELSE ROUND(CAST(1.0 * weight * value / weight_with_data AS NUMERIC), 2) END
-FROM shared
-ORDER BY account_id
+SELECT s.account_id, s.component_id, hc.key, hc.label, hc.rule, s.value, s.weight,
+       CASE WHEN s.value IS NULL OR s.weight_with_data = 0 THEN 0
+            ELSE ROUND(CAST(1.0 * s.weight * s.value / s.weight_with_data AS NUMERIC), 2) END
+FROM shared s
+JOIN {COMPONENT} hc ON hc.id = s.component_id
+ORDER BY s.account_id, hc.position, hc.key
 """
+
+
+def component_lines(
+    *, run_id: int, config: dict, account_ids: list[int] | None = None
+) -> list[tuple]:
+    """component_lines_sql's rows for the given accounts' health in the run (None: the
+    accounts whose health fell), one query; none without components."""
+    components = config.get("components") or []
+    if not components or account_ids == []:
+        return []
+    comp, params = components_cte(components)
+    params["run"] = run_id
+    if account_ids is not None:
+        params.update({f"a{i}": pk for i, pk in enumerate(account_ids)})
+    sql = component_lines_sql(comp, None if account_ids is None else len(account_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _band_rank(band: str) -> str:
@@ -504,12 +532,12 @@ def _fell() -> str:
 def compute_health(
     *, run_id: int, window: Window, config: dict, previous_run_id: int | None
 ) -> dict[str, int]:
-    """Write the run's HealthScore rows, complete, then their HealthComponentScore rows (4
-    statements, and an ANALYZE on PostgreSQL); idempotent (this run's rows are deleted
-    first), the caller wraps it in a transaction, before the scores: their update (final.py)
-    copies the score and band to the AccountScore rows, so each row is rewritten once. It
-    reads only figures the chunks and the groups stage wrote. `config` is the run's frozen
-    health_config."""
+    """Write the run's HealthScore rows, complete (2 statements, and an ANALYZE on
+    PostgreSQL; their component lines are read from them, component_lines); idempotent (this
+    run's rows are deleted first), the caller wraps it in a transaction, before the scores:
+    their update (final.py) copies the score and band to the AccountScore rows, so each row is
+    rewritten once. It reads only figures the chunks and the groups stage wrote. `config` is
+    the run's frozen health_config."""
     as_of_start = dt.datetime.combine(window.as_of, dt.time())
 
     def since(days: int) -> object:
@@ -538,16 +566,13 @@ def compute_health(
     components = config.get("components") or []
     comp, comp_params = components_cte(components) if components else (None, {})
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {COMPONENT_SCORE} WHERE run_id = %s", [run_id])
         cursor.execute(f"DELETE FROM {HEALTH} WHERE run_id = %s", [run_id])
         cursor.execute(signals_sql(comp), {**params, **comp_params})
         scored = cursor.rowcount
-        # The rows just written are the next statements' input (the components here, the
-        # scores' update after): without fresh statistics PostgreSQL took this run's 35,000
-        # health rows for one, and a join on them ran for minutes instead of a second (50,000
-        # accounts, the second run on a database).
+        # The rows just written are the next statement's input (the scores' update): without
+        # fresh statistics PostgreSQL took this run's 35,000 health rows for one, and a join
+        # on them ran for minutes instead of a second (50,000 accounts, the second run on a
+        # database).
         for statement in dialect.refresh_statistics_statements(HEALTH, ["run_id", "account_id"]):
             cursor.execute(statement)
-        if comp:
-            cursor.execute(component_scores_sql(comp), {**params, **comp_params})
     return {"health_scores": scored}

@@ -14,7 +14,6 @@ from scoring.models import (
     AccountScore,
     CategoryRevenue,
     GroupSnapshot,
-    HealthComponentScore,
     HealthScore,
     InvestmentWarning,
     MetricEntry,
@@ -31,7 +30,6 @@ RUN_TABLES = (
     MetricSnapshot,
     GroupSnapshot,
     HealthScore,
-    HealthComponentScore,
     InvestmentWarning,
 )
 
@@ -121,9 +119,8 @@ def prune_runs(*, keep_succeeded: int, current_run_id: int) -> int:
         .values_list("pk", flat=True)
     )
     ScoreExplanation.objects.filter(run_id__in=pruned).delete()
-    # A run's health explanations and investment warnings go with its scores; its HealthScore
-    # rows stay (the health history).
-    HealthComponentScore.objects.filter(run_id__in=pruned).delete()
+    # A run's investment warnings go with its scores; its HealthScore rows stay (the health
+    # history, and the explanation of each: its component lines are read from the row).
     InvestmentWarning.objects.filter(run_id__in=pruned).delete()
     # The white-space actuals (about four rows per account) go with the scores too.
     CategoryRevenue.objects.filter(run_id__in=pruned).delete()

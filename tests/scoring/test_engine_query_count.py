@@ -16,13 +16,14 @@ from tests import factories
 # temporary table of sums created and dropped included, and its per-category revenue deleted
 # and written), groups stage 8 (scoring/engine/groups.py: two temporary tables created and
 # dropped), final stage and pruning 13 (the product categories synced included; savepoints
-# included; a first run has no older runs' rows to delete); health and investment fit 10 more:
-# 2 to freeze their settings when planning, then the previous run, health's 4 statements (its
-# rows written complete, the scores' update copies them to the score rows), investment's 2, and
-# the accounts whose health fell (none here). On PostgreSQL each chunk and the final stage also
+# included; a first run has no older runs' rows to delete); health and investment fit 8 more:
+# 2 to freeze their settings when planning, then the previous run, health's 2 statements (its
+# rows deleted and written complete, with no component rows: those are read from the row; the
+# scores' update copies them to the score rows), investment's 2, and the accounts whose health
+# fell (none here). On PostgreSQL each chunk and the final stage also
 # set work_mem and runs its deferred foreign-key checks before its bookkeeping, and the final
-# stage refreshes the planner's statistics, as health does for its rows before its components.
-QUERIES = {"sqlite": 63 + 10, "postgresql": 63 + 10 + 2 + 2 + 2 + 1}
+# stage refreshes the planner's statistics, as health does for its rows before the scores.
+QUERIES = {"sqlite": 63 + 8, "postgresql": 63 + 8 + 2 + 2 + 2 + 1}
 
 
 def build_accounts(count: int) -> None:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from scoring import explanations, services
 from scoring.models import AccountScore, Criterion, RunTrigger, ScoreExplanation
+from tests.migrating import migrating
 from tests.scoring.conftest import AS_OF
 
 
@@ -82,12 +81,10 @@ def test_the_migration_copies_the_per_criterion_rows_into_one_row_per_unit(portf
     account = portfolio.accounts["A"]
     revenue = Criterion.objects.get(key="revenue")
     strategic = Criterion.objects.get(key="strategic_value")
-    executor = MigrationExecutor(connection)
-    before = [("scoring", "0017_category_revenue_without_fk_checks")]
-    after = [("scoring", "0018_score_explanation_per_unit")]
-    try:
-        executor.migrate(before)
-        old = executor.loader.project_state(before).apps.get_model("scoring", "CriterionScore")
+    with migrating(
+        "scoring", "0017_category_revenue_without_fk_checks", "0018_score_explanation_per_unit"
+    ) as apps:
+        old = apps.get_model("scoring", "CriterionScore")
         for criterion, raw, normalised, weight, contribution in [
             (strategic, None, "0", "10.00", "0.00"),
             (revenue, "1234.5", "87.5", "15.00", "12.25"),
@@ -101,12 +98,6 @@ def test_the_migration_copies_the_per_criterion_rows_into_one_row_per_unit(portf
                 weight=Decimal(weight),
                 contribution=Decimal(contribution),
             )
-        executor = MigrationExecutor(connection)
-        executor.migrate(after)
-    finally:
-        MigrationExecutor(connection).migrate(
-            MigrationExecutor(connection).loader.graph.leaf_nodes()
-        )
 
     (row,) = ScoreExplanation.objects.filter(run=run)
     assert row.account_id == account.pk

@@ -14,6 +14,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Attitude, BuyingRole, Contact, Stage
@@ -23,7 +24,6 @@ from scoring import services
 from scoring.models import (
     AccountScore,
     HealthComponent,
-    HealthComponentScore,
     HealthScore,
     MetricEntry,
     MetricKind,
@@ -33,6 +33,7 @@ from scoring.models import (
     WarningSettings,
 )
 from tests import factories
+from tests.migrating import migrating
 
 pytestmark = pytest.mark.django_db
 
@@ -138,7 +139,7 @@ def build_green_account():
 
 
 def components_of(run, account):
-    rows = HealthComponentScore.objects.filter(run=run, account=account).select_related("component")
+    rows = health_module.component_lines_by_account(run, [account.pk])[account.pk]
     return {row.component.key: (row.value, row.weight, row.contribution) for row in rows}
 
 
@@ -197,6 +198,64 @@ def test_amber_key_account():
     assert (h.score, h.band) == (D("63.31"), "amber")
     score = AccountScore.objects.get(run=run, account=account)
     assert (score.health, score.health_band) == (D("63.31"), "amber")
+
+
+def test_component_lines_keep_the_weights_the_run_froze():
+    account = build_amber_account()
+    run = recompute()
+    before = components_of(run, account)
+    HealthComponent.objects.filter(key="relationship").update(weight=90)
+    HealthComponent.objects.filter(key="voice").update(active=False)
+
+    assert components_of(run, account) == before
+    assert before["relationship"][1] == D(30)
+
+
+def test_a_run_without_frozen_components_gets_them_frozen_by_its_health_stage():
+    account = build_amber_account()
+    run = services.run_request(trigger=RunTrigger.COMMAND, as_of=AS_OF)
+    ScoringRun.objects.filter(pk=run.pk).update(health_config={})
+    run.refresh_from_db()
+    run = services.run_recompute(run=run)
+
+    run.refresh_from_db()
+    keys = [c["key"] for c in run.health_config["components"]]
+    assert keys == list(HealthComponent.objects.filter(active=True).values_list("key", flat=True))
+    total = sum(line[2] for line in components_of(run, account).values())
+    assert abs(total - HealthScore.objects.get(run=run, account=account).score) <= D("0.05")
+
+
+def test_the_fallen_accounts_lines_are_read_without_naming_them():
+    account = build_amber_account()
+    run = recompute()
+    HealthScore.objects.filter(run=run, account=account).update(fell=True)
+
+    fallen = health_module.component_lines_by_account(run)
+    assert list(fallen) == [account.pk]
+    assert {line.component.key: (line.value, line.weight, line.contribution)
+            for line in fallen[account.pk]} == components_of(run, account)  # fmt: skip
+    assert health_module.component_lines_by_account(run, []) == {}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_freezes_a_runs_components_from_its_stored_lines():
+    account = build_amber_account()
+    run = recompute()
+    relationship = HealthComponent.objects.get(key="relationship")
+    before = "0018_score_explanation_per_unit"
+    after = "0019_health_component_lines_read_from_the_row"
+    with migrating("scoring", before, after) as apps:
+        apps.get_model("scoring", "ScoringRun").objects.filter(pk=run.pk).update(health_config={})
+        apps.get_model("scoring", "HealthComponentScore").objects.create(
+            run_id=run.pk, account_id=account.pk, component_id=relationship.pk,
+            value=D("62.50"), weight=D("30.00"), contribution=D("18.75"),
+        )  # fmt: skip
+
+    run.refresh_from_db()
+    assert run.health_config["components"] == [
+        {"id": relationship.pk, "key": "relationship", "weight": "30.00"}
+    ]
+    assert components_of(run, account) == {"relationship": (D("62.50"), D(30), D("62.50"))}
 
 
 def test_the_share_of_wallet_trend_reads_the_spend_the_run_used():
@@ -504,3 +563,22 @@ def test_a_margin_change_beyond_what_is_stored_is_held_and_scores_0():
     h = HealthScore.objects.get(run=run, account=account)
     # Net margin (0.01 - 100,000) / 0.01 = -999,990,000% against 50%: held to -9,999,999.99.
     assert (h.margin_change_pts, h.margin_points) == (D("-9999999.99"), D(0))
+
+
+def test_the_admin_shows_a_health_scores_component_lines(client, admin_user):
+    account = build_amber_account()
+    run = recompute()
+    health = HealthScore.objects.get(run=run, account=account)
+    client.force_login(admin_user)
+
+    page = client.get(reverse("admin:scoring_healthscore_change", args=[health.pk]))
+
+    assert page.status_code == 200
+    table = re.search(r"<table><thead><tr><th scope='col'>Component.*?</table>", page.text, re.S)
+    assert table, "the components table"
+    relationship = HealthComponent.objects.get(key="relationship").label
+    assert re.search(
+        rf"<th scope='row'>{relationship}</th><td>62.50</td><td>30.00</td><td>18.75</td>",
+        table.group(0),
+    )
+    assert table.group(0).count("<th scope='row'>") == 5
