@@ -1,6 +1,7 @@
 """Test settings: fast password hashing, mail kept in memory, tasks inline unless REDIS_URL."""
 
 import os
+from urllib.parse import urlsplit, urlunsplit
 
 from kam.settings.base import *  # noqa: F403
 
@@ -24,8 +25,13 @@ AXES_ENABLED = False
 # test switches KAM_READ_REPLICA on (tests/test_replica.py).
 DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
 KAM_READ_REPLICA = False
-# Each pytest-xdist worker has its own test database and, on a shared Redis, its own cache keys:
-# two workers' runs share ids (each database starts at 1), so their per-run caches, and the
-# shared links' miss counters, must not meet.
-if "KEY_PREFIX" in CACHES["default"]:  # noqa: F405
-    CACHES["default"]["KEY_PREFIX"] += f"-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"  # noqa: F405
+# Each pytest-xdist worker has its own test database and, on a shared Redis, its own cache
+# database: two workers' runs share ids (each database starts at 1), so their per-run caches and
+# the shared links' miss counters must not meet, and a test's cache.clear() (FLUSHDB, whatever
+# the key prefix) must empty its own worker's cache only, never another worker's keys or the
+# Celery broker's queues on REDIS_URL's database.
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):  # noqa: F405
+    _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw-1").removeprefix("gw")
+    _cache_db = int(_worker) % 14 + 2 if _worker.isdigit() else 1
+    _url = urlsplit(CACHES["default"]["LOCATION"])  # noqa: F405
+    CACHES["default"]["LOCATION"] = urlunsplit(_url._replace(path=f"/{_cache_db}"))  # noqa: F405
