@@ -582,8 +582,11 @@ def analyze_tables() -> None:
     """Fresh planner statistics for every table the seed filled (PostgreSQL only): millions of
     COPY'd lines, and tens of thousands of accounts, contacts and plans, which the planner
     would otherwise estimate from an empty table until autovacuum's next pass (never, where
-    autovacuum is off)."""
+    autovacuum is off). Outside a transaction a VACUUM too, which marks the new rows visible
+    to every transaction: until then no index-only scan pays off, and the pages' counts (the
+    dashboard's census of 250,000 accounts: 68 ms by a scan of the table, 22 ms from its index
+    after the VACUUM) read the table instead. 12 s at 250,000 accounts."""
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)")

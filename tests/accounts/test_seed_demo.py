@@ -561,3 +561,21 @@ def test_a_small_portfolio_has_no_wide_group():
     out = seed(accounts=120)
     assert "a group of 50 members" not in out
     assert Account.objects.filter(parent__isnull=False).count() == 12  # the ordinary groups
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_seed_outside_a_transaction_leaves_its_tables_vacuumed_and_analysed():
+    if connection.vendor != "postgresql":
+        pytest.skip("VACUUM and its statistics are PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_reset_single_table_counters('accounts_account'::regclass)")
+    seed()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT vacuum_count, analyze_count FROM pg_stat_user_tables "
+            "WHERE relname = 'accounts_account'"
+        )
+        vacuums, analyses = cursor.fetchone()
+    assert vacuums >= 1
+    assert analyses >= 1
