@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import compress
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, F, FilteredRelation, Q, QuerySet, Subquery, Window
@@ -23,6 +22,7 @@ from django.db.models import Count, F, FilteredRelation, Q, QuerySet, Subquery, 
 from accounts.models import Account, AccountStatus, User
 from kam.errors import DomainError, InvalidInput
 from kam.expressions import InSubquery
+from kam.kept import kept
 from kam.permissions import require
 from scoring.explanations import positive_values
 from scoring.models import AccountScore, Criterion, CriterionKind, ScoringRun
@@ -108,18 +108,19 @@ def _ranks(points: list[float], ids: array, n: int, wanted: list[int]) -> dict[i
 
 def _criterion_column(run: ScoringRun, criterion_pk: int, vectors: RunVectors) -> array:
     """A criterion's normalised value (0-1) of every unit of `vectors`, zero where it has
-    none (most accounts have no rating for a rated criterion); cached per run."""
-    key = f"workbench:criterion:{run_key(run)}:{criterion_pk}"
-    column = cache.get(key)
-    if column is None:
+    none (most accounts have no rating for a rated criterion); kept per run (kam.kept)."""
+
+    def read() -> array:
         position = vectors.position()
         column = array("d", bytes(8 * len(vectors.ids)))
         for account_id, normalised in positive_values(run, criterion_pk):
             index = position.get(account_id)
             if index is not None:
                 column[index] = float(normalised)
-        cache.set(key, column, VECTORS_CACHE_SECONDS)
-    return column
+        return column
+
+    key = f"workbench:criterion:{run_key(run)}:{criterion_pk}"
+    return kept(key, read, VECTORS_CACHE_SECONDS)
 
 
 def _points(

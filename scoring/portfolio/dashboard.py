@@ -6,8 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.cache import cache
-
+from kam.kept import kept
 from scoring.models import ScoringRun
 from scoring.portfolio.base import Period, Scope
 from scoring.portfolio.charts import (
@@ -111,14 +110,10 @@ def compute_run_results(run: ScoringRun, scope: Scope, period: Period) -> RunRes
 
 
 def run_results(run: ScoringRun, scope: Scope, period: Period) -> RunResults:
-    """The run's results for these filters, computed once per run and cached (a new run has
-    a new key, so nothing needs invalidating)."""
+    """The run's results for these filters, computed once per run and kept in the process
+    and the cache (kam.kept; a new run has a new key, so nothing needs invalidating)."""
     key = run_results_cache_key(run, scope, period)
-    results = cache.get(key)
-    if results is None:
-        results = compute_run_results(run, scope, period)
-        cache.set(key, results, RESULTS_CACHE_SECONDS)
-    return results
+    return kept(key, lambda: compute_run_results(run, scope, period), RESULTS_CACHE_SECONDS)
 
 
 @dataclass

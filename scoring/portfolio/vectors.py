@@ -2,7 +2,8 @@
 
 A finished run never changes, so what the weights what-if ranks (scoring.workbench) and what
 the dashboard's top-N check compares with today's key accounts (scoring.portfolio.top_n) is
-read from the run's scores once, into arrays, and kept in the cache under the run's key.
+read from the run's scores once, into arrays, and kept under the run's key, in each process
+and in the cache (kam.kept).
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.cache import cache
-
+from kam.kept import kept
 from scoring.models import AccountScore, ScoringRun
 
 # Bump when RunVectors changes shape, so no stale pickle is read back.
@@ -78,23 +78,24 @@ def run_key(run: ScoringRun) -> str:
 
 
 def run_vectors(run: ScoringRun) -> RunVectors:
-    """The run's units as arrays: one query the first time, then from the cache."""
+    """The run's units as arrays: one query the first time, then from this process's copy or
+    the cache (kam.kept)."""
     key = f"workbench:units:{run_key(run)}"
-    vectors = cache.get(key)
-    if vectors is None:
-        rows = (
-            AccountScore.objects.filter(run=run, is_unit=True)
-            .order_by("account_id")
-            .values_list("account_id", "attractiveness", "revenue", "rank")
-        )
-        ids, attractiveness, revenue, rank = array("q"), array("q"), array("q"), array("q")
-        for account_id, points, money, position in rows:
-            ids.append(account_id)
-            attractiveness.append(round(Decimal(points or 0) * 100))
-            revenue.append(round(Decimal(money or 0) * 100))
-            rank.append(position or 0)
-        # ids ascend, so a stable sort by rank leaves ties in account-id order
-        by_rank = array("q", sorted(range(len(ids)), key=rank.__getitem__))
-        vectors = RunVectors(ids, attractiveness, revenue, rank, by_rank)
-        cache.set(key, vectors, VECTORS_CACHE_SECONDS)
-    return vectors
+    return kept(key, lambda: _read_vectors(run), VECTORS_CACHE_SECONDS)
+
+
+def _read_vectors(run: ScoringRun) -> RunVectors:
+    rows = (
+        AccountScore.objects.filter(run=run, is_unit=True)
+        .order_by("account_id")
+        .values_list("account_id", "attractiveness", "revenue", "rank")
+    )
+    ids, attractiveness, revenue, rank = array("q"), array("q"), array("q"), array("q")
+    for account_id, points, money, position in rows:
+        ids.append(account_id)
+        attractiveness.append(round(Decimal(points or 0) * 100))
+        revenue.append(round(Decimal(money or 0) * 100))
+        rank.append(position or 0)
+    # ids ascend, so a stable sort by rank leaves ties in account-id order
+    by_rank = array("q", sorted(range(len(ids)), key=rank.__getitem__))
+    return RunVectors(ids, attractiveness, revenue, rank, by_rank)
