@@ -5,10 +5,13 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AccountStatus, Quadrant, Stage
+from accounts.models import Account, AccountStatus, Quadrant, Stage
+from accounts.selectors.accounts import account_facets
 from scoring.models import AccountScore, RunStatus, RunTrigger, ScoringRun
 from tests import factories
 from tests.listing_helpers import get_as, sorted_headers, xlsx_rows
@@ -383,3 +386,41 @@ def test_list_download_hides_scores_from_operations(client, operations):
     client.force_login(operations)
     header = b"".join(client.get(reverse("accounts:list"), {"export": "csv"})).decode()
     assert "Attractiveness" not in header.splitlines()[0]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["director", "operations"])
+def test_whole_portfolio_facets_walk_the_indexes_to_the_same_values(request, role):
+    for i, (industry, region) in enumerate(
+        [("Mining", "EMEA"), ("Chemicals", ""), ("", "APAC"), ("Mining", "Americas")]
+        + [("Chemicals", "EMEA")] * 5
+    ):
+        factories.AccountFactory(name=f"F{i}", industry=industry, region=region)
+    user = request.getfixturevalue(role)
+    # in the database's own order (its collation), as DISTINCT ... ORDER BY gives them
+    expected = {
+        name: list(
+            Account.objects.exclude(**{name: ""})
+            .values_list(name, flat=True)
+            .distinct()
+            .order_by(name)
+        )
+        for name in ("industry", "region")
+    }
+
+    with CaptureQueriesContext(connection) as queries:
+        facets = account_facets(user=user)
+
+    assert facets.industries == expected["industry"] == ["Chemicals", "Mining"]
+    assert facets.regions == expected["region"]
+    assert set(facets.regions) == {"APAC", "Americas", "EMEA"}
+    assert sum("WITH RECURSIVE walk" in q["sql"] for q in queries.captured_queries) == 2
+
+
+def test_a_kams_facets_are_those_of_the_accounts_they_serve(kam):
+    factories.AccountFactory(name="Theirs", industry="Mining", region="EMEA", kam=kam)
+    factories.AccountFactory(name="Other", industry="Chemicals", region="APAC")
+
+    facets = account_facets(user=kam)
+
+    assert (facets.industries, facets.regions) == (["Mining"], ["EMEA"])
