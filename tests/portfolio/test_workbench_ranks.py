@@ -6,6 +6,8 @@ from array import array
 
 import pytest
 
+from scoring import workbench
+from scoring.portfolio.vectors import RunVectors
 from scoring.workbench import _ranks
 
 
@@ -53,3 +55,36 @@ def test_units_all_level_rank_by_account_id():
         i: i + 1 for i in range(5)
     }
     assert all(ranks[index] == index + 1 for index in wanted)
+
+
+@pytest.mark.parametrize("changes", [[], [(1, 10.0)], [(1, 10.0), (2, -7.5), (3, 0.25)]])
+def test_points_are_the_python_floats_summed_in_the_changes_order(monkeypatch, changes):
+    """The arrays give exactly what Python floats give (stored score x base, then each
+    change's value x change added in order): equal points must stay equal for the ties."""
+    rng = random.Random(7)
+    total = 500
+    vectors = RunVectors(
+        ids=array("q", range(1, total + 1)),
+        attractiveness=array("q", (rng.randrange(0, 10_001) for _ in range(total))),
+        revenue=array("q", [0] * total),
+        rank=array("q", range(1, total + 1)),
+        by_rank=array("q", range(total)),
+    )
+    columns = {
+        pk: array("d", (rng.choice([0.0, 0.1, 1 / 3, 0.5, 0.875]) for _ in range(total)))
+        for pk in (1, 2, 3)
+    }
+    monkeypatch.setattr(workbench, "_criterion_column", lambda run, pk, v: columns[pk])
+    base = 0.85
+
+    points = workbench._points(None, vectors, base, changes)
+
+    expected = []
+    for index in range(total):
+        value = vectors.attractiveness[index] * base
+        delta = None
+        for pk, change in changes:
+            part = columns[pk][index] * change
+            delta = part if delta is None else delta + part
+        expected.append(value if delta is None else value + delta)
+    assert points.tolist() == expected
