@@ -4,13 +4,16 @@ cache: a finished run's arrays (scoring.portfolio.vectors, the what-if's criteri
 At 250,000 accounts a run's arrays are 9 MB: fetching and unpickling them from Redis took
 44 ms of every dashboard, workbench and what-if request, for a value that cannot change once
 the run has finished (its key names the run and when it finished). Each process keeps the
-few it used last and only asks the shared cache whether the key is still there (a touch,
-which also renews its timeout): a cleared or evicted cache drops the process's copy too.
+few it used last and only asks the shared cache whether the key is still there: a cleared or
+evicted entry drops the process's copy too, and a copy lives at most the entry's timeout from
+when the process read it, so a value cached for a few minutes (the filters' choices) is at
+most twice that old in a process.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -27,21 +30,22 @@ _MISSING = object()
 
 def kept[T](key: str, compute: Callable[[], T], timeout: int) -> T:
     """The value under `key`: this process's copy while the shared cache still holds the key,
-    else the shared cache's, else `compute()` (stored in both). Only for values that never
-    change under their key."""
+    else the shared cache's, else `compute()` (stored in both, for `timeout` seconds). Only
+    for values that do not change under their key while it lives. None is a value too."""
     with _lock:
-        found = _kept.get(key, _MISSING)
-    if found is not _MISSING and cache.touch(key, timeout):
+        deadline, found = _kept.get(key, (0.0, _MISSING))
+    if found is not _MISSING and time.monotonic() < deadline and cache.has_key(key):
         with _lock:
             if key in _kept:
                 _kept.move_to_end(key)
         return found
-    value = cache.get(key)
-    if value is None:
+    value = cache.get(key, _MISSING)
+    if value is _MISSING:
         value = compute()
         cache.set(key, value, timeout)
     with _lock:
-        _kept[key] = value
+        # a copy lives at most `timeout` from when this process read it
+        _kept[key] = (time.monotonic() + timeout, value)
         while len(_kept) > KEPT_PER_PROCESS:
             _kept.popitem(last=False)
     return value

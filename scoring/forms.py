@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 
 import django_filters
 from django import forms
-from django.core.cache import cache
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
@@ -19,6 +18,7 @@ from accounts.models import Account, AccountStatus, ProductCategory, User
 from accounts.selectors.accounts import AccountFacets, account_facets
 from kam import rules as kam_rules
 from kam.forms import RejectionsMixin, style
+from kam.kept import kept
 from kam.listing import FilterForm, bootstrap
 from scoring.engine.judgement import SETTINGS_FIELDS as WARNING_SETTINGS_FIELDS
 from scoring.models import (
@@ -48,23 +48,16 @@ PERIOD_YEARS_CACHE_KEY = "portfolio:period-years:v1"
 def period_data_years() -> tuple[int, int] | None:
     """The years the period filter may offer (see charts.data_years), cached like the other
     choices: a new year of data arrives with an import or a run."""
-    years = cache.get(PERIOD_YEARS_CACHE_KEY, "missing")
-    if years == "missing":
-        years = data_years()
-        cache.set(PERIOD_YEARS_CACHE_KEY, years, FACETS_CACHE_SECONDS)
-    return years
+    return kept(PERIOD_YEARS_CACHE_KEY, data_years, FACETS_CACHE_SECONDS)
 
 
 def portfolio_facets(user: Any) -> AccountFacets:
-    """The filter choices, cached for a few minutes: the dashboard is for people who see every
-    account (directors, admins), so the choices are the same for all of them."""
+    """The filter choices, cached for a few minutes (in the process too, kam.kept: unpickling
+    the KAMs took 15 ms of the dashboard at 250,000 accounts): the dashboard is for people who
+    see every account (directors, admins), so the choices are the same for all of them."""
     if not kam_rules.sees_whole_portfolio(user):
         return account_facets(user=user)
-    facets = cache.get(FACETS_CACHE_KEY)
-    if facets is None:
-        facets = account_facets(user=user)
-        cache.set(FACETS_CACHE_KEY, facets, FACETS_CACHE_SECONDS)
-    return facets
+    return kept(FACETS_CACHE_KEY, lambda: account_facets(user=user), FACETS_CACHE_SECONDS)
 
 
 class PortfolioFilterSet(django_filters.FilterSet):

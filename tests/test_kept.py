@@ -50,3 +50,24 @@ def test_a_process_keeps_only_the_last_few(monkeypatch):
         "test:kept:g",
     ]
     assert len(kept_module._kept) == 2
+
+
+def test_a_process_copy_lives_no_longer_than_its_timeout(monkeypatch):
+    now = [1000.0]
+    monkeypatch.setattr(kept_module.time, "monotonic", lambda: now[0])
+    kept("test:kept:h", lambda: "first", 300)
+    cache.set("test:kept:h", "newer", 300)  # another process stored a newer value
+
+    now[0] += 299
+    assert kept("test:kept:h", lambda: "computed", 300) == "first"
+    now[0] += 2
+    assert kept("test:kept:h", lambda: "computed", 300) == "newer"
+
+
+def test_none_is_kept_as_a_value():
+    calls = []
+    kept("test:kept:i", lambda: calls.append(1), 60)
+    kept_module._kept.clear()
+
+    assert kept("test:kept:i", lambda: calls.append(2), 60) is None
+    assert calls == [1]

@@ -7,13 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 from django import template
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from accounts.models import AccountStatus, Quadrant
+from kam.kept import kept
 from kam.templatetags.kam_format import NOT_AVAILABLE, NOT_COMPUTED, grouped, money, urls_by_pk
 from scoring.engine.thresholds import KAM_MAX_KEY_ACCOUNTS
 
@@ -75,15 +75,16 @@ KAM_LOADS_CACHE_SECONDS = 24 * 60 * 60
 def kam_load_rows(loads: list) -> str:
     """The dashboard's accounts per KAM (scoring.portfolio.tiles.KamLoad): a row each, an
     overloaded KAM marked, written in Python (hundreds of KAMs at 50,000 accounts) and kept in
-    the cache under a digest of what the rows show (and the language that formats them)."""
+    the process and the cache (kam.kept) under a digest of what the rows show (and the language
+    that formats them)."""
     if not loads:
         return mark_safe('<tr><td colspan="3">No account has a KAM.</td></tr>')
     shown = [(load.name, load.key_accounts, load.accounts, load.overloaded) for load in loads]
     digest = hashlib.sha256(repr((get_language(), shown)).encode()).hexdigest()
     key = f"portfolio:kam-loads:v{KAM_LOADS_CACHE_VERSION}:{digest}"
-    rows = cache.get(key)
-    if rows is None:
-        rows = "".join(
+    rows = kept(
+        key,
+        lambda: "".join(
             format_html(
                 '<tr{}><th scope="row" class="fw-normal">{}</th><td class="num">{}</td>'
                 '<td class="num">{}</td></tr>',
@@ -93,8 +94,9 @@ def kam_load_rows(loads: list) -> str:
                 grouped(accounts, 0),
             )
             for name, key_accounts, accounts, overloaded in shown
-        )
-        cache.set(key, rows, KAM_LOADS_CACHE_SECONDS)
+        ),
+        KAM_LOADS_CACHE_SECONDS,
+    )
     return mark_safe(rows)
 
 
