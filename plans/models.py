@@ -496,6 +496,10 @@ class Commitment(models.Model):
     )
     status = models.CharField(max_length=10, choices=CommitmentStatus, default=CommitmentStatus.DUE)
     status_changed_at = models.DateTimeField(default=timezone.now)
+    # When the next measurement (a one-off: the delivery) is expected, stored by the evaluator
+    # with the status (plans.status.commitment_next_due; None once a one-off is delivered):
+    # the ops board orders by it without reading every commitment's latest measurement.
+    next_due = models.DateField(null=True, blank=True, editable=False)
     active = models.BooleanField(default=True)
     version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(
@@ -504,7 +508,7 @@ class Commitment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "next_due"])
     objects = CommitmentQuerySet.as_manager()
 
     # The terms as proposed: what the plan's proposal form and the API show and History tracks.

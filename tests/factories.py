@@ -280,6 +280,7 @@ class ServiceTeamFactory(factory.django.DjangoModelFactory):
 class CommitmentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Commitment
+        skip_postgeneration_save = True
 
     account = factory.SubFactory(KeyAccountFactory)
     category = CommitmentCategory.DELIVERY_RELIABILITY
@@ -295,12 +296,37 @@ class CommitmentFactory(factory.django.DjangoModelFactory):
         # `due_date`.
         one_off = factory.Trait(comparison=Comparison.BY_DATE, target_value=None, unit="")
 
+    @factory.post_generation
+    def scheduled(obj, create, extracted, **kwargs):
+        """The next due date the evaluator stores for a new commitment (whatever status the
+        test gave it): the factories write what the services would."""
+        store_next_due(obj)
+
 
 class MeasurementFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Measurement
+        skip_postgeneration_save = True
 
     commitment = factory.SubFactory(CommitmentFactory)
     value = Decimal("99.000")
     period_start = dt.date(2026, 10, 1)
     period_end = dt.date(2026, 10, 31)
+
+    @factory.post_generation
+    def scheduled(obj, create, extracted, **kwargs):
+        """The commitment's next due date after this measurement, as the evaluator stores it."""
+        store_next_due(obj.commitment)
+
+
+def store_next_due(commitment: Commitment) -> None:
+    """Store `commitment`'s next due date from its latest measurement, by the evaluator's rule
+    (plans.status.commitment_next_due), without re-evaluating the status a test set."""
+    from plans.selectors.commitments import commitments_with_latest, latest_measurement_of
+    from plans.status import commitment_next_due
+
+    if commitment.pk is None:
+        return
+    read = commitments_with_latest(Commitment.objects.filter(pk=commitment.pk)).first()
+    commitment.next_due = commitment_next_due(read, latest_measurement_of(read))
+    Commitment.objects.filter(pk=commitment.pk).update(next_due=commitment.next_due)

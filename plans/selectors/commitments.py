@@ -12,9 +12,7 @@ from typing import Any
 from django.db.models import (
     Case,
     Count,
-    DateField,
     F,
-    Func,
     IntegerField,
     OuterRef,
     QuerySet,
@@ -23,11 +21,11 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Coalesce, RowNumber, TruncDate
+from django.db.models.functions import RowNumber
 
 from accounts.models import Account, User
 from accounts.selectors.choices import account_choices, person_choices
-from plans.models import Commitment, CommitmentStatus, Comparison, Measurement, Notification
+from plans.models import Commitment, CommitmentStatus, Measurement, Notification
 from plans.status import DUE_SOON_DAYS, is_due_soon
 
 # Most urgent first: breached, at risk, due soon, other due, met (the board's reading order).
@@ -80,36 +78,6 @@ def board_queryset(user: Any) -> QuerySet[Commitment]:
     )
 
 
-class AddDays(Func):
-    """`date + days` as a date, on PostgreSQL (date + integer) and SQLite (date modifiers)."""
-
-    arity = 2
-    output_field = DateField()
-
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list]:
-        day, days = (compiler.compile(expression) for expression in self.source_expressions)
-        return f"({day[0]} + {days[0]})", [*day[1], *days[1]]
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list]:
-        day, days = (compiler.compile(expression) for expression in self.source_expressions)
-        return f"date({day[0]}, '+' || ({days[0]}) || ' days')", [*day[1], *days[1]]
-
-
-def with_next_due(queryset: QuerySet[Commitment]) -> QuerySet[Commitment]:
-    """Annotate `next_due`: `plans.status.commitment_next_due` in SQL (the tests hold the two
-    to the same answers). Needs the `commitments_with_latest` annotations."""
-    return queryset.annotate(
-        next_due=Case(
-            When(comparison=Comparison.BY_DATE, latest_value__gte=1, then=Value(None)),
-            When(comparison=Comparison.BY_DATE, then=F("due_date")),
-            default=AddDays(
-                Coalesce(F("latest_period_end"), TruncDate("created_at")), F("cadence_days")
-            ),
-            output_field=DateField(),
-        )
-    )
-
-
 def board_accounts(user: Any) -> QuerySet[Account]:
     """The accounts `user` may see that have active commitments: the board's account filter."""
     with_commitments = Commitment.objects.filter(active=True).values("account_id")
@@ -128,7 +96,7 @@ def board_ordered(
     within 7 days), other due, met; then by next due date (none last), account name and id.
 
     `queryset` comes from `board_queryset` (usually filtered by `CommitmentFilterSet`). The order
-    uses the stored status (the one evaluated and notified) and `next_due`, and is computed and
+    uses the stored status and next due date (both stored by the evaluator), and is computed and
     paged by the database, so a page costs the same for 50 or 50,000 commitments. With
     `name_by_key` the account name is read by the account's key instead of a join: to pick a
     page's ids among bare commitments (`board_page`).
@@ -139,20 +107,16 @@ def board_ordered(
         if name_by_key
         else F("account__name")
     )
-    return (
-        with_next_due(queryset)
-        .annotate(
-            urgency=Case(
-                When(status=CommitmentStatus.BREACHED, then=Value(URGENCY_BREACHED)),
-                When(status=CommitmentStatus.AT_RISK, then=Value(URGENCY_AT_RISK)),
-                When(next_due__lte=soon, then=Value(URGENCY_DUE_SOON)),
-                When(status=CommitmentStatus.DUE, then=Value(URGENCY_DUE)),
-                default=Value(URGENCY_MET),
-                output_field=IntegerField(),
-            )
+    return queryset.annotate(
+        urgency=Case(
+            When(status=CommitmentStatus.BREACHED, then=Value(URGENCY_BREACHED)),
+            When(status=CommitmentStatus.AT_RISK, then=Value(URGENCY_AT_RISK)),
+            When(next_due__lte=soon, then=Value(URGENCY_DUE_SOON)),
+            When(status=CommitmentStatus.DUE, then=Value(URGENCY_DUE)),
+            default=Value(URGENCY_MET),
+            output_field=IntegerField(),
         )
-        .order_by("urgency", F("next_due").asc(nulls_last=True), account_name, "pk")
-    )
+    ).order_by("urgency", F("next_due").asc(nulls_last=True), account_name, "pk")
 
 
 def board_page(page: QuerySet[Commitment], *, today: dt.date) -> QuerySet[Commitment]:
@@ -160,9 +124,8 @@ def board_page(page: QuerySet[Commitment], *, today: dt.date) -> QuerySet[Commit
     order, with what a board row shows.
 
     Two steps in one query: the slice's ids are picked among the bare commitments, then only
-    those are read with their account, KAM, team and latest measurement. With the joins in the
-    same step PostgreSQL orders the join's output, and the order's subqueries on measurements,
-    met in account order, cost four times as much (20 ms for 2,000 commitments, against 5).
+    those are read with their account, KAM, team and latest measurement (the order itself
+    reads only stored columns: the status and next due date the evaluator keeps).
     """
     picked = Commitment.objects.filter(pk__in=page.values("pk"))
     return board_ordered(

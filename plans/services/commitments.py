@@ -50,7 +50,7 @@ from plans.models import (
 )
 from plans.selectors import commitments as commitments_selectors
 from plans.services.plans import content_changed, locked_for_content, save_version
-from plans.status import commitment_status, period_label
+from plans.status import commitment_next_due, commitment_status, period_label
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +83,9 @@ def commitments_evaluate(
     actor: User | None = None,
 ) -> EvaluationResult:
     """Recompute the status of active commitments (all, or `commitment_ids`) with the one rule,
-    `plans.status.commitment_status`, and record each change.
+    `plans.status.commitment_status`, and record each change; store each one's next due date
+    (`plans.status.commitment_next_due`) where it moved, which the ops board orders by. Every
+    write that moves it (a new commitment, a measurement) ends here.
 
     Per batch of commitments, in one transaction and a fixed number of queries: lock the rows,
     read them with their latest measurement, update the changed ones in one statement, write a
@@ -141,8 +143,13 @@ def _evaluate_batch(
     changed: dict[str, list[int]] = defaultdict(list)
     by_pk: dict[int, Commitment] = {}
     reasons: dict[int, str] = {}
+    rescheduled: list[Commitment] = []
     for commitment in commitments:
         latest = commitments_selectors.latest_measurement_of(commitment)
+        next_due = commitment_next_due(commitment, latest)
+        if next_due != commitment.next_due:
+            commitment.next_due = next_due
+            rescheduled.append(commitment)
         evaluation = commitment_status(commitment, latest, today)
         if evaluation.status == commitment.status:
             continue
@@ -159,6 +166,9 @@ def _evaluate_batch(
         changed[evaluation.status].append(commitment.pk)
         by_pk[commitment.pk] = commitment
         reasons[commitment.pk] = evaluation.reason
+    if rescheduled:
+        # Derived from the terms and the latest measurement: no history row of its own.
+        Commitment.objects.bulk_update(rescheduled, ["next_due"])
     if not changes:
         return
     # Status history lives in CommitmentStatusChange (who, when, from what measurement), so one

@@ -6,6 +6,8 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -513,14 +515,16 @@ def test_a_one_off_promise_is_recorded_as_delivered_or_not_yet(
 
 
 @pytest.mark.parametrize("zone", ["UTC", "Pacific/Auckland", "America/Los_Angeles"])
-def test_next_due_in_sql_agrees_with_the_status_rule(key_account, team, today, settings, zone):
-    """The board orders by `next_due` computed in SQL; it must be `commitment_next_due`'s answer
-    for every kind of commitment, also when the creation time is near midnight in the zone."""
+def test_the_stored_next_due_agrees_with_the_status_rule(key_account, team, today, settings, zone):
+    """The board orders by the `next_due` the evaluator stores; it must be
+    `commitment_next_due`'s answer for every kind of commitment, also when the creation time
+    is near midnight in the zone (moved after creation here: the next evaluation stores it)."""
     import zoneinfo
 
     from django.utils import timezone
 
     from plans.selectors import commitments as commitments_selectors
+    from plans.services.commitments import commitments_evaluate
     from plans.status import commitment_next_due
 
     settings.TIME_ZONE = zone
@@ -546,6 +550,7 @@ def test_next_due_in_sql_agrees_with_the_status_rule(key_account, team, today, s
     factories.MeasurementFactory(commitment=delivered, value=1, period_end=today)
 
     with timezone.override(zone):
+        commitments_evaluate(today=today)
         board = commitments_selectors.board_ordered(
             commitments_selectors.commitments_with_latest(Commitment.objects.all()), today=today
         )
@@ -600,3 +605,29 @@ def test_board_pages_continue_the_order_and_the_summary_counts_every_page(
     )
     assert "65 commitments" in second.text
     assert "0 breached · 0 at risk · 5 due soon · 0 due · 60 met" in second.text
+
+
+def test_the_board_counts_its_urgencies_without_reading_the_measurements(
+    client, key_account, team, operations
+):
+    """The order and the summary read the stored status and next due date: at 10,000
+    commitments reading each one's latest measurement for them took 45 ms of the board."""
+    for days in (3, 40):
+        commitment = factories.CommitmentFactory(
+            account=key_account, responsible_team=team, cadence_days=days
+        )
+        factories.MeasurementFactory(commitment=commitment)
+    client.force_login(operations)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(BOARD)
+
+    assert response.status_code == 200
+    summary = [
+        q["sql"]
+        for q in queries.captured_queries
+        if "GROUP BY" in q["sql"] and 'FROM "plans_commitment"' in q["sql"]
+    ]
+    assert len(summary) == 1
+    assert '"next_due"' in summary[0]
+    assert "plans_measurement" not in summary[0]

@@ -11,8 +11,10 @@ from django.core.mail.backends.locmem import EmailBackend
 
 from plans.models import Commitment, CommitmentStatus, CommitmentStatusChange, Notification
 from plans.services import commitments as commitments_services
+from plans.status import commitment_next_due
 from plans.tasks import evaluate_commitments
 from tests import factories
+from tests.migrating import migrating
 
 TODAY = dt.date(2026, 11, 15)
 OCTOBER = {"period_start": dt.date(2026, 10, 1), "period_end": dt.date(2026, 10, 31)}
@@ -245,3 +247,65 @@ def test_evaluation_takes_the_same_queries_for_3_and_30_changes(
         result = commitments_services.commitments_evaluate(today=TODAY)
 
     assert len(result.changes) == count
+
+
+def test_recording_a_measurement_stores_the_next_due_date(commitment, operations):
+    assert commitment.next_due == commitment_next_due(commitment, None)  # as created
+
+    commitments_services.measurement_record(
+        commitment=commitment, value=Decimal("99"), actor=operations, today=TODAY, **OCTOBER
+    )
+
+    commitment.refresh_from_db()
+    assert commitment.next_due == OCTOBER["period_end"] + dt.timedelta(days=commitment.cadence_days)
+
+
+def test_the_hourly_evaluation_puts_back_a_next_due_date_that_drifted(commitment):
+    factories.MeasurementFactory(commitment=commitment, **OCTOBER)
+    expected = OCTOBER["period_end"] + dt.timedelta(days=commitment.cadence_days)
+    Commitment.objects.filter(pk=commitment.pk).update(next_due=None)
+
+    commitments_services.commitments_evaluate(today=TODAY)
+
+    commitment.refresh_from_db()
+    assert commitment.next_due == expected
+
+
+def test_a_delivered_one_off_promise_has_no_next_due_date(key_account, team, operations):
+    promise = factories.CommitmentFactory(
+        account=key_account, responsible_team=team, one_off=True, due_date=TODAY
+    )
+    assert promise.next_due == TODAY
+
+    commitments_services.measurement_record(
+        commitment=promise, value=Decimal("1"), actor=operations, today=TODAY,
+        period_start=TODAY, period_end=TODAY,
+    )  # fmt: skip
+
+    promise.refresh_from_db()
+    assert promise.next_due is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_stores_the_existing_commitments_next_due_dates(key_account, team):
+    recurring = factories.CommitmentFactory(
+        account=key_account, responsible_team=team, cadence_days=30
+    )
+    factories.MeasurementFactory(commitment=recurring, **OCTOBER)
+    fresh = factories.CommitmentFactory(account=key_account, responsible_team=team)
+    delivered = factories.CommitmentFactory(
+        account=key_account, responsible_team=team, one_off=True, due_date=TODAY
+    )
+    factories.MeasurementFactory(
+        commitment=delivered, value=Decimal("1"), period_start=TODAY, period_end=TODAY
+    )
+    made = (recurring, fresh, delivered)
+    expected = {c.pk: Commitment.objects.get(pk=c.pk).next_due for c in made}
+
+    with migrating("plans", "0012_plan_waiting_order", "0013_commitment_next_due_stored"):
+        pass
+
+    stored = dict(Commitment.objects.values_list("pk", "next_due"))
+    assert stored == expected
+    assert expected[recurring.pk] == dt.date(2026, 11, 30)
+    assert expected[delivered.pk] is None
