@@ -31,7 +31,10 @@ _MISSING = object()
 def kept[T](key: str, compute: Callable[[], T], timeout: int) -> T:
     """The value under `key`: this process's copy while the shared cache still holds the key,
     else the shared cache's, else `compute()` (stored in both, for `timeout` seconds). Only
-    for values that do not change under their key while it lives. None is a value too."""
+    for values that do not change under their key while it lives. None is a value too.
+
+    The copy is the same object for every request (and thread) of the process, where the
+    shared cache gave each one its own: callers read it and never change it in place."""
     with _lock:
         deadline, found = _kept.get(key, (0.0, _MISSING))
     if found is not _MISSING and time.monotonic() < deadline and cache.has_key(key):

@@ -68,12 +68,12 @@ class Preview:
         return portfolio_size_guardrail(self.top_n)
 
 
-def _ranks(points: Sequence[float], ids: array, n: int, wanted: list[int]) -> dict[int, int]:
+def _ranks(points: Sequence[float], n: int, wanted: list[int]) -> dict[int, int]:
     """The new rank (highest points first, ties by account id) of the top `n` units and of
-    the units at the indexes `wanted`, by index. The units come in ascending account-id
-    order (RunVectors), so one stable sort of every unit by its points, highest first, leaves
-    level units in account-id order: done by numpy, a compiled sort (a tuple-keyed sort in
-    Python took 70 ms of the what-if at 225,000 units)."""
+    the units at the indexes `wanted`, by index. The points come in ascending account-id
+    order (as RunVectors holds the units), so one stable sort of every unit by its points,
+    highest first, leaves level units in account-id order: done by numpy, a compiled sort (a
+    tuple-keyed sort in Python took 70 ms of the what-if at 225,000 units)."""
     values = np.asarray(points, dtype=np.float64)
     order = np.argsort(-values, kind="stable")
     rank = np.empty(len(values), dtype=np.int64)
@@ -172,7 +172,7 @@ def weights_preview(
     key_ids = list(Account.objects.filter(status=KEY).values_list("id", flat=True))
     n = top_n if top_n is not None else len(key_ids)
     keys = vectors.indexes(key_ids)
-    new_rank = _ranks(points, vectors.ids, n, keys)
+    new_rank = _ranks(points, n, keys)
     keys.sort(key=new_rank.__getitem__)
     key_set = set(keys)
     decile = (total + 9) // 10

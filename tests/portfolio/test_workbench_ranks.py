@@ -27,7 +27,7 @@ def test_ranks_match_a_full_sort_with_ties(seed, n):
     wanted = rng.sample(range(total), 12)
     expected = brute_force(points, ids)
 
-    ranks = _ranks(points, ids, n, wanted)
+    ranks = _ranks(points, n, wanted)
 
     top = {index for index, rank in expected.items() if rank <= n}
     assert {index for index, rank in ranks.items() if rank <= n} == top
@@ -36,10 +36,9 @@ def test_ranks_match_a_full_sort_with_ties(seed, n):
 
 
 def test_a_level_unit_with_a_lower_account_id_ranks_first():
-    ids = array("q", [3, 5, 8])
-    points = [10.0, 20.0, 20.0]
+    points = [10.0, 20.0, 20.0]  # account ids 3, 5, 8: the units come in account-id order
 
-    assert _ranks(points, ids, 1, [2, 0]) == {1: 1, 2: 2, 0: 3}
+    assert _ranks(points, 1, [2, 0]) == {1: 1, 2: 2, 0: 3}
 
 
 def test_units_all_level_rank_by_account_id():
@@ -49,7 +48,7 @@ def test_units_all_level_rank_by_account_id():
     points = [0.0] * len(ids)
     wanted = list(range(0, 2000, 7))
 
-    ranks = _ranks(points, ids, 5, wanted)
+    ranks = _ranks(points, 5, wanted)
 
     assert {index: rank for index, rank in ranks.items() if rank <= 5} == {
         i: i + 1 for i in range(5)
