@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from scoring import explanations, services
 from scoring.models import AccountScore, Criterion, RunTrigger, ScoreExplanation
@@ -109,3 +110,32 @@ def test_the_migration_copies_the_per_criterion_rows_into_one_row_per_unit(portf
             (strategic.pk, None, Decimal("0.00")),
         ]
     )
+
+
+def test_lines_read_back_with_every_digit_the_run_wrote(portfolio):
+    # On PostgreSQL the lines are `json` read as text and parsed to Decimals: a JSON number
+    # with more digits than a float holds comes back exactly (a float would end in ...6.2).
+    run = recompute()
+    account = portfolio.accounts["A"]
+    criterion_id = explanations.run_criterion_ids(run)[0]
+    ScoreExplanation.objects.filter(run=run, account=account).delete()
+    written = f"[[{criterion_id}, 1234567890123456.1234, 99.9999, 15.00, 15.00]]"
+    value = "CAST(%s AS json)" if connection.vendor == "postgresql" else "%s"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {ScoreExplanation._meta.db_table} (run_id, account_id, lines, "
+            f"attractiveness) VALUES (%s, %s, {value}, 15.00)",
+            [run.pk, account.pk, written],
+        )
+
+    (line,) = explanations.account_lines(run.pk, account.pk)
+    assert line.raw == Decimal("1234567890123456.1234")
+    assert (line.normalised, line.weight, line.contribution) == (
+        Decimal("99.9999"),
+        Decimal("15.00"),
+        Decimal("15.00"),
+    )
+    (row,) = ScoreExplanation.objects.filter(run=run, account=account).values_list(
+        "lines", flat=True
+    )
+    assert row[0][1] == Decimal("1234567890123456.1234")
