@@ -60,10 +60,11 @@ def previous_run_id(run: ScoringRun) -> int | None:
 
 
 def health_stage(run: ScoringRun) -> dict[str, int]:
-    """Inside the final stage's transaction, after the groups stage and before the scores
-    (their update copies each unit's health to its score row): the run's health. A fixed
-    number of queries. A run started before health existed has its configuration frozen
-    now: its health's component lines are read with it."""
+    """A step of the final stage, in a transaction of its own, after the groups stage and
+    before the scores (their update copies each unit's health to its score row), beside the
+    score explanations: the run's health. A fixed number of queries. A run started before
+    health existed has its configuration frozen now: its health's component lines are read
+    with it."""
     if not run.health_config:
         run.health_config = judgement.frozen_config()
         ScoringRun.objects.filter(pk=run.pk).update(health_config=run.health_config)
@@ -76,8 +77,8 @@ def health_stage(run: ScoringRun) -> dict[str, int]:
 
 
 def warnings_stage(run: ScoringRun) -> dict[str, int]:
-    """Inside the final stage's transaction, after the scores: investment fit and the early
-    warnings of the accounts whose health fell. A fixed number of queries."""
+    """Inside the final stage's last transaction, after the scores: investment fit and the
+    early warnings of the accounts whose health fell. A fixed number of queries."""
     counts = judgement.judge_investment(
         run_id=run.pk, window=Window(run.as_of), config=run.health_config
     )

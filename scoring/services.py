@@ -6,17 +6,17 @@ A run moves queued -> running -> succeeded | failed. The rules enforced here:
   asks. A run that shows no sign of life (heartbeat_at) for KAM_RECOMPUTE_STALE_MINUTES
   (default 30) is stale: the next request marks it failed and starts afresh.
 - Results become visible all at once: chunks write rows keyed by the run, and the run turns
-  succeeded (what scoring.selectors.current_run() shows) only in the final stage's transaction,
-  so a run killed half-way leaves the previous results on every page. (Quarterly snapshots are
-  not per run: chunks upsert them per account and quarter with the figures any run computes.)
+  succeeded (what scoring.selectors.current_run() shows) only in the final stage's last
+  transaction, so a run killed half-way leaves the previous results on every page.
+  (Quarterly snapshots are not per run: chunks upsert them per account and quarter with the
+  figures any run computes.)
 - Retry-safe: every stage can run again (a retried or redelivered task) and leaves exactly what
   one clean pass leaves; a chunk or final stage for a run that is no longer running (failed as
   stale, superseded) does nothing.
 - Each run records who or what started it, start and end, status, per-stage durations, counts
   and the error of a failed run. Score rows of all but the newest KEEP_SUCCEEDED succeeded runs
   are pruned by each final stage: those of all but the newest KEEP_SUCCEEDED - 1 before it
-  and the running one, alongside its transaction where the database allows (see
-  run_finalize).
+  and the running one, alongside its steps where the database allows (see run_finalize).
 """
 
 from __future__ import annotations
@@ -48,6 +48,8 @@ from scoring.models import AccountScore, Criterion, RunStatus, ScoringRun
 
 IN_FLIGHT = (RunStatus.QUEUED, RunStatus.RUNNING)
 KEEP_SUCCEEDED = 3
+# The key of run.counts that says the groups stage has committed (and what it counted).
+GROUPS_DONE = "groups_stage"
 # Progress: planning takes the first 5%, the chunks up to 85%, the final stage the rest.
 PLANNED_PCT, CHUNKS_DONE_PCT = 5, 85
 
@@ -252,6 +254,10 @@ def run_chunk(
         # KEY UPDATE: the checks above hold KEY SHARE locks on the run row, which a plain FOR
         # UPDATE of another chunk would wait on while this one waits on it (a deadlock).
         run = ScoringRun.objects.select_for_update(no_key=True).get(pk=run_id)
+        if run.status != RunStatus.RUNNING or GROUPS_DONE in run.counts:
+            # Failed meanwhile, or a redelivered chunk after the groups stage rolled the
+            # chunks' rows up: its rows would undo the roll-up. All it wrote is rolled back.
+            raise RunNotRunning(f"Run {run_id} is past its chunks ({run.status}).")
         done = run.counts.setdefault("chunks", {})
         done[str(chunk.index)] = {
             "accounts": result.accounts,
@@ -276,14 +282,16 @@ def _set_stage(run: ScoringRun, stage: str, progress_pct: int) -> None:
 
 
 def run_finalize(*, run_id: int) -> ScoringRun:
-    """Compute what needs every account (percentiles, scores, matrix, ranks, flags) and make
-    the run the current one, in one transaction, and prune old runs' rows. Refuses a run whose
-    chunks are not all done. Raises RunNotRunning for a run that is over.
+    """Compute what needs every account (roll-ups, health, percentiles, scores, matrix, ranks,
+    flags), make the run the current one, and prune old runs' rows. Refuses a run whose chunks
+    are not all done. Raises RunNotRunning for a run that is over.
 
-    Pruning touches no row the transaction reads or writes, so on a connection of its own it
-    runs alongside it where that is possible (see _own_connections), else just before it. It
-    keeps the newest KEEP_SUCCEEDED - 1 succeeded runs and this one: once this one succeeds,
-    KEEP_SUCCEEDED succeeded runs keep their rows; should it fail, the newest one still does."""
+    Three steps, each all or nothing (see _finalize_steps); only the last makes the run
+    succeed, so until then every page reads the previous run, complete. Pruning touches no row
+    they read or write, so on a connection of its own it runs alongside them where that is
+    possible (see _own_connections), else just before. It keeps the newest KEEP_SUCCEEDED - 1
+    succeeded runs and this one: once this one succeeds, KEEP_SUCCEEDED succeeded runs keep
+    their rows; should it fail, the newest one still does."""
     run = ScoringRun.objects.select_related("started_by").get(pk=run_id)
     if run.status != RunStatus.RUNNING:
         raise RunNotRunning(f"Run {run_id} is {run.status}.")
@@ -292,17 +300,18 @@ def run_finalize(*, run_id: int) -> ScoringRun:
     since_start = (timezone.now() - run.started_at).total_seconds()
     chunks_wall = max(0.0, since_start - run.stage_durations.get("prepare", 0))
     _set_stage(run, "scores", CHUNKS_DONE_PCT)
-    alongside = _own_connections(2)
+    # Pruning, and the health beside the explanations: three connections at most.
+    alongside = _own_connections(3)
     prune_seconds = None if alongside else _timed_prune(current_run_id=run_id)
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with ThreadPoolExecutor(max_workers=3) as pool:
         pruning = (
             pool.submit(_in_thread, _timed_prune, current_run_id=run_id) if alongside else None
         )
         started = time.monotonic()
         with _failing_in("Final stage (scores)"):
-            _finalize_in_transaction(run, chunks_wall=chunks_wall)
-        # The final stage's time includes its commit, where PostgreSQL checks the foreign keys
-        # of every row written.
+            _finalize_steps(run, chunks_wall=chunks_wall, pool=pool if alongside else None)
+        # The final stage's time includes its commits, where PostgreSQL checks the foreign
+        # keys of every row written.
         run.stage_durations["scores"] = round(time.monotonic() - started, 3)
         run.stage_durations["prune"] = pruning.result() if pruning else prune_seconds
     started = time.monotonic()
@@ -318,64 +327,143 @@ def _timed_prune(*, current_run_id: int) -> float:
     return round(time.monotonic() - started, 3)
 
 
-def _finalize_in_transaction(run: ScoringRun, *, chunks_wall: float) -> None:
-    with transaction.atomic():
-        final.start_final_stage()
-        criteria = [
-            {"id": pk, "source": source, "weight": run.weights[key]}
-            for pk, key, source in Criterion.objects.filter(key__in=list(run.weights))
-            .order_by("position", "key")
-            .values_list("pk", "key", "source")
+def _finalize_steps(run: ScoringRun, *, chunks_wall: float, pool: ThreadPoolExecutor | None):
+    """The final stage in three steps, each one transaction, each safe to repeat after a
+    failure (the task is retried):
+    1. the groups stage (groups.roll_up_groups), once: it overwrites the tops' rows with
+       sums it reads from them, so it commits together with GROUPS_DONE on the run, which a
+       retry skips it by and a chunk redelivered after it is refused by (run_chunk);
+    2. the health (health.health_stage) and the score explanations (final.explain_scores),
+       independent of each other: side by side on connections of their own from `pool`, else
+       one after the other; each deletes the run's rows it writes first;
+    3. the scores' update from both, investment fit and the early warnings, the run's counts,
+       and its success."""
+    criteria = [
+        {"id": pk, "source": source, "weight": run.weights[key]}
+        for pk, key, source in Criterion.objects.filter(key__in=list(run.weights))
+        .order_by("position", "key")
+        .values_list("pk", "key", "source")
+    ]
+    window = window_engine.Window(run.as_of)
+    rolled_up = _timed(run=run, name="groups", step=_groups_step, arguments={"window": window})
+    steps = {
+        "health": (_health_step, {}),
+        "explanations": (_explanations_step, {"window": window, "criteria": criteria}),
+    }
+    if pool is None:
+        written = {}
+        for name, (step, arguments) in steps.items():
+            written.update(_timed(run=run, name=name, step=step, arguments=arguments))
+    else:
+        futures = [
+            pool.submit(_in_thread, _timed, run=run, name=name, step=step, arguments=arguments)
+            for name, (step, arguments) in steps.items()
         ]
-        window = window_engine.Window(run.as_of)
-        rolled_up = groups_engine.roll_up_groups(
-            run_id=run.pk,
-            window=window,
-            snapshot_from=dt.date.fromisoformat(run.counts["snapshots_from"]),
-            key_status=AccountStatus.KEY,
-        )
-        # Relationship health (scoring.health) before the scores, whose update copies it to
-        # the score rows; investment fit and the early warnings after them.
-        written = health.health_stage(run)
-        written.update(final.finalize_scores(run_id=run.pk, window=window, criteria=criteria))
+        # Every step ends before the first error is raised: none is left writing.
+        results = [future.exception() or future.result() for future in futures]
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        written = {key: value for result in results for key, value in result.items()}
+    with transaction.atomic():
+        _refuse_unless_running(run.pk)
+        final.start_final_step()
+        written.update(final.finalize_scores(run_id=run.pk))
         written.update(health.warnings_stage(run))
-        summary = AccountScore.objects.filter(run_id=run.pk).aggregate(
-            accounts=Count("pk"),
-            key_accounts=Count("pk", filter=Q(status="key")),
-            pareto=Count("pk", filter=Q(is_pareto=True)),
-            four_x=Count("pk", filter=Q(is_4x=True)),
-            misclassified=Count("pk", filter=Q(is_misclassified=True)),
-            kam_overloaded=Count("pk", filter=Q(kam_overloaded=True)),
-            spend_below_revenue=Count("pk", filter=Q(spend_below_revenue=True)),
-            units=Count("pk", filter=Q(is_unit=True)),
-            health_red=Count("pk", filter=Q(health_band="red")),
-            health_amber=Count("pk", filter=Q(health_band="amber")),
-            health_green=Count("pk", filter=Q(health_band="green")),
-        )
-        chunk_counts = run.counts.get("chunks", {}).values()
-        run.counts.update(
-            {
-                **summary,
-                **rolled_up,
-                "criterion_scores": written["criterion_scores"],
-                "health_fell": written["health_fell"],
-                "investment_warnings": written["investment_warnings"],
-                "snapshots_written": sum(c["snapshots_written"] for c in chunk_counts),
-                "unrated_activities": sum(c["unrated_activities"] for c in chunk_counts),
-            }
-        )
-        run.accounts_count = summary["accounts"]
-        run.stage_durations.update(
-            {
-                "chunks": round(chunks_wall, 3),
-                "chunks_busy": round(sum(c["seconds"] for c in chunk_counts), 3),
-            }
-        )
-        now = timezone.now()
-        run.status = RunStatus.SUCCEEDED
-        run.stage, run.progress_pct = "done", 100
-        run.finished_at = run.heartbeat_at = now
-        run.save()
+        _record_success(run, chunks_wall=chunks_wall, rolled_up=rolled_up, written=written)
+
+
+def _timed(*, run: ScoringRun, name: str, step: Callable[..., dict], arguments: dict) -> dict:
+    """A step of the final stage, its seconds recorded in the run's stage durations."""
+    started = time.monotonic()
+    result = step(run=run, **arguments)
+    run.stage_durations[name] = round(time.monotonic() - started, 3)
+    return result
+
+
+def _refuse_unless_running(run_id: int) -> ScoringRun:
+    """Lock the run row for the step's transaction; RunNotRunning for a run that is over (a
+    stale run failed meanwhile, for one)."""
+    locked = (
+        ScoringRun.objects.select_for_update(no_key=True).only("status", "counts").get(pk=run_id)
+    )
+    if locked.status != RunStatus.RUNNING:
+        raise RunNotRunning(f"Run {run_id} is {locked.status}.")
+    return locked
+
+
+def _groups_step(*, run: ScoringRun, window: window_engine.Window) -> dict[str, int]:
+    with transaction.atomic():
+        locked = _refuse_unless_running(run.pk)
+        done = locked.counts.get(GROUPS_DONE)
+        if done is None:
+            final.start_final_step()
+            final.refresh_score_statistics()
+            done = groups_engine.roll_up_groups(
+                run_id=run.pk,
+                window=window,
+                snapshot_from=dt.date.fromisoformat(run.counts["snapshots_from"]),
+                key_status=AccountStatus.KEY,
+            )
+            locked.counts[GROUPS_DONE] = done
+            locked.save(update_fields=["counts"])
+    run.counts[GROUPS_DONE] = done
+    return done
+
+
+def _health_step(*, run: ScoringRun) -> dict[str, int]:
+    with transaction.atomic():
+        final.start_final_step()
+        return health.health_stage(run)
+
+
+def _explanations_step(
+    *, run: ScoringRun, window: window_engine.Window, criteria: list[dict]
+) -> dict[str, int]:
+    with transaction.atomic():
+        final.start_final_step()
+        return final.explain_scores(run_id=run.pk, window=window, criteria=criteria)
+
+
+def _record_success(run: ScoringRun, *, chunks_wall: float, rolled_up: dict, written: dict):
+    summary = AccountScore.objects.filter(run_id=run.pk).aggregate(
+        accounts=Count("pk"),
+        key_accounts=Count("pk", filter=Q(status="key")),
+        pareto=Count("pk", filter=Q(is_pareto=True)),
+        four_x=Count("pk", filter=Q(is_4x=True)),
+        misclassified=Count("pk", filter=Q(is_misclassified=True)),
+        kam_overloaded=Count("pk", filter=Q(kam_overloaded=True)),
+        spend_below_revenue=Count("pk", filter=Q(spend_below_revenue=True)),
+        units=Count("pk", filter=Q(is_unit=True)),
+        health_red=Count("pk", filter=Q(health_band="red")),
+        health_amber=Count("pk", filter=Q(health_band="amber")),
+        health_green=Count("pk", filter=Q(health_band="green")),
+    )
+    chunk_counts = run.counts.get("chunks", {}).values()
+    run.counts.pop(GROUPS_DONE, None)
+    run.counts.update(
+        {
+            **summary,
+            **rolled_up,
+            "criterion_scores": written["criterion_scores"],
+            "health_fell": written["health_fell"],
+            "investment_warnings": written["investment_warnings"],
+            "snapshots_written": sum(c["snapshots_written"] for c in chunk_counts),
+            "unrated_activities": sum(c["unrated_activities"] for c in chunk_counts),
+        }
+    )
+    run.accounts_count = summary["accounts"]
+    run.stage_durations.update(
+        {
+            "chunks": round(chunks_wall, 3),
+            "chunks_busy": round(sum(c["seconds"] for c in chunk_counts), 3),
+        }
+    )
+    now = timezone.now()
+    run.status = RunStatus.SUCCEEDED
+    run.stage, run.progress_pct = "done", 100
+    run.finished_at = run.heartbeat_at = now
+    run.save()
 
 
 def run_fail(*, run_id: int, error: str) -> bool:

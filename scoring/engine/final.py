@@ -260,41 +260,52 @@ WHERE {SCORE}.id = m.id
 """
 
 
-def start_final_stage() -> None:
-    """Open the final stage's transaction on PostgreSQL (nothing on SQLite): the session
-    tuning of its big statements, and fresh statistics of the chunks' score rows, which the
-    groups stage, health and the scores read by run next."""
+def start_final_step() -> None:
+    """Open a step of the final stage on PostgreSQL (nothing on SQLite): the session tuning of
+    its big statements, for the step's transaction."""
     with connection.cursor() as cursor:
-        for statement in [
-            *dialect.session_tuning_statements(256, nested_loops=True),
-            *dialect.refresh_statistics_statements(SCORE, ["run_id", "account_id"]),
-        ]:
+        for statement in dialect.session_tuning_statements(256, nested_loops=True):
             cursor.execute(statement)
 
 
-def finalize_scores(*, run_id: int, window: Window, criteria: list[dict]) -> dict[str, int]:
-    """Write the run's ScoreExplanation rows and complete its AccountScore rows, the health
-    judged before it included (3 statements, and the product categories synced); idempotent,
-    the caller wraps it in the transaction start_final_stage opened, after the health."""
+def refresh_score_statistics() -> None:
+    """Fresh statistics of the chunks' score rows (PostgreSQL), which the groups stage, the
+    health, the explanations and the scores read by run next."""
+    with connection.cursor() as cursor:
+        for statement in dialect.refresh_statistics_statements(SCORE, ["run_id", "account_id"]):
+            cursor.execute(statement)
+
+
+def explain_scores(*, run_id: int, window: Window, criteria: list[dict]) -> dict[str, int]:
+    """Write the run's ScoreExplanation rows, each unit's attractiveness with its lines (one
+    statement, and the delete that makes it idempotent), from the rolled-up score rows and the
+    ratings; nothing else reads or writes them before the scores' update, so it may run beside
+    the health, in a transaction of its own."""
     params = {
         "run": run_id,
-        "key": KEY_STATUS,
         "ratings_until": dialect.adapt_datetime(window.ratings_until),
     }
     # The sum of the weights in hundredths; contribution cents = w x n / (that x 100).
     total_units = sum(weight_units(c["weight"]) for c in criteria)
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {EXPLANATION} WHERE run_id = %s", [run_id])
-        written = 0
-        if criteria:
-            crit, crit_params = criteria_cte(criteria)
-            cursor.execute(
-                explanations_sql(crit),
-                {**params, **crit_params, "denominator": total_units * 100 or 1},
-            )
-            # Every unit is explained by every criterion of the run: the lines written.
-            written = cursor.rowcount * len(criteria)
+        if not criteria:
+            return {"criterion_scores": 0}
+        crit, crit_params = criteria_cte(criteria)
+        cursor.execute(
+            explanations_sql(crit),
+            {**params, **crit_params, "denominator": total_units * 100 or 1},
+        )
+        # Every unit is explained by every criterion of the run: the lines written.
+        return {"criterion_scores": cursor.rowcount * len(criteria)}
+
+
+def finalize_scores(*, run_id: int) -> dict[str, int]:
+    """Complete the run's AccountScore rows from its explanations and its health (one update),
+    and sync the product categories; idempotent, after explain_scores and the health."""
+    params = {"run": run_id, "key": KEY_STATUS}
+    with connection.cursor() as cursor:
         cursor.execute(scores_update_sql(), params)
         scored = cursor.rowcount
         cursor.execute(categories_sync_sql(), params)
-    return {"criterion_scores": written, "accounts_scored": scored}
+    return {"accounts_scored": scored}

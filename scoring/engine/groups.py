@@ -22,7 +22,8 @@ the depth of the trees:
    the quarters this run recomputes (sums; growth against the subtree's quarter a year before,
    share of wallet against a quarter of the group's summed category spend, margins from the
    sums; the entered measures and is_key are the top's own).
-Idempotent: every statement recomputes from the chunks' rows and the members' snapshots.
+Idempotent within its transaction: every statement recomputes from the chunks' rows and the
+members' snapshots; once committed, the run records it as done (see roll_up_groups).
 """
 
 from __future__ import annotations
@@ -187,7 +188,9 @@ def roll_up_groups(
 ) -> dict[str, int]:
     """Roll every group's subtree up into its top's score row, count the members and write
     the groups' snapshots of the recomputed quarters (8 statements whatever the accounts and
-    the depth). The caller wraps it in the final stage's transaction, before the scores."""
+    the depth). Not idempotent once committed (the tops' rows then hold the sums it reads):
+    the caller runs it in a transaction that records it as done (services._finalize_steps),
+    before the health, the explanations and the scores."""
     params = {
         "run": run_id,
         "dmu_since": dialect.adapt_date(window.dmu_since),

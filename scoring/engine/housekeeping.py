@@ -119,9 +119,11 @@ def prune_runs(*, keep_succeeded: int, current_run_id: int) -> int:
         .values_list("pk", flat=True)
     )
     ScoreExplanation.objects.filter(run_id__in=pruned).delete()
-    # A run's investment warnings go with its scores; its HealthScore rows stay (the health
-    # history, and the explanation of each: its component lines are read from the row).
+    # A run's investment warnings go with its scores; a succeeded run's HealthScore rows stay
+    # (the health history, and the explanation of each: its component lines are read from the
+    # row). A run that did not succeed may have written them before it failed: they go.
     InvestmentWarning.objects.filter(run_id__in=pruned).delete()
+    HealthScore.objects.filter(run_id__in=pruned).exclude(run__status="succeeded").delete()
     # The white-space actuals (about four rows per account) go with the scores too.
     CategoryRevenue.objects.filter(run_id__in=pruned).delete()
     deleted, _ = AccountScore.objects.filter(run_id__in=pruned).delete()

@@ -29,16 +29,19 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import OperationalError
 
 from accounts.models import AccountStatus, Stage
 from accounts.services import account_move
 from scoring import services
+from scoring.engine import final
 from scoring.models import (
     AccountScore,
     Criterion,
     GroupSnapshot,
     MetricEntry,
     MetricKind,
+    RunStatus,
     RunTrigger,
     ScoreExplanation,
 )
@@ -299,3 +302,43 @@ def test_the_dashboards_two_views_agree_on_the_engines_rows(world):
     for scope in (groups, entities):
         revenue = effectiveness_trends(scope, period, run)["revenue"]
         assert (revenue["key"][q1], revenue["other"][q1]) == (D(4620), D(1050))
+
+
+def test_a_final_stage_retried_after_its_groups_step_rolls_the_groups_up_once(world, monkeypatch):
+    """The groups stage commits before the health and the explanations, which read its sums:
+    a retry after a later step failed (a lost connection: the task retries) must not add the
+    subtree to the top's row a second time, and a chunk redelivered in between must not put
+    the top's own figures back."""
+    run = services.run_request(trigger=RunTrigger.COMMAND, as_of=AS_OF)
+    plan = services.run_prepare(run_id=run.pk)
+    for chunk in plan.chunks:
+        services.run_chunk(run_id=run.pk, chunk=chunk, snapshot_from=plan.snapshot_from)
+    finalize_scores = final.finalize_scores
+    failures = []
+
+    def failing_once(**kwargs):
+        if not failures:
+            failures.append(kwargs)
+            raise OperationalError("server closed the connection unexpectedly")
+        return finalize_scores(**kwargs)
+
+    monkeypatch.setattr(final, "finalize_scores", failing_once)
+    with pytest.raises(OperationalError):
+        services.run_finalize(run_id=run.pk)
+    run.refresh_from_db()
+    assert run.status == RunStatus.RUNNING
+    assert scores(run)["G"].revenue == D("4600.00")  # rolled up, committed
+    for chunk in plan.chunks:
+        with pytest.raises(services.RunNotRunning):
+            services.run_chunk(run_id=run.pk, chunk=chunk, snapshot_from=plan.snapshot_from)
+
+    services.run_finalize(run_id=run.pk)
+
+    run.refresh_from_db()
+    assert run.status == RunStatus.SUCCEEDED
+    g = scores(run)["G"]
+    assert (g.revenue, g.cost_of_goods, g.revenue_prev, g.members) == (
+        D("4600.00"), D("2250.00"), D("600.00"), 4,
+    )  # fmt: skip
+    assert (run.counts["groups"], run.counts["group_members"]) == (1, 4)
+    assert services.GROUPS_DONE not in run.counts

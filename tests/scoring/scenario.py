@@ -161,6 +161,8 @@ def dump(run) -> dict:
                 "is_misclassified",
                 "kam_overloaded",
                 "spend_below_revenue",
+                "health",
+                "health_band",
             ]
         }
         for s in AccountScore.objects.filter(run=run).select_related("account")

@@ -1,8 +1,9 @@
 """The recompute command's in-process run: steps side by side where the database allows.
 
 On PostgreSQL, with no transaction open in the caller, each chunk runs on a thread and a
-connection of its own, as the chord runs them on several workers, and the pruning of old runs'
-rows runs alongside the final stage's transaction. On SQLite (one writer at a time) they run
+connection of its own, as the chord runs them on several workers; in the final stage the
+health and the score explanations run side by side the same way, and the pruning of old runs'
+rows alongside the final stage. On SQLite (one writer at a time) they run
 one after the other. Either way the results are those of the steps
 run one after the other. The test commits its data: the other connections must see it.
 """
@@ -12,8 +13,8 @@ import threading
 import pytest
 from django.db import connection
 
-from scoring import services
-from scoring.engine import chunk, housekeeping
+from scoring import health, services
+from scoring.engine import chunk, final, housekeeping
 from scoring.models import AccountScore, RunStatus, RunTrigger, ScoreExplanation
 from tests.scoring import scenario
 
@@ -23,15 +24,20 @@ def test_in_process_steps_run_side_by_side_on_postgresql_with_the_same_results(
     reference_data, monkeypatch
 ):
     scenario.build()
-    threads = {"compute_chunk": [], "prune_runs": []}
-    modules = {"compute_chunk": chunk, "prune_runs": housekeeping}
+    threads = {"compute_chunk": [], "prune_runs": [], "health_stage": [], "explain_scores": []}
+    modules = {
+        "compute_chunk": chunk,
+        "prune_runs": housekeeping,
+        "health_stage": health,
+        "explain_scores": final,
+    }
 
     def recording(name):
         step = getattr(modules[name], name)
 
-        def recorded(**kwargs):
+        def recorded(*args, **kwargs):
             threads[name].append(threading.get_ident())
-            return step(**kwargs)
+            return step(*args, **kwargs)
 
         return recorded
 
@@ -50,10 +56,14 @@ def test_in_process_steps_run_side_by_side_on_postgresql_with_the_same_results(
     if connection.vendor == "postgresql":
         assert len(set(threads["compute_chunk"])) == 2 and main not in threads["compute_chunk"]
         assert len(threads["prune_runs"]) == 1 and main not in threads["prune_runs"]
+        beside = threads["health_stage"] + threads["explain_scores"]
+        assert len(set(beside)) == 2 and main not in beside
     else:
         assert threads == {
             "compute_chunk": [main, main],
             "prune_runs": [main],
+            "health_stage": [main],
+            "explain_scores": [main],
         }
     expected = scenario.dump(side_by_side)
 
@@ -66,6 +76,8 @@ def test_in_process_steps_run_side_by_side_on_postgresql_with_the_same_results(
     assert threads == {
         "compute_chunk": [main, main],
         "prune_runs": [main],
+        "health_stage": [main],
+        "explain_scores": [main],
     }
     assert scenario.dump(one_after_the_other) == expected
     assert not AccountScore.objects.filter(run=side_by_side).exists()

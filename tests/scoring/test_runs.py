@@ -16,6 +16,7 @@ from scoring.engine import final
 from scoring.models import (
     AccountScore,
     CategoryRevenue,
+    HealthScore,
     MetricSnapshot,
     RunStatus,
     RunTrigger,
@@ -359,6 +360,32 @@ def test_a_failed_final_stage_says_so(portfolio, monkeypatch):
         services.run_recompute(run=request_run())
     run = ScoringRun.objects.get()
     assert run.error == "Final stage (scores): ValueError: year 0 is out of range"
+
+
+def test_a_run_failed_in_its_last_step_shows_nothing_and_its_rows_are_pruned(
+    portfolio, monkeypatch
+):
+    """The health and the explanations commit before the scores' update: a run that fails
+    after them leaves the previous run current and complete, and the next run prunes what the
+    failed one wrote, its health too (a succeeded run's health stays: the history)."""
+    previous = recompute()
+    reference = results(previous)
+    with monkeypatch.context() as patched:
+        patched.setattr(final, "finalize_scores", year_zero)
+        with pytest.raises(ValueError):
+            recompute()
+    failed = ScoringRun.objects.get(status=RunStatus.FAILED)
+    assert HealthScore.objects.filter(run=failed).exists()
+    assert ScoreExplanation.objects.filter(run=failed).exists()
+    assert current_run() == previous
+    assert results(previous) == reference
+
+    recompute()
+
+    assert not HealthScore.objects.filter(run=failed).exists()
+    assert not ScoreExplanation.objects.filter(run=failed).exists()
+    assert not AccountScore.objects.filter(run=failed).exists()
+    assert HealthScore.objects.filter(run=previous).exists()
 
 
 def test_a_chunk_failing_on_a_worker_records_where_before_the_chords_errback(

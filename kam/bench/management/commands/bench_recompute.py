@@ -52,7 +52,12 @@ from scoring.models import CostRate, Criterion, Rating, RunStatus, RunTrigger, S
 MARKER = "kam_bench_dataset"
 WORKER_BOOT_TIMEOUT = 60
 RUN_TIMEOUT = 3600
-STAGES = ["prepare", "chunks", "chunks_busy", "scores", "prune", "vacuum"]
+# The final stage ("scores") is the groups step, then the health beside the explanations
+# (each timed on its own), then the scores' update.
+STAGES = [
+    "prepare", "chunks", "chunks_busy", "scores", "groups", "health", "explanations", "prune",
+    "vacuum",
+]  # fmt: skip
 WORK_FLOOR = "kam_bench_work_floor"
 
 
