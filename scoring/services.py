@@ -315,7 +315,16 @@ def run_finalize(*, run_id: int) -> ScoringRun:
         run.stage_durations["scores"] = round(time.monotonic() - started, 3)
         run.stage_durations["prune"] = pruning.result() if pruning else prune_seconds
     started = time.monotonic()
-    housekeeping.reclaim_pruned_rows()
+    if _own_connections(2):
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            vacuums = [
+                pool.submit(_in_thread, housekeeping.reclaim_pruned_rows, models=models)
+                for models in housekeeping.VACUUM_SETS
+            ]
+            for vacuum in vacuums:
+                vacuum.result()
+    else:
+        housekeeping.reclaim_pruned_rows()
     run.stage_durations["vacuum"] = round(time.monotonic() - started, 3)
     run.save(update_fields=["stage_durations"])
     return run

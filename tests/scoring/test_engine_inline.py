@@ -24,10 +24,17 @@ def test_in_process_steps_run_side_by_side_on_postgresql_with_the_same_results(
     reference_data, monkeypatch
 ):
     scenario.build()
-    threads = {"compute_chunk": [], "prune_runs": [], "health_stage": [], "explain_scores": []}
+    threads = {
+        "compute_chunk": [],
+        "prune_runs": [],
+        "health_stage": [],
+        "explain_scores": [],
+        "reclaim_pruned_rows": [],
+    }
     modules = {
         "compute_chunk": chunk,
         "prune_runs": housekeeping,
+        "reclaim_pruned_rows": housekeeping,
         "health_stage": health,
         "explain_scores": final,
     }
@@ -58,12 +65,15 @@ def test_in_process_steps_run_side_by_side_on_postgresql_with_the_same_results(
         assert len(threads["prune_runs"]) == 1 and main not in threads["prune_runs"]
         beside = threads["health_stage"] + threads["explain_scores"]
         assert len(set(beside)) == 2 and main not in beside
+        vacuums = threads["reclaim_pruned_rows"]
+        assert len(set(vacuums)) == 2 and main not in vacuums
     else:
         assert threads == {
             "compute_chunk": [main, main],
             "prune_runs": [main],
             "health_stage": [main],
             "explain_scores": [main],
+            "reclaim_pruned_rows": [main],
         }
     expected = scenario.dump(side_by_side)
 
@@ -78,6 +88,7 @@ def test_in_process_steps_run_side_by_side_on_postgresql_with_the_same_results(
         "prune_runs": [main],
         "health_stage": [main],
         "explain_scores": [main],
+        "reclaim_pruned_rows": [main],
     }
     assert scenario.dump(one_after_the_other) == expected
     assert not AccountScore.objects.filter(run=side_by_side).exists()
@@ -97,13 +108,13 @@ def test_a_run_vacuums_the_score_tables_after_its_commit_on_postgresql(reference
     assert "vacuum" in run.stage_durations
     if connection.vendor != "postgresql":
         return  # SQLite has nothing to reclaim this way; the step does nothing there
+    # every table the run writes, in the two sets vacuumed side by side
+    tables = sorted(model._meta.db_table for model in housekeeping.RUN_TABLES)
+    assert sorted(m._meta.db_table for models in housekeeping.VACUUM_SETS for m in models) == tables
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT relname, last_vacuum IS NOT NULL FROM pg_stat_user_tables "
-            "WHERE relname IN (%s, %s) ORDER BY relname",
-            [AccountScore._meta.db_table, ScoreExplanation._meta.db_table],
+            "SELECT relname, last_vacuum IS NOT NULL, last_analyze IS NOT NULL "
+            "FROM pg_stat_user_tables WHERE relname = ANY(%s) ORDER BY relname",
+            [tables],
         )
-        assert cursor.fetchall() == [
-            (AccountScore._meta.db_table, True),
-            (ScoreExplanation._meta.db_table, True),
-        ]
+        assert cursor.fetchall() == [(table, True, True) for table in tables]
