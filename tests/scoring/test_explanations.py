@@ -113,14 +113,14 @@ def test_the_migration_copies_the_per_criterion_rows_into_one_row_per_unit(portf
 
 
 def test_lines_read_back_with_every_digit_the_run_wrote(portfolio):
-    # On PostgreSQL the lines are `json` read as text and parsed to Decimals: a JSON number
-    # with more digits than a float holds comes back exactly (a float would end in ...6.2).
+    # The lines are read as text and parsed to Decimals: a JSON number with more digits than
+    # a float holds comes back exactly (read as a float it would end in ...6.2).
     run = recompute()
     account = portfolio.accounts["A"]
     criterion_id = explanations.run_criterion_ids(run)[0]
     ScoreExplanation.objects.filter(run=run, account=account).delete()
     written = f"[[{criterion_id}, 1234567890123456.1234, 99.9999, 15.00, 15.00]]"
-    value = "CAST(%s AS json)" if connection.vendor == "postgresql" else "%s"
+    value = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {ScoreExplanation._meta.db_table} (run_id, account_id, lines, "
