@@ -336,7 +336,9 @@ def _timed_prune(*, current_run_id: int) -> float:
     return round(time.monotonic() - started, 3)
 
 
-def _finalize_steps(run: ScoringRun, *, chunks_wall: float, pool: ThreadPoolExecutor | None):
+def _finalize_steps(
+    run: ScoringRun, *, chunks_wall: float, pool: ThreadPoolExecutor | None
+) -> None:
     """The final stage in three steps, each one transaction, each safe to repeat after a
     failure (the task is retried):
     1. the groups stage (groups.roll_up_groups), once: it overwrites the tops' rows with
@@ -434,7 +436,7 @@ def _explanations_step(
         return final.explain_scores(run_id=run.pk, window=window, criteria=criteria)
 
 
-def _record_success(run: ScoringRun, *, chunks_wall: float, rolled_up: dict, written: dict):
+def _record_success(run: ScoringRun, *, chunks_wall: float, rolled_up: dict, written: dict) -> None:
     summary = AccountScore.objects.filter(run_id=run.pk).aggregate(
         accounts=Count("pk"),
         key_accounts=Count("pk", filter=Q(status="key")),
