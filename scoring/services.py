@@ -317,12 +317,13 @@ def run_finalize(*, run_id: int) -> ScoringRun:
     started = time.monotonic()
     if _own_connections(2):
         with ThreadPoolExecutor(max_workers=2) as pool:
-            vacuums = [
-                pool.submit(_in_thread, housekeeping.reclaim_pruned_rows, models=models)
-                for models in housekeeping.VACUUM_SETS
-            ]
-            for vacuum in vacuums:
-                vacuum.result()
+            _side_by_side(
+                pool,
+                [
+                    (housekeeping.reclaim_pruned_rows, {"models": m})
+                    for m in housekeeping.VACUUM_SETS
+                ],
+            )
     else:
         housekeeping.reclaim_pruned_rows()
     run.stage_durations["vacuum"] = round(time.monotonic() - started, 3)
@@ -357,25 +358,18 @@ def _finalize_steps(
     ]
     window = window_engine.Window(run.as_of)
     rolled_up = _timed(run=run, name="groups", step=_groups_step, arguments={"window": window})
-    steps = {
-        "health": (_health_step, {}),
-        "explanations": (_explanations_step, {"window": window, "criteria": criteria}),
-    }
-    if pool is None:
-        written = {}
-        for name, (step, arguments) in steps.items():
-            written.update(_timed(run=run, name=name, step=step, arguments=arguments))
-    else:
-        futures = [
-            pool.submit(_in_thread, _timed, run=run, name=name, step=step, arguments=arguments)
-            for name, (step, arguments) in steps.items()
+    calls = [
+        (_timed, {"run": run, "name": name, "step": step, "arguments": arguments})
+        for name, step, arguments in [
+            ("health", _health_step, {}),
+            ("explanations", _explanations_step, {"window": window, "criteria": criteria}),
         ]
-        # Every step ends before the first error is raised: none is left writing.
-        results = [future.exception() or future.result() for future in futures]
-        for result in results:
-            if isinstance(result, BaseException):
-                raise result
-        written = {key: value for result in results for key, value in result.items()}
+    ]
+    if pool is None:
+        results = [call(**kwargs) for call, kwargs in calls]
+    else:
+        results = _side_by_side(pool, calls)
+    written = {key: value for result in results for key, value in result.items()}
     with transaction.atomic():
         _refuse_unless_running(run.pk)
         final.start_final_step()
@@ -500,6 +494,18 @@ def _in_thread(step: Callable[..., Any], /, **kwargs: Any) -> Any:
         return step(**kwargs)
     finally:
         connection.close()
+
+
+def _side_by_side(
+    pool: ThreadPoolExecutor, calls: list[tuple[Callable[..., Any], dict[str, Any]]]
+) -> list[Any]:
+    """Each call's result, each run on a pool thread and connection of its own (_in_thread);
+    every call ends before the first error is raised, so none is left writing."""
+    futures = [pool.submit(_in_thread, call, **kwargs) for call, kwargs in calls]
+    for error in [future.exception() for future in futures]:
+        if error is not None:
+            raise error
+    return [future.result() for future in futures]
 
 
 def _run_chunks_inline(plan: RunPlan) -> Iterator[chunk_engine.ChunkResult]:
