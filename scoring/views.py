@@ -34,6 +34,27 @@ COUNT_LABELS = {
     "data_from": "First day of sales or activity data",
 }
 
+# How the run's stage durations read on its page, in this order: the final stage's steps are
+# part of it (the health and the explanations side by side), the pruning runs beside it, and
+# the chunks' busy time is the sum of each chunk's, which run side by side.
+STAGE_LABELS = {
+    "prepare": "Planning",
+    "chunks": "Chunks, elapsed",
+    "chunks_busy": "Chunks, each one's time added up",
+    "scores": "Final stage",
+    "groups": "Final stage: groups rolled up",
+    "health": "Final stage: health (beside the explanations)",
+    "explanations": "Final stage: score explanations (beside the health)",
+    "prune": "Old runs pruned (beside the final stage)",
+    "vacuum": "Tables vacuumed and analysed",
+}
+
+
+def _stage_rows(durations: dict) -> list[tuple[str, object]]:
+    known = [(label, durations[key]) for key, label in STAGE_LABELS.items() if key in durations]
+    other = [(f"Stage {key}", value) for key, value in durations.items() if key not in STAGE_LABELS]
+    return known + other
+
 
 def _with_duration(runs: list[ScoringRun]) -> list[ScoringRun]:
     for run in runs:
@@ -42,6 +63,7 @@ def _with_duration(runs: list[ScoringRun]) -> list[ScoringRun]:
             if run.finished_at and run.started_at
             else None
         )
+        run.stage_rows = _stage_rows(run.stage_durations)
         run.count_rows = [
             (label, run.counts[key]) for key, label in COUNT_LABELS.items() if key in run.counts
         ]

@@ -1,6 +1,7 @@
 """The scoring run pages: who may see them, "Recompute now", and the live progress partial."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -65,7 +66,34 @@ def test_directors_and_admins_see_the_runs(client, request, role, finished_run):
     detail = client.get(reverse("scoring:run_detail", args=[finished_run.pk]))
     assert detail.status_code == 200
     assert "Succeeded" in detail.content.decode()
-    assert "Stage prepare" in detail.content.decode()
+    assert ">Planning</th>" in detail.content.decode()
+
+
+def test_the_run_page_names_each_stage_and_says_which_are_part_of_the_final_stage(
+    client, director, finished_run
+):
+    finished_run.stage_durations = {
+        "prepare": 0.1, "groups": 1.5, "health": 3.0, "explanations": 4.0, "chunks": 9.0,
+        "chunks_busy": 17.5, "scores": 10.0, "prune": None, "vacuum": 2.0, "legacy": 0.5,
+    }  # fmt: skip
+    finished_run.save(update_fields=["stage_durations"])
+    client.force_login(director)
+    html = client.get(reverse("scoring:run_detail", args=[finished_run.pk])).content.decode()
+
+    rows = re.findall(r'<th scope="row">([^<]+)</th><td class="num">([^<]+)</td>', html)
+    stages = [row for row in rows if row[0] not in {"Duration"} and not row[0][0].isdigit()]
+    assert stages[:10] == [
+        ("Planning", "0.100 s"),
+        ("Chunks, elapsed", "9.000 s"),
+        ("Chunks, each one&#x27;s time added up", "17.500 s"),
+        ("Final stage", "10.000 s"),
+        ("Final stage: groups rolled up", "1.500 s"),
+        ("Final stage: health (beside the explanations)", "3.000 s"),
+        ("Final stage: score explanations (beside the health)", "4.000 s"),
+        ("Old runs pruned (beside the final stage)", "not measured"),
+        ("Tables vacuumed and analysed", "2.000 s"),
+        ("Stage legacy", "0.500 s"),
+    ]
 
 
 def test_the_nav_links_to_the_runs_for_directors_only(client, director, kam):
