@@ -34,19 +34,18 @@ COUNT_LABELS = {
     "data_from": "First day of sales or activity data",
 }
 
-# How the run's stage durations read on its page, in this order: the final stage's steps are
-# part of it (the health and the explanations side by side), the pruning runs beside it, and
-# the chunks' busy time is the sum of each chunk's, which run side by side.
+# How the run's stage durations read on its page, in this order (the final stage's steps are
+# part of it; what runs side by side, where, the page says under the table).
 STAGE_LABELS = {
     "prepare": "Planning",
     "chunks": "Chunks, elapsed",
     "chunks_busy": "Chunks, each one's time added up",
     "scores": "Final stage",
     "groups": "Final stage: groups rolled up",
-    "health": "Final stage: health (beside the explanations)",
-    "explanations": "Final stage: score explanations (beside the health)",
-    "prune": "Old runs pruned (beside the final stage)",
-    "vacuum": "Tables vacuumed and analysed",
+    "health": "Final stage: health",
+    "explanations": "Final stage: score explanations",
+    "prune": "Old runs' rows pruned",
+    "vacuum": "Space reclaimed (VACUUM and ANALYZE on PostgreSQL)",
 }
 
 
